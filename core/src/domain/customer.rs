@@ -1,0 +1,324 @@
+//! Members (SPEC §2, §10): who they are, how they log in, what their line carries.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::serial::Serial;
+use super::text::{Invalid, bounded_text, has_control_character, normalise, string_newtype};
+
+/// お客さまID: `CAF` + 7 digits; case-insensitive and width-insensitive on input.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CustomerId(String);
+string_newtype!(CustomerId);
+
+impl CustomerId {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let value = normalise(input).to_uppercase();
+        if value.is_empty() {
+            return Err(Invalid::REQUIRED);
+        }
+        let digits = value.strip_prefix("CAF").unwrap_or("");
+        if digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(value))
+        } else {
+            Err(Invalid("invalid_customer_id"))
+        }
+    }
+
+    /// A fresh, random ID; the store refuses it if it is already taken.
+    pub fn generate() -> Self {
+        Self(format!("CAF{}", crate::secret::random_digits(7)))
+    }
+}
+
+impl std::fmt::Debug for CustomerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// アクセスキー: case-sensitive, 8–64 printable ASCII characters. A secret: it has no
+/// `Display`, its `Debug` is redacted, and it is never serialised.
+#[derive(Clone)]
+pub struct AccessKey(String);
+
+impl AccessKey {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        // NFKC turns a full-width key typed on a Japanese keyboard into the ASCII it means;
+        // it does not fold case, so the key stays case-sensitive.
+        let value = normalise(input);
+        if value.is_empty() {
+            return Err(Invalid::REQUIRED);
+        }
+        if has_control_character(&value) {
+            return Err(Invalid::FORBIDDEN_CHARACTER);
+        }
+        if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+            return Err(Invalid("invalid_access_key"));
+        }
+        if !(8..=64).contains(&value.len()) {
+            return Err(Invalid("invalid_length"));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessKey(<redacted>)")
+    }
+}
+
+/// A person's name as the member gives it: 1–40 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+string_newtype!(PersonName);
+
+impl PersonName {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        bounded_text(input, 40).map(Self)
+    }
+}
+
+/// An email address. Its `Debug` is masked: full addresses never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Email(String);
+string_newtype!(Email);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let value = normalise(input);
+        if value.is_empty() {
+            return Err(Invalid::REQUIRED);
+        }
+        let invalid = Invalid("invalid_email");
+        if value.len() > 254 || has_control_character(&value) {
+            return Err(invalid);
+        }
+        let (local, domain) = value.split_once('@').ok_or(invalid)?;
+        let local_ok = (1..=64).contains(&local.len())
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+        let domain = domain.to_ascii_lowercase();
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+        if local_ok && domain_ok {
+            Ok(Self(format!("{local}@{domain}")))
+        } else {
+            Err(invalid)
+        }
+    }
+
+    /// `t***@example.jp`: enough for an operator to recognise, not enough to leak.
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or(("", &self.0));
+        let first = local.chars().next().unwrap_or('*');
+        format!("{first}***@{domain}")
+    }
+}
+
+impl std::fmt::Debug for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+/// The kind of line the member has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Line {
+    /// フレッツ 光ネクスト: the standard security serial comes with the line.
+    FletsNext,
+    /// コラボ光 (a collaboration line): the standard security tool is not offered.
+    Collab,
+}
+
+/// The services a line can carry (SPEC §3), in the order the overview lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    LineNotification,
+    Security,
+    RemoteSupport,
+    SessionPlus,
+    VpnWide,
+}
+
+impl Service {
+    pub const ALL: [Service; 5] = [
+        Service::LineNotification,
+        Service::Security,
+        Service::RemoteSupport,
+        Service::SessionPlus,
+        Service::VpnWide,
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceStatus {
+    /// 利用中
+    InUse,
+    /// 未契約
+    NotContracted,
+    /// 登録中
+    Registering,
+    /// 変更中
+    Changing,
+    /// 廃止中
+    Terminating,
+}
+
+/// One application (申込み) for a service; a service may have several at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceApplication {
+    pub service: Service,
+    pub status: ServiceStatus,
+}
+
+/// What the overview shows for one service. SPEC §3 / seed 001 ※: when applications are
+/// in different states at once, the overview shows 利用中. Without one in use, the state
+/// that is still moving wins (changing, then registering, then terminating).
+pub fn overview_status(applications: impl IntoIterator<Item = ServiceStatus>) -> ServiceStatus {
+    let rank = |s: ServiceStatus| match s {
+        ServiceStatus::InUse => 5,
+        ServiceStatus::Changing => 4,
+        ServiceStatus::Registering => 3,
+        ServiceStatus::Terminating => 2,
+        ServiceStatus::NotContracted => 1,
+    };
+    applications
+        .into_iter()
+        .max_by_key(|s| rank(*s))
+        .unwrap_or(ServiceStatus::NotContracted)
+}
+
+/// The stored member. Not `Debug`: it holds the access-key hash and the email address.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Customer {
+    pub customer_id: CustomerId,
+    pub name: PersonName,
+    pub email: Email,
+    pub line: Line,
+    pub access_key_hash: String,
+    /// Consecutive failed logins since the last success (SPEC §2).
+    pub failed_logins: u32,
+    pub locked_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+    pub services: Vec<ServiceApplication>,
+    pub serials: Vec<Serial>,
+    pub created_at: Timestamp,
+    /// Optimistic-concurrency version: every write expects the version it read.
+    pub version: u64,
+}
+
+impl Customer {
+    pub fn is_locked(&self) -> bool {
+        self.locked_at.is_some()
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled_at.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customer_ids_fold_case_and_width() {
+        assert_eq!(
+            CustomerId::parse("caf1234567").unwrap().as_str(),
+            "CAF1234567"
+        );
+        assert_eq!(
+            CustomerId::parse("ＣＡＦ１２３４５６７").unwrap().as_str(),
+            "CAF1234567"
+        );
+        assert_eq!(
+            CustomerId::parse("CAF123456"),
+            Err(Invalid("invalid_customer_id"))
+        );
+        assert_eq!(
+            CustomerId::parse("CAF12345678"),
+            Err(Invalid("invalid_customer_id"))
+        );
+        assert_eq!(
+            CustomerId::parse("CAF123456７x"),
+            Err(Invalid("invalid_customer_id"))
+        );
+        assert_eq!(CustomerId::parse(""), Err(Invalid::REQUIRED));
+    }
+
+    #[test]
+    fn access_keys_keep_case_and_refuse_non_ascii() {
+        assert_eq!(AccessKey::parse("AbCdEfGh").unwrap().expose(), "AbCdEfGh");
+        assert_eq!(
+            AccessKey::parse("ＡｂＣｄＥｆＧｈ").unwrap().expose(),
+            "AbCdEfGh"
+        );
+        assert_eq!(
+            AccessKey::parse("short").unwrap_err(),
+            Invalid("invalid_length")
+        );
+        assert_eq!(
+            AccessKey::parse("あいうえおかきく").unwrap_err(),
+            Invalid("invalid_access_key")
+        );
+        assert_eq!(
+            AccessKey::parse("abcd\u{0}efgh").unwrap_err(),
+            Invalid::FORBIDDEN_CHARACTER
+        );
+        assert_eq!(
+            format!("{:?}", AccessKey::parse("Secret-123").unwrap()),
+            "AccessKey(<redacted>)"
+        );
+    }
+
+    #[test]
+    fn emails_parse_lower_the_domain_and_mask_in_debug() {
+        let email = Email::parse(" Taro.Yamada@Example.JP ").unwrap();
+        assert_eq!(email.as_str(), "Taro.Yamada@example.jp");
+        assert_eq!(format!("{email:?}"), "T***@example.jp");
+        for bad in [
+            "no-at",
+            "a@b",
+            "a@@b.jp",
+            ".a@b.jp",
+            "a..b@c.jp",
+            "a b@c.jp",
+            "a@-b.jp",
+        ] {
+            assert_eq!(Email::parse(bad), Err(Invalid("invalid_email")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_overview_shows_in_use_when_any_application_is_in_use() {
+        use ServiceStatus::*;
+        assert_eq!(overview_status([Registering, InUse, Terminating]), InUse);
+        assert_eq!(overview_status([Terminating, Changing]), Changing);
+        assert_eq!(overview_status([]), NotContracted);
+    }
+}

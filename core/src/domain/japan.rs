@@ -1,0 +1,80 @@
+//! Japan time (SPEC §1): dates are calendar days in Asia/Tokyo, instants carry `+09:00`.
+//!
+//! Japan has kept UTC+9 without daylight saving since 1951, so a fixed offset is exact and
+//! needs no time-zone database (Lambda images may have none).
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::{Offset, TimeZone};
+
+pub const OFFSET: Offset = Offset::constant(9);
+
+pub fn zone() -> TimeZone {
+    TimeZone::fixed(OFFSET)
+}
+
+/// The calendar day in Japan at this instant.
+pub fn date_of(at: Timestamp) -> Date {
+    at.to_zoned(zone()).date()
+}
+
+/// RFC 3339 with `+09:00` to the second, e.g. `2026-11-22T09:00:00+09:00`.
+pub fn format_instant(at: Timestamp) -> String {
+    whole_seconds(at).display_with_offset(OFFSET).to_string()
+}
+
+/// How a mail writes an instant for a person: `2026年11月22日 09:00`.
+pub fn format_for_people(at: Timestamp) -> String {
+    at.to_zoned(zone())
+        .strftime("%Y年%m月%d日 %H:%M")
+        .to_string()
+}
+
+/// Sub-second digits mean nothing to a member and make answers noisy.
+fn whole_seconds(at: Timestamp) -> Timestamp {
+    Timestamp::from_second(at.as_second()).unwrap_or(at)
+}
+
+/// `#[serde(with = "instant")]`: writes an instant in Japan time, reads any RFC 3339.
+pub mod instant {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(at: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_instant(*at))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        Timestamp::deserialize(d)
+    }
+}
+
+/// `#[serde(with = "optional_instant")]`, the same for an instant that may be absent.
+pub mod optional_instant {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(at: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => super::instant::serialize(at, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        Option::<Timestamp>::deserialize(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_print_in_japan_time() {
+        let at: Timestamp = "2026-11-22T15:30:00.123456Z".parse().unwrap();
+        assert_eq!(format_instant(at), "2026-11-23T00:30:00+09:00");
+        assert_eq!(format_for_people(at), "2026年11月23日 00:30");
+        assert_eq!(date_of(at).to_string(), "2026-11-23");
+    }
+}

@@ -1,0 +1,19 @@
+//! Values that parse at the edge: once a value has one of these types it is valid
+//! everywhere. Input is normalised first (SPEC §1: NFKC, trim).
+
+pub mod customer;
+pub mod japan;
+pub mod serial;
+pub mod session;
+pub mod text;
+
+pub use customer::{
+    AccessKey, Customer, CustomerId, Email, Line, PersonName, Service, ServiceApplication,
+    ServiceStatus,
+};
+pub use serial::{
+    Billing, Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Plan, Product, Serial,
+    SerialRecord, SerialStatus,
+};
+pub use session::Session;
+pub use text::{FieldError, FieldErrors, Invalid};

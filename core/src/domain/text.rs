@@ -1,0 +1,166 @@
+//! Normalisation and the shape of a validation failure.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// SPEC §1: Unicode NFKC (full-width → half-width), then trim.
+pub fn normalise(input: &str) -> String {
+    input.nfkc().collect::<String>().trim().to_owned()
+}
+
+pub fn has_control_character(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// Why one field was refused: the stable field `code` of SPEC §1's `errors` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Invalid(pub &'static str);
+
+impl Invalid {
+    pub const REQUIRED: Self = Self("required");
+    pub const TOO_LONG: Self = Self("too_long");
+    pub const FORBIDDEN_CHARACTER: Self = Self("forbidden_character");
+    pub const INVALID_FORMAT: Self = Self("invalid_format");
+    pub const INVALID_VALUE: Self = Self("invalid_value");
+}
+
+/// One field's refusal, named by its JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+}
+
+/// Collects every field's refusal, so that one answer lists them all.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Parses one field, remembering its failure; `None` means it failed.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(Invalid(code)) => {
+                self.0.push(FieldError {
+                    field: field.to_owned(),
+                    code,
+                });
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, invalid: Invalid) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            code: invalid.0,
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A free-text value: normalised, 1..=max characters, no control characters.
+pub fn bounded_text(input: &str, max_chars: usize) -> Result<String, Invalid> {
+    let value = normalise(input);
+    if value.is_empty() {
+        return Err(Invalid::REQUIRED);
+    }
+    if has_control_character(&value) {
+        return Err(Invalid::FORBIDDEN_CHARACTER);
+    }
+    if value.chars().count() > max_chars {
+        return Err(Invalid::TOO_LONG);
+    }
+    Ok(value)
+}
+
+/// A keyword from a fixed set (`"flets_next"`, `"term"`…), matched after normalisation and
+/// lower-casing, through the type's own serde names.
+pub fn keyword<T: serde::de::DeserializeOwned>(input: &str) -> Result<T, Invalid> {
+    let value = normalise(input).to_ascii_lowercase();
+    if value.is_empty() {
+        return Err(Invalid::REQUIRED);
+    }
+    serde_json::from_value(serde_json::Value::String(value)).map_err(|_| Invalid::INVALID_VALUE)
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+pub fn date(input: &str) -> Result<jiff::civil::Date, Invalid> {
+    let value = normalise(input);
+    if value.is_empty() {
+        return Err(Invalid::REQUIRED);
+    }
+    if value.len() != 10 {
+        return Err(Invalid("invalid_date"));
+    }
+    value.parse().map_err(|_| Invalid("invalid_date"))
+}
+
+/// Declares a string newtype that serialises as its text and deserialises through `parse`,
+/// so stored records and requests go through the same rules.
+macro_rules! string_newtype {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                Self::parse(&raw).map_err(|Invalid(code)| {
+                    serde::de::Error::custom(format!("{} refused: {code}", stringify!($name)))
+                })
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                String::schema()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+pub(crate) use string_newtype;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_becomes_half_width_and_edges_are_trimmed() {
+        assert_eq!(normalise("  ＣＡＦ１２３ "), "CAF123");
+    }
+
+    #[test]
+    fn bounded_text_refuses_empty_long_and_control() {
+        assert_eq!(bounded_text("   ", 5), Err(Invalid::REQUIRED));
+        assert_eq!(bounded_text("abcdef", 5), Err(Invalid::TOO_LONG));
+        assert_eq!(
+            bounded_text("a\u{7}b", 5),
+            Err(Invalid::FORBIDDEN_CHARACTER)
+        );
+        assert_eq!(bounded_text(" 山田 ", 5).as_deref(), Ok("山田"));
+    }
+}

@@ -1,0 +1,124 @@
+//! `POST`/`DELETE /v1/serials/{serial}/activation`, `GET /v1/serials/{serial}/history`
+//! (SPEC §3).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::auth::Member;
+use super::json::JsonBody;
+use super::problem::{Problem, ProblemBody};
+use crate::domain::text::keyword;
+use crate::domain::{DeviceId, DeviceName, FieldErrors, Os, Serial};
+use crate::service::Error;
+use crate::service::activation::{self, Activation, DeviceRequest, History};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(activate, deactivate))
+        .routes(routes!(history))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationRequest {
+    /// The security tool's identifier of the device.
+    device_id: String,
+    /// `windows`, `mac` or `android`.
+    #[schema(example = "windows")]
+    os: String,
+    /// What the member calls the device.
+    #[schema(example = "リビングのPC")]
+    name: String,
+}
+
+/// A serial in the path: malformed ones cannot exist, so they are simply not found.
+fn serial_in_path(raw: &str) -> Result<Serial, Problem> {
+    Serial::parse(raw).map_err(|_| Problem::not_found())
+}
+
+/// Install the serial on a device; on another device than before, the serial moves.
+#[utoipa::path(
+    post, path = "/v1/serials/{serial}/activation", tag = "usage",
+    security(("member" = [])),
+    params(("serial" = String, Path, description = "シリアル番号")),
+    request_body = ActivationRequest,
+    responses(
+        (status = 200, description = "利用中", body = Activation),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`serial_unavailable`, `license_expired`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn activate(
+    State(state): State<AppState>,
+    Member(session): Member,
+    Path(serial): Path<String>,
+    JsonBody(request): JsonBody<ActivationRequest>,
+) -> Result<Json<Activation>, Problem> {
+    let serial = serial_in_path(&serial)?;
+    let mut errors = FieldErrors::new();
+    let device_id = errors.check("device_id", DeviceId::parse(&request.device_id));
+    let os = errors.check("os", keyword::<Os>(&request.os));
+    let name = errors.check("name", DeviceName::parse(&request.name));
+    let (Some(device_id), Some(os), Some(name)) = (device_id, os, name) else {
+        return Err(Error::Validation(errors).into());
+    };
+    let device = DeviceRequest {
+        device_id,
+        os,
+        name,
+    };
+    let result = activation::activate(&state.ctx, &session.customer_id, &serial, device).await?;
+    Ok(Json(result))
+}
+
+/// Release the serial from its device: インストール待ち again.
+#[utoipa::path(
+    delete, path = "/v1/serials/{serial}/activation", tag = "usage",
+    security(("member" = [])),
+    params(("serial" = String, Path, description = "シリアル番号")),
+    responses(
+        (status = 200, description = "インストール待ち", body = Activation),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`serial_unavailable`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn deactivate(
+    State(state): State<AppState>,
+    Member(session): Member,
+    Path(serial): Path<String>,
+) -> Result<Json<Activation>, Problem> {
+    let serial = serial_in_path(&serial)?;
+    Ok(Json(
+        activation::deactivate(&state.ctx, &session.customer_id, &serial).await?,
+    ))
+}
+
+/// Every activation, move and release of the serial, oldest first.
+#[utoipa::path(
+    get, path = "/v1/serials/{serial}/history", tag = "usage",
+    security(("member" = [])),
+    params(("serial" = String, Path, description = "シリアル番号")),
+    responses(
+        (status = 200, description = "History", body = History),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn history(
+    State(state): State<AppState>,
+    Member(session): Member,
+    Path(serial): Path<String>,
+) -> Result<Json<History>, Problem> {
+    let serial = serial_in_path(&serial)?;
+    Ok(Json(
+        activation::history(&state.ctx, &session.customer_id, &serial).await?,
+    ))
+}

@@ -1,0 +1,224 @@
+//! The operators' API under `/admin/v1` (SPEC §10).
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::auth::Operator;
+use super::json::JsonBody;
+use super::problem::{Problem, ProblemBody};
+use crate::domain::text::{date, keyword};
+use crate::domain::{CustomerId, Email, FieldErrors, Invalid, PersonName, ServiceApplication};
+use crate::service::Error;
+use crate::service::admin::{
+    self, CreatedCustomer, CustomerState, NewCustomer, NewLicense, Outbox, ReissuedAccessKey,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_customer))
+        .routes(routes!(customer_state))
+        .routes(routes!(reissue_access_key))
+        .routes(routes!(outbox))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomerRequest {
+    #[schema(example = "山田 太郎")]
+    name: String,
+    email: String,
+    /// `flets_next` or `collab`.
+    #[schema(example = "flets_next")]
+    line: String,
+    /// Licences to issue. Without a `standard` one, the line gets a monthly standard serial.
+    #[serde(default)]
+    licenses: Vec<NewLicenseRequest>,
+    /// Service applications to record; the line's defaults when absent.
+    #[serde(default)]
+    services: Vec<ServiceApplicationRequest>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLicenseRequest {
+    #[schema(example = "security-suite")]
+    product: String,
+    /// `standard` or `license_plus`.
+    plan: String,
+    /// `term` or `monthly`.
+    billing: String,
+    /// Required for `term`, absent for `monthly`.
+    #[serde(default)]
+    #[schema(format = Date)]
+    expires_on: Option<String>,
+    /// The program version; the product's current one when absent.
+    #[serde(default)]
+    version: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceApplicationRequest {
+    service: String,
+    status: String,
+}
+
+fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, Error> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", PersonName::parse(&request.name));
+    let email = errors.check("email", Email::parse(&request.email));
+    let line = errors.check("line", keyword(&request.line));
+    let licenses: Vec<Option<NewLicense>> = request
+        .licenses
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let field = |name: &str| format!("licenses[{i}].{name}");
+            let product = errors.check(&field("product"), keyword(&l.product));
+            let plan = errors.check(&field("plan"), keyword(&l.plan));
+            let billing = errors.check(&field("billing"), keyword(&l.billing));
+            let expires_on = match &l.expires_on {
+                Some(raw) => errors.check(&field("expires_on"), date(raw).map(Some)),
+                None => Some(None),
+            };
+            if l.version == Some(0) {
+                errors.push(&field("version"), Invalid::INVALID_VALUE);
+            }
+            Some(NewLicense {
+                product: product?,
+                plan: plan?,
+                billing: billing?,
+                expires_on: expires_on?,
+                version: l.version,
+            })
+        })
+        .collect();
+    let services: Vec<Option<ServiceApplication>> = request
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let service = errors.check(&format!("services[{i}].service"), keyword(&s.service));
+            let status = errors.check(&format!("services[{i}].status"), keyword(&s.status));
+            Some(ServiceApplication {
+                service: service?,
+                status: status?,
+            })
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    Ok(NewCustomer {
+        name: name.expect("checked"),
+        email: email.expect("checked"),
+        line: line.expect("checked"),
+        licenses: licenses.into_iter().map(|l| l.expect("checked")).collect(),
+        services: services.into_iter().map(|s| s.expect("checked")).collect(),
+    })
+}
+
+fn customer_in_path(raw: &str) -> Result<CustomerId, Problem> {
+    CustomerId::parse(raw).map_err(|_| Problem::not_found())
+}
+
+/// Create a member; the answer holds the access key, shown this once.
+#[utoipa::path(
+    post, path = "/admin/v1/customers", tag = "admin",
+    security(("operator" = [])),
+    request_body = NewCustomerRequest,
+    responses(
+        (status = 201, description = "Created", body = CreatedCustomer),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn create_customer(
+    State(state): State<AppState>,
+    _: Operator,
+    JsonBody(request): JsonBody<NewCustomerRequest>,
+) -> Result<(StatusCode, Json<CreatedCustomer>), Problem> {
+    let new = parse_new_customer(request)?;
+    let created = admin::create_customer(&state.ctx, new).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// A member's full state.
+#[utoipa::path(
+    get, path = "/admin/v1/customers/{customer_id}", tag = "admin",
+    security(("operator" = [])),
+    params(("customer_id" = String, Path, description = "お客さまID")),
+    responses(
+        (status = 200, description = "The member", body = CustomerState),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn customer_state(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(customer_id): Path<String>,
+) -> Result<Json<CustomerState>, Problem> {
+    let customer_id = customer_in_path(&customer_id)?;
+    Ok(Json(admin::customer_state(&state.ctx, &customer_id).await?))
+}
+
+/// Reissue the access key; this also lifts a lock.
+#[utoipa::path(
+    post, path = "/admin/v1/customers/{customer_id}/access-key", tag = "admin",
+    security(("operator" = [])),
+    params(("customer_id" = String, Path, description = "お客さまID")),
+    responses(
+        (status = 200, description = "The new access key, shown this once", body = ReissuedAccessKey),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn reissue_access_key(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(customer_id): Path<String>,
+) -> Result<Json<ReissuedAccessKey>, Problem> {
+    let customer_id = customer_in_path(&customer_id)?;
+    Ok(Json(
+        admin::reissue_access_key(&state.ctx, &customer_id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxQuery {
+    /// The recipient's address.
+    to: String,
+}
+
+/// Every mail queued to one address.
+#[utoipa::path(
+    get, path = "/admin/v1/outbox", tag = "admin",
+    security(("operator" = [])),
+    params(OutboxQuery),
+    responses(
+        (status = 200, description = "The mails", body = Outbox),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn outbox(
+    State(state): State<AppState>,
+    _: Operator,
+    query: Result<Query<OutboxQuery>, QueryRejection>,
+) -> Result<Json<Outbox>, Problem> {
+    let Ok(Query(query)) = query else {
+        return Err(Error::invalid_field("to", Invalid::REQUIRED).into());
+    };
+    let to = Email::parse(&query.to).map_err(|invalid| Error::invalid_field("to", invalid))?;
+    Ok(Json(admin::outbox(&state.ctx, &to).await?))
+}

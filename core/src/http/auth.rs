@@ -1,0 +1,65 @@
+//! Who is calling: a member's bearer token, an operator's admin token, the client address.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+
+use super::AppState;
+use super::problem::Problem;
+use crate::domain::Session;
+use crate::secret::secrets_equal;
+use crate::service::{Error, session};
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// A logged-in member (SPEC §2): the handler runs only with a live session.
+pub struct Member(pub Session);
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let token = bearer(parts).ok_or(Error::Unauthorized)?;
+        Ok(Member(session::authenticate(&state.ctx, token).await?))
+    }
+}
+
+/// An operator holding the admin token (SPEC §10).
+pub struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        match bearer(parts) {
+            Some(token) if secrets_equal(token, &state.admin_token) => Ok(Operator),
+            _ => Err(Error::Unauthorized.into()),
+        }
+    }
+}
+
+/// The client's address, as the deployment knows it: an outer layer may insert it (the
+/// Lambda adapter takes API Gateway's source IP); otherwise the socket peer.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        if let Some(ip) = parts.extensions.get::<ClientIp>() {
+            return Ok(*ip);
+        }
+        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            return Ok(ClientIp(peer.ip()));
+        }
+        // Only in-process calls without a socket get here; they share one bucket.
+        Ok(ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
+    }
+}

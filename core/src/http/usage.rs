@@ -1,0 +1,31 @@
+//! `GET /v1/usage` (SPEC §3).
+
+use axum::Json;
+use axum::extract::State;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::auth::Member;
+use super::problem::{Problem, ProblemBody};
+use crate::service::usage::{self, Usage};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(usage))
+}
+
+/// The services of the line and every serial, with the device each one protects.
+#[utoipa::path(
+    get, path = "/v1/usage", tag = "usage",
+    security(("member" = [])),
+    responses(
+        (status = 200, description = "ご利用状況", body = Usage),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn usage(
+    State(state): State<AppState>,
+    Member(session): Member,
+) -> Result<Json<Usage>, Problem> {
+    Ok(Json(usage::usage(&state.ctx, &session.customer_id).await?))
+}

@@ -1,0 +1,190 @@
+//! Installing a serial on a device, releasing it, and its history (SPEC §3).
+//!
+//! One serial serves one device: activating it elsewhere moves it, and the device that had
+//! it loses protection (seed 000: 他の端末に切り替わり、ご利用いただけなくなります).
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Context, Error, retry_on_conflict};
+use crate::domain::{
+    CustomerId, Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Serial, SerialRecord,
+    SerialStatus,
+};
+use crate::mail::Mail;
+use crate::store::{Expect, Write};
+
+/// The device asking for protection.
+#[derive(Debug, Clone)]
+pub struct DeviceRequest {
+    pub device_id: DeviceId,
+    pub os: Os,
+    pub name: DeviceName,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Activation {
+    pub serial: Serial,
+    pub status: SerialStatus,
+    pub device: Option<Device>,
+    /// The device that held the serial just before this change, if another one did.
+    pub previous_device: Option<Device>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct History {
+    pub events: Vec<HistoryEvent>,
+}
+
+/// The caller's own serial; another member's is answered exactly like a missing one.
+async fn own_serial(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    serial: &Serial,
+) -> Result<SerialRecord, Error> {
+    match ctx.store.serial(serial).await? {
+        Some(record) if record.customer_id == *customer_id => Ok(record),
+        _ => Err(Error::NotFound),
+    }
+}
+
+pub async fn activate(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    serial: &Serial,
+    request: DeviceRequest,
+) -> Result<Activation, Error> {
+    retry_on_conflict(|| async {
+        let mut record = own_serial(ctx, customer_id, serial).await?;
+        if record.status == SerialStatus::Unavailable {
+            return Err(Error::SerialUnavailable);
+        }
+        let now = ctx.clock.now();
+        if record.is_expired_on(crate::domain::japan::date_of(now)) {
+            return Err(Error::LicenseExpired);
+        }
+        let previous = record.device.take();
+        let same_device = previous
+            .as_ref()
+            .is_some_and(|d| d.device_id == request.device_id);
+        let device = Device {
+            device_id: request.device_id.clone(),
+            os: request.os,
+            name: request.name.clone(),
+            activated_at: match &previous {
+                Some(held) if same_device => held.activated_at,
+                _ => now,
+            },
+        };
+        let (kind, moved_from) = match previous {
+            None => (EventKind::Activated, None),
+            Some(_) if same_device => (EventKind::Reactivated, None),
+            Some(held) => (EventKind::Moved, Some(held)),
+        };
+
+        let mut writes = Vec::with_capacity(3);
+        if let Some(from) = &moved_from {
+            let customer = ctx
+                .store
+                .customer(customer_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            writes.push(Write::EnqueueMail(Mail::serial_moved(
+                &customer, serial, &device, from, now,
+            )));
+        }
+        let expect = Expect::Version(record.version);
+        writes.push(Write::AppendHistory {
+            serial: serial.clone(),
+            seq: record.events,
+            event: HistoryEvent {
+                at: now,
+                kind,
+                device: device.clone(),
+                previous_device: moved_from.clone(),
+            },
+        });
+        record.events += 1;
+        record.status = SerialStatus::InUse;
+        record.device = Some(device.clone());
+        writes.push(Write::PutSerial {
+            serial: record,
+            expect,
+        });
+        ctx.store.commit(writes).await?;
+        tracing::info!(%customer_id, %serial, ?kind, "serial activated");
+        Ok(Activation {
+            serial: serial.clone(),
+            status: SerialStatus::InUse,
+            device: Some(device),
+            previous_device: moved_from,
+        })
+    })
+    .await
+}
+
+/// Releases the serial from its device: awaiting install again.
+pub async fn deactivate(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    serial: &Serial,
+) -> Result<Activation, Error> {
+    retry_on_conflict(|| async {
+        let mut record = own_serial(ctx, customer_id, serial).await?;
+        if record.status == SerialStatus::Unavailable {
+            return Err(Error::SerialUnavailable);
+        }
+        let Some(released) = record.device.take() else {
+            // Already released: nothing to change, the same answer.
+            return Ok(Activation {
+                serial: serial.clone(),
+                status: record.status,
+                device: None,
+                previous_device: None,
+            });
+        };
+        let now = ctx.clock.now();
+        let expect = Expect::Version(record.version);
+        let event = HistoryEvent {
+            at: now,
+            kind: EventKind::Deactivated,
+            device: released.clone(),
+            previous_device: None,
+        };
+        let seq = record.events;
+        record.events += 1;
+        record.status = SerialStatus::AwaitingInstall;
+        ctx.store
+            .commit(vec![
+                Write::AppendHistory {
+                    serial: serial.clone(),
+                    seq,
+                    event,
+                },
+                Write::PutSerial {
+                    serial: record,
+                    expect,
+                },
+            ])
+            .await?;
+        tracing::info!(%customer_id, %serial, "serial released");
+        Ok(Activation {
+            serial: serial.clone(),
+            status: SerialStatus::AwaitingInstall,
+            device: None,
+            previous_device: Some(released),
+        })
+    })
+    .await
+}
+
+pub async fn history(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    serial: &Serial,
+) -> Result<History, Error> {
+    own_serial(ctx, customer_id, serial).await?;
+    Ok(History {
+        events: ctx.store.history(serial).await?,
+    })
+}

@@ -1,0 +1,347 @@
+//! Operators' work on members (SPEC §10): create, inspect, reissue the access key, and read
+//! the outbox.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::usage::{SerialView, ServiceOverview, services_of};
+use super::{Context, Error, cpu, retry_on_conflict};
+use crate::domain::japan;
+use crate::domain::serial::new_product_key;
+use crate::domain::{
+    Billing, Customer, CustomerId, Email, FieldErrors, Invalid, Line, PersonName, Plan, Product,
+    Serial, SerialRecord, SerialStatus, Service, ServiceApplication, ServiceStatus,
+};
+use crate::mail::{MailKind, MailStatus};
+use crate::secret::{hash_access_key, new_access_key};
+use crate::store::{Expect, Write};
+
+/// A licence to create with the member.
+#[derive(Debug, Clone)]
+pub struct NewLicense {
+    pub product: Product,
+    pub plan: Plan,
+    pub billing: Billing,
+    pub expires_on: Option<Date>,
+    pub version: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    pub name: PersonName,
+    pub email: Email,
+    pub line: Line,
+    pub licenses: Vec<NewLicense>,
+    /// Service applications to record; when empty, the line's defaults.
+    pub services: Vec<ServiceApplication>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedCustomer {
+    pub customer_id: CustomerId,
+    /// The one time the access key is shown: hand it to the member.
+    pub access_key: String,
+    pub serials: Vec<IssuedSerial>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedSerial {
+    pub serial: Serial,
+    pub product_key: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReissuedAccessKey {
+    pub access_key: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Membership {
+    Active,
+    Cancelled,
+}
+
+/// Everything about one member, for operators.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerState {
+    pub customer_id: CustomerId,
+    pub name: PersonName,
+    #[schema(value_type = String)]
+    pub email: Email,
+    pub line: Line,
+    pub membership: Membership,
+    #[serde(with = "japan::optional_instant")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub cancelled_at: Option<Timestamp>,
+    pub locked: bool,
+    #[serde(with = "japan::optional_instant")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub locked_at: Option<Timestamp>,
+    pub failed_logins: u32,
+    #[serde(with = "japan::instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    pub services: Vec<ServiceOverview>,
+    /// Every application behind the overview.
+    pub applications: Vec<ServiceApplication>,
+    pub serials: Vec<OperatorSerialView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperatorSerialView {
+    #[serde(flatten)]
+    pub serial: SerialView,
+    pub product_key: String,
+    pub program_version: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxMail {
+    #[schema(value_type = String)]
+    pub to: Email,
+    pub kind: MailKind,
+    pub subject: String,
+    pub body: String,
+    pub status: MailStatus,
+    #[serde(with = "japan::instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Outbox {
+    pub mails: Vec<OutboxMail>,
+}
+
+/// The rules across fields of a new member's licences.
+fn check_licenses(licenses: &[NewLicense]) -> Result<(), Error> {
+    let mut errors = FieldErrors::new();
+    let standards = licenses.iter().filter(|l| l.plan == Plan::Standard).count();
+    if standards > 1 {
+        errors.push("licenses", Invalid("more_than_one_standard"));
+    }
+    for (i, license) in licenses.iter().enumerate() {
+        match (license.billing, license.expires_on) {
+            (Billing::Term, None) => {
+                errors.push(&format!("licenses[{i}].expires_on"), Invalid::REQUIRED)
+            }
+            (Billing::Monthly, Some(_)) => errors.push(
+                &format!("licenses[{i}].expires_on"),
+                Invalid("not_allowed_for_monthly"),
+            ),
+            _ => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation(errors))
+    }
+}
+
+/// SPEC §3: every line includes one standard serial; without one in the request, the
+/// line gets a monthly security-suite licence.
+fn with_standard(mut licenses: Vec<NewLicense>) -> Vec<NewLicense> {
+    if !licenses.iter().any(|l| l.plan == Plan::Standard) {
+        licenses.insert(
+            0,
+            NewLicense {
+                product: Product::SecuritySuite,
+                plan: Plan::Standard,
+                billing: Billing::Monthly,
+                expires_on: None,
+                version: None,
+            },
+        );
+    }
+    licenses
+}
+
+fn default_services(serials: &[SerialRecord]) -> Vec<ServiceApplication> {
+    let security = if serials
+        .iter()
+        .any(|s| s.status != SerialStatus::Unavailable)
+    {
+        ServiceStatus::InUse
+    } else {
+        ServiceStatus::NotContracted
+    };
+    vec![
+        // Seed 001 ※1: line information notification comes with the line.
+        ServiceApplication {
+            service: Service::LineNotification,
+            status: ServiceStatus::InUse,
+        },
+        ServiceApplication {
+            service: Service::Security,
+            status: security,
+        },
+    ]
+}
+
+pub async fn create_customer(ctx: &Context, new: NewCustomer) -> Result<CreatedCustomer, Error> {
+    check_licenses(&new.licenses)?;
+    let licenses = with_standard(new.licenses.clone());
+    let access_key = new_access_key();
+    let key = access_key.clone();
+    let access_key_hash = cpu(move || hash_access_key(&key)).await;
+
+    // Fresh IDs collide rarely; a collision fails the commit and the retry draws new ones.
+    retry_on_conflict(|| async {
+        let now = ctx.clock.now();
+        let customer_id = CustomerId::generate();
+        let serials: Vec<SerialRecord> = licenses
+            .iter()
+            .map(|license| SerialRecord {
+                serial: Serial::generate(license.product),
+                customer_id: customer_id.clone(),
+                product: license.product,
+                plan: license.plan,
+                billing: license.billing,
+                expires_on: license.expires_on,
+                program_version: license.version.unwrap_or(license.product.current_version()),
+                product_key: new_product_key(),
+                // On a collaboration line the standard tool is not offered.
+                status: if new.line == Line::Collab && license.plan == Plan::Standard {
+                    SerialStatus::Unavailable
+                } else {
+                    SerialStatus::AwaitingInstall
+                },
+                device: None,
+                events: 0,
+                version: 0,
+            })
+            .collect();
+        let services = if new.services.is_empty() {
+            default_services(&serials)
+        } else {
+            new.services.clone()
+        };
+        let customer = Customer {
+            customer_id: customer_id.clone(),
+            name: new.name.clone(),
+            email: new.email.clone(),
+            line: new.line,
+            access_key_hash: access_key_hash.clone(),
+            failed_logins: 0,
+            locked_at: None,
+            cancelled_at: None,
+            services,
+            serials: serials.iter().map(|s| s.serial.clone()).collect(),
+            created_at: now,
+            version: 0,
+        };
+        let issued = serials
+            .iter()
+            .map(|s| IssuedSerial {
+                serial: s.serial.clone(),
+                product_key: s.product_key.clone(),
+            })
+            .collect();
+        let mut writes = vec![Write::PutCustomer {
+            customer,
+            expect: Expect::Absent,
+        }];
+        writes.extend(serials.into_iter().map(|serial| Write::PutSerial {
+            serial,
+            expect: Expect::Absent,
+        }));
+        ctx.store.commit(writes).await?;
+        tracing::info!(%customer_id, "customer created");
+        Ok(CreatedCustomer {
+            customer_id,
+            access_key: access_key.clone(),
+            serials: issued,
+        })
+    })
+    .await
+}
+
+pub async fn customer_state(
+    ctx: &Context,
+    customer_id: &CustomerId,
+) -> Result<CustomerState, Error> {
+    let (customer, serials) = ctx
+        .store
+        .customer_with_serials(customer_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(CustomerState {
+        services: services_of(&customer),
+        serials: serials
+            .iter()
+            .map(|record| OperatorSerialView {
+                serial: SerialView::from(record),
+                product_key: record.product_key.clone(),
+                program_version: record.program_version,
+            })
+            .collect(),
+        membership: if customer.is_cancelled() {
+            Membership::Cancelled
+        } else {
+            Membership::Active
+        },
+        locked: customer.is_locked(),
+        customer_id: customer.customer_id,
+        name: customer.name,
+        email: customer.email,
+        line: customer.line,
+        cancelled_at: customer.cancelled_at,
+        locked_at: customer.locked_at,
+        failed_logins: customer.failed_logins,
+        created_at: customer.created_at,
+        applications: customer.services,
+    })
+}
+
+/// SPEC §10: a new access key replaces the old one and lifts a lock.
+pub async fn reissue_access_key(
+    ctx: &Context,
+    customer_id: &CustomerId,
+) -> Result<ReissuedAccessKey, Error> {
+    let access_key = new_access_key();
+    let key = access_key.clone();
+    let access_key_hash = cpu(move || hash_access_key(&key)).await;
+    retry_on_conflict(|| async {
+        let mut customer = ctx
+            .store
+            .customer(customer_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if customer.is_cancelled() {
+            return Err(Error::AlreadyCancelled);
+        }
+        let expect = Expect::Version(customer.version);
+        customer.access_key_hash = access_key_hash.clone();
+        customer.failed_logins = 0;
+        customer.locked_at = None;
+        ctx.store
+            .commit(vec![Write::PutCustomer { customer, expect }])
+            .await?;
+        tracing::info!(%customer_id, "access key reissued");
+        Ok(ReissuedAccessKey {
+            access_key: access_key.clone(),
+        })
+    })
+    .await
+}
+
+pub async fn outbox(ctx: &Context, to: &Email) -> Result<Outbox, Error> {
+    let mails = ctx.store.mails_to(to).await?;
+    Ok(Outbox {
+        mails: mails
+            .into_iter()
+            .map(|mail| OutboxMail {
+                to: mail.to,
+                kind: mail.kind,
+                subject: mail.subject,
+                body: mail.body,
+                status: mail.status,
+                created_at: mail.created_at,
+            })
+            .collect(),
+    })
+}

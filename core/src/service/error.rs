@@ -1,0 +1,44 @@
+//! Why an operation refused. Each variant is one stable `code` of the SPEC; the HTTP layer
+//! maps them to status codes and messages in one place (`http::problem`).
+
+use crate::domain::FieldErrors;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("validation failed: {0:?}")]
+    Validation(FieldErrors),
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("account locked")]
+    AccountLocked,
+    #[error("too many failed attempts from this client")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    /// A cancelled member tried to use the service.
+    #[error("membership cancelled")]
+    MembershipCancelled,
+    /// The membership was already cancelled when a change to it was asked for.
+    #[error("membership already cancelled")]
+    AlreadyCancelled,
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("not found")]
+    NotFound,
+    #[error("serial unavailable")]
+    SerialUnavailable,
+    #[error("licence expired")]
+    LicenseExpired,
+    /// Write conflicts did not settle within the retry budget.
+    #[error("too busy to settle concurrent writes")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Error {
+    pub fn invalid_field(field: &str, invalid: crate::domain::Invalid) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.push(field, invalid);
+        Self::Validation(errors)
+    }
+}

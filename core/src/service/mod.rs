@@ -1,0 +1,75 @@
+//! One module per operation: plain async functions over the store port, no HTTP.
+
+pub mod activation;
+pub mod admin;
+mod error;
+pub mod login;
+pub mod session;
+mod throttle;
+pub mod usage;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::Error;
+
+use crate::clock::Clock;
+use crate::settings::Settings;
+use crate::store::{Store, StoreError};
+
+/// Everything an operation needs: the store, the clock and the settings.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+impl Context {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self {
+            store,
+            clock,
+            settings: Arc::new(settings),
+        }
+    }
+
+    pub fn today(&self) -> jiff::civil::Date {
+        crate::domain::japan::date_of(self.clock.now())
+    }
+}
+
+/// How many times an operation re-reads and tries again after a write conflict before it
+/// gives up with 503. Conflicts mean another request won; each round, one of them does.
+const MAX_ATTEMPTS: u32 = 200;
+
+/// Runs a read-decide-commit attempt until it commits without a conflict (SPEC §3: "the
+/// server retries its own write conflicts").
+pub(crate) async fn retry_on_conflict<T, F, Fut>(mut attempt: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    for round in 0..MAX_ATTEMPTS {
+        match attempt().await {
+            Err(Error::Store(StoreError::Conflict(what))) => {
+                tracing::debug!(%what, round, "write conflict; retrying");
+                // A short random pause spreads the contenders apart.
+                let pause = rand::random_range(0..=u64::from(round.min(20)));
+                if pause > 0 {
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
+            }
+            other => return other,
+        }
+    }
+    Err(Error::Busy)
+}
+
+/// Runs CPU-bound work (argon2) off the async runtime.
+pub(crate) async fn cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("CPU-bound task does not panic")
+}

@@ -1,0 +1,56 @@
+//! Sessions (SPEC §2): a bearer token is valid until 13 idle minutes or 12 hours pass, or
+//! the member logs out.
+
+use super::{Context, Error};
+use crate::domain::Session;
+use crate::secret::token_digest;
+use crate::store::Write;
+
+/// The session behind a bearer token, or 401.
+pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> {
+    // Every token this service issues is 43 URL-safe characters; anything else is not one.
+    if token.len() != 43
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(Error::Unauthorized);
+    }
+    let digest = token_digest(token);
+    let Some(session) = ctx.store.session(&digest).await? else {
+        return Err(Error::Unauthorized);
+    };
+    let now = ctx.clock.now();
+    let settings = &ctx.settings;
+    let idle_until = session.last_seen_at + settings.session_idle_timeout;
+    let lifetime_until = session.created_at + settings.session_lifetime;
+    if now >= idle_until || now >= lifetime_until {
+        ctx.store
+            .commit(vec![Write::DeleteSession {
+                token_digest: digest,
+            }])
+            .await?;
+        return Err(Error::Unauthorized);
+    }
+    // Refresh `last_seen_at` at most once per interval, so that most reads stay reads.
+    if now.duration_since(session.last_seen_at) >= settings.session_touch_interval {
+        ctx.store
+            .commit(vec![Write::TouchSession {
+                token_digest: digest,
+                at: now,
+            }])
+            .await?;
+    }
+    Ok(session)
+}
+
+/// `DELETE /v1/sessions/current`: the token is dead from now on.
+pub async fn log_out(ctx: &Context, session: &Session) -> Result<(), Error> {
+    ctx.store
+        .commit(vec![Write::DeleteSession {
+            token_digest: session.token_digest.clone(),
+        }])
+        .await?;
+    tracing::info!(customer_id = %session.customer_id, "logged out");
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! ご利用状況の確認 (SPEC §3): the services of the line and every serial.
+
+use jiff::civil::Date;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Context, Error};
+use crate::domain::customer::overview_status;
+use crate::domain::{
+    Billing, Customer, CustomerId, Device, PersonName, Plan, Product, Serial, SerialRecord,
+    SerialStatus, Service, ServiceStatus,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Usage {
+    pub customer_id: CustomerId,
+    pub name: PersonName,
+    pub services: Vec<ServiceOverview>,
+    pub serials: Vec<SerialView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceOverview {
+    pub service: Service,
+    pub status: ServiceStatus,
+}
+
+/// A serial as the member sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SerialView {
+    pub serial: Serial,
+    pub product: Product,
+    pub plan: Plan,
+    pub billing: Billing,
+    pub status: SerialStatus,
+    /// The last valid day (Japan time); null for monthly billing.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub expires_on: Option<Date>,
+    /// The protected device while `status` is `in_use`.
+    pub device: Option<Device>,
+}
+
+impl From<&SerialRecord> for SerialView {
+    fn from(record: &SerialRecord) -> Self {
+        Self {
+            serial: record.serial.clone(),
+            product: record.product,
+            plan: record.plan,
+            billing: record.billing,
+            status: record.status,
+            expires_on: record.expires_on,
+            device: record.device.clone(),
+        }
+    }
+}
+
+/// The overview of every service of the line, in the SPEC's order.
+pub fn services_of(customer: &Customer) -> Vec<ServiceOverview> {
+    Service::ALL
+        .into_iter()
+        .map(|service| ServiceOverview {
+            service,
+            status: overview_status(
+                customer
+                    .services
+                    .iter()
+                    .filter(|a| a.service == service)
+                    .map(|a| a.status),
+            ),
+        })
+        .collect()
+}
+
+pub async fn usage(ctx: &Context, customer_id: &CustomerId) -> Result<Usage, Error> {
+    let (customer, serials) = ctx
+        .store
+        .customer_with_serials(customer_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Usage {
+        services: services_of(&customer),
+        serials: serials.iter().map(SerialView::from).collect(),
+        customer_id: customer.customer_id,
+        name: customer.name,
+    })
+}

@@ -1,0 +1,31 @@
+//! The tunable numbers of SPEC §2, with the SPEC's defaults.
+
+use jiff::SignedDuration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// SPEC §2: consecutive failures that lock an account (結果コード58).
+    pub lock_after_failures: u32,
+    /// SPEC §2: `invalid_credentials` answers one client address may receive per window.
+    pub login_failures_per_client: usize,
+    pub login_failure_window: SignedDuration,
+    /// SPEC §2: a session dies after this long without a request…
+    pub session_idle_timeout: SignedDuration,
+    /// …and this long after login, whatever happens.
+    pub session_lifetime: SignedDuration,
+    /// `last_seen` is written at most this often, so that reads stay reads.
+    pub session_touch_interval: SignedDuration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            lock_after_failures: 10,
+            login_failures_per_client: 100,
+            login_failure_window: SignedDuration::from_mins(10),
+            session_idle_timeout: SignedDuration::from_secs(780),
+            session_lifetime: SignedDuration::from_hours(12),
+            session_touch_interval: SignedDuration::from_mins(1),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The storage port: typed reads, and `commit`, which applies a list of writes atomically
+//! or not at all. Each write that replaces a record names the version it read; a concurrent
+//! change makes the whole commit fail with `Conflict`, and the service retries from a fresh
+//! read. This is one redb write transaction, or one DynamoDB `TransactWriteItems`.
+//!
+//! See `README.md` beside this file for the keys each engine uses.
+
+#[cfg(feature = "redb")]
+pub mod redb;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Customer, CustomerId, Email, HistoryEvent, Serial, SerialRecord, Session};
+use crate::mail::Mail;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition of the commit did not hold: someone else wrote first.
+    #[error("a concurrent write changed {0}")]
+    Conflict(String),
+    /// The database file is held by another process (redb allows one per file).
+    #[error("the database is already open in another process")]
+    AlreadyOpen,
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+/// What a replacing write expects to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Nothing stored under the key yet.
+    Absent,
+    /// The record as read, at this version.
+    Version(u64),
+}
+
+impl Expect {
+    /// The version the record has after the write.
+    pub fn next_version(self) -> u64 {
+        match self {
+            Expect::Absent => 1,
+            Expect::Version(v) => v + 1,
+        }
+    }
+}
+
+/// Failed logins from one client address in the current window (SPEC §2).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Throttle {
+    /// The most recent failures, oldest first; never more than the limit is kept.
+    pub failures: Vec<Timestamp>,
+    pub version: u64,
+}
+
+/// One part of an atomic commit.
+#[derive(Clone)]
+pub enum Write {
+    PutCustomer {
+        customer: Customer,
+        expect: Expect,
+    },
+    /// A condition only: the customer is still at this version.
+    CheckCustomer {
+        customer_id: CustomerId,
+        version: u64,
+    },
+    PutSerial {
+        serial: SerialRecord,
+        expect: Expect,
+    },
+    /// Event number `seq` of a serial's history; the serial's `events` counter is its guard.
+    AppendHistory {
+        serial: Serial,
+        seq: u64,
+        event: HistoryEvent,
+    },
+    PutSession(Session),
+    /// Refreshes `last_seen_at` of a session that still exists; a no-op otherwise, so a touch
+    /// racing a logout cannot bring the session back.
+    TouchSession {
+        token_digest: String,
+        at: Timestamp,
+    },
+    DeleteSession {
+        token_digest: String,
+    },
+    PutThrottle {
+        key: String,
+        throttle: Throttle,
+        expect: Expect,
+    },
+    EnqueueMail(Mail),
+    MarkMailSent {
+        mail_id: String,
+        at: Timestamp,
+    },
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError>;
+
+    /// A customer with every serial of theirs, read together (SPEC §3's usage).
+    async fn customer_with_serials(
+        &self,
+        id: &CustomerId,
+    ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError>;
+
+    async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError>;
+
+    /// A serial's history, oldest first.
+    async fn history(&self, serial: &Serial) -> Result<Vec<HistoryEvent>, StoreError>;
+
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
+
+    async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError>;
+
+    /// Mails not yet delivered, oldest first.
+    async fn pending_mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError>;
+
+    /// Every mail to one address, oldest first (operators' view of the outbox).
+    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError>;
+
+    /// Whether any customer exists (local-dev seeds demo members into an empty store).
+    async fn has_customers(&self) -> Result<bool, StoreError>;
+
+    /// Applies every write, or none: see the module documentation.
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+}

@@ -1,0 +1,388 @@
+//! The embedded store: one redb file, one `Database` per process.
+//!
+//! redb's API is blocking, so every call runs on tokio's blocking pool. Values are JSON;
+//! every commit is one write transaction with the default (immediate, fsync'd) durability,
+//! so an acknowledged write survives a crash.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use redb::{
+    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    WriteTransaction,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Expect, Store, StoreError, Throttle, Write};
+use crate::domain::{Customer, CustomerId, Email, HistoryEvent, Serial, SerialRecord, Session};
+use crate::mail::{Mail, MailStatus};
+
+const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
+const SERIALS: TableDefinition<&str, &[u8]> = TableDefinition::new("serials");
+const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("serial_history");
+const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+const THROTTLES: TableDefinition<&str, &[u8]> = TableDefinition::new("throttles");
+const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("outbox");
+/// Keys of the mails still to deliver, so the dispatcher never scans delivered ones.
+const OUTBOX_PENDING: TableDefinition<&str, ()> = TableDefinition::new("outbox_pending");
+/// (recipient, mail id): the operators' outbox view by address.
+const OUTBOX_BY_RECIPIENT: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("outbox_by_recipient");
+
+#[derive(Clone)]
+pub struct RedbStore {
+    db: Arc<Database>,
+}
+
+fn backend(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(backend)
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(backend)
+}
+
+impl RedbStore {
+    /// Opens (or creates) the database file. A second process on the same file gets
+    /// `StoreError::AlreadyOpen`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = Database::create(path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen,
+            other => backend(other),
+        })?;
+        Self::with_database(db)
+    }
+
+    /// A database that lives in memory only: for unit tests.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(backend)?;
+        Self::with_database(db)
+    }
+
+    fn with_database(db: Database) -> Result<Self, StoreError> {
+        // Create every table up front, so that reads never meet a missing table.
+        let txn = db.begin_write().map_err(backend)?;
+        txn.open_table(CUSTOMERS).map_err(backend)?;
+        txn.open_table(SERIALS).map_err(backend)?;
+        txn.open_table(HISTORY).map_err(backend)?;
+        txn.open_table(SESSIONS).map_err(backend)?;
+        txn.open_table(THROTTLES).map_err(backend)?;
+        txn.open_table(OUTBOX).map_err(backend)?;
+        txn.open_table(OUTBOX_PENDING).map_err(backend)?;
+        txn.open_table(OUTBOX_BY_RECIPIENT).map_err(backend)?;
+        txn.commit().map_err(backend)?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// Runs blocking database work off the async runtime.
+    async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(backend)?
+    }
+
+    async fn get<T>(
+        &self,
+        table: TableDefinition<'static, &'static str, &'static [u8]>,
+        key: String,
+    ) -> Result<Option<T>, StoreError>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(table).map_err(backend)?;
+            match table.get(key.as_str()).map_err(backend)? {
+                Some(bytes) => decode(bytes.value()).map(Some),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+}
+
+/// Only the version of a stored record, whatever its other fields.
+#[derive(serde::Deserialize)]
+struct Versioned {
+    version: u64,
+}
+
+/// Checks `expect` against what is stored under `key`, then writes `value`.
+fn put_versioned(
+    txn: &WriteTransaction,
+    table: TableDefinition<&str, &[u8]>,
+    key: &str,
+    value: Vec<u8>,
+    expect: Expect,
+) -> Result<(), StoreError> {
+    let mut table = txn.open_table(table).map_err(backend)?;
+    let stored = match table.get(key).map_err(backend)? {
+        Some(bytes) => Some(decode::<Versioned>(bytes.value())?.version),
+        None => None,
+    };
+    let holds = match (expect, stored) {
+        (Expect::Absent, None) => true,
+        (Expect::Version(want), Some(have)) => want == have,
+        _ => false,
+    };
+    if !holds {
+        return Err(StoreError::Conflict(format!(
+            "{} {key}",
+            table_name(&table)
+        )));
+    }
+    table.insert(key, value.as_slice()).map_err(backend)?;
+    Ok(())
+}
+
+fn table_name<K: redb::Key + 'static, V: redb::Value + 'static>(
+    table: &redb::Table<K, V>,
+) -> String {
+    use redb::TableHandle;
+    table.name().to_owned()
+}
+
+fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
+    match write {
+        Write::PutCustomer {
+            mut customer,
+            expect,
+        } => {
+            customer.version = expect.next_version();
+            let key = customer.customer_id.to_string();
+            put_versioned(txn, CUSTOMERS, &key, encode(&customer)?, expect)
+        }
+        Write::CheckCustomer {
+            customer_id,
+            version,
+        } => {
+            let table = txn.open_table(CUSTOMERS).map_err(backend)?;
+            let stored = match table.get(customer_id.as_str()).map_err(backend)? {
+                Some(bytes) => Some(decode::<Versioned>(bytes.value())?.version),
+                None => None,
+            };
+            if stored == Some(version) {
+                Ok(())
+            } else {
+                Err(StoreError::Conflict(format!("customers {customer_id}")))
+            }
+        }
+        Write::PutSerial { mut serial, expect } => {
+            serial.version = expect.next_version();
+            let key = serial.serial.to_string();
+            put_versioned(txn, SERIALS, &key, encode(&serial)?, expect)
+        }
+        Write::AppendHistory { serial, seq, event } => {
+            let mut table = txn.open_table(HISTORY).map_err(backend)?;
+            let key = (serial.as_str(), seq);
+            if table.get(key).map_err(backend)?.is_some() {
+                return Err(StoreError::Conflict(format!("history {serial} #{seq}")));
+            }
+            table
+                .insert(key, encode(&event)?.as_slice())
+                .map_err(backend)?;
+            Ok(())
+        }
+        Write::PutSession(session) => {
+            let mut table = txn.open_table(SESSIONS).map_err(backend)?;
+            table
+                .insert(session.token_digest.as_str(), encode(&session)?.as_slice())
+                .map_err(backend)?;
+            Ok(())
+        }
+        Write::TouchSession { token_digest, at } => {
+            let mut table = txn.open_table(SESSIONS).map_err(backend)?;
+            let stored = match table.get(token_digest.as_str()).map_err(backend)? {
+                Some(bytes) => Some(decode::<Session>(bytes.value())?),
+                None => None,
+            };
+            if let Some(mut session) = stored {
+                session.last_seen_at = at;
+                table
+                    .insert(token_digest.as_str(), encode(&session)?.as_slice())
+                    .map_err(backend)?;
+            }
+            Ok(())
+        }
+        Write::DeleteSession { token_digest } => {
+            let mut table = txn.open_table(SESSIONS).map_err(backend)?;
+            table.remove(token_digest.as_str()).map_err(backend)?;
+            Ok(())
+        }
+        Write::PutThrottle {
+            key,
+            mut throttle,
+            expect,
+        } => {
+            throttle.version = expect.next_version();
+            put_versioned(txn, THROTTLES, &key, encode(&throttle)?, expect)
+        }
+        Write::EnqueueMail(mail) => {
+            let id = mail.mail_id.as_str();
+            let mut outbox = txn.open_table(OUTBOX).map_err(backend)?;
+            if outbox.get(id).map_err(backend)?.is_some() {
+                return Err(StoreError::Conflict(format!("outbox {id}")));
+            }
+            outbox
+                .insert(id, encode(&mail)?.as_slice())
+                .map_err(backend)?;
+            let mut pending = txn.open_table(OUTBOX_PENDING).map_err(backend)?;
+            pending.insert(id, ()).map_err(backend)?;
+            let mut by_recipient = txn.open_table(OUTBOX_BY_RECIPIENT).map_err(backend)?;
+            by_recipient
+                .insert((mail.to.as_str(), id), ())
+                .map_err(backend)?;
+            Ok(())
+        }
+        Write::MarkMailSent { mail_id, at } => {
+            let mut outbox = txn.open_table(OUTBOX).map_err(backend)?;
+            let stored = match outbox.get(mail_id.as_str()).map_err(backend)? {
+                Some(bytes) => Some(decode::<Mail>(bytes.value())?),
+                None => None,
+            };
+            let Some(mut mail) = stored else {
+                return Err(StoreError::Conflict(format!("outbox {mail_id}")));
+            };
+            mail.status = MailStatus::Sent;
+            mail.sent_at = Some(at);
+            outbox
+                .insert(mail_id.as_str(), encode(&mail)?.as_slice())
+                .map_err(backend)?;
+            let mut pending = txn.open_table(OUTBOX_PENDING).map_err(backend)?;
+            pending.remove(mail_id.as_str()).map_err(backend)?;
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl Store for RedbStore {
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
+        self.get(CUSTOMERS, id.to_string()).await
+    }
+
+    async fn customer_with_serials(
+        &self,
+        id: &CustomerId,
+    ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError> {
+        let id = id.to_string();
+        self.blocking(move |db| {
+            // One read transaction: the customer and their serials are one snapshot.
+            let txn = db.begin_read().map_err(backend)?;
+            let customers = txn.open_table(CUSTOMERS).map_err(backend)?;
+            let Some(bytes) = customers.get(id.as_str()).map_err(backend)? else {
+                return Ok(None);
+            };
+            let customer: Customer = decode(bytes.value())?;
+            let serials = txn.open_table(SERIALS).map_err(backend)?;
+            let mut records = Vec::with_capacity(customer.serials.len());
+            for serial in &customer.serials {
+                if let Some(bytes) = serials.get(serial.as_str()).map_err(backend)? {
+                    records.push(decode(bytes.value())?);
+                }
+            }
+            Ok(Some((customer, records)))
+        })
+        .await
+    }
+
+    async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
+        self.get(SERIALS, serial.to_string()).await
+    }
+
+    async fn history(&self, serial: &Serial) -> Result<Vec<HistoryEvent>, StoreError> {
+        let serial = serial.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(HISTORY).map_err(backend)?;
+            let range = table
+                .range((serial.as_str(), 0)..=(serial.as_str(), u64::MAX))
+                .map_err(backend)?;
+            range
+                .map(|entry| decode(entry.map_err(backend)?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
+        self.get(SESSIONS, token_digest.to_owned()).await
+    }
+
+    async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError> {
+        self.get(THROTTLES, key.to_owned()).await
+    }
+
+    async fn pending_mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError> {
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let pending = txn.open_table(OUTBOX_PENDING).map_err(backend)?;
+            let outbox = txn.open_table(OUTBOX).map_err(backend)?;
+            let mut mails = Vec::new();
+            for entry in pending.iter().map_err(backend)?.take(limit) {
+                let (id, ()) = entry.map_err(backend).map(|(k, v)| (k, v.value()))?;
+                if let Some(bytes) = outbox.get(id.value()).map_err(backend)? {
+                    mails.push(decode(bytes.value())?);
+                }
+            }
+            Ok(mails)
+        })
+        .await
+    }
+
+    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
+        let to = to.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let index = txn.open_table(OUTBOX_BY_RECIPIENT).map_err(backend)?;
+            let outbox = txn.open_table(OUTBOX).map_err(backend)?;
+            let mut mails = Vec::new();
+            for entry in index.range((to.as_str(), "")..).map_err(backend)? {
+                let (key, _) = entry.map_err(backend)?;
+                let (recipient, id) = key.value();
+                if recipient != to {
+                    break;
+                }
+                if let Some(bytes) = outbox.get(id).map_err(backend)? {
+                    mails.push(decode(bytes.value())?);
+                }
+            }
+            Ok(mails)
+        })
+        .await
+    }
+
+    async fn has_customers(&self) -> Result<bool, StoreError> {
+        self.blocking(|db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(CUSTOMERS).map_err(backend)?;
+            Ok(!table.is_empty().map_err(backend)?)
+        })
+        .await
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(backend)?;
+            for write in writes {
+                // An error drops `txn` uncommitted: nothing of this commit is kept.
+                apply(&txn, write)?;
+            }
+            txn.commit().map_err(backend)
+        })
+        .await
+    }
+}

@@ -1,0 +1,181 @@
+//! madoguchi in one local process: every router over one redb file, the outbox delivered
+//! as `.eml` files, demo members on first start.
+
+mod seed;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use madoguchi_core::http::{AppState, all_operations, app};
+use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
+use madoguchi_core::store::redb::RedbStore;
+use madoguchi_core::{Context, Settings, SystemClock};
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    Redb,
+    Dynamodb,
+}
+
+/// Serves madoguchi on one address over an embedded database (SPEC §11).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "MADOGUCHI_ADDR", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// Holds the database file, `admin-token` and delivered mail (`mail/`).
+    #[arg(long, env = "MADOGUCHI_DATA_DIR", default_value = ".madoguchi")]
+    data_dir: PathBuf,
+    /// The operators' bearer token; random and saved to `<data dir>/admin-token` when unset.
+    #[arg(long, env = "MADOGUCHI_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// On an empty database, create demo members and print how to log in.
+    #[arg(long, env = "MADOGUCHI_SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    seed_demo: bool,
+    /// Storage engine.
+    #[arg(long, env = "MADOGUCHI_STORE", value_enum, default_value_t = StoreKind::Redb)]
+    store: StoreKind,
+    /// DynamoDB table name (with `--store dynamodb`).
+    #[arg(long, env = "MADOGUCHI_TABLE", default_value = "madoguchi")]
+    table: String,
+}
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() {
+    // Logs go to stderr; stdout is for the human instructions printed at start.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+    if let Err(error) = run(Args::parse()).await {
+        tracing::error!(%error, "local-dev stopped");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> Result<(), Failure> {
+    if args.store == StoreKind::Dynamodb {
+        return Err(format!(
+            "MADOGUCHI_STORE=dynamodb (table {}) is not available in this build; use redb",
+            args.table
+        )
+        .into());
+    }
+    std::fs::create_dir_all(&args.data_dir)?;
+    let db_path = args.data_dir.join("madoguchi.redb");
+    let store = RedbStore::open(&db_path).map_err(|e| format!("{}: {e}", db_path.display()))?;
+    let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
+    let admin_token = admin_token(args.admin_token, &args.data_dir)?;
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let local = listener.local_addr()?;
+    if args.seed_demo {
+        seed::seed_or_remind(&ctx, &args.data_dir, local).await?;
+    }
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mail_dir = args.data_dir.join("mail");
+    let dispatcher = tokio::spawn(deliver_mail(ctx.clone(), mail_dir, stop_rx));
+
+    let state = AppState {
+        ctx,
+        admin_token: admin_token.into(),
+    };
+    let router = app(all_operations(), state);
+    tracing::info!(address = %local, data_dir = %args.data_dir.display(), "madoguchi is ready at http://{local}");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+
+    let _ = stop_tx.send(true);
+    dispatcher.await??;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// SPEC §10: the given token, or the one saved in the data dir, or a new random one saved
+/// with mode 0600. Only the file's path is ever printed.
+fn admin_token(given: Option<String>, data_dir: &Path) -> Result<String, Failure> {
+    if let Some(token) = given.filter(|t| !t.trim().is_empty()) {
+        tracing::info!("admin token taken from MADOGUCHI_ADMIN_TOKEN");
+        return Ok(token.trim().to_owned());
+    }
+    let path = data_dir.join("admin-token");
+    let token = match std::fs::read_to_string(&path) {
+        Ok(saved) if !saved.trim().is_empty() => saved.trim().to_owned(),
+        _ => {
+            let token = madoguchi_core::secret::new_session_token();
+            write_private(&path, &token)?;
+            token
+        }
+    };
+    tracing::info!(path = %path.display(), "admin token is in this file");
+    Ok(token)
+}
+
+/// Writes a file only its owner can read.
+pub(crate) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}
+
+/// Delivers the outbox as `.eml` files once a second until told to stop; a last round
+/// runs on the way out.
+async fn deliver_mail(
+    ctx: Context,
+    dir: PathBuf,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), Failure> {
+    let sender = EmlDirectory::new(&dir)?;
+    loop {
+        if let Err(error) = dispatch_pending(&ctx, &sender, 100).await {
+            tracing::warn!(%error, "outbox delivery round failed");
+        }
+        if *stop.borrow() {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = interrupt => tracing::info!("SIGINT: stopping"),
+        _ = terminate => tracing::info!("SIGTERM: stopping"),
+    }
+}

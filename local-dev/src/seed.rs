@@ -1,0 +1,174 @@
+//! Demo members for a fresh database, and how to log in as them.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use jiff::ToSpan;
+use madoguchi_core::Context;
+use madoguchi_core::domain::{
+    Billing, Email, Line, PersonName, Plan, Product, Service, ServiceApplication, ServiceStatus,
+};
+use madoguchi_core::service::admin::{NewCustomer, NewLicense, create_customer};
+
+use crate::Failure;
+
+struct Demo {
+    what: &'static str,
+    customer: NewCustomer,
+}
+
+fn license(
+    product: Product,
+    plan: Plan,
+    billing: Billing,
+    expires_on: Option<jiff::civil::Date>,
+) -> NewLicense {
+    NewLicense {
+        product,
+        plan,
+        billing,
+        expires_on,
+        version: None,
+    }
+}
+
+fn demos(ctx: &Context) -> Result<Vec<Demo>, Failure> {
+    let today = ctx.today();
+    let in_days = |n: i64| today.checked_add(n.days());
+    let person = |name: &str, email: &str| -> Result<(PersonName, Email), Failure> {
+        let name = PersonName::parse(name).map_err(|e| format!("demo name: {e:?}"))?;
+        let email = Email::parse(email).map_err(|e| format!("demo email: {e:?}"))?;
+        Ok((name, email))
+    };
+    let (yamada, yamada_mail) = person("山田 太郎", "taro.yamada@example.jp")?;
+    let (sato, sato_mail) = person("佐藤 花子", "hanako.sato@example.jp")?;
+    let (suzuki, suzuki_mail) = person("鈴木 一郎", "ichiro.suzuki@example.jp")?;
+    Ok(vec![
+        Demo {
+            what: "フレッツ 光ネクスト, License Plus serials",
+            customer: NewCustomer {
+                name: yamada,
+                email: yamada_mail,
+                line: Line::FletsNext,
+                licenses: vec![
+                    license(
+                        Product::SecuritySuite,
+                        Plan::Standard,
+                        Billing::Term,
+                        Some(in_days(300)?),
+                    ),
+                    license(
+                        Product::SecuritySuite,
+                        Plan::LicensePlus,
+                        Billing::Monthly,
+                        None,
+                    ),
+                    license(
+                        Product::MobileSecurity,
+                        Plan::LicensePlus,
+                        Billing::Term,
+                        Some(in_days(200)?),
+                    ),
+                ],
+                services: vec![
+                    ServiceApplication {
+                        service: Service::LineNotification,
+                        status: ServiceStatus::InUse,
+                    },
+                    ServiceApplication {
+                        service: Service::Security,
+                        status: ServiceStatus::InUse,
+                    },
+                    // Two applications at once: the overview shows 利用中 (seed 001 ※).
+                    ServiceApplication {
+                        service: Service::RemoteSupport,
+                        status: ServiceStatus::InUse,
+                    },
+                    ServiceApplication {
+                        service: Service::RemoteSupport,
+                        status: ServiceStatus::Changing,
+                    },
+                ],
+            },
+        },
+        Demo {
+            what: "collaboration line: the standard serial is 利用不可",
+            customer: NewCustomer {
+                name: sato,
+                email: sato_mail,
+                line: Line::Collab,
+                licenses: vec![
+                    license(
+                        Product::SecuritySuite,
+                        Plan::Standard,
+                        Billing::Monthly,
+                        None,
+                    ),
+                    license(
+                        Product::SecuritySuite,
+                        Plan::LicensePlus,
+                        Billing::Term,
+                        Some(in_days(120)?),
+                    ),
+                ],
+                services: Vec::new(),
+            },
+        },
+        Demo {
+            what: "licence expiring in 5 days",
+            customer: NewCustomer {
+                name: suzuki,
+                email: suzuki_mail,
+                line: Line::FletsNext,
+                licenses: vec![license(
+                    Product::SecuritySuite,
+                    Plan::Standard,
+                    Billing::Term,
+                    Some(in_days(5)?),
+                )],
+                services: Vec::new(),
+            },
+        },
+    ])
+}
+
+/// On an empty database, creates the demo members and prints their logins (also saved,
+/// owner-only, to `<data dir>/demo-logins.txt`); otherwise points at that file.
+pub async fn seed_or_remind(
+    ctx: &Context,
+    data_dir: &Path,
+    addr: SocketAddr,
+) -> Result<(), Failure> {
+    let saved = data_dir.join("demo-logins.txt");
+    if ctx.store.has_customers().await? {
+        if saved.exists() {
+            println!("Demo logins: {}", saved.display());
+        }
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    let mut first = None;
+    for demo in demos(ctx)? {
+        let name = demo.customer.name.to_string();
+        let created = create_customer(ctx, demo.customer).await?;
+        lines.push(format!(
+            "  {}  access key {}  {} ({})",
+            created.customer_id, created.access_key, name, demo.what
+        ));
+        first.get_or_insert((created.customer_id, created.access_key));
+    }
+    let (id, key) = first.expect("at least one demo member");
+    let base = format!("http://{addr}");
+    let text = format!(
+        "Demo members (access keys are case-sensitive):\n{}\n\n\
+         Log in, then use the token:\n  \
+         TOKEN=$(curl -s {base}/v1/sessions -H 'content-type: application/json' \\\n    \
+         -d '{{\"customer_id\":\"{id}\",\"access_key\":\"{key}\"}}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n  \
+         curl -s {base}/v1/usage -H \"authorization: Bearer $TOKEN\"\n",
+        lines.join("\n")
+    );
+    crate::write_private(&saved, &text)?;
+    println!("{text}");
+    println!("(saved to {})", saved.display());
+    Ok(())
+}
