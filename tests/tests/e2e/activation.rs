@@ -1,0 +1,255 @@
+//! SPEC §3: one serial serves one device; moves are mailed and recorded.
+
+use std::collections::HashSet;
+
+use jiff::SignedDuration;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+fn device(id: &str, os: &str, name: &str) -> Value {
+    json!({"device_id": id, "os": os, "name": name})
+}
+
+#[tokio::test]
+async fn a_serial_is_installed_moved_and_released() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    let serial = &member.serials[0];
+    let path = format!("/v1/serials/{serial}/activation");
+
+    let first = app
+        .post(&path, &token, device("pc-1", "windows", "居間のPC"))
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(first.body["status"], "in_use");
+    assert_eq!(first.body["device"]["device_id"], "pc-1");
+    assert_eq!(
+        first.body["device"]["activated_at"],
+        "2026-11-22T09:00:00+09:00"
+    );
+    assert_eq!(first.body["previous_device"], Value::Null);
+
+    let usage = app.get("/v1/usage", &token).await;
+    assert_eq!(usage.body["serials"][0]["status"], "in_use");
+    assert_eq!(usage.body["serials"][0]["device"]["name"], "居間のPC");
+
+    app.advance(SignedDuration::from_mins(5));
+    let moved = app
+        .post(&path, &token, device("mac-1", "mac", "書斎のMac"))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK);
+    assert_eq!(moved.body["device"]["device_id"], "mac-1");
+    assert_eq!(moved.body["previous_device"]["device_id"], "pc-1");
+
+    let mails = app.mails_to(&member.email).await;
+    let moved_mail: Vec<_> = mails
+        .iter()
+        .filter(|m| m["kind"] == "serial_moved")
+        .collect();
+    assert_eq!(moved_mail.len(), 1);
+    assert!(
+        moved_mail[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains(serial.as_str())
+    );
+    assert!(moved_mail[0]["body"].as_str().unwrap().contains("居間のPC"));
+
+    let released = app.call(Method::DELETE, &path, Some(&token), None).await;
+    assert_eq!(released.status, StatusCode::OK);
+    assert_eq!(released.body["status"], "awaiting_install");
+    assert_eq!(released.body["device"], Value::Null);
+    let usage = app.get("/v1/usage", &token).await;
+    assert_eq!(usage.body["serials"][0]["status"], "awaiting_install");
+
+    let history = app
+        .get(&format!("/v1/serials/{serial}/history"), &token)
+        .await;
+    assert_eq!(history.status, StatusCode::OK);
+    let kinds: Vec<_> = history.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["device"]["device_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("activated".to_owned(), "pc-1".to_owned()),
+            ("moved".to_owned(), "mac-1".to_owned()),
+            ("deactivated".to_owned(), "mac-1".to_owned()),
+        ]
+    );
+    assert_eq!(history.body["events"][1]["at"], "2026-11-22T09:05:00+09:00");
+}
+
+#[tokio::test]
+async fn activating_again_on_the_same_device_moves_nothing() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    app.post(&path, &token, device("pc-1", "windows", "PC"))
+        .await;
+    let again = app
+        .post(&path, &token, device("pc-1", "windows", "PC"))
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["previous_device"], Value::Null);
+    assert!(app.mails_to(&member.email).await.is_empty());
+}
+
+#[tokio::test]
+async fn another_members_serial_is_answered_as_if_it_did_not_exist() {
+    let app = TestApp::spawn().await;
+    let owner = app.member().await;
+    let intruder = app.member().await;
+    let token = app.login(&intruder).await;
+    let theirs = &owner.serials[0];
+    let missing = "SSU-00000000";
+    for (method, suffix, body) in [
+        (
+            Method::POST,
+            "activation",
+            Some(device("pc-9", "windows", "PC")),
+        ),
+        (Method::DELETE, "activation", None),
+        (Method::GET, "history", None),
+    ] {
+        let foreign = app
+            .call(
+                method.clone(),
+                &format!("/v1/serials/{theirs}/{suffix}"),
+                Some(&token),
+                body.clone(),
+            )
+            .await;
+        let absent = app
+            .call(
+                method.clone(),
+                &format!("/v1/serials/{missing}/{suffix}"),
+                Some(&token),
+                body,
+            )
+            .await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{method} {suffix}");
+        assert_eq!(foreign.code(), "not_found");
+        assert_eq!(foreign.body, absent.body, "{method} {suffix}");
+        assert!(!foreign.body.to_string().contains(theirs.as_str()));
+    }
+    // And the owner's serial was not touched.
+    let owner_token = app.login(&owner).await;
+    let usage = app.get("/v1/usage", &owner_token).await;
+    assert_eq!(usage.body["serials"][0]["status"], "awaiting_install");
+}
+
+#[tokio::test]
+async fn an_unavailable_serial_cannot_be_activated_or_released() {
+    let app = TestApp::spawn().await;
+    let member = app.member_with("collab", json!([])).await;
+    let token = app.login(&member).await;
+    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    let answer = app
+        .post(&path, &token, device("pc-1", "windows", "PC"))
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.code(), "serial_unavailable");
+    let release = app.call(Method::DELETE, &path, Some(&token), None).await;
+    assert_eq!(release.status, StatusCode::CONFLICT);
+    assert_eq!(release.code(), "serial_unavailable");
+}
+
+#[tokio::test]
+async fn a_term_licence_past_its_expiry_date_cannot_be_activated() {
+    let app = TestApp::spawn().await;
+    let member = app
+        .member_with(
+            "flets_next",
+            json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2026-11-22"}]),
+        )
+        .await;
+    let token = app.login(&member).await;
+    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    // The last valid day is still valid…
+    let today = app
+        .post(&path, &token, device("pc-1", "windows", "PC"))
+        .await;
+    assert_eq!(today.status, StatusCode::OK);
+    // …the next day in Japan is not (2026-11-23 00:00 JST is 2026-11-22 15:00 UTC).
+    app.advance(SignedDuration::from_hours(15));
+    let token = app.login(&member).await;
+    let tomorrow = app
+        .post(&path, &token, device("pc-2", "windows", "PC"))
+        .await;
+    assert_eq!(tomorrow.status, StatusCode::CONFLICT);
+    assert_eq!(tomorrow.code(), "license_expired");
+}
+
+#[tokio::test]
+async fn fifty_devices_at_once_leave_one_holder_and_a_complete_history() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    let serial = member.serials[0].clone();
+    let path = format!("/v1/serials/{serial}/activation");
+    let devices: Vec<String> = (0..50).map(|n| format!("device-{n:02}")).collect();
+
+    let requests = devices
+        .iter()
+        .map(|id| app.post(&path, &token, device(id, "android", id)));
+    let answers = futures::future::join_all(requests).await;
+
+    let mut previous = Vec::new();
+    for answer in &answers {
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        previous.push(
+            answer.body["previous_device"]["device_id"]
+                .as_str()
+                .map(str::to_owned),
+        );
+    }
+    // Exactly one found the serial free; every other one took it from a distinct holder.
+    assert_eq!(previous.iter().filter(|p| p.is_none()).count(), 1);
+    let taken_from: HashSet<_> = previous.iter().flatten().cloned().collect();
+    assert_eq!(taken_from.len(), 49, "every previous_device is distinct");
+
+    let usage = app.get("/v1/usage", &token).await;
+    let holder = usage.body["serials"][0]["device"]["device_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !taken_from.contains(&holder),
+        "the final holder lost it to nobody"
+    );
+    let mut everyone = taken_from.clone();
+    everyone.insert(holder.clone());
+    assert_eq!(everyone, devices.iter().cloned().collect::<HashSet<_>>());
+
+    let history = app
+        .get(&format!("/v1/serials/{serial}/history"), &token)
+        .await;
+    let events = history.body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 50);
+    // The history is one chain: each event takes the serial from the one before.
+    for pair in events.windows(2) {
+        assert_eq!(
+            pair[1]["previous_device"]["device_id"],
+            pair[0]["device"]["device_id"]
+        );
+    }
+    assert_eq!(events[49]["device"]["device_id"], holder.as_str());
+    let moved = app.mails_to(&member.email).await;
+    assert_eq!(
+        moved.iter().filter(|m| m["kind"] == "serial_moved").count(),
+        49
+    );
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: real HTTP on loopback, a real redb file per test, SPEC.md's rules.
+
+mod activation;
+mod admin;
+mod bad_input;
+mod login;
+mod logs;
+mod openapi;
+mod sessions;
+mod support;
+mod usage;

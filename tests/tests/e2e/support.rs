@@ -1,0 +1,256 @@
+//! A real madoguchi on a loopback port, over a real redb file, with a clock the test moves.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use jiff::{SignedDuration, Timestamp};
+use madoguchi_core::http::{AppState, all_operations, app};
+use madoguchi_core::store::redb::RedbStore;
+use madoguchi_core::{Context, ManualClock, Settings};
+use reqwest::{Method, StatusCode, header};
+use serde_json::{Value, json};
+
+/// Every log line any test's server wrote, for the "no secrets in logs" checks.
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+#[derive(Clone)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Capture(buffer.clone());
+        tracing_subscriber::fmt()
+            .with_env_filter("debug,hyper=info,h2=info,reqwest=info")
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .init();
+        buffer
+    });
+}
+
+/// Everything logged so far, by every server in this test process.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.get().expect("logs captured").lock().unwrap()).into_owned()
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub ctx: Context,
+    pub admin_token: String,
+    _dir: tempfile::TempDir,
+}
+
+/// What a request came back with.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The problem `code`, checking that the answer is a problem document.
+    pub fn code(&self) -> &str {
+        assert_eq!(
+            self.headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "not a problem answer: {self:?}"
+        );
+        self.body["code"].as_str().expect("problem has a code")
+    }
+
+    pub fn field_codes(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap().to_owned(),
+                            e["code"].as_str().unwrap().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A member made through the admin API.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub customer_id: String,
+    pub access_key: String,
+    pub serials: Vec<String>,
+    pub email: String,
+}
+
+/// 2026-11-22 09:00 in Japan.
+pub fn start_of_tests() -> Timestamp {
+    "2026-11-22T00:00:00Z".parse().unwrap()
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Settings::default()).await
+    }
+
+    pub async fn spawn_with(settings: Settings) -> Self {
+        capture_logs();
+        let dir = tempfile::tempdir().unwrap();
+        let store = RedbStore::open(&dir.path().join("madoguchi.redb")).unwrap();
+        let clock = Arc::new(ManualClock::new(start_of_tests()));
+        let ctx = Context::new(Arc::new(store), clock.clone(), settings);
+        let admin_token = madoguchi_core::secret::new_session_token();
+        let state = AppState {
+            ctx: ctx.clone(),
+            admin_token: admin_token.clone().into(),
+        };
+        let router = app(all_operations(), state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            clock,
+            ctx,
+            admin_token,
+            _dir: dir,
+        }
+    }
+
+    pub fn advance(&self, by: SignedDuration) {
+        self.clock.advance(by);
+    }
+
+    /// Sends a request; `body` goes as JSON, `token` as the bearer.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn admin_post(&self, path: &str, body: Value) -> Answer {
+        let token = self.admin_token.clone();
+        self.post(&format!("/admin/v1{path}"), &token, body).await
+    }
+
+    pub async fn admin_get(&self, path: &str) -> Answer {
+        let token = self.admin_token.clone();
+        self.get(&format!("/admin/v1{path}"), &token).await
+    }
+
+    /// Creates a member on a `flets_next` line with the given licences.
+    pub async fn member_with(&self, line: &str, licenses: Value) -> Member {
+        let email = format!(
+            "member.{}@example.jp",
+            madoguchi_core::secret::random_digits(8)
+        );
+        let created = self
+            .admin_post(
+                "/customers",
+                json!({"name": "山田 太郎", "email": email, "line": line, "licenses": licenses}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        Member {
+            customer_id: created.body["customer_id"].as_str().unwrap().to_owned(),
+            access_key: created.body["access_key"].as_str().unwrap().to_owned(),
+            serials: created.body["serials"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["serial"].as_str().unwrap().to_owned())
+                .collect(),
+            email,
+        }
+    }
+
+    /// A member with only the standard (monthly) serial.
+    pub async fn member(&self) -> Member {
+        self.member_with("flets_next", json!([])).await
+    }
+
+    pub async fn try_login(&self, customer_id: &str, access_key: &str) -> Answer {
+        self.call(
+            Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({"customer_id": customer_id, "access_key": access_key})),
+        )
+        .await
+    }
+
+    pub async fn login(&self, member: &Member) -> String {
+        let answer = self
+            .try_login(&member.customer_id, &member.access_key)
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+        answer.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Mails queued to an address, as operators see them.
+    pub async fn mails_to(&self, email: &str) -> Vec<Value> {
+        let answer = self.admin_get(&format!("/outbox?to={email}")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        answer.body["mails"].as_array().unwrap().clone()
+    }
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("{status}: not JSON: {}", String::from_utf8_lossy(&bytes)))
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}

@@ -1,0 +1,116 @@
+//! SPEC §3: the services of the line and every serial.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn usage_lists_every_service_and_serial() {
+    let app = TestApp::spawn().await;
+    let member = app
+        .member_with(
+            "flets_next",
+            json!([
+                {"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-03-31"},
+                {"product": "security-suite", "plan": "license_plus", "billing": "monthly"},
+                {"product": "mobile-security", "plan": "license_plus", "billing": "term", "expires_on": "2027-01-15"},
+            ]),
+        )
+        .await;
+    let token = app.login(&member).await;
+    let usage = app.get("/v1/usage", &token).await;
+    assert_eq!(usage.status, StatusCode::OK);
+    assert_eq!(usage.body["customer_id"], member.customer_id.as_str());
+    assert_eq!(usage.body["name"], "山田 太郎");
+    let services: Vec<(&str, &str)> = usage.body["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        services,
+        vec![
+            ("line_notification", "in_use"),
+            ("security", "in_use"),
+            ("remote_support", "not_contracted"),
+            ("session_plus", "not_contracted"),
+            ("vpn_wide", "not_contracted"),
+        ]
+    );
+    let serials = usage.body["serials"].as_array().unwrap();
+    assert_eq!(serials.len(), 3);
+    assert_eq!(serials[0]["serial"], member.serials[0].as_str());
+    assert_eq!(serials[0]["plan"], "standard");
+    assert_eq!(serials[0]["billing"], "term");
+    assert_eq!(serials[0]["expires_on"], "2027-03-31");
+    assert_eq!(serials[0]["status"], "awaiting_install");
+    assert_eq!(serials[0]["device"], serde_json::Value::Null);
+    assert_eq!(serials[1]["plan"], "license_plus");
+    assert_eq!(serials[1]["billing"], "monthly");
+    assert_eq!(serials[1]["expires_on"], serde_json::Value::Null);
+    assert_eq!(serials[2]["product"], "mobile-security");
+}
+
+#[tokio::test]
+async fn on_a_collaboration_line_the_standard_serial_is_unavailable() {
+    let app = TestApp::spawn().await;
+    let member = app
+        .member_with(
+            "collab",
+            json!([{"product": "security-suite", "plan": "license_plus", "billing": "monthly"}]),
+        )
+        .await;
+    let token = app.login(&member).await;
+    let usage = app.get("/v1/usage", &token).await;
+    let serials = usage.body["serials"].as_array().unwrap();
+    // The line's standard serial is added first, and it is 利用不可 here.
+    assert_eq!(serials.len(), 2);
+    assert_eq!(serials[0]["plan"], "standard");
+    assert_eq!(serials[0]["status"], "unavailable");
+    assert_eq!(serials[1]["status"], "awaiting_install");
+}
+
+#[tokio::test]
+async fn a_service_with_applications_in_several_states_shows_in_use() {
+    let app = TestApp::spawn().await;
+    let created = app
+        .admin_post(
+            "/customers",
+            json!({"name": "佐藤 花子", "email": "hanako@example.jp", "line": "flets_next",
+            "services": [
+                {"service": "remote_support", "status": "registering"},
+                {"service": "remote_support", "status": "in_use"},
+                {"service": "remote_support", "status": "terminating"},
+                {"service": "vpn_wide", "status": "changing"},
+            ]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let answer = app
+        .try_login(
+            created.body["customer_id"].as_str().unwrap(),
+            created.body["access_key"].as_str().unwrap(),
+        )
+        .await;
+    let token = answer.body["token"].as_str().unwrap();
+    let usage = app.get("/v1/usage", token).await;
+    let status_of = |name: &str| {
+        usage.body["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == name)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status_of("remote_support"), "in_use");
+    assert_eq!(status_of("vpn_wide"), "changing");
+    assert_eq!(status_of("session_plus"), "not_contracted");
+}
