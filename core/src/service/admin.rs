@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::usage::{SerialView, ServiceOverview, services_of};
-use super::{Context, Error, cpu, retry_on_conflict};
+use super::{Context, Error, argon2_slot, retry_on_conflict};
 use crate::domain::japan;
 use crate::domain::serial::new_product_key;
 use crate::domain::{
@@ -187,7 +187,7 @@ pub async fn create_customer(ctx: &Context, new: NewCustomer) -> Result<CreatedC
     let licenses = with_standard(new.licenses.clone());
     let access_key = new_access_key();
     let key = access_key.clone();
-    let access_key_hash = cpu(move || hash_access_key(&key)).await;
+    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await;
 
     // Fresh IDs collide rarely; a collision fails the commit and the retry draws new ones.
     retry_on_conflict(|| async {
@@ -304,7 +304,7 @@ pub async fn reissue_access_key(
 ) -> Result<ReissuedAccessKey, Error> {
     let access_key = new_access_key();
     let key = access_key.clone();
-    let access_key_hash = cpu(move || hash_access_key(&key)).await;
+    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await;
     retry_on_conflict(|| async {
         let mut customer = ctx
             .store

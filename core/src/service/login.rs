@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::throttle::{self, Window};
-use super::{Context, Error, cpu, retry_on_conflict};
+use super::{Context, Error, argon2_slot, retry_on_conflict};
 use crate::domain::{AccessKey, CustomerId, PersonName, Session};
 use crate::mail::Mail;
 use crate::secret::{new_session_token, token_digest, verify_access_key};
@@ -52,55 +52,68 @@ pub async fn log_in(
     let customer = ctx.store.customer(&customer_id).await?;
     // The verify runs whether or not the ID exists (against a dummy hash when it does not),
     // so the answer takes the same time either way.
-    let stored_hash = customer.as_ref().map(|c| c.access_key_hash.clone());
-    let matched = cpu(move || verify_access_key(access_key.expose(), stored_hash.as_deref())).await;
+    let verified_hash = customer.as_ref().map(|c| c.access_key_hash.clone());
+    let stored_hash = verified_hash.clone();
+    let matched =
+        argon2_slot(move || verify_access_key(access_key.expose(), stored_hash.as_deref())).await;
 
-    let Some(customer) = customer else {
-        throttle::record_failure(ctx, &client_key, &window, now).await?;
-        tracing::info!(%customer_id, "login refused: invalid credentials");
-        return Err(Error::InvalidCredentials);
+    let outcome = match &customer {
+        None => Outcome::WrongKey,
+        Some(c) if c.is_locked() => Outcome::Locked,
+        Some(_) if !matched => Outcome::WrongKey,
+        Some(c) if c.is_cancelled() => Outcome::Cancelled,
+        Some(_) => Outcome::RightKey,
     };
-    if customer.is_locked() {
-        tracing::info!(%customer_id, "login refused: account locked");
-        return Err(Error::AccountLocked);
-    }
-    if !matched {
-        if !customer.is_cancelled() {
-            count_failure(ctx, &customer_id, now).await?;
+    match outcome {
+        Outcome::Locked => {
+            tracing::info!(%customer_id, "login refused: account locked");
+            Err(Error::AccountLocked)
         }
-        throttle::record_failure(ctx, &client_key, &window, now).await?;
-        tracing::info!(%customer_id, "login refused: invalid credentials");
-        return Err(Error::InvalidCredentials);
+        Outcome::Cancelled => {
+            tracing::info!(%customer_id, "login refused: membership cancelled");
+            Err(Error::MembershipCancelled)
+        }
+        Outcome::WrongKey => {
+            count_failure(ctx, &customer_id, &client_key, &window, now).await?;
+            tracing::info!(%customer_id, "login refused: invalid credentials");
+            Err(Error::InvalidCredentials)
+        }
+        Outcome::RightKey => {
+            let verified_hash = verified_hash.expect("a right key has a stored hash");
+            open_session(ctx, &customer_id, &verified_hash, now).await
+        }
     }
-    if customer.is_cancelled() {
-        tracing::info!(%customer_id, "login refused: membership cancelled");
-        return Err(Error::MembershipCancelled);
-    }
-    open_session(ctx, &customer_id, now).await
 }
 
-/// SPEC §2: one more consecutive failure; the tenth locks the account and queues a notice.
+enum Outcome {
+    WrongKey,
+    Locked,
+    Cancelled,
+    RightKey,
+}
+
+/// One commit per failure, whatever the ID: the client's count, and for an active member
+/// one more consecutive failure; the tenth locks the account and queues a notice (SPEC §2).
 async fn count_failure(
     ctx: &Context,
     customer_id: &CustomerId,
+    client_key: &str,
+    window: &Window,
     now: Timestamp,
 ) -> Result<(), Error> {
     retry_on_conflict(|| async {
-        let Some(mut customer) = ctx.store.customer(customer_id).await? else {
-            return Ok(());
-        };
-        if customer.is_locked() {
-            return Ok(());
+        let mut writes = vec![throttle::count_failure(ctx, client_key, window, now).await?];
+        let customer = ctx.store.customer(customer_id).await?;
+        if let Some(mut customer) = customer.filter(|c| !c.is_locked() && !c.is_cancelled()) {
+            let expect = Expect::Version(customer.version);
+            customer.failed_logins += 1;
+            if customer.failed_logins >= ctx.settings.lock_after_failures {
+                customer.locked_at = Some(now);
+                writes.push(Write::EnqueueMail(Mail::account_locked(&customer, now)));
+                tracing::warn!(%customer_id, failures = customer.failed_logins, "account locked");
+            }
+            writes.push(Write::PutCustomer { customer, expect });
         }
-        let expect = Expect::Version(customer.version);
-        customer.failed_logins += 1;
-        let mut writes = Vec::with_capacity(2);
-        if customer.failed_logins >= ctx.settings.lock_after_failures {
-            customer.locked_at = Some(now);
-            writes.push(Write::EnqueueMail(Mail::account_locked(&customer, now)));
-            tracing::warn!(%customer_id, failures = customer.failed_logins, "account locked");
-        }
-        writes.push(Write::PutCustomer { customer, expect });
         ctx.store.commit(writes).await?;
         Ok(())
     })
@@ -108,16 +121,20 @@ async fn count_failure(
 }
 
 /// A success resets the failure count; the session is written in the same commit, which
-/// also checks that no lock landed since the key was verified.
+/// also checks that neither a lock nor a new access key landed since the key was verified.
 async fn open_session(
     ctx: &Context,
     customer_id: &CustomerId,
+    verified_hash: &str,
     now: Timestamp,
 ) -> Result<LoggedIn, Error> {
     retry_on_conflict(|| async {
         let Some(mut customer) = ctx.store.customer(customer_id).await? else {
             return Err(Error::InvalidCredentials);
         };
+        if customer.access_key_hash != verified_hash {
+            return Err(Error::InvalidCredentials);
+        }
         if customer.is_locked() {
             return Err(Error::AccountLocked);
         }

@@ -9,10 +9,12 @@ mod throttle;
 pub mod usage;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 pub use error::Error;
+
+use tokio::sync::Semaphore;
 
 use crate::clock::Clock;
 use crate::settings::Settings;
@@ -67,9 +69,20 @@ where
     Err(Error::Busy)
 }
 
-/// Runs CPU-bound work (argon2) off the async runtime.
-pub(crate) async fn cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+/// Argon2 work running at once: each takes 19 MiB and a core, so a flood of logins waits
+/// its turn instead of exhausting memory on the blocking pool.
+static ARGON2_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Semaphore::new(cores * 2)
+});
+
+/// Runs argon2 hashing or verifying off the async runtime, within `ARGON2_SLOTS`.
+pub(crate) async fn argon2_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let _slot = ARGON2_SLOTS
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     tokio::task::spawn_blocking(work)
         .await
-        .expect("CPU-bound task does not panic")
+        .expect("argon2 work does not panic")
 }

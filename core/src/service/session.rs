@@ -1,5 +1,8 @@
 //! Sessions (SPEC §2): a bearer token is valid until 13 idle minutes or 12 hours pass, or
 //! the member logs out.
+//!
+//! Idleness is measured from the recorded `last_seen_at`, which is refreshed at most once a
+//! minute; a session can therefore end up to a minute early, but never outlives the rule.
 
 use super::{Context, Error};
 use crate::domain::Session;

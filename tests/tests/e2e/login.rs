@@ -157,8 +157,9 @@ async fn concurrent_failures_are_all_counted() {
 async fn more_than_a_hundred_failures_from_one_address_are_throttled() {
     let app = TestApp::spawn().await;
     let member = app.member().await;
-    // Across many accounts, so that no per-account lock gets in the way.
-    for n in 0..100 {
+    // Across many accounts, so that no per-account lock gets in the way. 101 failures are
+    // "more than 100"; from then on the address is refused.
+    for n in 0..101 {
         let answer = app.try_login(&format!("CAF9{n:06}"), "Wrong-Key-123").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "failure {n}");
     }

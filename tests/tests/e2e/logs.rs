@@ -1,5 +1,6 @@
 //! No access key, token, admin token or full email address in any log line.
 
+use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
 use reqwest::Method;
 use serde_json::json;
 
@@ -35,6 +36,19 @@ async fn secrets_never_reach_the_logs() {
     let new_key = reissued.body["access_key"].as_str().unwrap().to_owned();
     app.call(Method::DELETE, "/v1/sessions/current", Some(&token), None)
         .await;
+    // A lock, and the mails delivered, log their own lines too.
+    let locked = app.member().await;
+    for _ in 0..11 {
+        app.try_login(&locked.customer_id, &locked.access_key.to_lowercase())
+            .await;
+    }
+    let mail_dir = tempfile::tempdir().unwrap();
+    let sender = EmlDirectory::new(mail_dir.path()).unwrap();
+    let delivered = dispatch_pending(&app.ctx, &sender, 100).await.unwrap();
+    assert!(
+        delivered >= 2,
+        "the move and the lock notice were delivered"
+    );
 
     let logs = logs();
     assert!(
@@ -48,6 +62,8 @@ async fn secrets_never_reach_the_logs() {
         ("session token", token.as_str()),
         ("admin token", app.admin_token.as_str()),
         ("email address", member.email.as_str()),
+        ("locked member's access key", locked.access_key.as_str()),
+        ("locked member's email address", locked.email.as_str()),
     ] {
         assert!(!logs.contains(secret), "the {what} appears in the logs");
     }
