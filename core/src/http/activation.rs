@@ -2,7 +2,7 @@
 //! (SPEC §3).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::Member;
 use super::json::JsonBody;
+use super::path::PathText;
 use super::problem::{Problem, ProblemBody};
 use crate::domain::text::keyword;
 use crate::domain::{DeviceId, DeviceName, FieldErrors, Os, Serial};
@@ -58,7 +59,7 @@ fn serial_in_path(raw: &str) -> Result<Serial, Problem> {
 async fn activate(
     State(state): State<AppState>,
     Member(session): Member,
-    Path(serial): Path<String>,
+    PathText(serial): PathText,
     JsonBody(request): JsonBody<ActivationRequest>,
 ) -> Result<Json<Activation>, Problem> {
     let serial = serial_in_path(&serial)?;
@@ -93,7 +94,7 @@ async fn activate(
 async fn deactivate(
     State(state): State<AppState>,
     Member(session): Member,
-    Path(serial): Path<String>,
+    PathText(serial): PathText,
 ) -> Result<Json<Activation>, Problem> {
     let serial = serial_in_path(&serial)?;
     Ok(Json(
@@ -115,7 +116,7 @@ async fn deactivate(
 async fn history(
     State(state): State<AppState>,
     Member(session): Member,
-    Path(serial): Path<String>,
+    PathText(serial): PathText,
 ) -> Result<Json<History>, Problem> {
     let serial = serial_in_path(&serial)?;
     Ok(Json(

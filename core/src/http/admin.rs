@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::Operator;
 use super::json::JsonBody;
+use super::path::PathText;
 use super::problem::{Problem, ProblemBody};
 use crate::domain::text::{date, keyword};
 use crate::domain::{CustomerId, Email, FieldErrors, Invalid, PersonName, ServiceApplication};
@@ -164,7 +165,7 @@ async fn create_customer(
 async fn customer_state(
     State(state): State<AppState>,
     _: Operator,
-    Path(customer_id): Path<String>,
+    PathText(customer_id): PathText,
 ) -> Result<Json<CustomerState>, Problem> {
     let customer_id = customer_in_path(&customer_id)?;
     Ok(Json(admin::customer_state(&state.ctx, &customer_id).await?))
@@ -185,7 +186,7 @@ async fn customer_state(
 async fn reissue_access_key(
     State(state): State<AppState>,
     _: Operator,
-    Path(customer_id): Path<String>,
+    PathText(customer_id): PathText,
 ) -> Result<Json<ReissuedAccessKey>, Problem> {
     let customer_id = customer_in_path(&customer_id)?;
     Ok(Json(

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod json;
 pub mod login;
+pub mod path;
 pub mod problem;
 pub mod usage;
 

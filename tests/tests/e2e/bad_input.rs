@@ -227,6 +227,59 @@ async fn unknown_paths_and_methods_are_problems_too() {
     assert_eq!(wrong_method.code(), "method_not_allowed");
 }
 
+#[tokio::test]
+async fn hostile_paths_and_queries_are_not_found_or_refused_as_problems() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    let admin = app.admin_token.clone();
+    let long = "9".repeat(4000);
+    for path in [
+        "/v1/serials/%FF/history".to_owned(),
+        "/v1/serials/%00/history".to_owned(),
+        "/v1/serials/..%2F..%2Fadmin/history".to_owned(),
+        format!("/v1/serials/SSU-{long}/history"),
+        "/v1/serials/%E3%82%B7%E3%83%AA%E3%82%A2%E3%83%AB/history".to_owned(),
+    ] {
+        let answer = app.get(&path, &token).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(answer.code(), "not_found");
+    }
+    let undecodable = app
+        .post(
+            "/v1/serials/%FF/activation",
+            &token,
+            json!({"device_id": "pc-1", "os": "mac", "name": "PC"}),
+        )
+        .await;
+    assert_eq!(undecodable.status, StatusCode::NOT_FOUND);
+    assert_eq!(undecodable.code(), "not_found");
+    for path in [
+        "/admin/v1/customers/%FF",
+        "/admin/v1/customers/CAF%0A1234567",
+    ] {
+        let answer = app.get(path, &admin).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(answer.code(), "not_found");
+    }
+    for query in [
+        "",
+        "?to=",
+        "?to=%FF",
+        "?to=a@b",
+        "?to=x@example.jp&to=y@example.jp",
+        "?from=x@example.jp",
+    ] {
+        let answer = app.get(&format!("/admin/v1/outbox{query}"), &admin).await;
+        assert!(
+            answer.status.is_client_error(),
+            "{query}: {}",
+            answer.status
+        );
+        assert_eq!(answer.code(), "validation_failed", "{query}");
+    }
+}
+
 /// Hostile bodies against every endpoint that takes one: each answer is a problem below 500.
 #[tokio::test]
 async fn no_hostile_body_gets_a_server_error() {
