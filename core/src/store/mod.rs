@@ -5,6 +5,7 @@
 //!
 //! See `README.md` beside this file for the keys each engine uses.
 
+pub mod conformance;
 #[cfg(feature = "redb")]
 pub mod redb;
 

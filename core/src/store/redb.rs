@@ -386,3 +386,47 @@ impl Store for RedbStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_in_memory_database_passes_the_conformance_suite() {
+        let store = RedbStore::in_memory().expect("in-memory database");
+        crate::store::conformance::run_all(&store).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_database_file_passes_the_conformance_suite_and_keeps_its_data() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("conformance.redb");
+        let id = CustomerId::generate();
+        {
+            let store = RedbStore::open(&path).expect("open");
+            crate::store::conformance::run_all(&store).await;
+            assert!(matches!(
+                RedbStore::open(&path),
+                Err(StoreError::AlreadyOpen)
+            ));
+            let mut customer: Customer = serde_json::from_value(serde_json::json!({
+                "customer_id": id, "name": "永続 花子", "email": "keep@example.jp",
+                "line": "collab", "access_key_hash": "h", "failed_logins": 0,
+                "locked_at": null, "cancelled_at": null, "services": [], "serials": [],
+                "created_at": "2026-11-22T00:00:00Z", "version": 0
+            }))
+            .expect("a customer");
+            customer.failed_logins = 3;
+            store
+                .commit(vec![Write::PutCustomer {
+                    customer,
+                    expect: Expect::Absent,
+                }])
+                .await
+                .expect("commit");
+        }
+        let reopened = RedbStore::open(&path).expect("reopen after the first closed");
+        let kept = reopened.customer(&id).await.expect("read").expect("kept");
+        assert_eq!(kept.failed_logins, 3);
+    }
+}

@@ -1,0 +1,232 @@
+//! Measures the read path and login against the design's targets, in one run on this
+//! machine: a bare axum "hello" route and madoguchi's `GET /v1/usage` under the same load,
+//! and login latency against one argon2id verify. Everything runs on loopback.
+//!
+//! `cargo run --release -p madoguchi-bench -- --seconds 10 --connections 32`
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use clap::Parser;
+use madoguchi_core::http::{AppState, all_operations, app};
+use madoguchi_core::service::admin::{NewCustomer, create_customer};
+use madoguchi_core::store::redb::RedbStore;
+use madoguchi_core::{Context, Settings, SystemClock};
+use serde_json::json;
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// How long each load phase runs.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent connections in each load phase.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Logins (and argon2 verifies) to time.
+    #[arg(long, default_value_t = 30)]
+    logins: usize,
+}
+
+struct Load {
+    requests: usize,
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    format!("http://{addr}")
+}
+
+/// `connections` clients, each sending one request after another for `seconds`.
+async fn load(url: String, token: Option<String>, args: &Args) -> Load {
+    let until = Instant::now() + Duration::from_secs(args.seconds);
+    let workers = (0..args.connections).map(|_| {
+        let url = url.clone();
+        let token = token.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .unwrap();
+            let mut latencies = Vec::new();
+            while Instant::now() < until {
+                let started = Instant::now();
+                let mut request = client.get(&url);
+                if let Some(token) = &token {
+                    request = request.bearer_auth(token);
+                }
+                let response = request.send().await.unwrap();
+                assert!(response.status().is_success(), "{}", response.status());
+                response.bytes().await.unwrap();
+                latencies.push(started.elapsed());
+            }
+            latencies
+        })
+    });
+    let started = Instant::now();
+    let mut latencies: Vec<Duration> = futures::future::join_all(workers)
+        .await
+        .into_iter()
+        .flat_map(Result::unwrap)
+        .collect();
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Load {
+        requests: latencies.len(),
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let dir = tempfile::tempdir().unwrap();
+    let store = RedbStore::open(&dir.path().join("bench.redb")).unwrap();
+    let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
+    let created = create_customer(
+        &ctx,
+        NewCustomer {
+            name: madoguchi_core::domain::PersonName::parse("山田 太郎").unwrap(),
+            email: madoguchi_core::domain::Email::parse("bench@example.jp").unwrap(),
+            line: madoguchi_core::domain::Line::FletsNext,
+            licenses: Vec::new(),
+            services: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let state = AppState {
+        ctx,
+        admin_token: "bench-admin-token".into(),
+    };
+    let madoguchi = serve(app(all_operations(), state)).await;
+    let hello = serve(Router::new().route("/hello", get(|| async { "hello" }))).await;
+
+    let client = reqwest::Client::new();
+    let login_body =
+        json!({"customer_id": created.customer_id.to_string(), "access_key": created.access_key});
+    // Logins and bare verifies alternate, so that both see the same machine.
+    let hash = madoguchi_core::secret::hash_access_key("bench-access-key");
+    let mut login_times = Vec::new();
+    let mut verify_times = Vec::new();
+    let mut token = String::new();
+    for _ in 0..args.logins {
+        let started = Instant::now();
+        let answer: serde_json::Value = client
+            .post(format!("{madoguchi}/v1/sessions"))
+            .json(&login_body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        login_times.push(started.elapsed());
+        token = answer["token"].as_str().unwrap().to_owned();
+
+        let started = Instant::now();
+        assert!(madoguchi_core::secret::verify_access_key(
+            "bench-access-key",
+            Some(&hash)
+        ));
+        verify_times.push(started.elapsed());
+    }
+
+    let bare = load(format!("{hello}/hello"), None, &args).await;
+    let layers = load(format!("{madoguchi}/healthz"), None, &args).await;
+    let usage = load(format!("{madoguchi}/v1/usage"), Some(token), &args).await;
+
+    let commit = raw_redb_commit(dir.path(), 200);
+
+    println!("| measure | value |");
+    println!("| --- | --- |");
+    println!(
+        "| bare axum hello: requests/s ({} conns, {} s) | {:.0} ({} requests, p50 {}, p99 {}) |",
+        args.connections,
+        args.seconds,
+        bare.per_second,
+        bare.requests,
+        ms(bare.p50),
+        ms(bare.p99)
+    );
+    println!(
+        "| GET /v1/usage: requests/s | {:.0} ({} requests, p50 {}, p99 {}) |",
+        usage.per_second,
+        usage.requests,
+        ms(usage.p50),
+        ms(usage.p99)
+    );
+    println!(
+        "| GET /healthz through madoguchi's layers | {:.0} (p50 {}, p99 {}) |",
+        layers.per_second,
+        ms(layers.p50),
+        ms(layers.p99)
+    );
+    println!(
+        "| usage ÷ hello (target ≥ 50%) | {:.0}% |",
+        100.0 * usage.per_second / bare.per_second
+    );
+    let login = median(login_times);
+    let verify = median(verify_times);
+    println!(
+        "| login p50 over HTTP ({} logins) | {} |",
+        args.logins,
+        ms(login)
+    );
+    println!("| one argon2id verify, median | {} |", ms(verify));
+    println!(
+        "| login ÷ verify (target ≤ 1.2×) | {:.2}× |",
+        login.as_secs_f64() / verify.as_secs_f64()
+    );
+    println!(
+        "| raw redb durable commit, median of 200 | {} ({:.0} commits/s) |",
+        ms(commit),
+        1.0 / commit.as_secs_f64()
+    );
+}
+
+/// The floor under every write: one durable (fsync'd) redb commit of a small record.
+fn raw_redb_commit(dir: &std::path::Path, commits: u64) -> Duration {
+    const TABLE: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("raw");
+    let db = redb::Database::create(dir.join("raw.redb")).unwrap();
+    let value = [7u8; 300];
+    let times = (0..commits)
+        .map(|n| {
+            let started = Instant::now();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(TABLE)
+                .unwrap()
+                .insert(n, value.as_slice())
+                .unwrap();
+            txn.commit().unwrap();
+            started.elapsed()
+        })
+        .collect();
+    median(times)
+}

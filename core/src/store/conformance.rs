@@ -1,0 +1,224 @@
+//! The behaviour every store adapter owes the services, as one suite: run it against each
+//! engine (`run_all`). Each check starts from records it creates itself.
+
+use jiff::Timestamp;
+
+use super::{Expect, Store, StoreError, Throttle, Write};
+use crate::domain::{CustomerId, Email, Line, PersonName, Session, customer::Customer};
+use crate::mail::{Mail, MailKind, MailStatus};
+
+fn at(second: i64) -> Timestamp {
+    Timestamp::from_second(1_795_000_000 + second).expect("in range")
+}
+
+fn customer(id: &CustomerId) -> Customer {
+    Customer {
+        customer_id: id.clone(),
+        name: PersonName::parse("試験 太郎").expect("valid"),
+        email: Email::parse("conformance@example.jp").expect("valid"),
+        line: Line::FletsNext,
+        access_key_hash: "hash".to_owned(),
+        failed_logins: 0,
+        locked_at: None,
+        cancelled_at: None,
+        services: Vec::new(),
+        serials: Vec::new(),
+        created_at: at(0),
+        version: 0,
+    }
+}
+
+fn fresh_id() -> CustomerId {
+    CustomerId::generate()
+}
+
+fn is_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) -> bool {
+    matches!(result, Err(StoreError::Conflict(_)))
+}
+
+/// Runs every check against one store.
+pub async fn run_all(store: &dyn Store) {
+    versions_guard_every_replacement(store).await;
+    a_failing_write_leaves_nothing_of_its_commit(store).await;
+    a_touch_never_brings_back_a_deleted_session(store).await;
+    the_outbox_keeps_mails_until_they_are_marked_sent(store).await;
+}
+
+async fn versions_guard_every_replacement(store: &dyn Store) {
+    let id = fresh_id();
+    let put = |c: Customer, expect| {
+        vec![Write::PutCustomer {
+            customer: c,
+            expect,
+        }]
+    };
+    store
+        .commit(put(customer(&id), Expect::Absent))
+        .await
+        .expect("create");
+    assert!(
+        is_conflict(store.commit(put(customer(&id), Expect::Absent)).await),
+        "created twice"
+    );
+    let stored = store.customer(&id).await.expect("read").expect("exists");
+    assert_eq!(stored.version, 1);
+    assert!(
+        is_conflict(store.commit(put(stored.clone(), Expect::Version(7))).await),
+        "stale version"
+    );
+    store
+        .commit(put(stored.clone(), Expect::Version(1)))
+        .await
+        .expect("current version");
+    assert!(
+        is_conflict(store.commit(put(stored, Expect::Version(1))).await),
+        "lost update"
+    );
+    assert_eq!(
+        store
+            .customer(&id)
+            .await
+            .expect("read")
+            .expect("exists")
+            .version,
+        2
+    );
+    let check = Write::CheckCustomer {
+        customer_id: id.clone(),
+        version: 1,
+    };
+    assert!(
+        is_conflict(store.commit(vec![check]).await),
+        "a check on an old version"
+    );
+}
+
+async fn a_failing_write_leaves_nothing_of_its_commit(store: &dyn Store) {
+    let id = fresh_id();
+    let key = format!("conformance:{id}");
+    let writes = vec![
+        Write::PutThrottle {
+            key: key.clone(),
+            throttle: Throttle::default(),
+            expect: Expect::Absent,
+        },
+        Write::EnqueueMail(Mail::new(
+            &Email::parse("atomic@example.jp").expect("valid"),
+            MailKind::AccountLocked,
+            "s".into(),
+            "b".into(),
+            at(1),
+        )),
+        // The customer does not exist: this condition fails the whole commit.
+        Write::CheckCustomer {
+            customer_id: id,
+            version: 1,
+        },
+    ];
+    assert!(is_conflict(store.commit(writes).await));
+    assert!(
+        store.throttle(&key).await.expect("read").is_none(),
+        "the throttle was rolled back"
+    );
+    let mails = store
+        .mails_to(&Email::parse("atomic@example.jp").expect("valid"))
+        .await
+        .expect("read");
+    assert!(mails.is_empty(), "the mail was rolled back");
+}
+
+async fn a_touch_never_brings_back_a_deleted_session(store: &dyn Store) {
+    let digest = crate::secret::token_digest(&crate::secret::new_session_token());
+    let session = Session {
+        token_digest: digest.clone(),
+        customer_id: fresh_id(),
+        created_at: at(0),
+        last_seen_at: at(0),
+    };
+    store
+        .commit(vec![Write::PutSession(session)])
+        .await
+        .expect("put");
+    store
+        .commit(vec![Write::TouchSession {
+            token_digest: digest.clone(),
+            at: at(90),
+        }])
+        .await
+        .expect("touch");
+    assert_eq!(
+        store
+            .session(&digest)
+            .await
+            .expect("read")
+            .expect("exists")
+            .last_seen_at,
+        at(90)
+    );
+    store
+        .commit(vec![Write::DeleteSession {
+            token_digest: digest.clone(),
+        }])
+        .await
+        .expect("delete");
+    store
+        .commit(vec![Write::TouchSession {
+            token_digest: digest.clone(),
+            at: at(120),
+        }])
+        .await
+        .expect("touch after delete");
+    assert!(store.session(&digest).await.expect("read").is_none());
+}
+
+async fn the_outbox_keeps_mails_until_they_are_marked_sent(store: &dyn Store) {
+    let to = Email::parse(&format!(
+        "outbox.{}@example.jp",
+        fresh_id().as_str().to_lowercase()
+    ))
+    .expect("valid");
+    let first = Mail::new(&to, MailKind::SerialMoved, "1".into(), "b".into(), at(1));
+    let second = Mail::new(&to, MailKind::SerialMoved, "2".into(), "b".into(), at(2));
+    store
+        .commit(vec![
+            Write::EnqueueMail(first.clone()),
+            Write::EnqueueMail(second.clone()),
+        ])
+        .await
+        .expect("enqueue");
+    let pending: Vec<String> = store
+        .pending_mails(10_000)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|m| m.mail_id)
+        .collect();
+    assert!(pending.contains(&first.mail_id) && pending.contains(&second.mail_id));
+    store
+        .commit(vec![Write::MarkMailSent {
+            mail_id: first.mail_id.clone(),
+            at: at(3),
+        }])
+        .await
+        .expect("mark");
+    let pending: Vec<String> = store
+        .pending_mails(10_000)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|m| m.mail_id)
+        .collect();
+    assert!(!pending.contains(&first.mail_id) && pending.contains(&second.mail_id));
+    let mails = store.mails_to(&to).await.expect("read");
+    assert_eq!(
+        mails.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(),
+        ["1", "2"]
+    );
+    assert_eq!(mails[0].status, MailStatus::Sent);
+    assert_eq!(mails[1].status, MailStatus::Pending);
+    let unknown = Write::MarkMailSent {
+        mail_id: "no-such-mail".into(),
+        at: at(4),
+    };
+    assert!(is_conflict(store.commit(vec![unknown]).await));
+}
