@@ -4,6 +4,7 @@
 pub mod activation;
 pub mod admin;
 pub mod auth;
+pub mod idempotency;
 pub mod json;
 pub mod login;
 pub mod path;
@@ -89,9 +90,11 @@ pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
         })
-        .with_state(state)
+        .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(problem::localise))
+        // Outside `localise`, so that a replay is the first answer to the letter.
+        .layer(middleware::from_fn_with_state(state, idempotency::guard))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

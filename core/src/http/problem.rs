@@ -333,6 +333,26 @@ fn texts(code: &str, lang: Lang) -> (&'static str, &'static str) {
                 "This serial is past its expiry date. Renew it first.",
             ),
         ),
+        "idempotency_key_reused" => (
+            (
+                "Idempotency-Key が再利用されています",
+                "同じ Idempotency-Key で内容の異なる申込みが送られました。新しいキーで送信してください。",
+            ),
+            (
+                "Idempotency-Key reused",
+                "This Idempotency-Key was used for a different request. Send it with a new key.",
+            ),
+        ),
+        "idempotency_key_in_use" => (
+            (
+                "処理中です",
+                "同じ Idempotency-Key の申込みを処理しています。少し時間をおいてから、もう一度お試しください。",
+            ),
+            (
+                "Still in progress",
+                "A request with this Idempotency-Key is still being processed. Try again in a moment.",
+            ),
+        ),
         "busy" => (
             (
                 "ただいま混み合っています",
@@ -398,6 +418,10 @@ fn field_message(code: &str, lang: Lang) -> &'static str {
         "invalid_type" => (
             "値の型が正しくありません。",
             "This value has the wrong type.",
+        ),
+        "invalid_idempotency_key" => (
+            "Idempotency-Key は半角英数記号255文字以内です。",
+            "An Idempotency-Key is 1 to 255 visible ASCII characters.",
         ),
         "unknown_field" => (
             "この項目は受け付けていません。",

@@ -55,6 +55,28 @@ pub struct Throttle {
     pub version: u64,
 }
 
+/// The first answer to a request sent with an `Idempotency-Key` (SPEC §1), or the mark
+/// that it is still being worked on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// Caller scope and key: `customer:CAF1234567:<key>`.
+    pub key: String,
+    /// SHA-256 of the method, path and body of the first request.
+    pub request_digest: String,
+    pub created_at: Timestamp,
+    /// `None` while the first request is still running.
+    pub response: Option<StoredResponse>,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub content_language: Option<String>,
+    pub body: String,
+}
+
 /// One part of an atomic commit.
 #[derive(Clone)]
 pub enum Write {
@@ -92,6 +114,13 @@ pub enum Write {
         throttle: Throttle,
         expect: Expect,
     },
+    PutIdempotency {
+        record: IdempotencyRecord,
+        expect: Expect,
+    },
+    DeleteIdempotency {
+        key: String,
+    },
     EnqueueMail(Mail),
     MarkMailSent {
         mail_id: String,
@@ -117,6 +146,8 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
 
     async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError>;
+
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
 
     /// Mails not yet delivered, oldest first.
     async fn pending_mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError>;

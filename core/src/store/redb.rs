@@ -15,7 +15,7 @@ use redb::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Expect, Store, StoreError, Throttle, Write};
+use super::{Expect, IdempotencyRecord, Store, StoreError, Throttle, Write};
 use crate::domain::{Customer, CustomerId, Email, HistoryEvent, Serial, SerialRecord, Session};
 use crate::mail::{Mail, MailStatus};
 
@@ -24,6 +24,7 @@ const SERIALS: TableDefinition<&str, &[u8]> = TableDefinition::new("serials");
 const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("serial_history");
 const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 const THROTTLES: TableDefinition<&str, &[u8]> = TableDefinition::new("throttles");
+const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
 const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("outbox");
 /// Keys of the mails still to deliver, so the dispatcher never scans delivered ones.
 const OUTBOX_PENDING: TableDefinition<&str, ()> = TableDefinition::new("outbox_pending");
@@ -75,6 +76,7 @@ impl RedbStore {
         txn.open_table(HISTORY).map_err(backend)?;
         txn.open_table(SESSIONS).map_err(backend)?;
         txn.open_table(THROTTLES).map_err(backend)?;
+        txn.open_table(IDEMPOTENCY).map_err(backend)?;
         txn.open_table(OUTBOX).map_err(backend)?;
         txn.open_table(OUTBOX_PENDING).map_err(backend)?;
         txn.open_table(OUTBOX_BY_RECIPIENT).map_err(backend)?;
@@ -230,6 +232,16 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
             throttle.version = expect.next_version();
             put_versioned(txn, THROTTLES, &key, encode(&throttle)?, expect)
         }
+        Write::PutIdempotency { mut record, expect } => {
+            record.version = expect.next_version();
+            let key = record.key.clone();
+            put_versioned(txn, IDEMPOTENCY, &key, encode(&record)?, expect)
+        }
+        Write::DeleteIdempotency { key } => {
+            let mut table = txn.open_table(IDEMPOTENCY).map_err(backend)?;
+            table.remove(key.as_str()).map_err(backend)?;
+            Ok(())
+        }
         Write::EnqueueMail(mail) => {
             let id = mail.mail_id.as_str();
             let mut outbox = txn.open_table(OUTBOX).map_err(backend)?;
@@ -324,6 +336,10 @@ impl Store for RedbStore {
 
     async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError> {
         self.get(THROTTLES, key.to_owned()).await
+    }
+
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.get(IDEMPOTENCY, key.to_owned()).await
     }
 
     async fn pending_mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError> {

@@ -3,6 +3,7 @@
 mod activation;
 mod admin;
 mod bad_input;
+mod idempotency;
 mod login;
 mod logs;
 mod openapi;

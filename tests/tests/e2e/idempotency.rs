@@ -1,0 +1,170 @@
+//! SPEC §1: the same Idempotency-Key with the same body returns the first answer and has
+//! no second effect; with a different body it is 422 `idempotency_key_reused`.
+
+use reqwest::{StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::support::{Answer, TestApp, answer};
+
+impl TestApp {
+    async fn post_with_key(&self, path: &str, token: &str, key: &str, body: &Value) -> Answer {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        answer(response).await
+    }
+}
+
+#[tokio::test]
+async fn a_retried_creation_returns_the_first_member_and_creates_no_second() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let body = json!({"name": "山田 太郎", "email": "retry@example.jp", "line": "flets_next"});
+    let first = app
+        .post_with_key("/admin/v1/customers", &admin, "create-1", &body)
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = app
+        .post_with_key("/admin/v1/customers", &admin, "create-1", &body)
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.body, first.body, "the same customer, key and serials");
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert!(first.headers.get("idempotent-replayed").is_none());
+
+    let other = app
+        .post_with_key("/admin/v1/customers", &admin, "create-2", &body)
+        .await;
+    assert_ne!(
+        other.body["customer_id"], first.body["customer_id"],
+        "a new key is a new request"
+    );
+
+    let changed = json!({"name": "山田 次郎", "email": "retry@example.jp", "line": "flets_next"});
+    let reused = app
+        .post_with_key("/admin/v1/customers", &admin, "create-1", &changed)
+        .await;
+    assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reused.code(), "idempotency_key_reused");
+}
+
+#[tokio::test]
+async fn a_retried_move_is_not_a_second_move() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    app.post(
+        &path,
+        &token,
+        json!({"device_id": "pc-1", "os": "windows", "name": "PC"}),
+    )
+    .await;
+    let move_to_mac = json!({"device_id": "mac-1", "os": "mac", "name": "Mac"});
+    let first = app
+        .post_with_key(&path, &token, "move-1", &move_to_mac)
+        .await;
+    let retry = app
+        .post_with_key(&path, &token, "move-1", &move_to_mac)
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(retry.body, first.body);
+    assert_eq!(retry.body["previous_device"]["device_id"], "pc-1");
+    let history = app
+        .get(
+            &format!("/v1/serials/{}/history", member.serials[0]),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        history.body["events"].as_array().unwrap().len(),
+        2,
+        "one activation, one move"
+    );
+    let moved = app.mails_to(&member.email).await;
+    assert_eq!(moved.len(), 1, "one move, one mail");
+
+    // A new session of the same member is the same caller…
+    let second_token = app.login(&member).await;
+    let same_member = app
+        .post_with_key(&path, &second_token, "move-1", &move_to_mac)
+        .await;
+    assert_eq!(same_member.body, first.body);
+    // …another member's identical key is their own.
+    let other = app.member().await;
+    let other_token = app.login(&other).await;
+    let other_path = format!("/v1/serials/{}/activation", other.serials[0]);
+    let theirs = app
+        .post_with_key(&other_path, &other_token, "move-1", &move_to_mac)
+        .await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert_eq!(theirs.body["previous_device"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_refusal_is_replayed_too_and_a_bad_key_is_refused() {
+    let app = TestApp::spawn().await;
+    let member = app.member_with("collab", json!([])).await;
+    let token = app.login(&member).await;
+    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    let body = json!({"device_id": "pc-1", "os": "windows", "name": "PC"});
+    let first = app.post_with_key(&path, &token, "k-1", &body).await;
+    assert_eq!(first.code(), "serial_unavailable");
+    let again = app.post_with_key(&path, &token, "k-1", &body).await;
+    assert_eq!((again.status, &again.body), (first.status, &first.body));
+    assert_eq!(
+        again.headers[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+
+    for bad in ["", &"k".repeat(256), "キー"] {
+        let response = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .bearer_auth(&token)
+            .header(
+                "idempotency-key",
+                reqwest::header::HeaderValue::from_bytes(bad.as_bytes()).unwrap(),
+            )
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let refused = answer(response).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert_eq!(
+            refused.field_codes(),
+            vec![(
+                "Idempotency-Key".to_owned(),
+                "invalid_idempotency_key".to_owned()
+            )]
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_retries_of_one_key_have_one_effect() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let body = json!({"name": "山田 太郎", "email": "burst@example.jp", "line": "flets_next"});
+    let burst = (0..20).map(|_| app.post_with_key("/admin/v1/customers", &admin, "burst", &body));
+    let answers = futures::future::join_all(burst).await;
+    let created: Vec<_> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::CREATED)
+        .collect();
+    assert!(!created.is_empty());
+    for answer in &answers {
+        match answer.status {
+            StatusCode::CREATED => assert_eq!(answer.body, created[0].body),
+            StatusCode::CONFLICT => assert_eq!(answer.code(), "idempotency_key_in_use"),
+            other => panic!("unexpected {other}: {:?}", answer.body),
+        }
+    }
+}
