@@ -18,14 +18,25 @@ struct Running {
     logged: Vec<String>,
 }
 
-/// Starts local-dev on a free port and waits for its "ready" log line.
-fn start(data_dir: &Path) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_local-dev"))
+/// local-dev on a free port over `data_dir`.
+fn local_dev(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_local-dev"));
+    command
         .env("MADOGUCHI_ADDR", "127.0.0.1:0")
         .env("MADOGUCHI_DATA_DIR", data_dir)
         .env_remove("MADOGUCHI_ADMIN_TOKEN")
         .env("RUST_LOG", "debug")
-        .env("NO_COLOR", "1")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Starts local-dev and waits for its "ready" log line.
+fn start(data_dir: &Path) -> Running {
+    start_command(local_dev(data_dir))
+}
+
+fn start_command(mut command: Command) -> Running {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -171,11 +182,7 @@ async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
 fn a_second_process_on_the_same_data_dir_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let first = start(dir.path());
-    let second = Command::new(env!("CARGO_BIN_EXE_local-dev"))
-        .env("MADOGUCHI_ADDR", "127.0.0.1:0")
-        .env("MADOGUCHI_DATA_DIR", dir.path())
-        .output()
-        .unwrap();
+    let second = local_dev(dir.path()).output().unwrap();
     assert!(!second.status.success());
     let said = String::from_utf8_lossy(&second.stderr);
     assert!(said.contains("already open"), "{said}");
@@ -201,4 +208,119 @@ fn help_describes_the_settings() {
     ] {
         assert!(text.contains(variable), "{variable} in --help");
     }
+}
+
+/// DESIGN's crash test: kill -9 while serial moves are being acknowledged, restart on the
+/// same file, and find every acknowledged move in the serial's history. Three rounds.
+#[tokio::test]
+async fn no_acknowledged_write_is_lost_to_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = "crash-test-admin-token";
+    let client = reqwest::Client::new();
+    let operator = |data: &Path| {
+        let mut command = local_dev(data);
+        command
+            .env("MADOGUCHI_ADMIN_TOKEN", admin)
+            .env("MADOGUCHI_SEED_DEMO", "false");
+        start_command(command)
+    };
+
+    let running = operator(dir.path());
+    let created: Value = client
+        .post(format!("{}/admin/v1/customers", running.base))
+        .bearer_auth(admin)
+        .json(&json!({"name": "試験 太郎", "email": "crash@example.jp", "line": "flets_next"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let serial = created["serials"][0]["serial"].as_str().unwrap().to_owned();
+    let login = json!({"customer_id": created["customer_id"], "access_key": created["access_key"]});
+    let mut running = Some(running);
+    let mut acknowledged = Vec::new();
+
+    for round in 0..3 {
+        let live = running.take().unwrap_or_else(|| operator(dir.path()));
+        let base = live.base.clone();
+        let token: Value = client
+            .post(format!("{base}/v1/sessions"))
+            .json(&login)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["token"].as_str().unwrap().to_owned();
+        let writers = (0..4).map(|writer| {
+            let (client, base, token, serial) =
+                (client.clone(), base.clone(), token.clone(), serial.clone());
+            tokio::spawn(async move {
+                let mut done = Vec::new();
+                for n in 0.. {
+                    let device = format!("r{round}-w{writer}-{n}");
+                    let sent = client
+                        .post(format!("{base}/v1/serials/{serial}/activation"))
+                        .bearer_auth(&token)
+                        .json(&json!({"device_id": device, "os": "windows", "name": "PC"}))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(response) if response.status() == 200 => done.push(device),
+                        _ => break,
+                    }
+                }
+                done
+            })
+        });
+        let writers: Vec<_> = writers.collect();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let mut child = live.child;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for writer in writers {
+            acknowledged.extend(writer.await.unwrap());
+        }
+    }
+    eprintln!("{} acknowledged moves across 3 kills", acknowledged.len());
+    assert!(
+        acknowledged.len() > 10,
+        "the load produced acknowledged writes: {}",
+        acknowledged.len()
+    );
+
+    let after = operator(dir.path());
+    let token: Value = client
+        .post(format!("{}/v1/sessions", after.base))
+        .json(&login)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let history: Value = client
+        .get(format!("{}/v1/serials/{serial}/history", after.base))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let recorded: std::collections::HashSet<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["device"]["device_id"].as_str().unwrap())
+        .collect();
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|d| !recorded.contains(d.as_str()))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let (clean, _, _) = after.terminate();
+    assert!(clean);
 }

@@ -199,7 +199,8 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let bytes: Bytes = match to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").into_response();
+            return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+                .into_response();
         }
     };
     let digest = request_digest(&parts, &bytes);
