@@ -91,6 +91,31 @@ impl Running {
     }
 }
 
+async fn post_json(
+    client: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: &Value,
+) -> Value {
+    let mut request = client.post(url).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+async fn get_json(client: &reqwest::Client, url: String, token: &str) -> Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let from = text.find(start).expect(start) + start.len();
     let len = text[from..].find(end).expect(end);
@@ -117,28 +142,13 @@ async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
     let printed = std::fs::read_to_string(data.join("demo-logins.txt")).unwrap();
     let customer_id = between(&printed, "\"customer_id\":\"", "\"").to_owned();
     let access_key = between(&printed, "\"access_key\":\"", "\"").to_owned();
-    let login: Value = client
-        .post(format!("{base}/v1/sessions"))
-        .json(&json!({"customer_id": customer_id, "access_key": access_key}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let credentials = json!({"customer_id": customer_id, "access_key": access_key});
+    let login = post_json(&client, format!("{base}/v1/sessions"), None, &credentials).await;
     let token = login["token"]
         .as_str()
         .expect("the printed login works")
         .to_owned();
-    let usage: Value = client
-        .get(format!("{base}/v1/usage"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let usage = get_json(&client, format!("{base}/v1/usage"), &token).await;
     let serials = usage["serials"].as_array().unwrap();
     assert!(
         serials.iter().any(|s| s["plan"] == "license_plus"),
@@ -226,16 +236,9 @@ async fn no_acknowledged_write_is_lost_to_kill_9() {
     };
 
     let running = operator(dir.path());
-    let created: Value = client
-        .post(format!("{}/admin/v1/customers", running.base))
-        .bearer_auth(admin)
-        .json(&json!({"name": "試験 太郎", "email": "crash@example.jp", "line": "flets_next"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let member = json!({"name": "試験 太郎", "email": "crash@example.jp", "line": "flets_next"});
+    let url = format!("{}/admin/v1/customers", running.base);
+    let created = post_json(&client, url, Some(admin), &member).await;
     let serial = created["serials"][0]["serial"].as_str().unwrap().to_owned();
     let login = json!({"customer_id": created["customer_id"], "access_key": created["access_key"]});
     let mut running = Some(running);
@@ -244,15 +247,7 @@ async fn no_acknowledged_write_is_lost_to_kill_9() {
     for round in 0..3 {
         let live = running.take().unwrap_or_else(|| operator(dir.path()));
         let base = live.base.clone();
-        let token: Value = client
-            .post(format!("{base}/v1/sessions"))
-            .json(&login)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let token = post_json(&client, format!("{base}/v1/sessions"), None, &login).await;
         let token = token["token"].as_str().unwrap().to_owned();
         let writers = (0..4).map(|writer| {
             let (client, base, token, serial) =
@@ -292,24 +287,9 @@ async fn no_acknowledged_write_is_lost_to_kill_9() {
     );
 
     let after = operator(dir.path());
-    let token: Value = client
-        .post(format!("{}/v1/sessions", after.base))
-        .json(&login)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let history: Value = client
-        .get(format!("{}/v1/serials/{serial}/history", after.base))
-        .bearer_auth(token["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = post_json(&client, format!("{}/v1/sessions", after.base), None, &login).await;
+    let url = format!("{}/v1/serials/{serial}/history", after.base);
+    let history = get_json(&client, url, token["token"].as_str().unwrap()).await;
     let recorded: std::collections::HashSet<&str> = history["events"]
         .as_array()
         .unwrap()
