@@ -27,15 +27,12 @@ pub struct CustomerSummary {
     pub name: PersonName,
 }
 
-fn client_window(ctx: &Context) -> Window {
+fn client_window(ctx: &Context, client: IpAddr) -> Window {
     Window {
+        key: format!("login:{client}"),
         limit: ctx.settings.login_failures_per_client,
         length: ctx.settings.login_failure_window,
     }
-}
-
-fn client_key(client: IpAddr) -> String {
-    format!("login:{client}")
 }
 
 pub async fn log_in(
@@ -45,9 +42,8 @@ pub async fn log_in(
     client: IpAddr,
 ) -> Result<LoggedIn, Error> {
     let now = ctx.clock.now();
-    let window = client_window(ctx);
-    let client_key = client_key(client);
-    throttle::check(ctx, &client_key, &window, now).await?;
+    let window = client_window(ctx, client);
+    throttle::reserve(ctx, &window, now).await?;
 
     let customer = ctx.store.customer(&customer_id).await?;
     // The verify runs whether or not the ID exists (against a dummy hash when it does not),
@@ -66,21 +62,23 @@ pub async fn log_in(
     };
     match outcome {
         Outcome::Locked => {
+            give_back(ctx, &window, now).await?;
             tracing::info!(%customer_id, "login refused: account locked");
             Err(Error::AccountLocked)
         }
         Outcome::Cancelled => {
+            give_back(ctx, &window, now).await?;
             tracing::info!(%customer_id, "login refused: membership cancelled");
             Err(Error::MembershipCancelled)
         }
         Outcome::WrongKey => {
-            count_failure(ctx, &customer_id, &client_key, &window, now).await?;
+            count_failure(ctx, &customer_id, &window, now).await?;
             tracing::info!(%customer_id, "login refused: invalid credentials");
             Err(Error::InvalidCredentials)
         }
         Outcome::RightKey => {
             let verified_hash = verified_hash.expect("a right key has a stored hash");
-            open_session(ctx, &customer_id, &verified_hash, now).await
+            open_session(ctx, &customer_id, &verified_hash, &window, now).await
         }
     }
 }
@@ -92,17 +90,27 @@ enum Outcome {
     RightKey,
 }
 
-/// One commit per failure, whatever the ID: the client's count, and for an active member
-/// one more consecutive failure; the tenth locks the account and queues a notice (SPEC §2).
+/// The attempt was refused for another reason than its key: it is no failure.
+async fn give_back(ctx: &Context, window: &Window, at: Timestamp) -> Result<(), Error> {
+    retry_on_conflict(|| async {
+        let release = throttle::release(ctx, window, at).await?;
+        ctx.store.commit(vec![release]).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The client's failure stands (reserved before the verify). For an active member it is
+/// also one more consecutive failure; the tenth locks the account and queues a notice
+/// (SPEC §2). One commit either way, so that an unknown ID and a wrong key cost the same.
 async fn count_failure(
     ctx: &Context,
     customer_id: &CustomerId,
-    client_key: &str,
     window: &Window,
     now: Timestamp,
 ) -> Result<(), Error> {
     retry_on_conflict(|| async {
-        let mut writes = vec![throttle::count_failure(ctx, client_key, window, now).await?];
+        let mut writes = vec![throttle::confirm(ctx, window).await?];
         let customer = ctx.store.customer(customer_id).await?;
         if let Some(mut customer) = customer.filter(|c| !c.is_locked() && !c.is_cancelled()) {
             let expect = Expect::Version(customer.version);
@@ -120,23 +128,28 @@ async fn count_failure(
     .await
 }
 
-/// A success resets the failure count; the session is written in the same commit, which
-/// also checks that neither a lock nor a new access key landed since the key was verified.
+/// A success resets the failure count and gives back the client's reservation; the session
+/// is written in the same commit, which also checks that no lock, cancellation or new access
+/// key landed since the key was verified.
 async fn open_session(
     ctx: &Context,
     customer_id: &CustomerId,
     verified_hash: &str,
+    window: &Window,
     now: Timestamp,
 ) -> Result<LoggedIn, Error> {
-    retry_on_conflict(|| async {
+    let opened = retry_on_conflict(|| async {
         let Some(mut customer) = ctx.store.customer(customer_id).await? else {
-            return Err(Error::InvalidCredentials);
+            return Ok(Err(Error::InvalidCredentials));
         };
         if customer.access_key_hash != verified_hash {
-            return Err(Error::InvalidCredentials);
+            return Ok(Err(Error::InvalidCredentials));
         }
         if customer.is_locked() {
-            return Err(Error::AccountLocked);
+            return Ok(Err(Error::AccountLocked));
+        }
+        if customer.is_cancelled() {
+            return Ok(Err(Error::MembershipCancelled));
         }
         let token = new_session_token();
         let session = Session {
@@ -159,15 +172,25 @@ async fn open_session(
                 version: customer.version,
             }
         };
+        let release = throttle::release(ctx, window, now).await?;
         ctx.store
-            .commit(vec![guard, Write::PutSession(session)])
+            .commit(vec![guard, release, Write::PutSession(session)])
             .await?;
         tracing::info!(%customer_id, "login succeeded");
-        Ok(LoggedIn {
+        Ok(Ok(LoggedIn {
             token,
             idle_timeout_seconds: ctx.settings.session_idle_timeout.as_secs() as u64,
             customer: summary,
-        })
+        }))
     })
-    .await
+    .await?;
+    match opened {
+        Ok(logged_in) => Ok(logged_in),
+        // The key no longer matches: the reservation stands as the failure it was.
+        Err(Error::InvalidCredentials) => Err(Error::InvalidCredentials),
+        Err(refusal) => {
+            give_back(ctx, window, now).await?;
+            Err(refusal)
+        }
+    }
 }

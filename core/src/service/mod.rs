@@ -71,18 +71,24 @@ where
 
 /// Argon2 work running at once: each takes 19 MiB and a core, so a flood of logins waits
 /// its turn instead of exhausting memory on the blocking pool.
-static ARGON2_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+static ARGON2_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Semaphore::new(cores * 2)
+    Arc::new(Semaphore::new(cores * 2))
 });
 
-/// Runs argon2 hashing or verifying off the async runtime, within `ARGON2_SLOTS`.
+/// Runs argon2 hashing or verifying off the async runtime, within `ARGON2_SLOTS`. The slot
+/// travels with the work, so a caller that goes away does not free it early.
 pub(crate) async fn argon2_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    let _slot = ARGON2_SLOTS
-        .acquire()
+    let slot = ARGON2_SLOTS
+        .clone()
+        .acquire_owned()
         .await
         .expect("the semaphore is never closed");
-    tokio::task::spawn_blocking(work)
-        .await
-        .expect("argon2 work does not panic")
+    tokio::task::spawn_blocking(move || {
+        let result = work();
+        drop(slot);
+        result
+    })
+    .await
+    .expect("argon2 work does not panic")
 }

@@ -1,13 +1,19 @@
 //! Per-client failure counting (SPEC §2): a sliding window kept in the store, so it holds
 //! across processes and Lambda instances.
+//!
+//! An attempt is counted as a failure *before* its access key is verified (a reservation),
+//! so a burst of concurrent guesses cannot all pass a check that none has yet counted
+//! against; an attempt that turns out not to be `invalid_credentials` gives its
+//! reservation back.
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Context, Error};
+use super::{Context, Error, retry_on_conflict};
 use crate::store::{Expect, Throttle, Write};
 
 pub(crate) struct Window {
-    /// Failures allowed per window; the one after them is refused ("more than N").
+    pub key: String,
+    /// Failures allowed per window; attempts after more than this many are refused.
     pub limit: usize,
     pub length: SignedDuration,
 }
@@ -22,51 +28,70 @@ fn recent(throttle: &Throttle, window: &Window, now: Timestamp) -> Vec<Timestamp
         .collect()
 }
 
-/// Refuses with 429 once the client has had more than `limit` failures in the window.
-pub(crate) async fn check(
-    ctx: &Context,
-    key: &str,
-    window: &Window,
-    now: Timestamp,
-) -> Result<(), Error> {
-    let Some(throttle) = ctx.store.throttle(key).await? else {
-        return Ok(());
-    };
-    let recent = recent(&throttle, window, now);
-    if recent.len() <= window.limit {
-        return Ok(());
-    }
-    // The window reopens when enough of its oldest failures have left it.
-    let reopens = recent[recent.len() - window.limit - 1] + window.length;
-    let wait = reopens.duration_since(now).as_secs_f64().ceil().max(1.0) as u64;
-    Err(Error::TooManyAttempts {
-        retry_after_seconds: wait,
-    })
-}
-
-/// The write that counts one more failure against the client, to be committed together
-/// with whatever else the failure changes.
-pub(crate) async fn count_failure(
-    ctx: &Context,
-    key: &str,
-    window: &Window,
-    now: Timestamp,
-) -> Result<Write, Error> {
-    let stored = ctx.store.throttle(key).await?;
-    let expect = stored
-        .as_ref()
-        .map_or(Expect::Absent, |t| Expect::Version(t.version));
-    let mut failures = stored.map_or_else(Vec::new, |t| recent(&t, window, now));
-    failures.push(now);
-    // Only the newest `limit + 1` failures can ever decide a refusal.
-    let excess = failures.len().saturating_sub(window.limit + 1);
-    failures.drain(..excess);
-    Ok(Write::PutThrottle {
-        key: key.to_owned(),
+fn put(window: &Window, failures: Vec<Timestamp>, expect: Expect) -> Write {
+    Write::PutThrottle {
+        key: window.key.clone(),
         throttle: Throttle {
             failures,
             version: 0,
         },
         expect,
+    }
+}
+
+/// Counts this attempt as a failure at `now`, or refuses with 429 once the client has had
+/// more than `limit` failures in the window.
+pub(crate) async fn reserve(ctx: &Context, window: &Window, now: Timestamp) -> Result<(), Error> {
+    retry_on_conflict(|| async {
+        let stored = ctx.store.throttle(&window.key).await?;
+        let expect = stored
+            .as_ref()
+            .map_or(Expect::Absent, |t| Expect::Version(t.version));
+        let mut failures = stored.map_or_else(Vec::new, |t| recent(&t, window, now));
+        if failures.len() > window.limit {
+            // The window reopens when enough of its oldest failures have left it.
+            let reopens = failures[failures.len() - window.limit - 1] + window.length;
+            let wait = reopens.duration_since(now).as_secs_f64().ceil().max(1.0) as u64;
+            return Err(Error::TooManyAttempts {
+                retry_after_seconds: wait,
+            });
+        }
+        failures.push(now);
+        // Only the newest `limit + 1` failures can ever decide a refusal.
+        let excess = failures.len().saturating_sub(window.limit + 1);
+        failures.drain(..excess);
+        ctx.store
+            .commit(vec![put(window, failures, expect)])
+            .await?;
+        Ok(())
     })
+    .await
+}
+
+/// The write that gives back the reservation made at `at`, to be committed with whatever
+/// the attempt's real outcome changes.
+pub(crate) async fn release(ctx: &Context, window: &Window, at: Timestamp) -> Result<Write, Error> {
+    let stored = ctx.store.throttle(&window.key).await?.unwrap_or_default();
+    let expect = if stored.version == 0 {
+        Expect::Absent
+    } else {
+        Expect::Version(stored.version)
+    };
+    let mut failures = stored.failures;
+    if let Some(mine) = failures.iter().rposition(|f| *f == at) {
+        failures.remove(mine);
+    }
+    Ok(put(window, failures, expect))
+}
+
+/// The write that leaves the reservation standing: the attempt was a failure. It rewrites
+/// the same record, so that every outcome costs the same number of commits.
+pub(crate) async fn confirm(ctx: &Context, window: &Window) -> Result<Write, Error> {
+    let stored = ctx.store.throttle(&window.key).await?.unwrap_or_default();
+    let expect = if stored.version == 0 {
+        Expect::Absent
+    } else {
+        Expect::Version(stored.version)
+    };
+    Ok(put(window, stored.failures, expect))
 }

@@ -222,3 +222,24 @@ async fn malformed_credentials_are_refused_field_by_field() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_concurrent_guesses_gets_no_more_than_its_share() {
+    let app = TestApp::spawn().await;
+    let ids: Vec<String> = (0..150).map(|n| format!("CAF8{n:06}")).collect();
+    let guesses = ids.iter().map(|id| app.try_login(id, "Wrong-Key-123"));
+    let answers = futures::future::join_all(guesses).await;
+    let refused_as_wrong = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(refused_as_wrong + throttled, 150);
+    assert_eq!(
+        refused_as_wrong, 101,
+        "more than 100 failures, and not one more"
+    );
+}
