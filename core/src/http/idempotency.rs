@@ -1,23 +1,33 @@
 //! `Idempotency-Key` (SPEC §1): a POST sent again with the same key and the same body gets
 //! the first answer again (same status, same body) and has no second effect; the same key
 //! with a different body is 422 `idempotency_key_reused`. Keys are scoped to the caller
-//! (the member, the operator, or for anonymous calls the client address) and kept 24 hours.
+//! (the member or the operator) and kept 24 hours.
 //!
 //! The first request claims the key before it runs, so a retry arriving while it still
-//! runs is told so (409 `idempotency_key_in_use`) instead of running twice.
+//! runs is told so (409 `idempotency_key_in_use`) instead of running twice. A claim whose
+//! request died without an answer (process killed, client gone) lapses after a minute.
+//!
+//! First answers can hold secrets (a new member's access key), so they are stored
+//! encrypted with a key derived from the caller and the Idempotency-Key, and filed under a
+//! digest of both: the store alone can neither read an answer nor tell whose it is.
 
-use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
-use super::auth::{ClientIp, bearer};
+use super::auth::bearer;
 use super::problem::Problem;
 use super::{AppState, BODY_LIMIT};
+use crate::Context;
 use crate::domain::FieldError;
 use crate::secret::secrets_equal;
 use crate::service::{Error, retry_on_conflict, session};
@@ -25,25 +35,61 @@ use crate::store::{Expect, IdempotencyRecord, StoredResponse, Write};
 
 pub const HEADER: &str = "idempotency-key";
 const KEPT_FOR: SignedDuration = SignedDuration::from_hours(24);
+/// How long a claim without an answer holds the key.
+const CLAIM_LAPSES_AFTER: SignedDuration = SignedDuration::from_mins(1);
 
-/// Who the key belongs to; `None` when the caller cannot be told (a dead token: the
-/// request goes on and is refused as unauthorised).
-async fn caller(state: &AppState, parts: &mut Parts) -> Option<String> {
-    match bearer(parts) {
-        Some(token) if secrets_equal(token, &state.admin_token) => Some("operator".to_owned()),
-        Some(token) => session::authenticate(&state.ctx, token)
+/// Who the key belongs to. Only callers who proved who they are get idempotency: an
+/// anonymous caller could otherwise fill the store with keys at no cost.
+async fn caller(state: &AppState, parts: &Parts) -> Option<String> {
+    match bearer(parts)? {
+        token if secrets_equal(token, &state.admin_token) => Some("operator".to_owned()),
+        token => session::authenticate(&state.ctx, token)
             .await
             .ok()
-            .map(|s| format!("customer:{}", s.customer_id)),
-        None => {
-            let ClientIp(ip) = ClientIp::from_request_parts(parts, &()).await.ok()?;
-            Some(format!("client:{ip}"))
-        }
+            .map(|s| format!("customer {}", s.customer_id)),
     }
 }
 
 fn valid_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Where the record is filed, and the key its answer is sealed with.
+struct Slot {
+    record_key: String,
+    cipher: ChaCha20Poly1305,
+}
+
+impl Slot {
+    fn new(scope: &str, key: &str) -> Self {
+        let derive = |purpose: &str| {
+            let mut hash = Sha256::new();
+            for part in [purpose, scope, key] {
+                hash.update((part.len() as u64).to_be_bytes());
+                hash.update(part.as_bytes());
+            }
+            hash.finalize()
+        };
+        Self {
+            record_key: hex::encode(derive("idempotency record")),
+            cipher: ChaCha20Poly1305::new(Key::from_slice(&derive("idempotency answer"))),
+        }
+    }
+
+    fn seal(&self, body: &[u8]) -> String {
+        let nonce: [u8; 12] = rand::random();
+        let sealed = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), body)
+            .expect("sealing a small body");
+        STANDARD.encode([nonce.as_slice(), &sealed].concat())
+    }
+
+    fn open(&self, stored: &str) -> Option<Vec<u8>> {
+        let bytes = STANDARD.decode(stored).ok()?;
+        let (nonce, sealed) = bytes.split_at_checked(12)?;
+        self.cipher.decrypt(Nonce::from_slice(nonce), sealed).ok()
+    }
 }
 
 fn request_digest(parts: &Parts, body: &[u8]) -> String {
@@ -64,12 +110,15 @@ enum Claim {
     Replay(StoredResponse),
 }
 
-async fn claim(state: &AppState, key: &str, digest: &str) -> Result<Claim, Problem> {
-    let ctx = &state.ctx;
+async fn claim(ctx: &Context, slot: &Slot, digest: &str) -> Result<Claim, Problem> {
     let claimed = retry_on_conflict(|| async {
         let now = ctx.clock.now();
-        let stored = ctx.store.idempotency(key).await?;
-        if let Some(record) = stored.as_ref().filter(|r| now < r.created_at + KEPT_FOR) {
+        let stored = ctx.store.idempotency(&slot.record_key).await?;
+        let live = stored.as_ref().filter(|r| match r.response {
+            Some(_) => now < r.created_at + KEPT_FOR,
+            None => now < r.created_at + CLAIM_LAPSES_AFTER,
+        });
+        if let Some(record) = live {
             if record.request_digest != digest {
                 return Ok(Err(Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -84,10 +133,10 @@ async fn claim(state: &AppState, key: &str, digest: &str) -> Result<Claim, Probl
                 }),
             });
         }
-        // Unknown, or older than 24 hours: this request takes the key.
+        // Unknown, expired, or a lapsed claim: this request takes the key.
         let expect = stored.map_or(Expect::Absent, |r| Expect::Version(r.version));
         let record = IdempotencyRecord {
-            key: key.to_owned(),
+            key: slot.record_key.clone(),
             request_digest: digest.to_owned(),
             created_at: now,
             response: None,
@@ -104,24 +153,51 @@ async fn claim(state: &AppState, key: &str, digest: &str) -> Result<Claim, Probl
     claimed.map_err(Problem::from)?
 }
 
-/// Records the answer for later replays; answers worth retrying (5xx, 429) release the
-/// key instead, so that a retry runs for real.
+/// Gives the key back when the request ends without a recorded answer, including when its
+/// future is dropped half-way (the client went away).
+struct Release {
+    ctx: Context,
+    record_key: Option<String>,
+}
+
+impl Release {
+    fn disarm(&mut self) {
+        self.record_key = None;
+    }
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if let Some(key) = self.record_key.take() {
+            let ctx = self.ctx.clone();
+            tokio::spawn(async move {
+                if let Err(error) = ctx
+                    .store
+                    .commit(vec![Write::DeleteIdempotency { key }])
+                    .await
+                {
+                    tracing::warn!(%error, "could not release an idempotency key");
+                }
+            });
+        }
+    }
+}
+
+/// Answers that say "try again" (401, 429, 5xx) are not kept: the key is released so the
+/// retry runs for real. Anything else is sealed and kept for replays.
 async fn remember(
-    state: &AppState,
-    key: &str,
+    ctx: &Context,
+    slot: &Slot,
     digest: &str,
     version: u64,
+    mut release: Release,
     response: Response,
 ) -> Response {
     let status = response.status();
-    let ctx = &state.ctx;
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        let release = vec![Write::DeleteIdempotency {
-            key: key.to_owned(),
-        }];
-        if let Err(error) = ctx.store.commit(release).await {
-            tracing::warn!(%error, "could not release an idempotency key");
-        }
+    if status.is_server_error()
+        || status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::TOO_MANY_REQUESTS
+    {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -136,14 +212,14 @@ async fn remember(
             .map(str::to_owned)
     };
     let record = IdempotencyRecord {
-        key: key.to_owned(),
+        key: slot.record_key.clone(),
         request_digest: digest.to_owned(),
         created_at: ctx.clock.now(),
         response: Some(StoredResponse {
             status: status.as_u16(),
             content_type: text(header::CONTENT_TYPE),
             content_language: text(header::CONTENT_LANGUAGE),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body: slot.seal(&bytes),
         }),
         version: 0,
     };
@@ -151,15 +227,20 @@ async fn remember(
         record,
         expect: Expect::Version(version),
     };
-    if let Err(error) = ctx.store.commit(vec![write]).await {
-        tracing::warn!(%error, "could not record an answer for its idempotency key");
+    match ctx.store.commit(vec![write]).await {
+        Ok(()) => release.disarm(),
+        Err(error) => tracing::warn!(%error, "could not record an answer for its idempotency key"),
     }
     Response::from_parts(parts, Body::from(bytes))
 }
 
-fn replay(stored: StoredResponse) -> Response {
+fn replay(slot: &Slot, stored: StoredResponse) -> Response {
+    let Some(body) = slot.open(&stored.body) else {
+        tracing::error!("a recorded answer could not be opened");
+        return Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error").into_response();
+    };
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, stored.body).into_response();
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.remove(header::CONTENT_TYPE);
     for (name, value) in [
@@ -179,7 +260,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     if request.method() != Method::POST || !request.headers().contains_key(HEADER) {
         return next.run(request).await;
     }
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let key = parts
         .headers
         .get(HEADER)
@@ -192,27 +273,52 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         }])
         .into_response();
     }
-    let key = key.to_owned();
-    let Some(scope) = caller(&state, &mut parts).await else {
+    let Some(scope) = caller(&state, &parts).await else {
+        // Not authenticated: the route refuses it (401) without any effect to repeat.
         return next.run(Request::from_parts(parts, body)).await;
     };
-    let bytes: Bytes = match to_bytes(body, BODY_LIMIT).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-                .into_response();
-        }
+    let slot = Slot::new(&scope, key);
+    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").into_response();
     };
     let digest = request_digest(&parts, &bytes);
-    let record_key = format!("{scope}:{key}");
-    match claim(&state, &record_key, &digest).await {
+    let ctx = &state.ctx;
+    match claim(ctx, &slot, &digest).await {
         Err(problem) => problem.into_response(),
-        Ok(Claim::Replay(stored)) => replay(stored),
+        Ok(Claim::Replay(stored)) => replay(&slot, stored),
         Ok(Claim::Mine { version }) => {
+            let release = Release {
+                ctx: ctx.clone(),
+                record_key: Some(slot.record_key.clone()),
+            };
             let response = next
                 .run(Request::from_parts(parts, Body::from(bytes)))
                 .await;
-            remember(&state, &record_key, &digest, version, response).await
+            remember(ctx, &slot, &digest, version, release, response).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_sealed_per_caller_and_key() {
+        let mine = Slot::new("customer CAF1234567", "k-1");
+        let sealed = mine.seal(br#"{"access_key":"Secret-Key-123"}"#);
+        assert!(!sealed.contains("Secret"));
+        assert_eq!(
+            mine.open(&sealed).unwrap(),
+            br#"{"access_key":"Secret-Key-123"}"#
+        );
+        let theirs = Slot::new("customer CAF7654321", "k-1");
+        assert!(theirs.open(&sealed).is_none());
+        assert_ne!(mine.record_key, theirs.record_key);
+        // Scope and key are length-delimited: shifting text between them is another slot.
+        assert_ne!(
+            Slot::new("a b", "c").record_key,
+            Slot::new("a", "b c").record_key
+        );
     }
 }

@@ -93,16 +93,19 @@ pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(problem::localise))
-        // Outside `localise`, so that a replay is the first answer to the letter.
-        .layer(middleware::from_fn_with_state(state, idempotency::guard))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        // Inside the idempotency guard, so that a panic is a 500 that releases its key.
         .layer(CatchPanicLayer::custom(|_| -> Response {
             tracing::error!("a handler panicked");
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error").into_response()
         }))
+        // Outside `localise`, so that a replay is the first answer to the letter…
+        .layer(middleware::from_fn_with_state(state, idempotency::guard))
+        // …and localised once more outside it, for the guard's own refusals.
+        .layer(middleware::from_fn(problem::localise))
         // The span names the method and path only: query strings and headers may carry
         // addresses and tokens, which never reach the logs.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 
-use super::{Expect, Store, StoreError, Throttle, Write};
+use super::{Expect, IdempotencyRecord, Store, StoreError, Throttle, Write};
 use crate::domain::{CustomerId, Email, Line, PersonName, Session, customer::Customer};
 use crate::mail::{Mail, MailKind, MailStatus};
 
@@ -42,6 +42,7 @@ pub async fn run_all(store: &dyn Store) {
     a_failing_write_leaves_nothing_of_its_commit(store).await;
     a_touch_never_brings_back_a_deleted_session(store).await;
     the_outbox_keeps_mails_until_they_are_marked_sent(store).await;
+    claims_history_and_throttles_are_guarded(store).await;
 }
 
 async fn versions_guard_every_replacement(store: &dyn Store) {
@@ -221,4 +222,101 @@ async fn the_outbox_keeps_mails_until_they_are_marked_sent(store: &dyn Store) {
         at: at(4),
     };
     assert!(is_conflict(store.commit(vec![unknown]).await));
+}
+
+/// The guards idempotency, activation history and the login throttle stand on.
+async fn claims_history_and_throttles_are_guarded(store: &dyn Store) {
+    let key = format!("conformance-claim-{}", fresh_id());
+    let claim = |expect| Write::PutIdempotency {
+        record: IdempotencyRecord {
+            key: key.clone(),
+            request_digest: "d".into(),
+            created_at: at(0),
+            response: None,
+            version: 0,
+        },
+        expect,
+    };
+    store
+        .commit(vec![claim(Expect::Absent)])
+        .await
+        .expect("first claim");
+    assert!(
+        is_conflict(store.commit(vec![claim(Expect::Absent)]).await),
+        "second claim"
+    );
+    assert_eq!(
+        store
+            .idempotency(&key)
+            .await
+            .expect("read")
+            .expect("kept")
+            .version,
+        1
+    );
+    store
+        .commit(vec![Write::DeleteIdempotency { key: key.clone() }])
+        .await
+        .expect("release");
+    assert!(store.idempotency(&key).await.expect("read").is_none());
+    store
+        .commit(vec![claim(Expect::Absent)])
+        .await
+        .expect("claimed again after release");
+
+    let serial = crate::domain::Serial::generate(crate::domain::Product::SecuritySuite);
+    let device = crate::domain::Device {
+        device_id: crate::domain::DeviceId::parse("pc-1").expect("valid"),
+        os: crate::domain::Os::Windows,
+        name: crate::domain::DeviceName::parse("PC").expect("valid"),
+        activated_at: at(0),
+    };
+    let event = |seq| Write::AppendHistory {
+        serial: serial.clone(),
+        seq,
+        event: crate::domain::HistoryEvent {
+            at: at(seq as i64),
+            kind: crate::domain::EventKind::Activated,
+            device: device.clone(),
+            previous_device: None,
+        },
+    };
+    store.commit(vec![event(0)]).await.expect("event 0");
+    assert!(
+        is_conflict(store.commit(vec![event(0)]).await),
+        "event 0 twice"
+    );
+    store.commit(vec![event(1)]).await.expect("event 1");
+    assert_eq!(store.history(&serial).await.expect("read").len(), 2);
+
+    let throttle_key = format!("conformance-throttle-{}", fresh_id());
+    let put = |expect| Write::PutThrottle {
+        key: throttle_key.clone(),
+        throttle: Throttle {
+            failures: vec![at(5)],
+            version: 0,
+        },
+        expect,
+    };
+    store
+        .commit(vec![put(Expect::Absent)])
+        .await
+        .expect("first failure");
+    assert!(is_conflict(store.commit(vec![put(Expect::Absent)]).await));
+    store
+        .commit(vec![put(Expect::Version(1))])
+        .await
+        .expect("next failure");
+    assert!(is_conflict(
+        store.commit(vec![put(Expect::Version(1))]).await
+    ));
+    assert_eq!(
+        store
+            .throttle(&throttle_key)
+            .await
+            .expect("read")
+            .expect("kept")
+            .version,
+        2
+    );
 }

@@ -168,3 +168,26 @@ async fn concurrent_retries_of_one_key_have_one_effect() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_guards_own_refusals_speak_english_when_asked() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let body = json!({"name": "山田 太郎", "email": "lang@example.jp", "line": "flets_next"});
+    app.post_with_key("/admin/v1/customers", &admin, "lang-1", &body)
+        .await;
+    let changed = json!({"name": "山田 花子", "email": "lang@example.jp", "line": "flets_next"});
+    let response = app
+        .client
+        .post(format!("{}/admin/v1/customers", app.base))
+        .bearer_auth(&admin)
+        .header("idempotency-key", "lang-1")
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
+    let reused = answer(response).await;
+    assert_eq!(reused.code(), "idempotency_key_reused");
+    assert_eq!(reused.headers[header::CONTENT_LANGUAGE], "en");
+}
