@@ -31,10 +31,6 @@ impl ManualClock {
         let mut now = self.0.lock().expect("clock lock");
         *now = now.checked_add(by).expect("clock stays in range");
     }
-
-    pub fn set(&self, to: Timestamp) {
-        *self.0.lock().expect("clock lock") = to;
-    }
 }
 
 impl Clock for ManualClock {

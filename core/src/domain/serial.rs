@@ -66,21 +66,6 @@ impl Product {
             Self::MobileSecurity => 3,
         }
     }
-
-    /// SPEC §10: a licence on an older program must upgrade before it can renew.
-    pub fn oldest_renewable_version(self) -> u32 {
-        match self {
-            Self::SecuritySuite => 17,
-            Self::MobileSecurity => 1,
-        }
-    }
-
-    pub fn name_ja(self) -> &'static str {
-        match self {
-            Self::SecuritySuite => "セキュリティ対策ツール",
-            Self::MobileSecurity => "モバイルセキュリティ",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -19,7 +19,6 @@ impl Invalid {
     pub const REQUIRED: Self = Self("required");
     pub const TOO_LONG: Self = Self("too_long");
     pub const FORBIDDEN_CHARACTER: Self = Self("forbidden_character");
-    pub const INVALID_FORMAT: Self = Self("invalid_format");
     pub const INVALID_VALUE: Self = Self("invalid_value");
 }
 

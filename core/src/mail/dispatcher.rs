@@ -74,21 +74,16 @@ impl MailSender for EmlDirectory {
         let name = format!("{}.eml", mail.mail_id);
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             // Write then rename: a reader never sees half a mail, and a repeat replaces it.
-            let mut tmp = tempfile_in(&dir, &name)?;
-            tmp.1.write_all(&bytes)?;
-            tmp.1.sync_all()?;
-            std::fs::rename(&tmp.0, dir.join(&name))
+            let partial = dir.join(format!(".{name}.partial"));
+            let mut file = std::fs::File::create(&partial)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&partial, dir.join(&name))
         })
         .await
         .map_err(|e| MailError::Delivery(std::io::Error::other(e)))??;
         Ok(())
     }
-}
-
-fn tempfile_in(dir: &std::path::Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let path = dir.join(format!(".{name}.partial"));
-    let file = std::fs::File::create(&path)?;
-    Ok((path, file))
 }
 
 /// Delivers up to `limit` pending mails, oldest first; returns how many were delivered.
