@@ -9,6 +9,9 @@ pub struct Settings {
     /// SPEC §2: `invalid_credentials` answers one client address may receive per window.
     pub login_failures_per_client: usize,
     pub login_failure_window: SignedDuration,
+    /// SPEC §5: `code_not_found` and `serial_or_email_mismatch` answers per client address.
+    pub renewal_failures_per_client: usize,
+    pub renewal_failure_window: SignedDuration,
     /// SPEC §2: a session dies after this long without a request…
     pub session_idle_timeout: SignedDuration,
     /// …and this long after login, whatever happens.
@@ -23,6 +26,8 @@ impl Default for Settings {
             lock_after_failures: 10,
             login_failures_per_client: 100,
             login_failure_window: SignedDuration::from_mins(10),
+            renewal_failures_per_client: 20,
+            renewal_failure_window: SignedDuration::from_mins(10),
             session_idle_timeout: SignedDuration::from_secs(780),
             session_lifetime: SignedDuration::from_hours(12),
             session_touch_interval: SignedDuration::from_mins(1),

@@ -77,6 +77,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
     let admin_token = admin_token(args.admin_token, &args.data_dir)?;
 
+    madoguchi_core::service::admin::seed_providers(&ctx).await?;
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let local = listener.local_addr()?;
     if args.seed_demo {

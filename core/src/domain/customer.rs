@@ -4,6 +4,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::provider::{ProviderCode, ProviderSetting, Setting};
+use super::reader::Reader;
 use super::serial::Serial;
 use super::text::{Invalid, bounded_text, has_control_character, normalise, string_newtype};
 
@@ -227,6 +229,12 @@ pub struct Customer {
     pub cancelled_at: Option<Timestamp>,
     pub services: Vec<ServiceApplication>,
     pub serials: Vec<Serial>,
+    /// Settings that differ from the initial 通知する (SPEC §4).
+    #[serde(default)]
+    pub provider_settings: Vec<ProviderSetting>,
+    /// The starter-kit reader and any rentals (SPEC §6).
+    #[serde(default)]
+    pub readers: Vec<Reader>,
     pub created_at: Timestamp,
     /// Optimistic-concurrency version: every write expects the version it read.
     pub version: u64,
@@ -239,6 +247,18 @@ impl Customer {
 
     pub fn is_cancelled(&self) -> bool {
         self.cancelled_at.is_some()
+    }
+
+    /// The member's setting for a provider: 通知する until changed.
+    pub fn setting_for(&self, provider: &ProviderCode) -> Option<&ProviderSetting> {
+        self.provider_settings
+            .iter()
+            .find(|s| &s.provider_code == provider)
+    }
+
+    pub fn current_setting(&self, provider: &ProviderCode) -> Setting {
+        self.setting_for(provider)
+            .map_or(Setting::Notify, |s| s.setting)
     }
 }
 

@@ -1,16 +1,26 @@
 //! Values that parse at the edge: once a value has one of these types it is valid
 //! everywhere. Input is normalised first (SPEC §1: NFKC, trim).
 
+pub mod code;
 pub mod customer;
 pub mod japan;
+pub mod provider;
+pub mod reader;
+pub mod receipt;
 pub mod serial;
 pub mod session;
 pub mod text;
 
+pub use code::{CodeRecord, CodeRefusal, Redemption, RenewalCode};
 pub use customer::{
     AccessKey, Customer, CustomerId, Email, Line, PersonName, Service, ServiceApplication,
     ServiceStatus,
 };
+pub use provider::{
+    ApplicantName, Phone, Provider, ProviderCode, ProviderSetting, SetVia, Setting,
+};
+pub use reader::{PaymentMethod, Price, Reader, ReaderStatus, ReaderType};
+pub use receipt::{Receipt, ReceiptKind};
 pub use serial::{
     Billing, Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Plan, Product, Serial,
     SerialRecord, SerialStatus,

@@ -14,11 +14,14 @@ use super::auth::Operator;
 use super::json::JsonBody;
 use super::path::PathText;
 use super::problem::{Problem, ProblemBody};
-use crate::domain::text::{date, keyword};
-use crate::domain::{CustomerId, Email, FieldErrors, Invalid, PersonName, ServiceApplication};
+use crate::domain::text::{bounded_text, date, keyword};
+use crate::domain::{
+    CustomerId, Email, FieldErrors, Invalid, PersonName, Provider, ProviderCode, ServiceApplication,
+};
 use crate::service::Error;
 use crate::service::admin::{
-    self, CreatedCustomer, CustomerState, NewCustomer, NewLicense, Outbox, ReissuedAccessKey,
+    self, CreatedCustomer, CustomerState, IssuedCodes, NewCustomer, NewLicense, Outbox,
+    ReissuedAccessKey,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customer_state))
         .routes(routes!(reissue_access_key))
         .routes(routes!(outbox))
+        .routes(routes!(issue_codes))
+        .routes(routes!(register_provider))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -222,4 +227,98 @@ async fn outbox(
     };
     let to = Email::parse(&query.to).map_err(|invalid| Error::invalid_field("to", invalid))?;
     Ok(Json(admin::outbox(&state.ctx, &to).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueCodesRequest {
+    #[schema(example = "security-suite")]
+    product: String,
+    /// 1–120 months.
+    #[schema(example = 12)]
+    term_months: u32,
+    /// 1–1000 codes.
+    #[schema(example = 10)]
+    count: u32,
+}
+
+/// Issue purchase codes for a product and term.
+#[utoipa::path(
+    post, path = "/admin/v1/codes", tag = "admin",
+    security(("operator" = [])),
+    request_body = IssueCodesRequest,
+    responses(
+        (status = 201, description = "The codes", body = IssuedCodes),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn issue_codes(
+    State(state): State<AppState>,
+    _: Operator,
+    JsonBody(request): JsonBody<IssueCodesRequest>,
+) -> Result<(StatusCode, Json<IssuedCodes>), Problem> {
+    let mut errors = FieldErrors::new();
+    let product = errors.check("product", keyword(&request.product));
+    if !(1..=120).contains(&request.term_months) {
+        errors.push("term_months", Invalid("out_of_range"));
+    }
+    if !(1..=1000).contains(&request.count) {
+        errors.push("count", Invalid("out_of_range"));
+    }
+    let (Some(product), true) = (product, errors.is_empty()) else {
+        return Err(Error::Validation(errors).into());
+    };
+    let issued = admin::issue_codes(
+        &state.ctx,
+        product,
+        request.term_months,
+        request.count as usize,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderRequest {
+    #[schema(example = "W0100")]
+    provider_code: String,
+    provider_name: String,
+    service_name: String,
+}
+
+/// Register a service provider; every member starts at 通知する for it.
+#[utoipa::path(
+    post, path = "/admin/v1/providers", tag = "admin",
+    security(("operator" = [])),
+    request_body = ProviderRequest,
+    responses(
+        (status = 201, description = "Registered", body = Provider),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`provider_exists`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn register_provider(
+    State(state): State<AppState>,
+    _: Operator,
+    JsonBody(request): JsonBody<ProviderRequest>,
+) -> Result<(StatusCode, Json<Provider>), Problem> {
+    let mut errors = FieldErrors::new();
+    let provider_code = errors.check("provider_code", ProviderCode::parse(&request.provider_code));
+    let provider_name = errors.check("provider_name", bounded_text(&request.provider_name, 60));
+    let service_name = errors.check("service_name", bounded_text(&request.service_name, 60));
+    let (Some(provider_code), Some(provider_name), Some(service_name)) =
+        (provider_code, provider_name, service_name)
+    else {
+        return Err(Error::Validation(errors).into());
+    };
+    let provider = Provider {
+        provider_code,
+        provider_name,
+        service_name,
+    };
+    let registered = admin::register_provider(&state.ctx, provider).await?;
+    Ok((StatusCode::CREATED, Json(registered)))
 }

@@ -30,6 +30,22 @@ impl FromRequestParts<AppState> for Member {
     }
 }
 
+/// A member if the request is logged in, nobody if it carries no token (SPEC §5: renewal
+/// needs no login). A token that is there but dead is still 401.
+pub struct MaybeMember(pub Option<Session>);
+
+impl FromRequestParts<AppState> for MaybeMember {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        if parts.headers.get(header::AUTHORIZATION).is_none() {
+            return Ok(MaybeMember(None));
+        }
+        let Member(session) = Member::from_request_parts(parts, state).await?;
+        Ok(MaybeMember(Some(session)))
+    }
+}
+
 /// An operator holding the admin token (SPEC §10).
 pub struct Operator;
 

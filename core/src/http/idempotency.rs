@@ -102,10 +102,71 @@ fn request_digest(parts: &Parts, body: &[u8]) -> String {
     hex::encode(hash.finalize())
 }
 
+/// Handed to a submitting route when its request claimed a key: the service records the
+/// answer in the same commit as the effect.
+#[derive(Clone)]
+pub struct ClaimedKey {
+    slot: std::sync::Arc<Slot>,
+    digest: String,
+    version: u64,
+    at: jiff::Timestamp,
+}
+
+impl crate::service::AnswerLog for ClaimedKey {
+    fn record(&self, status: u16, body: &[u8]) -> Write {
+        Write::PutIdempotency {
+            record: IdempotencyRecord {
+                key: self.slot.record_key.clone(),
+                request_digest: self.digest.clone(),
+                created_at: self.at,
+                response: Some(StoredResponse {
+                    status,
+                    content_type: Some("application/json".to_owned()),
+                    content_language: None,
+                    body: self.slot.seal(body),
+                }),
+                version: 0,
+            },
+            expect: Expect::Version(self.version),
+        }
+    }
+}
+
+/// Marks a response whose answer the service already recorded with its effect.
+#[derive(Clone, Copy)]
+pub struct AnswerKept;
+
+/// The claimed key of a submitting request, if it came with one.
+pub struct Submission(pub Option<ClaimedKey>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Submission {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Submission(parts.extensions.get::<ClaimedKey>().cloned()))
+    }
+}
+
+impl Submission {
+    pub fn log(&self) -> Option<&dyn crate::service::AnswerLog> {
+        self.0.as_ref().map(|k| k as &dyn crate::service::AnswerLog)
+    }
+
+    /// 201 with the receipt; marked as already kept when the service kept it.
+    pub fn created<T: serde::Serialize>(&self, answer: T) -> Response {
+        let mut response = (StatusCode::CREATED, axum::Json(answer)).into_response();
+        if self.0.is_some() {
+            response.extensions_mut().insert(AnswerKept);
+        }
+        response
+    }
+}
+
 enum Claim {
     /// This request runs; its answer is recorded under the record's version.
     Mine {
         version: u64,
+        at: jiff::Timestamp,
     },
     Replay(StoredResponse),
 }
@@ -147,6 +208,7 @@ async fn claim(ctx: &Context, slot: &Slot, digest: &str) -> Result<Claim, Proble
             .await?;
         Ok::<_, Error>(Ok(Claim::Mine {
             version: expect.next_version(),
+            at: now,
         }))
     })
     .await;
@@ -194,6 +256,10 @@ async fn remember(
     response: Response,
 ) -> Response {
     let status = response.status();
+    if response.extensions().get::<AnswerKept>().is_some() {
+        release.disarm();
+        return response;
+    }
     if status.is_server_error()
         || status == StatusCode::UNAUTHORIZED
         || status == StatusCode::TOO_MANY_REQUESTS
@@ -252,6 +318,7 @@ fn replay(slot: &Slot, stored: StoredResponse) -> Response {
         }
     }
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -277,7 +344,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         // Not authenticated: the route refuses it (401) without any effect to repeat.
         return next.run(Request::from_parts(parts, body)).await;
     };
-    let slot = Slot::new(&scope, key);
+    let slot = std::sync::Arc::new(Slot::new(&scope, key));
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").into_response();
     };
@@ -286,14 +353,19 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     match claim(ctx, &slot, &digest).await {
         Err(problem) => problem.into_response(),
         Ok(Claim::Replay(stored)) => replay(&slot, stored),
-        Ok(Claim::Mine { version }) => {
+        Ok(Claim::Mine { version, at }) => {
             let release = Release {
                 ctx: ctx.clone(),
                 record_key: Some(slot.record_key.clone()),
             };
-            let response = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
-                .await;
+            let mut request = Request::from_parts(parts, Body::from(bytes));
+            request.extensions_mut().insert(ClaimedKey {
+                slot: slot.clone(),
+                digest: digest.clone(),
+                version,
+                at,
+            });
+            let response = next.run(request).await;
             remember(ctx, &slot, &digest, version, release, response).await
         }
     }

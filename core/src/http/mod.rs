@@ -4,11 +4,17 @@
 pub mod activation;
 pub mod admin;
 pub mod auth;
+pub mod cancellation;
 pub mod idempotency;
 pub mod json;
+pub mod line_notification;
 pub mod login;
 pub mod path;
 pub mod problem;
+pub mod reader;
+pub mod receipts;
+pub mod renewal;
+pub mod terms;
 pub mod usage;
 
 use std::sync::Arc;
@@ -48,6 +54,12 @@ pub struct AppState {
     tags(
         (name = "login", description = "ログイン"),
         (name = "usage", description = "ご利用状況の確認"),
+        (name = "terms", description = "同意事項"),
+        (name = "line-notification", description = "回線情報通知の通知可否設定"),
+        (name = "renewal", description = "更新ユーザー登録"),
+        (name = "readers", description = "ICカードリーダーの追加申込み"),
+        (name = "cancellation", description = "解約"),
+        (name = "receipts", description = "受付一覧"),
         (name = "admin", description = "Operators"),
     )
 )]
@@ -73,6 +85,12 @@ pub fn all_operations() -> OpenApiRouter<AppState> {
         .merge(login::router())
         .merge(usage::router())
         .merge(activation::router())
+        .merge(terms::router())
+        .merge(line_notification::router())
+        .merge(renewal::router())
+        .merge(reader::router())
+        .merge(cancellation::router())
+        .merge(receipts::router())
         .merge(admin::router())
 }
 

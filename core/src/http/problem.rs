@@ -62,6 +62,25 @@ impl From<Error> for Problem {
             Error::NotFound => Self::not_found(),
             Error::SerialUnavailable => Self::new(S::CONFLICT, "serial_unavailable"),
             Error::LicenseExpired => Self::new(S::CONFLICT, "license_expired"),
+            Error::ConsentRequired => Self::new(S::UNPROCESSABLE_ENTITY, "consent_required"),
+            Error::ProviderNotFound => Self::new(S::NOT_FOUND, "provider_not_found"),
+            Error::NoChange => Self::new(S::CONFLICT, "no_change"),
+            Error::ProviderExists => Self::new(S::CONFLICT, "provider_exists"),
+            Error::InvalidCodeFormat => Self::new(S::UNPROCESSABLE_ENTITY, "invalid_code_format"),
+            Error::CodeChecksumMismatch => {
+                Self::new(S::UNPROCESSABLE_ENTITY, "code_checksum_mismatch")
+            }
+            Error::CodeNotFound => Self::new(S::NOT_FOUND, "code_not_found"),
+            Error::SerialOrEmailMismatch => Self::new(S::NOT_FOUND, "serial_or_email_mismatch"),
+            Error::CodeAlreadyRedeemed => Self::new(S::CONFLICT, "code_already_redeemed"),
+            Error::CodeProductMismatch => Self::new(S::CONFLICT, "code_product_mismatch"),
+            Error::RenewalNotNeeded => Self::new(S::CONFLICT, "renewal_not_needed"),
+            Error::UpgradeRequired => Self::new(S::CONFLICT, "upgrade_required"),
+            Error::ReaderTypeUnavailable => Self::new(S::CONFLICT, "reader_type_unavailable"),
+            Error::ReaderLimitReached => Self::new(S::CONFLICT, "reader_limit_reached"),
+            Error::UnsupportedPaymentMethod => {
+                Self::new(S::UNPROCESSABLE_ENTITY, "unsupported_payment_method")
+            }
             Error::Busy => {
                 tracing::warn!("write conflicts did not settle");
                 Self {
@@ -333,6 +352,150 @@ fn texts(code: &str, lang: Lang) -> (&'static str, &'static str) {
                 "This serial is past its expiry date. Renew it first.",
             ),
         ),
+        "consent_required" => (
+            (
+                "同意が必要です",
+                "最新の同意事項をお読みいただき、同意のうえお申し込みください。",
+            ),
+            (
+                "Consent required",
+                "Read the current terms and agree to them to apply.",
+            ),
+        ),
+        "provider_not_found" => (
+            (
+                "サービス提供者が見つかりません",
+                "ご指定のサービス提供者コードは登録されていません。",
+            ),
+            (
+                "Provider not found",
+                "No service provider is registered under this code.",
+            ),
+        ),
+        "no_change" => (
+            (
+                "変更がありません",
+                "ご指定の通知可否設定は、すでに現在の設定と同じです。",
+            ),
+            (
+                "Nothing to change",
+                "A change asks for the setting the provider already has.",
+            ),
+        ),
+        "provider_exists" => (
+            (
+                "登録済みです",
+                "このサービス提供者コードはすでに登録されています。",
+            ),
+            (
+                "Already registered",
+                "This provider code is already registered.",
+            ),
+        ),
+        "invalid_code_format" => (
+            (
+                "購入コードの形式が正しくありません",
+                "購入コードは英数字20文字（XXXXX-XXXXX-XXXXX-XXXXX）です。I・L・O・U は使われていません。",
+            ),
+            (
+                "The code is not well-formed",
+                "A code has 20 letters and digits (XXXXX-XXXXX-XXXXX-XXXXX); I, L, O and U are not used.",
+            ),
+        ),
+        "code_checksum_mismatch" => (
+            (
+                "購入コードに入力誤りがあります",
+                "購入コードをご確認ください。2とZ、5とS、8とB、UとVなど、似た文字の入力誤りがないかご確認ください。",
+            ),
+            (
+                "The code has a typo",
+                "Check the code: look-alike characters such as 2 and Z, 5 and S, 8 and B, U and V are easily mistaken.",
+            ),
+        ),
+        "code_not_found" => (
+            (
+                "購入コードが見つかりません",
+                "ご入力の購入コードは登録されていません。",
+            ),
+            ("Code not found", "This purchase code is not registered."),
+        ),
+        "serial_or_email_mismatch" => (
+            (
+                "シリアル番号またはメールアドレスが一致しません",
+                "現在ご利用中のシリアル番号と、ユーザー登録に使用しているメールアドレスをご確認ください。",
+            ),
+            (
+                "Serial or email does not match",
+                "Check the serial in use and the email address it is registered with.",
+            ),
+        ),
+        "code_already_redeemed" => (
+            (
+                "この購入コードは使用済みです",
+                "購入コードは一度だけご利用いただけます。",
+            ),
+            (
+                "Code already redeemed",
+                "A purchase code can be redeemed once only.",
+            ),
+        ),
+        "code_product_mismatch" => (
+            (
+                "製品が一致しません",
+                "この購入コードは、ご指定のシリアル番号の製品には使えません。",
+            ),
+            (
+                "Wrong product",
+                "This purchase code is for another product than the serial's.",
+            ),
+        ),
+        "renewal_not_needed" => (
+            (
+                "更新は不要です",
+                "月額サービスは更新不要です。自動的に継続されます。",
+            ),
+            ("No renewal needed", "Monthly licences renew themselves."),
+        ),
+        "upgrade_required" => (
+            (
+                "バージョンアップが必要です",
+                "ご利用のプログラムは更新の対象外です。最新バージョンにバージョンアップしてから更新してください。",
+            ),
+            (
+                "Upgrade required",
+                "This program version cannot be renewed. Upgrade to the current version first.",
+            ),
+        ),
+        "reader_type_unavailable" => (
+            (
+                "お申し込みいただけません",
+                "このICカードリーダーは、現在お申し込みを受け付けていません。",
+            ),
+            (
+                "Not orderable",
+                "This card reader type cannot be ordered yet.",
+            ),
+        ),
+        "reader_limit_reached" => (
+            (
+                "上限に達しています",
+                "ICカードリーダーはお一人さま5台までです（スターターキットの1台を含みます）。",
+            ),
+            (
+                "Limit reached",
+                "A member can have at most 5 card readers, the starter-kit reader included.",
+            ),
+        ),
+        "unsupported_payment_method" => (
+            (
+                "お支払い方法をご確認ください",
+                "ICカードリーダーの有償貸与は、電子マネー（ちょコム）でのお支払いのみです。",
+            ),
+            (
+                "Unsupported payment method",
+                "Rented card readers are paid with e-money (chocom) only.",
+            ),
+        ),
         "idempotency_key_reused" => (
             (
                 "Idempotency-Key が再利用されています",
@@ -418,6 +581,30 @@ fn field_message(code: &str, lang: Lang) -> &'static str {
         "invalid_type" => (
             "値の型が正しくありません。",
             "This value has the wrong type.",
+        ),
+        "name_too_long" => (
+            "お名前は20文字以内で入力してください。",
+            "A name has at most 20 characters.",
+        ),
+        "invalid_phone" => (
+            "電話番号は数字とハイフンで、10桁または11桁で入力してください。",
+            "A phone number has 10 or 11 digits, with optional hyphens.",
+        ),
+        "mobile_email_not_allowed" => (
+            "携帯電話のメールアドレスは工事完了通知にご利用になれません。",
+            "Mobile carrier addresses cannot receive the completion mail.",
+        ),
+        "invalid_provider_code" => (
+            "サービス提供者コードの形式が正しくありません。",
+            "This is not a valid provider code.",
+        ),
+        "duplicate_provider" => (
+            "同じサービス提供者が複数指定されています。",
+            "The same provider is listed twice.",
+        ),
+        "out_of_range" => (
+            "指定できる範囲を超えています。",
+            "This value is out of range.",
         ),
         "invalid_idempotency_key" => (
             "Idempotency-Key は半角英数記号255文字以内です。",

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 
 use super::{Mail, MailKind};
 use crate::domain::japan::format_for_people;
-use crate::domain::{Customer, Device, Serial};
+use crate::domain::{Customer, Device, Email, Price, Reader, Serial, SerialRecord, Setting};
 
 const SIGNATURE: &str = "\n--\nmadoguchi サポートセンター\n本メールは送信専用です。";
 
@@ -56,6 +56,140 @@ impl Mail {
             &customer.email,
             MailKind::SerialMoved,
             format!("【madoguchi】シリアル番号 {serial} の利用端末が切り替わりました"),
+            body,
+            at,
+        )
+    }
+
+    /// SPEC §4: 工事完了通知, to the applicant's address.
+    pub fn line_notification_completed(
+        to: &Email,
+        applicant: &str,
+        receipt_no: &str,
+        changes: &[(String, Setting, Setting)],
+        at: Timestamp,
+    ) -> Self {
+        let lines: Vec<String> = changes
+            .iter()
+            .map(|(provider, before, after)| {
+                format!("・{provider}: {} → {}", before.name_ja(), after.name_ja())
+            })
+            .collect();
+        let body = format!(
+            "{applicant} 様\n\n\
+             回線情報通知の通知可否設定の変更工事が {at} に完了しました。\n\
+             受付番号: {receipt_no}\n\n{}\n{SIGNATURE}",
+            lines.join("\n"),
+            at = format_for_people(at),
+        );
+        Self::new(
+            to,
+            MailKind::LineNotificationCompleted,
+            "【madoguchi】回線情報通知 工事完了のお知らせ".to_owned(),
+            body,
+            at,
+        )
+    }
+
+    /// SPEC §5: the renewed licence: serial, product key and the new expiry date.
+    pub fn renewal_completed(
+        customer: &Customer,
+        serial: &SerialRecord,
+        receipt_no: &str,
+        at: Timestamp,
+    ) -> Self {
+        let expires = serial
+            .expires_on
+            .map_or_else(String::new, |d| d.strftime("%Y年%m月%d日").to_string());
+        let body = format!(
+            "{name} 様\n\n\
+             更新ユーザー登録が完了しました（受付番号 {receipt_no}）。\n\n\
+             シリアル番号: {serial}\n\
+             製品認証キー: {key}\n\
+             新しい有効期限: {expires}\n\n\
+             シリアル番号と製品認証キーは変わりません。引き続きそのままご利用いただけます。\n{SIGNATURE}",
+            name = customer.name,
+            serial = serial.serial,
+            key = serial.product_key,
+        );
+        Self::new(
+            &customer.email,
+            MailKind::RenewalCompleted,
+            format!(
+                "【madoguchi】シリアル番号 {} の更新が完了しました",
+                serial.serial
+            ),
+            body,
+            at,
+        )
+    }
+
+    /// SPEC §6: a rented card reader was ordered and awaits payment.
+    pub fn reader_ordered(
+        customer: &Customer,
+        reader: &Reader,
+        order_no: &str,
+        price: &Price,
+        at: Timestamp,
+    ) -> Self {
+        let body = format!(
+            "{name} 様\n\n\
+             ICカードリーダーの追加お申し込みを受け付けました（注文番号 {order_no}）。\n\n\
+             機種: {kind}\n\
+             料金: {total}円（本体 {base}円、消費税 {tax}円、決済手数料 {fee}円）\n\
+             お支払い: 電子マネー（ちょコム）\n\n\
+             お支払いの確認後に発送いたします。\n{SIGNATURE}",
+            name = customer.name,
+            kind = reader.reader_type.name_ja(),
+            total = price.total,
+            base = price.base,
+            tax = price.tax,
+            fee = price.fee,
+        );
+        Self::new(
+            &customer.email,
+            MailKind::ReaderOrdered,
+            "【madoguchi】ICカードリーダーのお申し込みを受け付けました".to_owned(),
+            body,
+            at,
+        )
+    }
+
+    /// SPEC §7: the membership ended, with what it changed.
+    pub fn membership_cancelled(
+        customer: &Customer,
+        serials: &[Serial],
+        readers_to_return: &[&Reader],
+        receipt_no: &str,
+        at: Timestamp,
+    ) -> Self {
+        let serial_lines: Vec<String> = serials.iter().map(|s| format!("・{s}")).collect();
+        let returns = if readers_to_return.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<&str> = readers_to_return
+                .iter()
+                .map(|r| r.reader_id.as_str())
+                .collect();
+            format!(
+                "\n貸与中のICカードリーダー（{}）は、返却キットにてご返却ください。\n",
+                ids.join("、")
+            )
+        };
+        let body = format!(
+            "{name} 様\n\n\
+             ご解約を {day} に承りました（受付番号 {receipt_no}）。\n\n\
+             次のシリアル番号は本日から利用不可となりました。\n{serials}\n\n\
+             回線情報通知はすべてのサービス提供者について「通知しない」となりました。\n{returns}\
+             年会費は中途解約による返金はございません。\n{SIGNATURE}",
+            name = customer.name,
+            day = format_for_people(at),
+            serials = serial_lines.join("\n"),
+        );
+        Self::new(
+            &customer.email,
+            MailKind::MembershipCancelled,
+            "【madoguchi】ご解約を承りました".to_owned(),
             body,
             at,
         )

@@ -6,17 +6,20 @@ use jiff::civil::Date;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::line_notification::{ProviderView, settings_of};
 use super::usage::{SerialView, ServiceOverview, services_of};
 use super::{Context, Error, argon2_slot, retry_on_conflict};
 use crate::domain::japan;
+use crate::domain::reader::new_reader_id;
 use crate::domain::serial::new_product_key;
 use crate::domain::{
-    Billing, Customer, CustomerId, Email, FieldErrors, Invalid, Line, PersonName, Plan, Product,
-    Serial, SerialRecord, SerialStatus, Service, ServiceApplication, ServiceStatus,
+    Billing, CodeRecord, Customer, CustomerId, Email, FieldErrors, Invalid, Line, PersonName, Plan,
+    Product, Provider, ProviderCode, Reader, ReaderStatus, ReaderType, RenewalCode, Serial,
+    SerialRecord, SerialStatus, Service, ServiceApplication, ServiceStatus,
 };
 use crate::mail::{MailKind, MailStatus};
 use crate::secret::{hash_access_key, new_access_key};
-use crate::store::{Expect, Write};
+use crate::store::{Expect, StoreError, Write};
 
 /// A licence to create with the member.
 #[derive(Debug, Clone)]
@@ -88,6 +91,9 @@ pub struct CustomerState {
     /// Every application behind the overview.
     pub applications: Vec<ServiceApplication>,
     pub serials: Vec<OperatorSerialView>,
+    /// Settings as in `GET /v1/line-notification`.
+    pub providers: Vec<ProviderView>,
+    pub readers: Vec<Reader>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -231,6 +237,15 @@ pub async fn create_customer(ctx: &Context, new: NewCustomer) -> Result<CreatedC
             cancelled_at: None,
             services,
             serials: serials.iter().map(|s| s.serial.clone()).collect(),
+            provider_settings: Vec::new(),
+            // SPEC §6: the first reader comes free with the starter kit.
+            readers: vec![Reader {
+                reader_id: new_reader_id(),
+                reader_type: ReaderType::UsbWindows,
+                status: ReaderStatus::Delivered,
+                rental: false,
+                ordered_on: japan::date_of(now),
+            }],
             created_at: now,
             version: 0,
         };
@@ -269,8 +284,11 @@ pub async fn customer_state(
         .customer_with_serials(customer_id)
         .await?
         .ok_or(Error::NotFound)?;
+    let providers = ctx.store.providers().await?;
     Ok(CustomerState {
         services: services_of(&customer),
+        providers: settings_of(&customer, &providers),
+        readers: customer.readers.clone(),
         serials: serials
             .iter()
             .map(|record| OperatorSerialView {
@@ -344,4 +362,84 @@ pub async fn outbox(ctx: &Context, to: &Email) -> Result<Outbox, Error> {
             })
             .collect(),
     })
+}
+
+/// SPEC §10: the providers every deployment starts with. Registering them again is a no-op,
+/// so every start may call this.
+pub async fn seed_providers(ctx: &Context) -> Result<(), Error> {
+    let seeds = [
+        ("W0099", "NTT西日本(試験用)", "試験用"),
+        ("060000", "IP電話サービス提供者", "IP電話"),
+    ];
+    let registered = ctx.store.providers().await?;
+    for (code, name, service) in seeds {
+        let provider_code = ProviderCode::parse(code).expect("a valid seeded code");
+        if registered.iter().any(|p| p.provider_code == provider_code) {
+            continue;
+        }
+        let provider = Provider {
+            provider_code,
+            provider_name: name.to_owned(),
+            service_name: service.to_owned(),
+        };
+        match ctx.store.commit(vec![Write::PutProvider(provider)]).await {
+            Ok(()) | Err(StoreError::Conflict(_)) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(())
+}
+
+/// `POST /admin/v1/providers`.
+pub async fn register_provider(ctx: &Context, provider: Provider) -> Result<Provider, Error> {
+    match ctx
+        .store
+        .commit(vec![Write::PutProvider(provider.clone())])
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(provider_code = %provider.provider_code, "provider registered");
+            Ok(provider)
+        }
+        Err(StoreError::Conflict(_)) => Err(Error::ProviderExists),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedCodes {
+    /// `XXXXX-XXXXX-XXXXX-XXXXX`, each redeemable once.
+    #[schema(value_type = Vec<String>)]
+    pub codes: Vec<RenewalCode>,
+}
+
+/// `POST /admin/v1/codes`: fresh purchase codes for a product and term.
+pub async fn issue_codes(
+    ctx: &Context,
+    product: Product,
+    term_months: u32,
+    count: usize,
+) -> Result<IssuedCodes, Error> {
+    retry_on_conflict(|| async {
+        let now = ctx.clock.now();
+        let codes: Vec<RenewalCode> = (0..count).map(|_| RenewalCode::generate()).collect();
+        let writes = codes
+            .iter()
+            .map(|code| Write::PutCode {
+                code: CodeRecord {
+                    code: code.clone(),
+                    product,
+                    term_months,
+                    created_at: now,
+                    redeemed: None,
+                    version: 0,
+                },
+                expect: Expect::Absent,
+            })
+            .collect();
+        ctx.store.commit(writes).await?;
+        tracing::info!(?product, term_months, count, "renewal codes issued");
+        Ok(IssuedCodes { codes })
+    })
+    .await
 }

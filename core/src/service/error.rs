@@ -28,6 +28,40 @@ pub enum Error {
     SerialUnavailable,
     #[error("licence expired")]
     LicenseExpired,
+    /// SPEC §4/§5: the terms were not agreed to, or not their current version.
+    #[error("consent required")]
+    ConsentRequired,
+    #[error("provider not found")]
+    ProviderNotFound,
+    /// A change asked for the setting the provider already has.
+    #[error("no change")]
+    NoChange,
+    #[error("provider already registered")]
+    ProviderExists,
+    #[error("invalid renewal code format")]
+    InvalidCodeFormat,
+    #[error("renewal code checksum mismatch")]
+    CodeChecksumMismatch,
+    #[error("renewal code not found")]
+    CodeNotFound,
+    /// One answer for an unknown serial and a wrong email (SPEC §5).
+    #[error("serial or email mismatch")]
+    SerialOrEmailMismatch,
+    #[error("renewal code already redeemed")]
+    CodeAlreadyRedeemed,
+    #[error("renewal code is for another product")]
+    CodeProductMismatch,
+    /// 月額サービスは更新不要.
+    #[error("monthly licences renew themselves")]
+    RenewalNotNeeded,
+    #[error("the program must be upgraded first")]
+    UpgradeRequired,
+    #[error("reader type not orderable")]
+    ReaderTypeUnavailable,
+    #[error("reader limit reached")]
+    ReaderLimitReached,
+    #[error("unsupported payment method")]
+    UnsupportedPaymentMethod,
     /// Write conflicts did not settle within the retry budget.
     #[error("too busy to settle concurrent writes")]
     Busy,

@@ -62,12 +62,12 @@ pub async fn log_in(
     };
     match outcome {
         Outcome::Locked => {
-            give_back(ctx, &window, now).await?;
+            throttle::give_back(ctx, &window, now).await?;
             tracing::info!(%customer_id, "login refused: account locked");
             Err(Error::AccountLocked)
         }
         Outcome::Cancelled => {
-            give_back(ctx, &window, now).await?;
+            throttle::give_back(ctx, &window, now).await?;
             tracing::info!(%customer_id, "login refused: membership cancelled");
             Err(Error::MembershipCancelled)
         }
@@ -88,16 +88,6 @@ enum Outcome {
     Locked,
     Cancelled,
     RightKey,
-}
-
-/// The attempt was refused for another reason than its key: it is no failure.
-async fn give_back(ctx: &Context, window: &Window, at: Timestamp) -> Result<(), Error> {
-    retry_on_conflict(|| async {
-        let release = throttle::release(ctx, window, at).await?;
-        ctx.store.commit(vec![release]).await?;
-        Ok(())
-    })
-    .await
 }
 
 /// The client's failure stands (reserved before the verify). For an active member it is
@@ -189,7 +179,7 @@ async fn open_session(
         // The key no longer matches: the reservation stands as the failure it was.
         Err(Error::InvalidCredentials) => Err(Error::InvalidCredentials),
         Err(refusal) => {
-            give_back(ctx, window, now).await?;
+            throttle::give_back(ctx, window, now).await?;
             Err(refusal)
         }
     }

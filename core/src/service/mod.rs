@@ -2,9 +2,15 @@
 
 pub mod activation;
 pub mod admin;
+pub mod cancellation;
 mod error;
+pub mod line_notification;
 pub mod login;
+pub mod reader;
+pub mod receipts;
+pub mod renewal;
 pub mod session;
+pub mod terms;
 mod throttle;
 pub mod usage;
 
@@ -40,6 +46,24 @@ impl Context {
     pub fn today(&self) -> jiff::civil::Date {
         crate::domain::japan::date_of(self.clock.now())
     }
+}
+
+/// Where a submission's answer is kept for an `Idempotency-Key` (SPEC §1). A submitting
+/// service adds `record`'s write to the same commit as its effect, so the effect and the
+/// answer a retry will get are stored together or not at all.
+pub trait AnswerLog: Send + Sync {
+    fn record(&self, status: u16, body: &[u8]) -> crate::store::Write;
+}
+
+/// The write that keeps `answer` (HTTP status 201) for retries, when the request has a key.
+pub(crate) fn keep_answer<T: serde::Serialize>(
+    log: Option<&dyn AnswerLog>,
+    answer: &T,
+) -> Option<crate::store::Write> {
+    log.map(|log| {
+        let body = serde_json::to_vec(answer).expect("answers serialise");
+        log.record(201, &body)
+    })
 }
 
 /// How many times an operation re-reads and tries again after a write conflict before it

@@ -95,3 +95,13 @@ pub(crate) async fn confirm(ctx: &Context, window: &Window) -> Result<Write, Err
     };
     Ok(put(window, stored.failures, expect))
 }
+
+/// The attempt turned out not to be a failure: its reservation is given back.
+pub(crate) async fn give_back(ctx: &Context, window: &Window, at: Timestamp) -> Result<(), Error> {
+    retry_on_conflict(|| async {
+        let release = release(ctx, window, at).await?;
+        ctx.store.commit(vec![release]).await?;
+        Ok(())
+    })
+    .await
+}

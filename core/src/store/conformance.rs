@@ -23,6 +23,8 @@ fn customer(id: &CustomerId) -> Customer {
         cancelled_at: None,
         services: Vec::new(),
         serials: Vec::new(),
+        provider_settings: Vec::new(),
+        readers: Vec::new(),
         created_at: at(0),
         version: 0,
     }

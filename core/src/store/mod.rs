@@ -13,7 +13,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Customer, CustomerId, Email, HistoryEvent, Serial, SerialRecord, Session};
+use crate::domain::{
+    CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
+    SerialRecord, Session,
+};
 use crate::mail::Mail;
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +112,21 @@ pub enum Write {
     DeleteSession {
         token_digest: String,
     },
+    /// Ends every session of a member (SPEC §7: cancellation).
+    DeleteSessionsOf {
+        customer_id: CustomerId,
+    },
+    /// Registers a provider; fails if its code is taken.
+    PutProvider(Provider),
+    PutCode {
+        code: CodeRecord,
+        expect: Expect,
+    },
+    /// Files a receipt in the member's ledger; fails if the number is taken.
+    PutReceipt {
+        customer_id: CustomerId,
+        receipt: Receipt,
+    },
     PutThrottle {
         key: String,
         throttle: Throttle,
@@ -146,6 +164,14 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
 
     async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError>;
+
+    /// Every registered provider, by code.
+    async fn providers(&self) -> Result<Vec<Provider>, StoreError>;
+
+    async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError>;
+
+    /// A member's receipts, newest first.
+    async fn receipts_of(&self, customer_id: &CustomerId) -> Result<Vec<Receipt>, StoreError>;
 
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
 

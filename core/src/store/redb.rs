@@ -16,7 +16,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{Expect, IdempotencyRecord, Store, StoreError, Throttle, Write};
-use crate::domain::{Customer, CustomerId, Email, HistoryEvent, Serial, SerialRecord, Session};
+use crate::domain::{
+    CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
+    SerialRecord, Session,
+};
 use crate::mail::{Mail, MailStatus};
 
 const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
@@ -24,6 +27,15 @@ const SERIALS: TableDefinition<&str, &[u8]> = TableDefinition::new("serials");
 const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("serial_history");
 const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 const THROTTLES: TableDefinition<&str, &[u8]> = TableDefinition::new("throttles");
+/// (customer, token digest): every session of a member, to end them all at once.
+const SESSIONS_BY_CUSTOMER: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("sessions_by_customer");
+const PROVIDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("providers");
+const CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("codes");
+const RECEIPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("receipts");
+/// (customer, acceptance time + receipt number): a member's ledger in time order.
+const RECEIPTS_BY_CUSTOMER: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("receipts_by_customer");
 const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
 const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("outbox");
 /// Keys of the mails still to deliver, so the dispatcher never scans delivered ones.
@@ -76,6 +88,11 @@ impl RedbStore {
         txn.open_table(HISTORY).map_err(backend)?;
         txn.open_table(SESSIONS).map_err(backend)?;
         txn.open_table(THROTTLES).map_err(backend)?;
+        txn.open_table(SESSIONS_BY_CUSTOMER).map_err(backend)?;
+        txn.open_table(PROVIDERS).map_err(backend)?;
+        txn.open_table(CODES).map_err(backend)?;
+        txn.open_table(RECEIPTS).map_err(backend)?;
+        txn.open_table(RECEIPTS_BY_CUSTOMER).map_err(backend)?;
         txn.open_table(IDEMPOTENCY).map_err(backend)?;
         txn.open_table(OUTBOX).map_err(backend)?;
         txn.open_table(OUTBOX_PENDING).map_err(backend)?;
@@ -203,6 +220,13 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
             table
                 .insert(session.token_digest.as_str(), encode(&session)?.as_slice())
                 .map_err(backend)?;
+            let mut index = txn.open_table(SESSIONS_BY_CUSTOMER).map_err(backend)?;
+            index
+                .insert(
+                    (session.customer_id.as_str(), session.token_digest.as_str()),
+                    (),
+                )
+                .map_err(backend)?;
             Ok(())
         }
         Write::TouchSession { token_digest, at } => {
@@ -221,7 +245,71 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
         }
         Write::DeleteSession { token_digest } => {
             let mut table = txn.open_table(SESSIONS).map_err(backend)?;
-            table.remove(token_digest.as_str()).map_err(backend)?;
+            let removed = match table.remove(token_digest.as_str()).map_err(backend)? {
+                Some(bytes) => Some(decode::<Session>(bytes.value())?),
+                None => None,
+            };
+            if let Some(session) = removed {
+                let mut index = txn.open_table(SESSIONS_BY_CUSTOMER).map_err(backend)?;
+                index
+                    .remove((session.customer_id.as_str(), token_digest.as_str()))
+                    .map_err(backend)?;
+            }
+            Ok(())
+        }
+        Write::DeleteSessionsOf { customer_id } => {
+            let mut index = txn.open_table(SESSIONS_BY_CUSTOMER).map_err(backend)?;
+            let mut digests = Vec::new();
+            for entry in index.range((customer_id.as_str(), "")..).map_err(backend)? {
+                let (key, _) = entry.map_err(backend)?;
+                let (owner, digest) = key.value();
+                if owner != customer_id.as_str() {
+                    break;
+                }
+                digests.push(digest.to_owned());
+            }
+            let mut sessions = txn.open_table(SESSIONS).map_err(backend)?;
+            for digest in digests {
+                sessions.remove(digest.as_str()).map_err(backend)?;
+                index
+                    .remove((customer_id.as_str(), digest.as_str()))
+                    .map_err(backend)?;
+            }
+            Ok(())
+        }
+        Write::PutProvider(provider) => {
+            let mut table = txn.open_table(PROVIDERS).map_err(backend)?;
+            let code = provider.provider_code.to_string();
+            if table.get(code.as_str()).map_err(backend)?.is_some() {
+                return Err(StoreError::Conflict(format!("providers {code}")));
+            }
+            table
+                .insert(code.as_str(), encode(&provider)?.as_slice())
+                .map_err(backend)?;
+            Ok(())
+        }
+        Write::PutCode { mut code, expect } => {
+            code.version = expect.next_version();
+            let key = code.code.key().to_owned();
+            put_versioned(txn, CODES, &key, encode(&code)?, expect)
+        }
+        Write::PutReceipt {
+            customer_id,
+            receipt,
+        } => {
+            let mut table = txn.open_table(RECEIPTS).map_err(backend)?;
+            let no = receipt.receipt_no.as_str();
+            if table.get(no).map_err(backend)?.is_some() {
+                return Err(StoreError::Conflict(format!("receipts {no}")));
+            }
+            table
+                .insert(no, encode(&receipt)?.as_slice())
+                .map_err(backend)?;
+            let mut index = txn.open_table(RECEIPTS_BY_CUSTOMER).map_err(backend)?;
+            let order = format!("{:024}-{no}", receipt.accepted_at.as_nanosecond());
+            index
+                .insert((customer_id.as_str(), order.as_str()), ())
+                .map_err(backend)?;
             Ok(())
         }
         Write::PutThrottle {
@@ -336,6 +424,47 @@ impl Store for RedbStore {
 
     async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError> {
         self.get(THROTTLES, key.to_owned()).await
+    }
+
+    async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
+        self.blocking(|db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(PROVIDERS).map_err(backend)?;
+            table
+                .iter()
+                .map_err(backend)?
+                .map(|entry| decode(entry.map_err(backend)?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError> {
+        self.get(CODES, code.key().to_owned()).await
+    }
+
+    async fn receipts_of(&self, customer_id: &CustomerId) -> Result<Vec<Receipt>, StoreError> {
+        let customer_id = customer_id.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let index = txn.open_table(RECEIPTS_BY_CUSTOMER).map_err(backend)?;
+            let receipts = txn.open_table(RECEIPTS).map_err(backend)?;
+            let mut found = Vec::new();
+            for entry in index.range((customer_id.as_str(), "")..).map_err(backend)? {
+                let (key, _) = entry.map_err(backend)?;
+                let (owner, order) = key.value();
+                if owner != customer_id {
+                    break;
+                }
+                let no = order.split_once('-').map_or("", |(_, no)| no);
+                if let Some(bytes) = receipts.get(no).map_err(backend)? {
+                    found.push(decode(bytes.value())?);
+                }
+            }
+            found.reverse();
+            Ok(found)
+        })
+        .await
     }
 
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {

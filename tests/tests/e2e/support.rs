@@ -115,6 +115,9 @@ impl TestApp {
         let store = RedbStore::open(&dir.path().join("madoguchi.redb")).unwrap();
         let clock = Arc::new(ManualClock::new(start_of_tests()));
         let ctx = Context::new(Arc::new(store), clock.clone(), settings);
+        madoguchi_core::service::admin::seed_providers(&ctx)
+            .await
+            .unwrap();
         let admin_token = madoguchi_core::secret::new_session_token();
         let state = AppState {
             ctx: ctx.clone(),

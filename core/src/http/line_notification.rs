@@ -1,0 +1,187 @@
+//! `GET /v1/line-notification`, `POST /v1/line-notification/applications` (SPEC §4).
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::auth::Member;
+use super::idempotency::Submission;
+use super::json::JsonBody;
+use super::problem::{Problem, ProblemBody};
+use super::terms::ConsentRequest;
+use crate::domain::provider::is_mobile_carrier;
+use crate::domain::text::{keyword, normalise};
+use crate::domain::{ApplicantName, Email, FieldErrors, Invalid, Phone, ProviderCode};
+use crate::service::Error;
+use crate::service::line_notification::{
+    self, Applicant, Application, Applied, Change, Confirmation, LineNotification, Outcome,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(overview))
+        .routes(routes!(apply))
+}
+
+/// Every service provider with the member's 通知可否設定.
+#[utoipa::path(
+    get, path = "/v1/line-notification", tag = "line-notification",
+    security(("member" = [])),
+    responses(
+        (status = 200, description = "通知可否設定の一覧", body = LineNotification),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn overview(
+    State(state): State<AppState>,
+    Member(session): Member,
+) -> Result<Json<LineNotification>, Problem> {
+    Ok(Json(
+        line_notification::overview(&state.ctx, &session.customer_id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationRequest {
+    /// At least one; each provider at most once.
+    changes: Vec<ChangeRequest>,
+    #[serde(default)]
+    consent: Option<ConsentRequest>,
+    applicant: ApplicantRequest,
+    /// `true`: the confirmation screen's content, nothing changes.
+    #[serde(default)]
+    dry_run: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
+    #[schema(example = "W0099")]
+    provider_code: String,
+    /// `notify` or `do_not_notify`.
+    #[schema(example = "do_not_notify")]
+    setting: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantRequest {
+    /// お名前: 1–20 characters, without `~ ～ | ｜ & %`.
+    #[schema(example = "西日本 太郎")]
+    name: String,
+    /// ご連絡先電話番号: 10–11 digits, optional hyphens.
+    #[schema(example = "06-0000-0000")]
+    phone: String,
+    /// ご連絡先メールアドレス: required for the completion mail; not a mobile carrier's.
+    #[serde(default)]
+    email: Option<String>,
+    /// 工事完了通知メールを希望する.
+    #[serde(default)]
+    completion_email: Option<bool>,
+}
+
+/// Every field rule of SPEC §4, reported together.
+fn parse_application(request: ApplicationRequest) -> Result<Application, Error> {
+    let mut errors = FieldErrors::new();
+    if request.changes.is_empty() {
+        errors.push("changes", Invalid::REQUIRED);
+    }
+    let mut changes = Vec::new();
+    for (i, change) in request.changes.iter().enumerate() {
+        let code = errors.check(
+            &format!("changes[{i}].provider_code"),
+            ProviderCode::parse(&change.provider_code),
+        );
+        let setting = errors.check(&format!("changes[{i}].setting"), keyword(&change.setting));
+        if let Some(code) = &code
+            && changes.iter().any(|c: &Change| &c.provider_code == code)
+        {
+            errors.push(
+                &format!("changes[{i}].provider_code"),
+                Invalid("duplicate_provider"),
+            );
+            continue;
+        }
+        if let (Some(provider_code), Some(setting)) = (code, setting) {
+            changes.push(Change {
+                provider_code,
+                setting,
+            });
+        }
+    }
+    let applicant = &request.applicant;
+    let name = errors.check("applicant.name", ApplicantName::parse(&applicant.name));
+    let phone = errors.check("applicant.phone", Phone::parse(&applicant.phone));
+    let completion_email = applicant.completion_email == Some(true);
+    let typed_email = applicant
+        .email
+        .as_deref()
+        .map(normalise)
+        .filter(|e| !e.is_empty());
+    let email = match typed_email {
+        Some(typed) => errors.check("applicant.email", Email::parse(&typed)),
+        None if completion_email => {
+            errors.push("applicant.email", Invalid::REQUIRED);
+            None
+        }
+        None => None,
+    };
+    if completion_email && email.as_ref().is_some_and(is_mobile_carrier) {
+        errors.push("applicant.email", Invalid("mobile_email_not_allowed"));
+    }
+    let (Some(name), Some(phone), true) = (name, phone, errors.is_empty()) else {
+        return Err(Error::Validation(errors));
+    };
+    Ok(Application {
+        changes,
+        consent: request.consent.into(),
+        applicant: Applicant {
+            name,
+            phone,
+            email,
+            completion_email,
+        },
+        dry_run: request.dry_run == Some(true),
+    })
+}
+
+/// Apply for changes: with `dry_run` the confirmation screen, without it the receipt.
+#[utoipa::path(
+    post, path = "/v1/line-notification/applications", tag = "line-notification",
+    security(("member" = [])),
+    request_body = ApplicationRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer")),
+    responses(
+        (status = 200, description = "確認画面 (dry run)", body = Confirmation),
+        (status = 201, description = "受付完了", body = Applied),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`provider_not_found`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`no_change`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `consent_required`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn apply(
+    State(state): State<AppState>,
+    Member(session): Member,
+    submission: Submission,
+    JsonBody(request): JsonBody<ApplicationRequest>,
+) -> Result<Response, Problem> {
+    let application = parse_application(request)?;
+    let outcome = line_notification::apply(
+        &state.ctx,
+        &session.customer_id,
+        application,
+        submission.log(),
+    )
+    .await?;
+    Ok(match outcome {
+        Outcome::Confirmation(confirmation) => Json(confirmation).into_response(),
+        Outcome::Applied(applied) => submission.created(applied),
+    })
+}

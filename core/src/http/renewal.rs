@@ -1,0 +1,89 @@
+//! `POST /v1/renewals` (SPEC §5): no login needed; the serial and its registered email
+//! prove ownership.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::auth::{ClientIp, MaybeMember};
+use super::idempotency::Submission;
+use super::json::JsonBody;
+use super::problem::{Problem, ProblemBody};
+use super::terms::ConsentRequest;
+use crate::domain::{CodeRefusal, Email, RenewalCode, Serial};
+use crate::service::Error;
+use crate::service::renewal::{self, Outcome, Quote, RenewalRequest, Renewed};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(renew))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewalRequestBody {
+    /// 購入コード: `XXXXX-XXXXX-XXXXX-XXXXX`; case, width, hyphens and spaces do not matter.
+    code: String,
+    /// 現在ご利用中のシリアル番号.
+    serial: String,
+    /// The address the serial is registered with.
+    email: String,
+    #[serde(default)]
+    consent: Option<ConsentRequest>,
+    #[serde(default)]
+    dry_run: Option<bool>,
+}
+
+fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
+    let email =
+        Email::parse(&request.email).map_err(|invalid| Error::invalid_field("email", invalid))?;
+    // SPEC §5: a typo is caught by the check symbol, before any look-up.
+    let code = RenewalCode::parse(&request.code).map_err(|refusal| match refusal {
+        CodeRefusal::Format => Error::InvalidCodeFormat,
+        CodeRefusal::Checksum => Error::CodeChecksumMismatch,
+    })?;
+    // A serial that cannot exist is one more serial that is not theirs.
+    let serial = Serial::parse(&request.serial).map_err(|_| Error::SerialOrEmailMismatch)?;
+    Ok(RenewalRequest {
+        code,
+        serial,
+        email,
+        consent: request.consent.into(),
+        dry_run: request.dry_run == Some(true),
+    })
+}
+
+/// Renew a term licence with a purchase code; with `dry_run`, the new expiry only.
+#[utoipa::path(
+    post, path = "/v1/renewals", tag = "renewal",
+    request_body = RenewalRequestBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer")),
+    responses(
+        (status = 200, description = "確認画面 (dry run)", body = Quote),
+        (status = 201, description = "更新完了", body = Renewed),
+        (status = 403, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`code_not_found`, `serial_or_email_mismatch`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`code_already_redeemed`, `code_product_mismatch`, `renewal_not_needed`, `upgrade_required`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_code_format`, `code_checksum_mismatch`, `consent_required`, `validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_attempts`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn renew(
+    State(state): State<AppState>,
+    MaybeMember(session): MaybeMember,
+    ClientIp(client): ClientIp,
+    submission: Submission,
+    JsonBody(request): JsonBody<RenewalRequestBody>,
+) -> Result<Response, Problem> {
+    let request = parse(request)?;
+    let caller = session.as_ref().map(|s| &s.customer_id);
+    let outcome = renewal::renew(&state.ctx, request, caller, client, submission.log()).await?;
+    Ok(match outcome {
+        Outcome::Quote(quote) => Json(quote).into_response(),
+        Outcome::Renewed(renewed) => submission.created(renewed),
+    })
+}

@@ -1,0 +1,254 @@
+//! 回線情報通知の通知可否設定 (SPEC §4): per provider, whether the line's identifier is
+//! notified; changed by an application with consent, a confirmation step and a receipt.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::terms::{Consent, TermsKind};
+use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
+use crate::domain::japan;
+use crate::domain::{
+    ApplicantName, Customer, CustomerId, Email, Phone, Provider, ProviderCode, ProviderSetting,
+    ReceiptKind, SetVia, Setting,
+};
+use crate::mail::Mail;
+use crate::store::{Expect, Write};
+
+/// One provider as the member sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderView {
+    pub provider_code: ProviderCode,
+    pub provider_name: String,
+    pub service_name: String,
+    pub setting: Setting,
+    /// 設定日: null while the initial 通知する stands.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub set_on: Option<Date>,
+    /// 設定方法: null while the initial 通知する stands.
+    pub set_via: Option<SetVia>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineNotification {
+    pub providers: Vec<ProviderView>,
+}
+
+/// Every registered provider with the member's setting for it.
+pub fn settings_of(customer: &Customer, providers: &[Provider]) -> Vec<ProviderView> {
+    providers
+        .iter()
+        .map(|p| {
+            let set = customer.setting_for(&p.provider_code);
+            ProviderView {
+                provider_code: p.provider_code.clone(),
+                provider_name: p.provider_name.clone(),
+                service_name: p.service_name.clone(),
+                setting: set.map_or(Setting::Notify, |s| s.setting),
+                set_on: set.map(|s| s.set_on),
+                set_via: set.map(|s| s.set_via),
+            }
+        })
+        .collect()
+}
+
+pub async fn overview(ctx: &Context, customer_id: &CustomerId) -> Result<LineNotification, Error> {
+    let customer = ctx
+        .store
+        .customer(customer_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let providers = ctx.store.providers().await?;
+    Ok(LineNotification {
+        providers: settings_of(&customer, &providers),
+    })
+}
+
+/// One asked-for change; providers appear at most once per application.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub provider_code: ProviderCode,
+    pub setting: Setting,
+}
+
+/// お申込者情報. `email` is present whenever `completion_email` is true, and then is no
+/// mobile carrier's address (the HTTP layer refuses such applications field by field).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Applicant {
+    #[schema(value_type = String)]
+    pub name: ApplicantName,
+    #[schema(value_type = String)]
+    pub phone: Phone,
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Email>,
+    pub completion_email: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub changes: Vec<Change>,
+    pub consent: Consent,
+    pub applicant: Applicant,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangeView {
+    pub provider_code: ProviderCode,
+    pub provider_name: String,
+    pub before: Setting,
+    pub after: Setting,
+}
+
+/// The confirmation screen: nothing has changed yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Confirmation {
+    pub changes: Vec<ChangeView>,
+    pub applicant: Applicant,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationStatus {
+    Applied,
+}
+
+/// The receipt of an applied change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Applied {
+    pub receipt_no: String,
+    #[serde(with = "japan::instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub accepted_at: Timestamp,
+    pub status: ApplicationStatus,
+    pub changes: Vec<ChangeView>,
+}
+
+pub enum Outcome {
+    Confirmation(Confirmation),
+    Applied(Applied),
+}
+
+/// Checks every change against the registered providers and the member's settings.
+fn plan(
+    customer: &Customer,
+    providers: &[Provider],
+    changes: &[Change],
+) -> Result<Vec<ChangeView>, Error> {
+    changes
+        .iter()
+        .map(|change| {
+            let provider = providers
+                .iter()
+                .find(|p| p.provider_code == change.provider_code)
+                .ok_or(Error::ProviderNotFound)?;
+            let before = customer.current_setting(&change.provider_code);
+            if before == change.setting {
+                return Err(Error::NoChange);
+            }
+            Ok(ChangeView {
+                provider_code: change.provider_code.clone(),
+                provider_name: provider.provider_name.clone(),
+                before,
+                after: change.setting,
+            })
+        })
+        .collect()
+}
+
+/// Sets `setting` for a provider, replacing any earlier setting of it.
+pub(crate) fn set(
+    customer: &mut Customer,
+    provider: &ProviderCode,
+    setting: Setting,
+    on: Date,
+    via: SetVia,
+) {
+    customer
+        .provider_settings
+        .retain(|s| &s.provider_code != provider);
+    customer.provider_settings.push(ProviderSetting {
+        provider_code: provider.clone(),
+        setting,
+        set_on: on,
+        set_via: via,
+    });
+}
+
+pub async fn apply(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    application: Application,
+    answer_log: Option<&dyn AnswerLog>,
+) -> Result<Outcome, Error> {
+    application.consent.check(TermsKind::LineNotification)?;
+    retry_on_conflict(|| async {
+        let mut customer = ctx
+            .store
+            .customer(customer_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if customer.is_cancelled() {
+            return Err(Error::MembershipCancelled);
+        }
+        let providers = ctx.store.providers().await?;
+        let changes = plan(&customer, &providers, &application.changes)?;
+        if application.dry_run {
+            return Ok(Outcome::Confirmation(Confirmation {
+                changes,
+                applicant: application.applicant.clone(),
+            }));
+        }
+
+        // SPEC §4: all changes apply together, in one commit, or none do.
+        let now = ctx.clock.now();
+        let today = japan::date_of(now);
+        let expect = Expect::Version(customer.version);
+        for change in &changes {
+            set(
+                &mut customer,
+                &change.provider_code,
+                change.after,
+                today,
+                SetVia::Web,
+            );
+        }
+        let summary = format!("回線情報通知の通知可否設定の変更（{}件）", changes.len());
+        let (receipt, filing) =
+            receipts::file(customer_id, ReceiptKind::LineNotification, summary, now);
+        let applied = Applied {
+            receipt_no: receipt.receipt_no.clone(),
+            accepted_at: now,
+            status: ApplicationStatus::Applied,
+            changes,
+        };
+        let mut writes = vec![Write::PutCustomer { customer, expect }, filing];
+        let applicant = &application.applicant;
+        if let (true, Some(to)) = (applicant.completion_email, &applicant.email) {
+            let lines: Vec<_> = applied
+                .changes
+                .iter()
+                .map(|c| {
+                    (
+                        format!("{} ({})", c.provider_name, c.provider_code),
+                        c.before,
+                        c.after,
+                    )
+                })
+                .collect();
+            writes.push(Write::EnqueueMail(Mail::line_notification_completed(
+                to,
+                applicant.name.as_str(),
+                &applied.receipt_no,
+                &lines,
+                now,
+            )));
+        }
+        writes.extend(keep_answer(answer_log, &applied));
+        ctx.store.commit(writes).await?;
+        tracing::info!(%customer_id, receipt_no = %applied.receipt_no, "line notification changed");
+        Ok(Outcome::Applied(applied))
+    })
+    .await
+}

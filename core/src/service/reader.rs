@@ -1,0 +1,157 @@
+//! ICカードリーダーの追加申込み (SPEC §6): the catalogue with its exact yen, and orders.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
+use crate::domain::japan;
+use crate::domain::reader::{READER_LIMIT, new_reader_id};
+use crate::domain::{
+    CustomerId, PaymentMethod, Price, Reader, ReaderStatus, ReaderType, ReceiptKind,
+};
+use crate::mail::Mail;
+use crate::store::{Expect, Write};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogEntry {
+    #[serde(rename = "type")]
+    pub reader_type: ReaderType,
+    pub available: bool,
+    pub price: Price,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readers {
+    /// The member's readers, the starter-kit one included.
+    pub readers: Vec<Reader>,
+    pub catalog: Vec<CatalogEntry>,
+}
+
+pub fn catalog() -> Vec<CatalogEntry> {
+    ReaderType::ALL
+        .into_iter()
+        .map(|reader_type| CatalogEntry {
+            reader_type,
+            available: reader_type.orderable(),
+            price: Price::rental(),
+        })
+        .collect()
+}
+
+pub async fn readers(ctx: &Context, customer_id: &CustomerId) -> Result<Readers, Error> {
+    let customer = ctx
+        .store
+        .customer(customer_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Readers {
+        readers: customer.readers,
+        catalog: catalog(),
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderRequest {
+    pub reader_type: ReaderType,
+    pub payment_method: PaymentMethod,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderQuote {
+    #[serde(rename = "type")]
+    pub reader_type: ReaderType,
+    pub price: Price,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    AwaitingPayment,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ordered {
+    pub receipt_no: String,
+    #[serde(with = "japan::instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub accepted_at: Timestamp,
+    pub order_no: String,
+    pub reader: Reader,
+    pub price: Price,
+    pub status: OrderStatus,
+}
+
+pub enum Outcome {
+    Quote(OrderQuote),
+    Ordered(Ordered),
+}
+
+pub async fn order(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    request: OrderRequest,
+    answer_log: Option<&dyn AnswerLog>,
+) -> Result<Outcome, Error> {
+    if !request.reader_type.orderable() {
+        return Err(Error::ReaderTypeUnavailable);
+    }
+    let price = Price::rental();
+    retry_on_conflict(|| async {
+        let mut customer = ctx
+            .store
+            .customer(customer_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if customer.is_cancelled() {
+            return Err(Error::MembershipCancelled);
+        }
+        // The version check makes the limit hold under concurrent orders.
+        if customer.readers.len() >= READER_LIMIT {
+            return Err(Error::ReaderLimitReached);
+        }
+        if request.dry_run {
+            return Ok(Outcome::Quote(OrderQuote {
+                reader_type: request.reader_type,
+                price,
+            }));
+        }
+        let now = ctx.clock.now();
+        let reader = Reader {
+            reader_id: new_reader_id(),
+            reader_type: request.reader_type,
+            status: ReaderStatus::AwaitingPayment,
+            rental: true,
+            ordered_on: japan::date_of(now),
+        };
+        let order_no = format!("O-{}", &reader.reader_id[3..]);
+        let summary = format!(
+            "ICカードリーダー {} の追加申込み（{}円）",
+            request.reader_type.name_ja(),
+            price.total
+        );
+        let (receipt, filing) = receipts::file(customer_id, ReceiptKind::ReaderOrder, summary, now);
+        let expect = Expect::Version(customer.version);
+        let mail = Mail::reader_ordered(&customer, &reader, &order_no, &price, now);
+        customer.readers.push(reader.clone());
+        let ordered = Ordered {
+            receipt_no: receipt.receipt_no,
+            accepted_at: now,
+            order_no,
+            reader,
+            price,
+            status: OrderStatus::AwaitingPayment,
+        };
+        let mut writes = vec![
+            Write::PutCustomer { customer, expect },
+            filing,
+            Write::EnqueueMail(mail),
+        ];
+        writes.extend(keep_answer(answer_log, &ordered));
+        ctx.store.commit(writes).await?;
+        tracing::info!(%customer_id, order_no = %ordered.order_no, "card reader ordered");
+        Ok(Outcome::Ordered(ordered))
+    })
+    .await
+}

@@ -1,0 +1,43 @@
+//! 受付一覧 (SPEC §1): the member's ledger of everything they submitted.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Context, Error};
+use crate::domain::receipt::new_receipt_no;
+use crate::domain::{CustomerId, Receipt, ReceiptKind};
+use crate::store::Write;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ledger {
+    /// Newest first.
+    pub receipts: Vec<Receipt>,
+}
+
+pub async fn ledger(ctx: &Context, customer_id: &CustomerId) -> Result<Ledger, Error> {
+    Ok(Ledger {
+        receipts: ctx.store.receipts_of(customer_id).await?,
+    })
+}
+
+/// A new receipt and the write that files it; a number already taken fails the commit,
+/// and the retry draws another.
+pub(crate) fn file(
+    customer_id: &CustomerId,
+    kind: ReceiptKind,
+    summary: String,
+    at: Timestamp,
+) -> (Receipt, Write) {
+    let receipt = Receipt {
+        receipt_no: new_receipt_no(at),
+        accepted_at: at,
+        kind,
+        summary,
+    };
+    let write = Write::PutReceipt {
+        customer_id: customer_id.clone(),
+        receipt: receipt.clone(),
+    };
+    (receipt, write)
+}

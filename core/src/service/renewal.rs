@@ -1,0 +1,240 @@
+//! 更新ユーザー登録 (SPEC §5): a purchase code adds its term to a licence. The serial and
+//! product key stay; remaining days are never lost; a code is redeemed once, ever.
+
+use std::net::IpAddr;
+
+use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::terms::{Consent, TermsKind};
+use super::throttle::{self, Window};
+use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
+use crate::domain::japan;
+use crate::domain::{
+    Billing, CustomerId, Email, Product, ReceiptKind, Redemption, RenewalCode, Serial,
+};
+use crate::mail::Mail;
+use crate::store::{Expect, Write};
+
+#[derive(Debug, Clone)]
+pub struct RenewalRequest {
+    pub code: RenewalCode,
+    pub serial: Serial,
+    /// The address the serial is registered with: with the serial, the proof of ownership.
+    pub email: Email,
+    pub consent: Consent,
+    pub dry_run: bool,
+}
+
+/// The confirmation screen.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Quote {
+    pub serial: Serial,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub current_expires_on: Option<Date>,
+    #[schema(value_type = String, format = Date)]
+    pub new_expires_on: Date,
+    pub term_months: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Renewed {
+    pub receipt_no: String,
+    #[serde(with = "japan::instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub accepted_at: Timestamp,
+    pub serial: Serial,
+    /// 製品認証キー: unchanged by the renewal.
+    pub product_key: String,
+    #[schema(value_type = String, format = Date)]
+    pub expires_on: Date,
+    pub term_months: u32,
+}
+
+pub enum Outcome {
+    Quote(Quote),
+    Renewed(Renewed),
+}
+
+/// SPEC §5: `max(current expiry, today) + term` in calendar months (Japan time): the days
+/// left are kept, and an expired licence renews from today.
+pub fn new_expiry(current: Option<Date>, today: Date, term_months: u32) -> Date {
+    let from = current.map_or(today, |c| c.max(today));
+    from.checked_add(i64::from(term_months).months())
+        .expect("expiry dates stay within the calendar")
+}
+
+fn window(ctx: &Context, client: IpAddr) -> Window {
+    Window {
+        key: format!("renewal:{client}"),
+        limit: ctx.settings.renewal_failures_per_client,
+        length: ctx.settings.renewal_failure_window,
+    }
+}
+
+/// Refusals that count against the client (SPEC §5: guessing codes or ownership).
+fn is_guess(error: &Error) -> bool {
+    matches!(error, Error::CodeNotFound | Error::SerialOrEmailMismatch)
+}
+
+pub async fn renew(
+    ctx: &Context,
+    request: RenewalRequest,
+    caller: Option<&CustomerId>,
+    client: IpAddr,
+    answer_log: Option<&dyn AnswerLog>,
+) -> Result<Outcome, Error> {
+    request.consent.check(TermsKind::Renewal)?;
+    let now = ctx.clock.now();
+    let window = window(ctx, client);
+    throttle::reserve(ctx, &window, now).await?;
+    let outcome =
+        retry_on_conflict(|| attempt(ctx, &request, caller, &window, now, answer_log)).await;
+    match &outcome {
+        // The reservation stands as the failure it was.
+        Err(error) if is_guess(error) => {}
+        // A submitted renewal gave its reservation back in its own commit.
+        Ok(Outcome::Renewed(_)) => {}
+        _ => throttle::give_back(ctx, &window, now).await?,
+    }
+    outcome
+}
+
+async fn attempt(
+    ctx: &Context,
+    request: &RenewalRequest,
+    caller: Option<&CustomerId>,
+    window: &Window,
+    now: Timestamp,
+    answer_log: Option<&dyn AnswerLog>,
+) -> Result<Outcome, Error> {
+    let mut code = ctx
+        .store
+        .code(&request.code)
+        .await?
+        .ok_or(Error::CodeNotFound)?;
+    let mut serial = ctx
+        .store
+        .serial(&request.serial)
+        .await?
+        .ok_or(Error::SerialOrEmailMismatch)?;
+    let customer = ctx
+        .store
+        .customer(&serial.customer_id)
+        .await?
+        .ok_or(Error::SerialOrEmailMismatch)?;
+    let registered = customer
+        .email
+        .as_str()
+        .eq_ignore_ascii_case(request.email.as_str());
+    let callers_own = caller.is_none_or(|c| *c == customer.customer_id);
+    if !registered || !callers_own {
+        return Err(Error::SerialOrEmailMismatch);
+    }
+    if customer.is_cancelled() {
+        return Err(Error::MembershipCancelled);
+    }
+    if code.redeemed.is_some() {
+        return Err(Error::CodeAlreadyRedeemed);
+    }
+    if code.product != serial.product {
+        return Err(Error::CodeProductMismatch);
+    }
+    if serial.billing == Billing::Monthly {
+        return Err(Error::RenewalNotNeeded);
+    }
+    if serial.program_version < oldest_renewable_version(serial.product) {
+        return Err(Error::UpgradeRequired);
+    }
+    let today = japan::date_of(now);
+    let renewed_until = new_expiry(serial.expires_on, today, code.term_months);
+    if request.dry_run {
+        return Ok(Outcome::Quote(Quote {
+            serial: serial.serial.clone(),
+            current_expires_on: serial.expires_on,
+            new_expires_on: renewed_until,
+            term_months: code.term_months,
+        }));
+    }
+
+    // SPEC §5: the code's redemption and the new expiry are one atomic write; the versions
+    // make one of any number of concurrent redemptions win.
+    let code_expect = Expect::Version(code.version);
+    let serial_expect = Expect::Version(serial.version);
+    code.redeemed = Some(Redemption {
+        serial: serial.serial.clone(),
+        at: now,
+    });
+    serial.expires_on = Some(renewed_until);
+    let summary = format!(
+        "シリアル番号 {} の更新（{}か月、有効期限 {}）",
+        serial.serial, code.term_months, renewed_until
+    );
+    let (receipt, filing) =
+        receipts::file(&customer.customer_id, ReceiptKind::Renewal, summary, now);
+    let renewed = Renewed {
+        receipt_no: receipt.receipt_no.clone(),
+        accepted_at: now,
+        serial: serial.serial.clone(),
+        product_key: serial.product_key.clone(),
+        expires_on: renewed_until,
+        term_months: code.term_months,
+    };
+    let mut writes = vec![
+        Write::EnqueueMail(Mail::renewal_completed(
+            &customer,
+            &serial,
+            &receipt.receipt_no,
+            now,
+        )),
+        Write::PutCode {
+            code,
+            expect: code_expect,
+        },
+        Write::PutSerial {
+            serial,
+            expect: serial_expect,
+        },
+        filing,
+        throttle::release(ctx, window, now).await?,
+    ];
+    writes.extend(keep_answer(answer_log, &renewed));
+    ctx.store.commit(writes).await?;
+    tracing::info!(customer_id = %customer.customer_id, serial = %renewed.serial, "licence renewed");
+    Ok(Outcome::Renewed(renewed))
+}
+
+/// SPEC §10: licences on an older program must upgrade before they can renew.
+pub fn oldest_renewable_version(product: Product) -> u32 {
+    match product {
+        Product::SecuritySuite => 17,
+        Product::MobileSecurity => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn remaining_days_are_kept_and_expired_licences_start_today() {
+        let today = d("2026-11-22");
+        assert_eq!(
+            new_expiry(Some(d("2027-01-01")), today, 12),
+            d("2028-01-01")
+        );
+        assert_eq!(
+            new_expiry(Some(d("2026-01-01")), today, 12),
+            d("2027-11-22")
+        );
+        assert_eq!(new_expiry(Some(today), today, 1), d("2026-12-22"));
+        // Calendar months: the end of a longer month lands on the end of a shorter one.
+        assert_eq!(new_expiry(Some(d("2027-01-31")), today, 1), d("2027-02-28"));
+    }
+}
