@@ -89,24 +89,17 @@ pub async fn renew(
     request.consent.check(TermsKind::Renewal)?;
     let now = ctx.clock.now();
     let window = window(ctx, client);
-    throttle::reserve(ctx, &window, now).await?;
-    let outcome =
-        retry_on_conflict(|| attempt(ctx, &request, caller, &window, now, answer_log)).await;
-    match &outcome {
-        // The reservation stands as the failure it was.
-        Err(error) if is_guess(error) => {}
-        // A submitted renewal gave its reservation back in its own commit.
-        Ok(Outcome::Renewed(_)) => {}
-        _ => throttle::give_back(ctx, &window, now).await?,
+    throttle::check(ctx, &window, now).await?;
+    match retry_on_conflict(|| attempt(ctx, &request, caller, now, answer_log)).await {
+        Err(guess) if is_guess(&guess) => Err(throttle::record(ctx, &window, now, guess).await),
+        other => other,
     }
-    outcome
 }
 
 async fn attempt(
     ctx: &Context,
     request: &RenewalRequest,
     caller: Option<&CustomerId>,
-    window: &Window,
     now: Timestamp,
     answer_log: Option<&dyn AnswerLog>,
 ) -> Result<Outcome, Error> {
@@ -198,7 +191,6 @@ async fn attempt(
             expect: serial_expect,
         },
         filing,
-        throttle::release(ctx, window, now).await?,
     ];
     writes.extend(keep_answer(answer_log, &renewed));
     ctx.store.commit(writes).await?;

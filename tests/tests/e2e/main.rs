@@ -3,10 +3,14 @@
 mod activation;
 mod admin;
 mod bad_input;
+mod cancellation;
 mod idempotency;
+mod line_notification;
 mod login;
 mod logs;
 mod openapi;
+mod readers;
+mod renewal;
 mod sessions;
 mod support;
 mod usage;

@@ -22,6 +22,16 @@ async fn the_openapi_document_describes_every_route() {
         ("/admin/v1/customers/{customer_id}", "get"),
         ("/admin/v1/customers/{customer_id}/access-key", "post"),
         ("/admin/v1/outbox", "get"),
+        ("/admin/v1/codes", "post"),
+        ("/admin/v1/providers", "post"),
+        ("/v1/terms/{kind}", "get"),
+        ("/v1/line-notification", "get"),
+        ("/v1/line-notification/applications", "post"),
+        ("/v1/renewals", "post"),
+        ("/v1/readers", "get"),
+        ("/v1/readers", "post"),
+        ("/v1/membership/cancellation", "post"),
+        ("/v1/receipts", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -47,4 +57,32 @@ async fn healthz_answers() {
         app.call(Method::GET, "/healthz", None, None).await.status,
         StatusCode::OK
     );
+}
+
+/// Every submitting POST documents its request, its dry-run and submit answers, and its
+/// problems.
+#[tokio::test]
+async fn submitting_posts_document_both_answers_and_their_problems() {
+    let app = TestApp::spawn().await;
+    let doc = app.call(Method::GET, "/openapi.json", None, None).await;
+    for path in [
+        "/v1/line-notification/applications",
+        "/v1/renewals",
+        "/v1/readers",
+        "/v1/membership/cancellation",
+    ] {
+        let post = &doc.body["paths"][path]["post"];
+        assert!(
+            post["requestBody"]["content"]["application/json"].is_object(),
+            "{path}"
+        );
+        for status in ["200", "201", "422"] {
+            assert!(post["responses"][status].is_object(), "{path} {status}");
+        }
+        let problem = &post["responses"]["422"]["content"]["application/problem+json"]["schema"];
+        assert_eq!(
+            problem["$ref"], "#/components/schemas/ProblemBody",
+            "{path}"
+        );
+    }
 }

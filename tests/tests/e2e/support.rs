@@ -233,6 +233,32 @@ impl TestApp {
         answer.body["token"].as_str().unwrap().to_owned()
     }
 
+    /// Purchase codes issued by an operator.
+    pub async fn issue_codes(&self, product: &str, term_months: u32, count: u32) -> Vec<String> {
+        let issued = self
+            .admin_post(
+                "/codes",
+                json!({"product": product, "term_months": term_months, "count": count}),
+            )
+            .await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{:?}", issued.body);
+        issued.body["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The member's state as operators see it.
+    pub async fn state_of(&self, member: &Member) -> Value {
+        let state = self
+            .admin_get(&format!("/customers/{}", member.customer_id))
+            .await;
+        assert_eq!(state.status, StatusCode::OK, "{:?}", state.body);
+        state.body
+    }
+
     /// Mails queued to an address, as operators see them.
     pub async fn mails_to(&self, email: &str) -> Vec<Value> {
         let answer = self.admin_get(&format!("/outbox?to={email}")).await;

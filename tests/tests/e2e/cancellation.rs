@@ -1,0 +1,275 @@
+//! SPEC §7: 解約, with every consequence at once.
+
+use madoguchi_core::domain::CustomerId;
+use madoguchi_core::service::Error;
+use madoguchi_core::service::cancellation::{CancellationRequest, cancel};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Member, TestApp};
+
+/// A member with two serials (one on a device), a rented reader and one provider changed.
+async fn busy_member(app: &TestApp) -> (Member, String) {
+    let member = app
+        .member_with(
+            "flets_next",
+            json!([{"product": "security-suite", "plan": "license_plus", "billing": "term", "expires_on": "2027-06-30"}]),
+        )
+        .await;
+    let token = app.login(&member).await;
+    let activation = format!("/v1/serials/{}/activation", member.serials[0]);
+    app.post(
+        &activation,
+        &token,
+        json!({"device_id": "pc-1", "os": "windows", "name": "PC"}),
+    )
+    .await;
+    let ordered = app
+        .post(
+            "/v1/readers",
+            &token,
+            json!({"type": "usb_mac", "payment_method": "chocom"}),
+        )
+        .await;
+    assert_eq!(ordered.status, StatusCode::CREATED);
+    (member, token)
+}
+
+fn kinds(preview: &Value) -> Vec<String> {
+    preview["consequences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_dry_run_states_the_consequences_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (member, token) = busy_member(&app).await;
+    let preview = app
+        .post(
+            "/v1/membership/cancellation",
+            &token,
+            json!({"reason": "引っ越しのため", "dry_run": true}),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{:?}", preview.body);
+    assert_eq!(preview.body["effective_on"], "2026-11-22");
+    assert_eq!(preview.body["refund"], 0);
+    let kinds = kinds(&preview.body);
+    assert_eq!(kinds[0], "no_refund");
+    assert!(
+        preview.body["consequences"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("返金")
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "serial_unavailable").count(),
+        2
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "notification_stops").count(),
+        2
+    );
+    assert_eq!(kinds.iter().filter(|k| *k == "reader_to_return").count(), 1);
+    assert!(kinds.contains(&"sessions_end".to_owned()));
+
+    assert_eq!(app.get("/v1/usage", &token).await.status, StatusCode::OK);
+    assert_eq!(app.state_of(&member).await["membership"], "active");
+}
+
+#[tokio::test]
+async fn a_cancellation_applies_everything_at_once() {
+    let app = TestApp::spawn().await;
+    let (member, token) = busy_member(&app).await;
+    let other_session = app.login(&member).await;
+    let done = app
+        .post(
+            "/v1/membership/cancellation",
+            &token,
+            json!({"reason": "引っ越しのため"}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    assert_eq!(done.body["refund"], 0);
+    assert_eq!(done.body["effective_on"], "2026-11-22");
+    assert!(
+        done.body["receipt_no"]
+            .as_str()
+            .unwrap()
+            .starts_with("R-20261122-")
+    );
+
+    for old in [&token, &other_session] {
+        let refused = app.get("/v1/usage", old).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::UNAUTHORIZED, "unauthorized")
+        );
+    }
+    let login = app.try_login(&member.customer_id, &member.access_key).await;
+    assert_eq!(
+        (login.status, login.code()),
+        (StatusCode::FORBIDDEN, "membership_cancelled")
+    );
+
+    let state = app.state_of(&member).await;
+    assert_eq!(state["membership"], "cancelled");
+    for serial in state["serials"].as_array().unwrap() {
+        assert_eq!(serial["status"], "unavailable");
+        assert_eq!(serial["device"], Value::Null);
+    }
+    for provider in state["providers"].as_array().unwrap() {
+        assert_eq!(provider["setting"], "do_not_notify");
+        assert_eq!(provider["set_via"], "cancellation");
+    }
+    let readers = state["readers"].as_array().unwrap();
+    let rented: Vec<_> = readers.iter().filter(|r| r["rental"] == true).collect();
+    assert_eq!(rented.len(), 1);
+    assert_eq!(rented[0]["status"], "to_be_returned");
+    assert!(
+        readers
+            .iter()
+            .any(|r| r["rental"] == false && r["status"] == "delivered")
+    );
+
+    let mails = app.mails_to(&member.email).await;
+    let notice = mails
+        .iter()
+        .find(|m| m["kind"] == "membership_cancelled")
+        .expect("a cancellation mail");
+    let body = notice["body"].as_str().unwrap();
+    assert!(body.contains(&member.serials[0]) && body.contains(&member.serials[1]));
+
+    // Records are kept, and the operator cannot hand out a key to a cancelled member.
+    let reissue = app
+        .admin_post(
+            &format!("/customers/{}/access-key", member.customer_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (reissue.status, reissue.code()),
+        (StatusCode::CONFLICT, "membership_cancelled")
+    );
+}
+
+#[tokio::test]
+async fn a_second_cancellation_is_refused() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    let first = app
+        .post("/v1/membership/cancellation", &token, json!({}))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    // Every session died with the first, so the second can only come from inside.
+    let id = CustomerId::parse(&member.customer_id).unwrap();
+    let again = cancel(
+        &app.ctx,
+        &id,
+        CancellationRequest {
+            reason: None,
+            dry_run: false,
+        },
+        None,
+    )
+    .await;
+    assert!(matches!(again, Err(Error::AlreadyCancelled)));
+    // Racing submissions on one session: one wins, none cancels twice.
+    let racer = app.member().await;
+    let racer_token = app.login(&racer).await;
+    let racing = (0..5).map(|_| app.post("/v1/membership/cancellation", &racer_token, json!({})));
+    let answers = futures::future::join_all(racing).await;
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|a| a.status == StatusCode::CREATED)
+            .count(),
+        1
+    );
+    for answer in answers.iter().filter(|a| a.status != StatusCode::CREATED) {
+        assert!(
+            matches!(answer.code(), "membership_cancelled" | "unauthorized"),
+            "{:?}",
+            answer.body
+        );
+    }
+    let racer_mails = app.mails_to(&racer.email).await;
+    assert_eq!(
+        racer_mails
+            .iter()
+            .filter(|m| m["kind"] == "membership_cancelled")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_members_licence_cannot_be_renewed() {
+    let app = TestApp::spawn().await;
+    let member = app
+        .member_with("flets_next", json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]))
+        .await;
+    let token = app.login(&member).await;
+    app.post("/v1/membership/cancellation", &token, json!({}))
+        .await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let refused = app
+        .call(
+            Method::POST,
+            "/v1/renewals",
+            None,
+            Some(
+                json!({"code": code, "serial": member.serials[0], "email": member.email,
+                        "consent": {"terms_version": "2026-10", "agreed": true}}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::FORBIDDEN, "membership_cancelled")
+    );
+}
+
+#[tokio::test]
+async fn the_ledger_lists_every_submission_newest_first() {
+    let app = TestApp::spawn().await;
+    let member = app
+        .member_with("flets_next", json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]))
+        .await;
+    let token = app.login(&member).await;
+    let change = json!({"changes": [{"provider_code": "060000", "setting": "do_not_notify"}],
+                        "consent": {"terms_version": "2026-10", "agreed": true},
+                        "applicant": {"name": "山田 太郎", "phone": "0312345678"}});
+    app.post("/v1/line-notification/applications", &token, change)
+        .await;
+    app.advance(jiff::SignedDuration::from_mins(1));
+    let token = app.login(&member).await;
+    app.post(
+        "/v1/readers",
+        &token,
+        json!({"type": "usb_windows", "payment_method": "chocom"}),
+    )
+    .await;
+    app.advance(jiff::SignedDuration::from_mins(1));
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let renewal = json!({"code": code, "serial": member.serials[0], "email": member.email,
+                         "consent": {"terms_version": "2026-10", "agreed": true}});
+    app.post("/v1/renewals", &token, renewal).await;
+    let ledger = app.get("/v1/receipts", &token).await;
+    assert_eq!(ledger.status, StatusCode::OK);
+    let kinds: Vec<&str> = ledger.body["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["renewal", "reader_order", "line_notification"]);
+    for receipt in ledger.body["receipts"].as_array().unwrap() {
+        assert!(!receipt["summary"].as_str().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,347 @@
+//! SPEC §4: 回線情報通知の通知可否設定.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Member, TestApp};
+
+const TERMS: &str = "2026-10";
+
+fn application(changes: Value, applicant: Value, dry_run: bool) -> Value {
+    json!({
+        "changes": changes,
+        "consent": {"terms_version": TERMS, "agreed": true},
+        "applicant": applicant,
+        "dry_run": dry_run,
+    })
+}
+
+fn applicant() -> Value {
+    json!({"name": "西日本 太郎", "phone": "06-0000-0000", "email": "taro@example.jp", "completion_email": true})
+}
+
+fn stop_w0099() -> Value {
+    json!([{"provider_code": "W0099", "setting": "do_not_notify"}])
+}
+
+async fn logged_in(app: &TestApp) -> (Member, String) {
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    (member, token)
+}
+
+fn setting_of<'a>(overview: &'a Value, code: &str) -> &'a Value {
+    overview["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["provider_code"] == code)
+        .unwrap_or_else(|| panic!("{code} listed"))
+}
+
+#[tokio::test]
+async fn every_seeded_provider_starts_at_notify() {
+    let app = TestApp::spawn().await;
+    let (_, token) = logged_in(&app).await;
+    let overview = app.get("/v1/line-notification", &token).await;
+    assert_eq!(overview.status, StatusCode::OK);
+    for code in ["W0099", "060000"] {
+        let provider = setting_of(&overview.body, code);
+        assert_eq!(provider["setting"], "notify");
+        assert_eq!(provider["set_on"], Value::Null);
+    }
+    assert_eq!(
+        setting_of(&overview.body, "W0099")["provider_name"],
+        "NTT西日本(試験用)"
+    );
+}
+
+#[tokio::test]
+async fn the_terms_are_served_with_their_version() {
+    let app = TestApp::spawn().await;
+    for kind in ["line-notification", "renewal"] {
+        let terms = app
+            .call(Method::GET, &format!("/v1/terms/{kind}"), None, None)
+            .await;
+        assert_eq!(terms.status, StatusCode::OK);
+        assert_eq!(terms.body["kind"], kind);
+        assert_eq!(terms.body["version"], TERMS);
+        assert!(!terms.body["body"].as_str().unwrap().is_empty());
+    }
+    let unknown = app.call(Method::GET, "/v1/terms/cookies", None, None).await;
+    assert_eq!(unknown.code(), "not_found");
+}
+
+#[tokio::test]
+async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
+    let app = TestApp::spawn().await;
+    let (_, token) = logged_in(&app).await;
+    let path = "/v1/line-notification/applications";
+
+    let confirm = app
+        .post(path, &token, application(stop_w0099(), applicant(), true))
+        .await;
+    assert_eq!(confirm.status, StatusCode::OK, "{:?}", confirm.body);
+    assert_eq!(confirm.body["changes"][0]["before"], "notify");
+    assert_eq!(confirm.body["changes"][0]["after"], "do_not_notify");
+    assert_eq!(confirm.body["applicant"]["name"], "西日本 太郎");
+    let unchanged = app.get("/v1/line-notification", &token).await;
+    assert_eq!(setting_of(&unchanged.body, "W0099")["setting"], "notify");
+
+    let applied = app
+        .post(path, &token, application(stop_w0099(), applicant(), false))
+        .await;
+    assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
+    assert_eq!(applied.body["status"], "applied");
+    let receipt_no = applied.body["receipt_no"].as_str().unwrap();
+    assert!(
+        receipt_no.starts_with("R-20261122-") && receipt_no.len() == 17,
+        "{receipt_no}"
+    );
+    assert_eq!(applied.body["accepted_at"], "2026-11-22T09:00:00+09:00");
+
+    let overview = app.get("/v1/line-notification", &token).await;
+    let w0099 = setting_of(&overview.body, "W0099");
+    assert_eq!(w0099["setting"], "do_not_notify");
+    assert_eq!(w0099["set_on"], "2026-11-22");
+    assert_eq!(w0099["set_via"], "web");
+    assert_eq!(setting_of(&overview.body, "060000")["setting"], "notify");
+
+    let ledger = app.get("/v1/receipts", &token).await;
+    assert_eq!(ledger.body["receipts"][0]["receipt_no"], receipt_no);
+    assert_eq!(ledger.body["receipts"][0]["kind"], "line_notification");
+
+    let mails = app.mails_to("taro@example.jp").await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0]["kind"], "line_notification_completed");
+    let body = mails[0]["body"].as_str().unwrap();
+    assert!(body.contains("W0099") && body.contains("通知しない") && body.contains(receipt_no));
+
+    // And back again, without a completion mail.
+    let back = json!([{"provider_code": "W0099", "setting": "notify"}]);
+    let quiet = json!({"name": "西日本 太郎", "phone": "0600000000", "completion_email": false});
+    let restored = app
+        .post(path, &token, application(back, quiet, false))
+        .await;
+    assert_eq!(restored.status, StatusCode::CREATED, "{:?}", restored.body);
+    assert_eq!(app.mails_to("taro@example.jp").await.len(), 1);
+}
+
+#[tokio::test]
+async fn all_changes_apply_together_or_none_do() {
+    let app = TestApp::spawn().await;
+    let (_, token) = logged_in(&app).await;
+    let path = "/v1/line-notification/applications";
+    let changes = json!([
+        {"provider_code": "W0099", "setting": "do_not_notify"},
+        {"provider_code": "Z9999", "setting": "do_not_notify"},
+    ]);
+    let missing = app
+        .post(path, &token, application(changes, applicant(), false))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.code(), "provider_not_found");
+    let same = json!([
+        {"provider_code": "W0099", "setting": "do_not_notify"},
+        {"provider_code": "060000", "setting": "notify"},
+    ]);
+    let no_change = app
+        .post(path, &token, application(same, applicant(), false))
+        .await;
+    assert_eq!(no_change.status, StatusCode::CONFLICT);
+    assert_eq!(no_change.code(), "no_change");
+    let overview = app.get("/v1/line-notification", &token).await;
+    assert_eq!(
+        setting_of(&overview.body, "W0099")["setting"],
+        "notify",
+        "nothing half-applied"
+    );
+    assert!(
+        app.get("/v1/receipts", &token).await.body["receipts"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn consent_is_required_for_the_current_terms() {
+    let app = TestApp::spawn().await;
+    let (_, token) = logged_in(&app).await;
+    let path = "/v1/line-notification/applications";
+    for consent in [
+        json!({"terms_version": TERMS, "agreed": false}),
+        json!({"terms_version": "2020-01", "agreed": true}),
+        json!({"agreed": true}),
+        Value::Null,
+    ] {
+        let mut body = application(stop_w0099(), applicant(), false);
+        if consent.is_null() {
+            body.as_object_mut().unwrap().remove("consent");
+        } else {
+            body["consent"] = consent.clone();
+        }
+        let refused = app.post(path, &token, body).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{consent}"
+        );
+        assert_eq!(refused.code(), "consent_required", "{consent}");
+    }
+}
+
+/// Every field error of SPEC §4, each sent on its own.
+#[tokio::test]
+async fn every_field_rule_has_its_code() {
+    let app = TestApp::spawn().await;
+    let (_, token) = logged_in(&app).await;
+    let path = "/v1/line-notification/applications";
+    let with_applicant = |field: &str, value: Value| {
+        let mut applicant = applicant();
+        applicant[field] = value;
+        application(stop_w0099(), applicant, true)
+    };
+    let mut cases = vec![
+        (
+            with_applicant("name", json!("")),
+            "applicant.name",
+            "required",
+        ),
+        (
+            with_applicant("name", json!("あ".repeat(21))),
+            "applicant.name",
+            "name_too_long",
+        ),
+        (
+            with_applicant("name", json!("西日本\u{7}太郎")),
+            "applicant.name",
+            "forbidden_character",
+        ),
+        (
+            with_applicant("phone", json!("06-0000-000")),
+            "applicant.phone",
+            "invalid_phone",
+        ),
+        (
+            with_applicant("phone", json!("090-1234-56789")),
+            "applicant.phone",
+            "invalid_phone",
+        ),
+        (
+            with_applicant("phone", json!("")),
+            "applicant.phone",
+            "required",
+        ),
+        (
+            with_applicant("email", json!("taro@")),
+            "applicant.email",
+            "invalid_email",
+        ),
+        (
+            with_applicant("email", Value::Null),
+            "applicant.email",
+            "required",
+        ),
+        (
+            with_applicant("email", json!("taro@docomo.ne.jp")),
+            "applicant.email",
+            "mobile_email_not_allowed",
+        ),
+        (
+            with_applicant("email", json!("taro@ezweb.ne.jp")),
+            "applicant.email",
+            "mobile_email_not_allowed",
+        ),
+        (
+            application(json!([]), applicant(), true),
+            "changes",
+            "required",
+        ),
+        (
+            application(
+                json!([{"provider_code": "W0099", "setting": "notify"}, {"provider_code": "w0099", "setting": "do_not_notify"}]),
+                applicant(),
+                true,
+            ),
+            "changes[1].provider_code",
+            "duplicate_provider",
+        ),
+        (
+            application(
+                json!([{"provider_code": "W0099", "setting": "maybe"}]),
+                applicant(),
+                true,
+            ),
+            "changes[0].setting",
+            "invalid_value",
+        ),
+        (
+            application(
+                json!([{"provider_code": "W-0099", "setting": "notify"}]),
+                applicant(),
+                true,
+            ),
+            "changes[0].provider_code",
+            "invalid_provider_code",
+        ),
+    ];
+    for forbidden in ["~", "～", "|", "｜", "&", "%"] {
+        cases.push((
+            with_applicant("name", json!(format!("西日本{forbidden}太郎"))),
+            "applicant.name",
+            "forbidden_character",
+        ));
+    }
+    for (body, field, code) in cases {
+        let refused = app.post(path, &token, body.clone()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(refused.code(), "validation_failed");
+        assert!(
+            refused
+                .field_codes()
+                .contains(&(field.to_owned(), code.to_owned())),
+            "{field} {code}: {:?}",
+            refused.field_codes()
+        );
+    }
+    // A mobile address is fine when no completion mail is asked for.
+    let mut quiet = applicant();
+    quiet["email"] = json!("taro@docomo.ne.jp");
+    quiet["completion_email"] = json!(false);
+    let accepted = app
+        .post(path, &token, application(stop_w0099(), quiet, true))
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+}
+
+#[tokio::test]
+async fn operators_register_providers_and_see_members_settings() {
+    let app = TestApp::spawn().await;
+    let (member, token) = logged_in(&app).await;
+    let provider = json!({"provider_code": "W0100", "provider_name": "試験プロバイダ", "service_name": "試験サービス"});
+    let registered = app.admin_post("/providers", provider.clone()).await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{:?}",
+        registered.body
+    );
+    let again = app.admin_post("/providers", provider).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.code(), "provider_exists");
+
+    let overview = app.get("/v1/line-notification", &token).await;
+    assert_eq!(setting_of(&overview.body, "W0100")["setting"], "notify");
+    let path = "/v1/line-notification/applications";
+    let change = json!([{"provider_code": "w0100", "setting": "do_not_notify"}]);
+    assert_eq!(
+        app.post(path, &token, application(change, applicant(), false))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let state = app.state_of(&member).await;
+    assert_eq!(setting_of(&state, "W0100")["setting"], "do_not_notify");
+    assert_eq!(setting_of(&state, "W0099")["setting"], "notify");
+}

@@ -1,0 +1,325 @@
+//! SPEC §5: 更新ユーザー登録.
+
+use jiff::SignedDuration;
+use reqwest::{Method, StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::support::{Answer, Member, TestApp, answer};
+
+const TERMS: &str = "2026-10";
+
+/// A member with one term licence of security-suite expiring on `expires_on`.
+async fn licensed(app: &TestApp, billing: &str, expires_on: Option<&str>, version: u32) -> Member {
+    let mut license = json!({"product": "security-suite", "plan": "standard", "billing": billing, "version": version});
+    if let Some(date) = expires_on {
+        license["expires_on"] = json!(date);
+    }
+    app.member_with("flets_next", json!([license])).await
+}
+
+fn renewal(code: &str, member: &Member, dry_run: bool) -> Value {
+    json!({
+        "code": code,
+        "serial": member.serials[0],
+        "email": member.email,
+        "consent": {"terms_version": TERMS, "agreed": true},
+        "dry_run": dry_run,
+    })
+}
+
+impl TestApp {
+    async fn renew(&self, body: Value) -> Answer {
+        self.call(Method::POST, "/v1/renewals", None, Some(body))
+            .await
+    }
+}
+
+async fn expiry_of(app: &TestApp, member: &Member) -> Value {
+    app.state_of(member).await["serials"][0]["expires_on"].clone()
+}
+
+#[tokio::test]
+async fn forty_days_left_are_kept_and_the_key_stays() {
+    let app = TestApp::spawn().await;
+    // Today is 2026-11-22 in Japan; 40 days left.
+    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+
+    let quote = app.renew(renewal(&code, &member, true)).await;
+    assert_eq!(quote.status, StatusCode::OK, "{:?}", quote.body);
+    assert_eq!(quote.body["current_expires_on"], "2027-01-01");
+    assert_eq!(quote.body["new_expires_on"], "2028-01-01");
+    assert_eq!(quote.body["term_months"], 12);
+    assert_eq!(
+        expiry_of(&app, &member).await,
+        "2027-01-01",
+        "a dry run changes nothing"
+    );
+
+    let renewed = app.renew(renewal(&code, &member, false)).await;
+    assert_eq!(renewed.status, StatusCode::CREATED, "{:?}", renewed.body);
+    assert_eq!(renewed.body["expires_on"], "2028-01-01");
+    assert_eq!(renewed.body["serial"], member.serials[0].as_str());
+    let state = app.state_of(&member).await;
+    assert_eq!(state["serials"][0]["expires_on"], "2028-01-01");
+    assert_eq!(
+        renewed.body["product_key"], state["serials"][0]["product_key"],
+        "the product key stays"
+    );
+
+    let mails = app.mails_to(&member.email).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0]["kind"], "renewal_completed");
+    let body = mails[0]["body"].as_str().unwrap();
+    assert!(body.contains(&member.serials[0]));
+    assert!(body.contains(renewed.body["product_key"].as_str().unwrap()));
+    assert!(body.contains("2028年01月01日"));
+
+    let token = app.login(&member).await;
+    let ledger = app.get("/v1/receipts", &token).await;
+    assert_eq!(
+        ledger.body["receipts"][0]["receipt_no"],
+        renewed.body["receipt_no"]
+    );
+    assert_eq!(ledger.body["receipts"][0]["kind"], "renewal");
+}
+
+#[tokio::test]
+async fn an_expired_licence_renews_from_today() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, "term", Some("2026-10-01"), 18).await;
+    let code = app.issue_codes("security-suite", 6, 1).await.remove(0);
+    let renewed = app.renew(renewal(&code, &member, false)).await;
+    assert_eq!(renewed.status, StatusCode::CREATED, "{:?}", renewed.body);
+    assert_eq!(renewed.body["expires_on"], "2027-05-22");
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_redemptions_of_one_code_have_one_winner() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let body = renewal(&code, &member, false);
+    let answers = futures::future::join_all((0..200).map(|_| app.renew(body.clone()))).await;
+    let won = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(won, 1);
+    for lost in answers.iter().filter(|a| a.status != StatusCode::CREATED) {
+        assert_eq!(lost.status, StatusCode::CONFLICT, "{:?}", lost.body);
+        assert_eq!(lost.code(), "code_already_redeemed");
+    }
+    assert_eq!(
+        expiry_of(&app, &member).await,
+        "2028-01-01",
+        "the expiry moved once"
+    );
+}
+
+#[tokio::test]
+async fn two_codes_at_once_both_count() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let codes = app.issue_codes("security-suite", 12, 2).await;
+    let (first, second) = tokio::join!(
+        app.renew(renewal(&codes[0], &member, false)),
+        app.renew(renewal(&codes[1], &member, false))
+    );
+    assert_eq!(
+        (first.status, second.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    assert_eq!(expiry_of(&app, &member).await, "2029-01-01");
+}
+
+#[tokio::test]
+async fn codes_are_read_the_way_members_type_them() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let code = app.issue_codes("security-suite", 1, 1).await.remove(0);
+    let typed = code
+        .to_lowercase()
+        .replace('-', " ")
+        .replace('0', "o")
+        .replace('1', "l");
+    let wide: String = typed
+        .chars()
+        .map(|c| {
+            if c == ' ' {
+                '　'
+            } else {
+                char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap()
+            }
+        })
+        .collect();
+    let quote = app.renew(renewal(&wide, &member, true)).await;
+    assert_eq!(quote.status, StatusCode::OK, "{wide}: {:?}", quote.body);
+}
+
+#[tokio::test]
+async fn each_refusal_has_its_code() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+
+    let format = app.renew(renewal("ABCDE-FGHJK", &member, true)).await;
+    assert_eq!(
+        (format.status, format.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_code_format")
+    );
+
+    // One symbol changed: the check symbol no longer matches.
+    let mut typo: Vec<char> = code.chars().collect();
+    typo[0] = if typo[0] == 'Z' { '2' } else { 'Z' };
+    let typo: String = typo.into_iter().collect();
+    let checksum = app.renew(renewal(&typo, &member, true)).await;
+    assert_eq!(
+        (checksum.status, checksum.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "code_checksum_mismatch")
+    );
+    let hint = checksum.body["detail"].as_str().unwrap();
+    assert!(
+        hint.contains('2') && hint.contains('Z') && hint.contains('U') && hint.contains('V'),
+        "{hint}"
+    );
+
+    let never_issued = {
+        // A well-formed code nobody issued: issue one elsewhere and never store it here.
+        let other = TestApp::spawn().await;
+        other.issue_codes("security-suite", 12, 1).await.remove(0)
+    };
+    let not_found = app.renew(renewal(&never_issued, &member, true)).await;
+    assert_eq!(
+        (not_found.status, not_found.code()),
+        (StatusCode::NOT_FOUND, "code_not_found")
+    );
+
+    let mut wrong_email = renewal(&code, &member, true);
+    wrong_email["email"] = json!("someone.else@example.jp");
+    let mismatch = app.renew(wrong_email).await;
+    let mut unknown_serial = renewal(&code, &member, true);
+    unknown_serial["serial"] = json!("SSU-00000000");
+    let unknown = app.renew(unknown_serial).await;
+    assert_eq!(
+        (mismatch.status, mismatch.code()),
+        (StatusCode::NOT_FOUND, "serial_or_email_mismatch")
+    );
+    assert_eq!(mismatch.body, unknown.body, "one answer for both");
+
+    let mobile_code = app.issue_codes("mobile-security", 12, 1).await.remove(0);
+    let product = app.renew(renewal(&mobile_code, &member, true)).await;
+    assert_eq!(
+        (product.status, product.code()),
+        (StatusCode::CONFLICT, "code_product_mismatch")
+    );
+
+    let monthly = licensed(&app, "monthly", None, 18).await;
+    let not_needed = app.renew(renewal(&code, &monthly, true)).await;
+    assert_eq!(
+        (not_needed.status, not_needed.code()),
+        (StatusCode::CONFLICT, "renewal_not_needed")
+    );
+    assert!(
+        not_needed.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("月額サービスは更新不要")
+    );
+
+    let old = licensed(&app, "term", Some("2027-01-01"), 16).await;
+    let upgrade = app.renew(renewal(&code, &old, true)).await;
+    assert_eq!(
+        (upgrade.status, upgrade.code()),
+        (StatusCode::CONFLICT, "upgrade_required")
+    );
+
+    let mut no_consent = renewal(&code, &member, true);
+    no_consent["consent"]["agreed"] = json!(false);
+    let consent = app.renew(no_consent).await;
+    assert_eq!(
+        (consent.status, consent.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "consent_required")
+    );
+
+    app.renew(renewal(&code, &member, false)).await;
+    let again = app.renew(renewal(&code, &member, false)).await;
+    assert_eq!(
+        (again.status, again.code()),
+        (StatusCode::CONFLICT, "code_already_redeemed")
+    );
+}
+
+#[tokio::test]
+async fn with_a_session_the_serial_must_be_the_callers() {
+    let app = TestApp::spawn().await;
+    let owner = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let other = app.member().await;
+    let token = app.login(&other).await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let response = app
+        .client
+        .post(format!("{}/v1/renewals", app.base))
+        .bearer_auth(&token)
+        .json(&renewal(&code, &owner, true))
+        .send()
+        .await
+        .unwrap();
+    let refused = answer(response).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::NOT_FOUND, "serial_or_email_mismatch")
+    );
+    let owner_token = app.login(&owner).await;
+    let mine = app
+        .post("/v1/renewals", &owner_token, renewal(&code, &owner, true))
+        .await;
+    assert_eq!(mine.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn more_than_twenty_guesses_from_one_address_are_throttled() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    for n in 0..21 {
+        let mut guess = renewal(&code, &member, true);
+        guess["email"] = json!(format!("guess{n}@example.jp"));
+        let refused = app.renew(guess).await;
+        assert_eq!(refused.code(), "serial_or_email_mismatch", "guess {n}");
+    }
+    let throttled = app.renew(renewal(&code, &member, true)).await;
+    assert_eq!(
+        (throttled.status, throttled.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+    );
+    assert!(throttled.headers.contains_key(header::RETRY_AFTER));
+    app.advance(SignedDuration::from_mins(10));
+    assert_eq!(
+        app.renew(renewal(&code, &member, true)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_guesses_learns_no_more_than_twenty_one_answers() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let guesses = (0..60).map(|n| {
+        let mut guess = renewal(&code, &member, true);
+        guess["email"] = json!(format!("burst{n}@example.jp"));
+        app.renew(guess)
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let told = answers
+        .iter()
+        .filter(|a| a.code() == "serial_or_email_mismatch")
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|a| a.code() == "too_many_attempts")
+        .count();
+    assert_eq!(told + throttled, 60);
+    assert_eq!(told, 21, "more than 20 answers, and not one more");
+}
