@@ -65,17 +65,23 @@ impl FromRequestParts<AppState> for Operator {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
+impl ClientIp {
+    pub fn of(parts: &Parts) -> Self {
+        if let Some(ip) = parts.extensions.get::<ClientIp>() {
+            return *ip;
+        }
+        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            return ClientIp(peer.ip());
+        }
+        // Only in-process calls without a socket get here; they share one bucket.
+        ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
-        if let Some(ip) = parts.extensions.get::<ClientIp>() {
-            return Ok(*ip);
-        }
-        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-            return Ok(ClientIp(peer.ip()));
-        }
-        // Only in-process calls without a socket get here; they share one bucket.
-        Ok(ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
+        Ok(ClientIp::of(parts))
     }
 }

@@ -1,7 +1,8 @@
 //! `Idempotency-Key` (SPEC §1): a POST sent again with the same key and the same body gets
 //! the first answer again (same status, same body) and has no second effect; the same key
 //! with a different body is 422 `idempotency_key_reused`. Keys are scoped to the caller
-//! (the member or the operator) and kept 24 hours.
+//! (the member, the operator, or for a call without login such as a renewal, the client
+//! address) and kept 24 hours.
 //!
 //! The first request claims the key before it runs, so a retry arriving while it still
 //! runs is told so (409 `idempotency_key_in_use`) instead of running twice. A claim whose
@@ -24,7 +25,7 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
-use super::auth::bearer;
+use super::auth::{ClientIp, bearer};
 use super::problem::Problem;
 use super::{AppState, BODY_LIMIT};
 use crate::Context;
@@ -38,15 +39,16 @@ const KEPT_FOR: SignedDuration = SignedDuration::from_hours(24);
 /// How long a claim without an answer holds the key.
 const CLAIM_LAPSES_AFTER: SignedDuration = SignedDuration::from_mins(1);
 
-/// Who the key belongs to. Only callers who proved who they are get idempotency: an
-/// anonymous caller could otherwise fill the store with keys at no cost.
+/// Who the key belongs to; `None` for a dead token, whose request the route refuses
+/// (401) without any effect to repeat.
 async fn caller(state: &AppState, parts: &Parts) -> Option<String> {
-    match bearer(parts)? {
-        token if secrets_equal(token, &state.admin_token) => Some("operator".to_owned()),
-        token => session::authenticate(&state.ctx, token)
+    match bearer(parts) {
+        Some(token) if secrets_equal(token, &state.admin_token) => Some("operator".to_owned()),
+        Some(token) => session::authenticate(&state.ctx, token)
             .await
             .ok()
             .map(|s| format!("customer {}", s.customer_id)),
+        None => Some(format!("client {}", ClientIp::of(parts).0)),
     }
 }
 
@@ -341,7 +343,6 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .into_response();
     }
     let Some(scope) = caller(&state, &parts).await else {
-        // Not authenticated: the route refuses it (401) without any effect to repeat.
         return next.run(Request::from_parts(parts, body)).await;
     };
     let slot = std::sync::Arc::new(Slot::new(&scope, key));

@@ -191,3 +191,62 @@ async fn the_guards_own_refusals_speak_english_when_asked() {
     assert_eq!(reused.code(), "idempotency_key_reused");
     assert_eq!(reused.headers[header::CONTENT_LANGUAGE], "en");
 }
+
+#[tokio::test]
+async fn a_renewal_without_login_is_idempotent_by_client() {
+    let app = TestApp::spawn().await;
+    let member = app
+        .member_with(
+            "flets_next",
+            json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]),
+        )
+        .await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let body = json!({"code": code, "serial": member.serials[0], "email": member.email,
+                      "consent": {"terms_version": "2026-10", "agreed": true}});
+    let send = || async {
+        let response = app
+            .client
+            .post(format!("{}/v1/renewals", app.base))
+            .header("idempotency-key", "renew-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        answer(response).await
+    };
+    let first = send().await;
+    let retry = send().await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    assert_eq!((retry.status, &retry.body), (first.status, &first.body));
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    let state = app.state_of(&member).await;
+    assert_eq!(
+        state["serials"][0]["expires_on"], "2028-01-01",
+        "renewed once"
+    );
+    assert_eq!(app.mails_to(&member.email).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_replayed_application_returns_its_receipt() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    let body = json!({"changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
+                      "consent": {"terms_version": "2026-10", "agreed": true},
+                      "applicant": {"name": "山田 太郎", "phone": "0312345678"}});
+    let path = "/v1/line-notification/applications";
+    let first = app.post_with_key(path, &token, "apply-1", &body).await;
+    let retry = app.post_with_key(path, &token, "apply-1", &body).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(retry.body, first.body);
+    let without_key = app.post(path, &token, body).await;
+    assert_eq!(
+        without_key.code(),
+        "no_change",
+        "the first one applied, once"
+    );
+    let ledger = app.get("/v1/receipts", &token).await;
+    assert_eq!(ledger.body["receipts"].as_array().unwrap().len(), 1);
+}
