@@ -16,6 +16,8 @@ pub struct Settings {
     pub session_idle_timeout: SignedDuration,
     /// …and this long after login, whatever happens.
     pub session_lifetime: SignedDuration,
+    /// SPEC §8: days before expiry at which a reminder is mailed.
+    pub reminder_thresholds: Vec<u32>,
     /// `last_seen` is written at most this often, so that reads stay reads.
     pub session_touch_interval: SignedDuration,
 }
@@ -31,6 +33,7 @@ impl Default for Settings {
             session_idle_timeout: SignedDuration::from_secs(780),
             session_lifetime: SignedDuration::from_hours(12),
             session_touch_interval: SignedDuration::from_mins(1),
+            reminder_thresholds: vec![30, 14, 7, 1],
         }
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
+use madoguchi_core::service::reminders;
 use madoguchi_core::store::redb::RedbStore;
 use madoguchi_core::{Context, Settings, SystemClock};
 use tokio::sync::watch;
@@ -40,6 +41,14 @@ struct Args {
     /// Storage engine.
     #[arg(long, env = "MADOGUCHI_STORE", value_enum, default_value_t = StoreKind::Redb)]
     store: StoreKind,
+    /// Days before expiry that get a reminder mail (SPEC §8).
+    #[arg(
+        long,
+        env = "MADOGUCHI_REMINDER_DAYS",
+        value_delimiter = ',',
+        default_value = "30,14,7,1"
+    )]
+    reminder_days: Vec<u32>,
     /// DynamoDB table name (with `--store dynamodb`).
     #[arg(long, env = "MADOGUCHI_TABLE", default_value = "madoguchi")]
     table: String,
@@ -74,7 +83,11 @@ async fn run(args: Args) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.data_dir)?;
     let db_path = args.data_dir.join("madoguchi.redb");
     let store = RedbStore::open(&db_path).map_err(|e| format!("{}: {e}", db_path.display()))?;
-    let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
+    let settings = Settings {
+        reminder_thresholds: args.reminder_days.clone(),
+        ..Settings::default()
+    };
+    let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), settings);
     let admin_token = admin_token(args.admin_token, &args.data_dir)?;
 
     madoguchi_core::service::admin::seed_providers(&ctx).await?;
@@ -86,7 +99,8 @@ async fn run(args: Args) -> Result<(), Failure> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mail_dir = args.data_dir.join("mail");
-    let dispatcher = tokio::spawn(deliver_mail(ctx.clone(), mail_dir, stop_rx));
+    let dispatcher = tokio::spawn(deliver_mail(ctx.clone(), mail_dir, stop_rx.clone()));
+    let reminder_job = tokio::spawn(remind_daily(ctx.clone(), stop_rx));
 
     let state = AppState {
         ctx,
@@ -102,6 +116,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     .await?;
 
     let _ = stop_tx.send(true);
+    reminder_job.await?;
     dispatcher.await??;
     tracing::info!("stopped cleanly");
     Ok(())
@@ -159,6 +174,23 @@ async fn deliver_mail(
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = stop.changed() => {}
+        }
+    }
+}
+
+/// SPEC §8: the reminder job, daily at 09:00 Japan time, until told to stop.
+async fn remind_daily(ctx: Context, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = ctx.clock.now();
+        let next = reminders::next_run_after(now);
+        let wait = Duration::try_from(next.duration_since(now)).unwrap_or_default();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {
+                if let Err(error) = reminders::run(&ctx, ctx.today()).await {
+                    tracing::warn!(%error, "expiry reminder run failed");
+                }
+            }
+            _ = stop.changed() => return,
         }
     }
 }

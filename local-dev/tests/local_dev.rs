@@ -215,6 +215,7 @@ fn help_describes_the_settings() {
         "MADOGUCHI_SEED_DEMO",
         "MADOGUCHI_STORE",
         "MADOGUCHI_TABLE",
+        "MADOGUCHI_REMINDER_DAYS",
     ] {
         assert!(text.contains(variable), "{variable} in --help");
     }

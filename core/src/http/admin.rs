@@ -23,6 +23,7 @@ use crate::service::admin::{
     self, CreatedCustomer, CustomerState, IssuedCodes, NewCustomer, NewLicense, Outbox,
     ReissuedAccessKey,
 };
+use crate::service::reminders::{self, Summary};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(outbox))
         .routes(routes!(issue_codes))
         .routes(routes!(register_provider))
+        .routes(routes!(run_expiry_reminders))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -321,4 +323,36 @@ async fn register_provider(
     };
     let registered = admin::register_provider(&state.ctx, provider).await?;
     Ok((StatusCode::CREATED, Json(registered)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderJobRequest {
+    /// The day to run for (Japan time); today when absent.
+    #[serde(default)]
+    #[schema(example = "2026-11-22")]
+    date: Option<String>,
+}
+
+/// Run the expiry-reminder job for a date, as the daily schedule does.
+#[utoipa::path(
+    post, path = "/admin/v1/jobs/expiry-reminders", tag = "admin",
+    security(("operator" = [])),
+    request_body = ReminderJobRequest,
+    responses(
+        (status = 200, description = "The job's summary", body = Summary),
+        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+async fn run_expiry_reminders(
+    State(state): State<AppState>,
+    _: Operator,
+    JsonBody(request): JsonBody<ReminderJobRequest>,
+) -> Result<Json<Summary>, Problem> {
+    let day = match request.date.as_deref() {
+        Some(raw) => date(raw).map_err(|invalid| Error::invalid_field("date", invalid))?,
+        None => state.ctx.today(),
+    };
+    Ok(Json(reminders::run(&state.ctx, day).await?))
 }

@@ -194,4 +194,59 @@ impl Mail {
             at,
         )
     }
+
+    /// SPEC §8: the licence expires in `days_left` days.
+    pub fn expiry_reminder(
+        customer: &Customer,
+        serial: &SerialRecord,
+        days_left: i64,
+        at: Timestamp,
+    ) -> Self {
+        let expires = serial
+            .expires_on
+            .map_or_else(String::new, |d| d.strftime("%Y年%m月%d日").to_string());
+        let body = format!(
+            "{name} 様\n\n\
+             シリアル番号 {serial} の有効期限は {expires} です（あと{days_left}日）。\n\
+             引き続きご利用いただくには、購入コードで更新ユーザー登録を行ってください。\n\
+             更新しても、残りの期間が失われることはありません。\n{SIGNATURE}",
+            name = customer.name,
+            serial = serial.serial,
+        );
+        Self::new(
+            &customer.email,
+            MailKind::ExpiryReminder,
+            format!(
+                "【madoguchi】シリアル番号 {} の有効期限が近づいています",
+                serial.serial
+            ),
+            body,
+            at,
+        )
+    }
+
+    /// SPEC §8: the licence has expired.
+    pub fn license_expired(customer: &Customer, serial: &SerialRecord, at: Timestamp) -> Self {
+        let expires = serial
+            .expires_on
+            .map_or_else(String::new, |d| d.strftime("%Y年%m月%d日").to_string());
+        let body = format!(
+            "{name} 様\n\n\
+             シリアル番号 {serial} の有効期限（{expires}）が過ぎ、セキュリティ機能がご利用いただけなく\
+             なりました。\n\
+             購入コードで更新ユーザー登録を行うと、本日から新しい期間でご利用いただけます。\n{SIGNATURE}",
+            name = customer.name,
+            serial = serial.serial,
+        );
+        Self::new(
+            &customer.email,
+            MailKind::LicenseExpired,
+            format!(
+                "【madoguchi】シリアル番号 {} の有効期限が切れました",
+                serial.serial
+            ),
+            body,
+            at,
+        )
+    }
 }

@@ -8,6 +8,7 @@ pub mod line_notification;
 pub mod login;
 pub mod reader;
 pub mod receipts;
+pub mod reminders;
 pub mod renewal;
 pub mod session;
 pub mod terms;

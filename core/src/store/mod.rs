@@ -31,6 +31,16 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// The date a licence is filed under in the expiry index, if it can get reminders: term
+/// licences still usable (a cancelled member's serials are unavailable).
+pub fn reminder_date(serial: &SerialRecord) -> Option<jiff::civil::Date> {
+    use crate::domain::{Billing, SerialStatus};
+    match (serial.billing, serial.status) {
+        (Billing::Term, SerialStatus::AwaitingInstall | SerialStatus::InUse) => serial.expires_on,
+        _ => None,
+    }
+}
+
 /// What a replacing write expects to find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
@@ -139,6 +149,10 @@ pub enum Write {
     DeleteIdempotency {
         key: String,
     },
+    /// Marks a reminder as sent; fails if it already was (SPEC §8: at most one each).
+    RecordReminder {
+        key: String,
+    },
     EnqueueMail(Mail),
     MarkMailSent {
         mail_id: String,
@@ -164,6 +178,15 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
 
     async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError>;
+
+    /// Licences in the expiry index whose last day is within `from..=to`, by date.
+    async fn serials_expiring(
+        &self,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Vec<SerialRecord>, StoreError>;
+
+    async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError>;
 
     /// Every registered provider, by code.
     async fn providers(&self) -> Result<Vec<Provider>, StoreError>;

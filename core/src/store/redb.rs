@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use jiff::civil::Date;
 use redb::{
     Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
     WriteTransaction,
@@ -36,6 +37,11 @@ const RECEIPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("receipts");
 /// (customer, acceptance time + receipt number): a member's ledger in time order.
 const RECEIPTS_BY_CUSTOMER: TableDefinition<(&str, &str), ()> =
     TableDefinition::new("receipts_by_customer");
+/// (expiry date, serial) for every licence that can get a reminder (SPEC §8): the job reads
+/// the days it needs, never every licence.
+const EXPIRY_INDEX: TableDefinition<(&str, &str), ()> = TableDefinition::new("expiry_index");
+/// `serial|expiry|threshold` of every reminder sent: at most one each.
+const REMINDERS: TableDefinition<&str, ()> = TableDefinition::new("reminders");
 const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
 const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("outbox");
 /// Keys of the mails still to deliver, so the dispatcher never scans delivered ones.
@@ -93,6 +99,8 @@ impl RedbStore {
         txn.open_table(CODES).map_err(backend)?;
         txn.open_table(RECEIPTS).map_err(backend)?;
         txn.open_table(RECEIPTS_BY_CUSTOMER).map_err(backend)?;
+        txn.open_table(EXPIRY_INDEX).map_err(backend)?;
+        txn.open_table(REMINDERS).map_err(backend)?;
         txn.open_table(IDEMPOTENCY).map_err(backend)?;
         txn.open_table(OUTBOX).map_err(backend)?;
         txn.open_table(OUTBOX_PENDING).map_err(backend)?;
@@ -202,7 +210,33 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
         Write::PutSerial { mut serial, expect } => {
             serial.version = expect.next_version();
             let key = serial.serial.to_string();
-            put_versioned(txn, SERIALS, &key, encode(&serial)?, expect)
+            let before: Option<SerialRecord> = {
+                let table = txn.open_table(SERIALS).map_err(backend)?;
+                let stored = table.get(key.as_str()).map_err(backend)?;
+                stored.map(|bytes| decode(bytes.value())).transpose()?
+            };
+            put_versioned(txn, SERIALS, &key, encode(&serial)?, expect)?;
+            // Keep the expiry index (SPEC §8) in step with the licence.
+            let mut index = txn.open_table(EXPIRY_INDEX).map_err(backend)?;
+            if let Some(date) = before.as_ref().and_then(super::reminder_date) {
+                index
+                    .remove((date.to_string().as_str(), key.as_str()))
+                    .map_err(backend)?;
+            }
+            if let Some(date) = super::reminder_date(&serial) {
+                index
+                    .insert((date.to_string().as_str(), key.as_str()), ())
+                    .map_err(backend)?;
+            }
+            Ok(())
+        }
+        Write::RecordReminder { key } => {
+            let mut table = txn.open_table(REMINDERS).map_err(backend)?;
+            if table.get(key.as_str()).map_err(backend)?.is_some() {
+                return Err(StoreError::Conflict(format!("reminders {key}")));
+            }
+            table.insert(key.as_str(), ()).map_err(backend)?;
+            Ok(())
         }
         Write::AppendHistory { serial, seq, event } => {
             let mut table = txn.open_table(HISTORY).map_err(backend)?;
@@ -424,6 +458,42 @@ impl Store for RedbStore {
 
     async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError> {
         self.get(THROTTLES, key.to_owned()).await
+    }
+
+    async fn serials_expiring(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<SerialRecord>, StoreError> {
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let index = txn.open_table(EXPIRY_INDEX).map_err(backend)?;
+            let serials = txn.open_table(SERIALS).map_err(backend)?;
+            let (from, to) = (from.to_string(), to.to_string());
+            let mut found = Vec::new();
+            for entry in index
+                .range((from.as_str(), "")..=(to.as_str(), "\u{10ffff}"))
+                .map_err(backend)?
+            {
+                let (key, _) = entry.map_err(backend)?;
+                let (_, serial) = key.value();
+                if let Some(bytes) = serials.get(serial).map_err(backend)? {
+                    found.push(decode(bytes.value())?);
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(REMINDERS).map_err(backend)?;
+            Ok(table.get(key.as_str()).map_err(backend)?.is_some())
+        })
+        .await
     }
 
     async fn providers(&self) -> Result<Vec<Provider>, StoreError> {

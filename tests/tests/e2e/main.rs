@@ -10,6 +10,7 @@ mod login;
 mod logs;
 mod openapi;
 mod readers;
+mod reminders;
 mod renewal;
 mod sessions;
 mod support;

@@ -1,0 +1,195 @@
+//! 有効期限のお知らせ (SPEC §8): the daily job that mails expiry reminders.
+//!
+//! For each term licence due, the most urgent threshold reached and not yet sent for its
+//! expiry date is mailed, so a missed day catches up with one mail; one "expired" notice
+//! follows the expiry. A reminder is recorded in the same commit as its mail, so two runs,
+//! even at once, send it once. The licences come from the expiry index: the job reads the
+//! days it needs, never every licence.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Context, Error, retry_on_conflict};
+use crate::domain::SerialRecord;
+use crate::mail::Mail;
+use crate::store::Write;
+
+/// How far back an expiry still gets its "expired" notice when runs were missed.
+const EXPIRED_LOOKBACK_DAYS: i64 = 31;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Summary {
+    #[schema(value_type = String, format = Date)]
+    pub date: Date,
+    /// Licences with a reminder due on `date`.
+    pub due: usize,
+    /// Mails queued by this run.
+    pub sent: usize,
+    /// Due, but already sent by an earlier (or concurrent) run.
+    pub skipped: usize,
+}
+
+/// Which reminder a licence is due on `date`, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    DaysLeft { threshold: u32, days_left: i64 },
+    Expired,
+}
+
+fn due(expires_on: Date, date: Date, thresholds: &[u32]) -> Option<Due> {
+    let days_left = (expires_on - date).get_days() as i64;
+    if days_left < 0 {
+        return Some(Due::Expired);
+    }
+    thresholds
+        .iter()
+        .copied()
+        .filter(|t| days_left <= i64::from(*t))
+        .min()
+        .map(|threshold| Due::DaysLeft {
+            threshold,
+            days_left,
+        })
+}
+
+fn reminder_key(serial: &SerialRecord, expires_on: Date, due: Due) -> String {
+    let which = match due {
+        Due::DaysLeft { threshold, .. } => threshold.to_string(),
+        Due::Expired => "expired".to_owned(),
+    };
+    format!("{}|{expires_on}|{which}", serial.serial)
+}
+
+pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
+    let thresholds = &ctx.settings.reminder_thresholds;
+    let furthest = i64::from(thresholds.iter().copied().max().unwrap_or(0));
+    let from = date
+        .checked_sub(EXPIRED_LOOKBACK_DAYS.days())
+        .unwrap_or(date);
+    let to = date.checked_add(furthest.days()).unwrap_or(date);
+    let candidates = ctx.store.serials_expiring(from, to).await?;
+    let mut summary = Summary {
+        date,
+        due: 0,
+        sent: 0,
+        skipped: 0,
+    };
+    for serial in candidates {
+        let Some(expires_on) = serial.expires_on else {
+            continue;
+        };
+        let Some(due) = due(expires_on, date, thresholds) else {
+            continue;
+        };
+        summary.due += 1;
+        if remind(ctx, &serial, expires_on, due).await? {
+            summary.sent += 1;
+        } else {
+            summary.skipped += 1;
+        }
+    }
+    tracing::info!(%date, due = summary.due, sent = summary.sent, skipped = summary.skipped, "expiry reminders");
+    Ok(summary)
+}
+
+/// Queues one reminder unless it was sent already; `true` when this run sent it.
+async fn remind(
+    ctx: &Context,
+    serial: &SerialRecord,
+    expires_on: Date,
+    due: Due,
+) -> Result<bool, Error> {
+    let key = reminder_key(serial, expires_on, due);
+    retry_on_conflict(|| async {
+        if ctx.store.reminder_sent(&key).await? {
+            return Ok(false);
+        }
+        let Some(customer) = ctx.store.customer(&serial.customer_id).await? else {
+            return Ok(false);
+        };
+        if customer.is_cancelled() {
+            return Ok(false);
+        }
+        let now = ctx.clock.now();
+        let mail = match due {
+            Due::DaysLeft { days_left, .. } => {
+                Mail::expiry_reminder(&customer, serial, days_left, now)
+            }
+            Due::Expired => Mail::license_expired(&customer, serial, now),
+        };
+        // Another run recording it first fails this commit; the retry then sees it sent.
+        let writes = vec![
+            Write::RecordReminder { key: key.clone() },
+            Write::EnqueueMail(mail),
+        ];
+        ctx.store.commit(writes).await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// The next 09:00 in Japan after `now`: when the daily run is due.
+pub fn next_run_after(now: jiff::Timestamp) -> jiff::Timestamp {
+    let zone = crate::domain::japan::zone();
+    let today = crate::domain::japan::date_of(now);
+    let at_nine = |day: Date| {
+        day.at(9, 0, 0, 0)
+            .to_zoned(zone.clone())
+            .expect("a fixed offset has every local time")
+            .timestamp()
+    };
+    let candidate = at_nine(today);
+    if candidate > now {
+        candidate
+    } else {
+        at_nine(today.tomorrow().expect("within the calendar"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_most_urgent_threshold_reached_is_due() {
+        let t = [30, 14, 7, 1];
+        let today = d("2026-11-22");
+        assert_eq!(due(d("2027-01-01"), today, &t), None);
+        assert_eq!(
+            due(d("2026-12-22"), today, &t),
+            Some(Due::DaysLeft {
+                threshold: 30,
+                days_left: 30
+            })
+        );
+        assert_eq!(
+            due(d("2026-11-28"), today, &t),
+            Some(Due::DaysLeft {
+                threshold: 7,
+                days_left: 6
+            })
+        );
+        assert_eq!(
+            due(d("2026-11-22"), today, &t),
+            Some(Due::DaysLeft {
+                threshold: 1,
+                days_left: 0
+            })
+        );
+        assert_eq!(due(d("2026-11-21"), today, &t), Some(Due::Expired));
+    }
+
+    #[test]
+    fn the_daily_run_is_at_nine_in_japan() {
+        let before: jiff::Timestamp = "2026-11-21T23:59:00Z".parse().unwrap(); // 08:59 JST
+        assert_eq!(next_run_after(before).to_string(), "2026-11-22T00:00:00Z");
+        let after: jiff::Timestamp = "2026-11-22T00:00:00Z".parse().unwrap(); // 09:00 JST
+        assert_eq!(next_run_after(after).to_string(), "2026-11-23T00:00:00Z");
+    }
+}
