@@ -8,7 +8,8 @@ use madoguchi_core::Context;
 use madoguchi_core::domain::{
     Billing, Email, Line, PersonName, Plan, Product, Service, ServiceApplication, ServiceStatus,
 };
-use madoguchi_core::service::admin::{NewCustomer, NewLicense, create_customer};
+use madoguchi_core::service::admin::{NewCustomer, NewLicense, create_customer, issue_codes};
+use madoguchi_core::service::terms::{self, TermsKind};
 
 use crate::Failure;
 
@@ -148,9 +149,13 @@ pub async fn seed_or_remind(
     }
     let mut lines = Vec::new();
     let mut first = None;
+    let mut expiring = None;
     for demo in demos(ctx)? {
         let name = demo.customer.name.to_string();
+        let email = demo.customer.email.to_string();
         let created = create_customer(ctx, demo.customer).await?;
+        // The last demo member's licence is the one about to expire.
+        expiring = Some((created.serials[0].serial.to_string(), email));
         lines.push(format!(
             "  {}  access key {}  {} ({})",
             created.customer_id, created.access_key, name, demo.what
@@ -158,14 +163,20 @@ pub async fn seed_or_remind(
         first.get_or_insert((created.customer_id, created.access_key));
     }
     let (id, key) = first.expect("at least one demo member");
+    let (serial, email) = expiring.expect("an expiring demo licence");
+    let code = issue_codes(ctx, Product::SecuritySuite, 12, 1).await?.codes.remove(0);
     let base = format!("http://{addr}");
     let text = format!(
         "Demo members (access keys are case-sensitive):\n{}\n\n\
          Log in, then use the token:\n  \
          TOKEN=$(curl -s {base}/v1/sessions -H 'content-type: application/json' \\\n    \
          -d '{{\"customer_id\":\"{id}\",\"access_key\":\"{key}\"}}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n  \
-         curl -s {base}/v1/usage -H \"authorization: Bearer $TOKEN\"\n",
-        lines.join("\n")
+         curl -s {base}/v1/usage -H \"authorization: Bearer $TOKEN\"\n\n\
+         Renew the expiring licence with a demo purchase code (no login needed):\n  \
+         curl -s {base}/v1/renewals -H 'content-type: application/json' -d '{{\"code\":\"{code}\",\
+         \"serial\":\"{serial}\",\"email\":\"{email}\",\"consent\":{{\"terms_version\":\"{terms}\",\"agreed\":true}}}}'\n",
+        lines.join("\n"),
+        terms = terms::current(TermsKind::Renewal).version,
     );
     crate::write_private(&saved, &text)?;
     println!("{text}");
