@@ -122,7 +122,7 @@ async fn main() {
     .await
     .unwrap();
     let state = AppState {
-        ctx,
+        ctx: ctx.clone(),
         admin_token: "bench-admin-token".into(),
     };
     let madoguchi = serve(app(all_operations(), state)).await;
@@ -162,6 +162,7 @@ async fn main() {
     let layers = load(format!("{madoguchi}/healthz"), None, &args).await;
     let usage = load(format!("{madoguchi}/v1/usage"), Some(token), &args).await;
 
+    let renewals = renewals(&ctx, &madoguchi, &args).await;
     let commit = raw_redb_commit(dir.path(), 200);
 
     println!("| measure | value |");
@@ -209,6 +210,76 @@ async fn main() {
         ms(commit),
         1.0 / commit.as_secs_f64()
     );
+    let (renewed, per_second) = renewals;
+    println!(
+        "| POST /v1/renewals ({} conns): renewals/s | {:.0} ({} renewals) |",
+        args.connections, per_second, renewed
+    );
+    println!(
+        "| renewals ÷ raw commits (target ≥ 70%) | {:.0}% |",
+        100.0 * per_second * commit.as_secs_f64()
+    );
+}
+
+/// The write path: `connections` clients renewing their own licences with fresh codes,
+/// over HTTP, for `seconds`.
+async fn renewals(ctx: &Context, base: &str, args: &Args) -> (usize, f64) {
+    use madoguchi_core::domain::{Billing, Plan, Product};
+    use madoguchi_core::service::admin::{NewLicense, issue_codes};
+    let per_client = 2_000;
+    let mut clients = Vec::new();
+    for n in 0..args.connections {
+        let email = format!("renewal{n}@example.jp");
+        let created = create_customer(
+            ctx,
+            NewCustomer {
+                name: madoguchi_core::domain::PersonName::parse("更新 太郎").unwrap(),
+                email: madoguchi_core::domain::Email::parse(&email).unwrap(),
+                line: madoguchi_core::domain::Line::FletsNext,
+                licenses: vec![NewLicense {
+                    product: Product::SecuritySuite,
+                    plan: Plan::Standard,
+                    billing: Billing::Term,
+                    expires_on: Some(ctx.today()),
+                    version: None,
+                }],
+                services: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let mut codes = Vec::new();
+        for _ in 0..per_client / 1_000 {
+            codes.extend(issue_codes(ctx, Product::SecuritySuite, 1, 1_000).await.unwrap().codes);
+        }
+        clients.push((created.serials[0].serial.to_string(), email, codes));
+    }
+    let until = Instant::now() + Duration::from_secs(args.seconds);
+    let started = Instant::now();
+    let workers = clients.into_iter().map(|(serial, email, codes)| {
+        let url = format!("{base}/v1/renewals");
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut done = 0;
+            for code in codes {
+                if Instant::now() >= until {
+                    break;
+                }
+                let body = json!({"code": code.to_string(), "serial": serial, "email": email,
+                                  "consent": {"terms_version": "2026-10", "agreed": true}});
+                let response = client.post(&url).json(&body).send().await.unwrap();
+                assert_eq!(response.status(), 201);
+                done += 1;
+            }
+            done
+        })
+    });
+    let done: usize = futures::future::join_all(workers)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .sum();
+    (done, done as f64 / started.elapsed().as_secs_f64())
 }
 
 /// The floor under every write: one durable (fsync'd) redb commit of a small record.
