@@ -118,6 +118,7 @@ async fn main() {
             licenses: Vec::new(),
             services: Vec::new(),
         },
+        None,
     )
     .await
     .unwrap();
@@ -245,12 +246,18 @@ async fn renewals(ctx: &Context, base: &str, args: &Args) -> (usize, f64) {
                 }],
                 services: Vec::new(),
             },
+            None,
         )
         .await
         .unwrap();
         let mut codes = Vec::new();
         for _ in 0..per_client / 1_000 {
-            codes.extend(issue_codes(ctx, Product::SecuritySuite, 1, 1_000).await.unwrap().codes);
+            codes.extend(
+                issue_codes(ctx, Product::SecuritySuite, 1, 1_000, None)
+                    .await
+                    .unwrap()
+                    .codes,
+            );
         }
         clients.push((created.serials[0].serial.to_string(), email, codes));
     }

@@ -153,7 +153,7 @@ pub async fn seed_or_remind(
     for demo in demos(ctx)? {
         let name = demo.customer.name.to_string();
         let email = demo.customer.email.to_string();
-        let created = create_customer(ctx, demo.customer).await?;
+        let created = create_customer(ctx, demo.customer, None).await?;
         // The last demo member's licence is the one about to expire.
         expiring = Some((created.serials[0].serial.to_string(), email));
         lines.push(format!(
@@ -164,7 +164,10 @@ pub async fn seed_or_remind(
     }
     let (id, key) = first.expect("at least one demo member");
     let (serial, email) = expiring.expect("an expiring demo licence");
-    let code = issue_codes(ctx, Product::SecuritySuite, 12, 1).await?.codes.remove(0);
+    let code = issue_codes(ctx, Product::SecuritySuite, 12, 1, None)
+        .await?
+        .codes
+        .remove(0);
     let base = format!("http://{addr}");
     let text = format!(
         "Demo members (access keys are case-sensitive):\n{}\n\n\

@@ -258,7 +258,17 @@ impl Customer {
 
     pub fn current_setting(&self, provider: &ProviderCode) -> Setting {
         self.setting_for(provider)
-            .map_or(Setting::Notify, |s| s.setting)
+            .map_or(self.initial_setting(), |s| s.setting)
+    }
+
+    /// A provider's setting before any change: 通知する on a live line. After cancellation
+    /// every provider is 通知しない, even one registered later (SPEC §7).
+    pub fn initial_setting(&self) -> Setting {
+        if self.is_cancelled() {
+            Setting::DoNotNotify
+        } else {
+            Setting::Notify
+        }
     }
 }
 

@@ -167,6 +167,10 @@ pub struct SerialRecord {
     pub device: Option<Device>,
     /// How many history events the serial has; the next event's sequence number.
     pub events: u64,
+    /// The expiry date whose "expired" notice was mailed (SPEC §8); the licence then leaves
+    /// the expiry index until a renewal gives it a new date.
+    #[serde(default)]
+    pub expired_notice_for: Option<Date>,
     pub version: u64,
 }
 

@@ -3,6 +3,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -10,6 +12,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Member;
+use super::idempotency::Submission;
 use super::json::JsonBody;
 use super::path::PathText;
 use super::problem::{Problem, ProblemBody};
@@ -60,8 +63,9 @@ async fn activate(
     State(state): State<AppState>,
     Member(session): Member,
     PathText(serial): PathText,
+    submission: Submission,
     JsonBody(request): JsonBody<ActivationRequest>,
-) -> Result<Json<Activation>, Problem> {
+) -> Result<Response, Problem> {
     let serial = serial_in_path(&serial)?;
     let mut errors = FieldErrors::new();
     let device_id = errors.check("device_id", DeviceId::parse(&request.device_id));
@@ -75,8 +79,10 @@ async fn activate(
         os,
         name,
     };
-    let result = activation::activate(&state.ctx, &session.customer_id, &serial, device).await?;
-    Ok(Json(result))
+    let customer_id = &session.customer_id;
+    let result =
+        activation::activate(&state.ctx, customer_id, &serial, device, submission.log()).await?;
+    Ok(submission.answer(StatusCode::OK, result))
 }
 
 /// Release the serial from its device: インストール待ち again.

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -11,6 +12,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Operator;
+use super::idempotency::Submission;
 use super::json::JsonBody;
 use super::path::PathText;
 use super::problem::{Problem, ProblemBody};
@@ -92,8 +94,16 @@ fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, Error>
             let product = errors.check(&field("product"), keyword(&l.product));
             let plan = errors.check(&field("plan"), keyword(&l.plan));
             let billing = errors.check(&field("billing"), keyword(&l.billing));
+            // Expiry dates live within this century; renewals add to them from there.
+            let in_range = |d: jiff::civil::Date| {
+                if (2000..=2100).contains(&d.year()) {
+                    Ok(Some(d))
+                } else {
+                    Err(Invalid("out_of_range"))
+                }
+            };
             let expires_on = match &l.expires_on {
-                Some(raw) => errors.check(&field("expires_on"), date(raw).map(Some)),
+                Some(raw) => errors.check(&field("expires_on"), date(raw).and_then(in_range)),
                 None => Some(None),
             };
             if l.version == Some(0) {
@@ -151,11 +161,12 @@ fn customer_in_path(raw: &str) -> Result<CustomerId, Problem> {
 async fn create_customer(
     State(state): State<AppState>,
     _: Operator,
+    submission: Submission,
     JsonBody(request): JsonBody<NewCustomerRequest>,
-) -> Result<(StatusCode, Json<CreatedCustomer>), Problem> {
+) -> Result<Response, Problem> {
     let new = parse_new_customer(request)?;
-    let created = admin::create_customer(&state.ctx, new).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    let created = admin::create_customer(&state.ctx, new, submission.log()).await?;
+    Ok(submission.created(created))
 }
 
 /// A member's full state.
@@ -194,11 +205,11 @@ async fn reissue_access_key(
     State(state): State<AppState>,
     _: Operator,
     PathText(customer_id): PathText,
-) -> Result<Json<ReissuedAccessKey>, Problem> {
+    submission: Submission,
+) -> Result<Response, Problem> {
     let customer_id = customer_in_path(&customer_id)?;
-    Ok(Json(
-        admin::reissue_access_key(&state.ctx, &customer_id).await?,
-    ))
+    let reissued = admin::reissue_access_key(&state.ctx, &customer_id, submission.log()).await?;
+    Ok(submission.answer(StatusCode::OK, reissued))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -258,8 +269,9 @@ pub struct IssueCodesRequest {
 async fn issue_codes(
     State(state): State<AppState>,
     _: Operator,
+    submission: Submission,
     JsonBody(request): JsonBody<IssueCodesRequest>,
-) -> Result<(StatusCode, Json<IssuedCodes>), Problem> {
+) -> Result<Response, Problem> {
     let mut errors = FieldErrors::new();
     let product = errors.check("product", keyword(&request.product));
     if !(1..=120).contains(&request.term_months) {
@@ -271,14 +283,10 @@ async fn issue_codes(
     let (Some(product), true) = (product, errors.is_empty()) else {
         return Err(Error::Validation(errors).into());
     };
-    let issued = admin::issue_codes(
-        &state.ctx,
-        product,
-        request.term_months,
-        request.count as usize,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(issued)))
+    let count = request.count as usize;
+    let log = submission.log();
+    let issued = admin::issue_codes(&state.ctx, product, request.term_months, count, log).await?;
+    Ok(submission.created(issued))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -305,8 +313,9 @@ pub struct ProviderRequest {
 async fn register_provider(
     State(state): State<AppState>,
     _: Operator,
+    submission: Submission,
     JsonBody(request): JsonBody<ProviderRequest>,
-) -> Result<(StatusCode, Json<Provider>), Problem> {
+) -> Result<Response, Problem> {
     let mut errors = FieldErrors::new();
     let provider_code = errors.check("provider_code", ProviderCode::parse(&request.provider_code));
     let provider_name = errors.check("provider_name", bounded_text(&request.provider_name, 60));
@@ -321,8 +330,8 @@ async fn register_provider(
         provider_name,
         service_name,
     };
-    let registered = admin::register_provider(&state.ctx, provider).await?;
-    Ok((StatusCode::CREATED, Json(registered)))
+    let registered = admin::register_provider(&state.ctx, provider, submission.log()).await?;
+    Ok(submission.created(registered))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

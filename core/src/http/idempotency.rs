@@ -156,7 +156,12 @@ impl Submission {
 
     /// 201 with the receipt; marked as already kept when the service kept it.
     pub fn created<T: serde::Serialize>(&self, answer: T) -> Response {
-        let mut response = (StatusCode::CREATED, axum::Json(answer)).into_response();
+        self.answer(StatusCode::CREATED, answer)
+    }
+
+    /// An answer the service kept with its effect (when the request had a key).
+    pub fn answer<T: serde::Serialize>(&self, status: StatusCode, answer: T) -> Response {
+        let mut response = (status, axum::Json(answer)).into_response();
         if self.0.is_some() {
             response.extensions_mut().insert(AnswerKept);
         }
@@ -222,6 +227,7 @@ async fn claim(ctx: &Context, slot: &Slot, digest: &str) -> Result<Claim, Proble
 struct Release {
     ctx: Context,
     record_key: Option<String>,
+    version: u64,
 }
 
 impl Release {
@@ -234,12 +240,12 @@ impl Drop for Release {
     fn drop(&mut self) {
         if let Some(key) = self.record_key.take() {
             let ctx = self.ctx.clone();
+            let release = Write::ReleaseClaim {
+                key,
+                version: self.version,
+            };
             tokio::spawn(async move {
-                if let Err(error) = ctx
-                    .store
-                    .commit(vec![Write::DeleteIdempotency { key }])
-                    .await
-                {
+                if let Err(error) = ctx.store.commit(vec![release]).await {
                     tracing::warn!(%error, "could not release an idempotency key");
                 }
             });
@@ -358,6 +364,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             let release = Release {
                 ctx: ctx.clone(),
                 record_key: Some(slot.record_key.clone()),
+                version,
             };
             let mut request = Request::from_parts(parts, Body::from(bytes));
             request.extensions_mut().insert(ClaimedKey {

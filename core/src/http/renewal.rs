@@ -46,8 +46,9 @@ fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
         CodeRefusal::Format => Error::InvalidCodeFormat,
         CodeRefusal::Checksum => Error::CodeChecksumMismatch,
     })?;
-    // A serial that cannot exist is one more serial that is not theirs.
-    let serial = Serial::parse(&request.serial).map_err(|_| Error::SerialOrEmailMismatch)?;
+    // A serial that cannot exist is one more serial that is not theirs: the service answers
+    // it as such, after the consent check and within the per-client limit.
+    let serial = Serial::parse(&request.serial).ok();
     Ok(RenewalRequest {
         code,
         serial,

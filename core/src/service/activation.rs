@@ -6,7 +6,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Context, Error, retry_on_conflict};
+use super::{AnswerLog, Context, Error, keep_answer_as, retry_on_conflict};
 use crate::domain::{
     CustomerId, Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Serial, SerialRecord,
     SerialStatus,
@@ -53,6 +53,7 @@ pub async fn activate(
     customer_id: &CustomerId,
     serial: &Serial,
     request: DeviceRequest,
+    answer_log: Option<&dyn AnswerLog>,
 ) -> Result<Activation, Error> {
     retry_on_conflict(|| async {
         let mut record = own_serial(ctx, customer_id, serial).await?;
@@ -111,14 +112,16 @@ pub async fn activate(
             serial: record,
             expect,
         });
-        ctx.store.commit(writes).await?;
-        tracing::info!(%customer_id, %serial, ?kind, "serial activated");
-        Ok(Activation {
+        let activation = Activation {
             serial: serial.clone(),
             status: SerialStatus::InUse,
             device: Some(device),
             previous_device: moved_from,
-        })
+        };
+        writes.extend(keep_answer_as(answer_log, 200, &activation));
+        ctx.store.commit(writes).await?;
+        tracing::info!(%customer_id, %serial, ?kind, "serial activated");
+        Ok(activation)
     })
     .await
 }

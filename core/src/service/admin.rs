@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 
 use super::line_notification::{ProviderView, settings_of};
 use super::usage::{SerialView, ServiceOverview, services_of};
-use super::{Context, Error, argon2_slot, retry_on_conflict};
+use super::{
+    AnswerLog, Context, Error, argon2_slot, keep_answer, keep_answer_as, retry_on_conflict,
+};
 use crate::domain::japan;
 use crate::domain::reader::new_reader_id;
 use crate::domain::serial::new_product_key;
@@ -188,7 +190,11 @@ fn default_services(serials: &[SerialRecord]) -> Vec<ServiceApplication> {
     ]
 }
 
-pub async fn create_customer(ctx: &Context, new: NewCustomer) -> Result<CreatedCustomer, Error> {
+pub async fn create_customer(
+    ctx: &Context,
+    new: NewCustomer,
+    answer_log: Option<&dyn AnswerLog>,
+) -> Result<CreatedCustomer, Error> {
     check_licenses(&new.licenses)?;
     let licenses = with_standard(new.licenses.clone());
     let access_key = new_access_key();
@@ -218,6 +224,7 @@ pub async fn create_customer(ctx: &Context, new: NewCustomer) -> Result<CreatedC
                 },
                 device: None,
                 events: 0,
+                expired_notice_for: None,
                 version: 0,
             })
             .collect();
@@ -264,13 +271,15 @@ pub async fn create_customer(ctx: &Context, new: NewCustomer) -> Result<CreatedC
             serial,
             expect: Expect::Absent,
         }));
-        ctx.store.commit(writes).await?;
-        tracing::info!(%customer_id, "customer created");
-        Ok(CreatedCustomer {
-            customer_id,
+        let created = CreatedCustomer {
+            customer_id: customer_id.clone(),
             access_key: access_key.clone(),
             serials: issued,
-        })
+        };
+        writes.extend(keep_answer(answer_log, &created));
+        ctx.store.commit(writes).await?;
+        tracing::info!(%customer_id, "customer created");
+        Ok(created)
     })
     .await
 }
@@ -319,6 +328,7 @@ pub async fn customer_state(
 pub async fn reissue_access_key(
     ctx: &Context,
     customer_id: &CustomerId,
+    answer_log: Option<&dyn AnswerLog>,
 ) -> Result<ReissuedAccessKey, Error> {
     let access_key = new_access_key();
     let key = access_key.clone();
@@ -336,13 +346,14 @@ pub async fn reissue_access_key(
         customer.access_key_hash = access_key_hash.clone();
         customer.failed_logins = 0;
         customer.locked_at = None;
-        ctx.store
-            .commit(vec![Write::PutCustomer { customer, expect }])
-            .await?;
-        tracing::info!(%customer_id, "access key reissued");
-        Ok(ReissuedAccessKey {
+        let reissued = ReissuedAccessKey {
             access_key: access_key.clone(),
-        })
+        };
+        let mut writes = vec![Write::PutCustomer { customer, expect }];
+        writes.extend(keep_answer_as(answer_log, 200, &reissued));
+        ctx.store.commit(writes).await?;
+        tracing::info!(%customer_id, "access key reissued");
+        Ok(reissued)
     })
     .await
 }
@@ -391,12 +402,14 @@ pub async fn seed_providers(ctx: &Context) -> Result<(), Error> {
 }
 
 /// `POST /admin/v1/providers`.
-pub async fn register_provider(ctx: &Context, provider: Provider) -> Result<Provider, Error> {
-    match ctx
-        .store
-        .commit(vec![Write::PutProvider(provider.clone())])
-        .await
-    {
+pub async fn register_provider(
+    ctx: &Context,
+    provider: Provider,
+    answer_log: Option<&dyn AnswerLog>,
+) -> Result<Provider, Error> {
+    let mut writes = vec![Write::PutProvider(provider.clone())];
+    writes.extend(keep_answer(answer_log, &provider));
+    match ctx.store.commit(writes).await {
         Ok(()) => {
             tracing::info!(provider_code = %provider.provider_code, "provider registered");
             Ok(provider)
@@ -419,11 +432,12 @@ pub async fn issue_codes(
     product: Product,
     term_months: u32,
     count: usize,
+    answer_log: Option<&dyn AnswerLog>,
 ) -> Result<IssuedCodes, Error> {
     retry_on_conflict(|| async {
         let now = ctx.clock.now();
         let codes: Vec<RenewalCode> = (0..count).map(|_| RenewalCode::generate()).collect();
-        let writes = codes
+        let mut writes: Vec<Write> = codes
             .iter()
             .map(|code| Write::PutCode {
                 code: CodeRecord {
@@ -437,9 +451,11 @@ pub async fn issue_codes(
                 expect: Expect::Absent,
             })
             .collect();
+        let issued = IssuedCodes { codes };
+        writes.extend(keep_answer(answer_log, &issued));
         ctx.store.commit(writes).await?;
         tracing::info!(?product, term_months, count, "renewal codes issued");
-        Ok(IssuedCodes { codes })
+        Ok(issued)
     })
     .await
 }

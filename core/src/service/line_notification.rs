@@ -40,14 +40,24 @@ pub fn settings_of(customer: &Customer, providers: &[Provider]) -> Vec<ProviderV
     providers
         .iter()
         .map(|p| {
-            let set = customer.setting_for(&p.provider_code);
+            let (setting, set_on, set_via) = match customer.setting_for(&p.provider_code) {
+                Some(set) => (set.setting, Some(set.set_on), Some(set.set_via)),
+                None => match customer.cancelled_at {
+                    Some(at) => (
+                        Setting::DoNotNotify,
+                        Some(japan::date_of(at)),
+                        Some(SetVia::Cancellation),
+                    ),
+                    None => (customer.initial_setting(), None, None),
+                },
+            };
             ProviderView {
                 provider_code: p.provider_code.clone(),
                 provider_name: p.provider_name.clone(),
                 service_name: p.service_name.clone(),
-                setting: set.map_or(Setting::Notify, |s| s.setting),
-                set_on: set.map(|s| s.set_on),
-                set_via: set.map(|s| s.set_via),
+                setting,
+                set_on,
+                set_via,
             }
         })
         .collect()

@@ -56,14 +56,23 @@ pub trait AnswerLog: Send + Sync {
     fn record(&self, status: u16, body: &[u8]) -> crate::store::Write;
 }
 
-/// The write that keeps `answer` (HTTP status 201) for retries, when the request has a key.
+/// The write that keeps a submission's answer (201) for retries, when it has a key.
 pub(crate) fn keep_answer<T: serde::Serialize>(
     log: Option<&dyn AnswerLog>,
     answer: &T,
 ) -> Option<crate::store::Write> {
+    keep_answer_as(log, 201, answer)
+}
+
+/// The same for an answer with another status (200 for an activation or a reissue).
+pub(crate) fn keep_answer_as<T: serde::Serialize>(
+    log: Option<&dyn AnswerLog>,
+    status: u16,
+    answer: &T,
+) -> Option<crate::store::Write> {
     log.map(|log| {
         let body = serde_json::to_vec(answer).expect("answers serialise");
-        log.record(201, &body)
+        log.record(status, &body)
     })
 }
 

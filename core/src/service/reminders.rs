@@ -4,7 +4,8 @@
 //! expiry date is mailed, so a missed day catches up with one mail; one "expired" notice
 //! follows the expiry. A reminder is recorded in the same commit as its mail, so two runs,
 //! even at once, send it once. The licences come from the expiry index: the job reads the
-//! days it needs, never every licence.
+//! days it needs, never every licence (a licence leaves the index once its "expired" notice
+//! is out).
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -14,10 +15,7 @@ use utoipa::ToSchema;
 use super::{Context, Error, retry_on_conflict};
 use crate::domain::SerialRecord;
 use crate::mail::Mail;
-use crate::store::Write;
-
-/// How far back an expiry still gets its "expired" notice when runs were missed.
-const EXPIRED_LOOKBACK_DAYS: i64 = 31;
+use crate::store::{Expect, Write, reminder_date};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Summary {
@@ -65,11 +63,8 @@ fn reminder_key(serial: &SerialRecord, expires_on: Date, due: Due) -> String {
 pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
     let thresholds = &ctx.settings.reminder_thresholds;
     let furthest = i64::from(thresholds.iter().copied().max().unwrap_or(0));
-    let from = date
-        .checked_sub(EXPIRED_LOOKBACK_DAYS.days())
-        .unwrap_or(date);
-    let to = date.checked_add(furthest.days()).unwrap_or(date);
-    let candidates = ctx.store.serials_expiring(from, to).await?;
+    let until = date.checked_add(furthest.days()).unwrap_or(date);
+    let candidates = ctx.store.serials_expiring(until).await?;
     let mut summary = Summary {
         date,
         due: 0,
@@ -94,16 +89,24 @@ pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
     Ok(summary)
 }
 
-/// Queues one reminder unless it was sent already; `true` when this run sent it.
+/// Queues one reminder unless it was sent already or the licence changed since it was
+/// listed; `true` when this run sent it. The commit is guarded by the serial's and the
+/// customer's versions, so a renewal or a cancellation landing meanwhile wins.
 async fn remind(
     ctx: &Context,
-    serial: &SerialRecord,
+    listed: &SerialRecord,
     expires_on: Date,
     due: Due,
 ) -> Result<bool, Error> {
-    let key = reminder_key(serial, expires_on, due);
+    let key = reminder_key(listed, expires_on, due);
     retry_on_conflict(|| async {
         if ctx.store.reminder_sent(&key).await? {
+            return Ok(false);
+        }
+        let Some(mut serial) = ctx.store.serial(&listed.serial).await? else {
+            return Ok(false);
+        };
+        if reminder_date(&serial) != Some(expires_on) {
             return Ok(false);
         }
         let Some(customer) = ctx.store.customer(&serial.customer_id).await? else {
@@ -115,14 +118,30 @@ async fn remind(
         let now = ctx.clock.now();
         let mail = match due {
             Due::DaysLeft { days_left, .. } => {
-                Mail::expiry_reminder(&customer, serial, days_left, now)
+                Mail::expiry_reminder(&customer, &serial, days_left, now)
             }
-            Due::Expired => Mail::license_expired(&customer, serial, now),
+            Due::Expired => Mail::license_expired(&customer, &serial, now),
+        };
+        let serial_guard = match due {
+            Due::DaysLeft { .. } => Write::CheckSerial {
+                serial: serial.serial.clone(),
+                version: serial.version,
+            },
+            Due::Expired => {
+                let expect = Expect::Version(serial.version);
+                serial.expired_notice_for = Some(expires_on);
+                Write::PutSerial { serial, expect }
+            }
         };
         // Another run recording it first fails this commit; the retry then sees it sent.
         let writes = vec![
             Write::RecordReminder { key: key.clone() },
             Write::EnqueueMail(mail),
+            serial_guard,
+            Write::CheckCustomer {
+                customer_id: customer.customer_id.clone(),
+                version: customer.version,
+            },
         ];
         ctx.store.commit(writes).await?;
         Ok(true)

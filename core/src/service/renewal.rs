@@ -21,7 +21,8 @@ use crate::store::{Expect, Write};
 #[derive(Debug, Clone)]
 pub struct RenewalRequest {
     pub code: RenewalCode,
-    pub serial: Serial,
+    /// `None` when what was typed cannot be a serial: answered like an unknown one.
+    pub serial: Option<Serial>,
     /// The address the serial is registered with: with the serial, the proof of ownership.
     pub email: Email,
     pub consent: Consent,
@@ -60,10 +61,9 @@ pub enum Outcome {
 
 /// SPEC §5: `max(current expiry, today) + term` in calendar months (Japan time): the days
 /// left are kept, and an expired licence renews from today.
-pub fn new_expiry(current: Option<Date>, today: Date, term_months: u32) -> Date {
+pub fn new_expiry(current: Option<Date>, today: Date, term_months: u32) -> Option<Date> {
     let from = current.map_or(today, |c| c.max(today));
-    from.checked_add(i64::from(term_months).months())
-        .expect("expiry dates stay within the calendar")
+    from.checked_add(i64::from(term_months).months()).ok()
 }
 
 fn window(ctx: &Context, client: IpAddr) -> Window {
@@ -108,9 +108,13 @@ async fn attempt(
         .code(&request.code)
         .await?
         .ok_or(Error::CodeNotFound)?;
+    let typed = request
+        .serial
+        .as_ref()
+        .ok_or(Error::SerialOrEmailMismatch)?;
     let mut serial = ctx
         .store
-        .serial(&request.serial)
+        .serial(typed)
         .await?
         .ok_or(Error::SerialOrEmailMismatch)?;
     let customer = ctx
@@ -142,7 +146,9 @@ async fn attempt(
         return Err(Error::UpgradeRequired);
     }
     let today = japan::date_of(now);
-    let renewed_until = new_expiry(serial.expires_on, today, code.term_months);
+    // Past the end of the calendar (year 9999) no renewal can reach.
+    let renewed_until = new_expiry(serial.expires_on, today, code.term_months)
+        .ok_or_else(|| Error::invalid_field("code", crate::domain::Invalid("out_of_range")))?;
     if request.dry_run {
         return Ok(Outcome::Quote(Quote {
             serial: serial.serial.clone(),
@@ -217,16 +223,12 @@ mod tests {
     #[test]
     fn remaining_days_are_kept_and_expired_licences_start_today() {
         let today = d("2026-11-22");
-        assert_eq!(
-            new_expiry(Some(d("2027-01-01")), today, 12),
-            d("2028-01-01")
-        );
-        assert_eq!(
-            new_expiry(Some(d("2026-01-01")), today, 12),
-            d("2027-11-22")
-        );
-        assert_eq!(new_expiry(Some(today), today, 1), d("2026-12-22"));
+        let renew = |current: &str, months| new_expiry(Some(d(current)), today, months);
+        assert_eq!(renew("2027-01-01", 12), Some(d("2028-01-01")));
+        assert_eq!(renew("2026-01-01", 12), Some(d("2027-11-22")));
+        assert_eq!(renew("2026-11-22", 1), Some(d("2026-12-22")));
         // Calendar months: the end of a longer month lands on the end of a shorter one.
-        assert_eq!(new_expiry(Some(d("2027-01-31")), today, 1), d("2027-02-28"));
+        assert_eq!(renew("2027-01-31", 1), Some(d("2027-02-28")));
+        assert_eq!(renew("9999-06-01", 12), None);
     }
 }

@@ -45,6 +45,9 @@ pub async fn run_all(store: &dyn Store) {
     a_touch_never_brings_back_a_deleted_session(store).await;
     the_outbox_keeps_mails_until_they_are_marked_sent(store).await;
     claims_history_and_throttles_are_guarded(store).await;
+    the_expiry_index_follows_each_licence(store).await;
+    codes_receipts_providers_and_reminders_are_written_once(store).await;
+    every_session_of_a_member_ends_together(store).await;
 }
 
 async fn versions_guard_every_replacement(store: &dyn Store) {
@@ -257,7 +260,18 @@ async fn claims_history_and_throttles_are_guarded(store: &dyn Store) {
         1
     );
     store
-        .commit(vec![Write::DeleteIdempotency { key: key.clone() }])
+        .commit(vec![Write::ReleaseClaim {
+            key: key.clone(),
+            version: 7,
+        }])
+        .await
+        .expect("releasing another claim is a no-op");
+    assert!(store.idempotency(&key).await.expect("read").is_some());
+    store
+        .commit(vec![Write::ReleaseClaim {
+            key: key.clone(),
+            version: 1,
+        }])
         .await
         .expect("release");
     assert!(store.idempotency(&key).await.expect("read").is_none());
@@ -320,5 +334,295 @@ async fn claims_history_and_throttles_are_guarded(store: &dyn Store) {
             .expect("kept")
             .version,
         2
+    );
+}
+
+fn serial_record(customer_id: &CustomerId, expires_on: &str) -> crate::domain::SerialRecord {
+    use crate::domain::{Billing, Plan, Product, SerialRecord, SerialStatus};
+    SerialRecord {
+        serial: crate::domain::Serial::generate(Product::SecuritySuite),
+        customer_id: customer_id.clone(),
+        product: Product::SecuritySuite,
+        plan: Plan::Standard,
+        billing: Billing::Term,
+        expires_on: Some(expires_on.parse().expect("a date")),
+        program_version: 18,
+        product_key: "KEY".into(),
+        status: SerialStatus::AwaitingInstall,
+        device: None,
+        events: 0,
+        expired_notice_for: None,
+        version: 0,
+    }
+}
+
+/// SPEC §8: the job finds licences through the index, which follows every write.
+async fn the_expiry_index_follows_each_licence(store: &dyn Store) {
+    // Dates far in the past keep this check clear of every other check's licences.
+    let until = |s: &str| s.parse::<jiff::civil::Date>().expect("a date");
+    let listed = |found: Vec<crate::domain::SerialRecord>, serial: &crate::domain::Serial| {
+        found.iter().any(|r| &r.serial == serial)
+    };
+    let mut record = serial_record(&fresh_id(), "2001-03-10");
+    let serial = record.serial.clone();
+    let put = |record: crate::domain::SerialRecord, expect| {
+        vec![Write::PutSerial {
+            serial: record,
+            expect,
+        }]
+    };
+    store
+        .commit(put(record.clone(), Expect::Absent))
+        .await
+        .expect("create");
+    assert!(listed(
+        store
+            .serials_expiring(until("2001-03-10"))
+            .await
+            .expect("read"),
+        &serial
+    ));
+    assert!(!listed(
+        store
+            .serials_expiring(until("2001-03-09"))
+            .await
+            .expect("read"),
+        &serial
+    ));
+
+    record.version = 1;
+    record.expires_on = Some(until("2001-09-10"));
+    store
+        .commit(put(record.clone(), Expect::Version(1)))
+        .await
+        .expect("renewed");
+    assert!(
+        !listed(
+            store
+                .serials_expiring(until("2001-08-31"))
+                .await
+                .expect("read"),
+            &serial
+        ),
+        "the old date left"
+    );
+    assert!(listed(
+        store
+            .serials_expiring(until("2001-09-10"))
+            .await
+            .expect("read"),
+        &serial
+    ));
+
+    record.version = 2;
+    record.expired_notice_for = record.expires_on;
+    store
+        .commit(put(record.clone(), Expect::Version(2)))
+        .await
+        .expect("notified");
+    assert!(
+        !listed(
+            store
+                .serials_expiring(until("2001-12-31"))
+                .await
+                .expect("read"),
+            &serial
+        ),
+        "notified licences leave"
+    );
+
+    let mut monthly = serial_record(&fresh_id(), "2001-03-10");
+    monthly.billing = crate::domain::Billing::Monthly;
+    let monthly_serial = monthly.serial.clone();
+    store
+        .commit(put(monthly, Expect::Absent))
+        .await
+        .expect("monthly");
+    assert!(!listed(
+        store
+            .serials_expiring(until("2001-12-31"))
+            .await
+            .expect("read"),
+        &monthly_serial
+    ));
+
+    let check = |version| {
+        vec![Write::CheckSerial {
+            serial: serial.clone(),
+            version,
+        }]
+    };
+    store.commit(check(3)).await.expect("current version");
+    assert!(is_conflict(store.commit(check(2)).await));
+}
+
+async fn codes_receipts_providers_and_reminders_are_written_once(store: &dyn Store) {
+    use crate::domain::{
+        CodeRecord, Product, Provider, ProviderCode, Receipt, ReceiptKind, RenewalCode,
+    };
+    let code = RenewalCode::generate();
+    let record = |version| CodeRecord {
+        code: code.clone(),
+        product: Product::SecuritySuite,
+        term_months: 12,
+        created_at: at(0),
+        redeemed: None,
+        version,
+    };
+    store
+        .commit(vec![Write::PutCode {
+            code: record(0),
+            expect: Expect::Absent,
+        }])
+        .await
+        .expect("issued");
+    assert!(is_conflict(
+        store
+            .commit(vec![Write::PutCode {
+                code: record(0),
+                expect: Expect::Absent
+            }])
+            .await
+    ));
+    store
+        .commit(vec![Write::PutCode {
+            code: record(1),
+            expect: Expect::Version(1),
+        }])
+        .await
+        .expect("redeemed");
+    assert!(
+        is_conflict(
+            store
+                .commit(vec![Write::PutCode {
+                    code: record(1),
+                    expect: Expect::Version(1)
+                }])
+                .await
+        ),
+        "redeemed twice"
+    );
+    assert_eq!(
+        store
+            .code(&code)
+            .await
+            .expect("read")
+            .expect("kept")
+            .version,
+        2
+    );
+
+    let customer_id = fresh_id();
+    let receipt = |no: &str, second| Write::PutReceipt {
+        customer_id: customer_id.clone(),
+        receipt: Receipt {
+            receipt_no: no.to_owned(),
+            accepted_at: at(second),
+            kind: ReceiptKind::ReaderOrder,
+            summary: "s".into(),
+        },
+    };
+    let first = format!("R-CONF-{}", customer_id.as_str());
+    let second = format!("R-CONF2-{}", customer_id.as_str());
+    store.commit(vec![receipt(&first, 1)]).await.expect("first");
+    store
+        .commit(vec![receipt(&second, 2)])
+        .await
+        .expect("second");
+    assert!(
+        is_conflict(store.commit(vec![receipt(&first, 3)]).await),
+        "numbers are unique"
+    );
+    let ledger: Vec<String> = store
+        .receipts_of(&customer_id)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|r| r.receipt_no)
+        .collect();
+    assert_eq!(ledger, [second, first], "newest first");
+
+    let provider = Provider {
+        provider_code: ProviderCode::parse(&format!("C{}", &customer_id.as_str()[3..]))
+            .expect("valid"),
+        provider_name: "p".into(),
+        service_name: "s".into(),
+    };
+    store
+        .commit(vec![Write::PutProvider(provider.clone())])
+        .await
+        .expect("registered");
+    assert!(is_conflict(
+        store
+            .commit(vec![Write::PutProvider(provider.clone())])
+            .await
+    ));
+    assert!(
+        store
+            .providers()
+            .await
+            .expect("read")
+            .iter()
+            .any(|p| p.provider_code == provider.provider_code)
+    );
+
+    let reminder = format!("conformance|{}|30", customer_id.as_str());
+    assert!(!store.reminder_sent(&reminder).await.expect("read"));
+    store
+        .commit(vec![Write::RecordReminder {
+            key: reminder.clone(),
+        }])
+        .await
+        .expect("recorded");
+    assert!(is_conflict(
+        store
+            .commit(vec![Write::RecordReminder {
+                key: reminder.clone()
+            }])
+            .await
+    ));
+    assert!(store.reminder_sent(&reminder).await.expect("read"));
+}
+
+/// SPEC §7: cancellation ends every session of the member, and only theirs.
+async fn every_session_of_a_member_ends_together(store: &dyn Store) {
+    let (leaving, staying) = (fresh_id(), fresh_id());
+    let session = |customer_id: &CustomerId| Session {
+        token_digest: crate::secret::token_digest(&crate::secret::new_session_token()),
+        customer_id: customer_id.clone(),
+        created_at: at(0),
+        last_seen_at: at(0),
+    };
+    let sessions = [session(&leaving), session(&leaving), session(&staying)];
+    store
+        .commit(sessions.iter().cloned().map(Write::PutSession).collect())
+        .await
+        .expect("logged in");
+    store
+        .commit(vec![Write::DeleteSessionsOf {
+            customer_id: leaving,
+        }])
+        .await
+        .expect("ended");
+    assert!(
+        store
+            .session(&sessions[0].token_digest)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store
+            .session(&sessions[1].token_digest)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store
+            .session(&sessions[2].token_digest)
+            .await
+            .expect("read")
+            .is_some()
     );
 }

@@ -32,11 +32,14 @@ pub enum StoreError {
 }
 
 /// The date a licence is filed under in the expiry index, if it can get reminders: term
-/// licences still usable (a cancelled member's serials are unavailable).
+/// licences still usable (a cancelled member's serials are unavailable) whose "expired"
+/// notice has not gone out yet. The index so holds only what the job can still have to do.
 pub fn reminder_date(serial: &SerialRecord) -> Option<jiff::civil::Date> {
     use crate::domain::{Billing, SerialStatus};
     match (serial.billing, serial.status) {
-        (Billing::Term, SerialStatus::AwaitingInstall | SerialStatus::InUse) => serial.expires_on,
+        (Billing::Term, SerialStatus::AwaitingInstall | SerialStatus::InUse) => serial
+            .expires_on
+            .filter(|date| serial.expired_notice_for != Some(*date)),
         _ => None,
     }
 }
@@ -97,6 +100,11 @@ pub enum Write {
         customer: Customer,
         expect: Expect,
     },
+    /// A condition only: the serial is still at this version.
+    CheckSerial {
+        serial: Serial,
+        version: u64,
+    },
     /// A condition only: the customer is still at this version.
     CheckCustomer {
         customer_id: CustomerId,
@@ -146,8 +154,11 @@ pub enum Write {
         record: IdempotencyRecord,
         expect: Expect,
     },
-    DeleteIdempotency {
+    /// Gives back a claim that got no answer: removes the record only while it is still
+    /// this claim (same version) and unanswered, so it never erases a kept answer.
+    ReleaseClaim {
         key: String,
+        version: u64,
     },
     /// Marks a reminder as sent; fails if it already was (SPEC §8: at most one each).
     RecordReminder {
@@ -179,11 +190,10 @@ pub trait Store: Send + Sync + 'static {
 
     async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError>;
 
-    /// Licences in the expiry index whose last day is within `from..=to`, by date.
+    /// Licences in the expiry index whose last day is `until` or earlier, by date.
     async fn serials_expiring(
         &self,
-        from: jiff::civil::Date,
-        to: jiff::civil::Date,
+        until: jiff::civil::Date,
     ) -> Result<Vec<SerialRecord>, StoreError>;
 
     async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError>;

@@ -207,6 +207,18 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
                 Err(StoreError::Conflict(format!("customers {customer_id}")))
             }
         }
+        Write::CheckSerial { serial, version } => {
+            let table = txn.open_table(SERIALS).map_err(backend)?;
+            let stored = match table.get(serial.as_str()).map_err(backend)? {
+                Some(bytes) => Some(decode::<Versioned>(bytes.value())?.version),
+                None => None,
+            };
+            if stored == Some(version) {
+                Ok(())
+            } else {
+                Err(StoreError::Conflict(format!("serials {serial}")))
+            }
+        }
         Write::PutSerial { mut serial, expect } => {
             serial.version = expect.next_version();
             let key = serial.serial.to_string();
@@ -359,9 +371,16 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
             let key = record.key.clone();
             put_versioned(txn, IDEMPOTENCY, &key, encode(&record)?, expect)
         }
-        Write::DeleteIdempotency { key } => {
+        Write::ReleaseClaim { key, version } => {
             let mut table = txn.open_table(IDEMPOTENCY).map_err(backend)?;
-            table.remove(key.as_str()).map_err(backend)?;
+            let stored: Option<IdempotencyRecord> = table
+                .get(key.as_str())
+                .map_err(backend)?
+                .map(|bytes| decode(bytes.value()))
+                .transpose()?;
+            if stored.is_some_and(|r| r.version == version && r.response.is_none()) {
+                table.remove(key.as_str()).map_err(backend)?;
+            }
             Ok(())
         }
         Write::EnqueueMail(mail) => {
@@ -460,19 +479,15 @@ impl Store for RedbStore {
         self.get(THROTTLES, key.to_owned()).await
     }
 
-    async fn serials_expiring(
-        &self,
-        from: Date,
-        to: Date,
-    ) -> Result<Vec<SerialRecord>, StoreError> {
+    async fn serials_expiring(&self, until: Date) -> Result<Vec<SerialRecord>, StoreError> {
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(backend)?;
             let index = txn.open_table(EXPIRY_INDEX).map_err(backend)?;
             let serials = txn.open_table(SERIALS).map_err(backend)?;
-            let (from, to) = (from.to_string(), to.to_string());
+            let until = until.to_string();
             let mut found = Vec::new();
             for entry in index
-                .range((from.as_str(), "")..=(to.as_str(), "\u{10ffff}"))
+                .range(..=(until.as_str(), "\u{10ffff}"))
                 .map_err(backend)?
             {
                 let (key, _) = entry.map_err(backend)?;

@@ -273,3 +273,53 @@ async fn the_ledger_lists_every_submission_newest_first() {
         assert!(!receipt["summary"].as_str().unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_provider_registered_after_cancellation_is_not_notified_either() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    app.post("/v1/membership/cancellation", &token, json!({}))
+        .await;
+    let provider =
+        json!({"provider_code": "W0200", "provider_name": "後から", "service_name": "後から"});
+    assert_eq!(
+        app.admin_post("/providers", provider).await.status,
+        StatusCode::CREATED
+    );
+    let state = app.state_of(&member).await;
+    let later = state["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["provider_code"] == "W0200")
+        .unwrap()
+        .clone();
+    assert_eq!(later["setting"], "do_not_notify");
+    assert_eq!(later["set_via"], "cancellation");
+}
+
+#[tokio::test]
+async fn a_cancelled_member_cannot_order_a_reader() {
+    use madoguchi_core::domain::{PaymentMethod, ReaderType};
+    use madoguchi_core::service::reader::{OrderRequest, order};
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    app.post("/v1/membership/cancellation", &token, json!({}))
+        .await;
+    // No session survives cancellation, so the rule is checked below HTTP.
+    let id = CustomerId::parse(&member.customer_id).unwrap();
+    let request = OrderRequest {
+        reader_type: ReaderType::UsbWindows,
+        payment_method: PaymentMethod::Chocom,
+        dry_run: false,
+    };
+    let refused = order(&app.ctx, &id, request, None).await;
+    assert!(matches!(refused, Err(Error::MembershipCancelled)));
+    let problem = madoguchi_core::http::problem::Problem::from(Error::MembershipCancelled);
+    assert_eq!(
+        (problem.status.as_u16(), problem.code),
+        (403, "membership_cancelled")
+    );
+}

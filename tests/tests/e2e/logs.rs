@@ -42,6 +42,34 @@ async fn secrets_never_reach_the_logs() {
         app.try_login(&locked.customer_id, &locked.access_key.to_lowercase())
             .await;
     }
+    // The self-service operations carry addresses, phone numbers and reasons.
+    let leaving = app
+        .member_with("flets_next", json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]))
+        .await;
+    let leaving_token = app.login(&leaving).await;
+    let applicant_email = "applicant.secret@example.jp";
+    app.post(
+        "/v1/line-notification/applications",
+        &leaving_token,
+        json!({"changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
+               "consent": {"terms_version": "2026-10", "agreed": true},
+               "applicant": {"name": "秘密 太郎", "phone": "090-9876-5432", "email": applicant_email, "completion_email": true}}),
+    )
+    .await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    app.post(
+        "/v1/renewals",
+        &leaving_token,
+        json!({"code": code, "serial": leaving.serials[0], "email": leaving.email,
+               "consent": {"terms_version": "2026-10", "agreed": true}}),
+    )
+    .await;
+    app.post(
+        "/v1/membership/cancellation",
+        &leaving_token,
+        json!({"reason": "秘密の理由"}),
+    )
+    .await;
     let mail_dir = tempfile::tempdir().unwrap();
     let sender = EmlDirectory::new(mail_dir.path()).unwrap();
     let delivered = dispatch_pending(&app.ctx, &sender, 100).await.unwrap();
@@ -64,6 +92,11 @@ async fn secrets_never_reach_the_logs() {
         ("email address", member.email.as_str()),
         ("locked member's access key", locked.access_key.as_str()),
         ("locked member's email address", locked.email.as_str()),
+        ("applicant's email address", applicant_email),
+        ("applicant's phone", "090-9876-5432"),
+        ("cancelling member's email address", leaving.email.as_str()),
+        ("cancellation reason", "秘密の理由"),
+        ("purchase code", code.as_str()),
     ] {
         assert!(!logs.contains(secret), "the {what} appears in the logs");
     }

@@ -144,3 +144,18 @@ async fn a_renewal_starts_the_reminders_again_for_the_new_date() {
     let kinds = reminder_kinds(&app, &member).await;
     assert_eq!(kinds.iter().filter(|k| *k == "expiry_reminder").count(), 2);
 }
+
+#[tokio::test]
+async fn a_long_gap_still_gets_one_expired_notice_and_then_nothing() {
+    let app = TestApp::spawn().await;
+    // Created already expired, and the job first runs three months later.
+    let member = expiring(&app, "term", Some("2026-08-01")).await;
+    let summary = run_job(&app, "2026-11-22").await;
+    assert_eq!(
+        (summary["due"].as_u64(), summary["sent"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(reminder_kinds(&app, &member).await, ["license_expired"]);
+    // Notified, the licence left the index: later runs do not even see it.
+    assert_eq!(run_job(&app, "2026-11-23").await["due"], 0);
+}
