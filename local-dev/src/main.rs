@@ -12,6 +12,8 @@ use clap::{Parser, ValueEnum};
 use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
 use madoguchi_core::service::reminders;
+use madoguchi_core::store::Store;
+use madoguchi_core::store::dynamodb::DynamoStore;
 use madoguchi_core::store::redb::RedbStore;
 use madoguchi_core::{Context, Settings, SystemClock};
 use tokio::sync::watch;
@@ -72,22 +74,36 @@ async fn main() {
     }
 }
 
-async fn run(args: Args) -> Result<(), Failure> {
-    if args.store == StoreKind::Dynamodb {
-        return Err(format!(
-            "MADOGUCHI_STORE=dynamodb (table {}) is not available in this build; use redb",
-            args.table
-        )
-        .into());
+/// The store local-dev serves from: the redb file in the data dir, or a DynamoDB table
+/// (created with its index when missing) through the standard AWS variables.
+async fn open_store(args: &Args) -> Result<Arc<dyn Store>, Failure> {
+    match args.store {
+        StoreKind::Redb => {
+            let db_path = args.data_dir.join("madoguchi.redb");
+            let store =
+                RedbStore::open(&db_path).map_err(|e| format!("{}: {e}", db_path.display()))?;
+            Ok(Arc::new(store))
+        }
+        StoreKind::Dynamodb => {
+            let store = DynamoStore::from_env(args.table.clone()).await;
+            store
+                .ensure_table()
+                .await
+                .map_err(|e| format!("DynamoDB table {}: {e}", args.table))?;
+            tracing::info!(table = %args.table, "serving from DynamoDB");
+            Ok(Arc::new(store))
+        }
     }
+}
+
+async fn run(args: Args) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.data_dir)?;
-    let db_path = args.data_dir.join("madoguchi.redb");
-    let store = RedbStore::open(&db_path).map_err(|e| format!("{}: {e}", db_path.display()))?;
+    let store = open_store(&args).await?;
     let settings = Settings {
         reminder_thresholds: args.reminder_days.clone(),
         ..Settings::default()
     };
-    let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), settings);
+    let ctx = Context::new(store, Arc::new(SystemClock), settings);
     let admin_token = admin_token(args.admin_token, &args.data_dir)?;
 
     madoguchi_core::service::admin::seed_providers(&ctx).await?;

@@ -305,3 +305,42 @@ async fn no_acknowledged_write_is_lost_to_kill_9() {
     let (clean, _, _) = after.terminate();
     assert!(clean);
 }
+
+/// local-dev pointed at DynamoDB Local: it creates its table, seeds the demo members and
+/// serves the printed login.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn local_dev_serves_from_dynamodb_local() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok_and(|e| e.contains("127.0.0.1")),
+        "run through scripts/test, which starts DynamoDB Local"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let table = format!("local-dev-{}", std::process::id());
+    let mut command = local_dev(dir.path());
+    command
+        .env("MADOGUCHI_STORE", "dynamodb")
+        .env("MADOGUCHI_TABLE", &table);
+    let running = start_command(command);
+    let client = reqwest::Client::new();
+    let printed = std::fs::read_to_string(dir.path().join("demo-logins.txt")).unwrap();
+    let credentials = json!({
+        "customer_id": between(&printed, "\"customer_id\":\"", "\""),
+        "access_key": between(&printed, "\"access_key\":\"", "\""),
+    });
+    let login = post_json(
+        &client,
+        format!("{}/v1/sessions", running.base),
+        None,
+        &credentials,
+    )
+    .await;
+    let token = login["token"]
+        .as_str()
+        .expect("the printed login works over DynamoDB");
+    let usage = get_json(&client, format!("{}/v1/usage", running.base), token).await;
+    assert_eq!(usage["serials"].as_array().unwrap().len(), 3);
+    let (clean, logged, _) = running.terminate();
+    assert!(clean);
+    assert!(logged.join("\n").contains("serving from DynamoDB"));
+}

@@ -102,6 +102,7 @@ pub async fn dispatch_pending(
                 ctx.store
                     .commit(vec![Write::MarkMailSent {
                         mail_id: mail.mail_id.clone(),
+                        to: mail.to.clone(),
                         at,
                     }])
                     .await?;

@@ -125,6 +125,7 @@ async fn remind(
         let serial_guard = match due {
             Due::DaysLeft { .. } => Write::CheckSerial {
                 serial: serial.serial.clone(),
+                customer_id: serial.customer_id.clone(),
                 version: serial.version,
             },
             Due::Expired => {

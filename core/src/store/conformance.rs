@@ -48,6 +48,7 @@ pub async fn run_all(store: &dyn Store) {
     the_expiry_index_follows_each_licence(store).await;
     codes_receipts_providers_and_reminders_are_written_once(store).await;
     every_session_of_a_member_ends_together(store).await;
+    concurrent_writers_on_one_version_have_one_winner(store).await;
 }
 
 async fn versions_guard_every_replacement(store: &dyn Store) {
@@ -203,6 +204,7 @@ async fn the_outbox_keeps_mails_until_they_are_marked_sent(store: &dyn Store) {
     store
         .commit(vec![Write::MarkMailSent {
             mail_id: first.mail_id.clone(),
+            to: to.clone(),
             at: at(3),
         }])
         .await
@@ -224,6 +226,7 @@ async fn the_outbox_keeps_mails_until_they_are_marked_sent(store: &dyn Store) {
     assert_eq!(mails[1].status, MailStatus::Pending);
     let unknown = Write::MarkMailSent {
         mail_id: "no-such-mail".into(),
+        to: to.clone(),
         at: at(4),
     };
     assert!(is_conflict(store.commit(vec![unknown]).await));
@@ -449,6 +452,7 @@ async fn the_expiry_index_follows_each_licence(store: &dyn Store) {
     let check = |version| {
         vec![Write::CheckSerial {
             serial: serial.clone(),
+            customer_id: record.customer_id.clone(),
             version,
         }]
     };
@@ -624,5 +628,51 @@ async fn every_session_of_a_member_ends_together(store: &dyn Store) {
             .await
             .expect("read")
             .is_some()
+    );
+}
+
+/// Many commits expecting the same version, at once: exactly one lands (this is what makes
+/// one of 200 concurrent redemptions win, and one of 50 activations hold at a time).
+async fn concurrent_writers_on_one_version_have_one_winner(store: &dyn Store) {
+    use crate::domain::{CodeRecord, Product, RenewalCode};
+    let code = RenewalCode::generate();
+    let record = CodeRecord {
+        code: code.clone(),
+        product: Product::SecuritySuite,
+        term_months: 12,
+        created_at: at(0),
+        redeemed: None,
+        version: 0,
+    };
+    store
+        .commit(vec![Write::PutCode {
+            code: record.clone(),
+            expect: Expect::Absent,
+        }])
+        .await
+        .expect("issued");
+    let attempts = (0..20).map(|_| {
+        store.commit(vec![Write::PutCode {
+            code: record.clone(),
+            expect: Expect::Version(1),
+        }])
+    });
+    let results = futures::future::join_all(attempts).await;
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| matches!(r, Err(StoreError::Conflict(_))))
+    );
+    assert_eq!(
+        store
+            .code(&code)
+            .await
+            .expect("read")
+            .expect("kept")
+            .version,
+        2
     );
 }

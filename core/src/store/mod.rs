@@ -6,6 +6,8 @@
 //! See `README.md` beside this file for the keys each engine uses.
 
 pub mod conformance;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 #[cfg(feature = "redb")]
 pub mod redb;
 
@@ -103,6 +105,8 @@ pub enum Write {
     /// A condition only: the serial is still at this version.
     CheckSerial {
         serial: Serial,
+        /// The owner: serials are filed under their member.
+        customer_id: CustomerId,
         version: u64,
     },
     /// A condition only: the customer is still at this version.
@@ -167,6 +171,8 @@ pub enum Write {
     EnqueueMail(Mail),
     MarkMailSent {
         mail_id: String,
+        /// The recipient: mails are filed by address.
+        to: Email,
         at: Timestamp,
     },
 }

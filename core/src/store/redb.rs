@@ -207,7 +207,9 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
                 Err(StoreError::Conflict(format!("customers {customer_id}")))
             }
         }
-        Write::CheckSerial { serial, version } => {
+        Write::CheckSerial {
+            serial, version, ..
+        } => {
             let table = txn.open_table(SERIALS).map_err(backend)?;
             let stored = match table.get(serial.as_str()).map_err(backend)? {
                 Some(bytes) => Some(decode::<Versioned>(bytes.value())?.version),
@@ -400,7 +402,7 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
                 .map_err(backend)?;
             Ok(())
         }
-        Write::MarkMailSent { mail_id, at } => {
+        Write::MarkMailSent { mail_id, at, .. } => {
             let mut outbox = txn.open_table(OUTBOX).map_err(backend)?;
             let stored = match outbox.get(mail_id.as_str()).map_err(backend)? {
                 Some(bytes) => Some(decode::<Mail>(bytes.value())?),

@@ -4,6 +4,7 @@ mod activation;
 mod admin;
 mod bad_input;
 mod cancellation;
+mod dynamodb;
 mod idempotency;
 mod line_notification;
 mod login;

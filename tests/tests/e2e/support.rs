@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::{SignedDuration, Timestamp};
 use madoguchi_core::http::{AppState, all_operations, app};
+use madoguchi_core::store::Store;
+use madoguchi_core::store::dynamodb::DynamoStore;
 use madoguchi_core::store::redb::RedbStore;
 use madoguchi_core::{Context, ManualClock, Settings};
 use reqwest::{Method, StatusCode, header};
@@ -42,6 +44,27 @@ fn capture_logs() {
 /// Everything logged so far, by every server in this test process.
 pub fn logs() -> String {
     String::from_utf8_lossy(&LOGS.get().expect("logs captured").lock().unwrap()).into_owned()
+}
+
+/// The engine the suite runs on: a fresh redb file, or with `MADOGUCHI_TEST_STORE=dynamodb`
+/// a fresh table in DynamoDB Local (`scripts/test` runs the suite both ways).
+async fn store_under_test(dir: &std::path::Path) -> Arc<dyn Store> {
+    match std::env::var("MADOGUCHI_TEST_STORE").as_deref() {
+        Ok("dynamodb") => Arc::new(fresh_dynamodb_table().await),
+        _ => Arc::new(RedbStore::open(&dir.join("madoguchi.redb")).unwrap()),
+    }
+}
+
+/// A new table of its own in DynamoDB Local, named for no other test.
+pub async fn fresh_dynamodb_table() -> DynamoStore {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok_and(|e| e.contains("127.0.0.1")),
+        "DynamoDB tests talk to DynamoDB Local on loopback: run them through scripts/test"
+    );
+    let table = format!("test-{}", madoguchi_core::secret::random_digits(12));
+    let store = DynamoStore::from_env(table).await;
+    store.ensure_table().await.unwrap();
+    store
 }
 
 pub struct TestApp {
@@ -112,9 +135,9 @@ impl TestApp {
     pub async fn spawn_with(settings: Settings) -> Self {
         capture_logs();
         let dir = tempfile::tempdir().unwrap();
-        let store = RedbStore::open(&dir.path().join("madoguchi.redb")).unwrap();
+        let store = store_under_test(dir.path()).await;
         let clock = Arc::new(ManualClock::new(start_of_tests()));
-        let ctx = Context::new(Arc::new(store), clock.clone(), settings);
+        let ctx = Context::new(store, clock.clone(), settings);
         madoguchi_core::service::admin::seed_providers(&ctx)
             .await
             .unwrap();
