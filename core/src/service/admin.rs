@@ -434,28 +434,43 @@ pub async fn issue_codes(
     count: usize,
     answer_log: Option<&dyn AnswerLog>,
 ) -> Result<IssuedCodes, Error> {
-    retry_on_conflict(|| async {
-        let now = ctx.clock.now();
-        let codes: Vec<RenewalCode> = (0..count).map(|_| RenewalCode::generate()).collect();
-        let mut writes: Vec<Write> = codes
-            .iter()
-            .map(|code| Write::PutCode {
-                code: CodeRecord {
-                    code: code.clone(),
-                    product,
-                    term_months,
-                    created_at: now,
-                    redeemed: None,
-                    version: 0,
-                },
-                expect: Expect::Absent,
-            })
-            .collect();
-        let issued = IssuedCodes { codes };
-        writes.extend(keep_answer(answer_log, &issued));
-        ctx.store.commit(writes).await?;
-        tracing::info!(?product, term_months, count, "renewal codes issued");
-        Ok(issued)
-    })
-    .await
+    // A DynamoDB transaction holds at most 100 items, so codes are issued in commits of
+    // fifty; the answer is kept with the last. A commit that fails leaves earlier codes
+    // issued but never shown to anyone, which is harmless.
+    const PER_COMMIT: usize = 50;
+    let now = ctx.clock.now();
+    let mut codes: Vec<RenewalCode> = Vec::with_capacity(count);
+    while codes.len() < count {
+        let size = PER_COMMIT.min(count - codes.len());
+        let last = codes.len() + size == count;
+        let chunk = retry_on_conflict(|| async {
+            let chunk: Vec<RenewalCode> = (0..size).map(|_| RenewalCode::generate()).collect();
+            let mut writes: Vec<Write> = chunk
+                .iter()
+                .map(|code| Write::PutCode {
+                    code: CodeRecord {
+                        code: code.clone(),
+                        product,
+                        term_months,
+                        created_at: now,
+                        redeemed: None,
+                        version: 0,
+                    },
+                    expect: Expect::Absent,
+                })
+                .collect();
+            if last {
+                let all = IssuedCodes {
+                    codes: codes.iter().chain(&chunk).cloned().collect(),
+                };
+                writes.extend(keep_answer(answer_log, &all));
+            }
+            ctx.store.commit(writes).await?;
+            Ok(chunk)
+        })
+        .await?;
+        codes.extend(chunk);
+    }
+    tracing::info!(?product, term_months, count, "renewal codes issued");
+    Ok(IssuedCodes { codes })
 }

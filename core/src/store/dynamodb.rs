@@ -624,6 +624,40 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Applies deletions outside any transaction, a batch at a time.
+    async fn delete_now(&self, deletions: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        let keys: Vec<Item> = deletions
+            .into_iter()
+            .filter_map(|part| part.delete.map(|d| d.key))
+            .collect();
+        for batch in keys.chunks(25) {
+            let mut requests = Vec::with_capacity(batch.len());
+            for key in batch {
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(key.clone()))
+                    .build()
+                    .map_err(backend)?;
+                requests.push(WriteRequest::builder().delete_request(delete).build());
+            }
+            let mut pending = HashMap::from([(self.table.clone(), requests)]);
+            while !pending.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .set_request_items(Some(pending))
+                    .send()
+                    .await
+                    .map_err(sdk)?;
+                pending = output.unprocessed_items.unwrap_or_default();
+                pending.retain(|_, requests| !requests.is_empty());
+            }
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Store for DynamoStore {
     async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
@@ -749,9 +783,22 @@ impl Store for DynamoStore {
                 .quiet(writes.into_iter().next().expect("one write"))
                 .await;
         }
+        let (ending, others): (Vec<_>, Vec<_>) = writes
+            .into_iter()
+            .partition(|w| matches!(w, Write::DeleteSessionsOf { .. }));
         let mut parts = Vec::new();
-        for write in writes {
+        for write in others {
             parts.extend(self.parts(write).await?);
+        }
+        for write in ending {
+            let deletions = self.parts(write).await?;
+            if parts.len() + deletions.len() <= MAX_TRANSACTION_ITEMS {
+                parts.extend(deletions);
+            } else {
+                // Too many sessions for one transaction: they end first, on their own. Should
+                // the rest then fail, the member has merely been logged out early.
+                self.delete_now(deletions).await?;
+            }
         }
         match parts.len() {
             0 => Ok(()),

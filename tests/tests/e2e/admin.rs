@@ -137,3 +137,31 @@ async fn licences_are_checked_across_fields() {
         "{fields:?}"
     );
 }
+
+#[tokio::test]
+async fn many_codes_are_issued_at_once_and_each_is_redeemable() {
+    let app = TestApp::spawn().await;
+    let codes = app.issue_codes("security-suite", 12, 120).await;
+    assert_eq!(codes.len(), 120);
+    let distinct: std::collections::HashSet<_> = codes.iter().collect();
+    assert_eq!(distinct.len(), 120);
+    let member = app
+        .member_with(
+            "flets_next",
+            json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]),
+        )
+        .await;
+    let last = codes.last().unwrap();
+    let renewed = app
+        .call(
+            Method::POST,
+            "/v1/renewals",
+            None,
+            Some(
+                json!({"code": last, "serial": member.serials[0], "email": member.email,
+                        "consent": {"terms_version": "2026-10", "agreed": true}}),
+            ),
+        )
+        .await;
+    assert_eq!(renewed.status, StatusCode::CREATED, "{:?}", renewed.body);
+}

@@ -323,3 +323,23 @@ async fn a_cancelled_member_cannot_order_a_reader() {
         (403, "membership_cancelled")
     );
 }
+
+#[tokio::test]
+async fn every_one_of_many_sessions_ends_with_the_membership() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let mut tokens = Vec::new();
+    for _ in 0..55 {
+        tokens.push(app.login(&member).await);
+    }
+    let done = app
+        .post("/v1/membership/cancellation", &tokens[0], json!({}))
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    for token in &tokens {
+        assert_eq!(
+            app.get("/v1/usage", token).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
