@@ -3,15 +3,18 @@
 //! write); versions become condition expressions, so concurrent requests cannot both win.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TimeToLiveSpecification, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, ConsumedCapacity, Delete,
+    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
+    ReturnConsumedCapacity, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -38,6 +41,32 @@ const MAX_TRANSACTION_ITEMS: usize = 100;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    meter: Option<Arc<CapacityMeter>>,
+}
+
+/// Adds up what DynamoDB reports it consumed (`ReturnConsumedCapacity`), and the calls
+/// made: for measuring each operation's cost, not for production.
+#[derive(Debug, Default)]
+pub struct CapacityMeter {
+    /// Capacity units, in thousandths.
+    milli_units: AtomicU64,
+    calls: AtomicU64,
+}
+
+impl CapacityMeter {
+    fn add(&self, units: f64) {
+        self.milli_units
+            .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (capacity units, calls) so far.
+    pub fn read(&self) -> (f64, u64) {
+        (
+            self.milli_units.load(Ordering::Relaxed) as f64 / 1000.0,
+            self.calls.load(Ordering::Relaxed),
+        )
+    }
 }
 
 fn backend(error: impl std::fmt::Display) -> StoreError {
@@ -200,6 +229,24 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            meter: None,
+        }
+    }
+
+    /// The same store, asking DynamoDB for the capacity each call consumes.
+    pub fn metered(mut self) -> (Self, Arc<CapacityMeter>) {
+        let meter = Arc::new(CapacityMeter::default());
+        self.meter = Some(meter.clone());
+        (self, meter)
+    }
+
+    fn capacity(&self) -> Option<ReturnConsumedCapacity> {
+        self.meter.as_ref().map(|_| ReturnConsumedCapacity::Total)
+    }
+
+    fn consumed<'a>(&self, reports: impl IntoIterator<Item = &'a ConsumedCapacity>) {
+        if let Some(meter) = &self.meter {
+            meter.add(reports.into_iter().filter_map(|c| c.capacity_units).sum());
         }
     }
 
@@ -292,9 +339,11 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key))
             .consistent_read(true)
+            .set_return_consumed_capacity(self.capacity())
             .send()
             .await
             .map_err(sdk)?;
+        self.consumed(&output.consumed_capacity);
         output.item.map(record).transpose()
     }
 
@@ -318,9 +367,11 @@ impl DynamoStore {
                 .scan_index_forward(!newest_first)
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
+                .set_return_consumed_capacity(self.capacity())
                 .send()
                 .await
                 .map_err(sdk)?;
+            self.consumed(&output.consumed_capacity);
             items.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key;
             if start.is_none() {
@@ -348,9 +399,11 @@ impl DynamoStore {
                 .expression_attribute_values(":pk", s(gsi1pk))
                 .expression_attribute_values(":upto", s(upto))
                 .set_exclusive_start_key(start)
+                .set_return_consumed_capacity(self.capacity())
                 .send()
                 .await
                 .map_err(sdk)?;
+            self.consumed(&output.consumed_capacity);
             items.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key;
             if start.is_none() || items.len() >= limit {
@@ -594,9 +647,10 @@ impl DynamoStore {
                     ":at",
                     serde_dynamo::to_attribute_value(at).map_err(backend)?,
                 )
+                .set_return_consumed_capacity(self.capacity())
                 .send()
                 .await
-                .map(|_| ())
+                .map(|o| self.consumed(&o.consumed_capacity))
                 .map_err(|e| refusal(e.into_service_error())),
             Write::ReleaseClaim {
                 key: claim,
@@ -610,9 +664,10 @@ impl DynamoStore {
                 .expression_attribute_names("#response", "response")
                 .expression_attribute_values(":claimed", n(version))
                 .expression_attribute_values(":null", s("NULL"))
+                .set_return_consumed_capacity(self.capacity())
                 .send()
                 .await
-                .map(|_| ())
+                .map(|o| self.consumed(&o.consumed_capacity))
                 .map_err(|e| refusal(e.into_service_error())),
             _ => unreachable!("only touches and releases are quiet"),
         };
@@ -647,9 +702,11 @@ impl DynamoStore {
                     .client
                     .batch_write_item()
                     .set_request_items(Some(pending))
+                    .set_return_consumed_capacity(self.capacity())
                     .send()
                     .await
                     .map_err(sdk)?;
+                self.consumed(output.consumed_capacity());
                 pending = output.unprocessed_items.unwrap_or_default();
                 pending.retain(|_, requests| !requests.is_empty());
             }
@@ -810,10 +867,14 @@ impl Store for DynamoStore {
                     .client
                     .transact_write_items()
                     .set_transact_items(Some(parts))
+                    .set_return_consumed_capacity(self.capacity())
                     .send()
                     .await;
                 match sent {
-                    Ok(_) => Ok(()),
+                    Ok(output) => {
+                        self.consumed(output.consumed_capacity());
+                        Ok(())
+                    }
                     Err(error) => match error.into_service_error() {
                         TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                             // A condition failed, or another transaction held an item: either

@@ -1,0 +1,244 @@
+//! What each operation costs on DynamoDB: the calls it makes and the capacity units
+//! DynamoDB reports (`ReturnConsumedCapacity`), one request at a time over HTTP.
+//!
+//! ```sh
+//! eval "$(scripts/dynamodb-local start)"
+//! cargo run --release -p madoguchi-bench --bin capacity
+//! scripts/dynamodb-local stop
+//! ```
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use madoguchi_core::http::{AppState, all_operations, app};
+use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
+use madoguchi_core::service::{admin, reminders};
+use madoguchi_core::store::dynamodb::{CapacityMeter, DynamoStore};
+use madoguchi_core::{Context, Settings, SystemClock};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+struct Probe {
+    client: reqwest::Client,
+    base: String,
+    meter: Arc<CapacityMeter>,
+    rows: Vec<(String, u64, f64)>,
+}
+
+impl Probe {
+    /// Sends one request and records what it cost.
+    async fn measure(
+        &mut self,
+        name: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Value {
+        let (units_before, calls_before) = self.meter.read();
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{name}: {status} {answer}");
+        self.record(name, units_before, calls_before);
+        answer
+    }
+
+    fn record(&mut self, name: &str, units_before: f64, calls_before: u64) {
+        let (units, calls) = self.meter.read();
+        self.rows
+            .push((name.to_owned(), calls - calls_before, units - units_before));
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
+    assert!(
+        endpoint.contains("127.0.0.1"),
+        "start DynamoDB Local first: eval \"$(scripts/dynamodb-local start)\""
+    );
+    let table = format!("capacity-{}", madoguchi_core::secret::random_digits(8));
+    let store = DynamoStore::from_env(table).await;
+    store.ensure_table().await.unwrap();
+    let (store, meter) = store.metered();
+    let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
+    admin::seed_providers(&ctx).await.unwrap();
+    let admin_token = "capacity-admin-token";
+    let state = AppState {
+        ctx: ctx.clone(),
+        admin_token: admin_token.into(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app(all_operations(), state);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let mut probe = Probe {
+        client: reqwest::Client::new(),
+        base,
+        meter,
+        rows: Vec::new(),
+    };
+
+    let expires = ctx
+        .today()
+        .checked_add(jiff::ToSpan::days(20))
+        .unwrap()
+        .to_string();
+    let created = probe
+        .measure(
+            "admin: create a member (2 serials)",
+            Method::POST,
+            "/admin/v1/customers",
+            Some(admin_token),
+            Some(json!({"name": "容量 太郎", "email": "capacity@example.jp", "line": "flets_next",
+                        "licenses": [{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": expires},
+                                     {"product": "mobile-security", "plan": "license_plus", "billing": "monthly"}]})),
+        )
+        .await;
+    let serial = created["serials"][0]["serial"].as_str().unwrap().to_owned();
+    let login = json!({"customer_id": created["customer_id"], "access_key": created["access_key"]});
+    let session = probe
+        .measure("login", Method::POST, "/v1/sessions", None, Some(login))
+        .await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    let t = Some(token.as_str());
+    probe
+        .measure("usage", Method::GET, "/v1/usage", t, None)
+        .await;
+    let activation = format!("/v1/serials/{serial}/activation");
+    probe
+        .measure(
+            "activate a serial",
+            Method::POST,
+            &activation,
+            t,
+            Some(json!({"device_id": "pc-1", "os": "windows", "name": "PC"})),
+        )
+        .await;
+    probe
+        .measure(
+            "move it to another device",
+            Method::POST,
+            &activation,
+            t,
+            Some(json!({"device_id": "pc-2", "os": "mac", "name": "Mac"})),
+        )
+        .await;
+    probe
+        .measure(
+            "serial history",
+            Method::GET,
+            &format!("/v1/serials/{serial}/history"),
+            t,
+            None,
+        )
+        .await;
+    probe
+        .measure(
+            "line notification: list",
+            Method::GET,
+            "/v1/line-notification",
+            t,
+            None,
+        )
+        .await;
+    probe
+        .measure(
+            "line notification: apply (with completion mail)",
+            Method::POST,
+            "/v1/line-notification/applications",
+            t,
+            Some(json!({"changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
+                        "consent": {"terms_version": "2026-10", "agreed": true},
+                        "applicant": {"name": "容量 太郎", "phone": "0312345678", "email": "applicant@example.jp", "completion_email": true}})),
+        )
+        .await;
+    let codes = probe
+        .measure(
+            "admin: issue one code",
+            Method::POST,
+            "/admin/v1/codes",
+            Some(admin_token),
+            Some(json!({"product": "security-suite", "term_months": 12, "count": 1})),
+        )
+        .await;
+    probe
+        .measure(
+            "renewal",
+            Method::POST,
+            "/v1/renewals",
+            None,
+            Some(
+                json!({"code": codes["codes"][0], "serial": serial, "email": "capacity@example.jp",
+                        "consent": {"terms_version": "2026-10", "agreed": true}}),
+            ),
+        )
+        .await;
+    probe
+        .measure("card readers: list", Method::GET, "/v1/readers", t, None)
+        .await;
+    probe
+        .measure(
+            "card readers: order",
+            Method::POST,
+            "/v1/readers",
+            t,
+            Some(json!({"type": "usb_windows", "payment_method": "chocom"})),
+        )
+        .await;
+    probe
+        .measure("receipts", Method::GET, "/v1/receipts", t, None)
+        .await;
+
+    // The reminder job for the day 30 days before the renewed expiry: one licence due.
+    let (units, calls) = probe.meter.read();
+    let renewed = ctx
+        .today()
+        .checked_add(jiff::ToSpan::days(20))
+        .unwrap()
+        .checked_add(jiff::ToSpan::months(12))
+        .unwrap();
+    let summary = reminders::run(&ctx, renewed.checked_sub(jiff::ToSpan::days(30)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(summary.sent, 1);
+    probe.record("reminder job (one licence due)", units, calls);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (units, calls) = probe.meter.read();
+    let delivered = dispatch_pending(&ctx, &EmlDirectory::new(dir.path()).unwrap(), 100)
+        .await
+        .unwrap();
+    probe.record(&format!("outbox: deliver {delivered} mails"), units, calls);
+
+    probe
+        .measure(
+            "cancellation",
+            Method::POST,
+            "/v1/membership/cancellation",
+            t,
+            Some(json!({})),
+        )
+        .await;
+
+    println!("| operation | DynamoDB calls | capacity units |");
+    println!("| --- | --- | --- |");
+    for (name, calls, units) in &probe.rows {
+        println!("| {name} | {calls} | {units:.1} |");
+    }
+}
