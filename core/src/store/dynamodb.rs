@@ -867,6 +867,13 @@ impl Store for DynamoStore {
                     .client
                     .transact_write_items()
                     .set_transact_items(Some(parts))
+                    // The SDK retries a call whose answer it did not get; the token makes a
+                    // retried transaction that had in fact committed succeed again instead
+                    // of failing its own conditions.
+                    .client_request_token(crate::secret::random_string(
+                        b"0123456789abcdefghijklmnopqrstuvwxyz",
+                        32,
+                    ))
                     .set_return_consumed_capacity(self.capacity())
                     .send()
                     .await;
