@@ -30,6 +30,11 @@ pub fn format_for_people(at: Timestamp) -> String {
         .to_string()
 }
 
+/// How a mail writes a date for a person: `2026年11月22日`.
+pub fn format_date_for_people(date: Date) -> String {
+    date.strftime("%Y年%m月%d日").to_string()
+}
+
 /// Sub-second digits mean nothing to a member and make answers noisy.
 fn whole_seconds(at: Timestamp) -> Timestamp {
     Timestamp::from_second(at.as_second()).unwrap_or(at)

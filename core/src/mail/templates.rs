@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 use super::{Mail, MailKind};
-use crate::domain::japan::format_for_people;
+use crate::domain::japan::{format_date_for_people, format_for_people};
 use crate::domain::{Customer, Device, Email, Price, Reader, Serial, SerialRecord, Setting};
 
 const SIGNATURE: &str = "\n--\nmadoguchi サポートセンター\n本メールは送信専用です。";
@@ -100,7 +100,7 @@ impl Mail {
     ) -> Self {
         let expires = serial
             .expires_on
-            .map_or_else(String::new, |d| d.strftime("%Y年%m月%d日").to_string());
+            .map_or_else(String::new, format_date_for_people);
         let body = format!(
             "{name} 様\n\n\
              更新ユーザー登録が完了しました（受付番号 {receipt_no}）。\n\n\
@@ -204,7 +204,7 @@ impl Mail {
     ) -> Self {
         let expires = serial
             .expires_on
-            .map_or_else(String::new, |d| d.strftime("%Y年%m月%d日").to_string());
+            .map_or_else(String::new, format_date_for_people);
         let body = format!(
             "{name} 様\n\n\
              シリアル番号 {serial} の有効期限は {expires} です（あと{days_left}日）。\n\
@@ -229,7 +229,7 @@ impl Mail {
     pub fn license_expired(customer: &Customer, serial: &SerialRecord, at: Timestamp) -> Self {
         let expires = serial
             .expires_on
-            .map_or_else(String::new, |d| d.strftime("%Y年%m月%d日").to_string());
+            .map_or_else(String::new, format_date_for_people);
         let body = format!(
             "{name} 様\n\n\
              シリアル番号 {serial} の有効期限（{expires}）が過ぎ、セキュリティ機能がご利用いただけなく\

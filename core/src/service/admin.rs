@@ -127,6 +127,11 @@ pub struct Outbox {
 /// The rules across fields of a new member's licences.
 fn check_licenses(licenses: &[NewLicense]) -> Result<(), Error> {
     let mut errors = FieldErrors::new();
+    // Every licence is a few items of one DynamoDB transaction; twenty is far above any
+    // real line and well inside the limit.
+    if licenses.len() > 20 {
+        errors.push("licenses", Invalid::TOO_LONG);
+    }
     let standards = licenses.iter().filter(|l| l.plan == Plan::Standard).count();
     if standards > 1 {
         errors.push("licenses", Invalid("more_than_one_standard"));

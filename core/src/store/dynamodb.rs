@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, ConsumedCapacity, Delete,
@@ -42,6 +43,8 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     meter: Option<Arc<CapacityMeter>>,
+    /// When DynamoDB's TTL may remove a session (SPEC §2: 12 hours after login).
+    session_lifetime: jiff::SignedDuration,
 }
 
 /// Adds up what DynamoDB reports it consumed (`ReturnConsumedCapacity`), and the calls
@@ -230,7 +233,14 @@ impl DynamoStore {
             client,
             table: table.into(),
             meter: None,
+            session_lifetime: crate::Settings::default().session_lifetime,
         }
+    }
+
+    /// Sessions expire by TTL after this lifetime (keep it equal to the settings').
+    pub fn with_session_lifetime(mut self, lifetime: jiff::SignedDuration) -> Self {
+        self.session_lifetime = lifetime;
+        self
     }
 
     /// The same store, asking DynamoDB for the capacity each call consumes.
@@ -252,14 +262,19 @@ impl DynamoStore {
 
     /// Creates the table with its index, stream and TTL when it does not exist yet.
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        let existing = self
+        match self
             .client
             .describe_table()
             .table_name(&self.table)
             .send()
-            .await;
-        if existing.is_ok() {
-            return Ok(());
+            .await
+        {
+            Ok(_) => return self.ensure_ttl().await,
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) => {}
+            Err(error) => return Err(sdk(error)),
         }
         let attribute = |name: &str| {
             AttributeDefinition::builder()
@@ -316,6 +331,51 @@ impl DynamoStore {
                 return Err(sdk(error));
             }
         }
+        self.wait_until_active().await?;
+        self.ensure_ttl().await
+    }
+
+    async fn wait_until_active(&self) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::TableStatus;
+        for _ in 0..120 {
+            let described = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(sdk)?;
+            let status = described.table.and_then(|t| t.table_status);
+            if status == Some(TableStatus::Active) {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        Err(StoreError::Backend(format!(
+            "table {} did not become active",
+            self.table
+        )))
+    }
+
+    /// Sessions, throttles and idempotency records rely on TTL: switch it on if it is off.
+    async fn ensure_ttl(&self) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::TimeToLiveStatus;
+        let described = self
+            .client
+            .describe_time_to_live()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(sdk)?;
+        let status = described
+            .time_to_live_description
+            .and_then(|d| d.time_to_live_status);
+        if matches!(
+            status,
+            Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+        ) {
+            return Ok(());
+        }
         self.client
             .update_time_to_live()
             .table_name(&self.table)
@@ -347,57 +407,17 @@ impl DynamoStore {
         output.item.map(record).transpose()
     }
 
-    /// Every item of a partition whose sort key starts with `prefix`, following pages.
-    async fn query_prefix(
+    /// Runs a query to its last page (or `limit` items), metering each page.
+    async fn query_pages(
         &self,
-        pk: String,
-        prefix: &str,
-        newest_first: bool,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":prefix", s(prefix))
-                .scan_index_forward(!newest_first)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .set_return_consumed_capacity(self.capacity())
-                .send()
-                .await
-                .map_err(sdk)?;
-            self.consumed(&output.consumed_capacity);
-            items.extend(output.items.unwrap_or_default());
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
-    }
-
-    /// Items of the secondary index under `gsi1pk` with `gsi1sk <= upto`, up to `limit`.
-    async fn query_index(
-        &self,
-        gsi1pk: &str,
-        upto: &str,
+        query: QueryFluentBuilder,
         limit: usize,
     ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("gsi1pk = :pk AND gsi1sk <= :upto")
-                .expression_attribute_values(":pk", s(gsi1pk))
-                .expression_attribute_values(":upto", s(upto))
+            let output = query
+                .clone()
                 .set_exclusive_start_key(start)
                 .set_return_consumed_capacity(self.capacity())
                 .send()
@@ -411,6 +431,45 @@ impl DynamoStore {
                 return Ok(items);
             }
         }
+    }
+
+    /// Every item of a partition whose sort key starts with `prefix`.
+    async fn query_prefix(
+        &self,
+        pk: String,
+        prefix: &str,
+        newest_first: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .scan_index_forward(!newest_first)
+            .consistent_read(true);
+        self.query_pages(query, usize::MAX).await
+    }
+
+    /// Items of the secondary index under `gsi1pk` with `gsi1sk <= upto`, up to `limit`.
+    /// (A secondary index reads eventually consistently; its readers re-read what they act on.)
+    async fn query_index(
+        &self,
+        gsi1pk: &str,
+        upto: &str,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("gsi1pk = :pk AND gsi1sk <= :upto")
+            .expression_attribute_values(":pk", s(gsi1pk))
+            .expression_attribute_values(":upto", s(upto))
+            .set_limit(i32::try_from(limit).ok());
+        self.query_pages(query, limit).await
     }
 
     /// The member a serial belongs to.
@@ -450,16 +509,11 @@ impl DynamoStore {
             } => {
                 customer.version = expect.next_version();
                 let pk = customer_pk(&customer.customer_id);
-                let mut parts = vec![versioned(
+                vec![versioned(
                     table,
                     item(&customer, pk, CUSTOMER_SK.into())?,
                     expect,
-                )?];
-                if expect == Expect::Absent {
-                    // Lets `has_customers` be one read.
-                    parts.push(put(table, key("META".into(), "CUSTOMERS"), None)?);
-                }
-                parts
+                )?]
             }
             Write::CheckCustomer {
                 customer_id,
@@ -497,7 +551,7 @@ impl DynamoStore {
                 )?]
             }
             Write::PutSession(session) => {
-                let lifetime_ends = session.created_at + jiff::SignedDuration::from_hours(12);
+                let lifetime_ends = session.created_at + self.session_lifetime;
                 let mut session_item = item(
                     &session,
                     session_pk(&session.token_digest),
@@ -551,13 +605,15 @@ impl DynamoStore {
                     format!("THROTTLE#{throttle_key}"),
                     "THROTTLE".into(),
                 )?;
-                // A day past the newest failure no window can still need it.
-                if let Some(last) = throttle.failures.last() {
-                    throttle_item.insert(
-                        "expires_at".into(),
-                        expires_at(*last + jiff::SignedDuration::from_hours(24)),
-                    );
-                }
+                // A day past the newest failure no window can still need it; with none left,
+                // the item may go at once.
+                let ends = throttle
+                    .failures
+                    .last()
+                    .map_or(AttributeValue::N("0".into()), |last| {
+                        expires_at(*last + jiff::SignedDuration::from_hours(24))
+                    });
+                throttle_item.insert("expires_at".into(), ends);
                 vec![versioned(table, throttle_item, expect)?]
             }
             Write::PutIdempotency { mut record, expect } => {
@@ -609,7 +665,12 @@ impl DynamoStore {
                 let update = Update::builder()
                     .table_name(table)
                     .set_key(Some(key(mail_pk(&to), &mail_sk(&mail_id))))
-                    .condition_expression("attribute_exists(pk)")
+                    // The index may lag: a mail already marked is not marked again.
+                    .condition_expression("attribute_exists(pk) AND #status = :pending")
+                    .expression_attribute_values(
+                        ":pending",
+                        serde_dynamo::to_attribute_value(MailStatus::Pending).map_err(backend)?,
+                    )
                     .update_expression("SET #status = :sent, sent_at = :at REMOVE gsi1pk, gsi1sk")
                     .expression_attribute_names("#status", "status")
                     .expression_attribute_values(
@@ -840,12 +901,31 @@ impl Store for DynamoStore {
                 .quiet(writes.into_iter().next().expect("one write"))
                 .await;
         }
+        let new_member = writes.iter().any(|w| {
+            matches!(
+                w,
+                Write::PutCustomer {
+                    expect: Expect::Absent,
+                    ..
+                }
+            )
+        });
         let (ending, others): (Vec<_>, Vec<_>) = writes
             .into_iter()
             .partition(|w| matches!(w, Write::DeleteSessionsOf { .. }));
         let mut parts = Vec::new();
         for write in others {
             parts.extend(self.parts(write).await?);
+        }
+        if new_member {
+            // Lets `has_customers` be one read; once per commit, as no item may appear twice.
+            parts.push(put(&self.table, key("META".into(), "CUSTOMERS"), None)?);
+        }
+        if parts.len() > MAX_TRANSACTION_ITEMS {
+            return Err(StoreError::Backend(format!(
+                "{} items exceed one transaction",
+                parts.len()
+            )));
         }
         for write in ending {
             let deletions = self.parts(write).await?;
@@ -857,67 +937,80 @@ impl Store for DynamoStore {
                 self.delete_now(deletions).await?;
             }
         }
-        match parts.len() {
-            0 => Ok(()),
-            n if n > MAX_TRANSACTION_ITEMS => Err(StoreError::Backend(format!(
-                "{n} items exceed one transaction"
-            ))),
-            _ => {
-                let sent = self
-                    .client
-                    .transact_write_items()
-                    .set_transact_items(Some(parts))
-                    // The SDK retries a call whose answer it did not get; the token makes a
-                    // retried transaction that had in fact committed succeed again instead
-                    // of failing its own conditions.
-                    .client_request_token(crate::secret::random_string(
-                        b"0123456789abcdefghijklmnopqrstuvwxyz",
-                        32,
-                    ))
-                    .set_return_consumed_capacity(self.capacity())
-                    .send()
-                    .await;
-                match sent {
-                    Ok(output) => {
-                        self.consumed(output.consumed_capacity());
-                        Ok(())
+        if parts.is_empty() {
+            return Ok(());
+        }
+        // The SDK retries a call whose answer it did not get; the token makes a retried
+        // transaction that had in fact committed succeed again instead of failing its own
+        // conditions. The same token is kept while DynamoDB says it is still in progress.
+        let request = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(parts))
+            .client_request_token(crate::secret::random_string(
+                b"0123456789abcdefghijklmnopqrstuvwxyz",
+                32,
+            ))
+            .set_return_consumed_capacity(self.capacity());
+        let mut pause = std::time::Duration::from_millis(20);
+        for _ in 0..8 {
+            match request.clone().send().await {
+                Ok(output) => {
+                    self.consumed(output.consumed_capacity());
+                    return Ok(());
+                }
+                Err(error) => match error.into_service_error() {
+                    TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                        return Err(cancellation(&cancelled));
                     }
-                    Err(error) => match error.into_service_error() {
-                        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                            // A condition failed, or another transaction held an item: either
-                            // way someone else wrote first, and the service re-reads. Any
-                            // other reason is a fault of this commit, not a race.
-                            let reasons: Vec<&str> = cancelled
-                                .cancellation_reasons()
-                                .iter()
-                                .filter_map(|r| r.code())
-                                .filter(|code| *code != "None")
-                                .collect();
-                            let raced = reasons.iter().all(|c| {
-                                matches!(*c, "ConditionalCheckFailed" | "TransactionConflict")
-                            });
-                            if raced {
-                                Err(StoreError::Conflict(format!(
-                                    "transaction cancelled: {reasons:?}"
-                                )))
-                            } else {
-                                Err(StoreError::Backend(format!(
-                                    "transaction cancelled: {reasons:?}: {}",
-                                    cancelled.message().unwrap_or("")
-                                )))
-                            }
-                        }
-                        TransactWriteItemsError::TransactionInProgressException(_) => {
-                            Err(StoreError::Conflict("transaction in progress".into()))
-                        }
-                        other => Err(StoreError::Backend(format!(
+                    TransactWriteItemsError::TransactionInProgressException(_) => {
+                        tokio::time::sleep(pause).await;
+                        pause *= 2;
+                    }
+                    other => {
+                        return Err(StoreError::Backend(format!(
                             "{}: {}",
                             other.code().unwrap_or("unknown"),
                             other.message().unwrap_or("")
-                        ))),
-                    },
-                }
+                        )));
+                    }
+                },
             }
         }
+        Err(StoreError::Backend(
+            "a transaction stayed in progress without an answer".into(),
+        ))
+    }
+}
+
+/// What a cancelled transaction means. A failed condition, a conflicting transaction or
+/// throttling applied nothing and is the same `Conflict` redb reports: the service re-reads
+/// and retries after a pause. Any other reason is a fault of this commit, not a race.
+fn cancellation(
+    cancelled: &aws_sdk_dynamodb::types::error::TransactionCanceledException,
+) -> StoreError {
+    let reasons: Vec<&str> = cancelled
+        .cancellation_reasons()
+        .iter()
+        .filter_map(|r| r.code())
+        .filter(|code| *code != "None")
+        .collect();
+    let raced = !reasons.is_empty()
+        && reasons.iter().all(|c| {
+            matches!(
+                *c,
+                "ConditionalCheckFailed"
+                    | "TransactionConflict"
+                    | "ThrottlingError"
+                    | "ProvisionedThroughputExceeded"
+            )
+        });
+    if raced {
+        StoreError::Conflict(format!("transaction cancelled: {reasons:?}"))
+    } else {
+        StoreError::Backend(format!(
+            "transaction cancelled: {reasons:?}: {}",
+            cancelled.message().unwrap_or("")
+        ))
     }
 }
