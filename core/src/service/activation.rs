@@ -85,11 +85,7 @@ pub async fn activate(
 
         let mut writes = Vec::with_capacity(3);
         if let Some(from) = &moved_from {
-            let customer = ctx
-                .store
-                .customer(customer_id)
-                .await?
-                .ok_or(Error::NotFound)?;
+            let customer = ctx.member(customer_id).await?;
             writes.push(Write::EnqueueMail(Mail::serial_moved(
                 &customer, serial, &device, from, now,
             )));

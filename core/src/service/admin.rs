@@ -339,11 +339,7 @@ pub async fn reissue_access_key(
     let key = access_key.clone();
     let access_key_hash = argon2_slot(move || hash_access_key(&key)).await;
     retry_on_conflict(|| async {
-        let mut customer = ctx
-            .store
-            .customer(customer_id)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let mut customer = ctx.member(customer_id).await?;
         if customer.is_cancelled() {
             return Err(Error::AlreadyCancelled);
         }

@@ -64,11 +64,7 @@ pub fn settings_of(customer: &Customer, providers: &[Provider]) -> Vec<ProviderV
 }
 
 pub async fn overview(ctx: &Context, customer_id: &CustomerId) -> Result<LineNotification, Error> {
-    let customer = ctx
-        .store
-        .customer(customer_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let customer = ctx.member(customer_id).await?;
     let providers = ctx.store.providers().await?;
     Ok(LineNotification {
         providers: settings_of(&customer, &providers),
@@ -194,11 +190,7 @@ pub async fn apply(
 ) -> Result<Outcome, Error> {
     application.consent.check(TermsKind::LineNotification)?;
     retry_on_conflict(|| async {
-        let mut customer = ctx
-            .store
-            .customer(customer_id)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let mut customer = ctx.member(customer_id).await?;
         if customer.is_cancelled() {
             return Err(Error::MembershipCancelled);
         }

@@ -47,6 +47,17 @@ impl Context {
     pub fn today(&self) -> jiff::civil::Date {
         crate::domain::japan::date_of(self.clock.now())
     }
+
+    /// The stored member, or 404 `not_found`.
+    pub(crate) async fn member(
+        &self,
+        customer_id: &crate::domain::CustomerId,
+    ) -> Result<crate::domain::Customer, Error> {
+        self.store
+            .customer(customer_id)
+            .await?
+            .ok_or(Error::NotFound)
+    }
 }
 
 /// Where a submission's answer is kept for an `Idempotency-Key` (SPEC §1). A submitting

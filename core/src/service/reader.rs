@@ -40,11 +40,7 @@ pub fn catalog() -> Vec<CatalogEntry> {
 }
 
 pub async fn readers(ctx: &Context, customer_id: &CustomerId) -> Result<Readers, Error> {
-    let customer = ctx
-        .store
-        .customer(customer_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let customer = ctx.member(customer_id).await?;
     Ok(Readers {
         readers: customer.readers,
         catalog: catalog(),
@@ -99,11 +95,7 @@ pub async fn order(
     }
     let price = Price::rental();
     retry_on_conflict(|| async {
-        let mut customer = ctx
-            .store
-            .customer(customer_id)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let mut customer = ctx.member(customer_id).await?;
         if customer.is_cancelled() {
             return Err(Error::MembershipCancelled);
         }
