@@ -31,12 +31,23 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct ActivationRequest {
     /// The security tool's identifier of the device.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[!-~]+$",
+        example = "pc-1"
+    )]
     device_id: String,
     /// `windows`, `mac` or `android`.
-    #[schema(example = "windows")]
+    #[schema(value_type = Os, example = "windows")]
     os: String,
     /// What the member calls the device.
-    #[schema(example = "リビングのPC")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"\S",
+        example = "リビングのPC"
+    )]
     name: String,
 }
 

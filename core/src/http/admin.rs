@@ -357,6 +357,7 @@ pub struct ReminderJobRequest {
 async fn run_expiry_reminders(
     State(state): State<AppState>,
     _: Operator,
+    _: Submission,
     JsonBody(request): JsonBody<ReminderJobRequest>,
 ) -> Result<Json<Summary>, Problem> {
     let day = match request.date.as_deref() {

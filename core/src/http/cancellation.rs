@@ -36,7 +36,7 @@ pub struct CancellationRequestBody {
     post, path = "/v1/membership/cancellation", tag = "cancellation",
     security(("member" = [])),
     request_body = CancellationRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Preview),
         (status = 201, description = "受付完了", body = Cancelled),

@@ -138,13 +138,26 @@ impl crate::service::AnswerLog for ClaimedKey {
 #[derive(Clone, Copy)]
 pub struct AnswerKept;
 
-/// The claimed key of a submitting request, if it came with one.
+/// Marks a request whose Idempotency-Key is malformed. The refusal (422) is left to the
+/// route's `Submission` extractor, so that it comes after the route's own authentication:
+/// a request without a login is 401 whatever its key.
+#[derive(Clone, Copy)]
+struct MalformedKey;
+
+/// The claimed key of a submitting request, if it came with one. Every POST route takes
+/// it, which is where a malformed key is refused.
 pub struct Submission(pub Option<ClaimedKey>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Submission {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        if parts.extensions.get::<MalformedKey>().is_some() {
+            return Err(Problem::validation(vec![FieldError {
+                field: "Idempotency-Key".to_owned(),
+                code: "invalid_idempotency_key",
+            }]));
+        }
         Ok(Submission(parts.extensions.get::<ClaimedKey>().cloned()))
     }
 }
@@ -335,18 +348,15 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     if request.method() != Method::POST || !request.headers().contains_key(HEADER) {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let key = parts
         .headers
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !valid_key(key) {
-        return Problem::validation(vec![FieldError {
-            field: "Idempotency-Key".to_owned(),
-            code: "invalid_idempotency_key",
-        }])
-        .into_response();
+        parts.extensions.insert(MalformedKey);
+        return next.run(Request::from_parts(parts, body)).await;
     }
     let Some(scope) = caller(&state, &parts).await else {
         return next.run(Request::from_parts(parts, body)).await;

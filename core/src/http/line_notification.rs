@@ -16,7 +16,7 @@ use super::problem::{Problem, ProblemBody};
 use super::terms::ConsentRequest;
 use crate::domain::provider::is_mobile_carrier;
 use crate::domain::text::{keyword, normalise};
-use crate::domain::{ApplicantName, Email, FieldErrors, Invalid, Phone, ProviderCode};
+use crate::domain::{ApplicantName, Email, FieldErrors, Invalid, Phone, ProviderCode, Setting};
 use crate::service::Error;
 use crate::service::line_notification::{
     self, Applicant, Application, Applied, Change, Confirmation, LineNotification, Outcome,
@@ -65,7 +65,7 @@ pub struct ChangeRequest {
     #[schema(example = "W0099")]
     provider_code: String,
     /// `notify` or `do_not_notify`.
-    #[schema(example = "do_not_notify")]
+    #[schema(value_type = Setting, example = "do_not_notify")]
     setting: String,
 }
 
@@ -156,7 +156,7 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, Error> 
     post, path = "/v1/line-notification/applications", tag = "line-notification",
     security(("member" = [])),
     request_body = ApplicationRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Confirmation),
         (status = 201, description = "受付完了", body = Applied),

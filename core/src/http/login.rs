@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::{ClientIp, Member};
+use super::idempotency::Submission;
 use super::json::JsonBody;
 use super::problem::{Problem, ProblemBody};
 use crate::domain::{AccessKey, CustomerId, FieldErrors};
@@ -50,6 +51,7 @@ pub struct LoginRequest {
 async fn log_in(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    _: Submission,
     JsonBody(request): JsonBody<LoginRequest>,
 ) -> Result<(StatusCode, Json<LoggedIn>), Problem> {
     let mut errors = FieldErrors::new();

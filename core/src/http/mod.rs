@@ -79,6 +79,47 @@ impl Modify for BearerSchemes {
     }
 }
 
+/// Every operation that takes a body can also answer 400 (not JSON), 413 (over 64 KiB) and
+/// 415 (not `application/json`): documented once here instead of on every route.
+struct BodyProblems;
+
+impl Modify for BodyProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ProblemBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.post, &mut item.put, &mut item.patch]
+                .into_iter()
+                .flatten()
+            {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                let responses = &mut operation.responses.responses;
+                for (status, description) in [
+                    ("400", "`malformed_json`"),
+                    ("413", "`payload_too_large`"),
+                    ("415", "`unsupported_media_type`"),
+                ] {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
+    }
+}
+
 /// Every operation's router, as local-dev serves them.
 pub fn all_operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -97,9 +138,11 @@ pub fn all_operations() -> OpenApiRouter<AppState> {
 /// Turns operation routers into the served app: `/openapi.json`, `/healthz`, the body
 /// limit, problem answers for unknown paths, panics and language, and request tracing.
 pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
-    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(operations)
         .split_for_parts();
+    // After the merge: the routes' operations exist only now.
+    BodyProblems.modify(&mut api);
     let api = Arc::new(api);
     router
         .route("/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))

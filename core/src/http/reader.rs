@@ -45,10 +45,10 @@ async fn readers(
 pub struct OrderRequestBody {
     /// `usb_windows` or `usb_mac` (`pc_card_windows` is announced, not orderable).
     #[serde(rename = "type")]
-    #[schema(example = "usb_windows")]
+    #[schema(value_type = ReaderType, example = "usb_windows")]
     reader_type: String,
     /// `chocom` (e-money) is the only way to pay.
-    #[schema(example = "chocom")]
+    #[schema(value_type = PaymentMethod, example = "chocom")]
     payment_method: String,
     #[serde(default)]
     dry_run: Option<bool>,
@@ -59,7 +59,7 @@ pub struct OrderRequestBody {
     post, path = "/v1/readers", tag = "readers",
     security(("member" = [])),
     request_body = OrderRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = OrderQuote),
         (status = 201, description = "受付完了", body = Ordered),

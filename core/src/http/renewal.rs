@@ -62,7 +62,7 @@ fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
 #[utoipa::path(
     post, path = "/v1/renewals", tag = "renewal",
     request_body = RenewalRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Quote),
         (status = 201, description = "更新完了", body = Renewed),

@@ -250,3 +250,21 @@ async fn a_replayed_application_returns_its_receipt() {
     let ledger = app.get("/v1/receipts", &token).await;
     assert_eq!(ledger.body["receipts"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn without_a_login_a_malformed_key_is_still_401() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(format!("{}/v1/readers", app.base))
+        .header("idempotency-key", "キー")
+        .json(&json!({"type": "usb_windows", "payment_method": "chocom"}))
+        .send()
+        .await
+        .unwrap();
+    let refused = answer(response).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+}

@@ -76,7 +76,7 @@ async fn submitting_posts_document_both_answers_and_their_problems() {
             post["requestBody"]["content"]["application/json"].is_object(),
             "{path}"
         );
-        for status in ["200", "201", "422"] {
+        for status in ["200", "201", "400", "413", "415", "422"] {
             assert!(post["responses"][status].is_object(), "{path} {status}");
         }
         let problem = &post["responses"]["422"]["content"]["application/problem+json"]["schema"];
