@@ -116,3 +116,51 @@ pub async fn dispatch_pending(
     }
     Ok(delivered)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::Email;
+    use crate::mail::MailKind;
+    use crate::store::redb::RedbStore;
+    use crate::{ManualClock, Settings};
+
+    fn eml_files(dir: &std::path::Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".eml"))
+            .collect()
+    }
+
+    /// SPEC §9: a crash between delivering and marking sends the mail again on restart, and
+    /// that second delivery replaces the first instead of adding a copy.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_delivery_repeated_after_a_crash_leaves_one_mail() {
+        let at = "2026-11-22T00:00:00Z".parse().unwrap();
+        let store = Arc::new(RedbStore::in_memory().unwrap());
+        let ctx = Context::new(store, Arc::new(ManualClock::new(at)), Settings::default());
+        let to = Email::parse("crash@example.jp").unwrap();
+        let mail = Mail::new(&to, MailKind::SerialMoved, "件名".into(), "本文".into(), at);
+        ctx.store
+            .commit(vec![Write::EnqueueMail(mail.clone())])
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let sender = EmlDirectory::new(dir.path()).unwrap();
+
+        // Delivered, then the process dies before marking it sent.
+        sender.send(&mail).await.unwrap();
+        assert_eq!(ctx.store.pending_mails(10).await.unwrap().len(), 1);
+        // The restarted dispatcher delivers it again, and marks it.
+        assert_eq!(dispatch_pending(&ctx, &sender, 10).await.unwrap(), 1);
+        assert_eq!(eml_files(dir.path()), [format!("{}.eml", mail.mail_id)]);
+        assert!(ctx.store.pending_mails(10).await.unwrap().is_empty());
+        assert_eq!(dispatch_pending(&ctx, &sender, 10).await.unwrap(), 0);
+        let written =
+            std::fs::read_to_string(dir.path().join(format!("{}.eml", mail.mail_id))).unwrap();
+        assert!(written.contains("To: crash@example.jp"));
+    }
+}
