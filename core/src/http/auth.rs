@@ -25,6 +25,10 @@ impl FromRequestParts<AppState> for Member {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        // The idempotency guard may have authenticated this request already.
+        if let Some(session) = parts.extensions.remove::<Session>() {
+            return Ok(Member(session));
+        }
         let token = bearer(parts).ok_or(Error::Unauthorized)?;
         Ok(Member(session::authenticate(&state.ctx, token).await?))
     }

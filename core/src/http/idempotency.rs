@@ -40,14 +40,17 @@ const KEPT_FOR: SignedDuration = SignedDuration::from_hours(24);
 const CLAIM_LAPSES_AFTER: SignedDuration = SignedDuration::from_mins(1);
 
 /// Who the key belongs to; `None` for a dead token, whose request the route refuses
-/// (401) without any effect to repeat.
-async fn caller(state: &AppState, parts: &Parts) -> Option<String> {
+/// (401) without any effect to repeat. A live session is left in the request for the
+/// route's `Member` extractor, so the token is looked up once.
+async fn caller(state: &AppState, parts: &mut Parts) -> Option<String> {
     match bearer(parts) {
         Some(token) if secrets_equal(token, &state.admin_token) => Some("operator".to_owned()),
-        Some(token) => session::authenticate(&state.ctx, token)
-            .await
-            .ok()
-            .map(|s| format!("customer {}", s.customer_id)),
+        Some(token) => {
+            let session = session::authenticate(&state.ctx, token).await.ok()?;
+            let scope = format!("customer {}", session.customer_id);
+            parts.extensions.insert(session);
+            Some(scope)
+        }
         None => Some(format!("client {}", ClientIp::of(parts).0)),
     }
 }
@@ -353,15 +356,16 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .headers
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !valid_key(key) {
+        .unwrap_or("")
+        .to_owned();
+    if !valid_key(&key) {
         parts.extensions.insert(MalformedKey);
         return next.run(Request::from_parts(parts, body)).await;
     }
-    let Some(scope) = caller(&state, &parts).await else {
+    let Some(scope) = caller(&state, &mut parts).await else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    let slot = std::sync::Arc::new(Slot::new(&scope, key));
+    let slot = std::sync::Arc::new(Slot::new(&scope, &key));
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").into_response();
     };
