@@ -256,12 +256,9 @@ impl Drop for Release {
     fn drop(&mut self) {
         if let Some(key) = self.record_key.take() {
             let ctx = self.ctx.clone();
-            let release = Write::ReleaseClaim {
-                key,
-                version: self.version,
-            };
+            let version = self.version;
             tokio::spawn(async move {
-                if let Err(error) = ctx.store.commit(vec![release]).await {
+                if let Err(error) = ctx.store.release_claim(&key, version).await {
                     tracing::warn!(%error, "could not release an idempotency key");
                 }
             });

@@ -37,12 +37,7 @@ pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> 
     }
     // Refresh `last_seen_at` at most once per interval, so that most reads stay reads.
     if now.duration_since(session.last_seen_at) >= settings.session_touch_interval {
-        ctx.store
-            .commit(vec![Write::TouchSession {
-                token_digest: digest,
-                at: now,
-            }])
-            .await?;
+        ctx.store.touch_session(&digest, now).await?;
     }
     Ok(session)
 }

@@ -146,13 +146,7 @@ async fn a_touch_never_brings_back_a_deleted_session(store: &dyn Store) {
         .commit(vec![Write::PutSession(session)])
         .await
         .expect("put");
-    store
-        .commit(vec![Write::TouchSession {
-            token_digest: digest.clone(),
-            at: at(90),
-        }])
-        .await
-        .expect("touch");
+    store.touch_session(&digest, at(90)).await.expect("touch");
     assert_eq!(
         store
             .session(&digest)
@@ -169,10 +163,7 @@ async fn a_touch_never_brings_back_a_deleted_session(store: &dyn Store) {
         .await
         .expect("delete");
     store
-        .commit(vec![Write::TouchSession {
-            token_digest: digest.clone(),
-            at: at(120),
-        }])
+        .touch_session(&digest, at(120))
         .await
         .expect("touch after delete");
     assert!(store.session(&digest).await.expect("read").is_none());
@@ -263,20 +254,11 @@ async fn claims_history_and_throttles_are_guarded(store: &dyn Store) {
         1
     );
     store
-        .commit(vec![Write::ReleaseClaim {
-            key: key.clone(),
-            version: 7,
-        }])
+        .release_claim(&key, 7)
         .await
         .expect("releasing another claim is a no-op");
     assert!(store.idempotency(&key).await.expect("read").is_some());
-    store
-        .commit(vec![Write::ReleaseClaim {
-            key: key.clone(),
-            version: 1,
-        }])
-        .await
-        .expect("release");
+    store.release_claim(&key, 1).await.expect("release");
     assert!(store.idempotency(&key).await.expect("read").is_none());
     store
         .commit(vec![claim(Expect::Absent)])

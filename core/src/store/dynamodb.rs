@@ -1,6 +1,7 @@
 //! The store users grow onto: one DynamoDB table (see `README.md` beside this file for its
-//! keys). Every commit is one `TransactWriteItems` (or, for a single item, one conditional
-//! write); versions become condition expressions, so concurrent requests cannot both win.
+//! keys). Every commit is one `TransactWriteItems`; versions become condition expressions,
+//! so concurrent requests cannot both win. Touching a session and releasing a claim are
+//! single conditional writes of their own.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -685,58 +686,7 @@ impl DynamoStore {
                     .map_err(backend)?;
                 vec![TransactWriteItem::builder().update(update).build()]
             }
-            Write::TouchSession { .. } | Write::ReleaseClaim { .. } => {
-                return Err(StoreError::Backend(
-                    "a touch or a release is committed on its own".into(),
-                ));
-            }
         })
-    }
-
-    /// Writes that may find nothing to do: a condition that fails means "no-op", not a
-    /// conflict, so they are sent on their own, outside any transaction.
-    async fn quiet(&self, write: Write) -> Result<(), StoreError> {
-        let result = match write {
-            Write::TouchSession { token_digest, at } => self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(key(session_pk(&token_digest), "SESSION")))
-                .condition_expression("attribute_exists(pk)")
-                .update_expression("SET last_seen_at = :at")
-                .expression_attribute_values(
-                    ":at",
-                    serde_dynamo::to_attribute_value(at).map_err(backend)?,
-                )
-                .set_return_consumed_capacity(self.capacity())
-                .send()
-                .await
-                .map(|o| self.consumed(&o.consumed_capacity))
-                .map_err(|e| refusal(e.into_service_error())),
-            Write::ReleaseClaim {
-                key: claim,
-                version,
-            } => self
-                .client
-                .delete_item()
-                .table_name(&self.table)
-                .set_key(Some(key(format!("IDEMPOTENCY#{claim}"), "IDEMPOTENCY")))
-                .condition_expression("version = :claimed AND attribute_type(#response, :null)")
-                .expression_attribute_names("#response", "response")
-                .expression_attribute_values(":claimed", n(version))
-                .expression_attribute_values(":null", s("NULL"))
-                .set_return_consumed_capacity(self.capacity())
-                .send()
-                .await
-                .map(|o| self.consumed(&o.consumed_capacity))
-                .map_err(|e| refusal(e.into_service_error())),
-            _ => unreachable!("only touches and releases are quiet"),
-        };
-        match result {
-            Ok(()) => Ok(()),
-            Err((code, _)) if code == "ConditionalCheckFailedException" => Ok(()),
-            Err((code, message)) => Err(StoreError::Backend(format!("{code}: {message}"))),
-        }
     }
 }
 
@@ -896,11 +846,6 @@ impl Store for DynamoStore {
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        if let [Write::TouchSession { .. } | Write::ReleaseClaim { .. }] = writes.as_slice() {
-            return self
-                .quiet(writes.into_iter().next().expect("one write"))
-                .await;
-        }
         let new_member = writes.iter().any(|w| {
             matches!(
                 w,
@@ -980,6 +925,53 @@ impl Store for DynamoStore {
         Err(StoreError::Backend(
             "a transaction stayed in progress without an answer".into(),
         ))
+    }
+
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(session_pk(token_digest), "SESSION")))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("SET last_seen_at = :at")
+            .expression_attribute_values(
+                ":at",
+                serde_dynamo::to_attribute_value(at).map_err(backend)?,
+            )
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await
+            .map(|o| self.consumed(&o.consumed_capacity))
+            .map_err(|e| refusal(e.into_service_error()));
+        nothing_to_do_if_refused(result)
+    }
+
+    async fn release_claim(&self, claim: &str, version: u64) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("IDEMPOTENCY#{claim}"), "IDEMPOTENCY")))
+            .condition_expression("version = :claimed AND attribute_type(#response, :null)")
+            .expression_attribute_names("#response", "response")
+            .expression_attribute_values(":claimed", n(version))
+            .expression_attribute_values(":null", s("NULL"))
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await
+            .map(|o| self.consumed(&o.consumed_capacity))
+            .map_err(|e| refusal(e.into_service_error()));
+        nothing_to_do_if_refused(result)
+    }
+}
+
+/// A single conditional write whose condition failed had nothing to do.
+fn nothing_to_do_if_refused(result: Result<(), (String, String)>) -> Result<(), StoreError> {
+    match result {
+        Ok(()) => Ok(()),
+        Err((code, _)) if code == "ConditionalCheckFailedException" => Ok(()),
+        Err((code, message)) => Err(StoreError::Backend(format!("{code}: {message}"))),
     }
 }
 

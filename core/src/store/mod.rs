@@ -125,12 +125,6 @@ pub enum Write {
         event: HistoryEvent,
     },
     PutSession(Session),
-    /// Refreshes `last_seen_at` of a session that still exists; a no-op otherwise, so a touch
-    /// racing a logout cannot bring the session back.
-    TouchSession {
-        token_digest: String,
-        at: Timestamp,
-    },
     DeleteSession {
         token_digest: String,
     },
@@ -157,12 +151,6 @@ pub enum Write {
     PutIdempotency {
         record: IdempotencyRecord,
         expect: Expect,
-    },
-    /// Gives back a claim that got no answer: removes the record only while it is still
-    /// this claim (same version) and unanswered, so it never erases a kept answer.
-    ReleaseClaim {
-        key: String,
-        version: u64,
     },
     /// Marks a reminder as sent; fails if it already was (SPEC §8: at most one each).
     RecordReminder {
@@ -225,4 +213,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Applies every write, or none: see the module documentation.
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+
+    /// Refreshes `last_seen_at` of a session that still exists. One conditional write of its
+    /// own, never part of a commit: a session already gone means nothing to do, so a touch
+    /// racing a logout cannot bring the session back.
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Gives back an idempotency claim that got no answer: removes the record only while it
+    /// is still this claim (same version) and unanswered. One conditional write of its own,
+    /// never part of a commit: anything else stored means nothing to do, so a kept answer is
+    /// never erased.
+    async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError>;
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use jiff::civil::Date;
 use redb::{
     Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
@@ -277,20 +278,6 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
                 .map_err(backend)?;
             Ok(())
         }
-        Write::TouchSession { token_digest, at } => {
-            let mut table = txn.open_table(SESSIONS).map_err(backend)?;
-            let stored = match table.get(token_digest.as_str()).map_err(backend)? {
-                Some(bytes) => Some(decode::<Session>(bytes.value())?),
-                None => None,
-            };
-            if let Some(mut session) = stored {
-                session.last_seen_at = at;
-                table
-                    .insert(token_digest.as_str(), encode(&session)?.as_slice())
-                    .map_err(backend)?;
-            }
-            Ok(())
-        }
         Write::DeleteSession { token_digest } => {
             let mut table = txn.open_table(SESSIONS).map_err(backend)?;
             let removed = match table.remove(token_digest.as_str()).map_err(backend)? {
@@ -372,18 +359,6 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
             record.version = expect.next_version();
             let key = record.key.clone();
             put_versioned(txn, IDEMPOTENCY, &key, encode(&record)?, expect)
-        }
-        Write::ReleaseClaim { key, version } => {
-            let mut table = txn.open_table(IDEMPOTENCY).map_err(backend)?;
-            let stored: Option<IdempotencyRecord> = table
-                .get(key.as_str())
-                .map_err(backend)?
-                .map(|bytes| decode(bytes.value()))
-                .transpose()?;
-            if stored.is_some_and(|r| r.version == version && r.response.is_none()) {
-                table.remove(key.as_str()).map_err(backend)?;
-            }
-            Ok(())
         }
         Write::EnqueueMail(mail) => {
             let id = mail.mail_id.as_str();
@@ -612,6 +587,48 @@ impl Store for RedbStore {
             for write in writes {
                 // An error drops `txn` uncommitted: nothing of this commit is kept.
                 apply(&txn, write)?;
+            }
+            txn.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+        let token_digest = token_digest.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(backend)?;
+            {
+                let mut table = txn.open_table(SESSIONS).map_err(backend)?;
+                let stored = match table.get(token_digest.as_str()).map_err(backend)? {
+                    Some(bytes) => Some(decode::<Session>(bytes.value())?),
+                    None => None,
+                };
+                if let Some(mut session) = stored {
+                    session.last_seen_at = at;
+                    table
+                        .insert(token_digest.as_str(), encode(&session)?.as_slice())
+                        .map_err(backend)?;
+                }
+            }
+            txn.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(backend)?;
+            {
+                let mut table = txn.open_table(IDEMPOTENCY).map_err(backend)?;
+                let stored: Option<IdempotencyRecord> = table
+                    .get(key.as_str())
+                    .map_err(backend)?
+                    .map(|bytes| decode(bytes.value()))
+                    .transpose()?;
+                if stored.is_some_and(|r| r.version == version && r.response.is_none()) {
+                    table.remove(key.as_str()).map_err(backend)?;
+                }
             }
             txn.commit().map_err(backend)
         })
