@@ -119,8 +119,8 @@ pub struct ClaimedKey {
 
 impl crate::service::AnswerLog for ClaimedKey {
     fn record(&self, status: u16, body: &[u8]) -> Write {
-        Write::PutIdempotency {
-            record: IdempotencyRecord {
+        Write::put_idempotency(
+            IdempotencyRecord {
                 key: self.slot.record_key.clone(),
                 request_digest: self.digest.clone(),
                 created_at: self.at,
@@ -132,8 +132,8 @@ impl crate::service::AnswerLog for ClaimedKey {
                 }),
                 version: 0,
             },
-            expect: Expect::Version(self.version),
-        }
+            Expect::Version(self.version),
+        )
     }
 }
 
@@ -227,7 +227,7 @@ async fn claim(ctx: &Context, slot: &Slot, digest: &str) -> Result<Claim, Proble
             version: 0,
         };
         ctx.store
-            .commit(vec![Write::PutIdempotency { record, expect }])
+            .commit(vec![Write::put_idempotency(record, expect)])
             .await?;
         Ok::<_, Error>(Ok(Claim::Mine {
             version: expect.next_version(),
@@ -310,10 +310,7 @@ async fn remember(
         }),
         version: 0,
     };
-    let write = Write::PutIdempotency {
-        record,
-        expect: Expect::Version(version),
-    };
+    let write = Write::put_idempotency(record, Expect::Version(version));
     match ctx.store.commit(vec![write]).await {
         Ok(()) => release.disarm(),
         Err(error) => tracing::warn!(%error, "could not record an answer for its idempotency key"),

@@ -104,10 +104,7 @@ pub async fn activate(
         record.events += 1;
         record.status = SerialStatus::InUse;
         record.device = Some(device.clone());
-        writes.push(Write::PutSerial {
-            serial: record,
-            expect,
-        });
+        writes.push(Write::put_serial(record, expect));
         let activation = Activation {
             serial: serial.clone(),
             status: SerialStatus::InUse,
@@ -160,10 +157,7 @@ pub async fn deactivate(
                     seq,
                     event,
                 },
-                Write::PutSerial {
-                    serial: record,
-                    expect,
-                },
+                Write::put_serial(record, expect),
             ])
             .await?;
         tracing::info!(%customer_id, %serial, "serial released");

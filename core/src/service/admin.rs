@@ -268,14 +268,12 @@ pub async fn create_customer(
                 product_key: s.product_key.clone(),
             })
             .collect();
-        let mut writes = vec![Write::PutCustomer {
-            customer,
-            expect: Expect::Absent,
-        }];
-        writes.extend(serials.into_iter().map(|serial| Write::PutSerial {
-            serial,
-            expect: Expect::Absent,
-        }));
+        let mut writes = vec![Write::put_customer(customer, Expect::Absent)];
+        writes.extend(
+            serials
+                .into_iter()
+                .map(|serial| Write::put_serial(serial, Expect::Absent)),
+        );
         let created = CreatedCustomer {
             customer_id: customer_id.clone(),
             access_key: access_key.clone(),
@@ -350,7 +348,7 @@ pub async fn reissue_access_key(
         let reissued = ReissuedAccessKey {
             access_key: access_key.clone(),
         };
-        let mut writes = vec![Write::PutCustomer { customer, expect }];
+        let mut writes = vec![Write::put_customer(customer, expect)];
         writes.extend(keep_answer_as(answer_log, 200, &reissued));
         ctx.store.commit(writes).await?;
         tracing::info!(%customer_id, "access key reissued");
@@ -448,16 +446,18 @@ pub async fn issue_codes(
             let chunk: Vec<RenewalCode> = (0..size).map(|_| RenewalCode::generate()).collect();
             let mut writes: Vec<Write> = chunk
                 .iter()
-                .map(|code| Write::PutCode {
-                    code: CodeRecord {
-                        code: code.clone(),
-                        product,
-                        term_months,
-                        created_at: now,
-                        redeemed: None,
-                        version: 0,
-                    },
-                    expect: Expect::Absent,
+                .map(|code| {
+                    Write::put_code(
+                        CodeRecord {
+                            code: code.clone(),
+                            product,
+                            term_months,
+                            created_at: now,
+                            redeemed: None,
+                            version: 0,
+                        },
+                        Expect::Absent,
+                    )
                 })
                 .collect();
             if last {

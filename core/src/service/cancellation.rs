@@ -183,10 +183,7 @@ pub async fn cancel(
                 serial.events += 1;
             }
             serial.status = SerialStatus::Unavailable;
-            writes.push(Write::PutSerial {
-                serial,
-                expect: serial_expect,
-            });
+            writes.push(Write::put_serial(serial, serial_expect));
         }
         let summary = match &request.reason {
             Some(reason) => format!("解約（理由: {reason}）"),
@@ -213,7 +210,7 @@ pub async fn cancel(
             Write::DeleteSessionsOf {
                 customer_id: customer_id.clone(),
             },
-            Write::PutCustomer { customer, expect },
+            Write::put_customer(customer, expect),
         ]);
         writes.extend(keep_answer(answer_log, &cancelled));
         ctx.store.commit(writes).await?;

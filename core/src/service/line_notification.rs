@@ -225,7 +225,7 @@ pub async fn apply(
             status: ApplicationStatus::Applied,
             changes,
         };
-        let mut writes = vec![Write::PutCustomer { customer, expect }, filing];
+        let mut writes = vec![Write::put_customer(customer, expect), filing];
         let applicant = &application.applicant;
         if let (true, Some(to)) = (applicant.completion_email, &applicant.email) {
             let lines: Vec<_> = applied

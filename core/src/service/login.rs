@@ -110,7 +110,7 @@ async fn count_failure(
                 writes.push(Write::EnqueueMail(Mail::account_locked(&customer, now)));
                 tracing::warn!(%customer_id, failures = customer.failed_logins, "account locked");
             }
-            writes.push(Write::PutCustomer { customer, expect });
+            writes.push(Write::put_customer(customer, expect));
         }
         ctx.store.commit(writes).await?;
         Ok(())
@@ -155,7 +155,7 @@ async fn open_session(
         let guard = if customer.failed_logins > 0 {
             let expect = Expect::Version(customer.version);
             customer.failed_logins = 0;
-            Write::PutCustomer { customer, expect }
+            Write::put_customer(customer, expect)
         } else {
             Write::CheckCustomer {
                 customer_id: customer_id.clone(),

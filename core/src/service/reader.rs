@@ -136,7 +136,7 @@ pub async fn order(
             status: OrderStatus::AwaitingPayment,
         };
         let mut writes = vec![
-            Write::PutCustomer { customer, expect },
+            Write::put_customer(customer, expect),
             filing,
             Write::EnqueueMail(mail),
         ];

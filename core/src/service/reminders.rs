@@ -131,7 +131,7 @@ async fn remind(
             Due::Expired => {
                 let expect = Expect::Version(serial.version);
                 serial.expired_notice_for = Some(expires_on);
-                Write::PutSerial { serial, expect }
+                Write::put_serial(serial, expect)
             }
         };
         // Another run recording it first fails this commit; the retry then sees it sent.

@@ -188,14 +188,8 @@ async fn attempt(
             &receipt.receipt_no,
             now,
         )),
-        Write::PutCode {
-            code,
-            expect: code_expect,
-        },
-        Write::PutSerial {
-            serial,
-            expect: serial_expect,
-        },
+        Write::put_code(code, code_expect),
+        Write::put_serial(serial, serial_expect),
         filing,
     ];
     writes.extend(keep_answer(answer_log, &renewed));

@@ -32,14 +32,14 @@ fn recent(throttle: &Throttle, window: &Window, now: Timestamp) -> Vec<Timestamp
 }
 
 fn put(window: &Window, failures: Vec<Timestamp>, expect: Expect) -> Write {
-    Write::PutThrottle {
-        key: window.key.clone(),
-        throttle: Throttle {
+    Write::put_throttle(
+        window.key.clone(),
+        Throttle {
             failures,
             version: 0,
         },
         expect,
-    }
+    )
 }
 
 /// 429 once more than `limit` failures are in the window; it reopens when enough of its

@@ -53,12 +53,7 @@ pub async fn run_all(store: &dyn Store) {
 
 async fn versions_guard_every_replacement(store: &dyn Store) {
     let id = fresh_id();
-    let put = |c: Customer, expect| {
-        vec![Write::PutCustomer {
-            customer: c,
-            expect,
-        }]
-    };
+    let put = |c: Customer, expect| vec![Write::put_customer(c, expect)];
     store
         .commit(put(customer(&id), Expect::Absent))
         .await
@@ -104,11 +99,7 @@ async fn a_failing_write_leaves_nothing_of_its_commit(store: &dyn Store) {
     let id = fresh_id();
     let key = format!("conformance:{id}");
     let writes = vec![
-        Write::PutThrottle {
-            key: key.clone(),
-            throttle: Throttle::default(),
-            expect: Expect::Absent,
-        },
+        Write::put_throttle(key.clone(), Throttle::default(), Expect::Absent),
         Write::EnqueueMail(Mail::new(
             &Email::parse("atomic@example.jp").expect("valid"),
             MailKind::AccountLocked,
@@ -226,15 +217,17 @@ async fn the_outbox_keeps_mails_until_they_are_marked_sent(store: &dyn Store) {
 /// The guards idempotency, activation history and the login throttle stand on.
 async fn claims_history_and_throttles_are_guarded(store: &dyn Store) {
     let key = format!("conformance-claim-{}", fresh_id());
-    let claim = |expect| Write::PutIdempotency {
-        record: IdempotencyRecord {
-            key: key.clone(),
-            request_digest: "d".into(),
-            created_at: at(0),
-            response: None,
-            version: 0,
-        },
-        expect,
+    let claim = |expect| {
+        Write::put_idempotency(
+            IdempotencyRecord {
+                key: key.clone(),
+                request_digest: "d".into(),
+                created_at: at(0),
+                response: None,
+                version: 0,
+            },
+            expect,
+        )
     };
     store
         .commit(vec![claim(Expect::Absent)])
@@ -291,13 +284,15 @@ async fn claims_history_and_throttles_are_guarded(store: &dyn Store) {
     assert_eq!(store.history(&serial).await.expect("read").len(), 2);
 
     let throttle_key = format!("conformance-throttle-{}", fresh_id());
-    let put = |expect| Write::PutThrottle {
-        key: throttle_key.clone(),
-        throttle: Throttle {
-            failures: vec![at(5)],
-            version: 0,
-        },
-        expect,
+    let put = |expect| {
+        Write::put_throttle(
+            throttle_key.clone(),
+            Throttle {
+                failures: vec![at(5)],
+                version: 0,
+            },
+            expect,
+        )
     };
     store
         .commit(vec![put(Expect::Absent)])
@@ -350,12 +345,7 @@ async fn the_expiry_index_follows_each_licence(store: &dyn Store) {
     };
     let mut record = serial_record(&fresh_id(), "2001-03-10");
     let serial = record.serial.clone();
-    let put = |record: crate::domain::SerialRecord, expect| {
-        vec![Write::PutSerial {
-            serial: record,
-            expect,
-        }]
-    };
+    let put = |record: crate::domain::SerialRecord, expect| vec![Write::put_serial(record, expect)];
     store
         .commit(put(record.clone(), Expect::Absent))
         .await
@@ -456,34 +446,22 @@ async fn codes_receipts_providers_and_reminders_are_written_once(store: &dyn Sto
         version,
     };
     store
-        .commit(vec![Write::PutCode {
-            code: record(0),
-            expect: Expect::Absent,
-        }])
+        .commit(vec![Write::put_code(record(0), Expect::Absent)])
         .await
         .expect("issued");
     assert!(is_conflict(
         store
-            .commit(vec![Write::PutCode {
-                code: record(0),
-                expect: Expect::Absent
-            }])
+            .commit(vec![Write::put_code(record(0), Expect::Absent)])
             .await
     ));
     store
-        .commit(vec![Write::PutCode {
-            code: record(1),
-            expect: Expect::Version(1),
-        }])
+        .commit(vec![Write::put_code(record(1), Expect::Version(1))])
         .await
         .expect("redeemed");
     assert!(
         is_conflict(
             store
-                .commit(vec![Write::PutCode {
-                    code: record(1),
-                    expect: Expect::Version(1)
-                }])
+                .commit(vec![Write::put_code(record(1), Expect::Version(1))])
                 .await
         ),
         "redeemed twice"
@@ -627,18 +605,11 @@ async fn concurrent_writers_on_one_version_have_one_winner(store: &dyn Store) {
         version: 0,
     };
     store
-        .commit(vec![Write::PutCode {
-            code: record.clone(),
-            expect: Expect::Absent,
-        }])
+        .commit(vec![Write::put_code(record.clone(), Expect::Absent)])
         .await
         .expect("issued");
-    let attempts = (0..20).map(|_| {
-        store.commit(vec![Write::PutCode {
-            code: record.clone(),
-            expect: Expect::Version(1),
-        }])
-    });
+    let attempts =
+        (0..20).map(|_| store.commit(vec![Write::put_code(record.clone(), Expect::Version(1))]));
     let results = futures::future::join_all(attempts).await;
     let won = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(won, 1, "{results:?}");

@@ -23,7 +23,9 @@ use jiff::civil::Date;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Expect, IdempotencyRecord, Store, StoreError, Throttle, Write, reminder_date};
+use super::{
+    Expect, IdempotencyRecord, Store, StoreError, Throttle, Versioned, Write, reminder_date,
+};
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
@@ -504,11 +506,10 @@ impl DynamoStore {
     async fn parts(&self, write: Write) -> Result<Vec<TransactWriteItem>, StoreError> {
         let table = self.table.as_str();
         Ok(match write {
-            Write::PutCustomer {
-                mut customer,
+            Write::PutCustomer(Versioned {
+                record: customer,
                 expect,
-            } => {
-                customer.version = expect.next_version();
+            }) => {
                 let pk = customer_pk(&customer.customer_id);
                 vec![versioned(
                     table,
@@ -535,8 +536,10 @@ impl DynamoStore {
                 key(customer_pk(&customer_id), &serial_sk(&serial)),
                 version,
             )?],
-            Write::PutSerial { mut serial, expect } => {
-                serial.version = expect.next_version();
+            Write::PutSerial(Versioned {
+                record: serial,
+                expect,
+            }) => {
                 let mut parts = vec![versioned(table, self.serial_item(&serial)?, expect)?];
                 if expect == Expect::Absent {
                     let mut owner = key(serial_pk(&serial.serial), OWNER_SK);
@@ -597,10 +600,12 @@ impl DynamoStore {
             }
             Write::PutThrottle {
                 key: throttle_key,
-                mut throttle,
-                expect,
+                throttle:
+                    Versioned {
+                        record: throttle,
+                        expect,
+                    },
             } => {
-                throttle.version = expect.next_version();
                 let mut throttle_item = item(
                     &throttle,
                     format!("THROTTLE#{throttle_key}"),
@@ -617,8 +622,7 @@ impl DynamoStore {
                 throttle_item.insert("expires_at".into(), ends);
                 vec![versioned(table, throttle_item, expect)?]
             }
-            Write::PutIdempotency { mut record, expect } => {
-                record.version = expect.next_version();
+            Write::PutIdempotency(Versioned { record, expect }) => {
                 let mut idempotency_item = item(
                     &record,
                     format!("IDEMPOTENCY#{}", record.key),
@@ -634,8 +638,10 @@ impl DynamoStore {
                 let sk = format!("PROVIDER#{}", provider.provider_code);
                 vec![absent(table, item(&provider, "PROVIDERS".into(), sk)?)?]
             }
-            Write::PutCode { mut code, expect } => {
-                code.version = expect.next_version();
+            Write::PutCode(Versioned {
+                record: code,
+                expect,
+            }) => {
                 let pk = format!("CODE#{}", code.code.key());
                 vec![versioned(table, item(&code, pk, "CODE".into())?, expect)?]
             }
@@ -849,10 +855,10 @@ impl Store for DynamoStore {
         let new_member = writes.iter().any(|w| {
             matches!(
                 w,
-                Write::PutCustomer {
+                Write::PutCustomer(Versioned {
                     expect: Expect::Absent,
                     ..
-                }
+                })
             )
         });
         let (ending, others): (Vec<_>, Vec<_>) = writes

@@ -95,13 +95,20 @@ pub struct StoredResponse {
     pub body: String,
 }
 
-/// One part of an atomic commit.
+/// A record to store where `expect` holds, already carrying the version it has once stored.
+/// Only `Write`'s constructors build one, so the next version is set where the write is
+/// built and never forgotten; the adapters store the record as given and check `expect`.
+#[derive(Clone)]
+pub struct Versioned<T> {
+    record: T,
+    expect: Expect,
+}
+
+/// One part of an atomic commit. Replacing writes are built with `Write::put_customer`,
+/// `put_serial`, `put_code`, `put_throttle` and `put_idempotency`.
 #[derive(Clone)]
 pub enum Write {
-    PutCustomer {
-        customer: Customer,
-        expect: Expect,
-    },
+    PutCustomer(Versioned<Customer>),
     /// A condition only: the serial is still at this version.
     CheckSerial {
         serial: Serial,
@@ -114,10 +121,7 @@ pub enum Write {
         customer_id: CustomerId,
         version: u64,
     },
-    PutSerial {
-        serial: SerialRecord,
-        expect: Expect,
-    },
+    PutSerial(Versioned<SerialRecord>),
     /// Event number `seq` of a serial's history; the serial's `events` counter is its guard.
     AppendHistory {
         serial: Serial,
@@ -134,10 +138,7 @@ pub enum Write {
     },
     /// Registers a provider; fails if its code is taken.
     PutProvider(Provider),
-    PutCode {
-        code: CodeRecord,
-        expect: Expect,
-    },
+    PutCode(Versioned<CodeRecord>),
     /// Files a receipt in the member's ledger; fails if the number is taken.
     PutReceipt {
         customer_id: CustomerId,
@@ -145,13 +146,9 @@ pub enum Write {
     },
     PutThrottle {
         key: String,
-        throttle: Throttle,
-        expect: Expect,
+        throttle: Versioned<Throttle>,
     },
-    PutIdempotency {
-        record: IdempotencyRecord,
-        expect: Expect,
-    },
+    PutIdempotency(Versioned<IdempotencyRecord>),
     /// Marks a reminder as sent; fails if it already was (SPEC §8: at most one each).
     RecordReminder {
         key: String,
@@ -163,6 +160,48 @@ pub enum Write {
         to: Email,
         at: Timestamp,
     },
+}
+
+impl Write {
+    pub fn put_customer(mut customer: Customer, expect: Expect) -> Self {
+        customer.version = expect.next_version();
+        Write::PutCustomer(Versioned {
+            record: customer,
+            expect,
+        })
+    }
+
+    pub fn put_serial(mut serial: SerialRecord, expect: Expect) -> Self {
+        serial.version = expect.next_version();
+        Write::PutSerial(Versioned {
+            record: serial,
+            expect,
+        })
+    }
+
+    pub fn put_code(mut code: CodeRecord, expect: Expect) -> Self {
+        code.version = expect.next_version();
+        Write::PutCode(Versioned {
+            record: code,
+            expect,
+        })
+    }
+
+    pub fn put_throttle(key: String, mut throttle: Throttle, expect: Expect) -> Self {
+        throttle.version = expect.next_version();
+        Write::PutThrottle {
+            key,
+            throttle: Versioned {
+                record: throttle,
+                expect,
+            },
+        }
+    }
+
+    pub fn put_idempotency(mut record: IdempotencyRecord, expect: Expect) -> Self {
+        record.version = expect.next_version();
+        Write::PutIdempotency(Versioned { record, expect })
+    }
 }
 
 #[async_trait]

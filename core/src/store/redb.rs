@@ -17,7 +17,7 @@ use redb::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Expect, IdempotencyRecord, Store, StoreError, Throttle, Write};
+use super::{Expect, IdempotencyRecord, Store, StoreError, Throttle, Versioned, Write};
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
@@ -144,7 +144,7 @@ impl RedbStore {
 
 /// Only the version of a stored record, whatever its other fields.
 #[derive(serde::Deserialize)]
-struct Versioned {
+struct StoredVersion {
     version: u64,
 }
 
@@ -158,7 +158,7 @@ fn put_versioned(
 ) -> Result<(), StoreError> {
     let mut table = txn.open_table(table).map_err(backend)?;
     let stored = match table.get(key).map_err(backend)? {
-        Some(bytes) => Some(decode::<Versioned>(bytes.value())?.version),
+        Some(bytes) => Some(decode::<StoredVersion>(bytes.value())?.version),
         None => None,
     };
     let holds = match (expect, stored) {
@@ -185,11 +185,10 @@ fn table_name<K: redb::Key + 'static, V: redb::Value + 'static>(
 
 fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
     match write {
-        Write::PutCustomer {
-            mut customer,
+        Write::PutCustomer(Versioned {
+            record: customer,
             expect,
-        } => {
-            customer.version = expect.next_version();
+        }) => {
             let key = customer.customer_id.to_string();
             put_versioned(txn, CUSTOMERS, &key, encode(&customer)?, expect)
         }
@@ -199,7 +198,7 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
         } => {
             let table = txn.open_table(CUSTOMERS).map_err(backend)?;
             let stored = match table.get(customer_id.as_str()).map_err(backend)? {
-                Some(bytes) => Some(decode::<Versioned>(bytes.value())?.version),
+                Some(bytes) => Some(decode::<StoredVersion>(bytes.value())?.version),
                 None => None,
             };
             if stored == Some(version) {
@@ -213,7 +212,7 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
         } => {
             let table = txn.open_table(SERIALS).map_err(backend)?;
             let stored = match table.get(serial.as_str()).map_err(backend)? {
-                Some(bytes) => Some(decode::<Versioned>(bytes.value())?.version),
+                Some(bytes) => Some(decode::<StoredVersion>(bytes.value())?.version),
                 None => None,
             };
             if stored == Some(version) {
@@ -222,8 +221,10 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
                 Err(StoreError::Conflict(format!("serials {serial}")))
             }
         }
-        Write::PutSerial { mut serial, expect } => {
-            serial.version = expect.next_version();
+        Write::PutSerial(Versioned {
+            record: serial,
+            expect,
+        }) => {
             let key = serial.serial.to_string();
             let before: Option<SerialRecord> = {
                 let table = txn.open_table(SERIALS).map_err(backend)?;
@@ -323,8 +324,10 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
                 .map_err(backend)?;
             Ok(())
         }
-        Write::PutCode { mut code, expect } => {
-            code.version = expect.next_version();
+        Write::PutCode(Versioned {
+            record: code,
+            expect,
+        }) => {
             let key = code.code.key().to_owned();
             put_versioned(txn, CODES, &key, encode(&code)?, expect)
         }
@@ -349,14 +352,13 @@ fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
         }
         Write::PutThrottle {
             key,
-            mut throttle,
-            expect,
-        } => {
-            throttle.version = expect.next_version();
-            put_versioned(txn, THROTTLES, &key, encode(&throttle)?, expect)
-        }
-        Write::PutIdempotency { mut record, expect } => {
-            record.version = expect.next_version();
+            throttle:
+                Versioned {
+                    record: throttle,
+                    expect,
+                },
+        } => put_versioned(txn, THROTTLES, &key, encode(&throttle)?, expect),
+        Write::PutIdempotency(Versioned { record, expect }) => {
             let key = record.key.clone();
             put_versioned(txn, IDEMPOTENCY, &key, encode(&record)?, expect)
         }
@@ -667,10 +669,7 @@ mod tests {
             .expect("a customer");
             customer.failed_logins = 3;
             store
-                .commit(vec![Write::PutCustomer {
-                    customer,
-                    expect: Expect::Absent,
-                }])
+                .commit(vec![Write::put_customer(customer, Expect::Absent)])
                 .await
                 .expect("commit");
         }

@@ -196,7 +196,7 @@ async fn a_cancelled_member_is_told_so_only_with_the_right_key() {
     customer.cancelled_at = Some(app.ctx.clock.now());
     app.ctx
         .store
-        .commit(vec![Write::PutCustomer { customer, expect }])
+        .commit(vec![Write::put_customer(customer, expect)])
         .await
         .unwrap();
 
