@@ -1,0 +1,40 @@
+//! How the SDK's failures become `StoreError`s, so `?` reads as the happy path. Which
+//! failures mean something else (a condition that failed, a cancelled transaction) is
+//! decided where the call is made, before `?`.
+
+use aws_sdk_dynamodb::error::{BuildError, ProvideErrorMetadata, SdkError};
+
+use crate::store::StoreError;
+
+/// Service errors carry their reason in the metadata; `Display` of an `SdkError` alone
+/// says only "service error".
+impl<E, R> From<SdkError<E, R>> for StoreError
+where
+    E: ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    fn from(error: SdkError<E, R>) -> Self {
+        match error.as_service_error() {
+            Some(service) => StoreError::Backend(format!(
+                "{}: {}",
+                service.code().unwrap_or("unknown"),
+                service.message().unwrap_or("")
+            )),
+            None => StoreError::Backend(format!("{error:?}")),
+        }
+    }
+}
+
+/// A request the SDK refused to build: a missing required field.
+impl From<BuildError> for StoreError {
+    fn from(error: BuildError) -> Self {
+        StoreError::Backend(error.to_string())
+    }
+}
+
+/// A record that does not map to an item, or an item that is not the record.
+impl From<serde_dynamo::Error> for StoreError {
+    fn from(error: serde_dynamo::Error) -> Self {
+        StoreError::Backend(error.to_string())
+    }
+}

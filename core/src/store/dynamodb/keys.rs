@@ -1,0 +1,229 @@
+//! Every key of the single table (the items of `README.md` beside the store module), one
+//! helper each: the layout is spelled out here and nowhere else.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+
+use super::item::{Item, s};
+use crate::domain::{CustomerId, Email, ProviderCode, Receipt, RenewalCode, Serial};
+
+/// The primary key of one item.
+pub(super) struct Key {
+    pub(super) pk: String,
+    pub(super) sk: String,
+}
+
+impl Key {
+    fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+
+    /// The key as attributes: for GetItem, deletions and condition checks, or as the start
+    /// of a bare item (a pointer, a marker).
+    pub(super) fn attributes(self) -> Item {
+        HashMap::from([("pk".to_owned(), s(self.pk)), ("sk".to_owned(), s(self.sk))])
+    }
+}
+
+/// Items of one partition whose sort keys start alike: what one Query reads.
+pub(super) struct Prefix {
+    pub(super) pk: String,
+    pub(super) sk: &'static str,
+}
+
+/// A place in the secondary index `gsi1`, or the last place a Query of it reads.
+pub(super) struct IndexKey {
+    pub(super) pk: &'static str,
+    pub(super) sk: String,
+}
+
+impl IndexKey {
+    pub(super) fn attributes(self) -> Item {
+        HashMap::from([
+            ("gsi1pk".to_owned(), s(self.pk)),
+            ("gsi1sk".to_owned(), s(self.sk)),
+        ])
+    }
+}
+
+/// The one secondary index: the expiry index and the outbox's pending list live in it.
+pub(super) const GSI1: &str = "gsi1";
+const EXPIRY: &str = "EXPIRY";
+const PENDING: &str = "OUTBOX#PENDING";
+
+fn member_partition(id: &CustomerId) -> String {
+    format!("CUSTOMER#{id}")
+}
+
+pub(super) fn member(id: &CustomerId) -> Key {
+    Key::new(member_partition(id), "CUSTOMER")
+}
+
+/// The member and every serial of theirs: their sort keys share the member's.
+pub(super) fn member_with_serials(id: &CustomerId) -> Prefix {
+    Prefix {
+        pk: member_partition(id),
+        sk: "CUSTOMER",
+    }
+}
+
+/// Serials are filed under their member, so usage is one Query.
+pub(super) fn serial(owner: &CustomerId, serial: &Serial) -> Key {
+    Key::new(member_partition(owner), format!("CUSTOMER#SERIAL#{serial}"))
+}
+
+fn serial_partition(serial: &Serial) -> String {
+    format!("SERIAL#{serial}")
+}
+
+/// Finds a serial's member (renewal needs no login).
+pub(super) fn serial_owner(serial: &Serial) -> Key {
+    Key::new(serial_partition(serial), "OWNER")
+}
+
+pub(super) fn event(serial: &Serial, seq: u64) -> Key {
+    Key::new(serial_partition(serial), format!("EVENT#{seq:012}"))
+}
+
+pub(super) fn history(serial: &Serial) -> Prefix {
+    Prefix {
+        pk: serial_partition(serial),
+        sk: "EVENT#",
+    }
+}
+
+/// Filed by acceptance time, so the ledger reads in order.
+pub(super) fn receipt(owner: &CustomerId, receipt: &Receipt) -> Key {
+    Key::new(
+        member_partition(owner),
+        format!(
+            "RECEIPT#{:024}#{}",
+            receipt.accepted_at.as_nanosecond(),
+            receipt.receipt_no
+        ),
+    )
+}
+
+pub(super) fn receipts(owner: &CustomerId) -> Prefix {
+    Prefix {
+        pk: member_partition(owner),
+        sk: "RECEIPT#",
+    }
+}
+
+/// Makes receipt numbers unique.
+pub(super) fn receipt_number(receipt_no: &str) -> Key {
+    Key::new(format!("RECEIPT#{receipt_no}"), "RECEIPT")
+}
+
+pub(super) fn session(token_digest: &str) -> Key {
+    Key::new(format!("SESSION#{token_digest}"), "SESSION")
+}
+
+const SESSION_POINTER: &str = "SESSION#";
+
+/// Lets a cancellation find every session of a member.
+pub(super) fn session_pointer(owner: &CustomerId, token_digest: &str) -> Key {
+    Key::new(
+        member_partition(owner),
+        format!("{SESSION_POINTER}{token_digest}"),
+    )
+}
+
+pub(super) fn session_pointers(owner: &CustomerId) -> Prefix {
+    Prefix {
+        pk: member_partition(owner),
+        sk: SESSION_POINTER,
+    }
+}
+
+/// The token digest a session pointer's sort key names.
+pub(super) fn pointed_session(pointer_sk: &str) -> Option<&str> {
+    pointer_sk.strip_prefix(SESSION_POINTER)
+}
+
+pub(super) fn throttle(key: &str) -> Key {
+    Key::new(format!("THROTTLE#{key}"), "THROTTLE")
+}
+
+pub(super) fn idempotency(key: &str) -> Key {
+    Key::new(format!("IDEMPOTENCY#{key}"), "IDEMPOTENCY")
+}
+
+pub(super) fn code(code: &RenewalCode) -> Key {
+    Key::new(format!("CODE#{}", code.key()), "CODE")
+}
+
+const PROVIDERS: &str = "PROVIDERS";
+
+pub(super) fn provider(code: &ProviderCode) -> Key {
+    Key::new(PROVIDERS, format!("PROVIDER#{code}"))
+}
+
+pub(super) fn providers() -> Prefix {
+    Prefix {
+        pk: PROVIDERS.to_owned(),
+        sk: "PROVIDER#",
+    }
+}
+
+pub(super) fn reminder(key: &str) -> Key {
+    Key::new(format!("REMINDER#{key}"), "REMINDER")
+}
+
+fn mail_partition(to: &Email) -> String {
+    format!("MAILTO#{to}")
+}
+
+/// Mails are filed by address: the operators' outbox view is one Query.
+pub(super) fn mail(to: &Email, mail_id: &str) -> Key {
+    Key::new(mail_partition(to), format!("MAIL#{mail_id}"))
+}
+
+pub(super) fn mails_to(to: &Email) -> Prefix {
+    Prefix {
+        pk: mail_partition(to),
+        sk: "MAIL#",
+    }
+}
+
+/// Written with every new member: "is the table empty?" in one read.
+pub(super) fn customers_marker() -> Key {
+    Key::new("META", "CUSTOMERS")
+}
+
+/// A licence's place in the expiry index (SPEC §8), by date.
+pub(super) fn expiry_entry(date: Date, serial: &Serial) -> IndexKey {
+    IndexKey {
+        pk: EXPIRY,
+        sk: format!("{date}#{serial}"),
+    }
+}
+
+/// The last place in the expiry index a licence ending on `until` can have.
+pub(super) fn expiring_until(until: Date) -> IndexKey {
+    IndexKey {
+        pk: EXPIRY,
+        sk: format!("{until}#~"),
+    }
+}
+
+/// An undelivered mail's place in the pending list, by mail id (time-ordered).
+pub(super) fn pending_entry(mail_id: &str) -> IndexKey {
+    IndexKey {
+        pk: PENDING,
+        sk: mail_id.to_owned(),
+    }
+}
+
+/// Past every place in the pending list.
+pub(super) fn all_pending() -> IndexKey {
+    IndexKey {
+        pk: PENDING,
+        sk: "~".to_owned(),
+    }
+}

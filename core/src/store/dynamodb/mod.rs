@@ -1,0 +1,318 @@
+//! The store users grow onto: one DynamoDB table (see `README.md` beside the store module
+//! for its keys). Every commit is one `TransactWriteItems`; versions become condition
+//! expressions, so concurrent requests cannot both win. Touching a session and releasing a
+//! claim are single conditional writes of their own.
+//!
+//! This file holds the store and its reads; `keys` the table's layout, `writes` what each
+//! write becomes, `transaction` the commit, `table` provisioning, `meter` consumed
+//! capacity, `error` how SDK failures become `StoreError`s.
+
+mod error;
+mod item;
+mod keys;
+mod meter;
+mod table;
+mod transaction;
+mod writes;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::de::DeserializeOwned;
+
+pub use meter::CapacityMeter;
+
+use super::{IdempotencyRecord, Store, StoreError, Throttle, Write};
+use crate::domain::{
+    CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
+    SerialRecord, Session,
+};
+use crate::mail::Mail;
+use item::{Item, n, record, s};
+use keys::{IndexKey, Key, Prefix};
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    meter: Option<Arc<CapacityMeter>>,
+    /// When DynamoDB's TTL may remove a session (SPEC §2: 12 hours after login).
+    session_lifetime: jiff::SignedDuration,
+}
+
+impl DynamoStore {
+    /// A store over `table`, with the client configured from the standard AWS variables
+    /// (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB`, credentials…).
+    pub async fn from_env(table: impl Into<String>) -> Self {
+        let config = aws_config::load_from_env().await;
+        Self::new(Client::new(&config), table)
+    }
+
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            meter: None,
+            session_lifetime: crate::Settings::default().session_lifetime,
+        }
+    }
+
+    /// Sessions expire by TTL after this lifetime (keep it equal to the settings').
+    pub fn with_session_lifetime(mut self, lifetime: jiff::SignedDuration) -> Self {
+        self.session_lifetime = lifetime;
+        self
+    }
+
+    async fn get<T: DeserializeOwned>(&self, key: Key) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .consistent_read(true)
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await?;
+        self.consumed(&output.consumed_capacity);
+        output.item.map(record).transpose()
+    }
+
+    /// Whether an item is stored under `key`, whatever it holds.
+    async fn exists(&self, key: Key) -> Result<bool, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Any {}
+        Ok(self.get::<Any>(key).await?.is_some())
+    }
+
+    /// Runs a query to its last page (or `limit` items), metering each page.
+    async fn query_pages(
+        &self,
+        query: QueryFluentBuilder,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .set_return_consumed_capacity(self.capacity())
+                .send()
+                .await?;
+            self.consumed(&output.consumed_capacity);
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() || items.len() >= limit {
+                items.truncate(limit);
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Every item of a partition whose sort key starts with the prefix's.
+    async fn query_prefix(
+        &self,
+        prefix: Prefix,
+        newest_first: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(prefix.pk))
+            .expression_attribute_values(":prefix", s(prefix.sk))
+            .scan_index_forward(!newest_first)
+            .consistent_read(true);
+        self.query_pages(query, usize::MAX).await
+    }
+
+    /// The records of a partition whose sort key starts with the prefix's, oldest first.
+    async fn records<T: DeserializeOwned>(&self, prefix: Prefix) -> Result<Vec<T>, StoreError> {
+        self.query_prefix(prefix, false)
+            .await?
+            .into_iter()
+            .map(record)
+            .collect()
+    }
+
+    /// Records of the secondary index under `upto`'s partition, up to `upto`, at most
+    /// `limit`. (A secondary index reads eventually consistently; its readers re-read what
+    /// they act on.)
+    async fn index_records<T: DeserializeOwned>(
+        &self,
+        upto: IndexKey,
+        limit: usize,
+    ) -> Result<Vec<T>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("gsi1pk = :pk AND gsi1sk <= :upto")
+            .expression_attribute_values(":pk", s(upto.pk))
+            .expression_attribute_values(":upto", s(upto.sk))
+            .set_limit(i32::try_from(limit).ok());
+        self.query_pages(query, limit)
+            .await?
+            .into_iter()
+            .map(record)
+            .collect()
+    }
+
+    /// The member a serial belongs to.
+    async fn owner_of(&self, serial: &Serial) -> Result<Option<CustomerId>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Owner {
+            owner: CustomerId,
+        }
+        Ok(self
+            .get::<Owner>(keys::serial_owner(serial))
+            .await?
+            .map(|o| o.owner))
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
+        self.get(keys::member(id)).await
+    }
+
+    async fn customer_with_serials(
+        &self,
+        id: &CustomerId,
+    ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError> {
+        // One Query: the member and their serials share a partition and a key prefix.
+        let mut items = self
+            .query_prefix(keys::member_with_serials(id), false)
+            .await?;
+        let member = s(keys::member(id).sk);
+        let Some(position) = items.iter().position(|i| i.get("sk") == Some(&member)) else {
+            return Ok(None);
+        };
+        let customer: Customer = record(items.remove(position))?;
+        let mut serials: Vec<SerialRecord> =
+            items.into_iter().map(record).collect::<Result<_, _>>()?;
+        // In the member's order, as issued.
+        serials.sort_by_key(|s| customer.serials.iter().position(|c| *c == s.serial));
+        Ok(Some((customer, serials)))
+    }
+
+    async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
+        let Some(owner) = self.owner_of(serial).await? else {
+            return Ok(None);
+        };
+        self.get(keys::serial(&owner, serial)).await
+    }
+
+    async fn history(&self, serial: &Serial) -> Result<Vec<HistoryEvent>, StoreError> {
+        self.records(keys::history(serial)).await
+    }
+
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
+        self.get(keys::session(token_digest)).await
+    }
+
+    async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError> {
+        self.get(keys::throttle(key)).await
+    }
+
+    async fn serials_expiring(&self, until: Date) -> Result<Vec<SerialRecord>, StoreError> {
+        self.index_records(keys::expiring_until(until), usize::MAX)
+            .await
+    }
+
+    async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
+        self.exists(keys::reminder(key)).await
+    }
+
+    async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
+        self.records(keys::providers()).await
+    }
+
+    async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError> {
+        self.get(keys::code(code)).await
+    }
+
+    async fn receipts_of(&self, customer_id: &CustomerId) -> Result<Vec<Receipt>, StoreError> {
+        self.query_prefix(keys::receipts(customer_id), true)
+            .await?
+            .into_iter()
+            .map(record)
+            .collect()
+    }
+
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.get(keys::idempotency(key)).await
+    }
+
+    async fn pending_mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError> {
+        self.index_records(keys::all_pending(), limit).await
+    }
+
+    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
+        self.records(keys::mails_to(to)).await
+    }
+
+    async fn has_customers(&self) -> Result<bool, StoreError> {
+        self.exists(keys::customers_marker()).await
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.transact(writes).await
+    }
+
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::session(token_digest).attributes()))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("SET last_seen_at = :at")
+            .expression_attribute_values(":at", serde_dynamo::to_attribute_value(at)?)
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await;
+        match sent {
+            Ok(output) => self.consumed(&output.consumed_capacity),
+            // The session is gone: nothing to refresh.
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+            Err(error) => return Err(error.into()),
+        }
+        Ok(())
+    }
+
+    async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError> {
+        let sent = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::idempotency(key).attributes()))
+            .condition_expression("version = :claimed AND attribute_type(#response, :null)")
+            .expression_attribute_names("#response", "response")
+            .expression_attribute_values(":claimed", n(version))
+            .expression_attribute_values(":null", s("NULL"))
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await;
+        match sent {
+            Ok(output) => self.consumed(&output.consumed_capacity),
+            // Answered, taken over or gone: not this claim to give back.
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+            Err(error) => return Err(error.into()),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,243 @@
+//! What each `Write` becomes in the table: the transaction items it stands for, with the
+//! conditions that make concurrent requests safe (a version as read, or "not there yet").
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
+};
+
+use super::DynamoStore;
+use super::item::{Item, expires_at, item, n, s};
+use super::keys::{self, Key};
+use crate::domain::SerialRecord;
+use crate::mail::MailStatus;
+use crate::store::{Expect, Store, StoreError, Versioned, Write, reminder_date};
+
+/// A put, as one part of a transaction, under a condition if given.
+fn put(
+    table: &str,
+    item: Item,
+    condition: Option<(&str, Item)>,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut builder = Put::builder().table_name(table).set_item(Some(item));
+    if let Some((expression, values)) = condition {
+        builder = builder.condition_expression(expression);
+        if !values.is_empty() {
+            builder = builder.set_expression_attribute_values(Some(values));
+        }
+    }
+    Ok(TransactWriteItem::builder().put(builder.build()?).build())
+}
+
+/// The condition an `Expect` stands for.
+fn expectation(expect: Expect) -> (&'static str, Item) {
+    match expect {
+        Expect::Absent => ("attribute_not_exists(pk)", Item::new()),
+        Expect::Version(v) => (
+            "version = :read",
+            HashMap::from([(":read".to_owned(), n(v))]),
+        ),
+    }
+}
+
+fn versioned(table: &str, item: Item, expect: Expect) -> Result<TransactWriteItem, StoreError> {
+    put(table, item, Some(expectation(expect)))
+}
+
+fn absent(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    put(table, item, Some(("attribute_not_exists(pk)", Item::new())))
+}
+
+fn check_version(table: &str, key: Key, version: u64) -> Result<TransactWriteItem, StoreError> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(key.attributes()))
+        .condition_expression("version = :read")
+        .expression_attribute_values(":read", n(version))
+        .build()?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+pub(super) fn delete(table: &str, key: Key) -> Result<TransactWriteItem, StoreError> {
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key.attributes()))
+        .build()?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
+/// Marks the table as holding members (see `keys::customers_marker`).
+pub(super) fn customers_marker(table: &str) -> Result<TransactWriteItem, StoreError> {
+    put(table, keys::customers_marker().attributes(), None)
+}
+
+fn serial_item(serial: &SerialRecord) -> Result<Item, StoreError> {
+    let mut item = item(serial, keys::serial(&serial.customer_id, &serial.serial))?;
+    // The sparse expiry index (SPEC §8): only licences that can still get reminders.
+    if let Some(date) = reminder_date(serial) {
+        item.extend(keys::expiry_entry(date, &serial.serial).attributes());
+    }
+    Ok(item)
+}
+
+impl DynamoStore {
+    /// The transaction items one write stands for. Some need a read first (a session's
+    /// owner, a member's sessions); the versions in the transaction keep those reads honest.
+    pub(super) async fn parts(&self, write: Write) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let table = self.table.as_str();
+        Ok(match write {
+            Write::PutCustomer(Versioned {
+                record: customer,
+                expect,
+            }) => {
+                let key = keys::member(&customer.customer_id);
+                vec![versioned(table, item(&customer, key)?, expect)?]
+            }
+            Write::CheckCustomer {
+                customer_id,
+                version,
+            } => vec![check_version(table, keys::member(&customer_id), version)?],
+            Write::CheckSerial {
+                serial,
+                customer_id,
+                version,
+            } => vec![check_version(
+                table,
+                keys::serial(&customer_id, &serial),
+                version,
+            )?],
+            Write::PutSerial(Versioned {
+                record: serial,
+                expect,
+            }) => {
+                let mut parts = vec![versioned(table, serial_item(&serial)?, expect)?];
+                if expect == Expect::Absent {
+                    let mut owner = keys::serial_owner(&serial.serial).attributes();
+                    owner.insert("owner".into(), s(serial.customer_id.to_string()));
+                    parts.push(absent(table, owner)?);
+                }
+                parts
+            }
+            Write::AppendHistory { serial, seq, event } => {
+                vec![absent(table, item(&event, keys::event(&serial, seq))?)?]
+            }
+            Write::PutSession(session) => {
+                let lifetime_ends = session.created_at + self.session_lifetime;
+                let mut session_item = item(&session, keys::session(&session.token_digest))?;
+                session_item.insert("expires_at".into(), expires_at(lifetime_ends));
+                let mut pointer =
+                    keys::session_pointer(&session.customer_id, &session.token_digest).attributes();
+                pointer.insert("expires_at".into(), expires_at(lifetime_ends));
+                vec![put(table, session_item, None)?, put(table, pointer, None)?]
+            }
+            Write::DeleteSession { token_digest } => {
+                let Some(session) = self.session(&token_digest).await? else {
+                    return Ok(Vec::new());
+                };
+                vec![
+                    delete(table, keys::session(&token_digest))?,
+                    delete(
+                        table,
+                        keys::session_pointer(&session.customer_id, &token_digest),
+                    )?,
+                ]
+            }
+            Write::DeleteSessionsOf { customer_id } => {
+                let pointers = self
+                    .query_prefix(keys::session_pointers(&customer_id), false)
+                    .await?;
+                let mut parts = Vec::with_capacity(pointers.len() * 2);
+                for pointer in pointers {
+                    let Some(AttributeValue::S(sk)) = pointer.get("sk") else {
+                        continue;
+                    };
+                    let Some(digest) = keys::pointed_session(sk) else {
+                        continue;
+                    };
+                    parts.push(delete(table, keys::session(digest))?);
+                    parts.push(delete(table, keys::session_pointer(&customer_id, digest))?);
+                }
+                parts
+            }
+            Write::PutThrottle {
+                key,
+                throttle:
+                    Versioned {
+                        record: throttle,
+                        expect,
+                    },
+            } => {
+                let mut throttle_item = item(&throttle, keys::throttle(&key))?;
+                // A day past the newest failure no window can still need it; with none left,
+                // the item may go at once.
+                let ends = throttle
+                    .failures
+                    .last()
+                    .map_or(AttributeValue::N("0".into()), |last| {
+                        expires_at(*last + jiff::SignedDuration::from_hours(24))
+                    });
+                throttle_item.insert("expires_at".into(), ends);
+                vec![versioned(table, throttle_item, expect)?]
+            }
+            Write::PutIdempotency(Versioned { record, expect }) => {
+                let mut idempotency_item = item(&record, keys::idempotency(&record.key))?;
+                idempotency_item.insert(
+                    "expires_at".into(),
+                    expires_at(record.created_at + jiff::SignedDuration::from_hours(25)),
+                );
+                vec![versioned(table, idempotency_item, expect)?]
+            }
+            Write::PutProvider(provider) => {
+                let key = keys::provider(&provider.provider_code);
+                vec![absent(table, item(&provider, key)?)?]
+            }
+            Write::PutCode(Versioned {
+                record: code,
+                expect,
+            }) => {
+                let key = keys::code(&code.code);
+                vec![versioned(table, item(&code, key)?, expect)?]
+            }
+            Write::PutReceipt {
+                customer_id,
+                receipt,
+            } => {
+                let number = keys::receipt_number(&receipt.receipt_no).attributes();
+                let key = keys::receipt(&customer_id, &receipt);
+                vec![
+                    absent(table, number)?,
+                    put(table, item(&receipt, key)?, None)?,
+                ]
+            }
+            Write::RecordReminder { key } => {
+                vec![absent(table, keys::reminder(&key).attributes())?]
+            }
+            Write::EnqueueMail(mail) => {
+                let mut mail_item = item(&mail, keys::mail(&mail.to, &mail.mail_id))?;
+                mail_item.extend(keys::pending_entry(&mail.mail_id).attributes());
+                vec![absent(table, mail_item)?]
+            }
+            Write::MarkMailSent { mail_id, to, at } => {
+                let update = Update::builder()
+                    .table_name(table)
+                    .set_key(Some(keys::mail(&to, &mail_id).attributes()))
+                    // The index may lag: a mail already marked is not marked again.
+                    .condition_expression("attribute_exists(pk) AND #status = :pending")
+                    .expression_attribute_values(
+                        ":pending",
+                        serde_dynamo::to_attribute_value(MailStatus::Pending)?,
+                    )
+                    .update_expression("SET #status = :sent, sent_at = :at REMOVE gsi1pk, gsi1sk")
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_values(
+                        ":sent",
+                        serde_dynamo::to_attribute_value(MailStatus::Sent)?,
+                    )
+                    .expression_attribute_values(":at", serde_dynamo::to_attribute_value(at)?)
+                    .build()?;
+                vec![TransactWriteItem::builder().update(update).build()]
+            }
+        })
+    }
+}
