@@ -1,0 +1,379 @@
+//! The embedded store: one redb file, one `Database` per process.
+//!
+//! redb's API is blocking, so every call runs on tokio's blocking pool. Values are JSON;
+//! every commit is one write transaction with the default (immediate, fsync'd) durability,
+//! so an acknowledged write survives a crash.
+//!
+//! This file holds the store and its reads; `tables` the file's layout, `write` what each
+//! write does, `error` how redb's errors become `StoreError`s.
+
+mod error;
+mod tables;
+mod write;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{IdempotencyRecord, Store, StoreError, Throttle, Write};
+use crate::domain::{
+    CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
+    SerialRecord, Session,
+};
+use crate::mail::Mail;
+use tables::{
+    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_PENDING, PROVIDERS, RECEIPTS,
+    RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, THROTTLES,
+};
+
+#[derive(Clone)]
+pub struct RedbStore {
+    db: Arc<Database>,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+impl RedbStore {
+    /// Opens (or creates) the database file. A second process on the same file gets
+    /// `StoreError::AlreadyOpen`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::with_database(Database::create(path)?)
+    }
+
+    /// A database that lives in memory only: for unit tests.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
+        Self::with_database(db)
+    }
+
+    fn with_database(db: Database) -> Result<Self, StoreError> {
+        let txn = db.begin_write()?;
+        tables::refuse_first_layout(&txn)?;
+        tables::create_all(&txn)?;
+        txn.commit()?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// Runs blocking database work off the async runtime.
+    async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    async fn get<T>(
+        &self,
+        table: TableDefinition<'static, &'static str, &'static [u8]>,
+        key: String,
+    ) -> Result<Option<T>, StoreError>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(table)?;
+            match table.get(key.as_str())? {
+                Some(bytes) => decode(bytes.value()).map(Some),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Store for RedbStore {
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
+        self.get(CUSTOMERS, id.to_string()).await
+    }
+
+    async fn customer_with_serials(
+        &self,
+        id: &CustomerId,
+    ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError> {
+        let id = id.to_string();
+        self.blocking(move |db| {
+            // One read transaction: the customer and their serials are one snapshot.
+            let txn = db.begin_read()?;
+            let customers = txn.open_table(CUSTOMERS)?;
+            let Some(bytes) = customers.get(id.as_str())? else {
+                return Ok(None);
+            };
+            let customer: Customer = decode(bytes.value())?;
+            let serials = txn.open_table(SERIALS)?;
+            let mut records = Vec::with_capacity(customer.serials.len());
+            for serial in &customer.serials {
+                if let Some(bytes) = serials.get(serial.as_str())? {
+                    records.push(decode(bytes.value())?);
+                }
+            }
+            Ok(Some((customer, records)))
+        })
+        .await
+    }
+
+    async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
+        self.get(SERIALS, serial.to_string()).await
+    }
+
+    async fn history(&self, serial: &Serial) -> Result<Vec<HistoryEvent>, StoreError> {
+        let serial = serial.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(HISTORY)?;
+            let range = table.range((serial.as_str(), 0)..=(serial.as_str(), u64::MAX))?;
+            range.map(|entry| decode(entry?.1.value())).collect()
+        })
+        .await
+    }
+
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
+        self.get(SESSIONS, token_digest.to_owned()).await
+    }
+
+    async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError> {
+        self.get(THROTTLES, key.to_owned()).await
+    }
+
+    async fn serials_expiring(&self, until: Date) -> Result<Vec<SerialRecord>, StoreError> {
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let index = txn.open_multimap_table(SERIALS_BY_EXPIRY)?;
+            let serials = txn.open_table(SERIALS)?;
+            let until = until.to_string();
+            let mut found = Vec::new();
+            for day in index.range(..=until.as_str())? {
+                let (_, expiring) = day?;
+                for serial in expiring {
+                    if let Some(bytes) = serials.get(serial?.value())? {
+                        found.push(decode(bytes.value())?);
+                    }
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(REMINDERS)?;
+            Ok(table.get(key.as_str())?.is_some())
+        })
+        .await
+    }
+
+    async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
+        self.blocking(|db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(PROVIDERS)?;
+            table
+                .iter()?
+                .map(|entry| decode(entry?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError> {
+        self.get(CODES, code.key().to_owned()).await
+    }
+
+    async fn receipts_of(&self, customer_id: &CustomerId) -> Result<Vec<Receipt>, StoreError> {
+        let customer_id = customer_id.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let index = txn.open_multimap_table(RECEIPTS_OF_MEMBER)?;
+            let receipts = txn.open_table(RECEIPTS)?;
+            let mut found = Vec::new();
+            for order in index.get(customer_id.as_str())? {
+                let order = order?;
+                let no = order.value().split_once('-').map_or("", |(_, no)| no);
+                if let Some(bytes) = receipts.get(no)? {
+                    found.push(decode(bytes.value())?);
+                }
+            }
+            found.reverse();
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.get(IDEMPOTENCY, key.to_owned()).await
+    }
+
+    async fn pending_mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError> {
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let pending = txn.open_table(OUTBOX_PENDING)?;
+            let outbox = txn.open_table(OUTBOX)?;
+            let mut mails = Vec::new();
+            for entry in pending.iter()?.take(limit) {
+                let (id, ()) = entry.map(|(k, v)| (k, v.value()))?;
+                if let Some(bytes) = outbox.get(id.value())? {
+                    mails.push(decode(bytes.value())?);
+                }
+            }
+            Ok(mails)
+        })
+        .await
+    }
+
+    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
+        let to = to.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let index = txn.open_multimap_table(MAILS_TO)?;
+            let outbox = txn.open_table(OUTBOX)?;
+            let mut mails = Vec::new();
+            for id in index.get(to.as_str())? {
+                if let Some(bytes) = outbox.get(id?.value())? {
+                    mails.push(decode(bytes.value())?);
+                }
+            }
+            Ok(mails)
+        })
+        .await
+    }
+
+    async fn has_customers(&self) -> Result<bool, StoreError> {
+        self.blocking(|db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(CUSTOMERS)?;
+            Ok(!table.is_empty()?)
+        })
+        .await
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            for write in writes {
+                // An error drops `txn` uncommitted: nothing of this commit is kept.
+                write::apply(&txn, write)?;
+            }
+            Ok(txn.commit()?)
+        })
+        .await
+    }
+
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+        let token_digest = token_digest.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            {
+                let mut table = txn.open_table(SESSIONS)?;
+                let stored = match table.get(token_digest.as_str())? {
+                    Some(bytes) => Some(decode::<Session>(bytes.value())?),
+                    None => None,
+                };
+                if let Some(mut session) = stored {
+                    session.last_seen_at = at;
+                    table.insert(token_digest.as_str(), encode(&session)?.as_slice())?;
+                }
+            }
+            Ok(txn.commit()?)
+        })
+        .await
+    }
+
+    async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            {
+                let mut table = txn.open_table(IDEMPOTENCY)?;
+                let stored: Option<IdempotencyRecord> = table
+                    .get(key.as_str())?
+                    .map(|bytes| decode(bytes.value()))
+                    .transpose()?;
+                if stored.is_some_and(|r| r.version == version && r.response.is_none()) {
+                    table.remove(key.as_str())?;
+                }
+            }
+            Ok(txn.commit()?)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Expect;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_in_memory_database_passes_the_conformance_suite() {
+        let store = RedbStore::in_memory().expect("in-memory database");
+        crate::store::conformance::run_all(&store).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_database_file_passes_the_conformance_suite_and_keeps_its_data() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("conformance.redb");
+        let id = CustomerId::generate();
+        {
+            let store = RedbStore::open(&path).expect("open");
+            crate::store::conformance::run_all(&store).await;
+            assert!(matches!(
+                RedbStore::open(&path),
+                Err(StoreError::AlreadyOpen)
+            ));
+            let mut customer: Customer = serde_json::from_value(serde_json::json!({
+                "customer_id": id, "name": "永続 花子", "email": "keep@example.jp",
+                "line": "collab", "access_key_hash": "h", "failed_logins": 0,
+                "locked_at": null, "cancelled_at": null, "services": [], "serials": [],
+                "created_at": "2026-11-22T00:00:00Z", "version": 0
+            }))
+            .expect("a customer");
+            customer.failed_logins = 3;
+            store
+                .commit(vec![Write::put_customer(customer, Expect::Absent)])
+                .await
+                .expect("commit");
+        }
+        let reopened = RedbStore::open(&path).expect("reopen after the first closed");
+        let kept = reopened.customer(&id).await.expect("read").expect("kept");
+        assert_eq!(kept.failed_logins, 3);
+    }
+    #[test]
+    fn a_file_of_the_first_layout_is_refused_with_its_reason() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("first-layout.redb");
+        {
+            let db = Database::create(&path).expect("create");
+            let txn = db.begin_write().expect("write");
+            let index: TableDefinition<(&str, &str), ()> =
+                TableDefinition::new("sessions_by_customer");
+            txn.open_table(index).expect("the old index");
+            txn.commit().expect("commit");
+        }
+        match RedbStore::open(&path) {
+            Err(StoreError::Backend(reason)) => {
+                assert!(reason.contains("sessions_by_customer"), "{reason}");
+            }
+            other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+        }
+    }
+}

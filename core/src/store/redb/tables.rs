@@ -1,0 +1,81 @@
+//! The tables of the database file: records by key, and the indexes that find them.
+//! Values are JSON. An index from an owner to its items is a multimap table, whose values
+//! come back in order (`README.md` beside the store module lists them all).
+
+use redb::{MultimapTableDefinition, TableDefinition, TableHandle, WriteTransaction};
+
+use crate::store::StoreError;
+
+pub(super) const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
+pub(super) const SERIALS: TableDefinition<&str, &[u8]> = TableDefinition::new("serials");
+pub(super) const HISTORY: TableDefinition<(&str, u64), &[u8]> =
+    TableDefinition::new("serial_history");
+pub(super) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+/// Customer → token digests: every session of a member, to end them all at once.
+pub(super) const SESSIONS_OF_MEMBER: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("sessions_of_member");
+pub(super) const THROTTLES: TableDefinition<&str, &[u8]> = TableDefinition::new("throttles");
+pub(super) const PROVIDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("providers");
+pub(super) const CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("codes");
+pub(super) const RECEIPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("receipts");
+/// Customer → `<acceptance time>-<receipt number>`: a member's ledger in time order.
+pub(super) const RECEIPTS_OF_MEMBER: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("receipts_of_member");
+/// Expiry date → serial, for every licence that can get a reminder (SPEC §8): the job reads
+/// the days it needs, never every licence.
+pub(super) const SERIALS_BY_EXPIRY: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("serials_by_expiry");
+/// `serial|expiry|threshold` of every reminder sent: at most one each.
+pub(super) const REMINDERS: TableDefinition<&str, ()> = TableDefinition::new("reminders");
+pub(super) const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
+pub(super) const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("outbox");
+/// Keys of the mails still to deliver, so the dispatcher never scans delivered ones.
+pub(super) const OUTBOX_PENDING: TableDefinition<&str, ()> = TableDefinition::new("outbox_pending");
+/// Recipient → mail ids: the operators' outbox view by address.
+pub(super) const MAILS_TO: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("mails_to");
+
+/// Creates every table up front, so that reads never meet a missing one.
+pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(CUSTOMERS)?;
+    txn.open_table(SERIALS)?;
+    txn.open_table(HISTORY)?;
+    txn.open_table(SESSIONS)?;
+    txn.open_multimap_table(SESSIONS_OF_MEMBER)?;
+    txn.open_table(THROTTLES)?;
+    txn.open_table(PROVIDERS)?;
+    txn.open_table(CODES)?;
+    txn.open_table(RECEIPTS)?;
+    txn.open_multimap_table(RECEIPTS_OF_MEMBER)?;
+    txn.open_multimap_table(SERIALS_BY_EXPIRY)?;
+    txn.open_table(REMINDERS)?;
+    txn.open_table(IDEMPOTENCY)?;
+    txn.open_table(OUTBOX)?;
+    txn.open_table(OUTBOX_PENDING)?;
+    txn.open_multimap_table(MAILS_TO)?;
+    Ok(())
+}
+
+/// The indexes of the first layout, (owner, item) → () tables read by range scans, before
+/// they became the multimap tables above. No file of that layout was ever deployed; one
+/// left from local development is refused with a plain reason rather than read with empty
+/// indexes (sessions a cancellation could not end, receipts missing from the ledger).
+const FIRST_LAYOUT_INDEXES: [&str; 4] = [
+    "sessions_by_customer",
+    "receipts_by_customer",
+    "expiry_index",
+    "outbox_by_recipient",
+];
+
+pub(super) fn refuse_first_layout(txn: &WriteTransaction) -> Result<(), StoreError> {
+    for table in txn.list_tables()? {
+        if FIRST_LAYOUT_INDEXES.contains(&table.name()) {
+            return Err(StoreError::Backend(format!(
+                "this database file has the table `{}` of an earlier layout: move the file \
+                 aside (its data was for local development only) and start afresh",
+                table.name()
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! What each `Write` does inside the one write transaction of a commit. A version check
+//! is a read in that transaction: redb has one writer at a time, so the check and the
+//! write cannot be separated by another commit.
+
+use redb::{ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
+
+use super::tables::{
+    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_PENDING, PROVIDERS, RECEIPTS,
+    RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, SESSIONS_OF_MEMBER,
+    THROTTLES,
+};
+use super::{decode, encode};
+use crate::domain::{SerialRecord, Session};
+use crate::mail::{Mail, MailStatus};
+use crate::store::{Expect, StoreError, Versioned, Write, reminder_date};
+
+/// Only the version of a stored record, whatever its other fields.
+#[derive(serde::Deserialize)]
+struct StoredVersion {
+    version: u64,
+}
+
+fn stored_version(table: &Table<&str, &[u8]>, key: &str) -> Result<Option<u64>, StoreError> {
+    match table.get(key)? {
+        Some(bytes) => Ok(Some(decode::<StoredVersion>(bytes.value())?.version)),
+        None => Ok(None),
+    }
+}
+
+fn conflict(table: &impl TableHandle, key: impl std::fmt::Display) -> StoreError {
+    StoreError::Conflict(format!("{} {key}", table.name()))
+}
+
+/// Checks `expect` against what is stored under `key`, then writes `value`.
+fn put_versioned(
+    txn: &WriteTransaction,
+    definition: TableDefinition<&str, &[u8]>,
+    key: &str,
+    value: Vec<u8>,
+    expect: Expect,
+) -> Result<(), StoreError> {
+    let mut table = txn.open_table(definition)?;
+    let holds = match (expect, stored_version(&table, key)?) {
+        (Expect::Absent, None) => true,
+        (Expect::Version(want), Some(have)) => want == have,
+        _ => false,
+    };
+    if !holds {
+        return Err(conflict(&definition, key));
+    }
+    table.insert(key, value.as_slice())?;
+    Ok(())
+}
+
+/// A condition only: the record under `key` is still at `version`.
+fn check_version(
+    txn: &WriteTransaction,
+    definition: TableDefinition<&str, &[u8]>,
+    key: &str,
+    version: u64,
+) -> Result<(), StoreError> {
+    let table = txn.open_table(definition)?;
+    if stored_version(&table, key)? == Some(version) {
+        Ok(())
+    } else {
+        Err(conflict(&definition, key))
+    }
+}
+
+pub(super) fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
+    match write {
+        Write::PutCustomer(Versioned {
+            record: customer,
+            expect,
+        }) => {
+            let key = customer.customer_id.to_string();
+            put_versioned(txn, CUSTOMERS, &key, encode(&customer)?, expect)
+        }
+        Write::CheckCustomer {
+            customer_id,
+            version,
+        } => check_version(txn, CUSTOMERS, customer_id.as_str(), version),
+        Write::CheckSerial {
+            serial, version, ..
+        } => check_version(txn, SERIALS, serial.as_str(), version),
+        Write::PutSerial(Versioned {
+            record: serial,
+            expect,
+        }) => {
+            let key = serial.serial.to_string();
+            let before: Option<SerialRecord> = {
+                let table = txn.open_table(SERIALS)?;
+                let stored = table.get(key.as_str())?;
+                stored.map(|bytes| decode(bytes.value())).transpose()?
+            };
+            put_versioned(txn, SERIALS, &key, encode(&serial)?, expect)?;
+            // Keep the expiry index (SPEC §8) in step with the licence.
+            let mut index = txn.open_multimap_table(SERIALS_BY_EXPIRY)?;
+            if let Some(date) = before.as_ref().and_then(reminder_date) {
+                index.remove(date.to_string().as_str(), key.as_str())?;
+            }
+            if let Some(date) = reminder_date(&serial) {
+                index.insert(date.to_string().as_str(), key.as_str())?;
+            }
+            Ok(())
+        }
+        Write::RecordReminder { key } => {
+            let mut table = txn.open_table(REMINDERS)?;
+            if table.get(key.as_str())?.is_some() {
+                return Err(conflict(&REMINDERS, key));
+            }
+            table.insert(key.as_str(), ())?;
+            Ok(())
+        }
+        Write::AppendHistory { serial, seq, event } => {
+            let mut table = txn.open_table(HISTORY)?;
+            let key = (serial.as_str(), seq);
+            if table.get(key)?.is_some() {
+                return Err(StoreError::Conflict(format!("history {serial} #{seq}")));
+            }
+            table.insert(key, encode(&event)?.as_slice())?;
+            Ok(())
+        }
+        Write::PutSession(session) => {
+            let mut table = txn.open_table(SESSIONS)?;
+            table.insert(session.token_digest.as_str(), encode(&session)?.as_slice())?;
+            let mut index = txn.open_multimap_table(SESSIONS_OF_MEMBER)?;
+            index.insert(session.customer_id.as_str(), session.token_digest.as_str())?;
+            Ok(())
+        }
+        Write::DeleteSession { token_digest } => {
+            let mut table = txn.open_table(SESSIONS)?;
+            let removed = match table.remove(token_digest.as_str())? {
+                Some(bytes) => Some(decode::<Session>(bytes.value())?),
+                None => None,
+            };
+            if let Some(session) = removed {
+                let mut index = txn.open_multimap_table(SESSIONS_OF_MEMBER)?;
+                index.remove(session.customer_id.as_str(), token_digest.as_str())?;
+            }
+            Ok(())
+        }
+        Write::DeleteSessionsOf { customer_id } => {
+            let mut index = txn.open_multimap_table(SESSIONS_OF_MEMBER)?;
+            let digests = index
+                .remove_all(customer_id.as_str())?
+                .map(|digest| Ok(digest?.value().to_owned()))
+                .collect::<Result<Vec<String>, StoreError>>()?;
+            let mut sessions = txn.open_table(SESSIONS)?;
+            for digest in digests {
+                sessions.remove(digest.as_str())?;
+            }
+            Ok(())
+        }
+        Write::PutProvider(provider) => {
+            let mut table = txn.open_table(PROVIDERS)?;
+            let code = provider.provider_code.to_string();
+            if table.get(code.as_str())?.is_some() {
+                return Err(conflict(&PROVIDERS, code));
+            }
+            table.insert(code.as_str(), encode(&provider)?.as_slice())?;
+            Ok(())
+        }
+        Write::PutCode(Versioned {
+            record: code,
+            expect,
+        }) => {
+            let key = code.code.key().to_owned();
+            put_versioned(txn, CODES, &key, encode(&code)?, expect)
+        }
+        Write::PutReceipt {
+            customer_id,
+            receipt,
+        } => {
+            let mut table = txn.open_table(RECEIPTS)?;
+            let no = receipt.receipt_no.as_str();
+            if table.get(no)?.is_some() {
+                return Err(conflict(&RECEIPTS, no));
+            }
+            table.insert(no, encode(&receipt)?.as_slice())?;
+            let mut index = txn.open_multimap_table(RECEIPTS_OF_MEMBER)?;
+            let order = format!("{:024}-{no}", receipt.accepted_at.as_nanosecond());
+            index.insert(customer_id.as_str(), order.as_str())?;
+            Ok(())
+        }
+        Write::PutThrottle {
+            key,
+            throttle:
+                Versioned {
+                    record: throttle,
+                    expect,
+                },
+        } => put_versioned(txn, THROTTLES, &key, encode(&throttle)?, expect),
+        Write::PutIdempotency(Versioned { record, expect }) => {
+            let key = record.key.clone();
+            put_versioned(txn, IDEMPOTENCY, &key, encode(&record)?, expect)
+        }
+        Write::EnqueueMail(mail) => {
+            let id = mail.mail_id.as_str();
+            let mut outbox = txn.open_table(OUTBOX)?;
+            if outbox.get(id)?.is_some() {
+                return Err(conflict(&OUTBOX, id));
+            }
+            outbox.insert(id, encode(&mail)?.as_slice())?;
+            let mut pending = txn.open_table(OUTBOX_PENDING)?;
+            pending.insert(id, ())?;
+            let mut by_recipient = txn.open_multimap_table(MAILS_TO)?;
+            by_recipient.insert(mail.to.as_str(), id)?;
+            Ok(())
+        }
+        Write::MarkMailSent { mail_id, at, .. } => {
+            let mut outbox = txn.open_table(OUTBOX)?;
+            let stored = match outbox.get(mail_id.as_str())? {
+                Some(bytes) => Some(decode::<Mail>(bytes.value())?),
+                None => None,
+            };
+            let Some(mut mail) = stored else {
+                return Err(conflict(&OUTBOX, mail_id));
+            };
+            mail.status = MailStatus::Sent;
+            mail.sent_at = Some(at);
+            outbox.insert(mail_id.as_str(), encode(&mail)?.as_slice())?;
+            let mut pending = txn.open_table(OUTBOX_PENDING)?;
+            pending.remove(mail_id.as_str())?;
+            Ok(())
+        }
+    }
+}
