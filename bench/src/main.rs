@@ -4,7 +4,6 @@
 //!
 //! `cargo run --release -p madoguchi-bench -- --seconds 10 --connections 32`
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,6 +14,7 @@ use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::service::admin::{NewCustomer, create_customer};
 use madoguchi_core::store::redb::RedbStore;
 use madoguchi_core::{Context, Settings, SystemClock};
+use madoguchi_tests::serve;
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -35,20 +35,6 @@ struct Load {
     per_second: f64,
     p50: Duration,
     p99: Duration,
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
 }
 
 /// `connections` clients, each sending one request after another for `seconds`.

@@ -1,6 +1,5 @@
 //! A real madoguchi on a loopback port, over a real redb file, with a clock the test moves.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::{SignedDuration, Timestamp};
@@ -146,19 +145,8 @@ impl TestApp {
             ctx: ctx.clone(),
             admin_token: admin_token.clone().into(),
         };
-        let router = app(all_operations(), state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
         Self {
-            base: format!("http://{addr}"),
+            base: madoguchi_tests::serve(app(all_operations(), state)).await,
             client: reqwest::Client::new(),
             clock,
             ctx,
