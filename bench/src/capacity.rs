@@ -7,7 +7,6 @@
 //! scripts/dynamodb-local stop
 //! ```
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use madoguchi_core::http::{AppState, all_operations, app};
@@ -76,20 +75,9 @@ async fn main() {
         ctx: ctx.clone(),
         admin_token: admin_token.into(),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(all_operations(), state);
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
     let mut probe = Probe {
         client: reqwest::Client::new(),
-        base,
+        base: madoguchi_tests::serve(app(all_operations(), state)).await,
         meter,
         rows: Vec::new(),
     };

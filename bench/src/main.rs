@@ -4,7 +4,6 @@
 //!
 //! `cargo run --release -p madoguchi-bench -- --seconds 10 --connections 32`
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,9 +11,10 @@ use axum::Router;
 use axum::routing::get;
 use clap::Parser;
 use madoguchi_core::http::{AppState, all_operations, app};
-use madoguchi_core::service::admin::{NewCustomer, create_customer};
+use madoguchi_core::service::admin::{CreatedCustomer, NewCustomer, create_customer};
 use madoguchi_core::store::redb::RedbStore;
 use madoguchi_core::{Context, Settings, SystemClock};
+use madoguchi_tests::serve;
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -35,20 +35,6 @@ struct Load {
     per_second: f64,
     p50: Duration,
     p99: Duration,
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
 }
 
 /// `connections` clients, each sending one request after another for `seconds`.
@@ -109,19 +95,7 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let store = RedbStore::open(&dir.path().join("bench.redb")).unwrap();
     let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
-    let created = create_customer(
-        &ctx,
-        NewCustomer {
-            name: madoguchi_core::domain::PersonName::parse("山田 太郎").unwrap(),
-            email: madoguchi_core::domain::Email::parse("bench@example.jp").unwrap(),
-            line: madoguchi_core::domain::Line::FletsNext,
-            licenses: Vec::new(),
-            services: Vec::new(),
-        },
-        None,
-    )
-    .await
-    .unwrap();
+    let created = new_member(&ctx, "山田 太郎", "bench@example.jp", Vec::new()).await;
     let state = AppState {
         ctx: ctx.clone(),
         admin_token: "bench-admin-token".into(),
@@ -222,6 +196,23 @@ async fn main() {
     );
 }
 
+/// A member on a flets_next line, made directly through the service.
+async fn new_member(
+    ctx: &Context,
+    name: &str,
+    email: &str,
+    licenses: Vec<madoguchi_core::service::admin::NewLicense>,
+) -> CreatedCustomer {
+    let member = NewCustomer {
+        name: madoguchi_core::domain::PersonName::parse(name).unwrap(),
+        email: madoguchi_core::domain::Email::parse(email).unwrap(),
+        line: madoguchi_core::domain::Line::FletsNext,
+        licenses,
+        services: Vec::new(),
+    };
+    create_customer(ctx, member, None).await.unwrap()
+}
+
 /// The write path: `connections` clients renewing their own licences with fresh codes,
 /// over HTTP, for `seconds`.
 async fn renewals(ctx: &Context, base: &str, args: &Args) -> (usize, f64) {
@@ -231,25 +222,14 @@ async fn renewals(ctx: &Context, base: &str, args: &Args) -> (usize, f64) {
     let mut clients = Vec::new();
     for n in 0..args.connections {
         let email = format!("renewal{n}@example.jp");
-        let created = create_customer(
-            ctx,
-            NewCustomer {
-                name: madoguchi_core::domain::PersonName::parse("更新 太郎").unwrap(),
-                email: madoguchi_core::domain::Email::parse(&email).unwrap(),
-                line: madoguchi_core::domain::Line::FletsNext,
-                licenses: vec![NewLicense {
-                    product: Product::SecuritySuite,
-                    plan: Plan::Standard,
-                    billing: Billing::Term,
-                    expires_on: Some(ctx.today()),
-                    version: None,
-                }],
-                services: Vec::new(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+        let licence = NewLicense {
+            product: Product::SecuritySuite,
+            plan: Plan::Standard,
+            billing: Billing::Term,
+            expires_on: Some(ctx.today()),
+            version: None,
+        };
+        let created = new_member(ctx, "更新 太郎", &email, vec![licence]).await;
         let mut codes = Vec::new();
         for _ in 0..per_client / 1_000 {
             codes.extend(

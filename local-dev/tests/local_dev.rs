@@ -122,6 +122,14 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     &text[from..from + len]
 }
 
+/// The customer ID and access key of the first demo login written to `data_dir`.
+fn demo_login(data_dir: &Path) -> (String, String) {
+    let printed = std::fs::read_to_string(data_dir.join("demo-logins.txt")).unwrap();
+    let customer_id = between(&printed, "\"customer_id\":\"", "\"").to_owned();
+    let access_key = between(&printed, "\"access_key\":\"", "\"").to_owned();
+    (customer_id, access_key)
+}
+
 #[tokio::test]
 async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
@@ -139,9 +147,7 @@ async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
             .status(),
         200
     );
-    let printed = std::fs::read_to_string(data.join("demo-logins.txt")).unwrap();
-    let customer_id = between(&printed, "\"customer_id\":\"", "\"").to_owned();
-    let access_key = between(&printed, "\"access_key\":\"", "\"").to_owned();
+    let (customer_id, access_key) = demo_login(&data);
     let credentials = json!({"customer_id": customer_id, "access_key": access_key});
     let login = post_json(&client, format!("{base}/v1/sessions"), None, &credentials).await;
     let token = login["token"]
@@ -323,11 +329,8 @@ async fn local_dev_serves_from_dynamodb_local() {
         .env("MADOGUCHI_TABLE", &table);
     let running = start_command(command);
     let client = reqwest::Client::new();
-    let printed = std::fs::read_to_string(dir.path().join("demo-logins.txt")).unwrap();
-    let credentials = json!({
-        "customer_id": between(&printed, "\"customer_id\":\"", "\""),
-        "access_key": between(&printed, "\"access_key\":\"", "\""),
-    });
+    let (customer_id, access_key) = demo_login(dir.path());
+    let credentials = json!({"customer_id": customer_id, "access_key": access_key});
     let login = post_json(
         &client,
         format!("{}/v1/sessions", running.base),

@@ -17,6 +17,9 @@ pub mod renewal;
 pub mod terms;
 pub mod usage;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;

@@ -15,6 +15,9 @@ pub mod terms;
 mod throttle;
 pub mod usage;
 
+#[cfg(test)]
+mod tests;
+
 use std::future::Future;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;

@@ -6,17 +6,12 @@ use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
-
-fn device(id: &str, os: &str, name: &str) -> Value {
-    json!({"device_id": id, "os": os, "name": name})
-}
+use crate::support::{TestApp, device};
 
 #[tokio::test]
 async fn a_serial_is_installed_moved_and_released() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
     let serial = &member.serials[0];
     let path = format!("/v1/serials/{serial}/activation");
 
@@ -44,11 +39,7 @@ async fn a_serial_is_installed_moved_and_released() {
     assert_eq!(moved.body["device"]["device_id"], "mac-1");
     assert_eq!(moved.body["previous_device"]["device_id"], "pc-1");
 
-    let mails = app.mails_to(&member.email).await;
-    let moved_mail: Vec<_> = mails
-        .iter()
-        .filter(|m| m["kind"] == "serial_moved")
-        .collect();
+    let moved_mail = app.mails_of_kind(&member.email, "serial_moved").await;
     assert_eq!(moved_mail.len(), 1);
     assert!(
         moved_mail[0]["body"]
@@ -94,8 +85,7 @@ async fn a_serial_is_installed_moved_and_released() {
 #[tokio::test]
 async fn activating_again_on_the_same_device_moves_nothing() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
     let path = format!("/v1/serials/{}/activation", member.serials[0]);
     app.post(&path, &token, device("pc-1", "windows", "PC"))
         .await;
@@ -111,8 +101,7 @@ async fn activating_again_on_the_same_device_moves_nothing() {
 async fn another_members_serial_is_answered_as_if_it_did_not_exist() {
     let app = TestApp::spawn().await;
     let owner = app.member().await;
-    let intruder = app.member().await;
-    let token = app.login(&intruder).await;
+    let (_intruder, token) = app.logged_in().await;
     let theirs = &owner.serials[0];
     let missing = "SSU-00000000";
     for (method, suffix, body) in [
@@ -170,12 +159,7 @@ async fn an_unavailable_serial_cannot_be_activated_or_released() {
 #[tokio::test]
 async fn a_term_licence_past_its_expiry_date_cannot_be_activated() {
     let app = TestApp::spawn().await;
-    let member = app
-        .member_with(
-            "flets_next",
-            json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2026-11-22"}]),
-        )
-        .await;
+    let member = app.member_until("2026-11-22").await;
     let token = app.login(&member).await;
     let path = format!("/v1/serials/{}/activation", member.serials[0]);
     // The last valid day is still valid…
@@ -196,8 +180,7 @@ async fn a_term_licence_past_its_expiry_date_cannot_be_activated() {
 #[tokio::test]
 async fn fifty_devices_at_once_leave_one_holder_and_a_complete_history() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
     let serial = member.serials[0].clone();
     let path = format!("/v1/serials/{serial}/activation");
     let devices: Vec<String> = (0..50).map(|n| format!("device-{n:02}")).collect();
@@ -247,9 +230,6 @@ async fn fifty_devices_at_once_leave_one_holder_and_a_complete_history() {
         );
     }
     assert_eq!(events[49]["device"]["device_id"], holder.as_str());
-    let moved = app.mails_to(&member.email).await;
-    assert_eq!(
-        moved.iter().filter(|m| m["kind"] == "serial_moved").count(),
-        49
-    );
+    let moved = app.mails_of_kind(&member.email, "serial_moved").await;
+    assert_eq!(moved.len(), 49);
 }

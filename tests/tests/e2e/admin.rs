@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, renewal};
 
 #[tokio::test]
 async fn the_admin_api_needs_the_admin_token() {
@@ -29,8 +29,7 @@ async fn the_admin_api_needs_the_admin_token() {
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.code(), "unauthorized");
     // A member's token is not an operator's either.
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
     let as_member = app
         .get(
             &format!("/admin/v1/customers/{}", member.customer_id),
@@ -145,23 +144,8 @@ async fn many_codes_are_issued_at_once_and_each_is_redeemable() {
     assert_eq!(codes.len(), 120);
     let distinct: std::collections::HashSet<_> = codes.iter().collect();
     assert_eq!(distinct.len(), 120);
-    let member = app
-        .member_with(
-            "flets_next",
-            json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]),
-        )
-        .await;
+    let member = app.member_until("2027-01-01").await;
     let last = codes.last().unwrap();
-    let renewed = app
-        .call(
-            Method::POST,
-            "/v1/renewals",
-            None,
-            Some(
-                json!({"code": last, "serial": member.serials[0], "email": member.email,
-                        "consent": {"terms_version": "2026-10", "agreed": true}}),
-            ),
-        )
-        .await;
+    let renewed = app.renew(renewal(last, &member, false)).await;
     assert_eq!(renewed.status, StatusCode::CREATED, "{:?}", renewed.body);
 }

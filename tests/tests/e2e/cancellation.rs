@@ -3,10 +3,10 @@
 use madoguchi_core::domain::CustomerId;
 use madoguchi_core::service::Error;
 use madoguchi_core::service::cancellation::{CancellationRequest, cancel};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Member, TestApp};
+use crate::support::{Member, TestApp, renewal};
 
 /// A member with two serials (one on a device), a rented reader and one provider changed.
 async fn busy_member(app: &TestApp) -> (Member, String) {
@@ -17,13 +17,7 @@ async fn busy_member(app: &TestApp) -> (Member, String) {
         )
         .await;
     let token = app.login(&member).await;
-    let activation = format!("/v1/serials/{}/activation", member.serials[0]);
-    app.post(
-        &activation,
-        &token,
-        json!({"device_id": "pc-1", "os": "windows", "name": "PC"}),
-    )
-    .await;
+    app.activate(&token, &member.serials[0], "pc-1").await;
     let ordered = app
         .post(
             "/v1/readers",
@@ -136,11 +130,10 @@ async fn a_cancellation_applies_everything_at_once() {
             .any(|r| r["rental"] == false && r["status"] == "delivered")
     );
 
-    let mails = app.mails_to(&member.email).await;
-    let notice = mails
-        .iter()
-        .find(|m| m["kind"] == "membership_cancelled")
-        .expect("a cancellation mail");
+    let notices = app
+        .mails_of_kind(&member.email, "membership_cancelled")
+        .await;
+    let notice = notices.first().expect("a cancellation mail");
     let body = notice["body"].as_str().unwrap();
     assert!(body.contains(&member.serials[0]) && body.contains(&member.serials[1]));
 
@@ -160,8 +153,7 @@ async fn a_cancellation_applies_everything_at_once() {
 #[tokio::test]
 async fn a_second_cancellation_is_refused() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
     let first = app
         .post("/v1/membership/cancellation", &token, json!({}))
         .await;
@@ -180,8 +172,7 @@ async fn a_second_cancellation_is_refused() {
     .await;
     assert!(matches!(again, Err(Error::AlreadyCancelled)));
     // Racing submissions on one session: one wins, none cancels twice.
-    let racer = app.member().await;
-    let racer_token = app.login(&racer).await;
+    let (racer, racer_token) = app.logged_in().await;
     let racing = (0..5).map(|_| app.post("/v1/membership/cancellation", &racer_token, json!({})));
     let answers = futures::future::join_all(racing).await;
     assert_eq!(
@@ -198,37 +189,21 @@ async fn a_second_cancellation_is_refused() {
             answer.body
         );
     }
-    let racer_mails = app.mails_to(&racer.email).await;
-    assert_eq!(
-        racer_mails
-            .iter()
-            .filter(|m| m["kind"] == "membership_cancelled")
-            .count(),
-        1
-    );
+    let racer_mails = app
+        .mails_of_kind(&racer.email, "membership_cancelled")
+        .await;
+    assert_eq!(racer_mails.len(), 1);
 }
 
 #[tokio::test]
 async fn a_cancelled_members_licence_cannot_be_renewed() {
     let app = TestApp::spawn().await;
-    let member = app
-        .member_with("flets_next", json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]))
-        .await;
+    let member = app.member_until("2027-01-01").await;
     let token = app.login(&member).await;
     app.post("/v1/membership/cancellation", &token, json!({}))
         .await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
-    let refused = app
-        .call(
-            Method::POST,
-            "/v1/renewals",
-            None,
-            Some(
-                json!({"code": code, "serial": member.serials[0], "email": member.email,
-                        "consent": {"terms_version": "2026-10", "agreed": true}}),
-            ),
-        )
-        .await;
+    let refused = app.renew(renewal(&code, &member, false)).await;
     assert_eq!(
         (refused.status, refused.code()),
         (StatusCode::FORBIDDEN, "membership_cancelled")
@@ -238,9 +213,7 @@ async fn a_cancelled_members_licence_cannot_be_renewed() {
 #[tokio::test]
 async fn the_ledger_lists_every_submission_newest_first() {
     let app = TestApp::spawn().await;
-    let member = app
-        .member_with("flets_next", json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]))
-        .await;
+    let member = app.member_until("2027-01-01").await;
     let token = app.login(&member).await;
     let change = json!({"changes": [{"provider_code": "060000", "setting": "do_not_notify"}],
                         "consent": {"terms_version": "2026-10", "agreed": true},
@@ -257,9 +230,8 @@ async fn the_ledger_lists_every_submission_newest_first() {
     .await;
     app.advance(jiff::SignedDuration::from_mins(1));
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
-    let renewal = json!({"code": code, "serial": member.serials[0], "email": member.email,
-                         "consent": {"terms_version": "2026-10", "agreed": true}});
-    app.post("/v1/renewals", &token, renewal).await;
+    app.post("/v1/renewals", &token, renewal(&code, &member, false))
+        .await;
     let ledger = app.get("/v1/receipts", &token).await;
     assert_eq!(ledger.status, StatusCode::OK);
     let kinds: Vec<&str> = ledger.body["receipts"]
@@ -277,8 +249,7 @@ async fn the_ledger_lists_every_submission_newest_first() {
 #[tokio::test]
 async fn a_provider_registered_after_cancellation_is_not_notified_either() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
     app.post("/v1/membership/cancellation", &token, json!({}))
         .await;
     let provider =
@@ -304,8 +275,7 @@ async fn a_cancelled_member_cannot_order_a_reader() {
     use madoguchi_core::domain::{PaymentMethod, ReaderType};
     use madoguchi_core::service::reader::{OrderRequest, order};
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
     app.post("/v1/membership/cancellation", &token, json!({}))
         .await;
     // No session survives cancellation, so the rule is checked below HTTP.

@@ -1,25 +1,10 @@
 //! SPEC §1: the same Idempotency-Key with the same body returns the first answer and has
 //! no second effect; with a different body it is 422 `idempotency_key_reused`.
 
-use reqwest::{StatusCode, header};
+use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::support::{Answer, TestApp, answer};
-
-impl TestApp {
-    async fn post_with_key(&self, path: &str, token: &str, key: &str, body: &Value) -> Answer {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .header("idempotency-key", key)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        answer(response).await
-    }
-}
+use crate::support::{TestApp, renewal};
 
 #[tokio::test]
 async fn a_retried_creation_returns_the_first_member_and_creates_no_second() {
@@ -57,15 +42,9 @@ async fn a_retried_creation_returns_the_first_member_and_creates_no_second() {
 #[tokio::test]
 async fn a_retried_move_is_not_a_second_move() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
     let path = format!("/v1/serials/{}/activation", member.serials[0]);
-    app.post(
-        &path,
-        &token,
-        json!({"device_id": "pc-1", "os": "windows", "name": "PC"}),
-    )
-    .await;
+    app.activate(&token, &member.serials[0], "pc-1").await;
     let move_to_mac = json!({"device_id": "mac-1", "os": "mac", "name": "Mac"});
     let first = app
         .post_with_key(&path, &token, "move-1", &move_to_mac)
@@ -97,8 +76,7 @@ async fn a_retried_move_is_not_a_second_move() {
         .await;
     assert_eq!(same_member.body, first.body);
     // …another member's identical key is their own.
-    let other = app.member().await;
-    let other_token = app.login(&other).await;
+    let (other, other_token) = app.logged_in().await;
     let other_path = format!("/v1/serials/{}/activation", other.serials[0]);
     let theirs = app
         .post_with_key(&other_path, &other_token, "move-1", &move_to_mac)
@@ -124,19 +102,16 @@ async fn a_refusal_is_replayed_too_and_a_bad_key_is_refused() {
     );
 
     for bad in ["", &"k".repeat(256), "キー"] {
-        let response = app
-            .client
-            .post(format!("{}{path}", app.base))
-            .bearer_auth(&token)
-            .header(
-                "idempotency-key",
-                reqwest::header::HeaderValue::from_bytes(bad.as_bytes()).unwrap(),
+        let headers = [("idempotency-key", bad)];
+        let refused = app
+            .call_with(
+                Method::POST,
+                &path,
+                Some(&token),
+                &headers,
+                Some(body.clone()),
             )
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let refused = answer(response).await;
+            .await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
         assert_eq!(
             refused.field_codes(),
@@ -177,17 +152,16 @@ async fn the_guards_own_refusals_speak_english_when_asked() {
     app.post_with_key("/admin/v1/customers", &admin, "lang-1", &body)
         .await;
     let changed = json!({"name": "山田 花子", "email": "lang@example.jp", "line": "flets_next"});
-    let response = app
-        .client
-        .post(format!("{}/admin/v1/customers", app.base))
-        .bearer_auth(&admin)
-        .header("idempotency-key", "lang-1")
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .json(&changed)
-        .send()
-        .await
-        .unwrap();
-    let reused = answer(response).await;
+    let headers = [("idempotency-key", "lang-1"), ("accept-language", "en")];
+    let reused = app
+        .call_with(
+            Method::POST,
+            "/admin/v1/customers",
+            Some(&admin),
+            &headers,
+            Some(changed),
+        )
+        .await;
     assert_eq!(reused.code(), "idempotency_key_reused");
     assert_eq!(reused.headers[header::CONTENT_LANGUAGE], "en");
 }
@@ -195,25 +169,18 @@ async fn the_guards_own_refusals_speak_english_when_asked() {
 #[tokio::test]
 async fn a_renewal_without_login_is_idempotent_by_client() {
     let app = TestApp::spawn().await;
-    let member = app
-        .member_with(
-            "flets_next",
-            json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]),
-        )
-        .await;
+    let member = app.member_until("2027-01-01").await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
-    let body = json!({"code": code, "serial": member.serials[0], "email": member.email,
-                      "consent": {"terms_version": "2026-10", "agreed": true}});
-    let send = || async {
-        let response = app
-            .client
-            .post(format!("{}/v1/renewals", app.base))
-            .header("idempotency-key", "renew-1")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        answer(response).await
+    let body = renewal(&code, &member, false);
+    let headers = [("idempotency-key", "renew-1")];
+    let send = || {
+        app.call_with(
+            Method::POST,
+            "/v1/renewals",
+            None,
+            &headers,
+            Some(body.clone()),
+        )
     };
     let first = send().await;
     let retry = send().await;
@@ -231,8 +198,7 @@ async fn a_renewal_without_login_is_idempotent_by_client() {
 #[tokio::test]
 async fn a_replayed_application_returns_its_receipt() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (_, token) = app.logged_in().await;
     let body = json!({"changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
                       "consent": {"terms_version": "2026-10", "agreed": true},
                       "applicant": {"name": "山田 太郎", "phone": "0312345678"}});
@@ -254,15 +220,15 @@ async fn a_replayed_application_returns_its_receipt() {
 #[tokio::test]
 async fn without_a_login_a_malformed_key_is_still_401() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .post(format!("{}/v1/readers", app.base))
-        .header("idempotency-key", "キー")
-        .json(&json!({"type": "usb_windows", "payment_method": "chocom"}))
-        .send()
-        .await
-        .unwrap();
-    let refused = answer(response).await;
+    let refused = app
+        .call_with(
+            Method::POST,
+            "/v1/readers",
+            None,
+            &[("idempotency-key", "キー")],
+            Some(json!({"type": "usb_windows", "payment_method": "chocom"})),
+        )
+        .await;
     assert_eq!(
         (refused.status, refused.code()),
         (StatusCode::UNAUTHORIZED, "unauthorized")

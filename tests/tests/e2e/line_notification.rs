@@ -3,9 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Member, TestApp};
-
-const TERMS: &str = "2026-10";
+use crate::support::{TERMS, TestApp};
 
 fn application(changes: Value, applicant: Value, dry_run: bool) -> Value {
     json!({
@@ -24,12 +22,6 @@ fn stop_w0099() -> Value {
     json!([{"provider_code": "W0099", "setting": "do_not_notify"}])
 }
 
-async fn logged_in(app: &TestApp) -> (Member, String) {
-    let member = app.member().await;
-    let token = app.login(&member).await;
-    (member, token)
-}
-
 fn setting_of<'a>(overview: &'a Value, code: &str) -> &'a Value {
     overview["providers"]
         .as_array()
@@ -42,7 +34,7 @@ fn setting_of<'a>(overview: &'a Value, code: &str) -> &'a Value {
 #[tokio::test]
 async fn every_seeded_provider_starts_at_notify() {
     let app = TestApp::spawn().await;
-    let (_, token) = logged_in(&app).await;
+    let (_, token) = app.logged_in().await;
     let overview = app.get("/v1/line-notification", &token).await;
     assert_eq!(overview.status, StatusCode::OK);
     for code in ["W0099", "060000"] {
@@ -75,7 +67,7 @@ async fn the_terms_are_served_with_their_version() {
 #[tokio::test]
 async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
     let app = TestApp::spawn().await;
-    let (_, token) = logged_in(&app).await;
+    let (_, token) = app.logged_in().await;
     let path = "/v1/line-notification/applications";
 
     let confirm = app
@@ -130,7 +122,7 @@ async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
 #[tokio::test]
 async fn all_changes_apply_together_or_none_do() {
     let app = TestApp::spawn().await;
-    let (_, token) = logged_in(&app).await;
+    let (_, token) = app.logged_in().await;
     let path = "/v1/line-notification/applications";
     let changes = json!([
         {"provider_code": "W0099", "setting": "do_not_notify"},
@@ -167,7 +159,7 @@ async fn all_changes_apply_together_or_none_do() {
 #[tokio::test]
 async fn consent_is_required_for_the_current_terms() {
     let app = TestApp::spawn().await;
-    let (_, token) = logged_in(&app).await;
+    let (_, token) = app.logged_in().await;
     let path = "/v1/line-notification/applications";
     for consent in [
         json!({"terms_version": TERMS, "agreed": false}),
@@ -195,7 +187,7 @@ async fn consent_is_required_for_the_current_terms() {
 #[tokio::test]
 async fn every_field_rule_has_its_code() {
     let app = TestApp::spawn().await;
-    let (_, token) = logged_in(&app).await;
+    let (_, token) = app.logged_in().await;
     let path = "/v1/line-notification/applications";
     let with_applicant = |field: &str, value: Value| {
         let mut applicant = applicant();
@@ -318,7 +310,7 @@ async fn every_field_rule_has_its_code() {
 #[tokio::test]
 async fn operators_register_providers_and_see_members_settings() {
     let app = TestApp::spawn().await;
-    let (member, token) = logged_in(&app).await;
+    let (member, token) = app.logged_in().await;
     let provider = json!({"provider_code": "W0100", "provider_name": "試験プロバイダ", "service_name": "試験サービス"});
     let registered = app.admin_post("/providers", provider.clone()).await;
     assert_eq!(

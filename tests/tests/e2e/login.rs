@@ -87,12 +87,8 @@ async fn ten_failures_lock_the_account_until_an_operator_reissues_the_key() {
     let later = app.try_login(&member.customer_id, &member.access_key).await;
     assert_eq!(later.status, StatusCode::LOCKED);
 
-    let mails = app.mails_to(&member.email).await;
-    let notices: Vec<_> = mails
-        .iter()
-        .filter(|m| m["kind"] == "account_locked")
-        .collect();
-    assert_eq!(notices.len(), 1, "one lock notice: {mails:?}");
+    let notices = app.mails_of_kind(&member.email, "account_locked").await;
+    assert_eq!(notices.len(), 1, "one lock notice: {notices:?}");
     assert!(
         notices[0]["body"]
             .as_str()

@@ -4,7 +4,7 @@ use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{TestApp, logs};
+use crate::support::{TestApp, logs, renewal};
 
 #[tokio::test]
 async fn secrets_never_reach_the_logs() {
@@ -13,19 +13,8 @@ async fn secrets_never_reach_the_logs() {
     app.try_login(&member.customer_id, "Wrong-Secret-Key-42")
         .await;
     let token = app.login(&member).await;
-    let path = format!("/v1/serials/{}/activation", member.serials[0]);
-    app.post(
-        &path,
-        &token,
-        json!({"device_id": "pc-1", "os": "windows", "name": "PC"}),
-    )
-    .await;
-    app.post(
-        &path,
-        &token,
-        json!({"device_id": "pc-2", "os": "windows", "name": "PC"}),
-    )
-    .await;
+    app.activate(&token, &member.serials[0], "pc-1").await;
+    app.activate(&token, &member.serials[0], "pc-2").await;
     app.mails_to(&member.email).await;
     let reissued = app
         .admin_post(
@@ -43,9 +32,7 @@ async fn secrets_never_reach_the_logs() {
             .await;
     }
     // The self-service operations carry addresses, phone numbers and reasons.
-    let leaving = app
-        .member_with("flets_next", json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-01-01"}]))
-        .await;
+    let leaving = app.member_until("2027-01-01").await;
     let leaving_token = app.login(&leaving).await;
     let applicant_email = "applicant.secret@example.jp";
     app.post(
@@ -60,8 +47,7 @@ async fn secrets_never_reach_the_logs() {
     app.post(
         "/v1/renewals",
         &leaving_token,
-        json!({"code": code, "serial": leaving.serials[0], "email": leaving.email,
-               "consent": {"terms_version": "2026-10", "agreed": true}}),
+        renewal(&code, &leaving, false),
     )
     .await;
     app.post(

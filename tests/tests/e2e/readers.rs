@@ -12,8 +12,7 @@ fn order(reader_type: &str, dry_run: bool) -> Value {
 #[tokio::test]
 async fn the_catalogue_is_priced_to_the_yen_and_lists_the_starter_reader() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (_, token) = app.logged_in().await;
     let readers = app.get("/v1/readers", &token).await;
     assert_eq!(readers.status, StatusCode::OK);
     let own = readers.body["readers"].as_array().unwrap();
@@ -36,8 +35,7 @@ async fn the_catalogue_is_priced_to_the_yen_and_lists_the_starter_reader() {
 #[tokio::test]
 async fn an_order_awaits_payment_with_a_receipt_and_a_mail() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
 
     let quote = app
         .post("/v1/readers", &token, order("usb_mac", true))
@@ -81,8 +79,7 @@ async fn an_order_awaits_payment_with_a_receipt_and_a_mail() {
 #[tokio::test]
 async fn five_readers_at_most_even_when_ordered_at_once() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (_, token) = app.logged_in().await;
     let orders = (0..10).map(|_| app.post("/v1/readers", &token, order("usb_windows", false)));
     let answers = futures::future::join_all(orders).await;
     let placed = answers
@@ -108,8 +105,7 @@ async fn five_readers_at_most_even_when_ordered_at_once() {
 #[tokio::test]
 async fn each_refusal_has_its_code() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (_, token) = app.logged_in().await;
     let announced = app
         .post("/v1/readers", &token, order("pc_card_windows", true))
         .await;
@@ -144,20 +140,9 @@ async fn each_refusal_has_its_code() {
 #[tokio::test]
 async fn a_replayed_order_returns_the_same_receipt_and_orders_once() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
-    let send = || async {
-        let response = app
-            .client
-            .post(format!("{}/v1/readers", app.base))
-            .bearer_auth(&token)
-            .header("idempotency-key", "order-1")
-            .json(&order("usb_windows", false))
-            .send()
-            .await
-            .unwrap();
-        crate::support::answer(response).await
-    };
+    let (_, token) = app.logged_in().await;
+    let body = order("usb_windows", false);
+    let send = || app.post_with_key("/v1/readers", &token, "order-1", &body);
     let first = send().await;
     let replay = send().await;
     assert_eq!(first.status, StatusCode::CREATED);

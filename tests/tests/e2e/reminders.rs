@@ -3,15 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Member, TestApp};
-
-async fn expiring(app: &TestApp, billing: &str, expires_on: Option<&str>) -> Member {
-    let mut license = json!({"product": "security-suite", "plan": "standard", "billing": billing});
-    if let Some(date) = expires_on {
-        license["expires_on"] = json!(date);
-    }
-    app.member_with("flets_next", json!([license])).await
-}
+use crate::support::{Member, TestApp, licence, renewal};
 
 async fn run_job(app: &TestApp, date: &str) -> Value {
     let summary = app
@@ -22,17 +14,13 @@ async fn run_job(app: &TestApp, date: &str) -> Value {
 }
 
 async fn reminder_kinds(app: &TestApp, member: &Member) -> Vec<String> {
-    app.mails_to(&member.email)
-        .await
-        .iter()
-        .map(|m| m["kind"].as_str().unwrap().to_owned())
-        .collect()
+    app.mail_kinds(&member.email).await
 }
 
 #[tokio::test]
 async fn thirty_days_out_gets_one_reminder_however_often_the_job_runs() {
     let app = TestApp::spawn().await;
-    let member = expiring(&app, "term", Some("2026-12-22")).await;
+    let member = app.member_until("2026-12-22").await;
     let first = run_job(&app, "2026-11-22").await;
     assert_eq!(
         first,
@@ -61,7 +49,7 @@ async fn thirty_days_out_gets_one_reminder_however_often_the_job_runs() {
 #[tokio::test]
 async fn missed_days_catch_up_with_one_mail() {
     let app = TestApp::spawn().await;
-    let member = expiring(&app, "term", Some("2026-11-28")).await;
+    let member = app.member_until("2026-11-28").await;
     // First run six days before: the 30, 14 and 7 day thresholds are all reached; one mail.
     let summary = run_job(&app, "2026-11-22").await;
     assert_eq!(summary["sent"], 1);
@@ -87,8 +75,8 @@ async fn missed_days_catch_up_with_one_mail() {
 #[tokio::test]
 async fn monthly_licences_and_cancelled_members_get_none() {
     let app = TestApp::spawn().await;
-    let monthly = expiring(&app, "monthly", None).await;
-    let leaving = expiring(&app, "term", Some("2026-12-01")).await;
+    let monthly = app.member_with("flets_next", json!([licence(None)])).await;
+    let leaving = app.member_until("2026-12-01").await;
     let token = app.login(&leaving).await;
     assert_eq!(
         app.post("/v1/membership/cancellation", &token, json!({}))
@@ -96,7 +84,7 @@ async fn monthly_licences_and_cancelled_members_get_none() {
             .status,
         StatusCode::CREATED
     );
-    let far = expiring(&app, "term", Some("2027-06-01")).await;
+    let far = app.member_until("2027-06-01").await;
     let summary = run_job(&app, "2026-11-22").await;
     assert_eq!(summary["due"], 0, "{summary}");
     assert!(reminder_kinds(&app, &monthly).await.is_empty());
@@ -110,8 +98,7 @@ async fn monthly_licences_and_cancelled_members_get_none() {
 #[tokio::test]
 async fn runs_at_once_send_each_reminder_once() {
     let app = TestApp::spawn().await;
-    let members =
-        futures::future::join_all((0..5).map(|_| expiring(&app, "term", Some("2026-12-05")))).await;
+    let members = futures::future::join_all((0..5).map(|_| app.member_until("2026-12-05"))).await;
     let runs = futures::future::join_all((0..4).map(|_| run_job(&app, "2026-11-22"))).await;
     let sent: u64 = runs.iter().map(|r| r["sent"].as_u64().unwrap()).sum();
     assert_eq!(sent, 5);
@@ -123,20 +110,10 @@ async fn runs_at_once_send_each_reminder_once() {
 #[tokio::test]
 async fn a_renewal_starts_the_reminders_again_for_the_new_date() {
     let app = TestApp::spawn().await;
-    let member = expiring(&app, "term", Some("2026-12-20")).await;
+    let member = app.member_until("2026-12-20").await;
     run_job(&app, "2026-11-22").await;
     let code = app.issue_codes("security-suite", 1, 1).await.remove(0);
-    let renewed = app
-        .call(
-            reqwest::Method::POST,
-            "/v1/renewals",
-            None,
-            Some(
-                json!({"code": code, "serial": member.serials[0], "email": member.email,
-                        "consent": {"terms_version": "2026-10", "agreed": true}}),
-            ),
-        )
-        .await;
+    let renewed = app.renew(renewal(&code, &member, false)).await;
     assert_eq!(renewed.body["expires_on"], "2027-01-20");
     // The old date is no longer due; the new one is, 30 days before it.
     assert_eq!(run_job(&app, "2026-12-01").await["due"], 0);
@@ -149,7 +126,7 @@ async fn a_renewal_starts_the_reminders_again_for_the_new_date() {
 async fn a_long_gap_still_gets_one_expired_notice_and_then_nothing() {
     let app = TestApp::spawn().await;
     // Created already expired, and the job first runs three months later.
-    let member = expiring(&app, "term", Some("2026-08-01")).await;
+    let member = app.member_until("2026-08-01").await;
     let summary = run_job(&app, "2026-11-22").await;
     assert_eq!(
         (summary["due"].as_u64(), summary["sent"].as_u64()),

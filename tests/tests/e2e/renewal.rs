@@ -1,37 +1,17 @@
 //! SPEC §5: 更新ユーザー登録.
 
 use jiff::SignedDuration;
-use reqwest::{Method, StatusCode, header};
+use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::support::{Answer, Member, TestApp, answer};
+use crate::support::{Member, TestApp, licence, renewal};
 
-const TERMS: &str = "2026-10";
-
-/// A member with one term licence of security-suite expiring on `expires_on`.
-async fn licensed(app: &TestApp, billing: &str, expires_on: Option<&str>, version: u32) -> Member {
-    let mut license = json!({"product": "security-suite", "plan": "standard", "billing": billing, "version": version});
-    if let Some(date) = expires_on {
-        license["expires_on"] = json!(date);
-    }
-    app.member_with("flets_next", json!([license])).await
-}
-
-fn renewal(code: &str, member: &Member, dry_run: bool) -> Value {
-    json!({
-        "code": code,
-        "serial": member.serials[0],
-        "email": member.email,
-        "consent": {"terms_version": TERMS, "agreed": true},
-        "dry_run": dry_run,
-    })
-}
-
-impl TestApp {
-    async fn renew(&self, body: Value) -> Answer {
-        self.call(Method::POST, "/v1/renewals", None, Some(body))
-            .await
-    }
+/// A member with one security-suite licence on program `version`: a term one expiring on
+/// `expires_on`, or a monthly one.
+async fn licensed(app: &TestApp, expires_on: Option<&str>, version: u32) -> Member {
+    let mut licence = licence(expires_on);
+    licence["version"] = json!(version);
+    app.member_with("flets_next", json!([licence])).await
 }
 
 async fn expiry_of(app: &TestApp, member: &Member) -> Value {
@@ -42,7 +22,7 @@ async fn expiry_of(app: &TestApp, member: &Member) -> Value {
 async fn forty_days_left_are_kept_and_the_key_stays() {
     let app = TestApp::spawn().await;
     // Today is 2026-11-22 in Japan; 40 days left.
-    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
 
     let quote = app.renew(renewal(&code, &member, true)).await;
@@ -87,7 +67,7 @@ async fn forty_days_left_are_kept_and_the_key_stays() {
 #[tokio::test]
 async fn an_expired_licence_renews_from_today() {
     let app = TestApp::spawn().await;
-    let member = licensed(&app, "term", Some("2026-10-01"), 18).await;
+    let member = licensed(&app, Some("2026-10-01"), 18).await;
     let code = app.issue_codes("security-suite", 6, 1).await.remove(0);
     let renewed = app.renew(renewal(&code, &member, false)).await;
     assert_eq!(renewed.status, StatusCode::CREATED, "{:?}", renewed.body);
@@ -97,7 +77,7 @@ async fn an_expired_licence_renews_from_today() {
 #[tokio::test]
 async fn two_hundred_concurrent_redemptions_of_one_code_have_one_winner() {
     let app = TestApp::spawn().await;
-    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
     let body = renewal(&code, &member, false);
     let answers = futures::future::join_all((0..200).map(|_| app.renew(body.clone()))).await;
@@ -120,7 +100,7 @@ async fn two_hundred_concurrent_redemptions_of_one_code_have_one_winner() {
 #[tokio::test]
 async fn two_codes_at_once_both_count() {
     let app = TestApp::spawn().await;
-    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
     let codes = app.issue_codes("security-suite", 12, 2).await;
     let (first, second) = tokio::join!(
         app.renew(renewal(&codes[0], &member, false)),
@@ -136,7 +116,7 @@ async fn two_codes_at_once_both_count() {
 #[tokio::test]
 async fn codes_are_read_the_way_members_type_them() {
     let app = TestApp::spawn().await;
-    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
     let code = app.issue_codes("security-suite", 1, 1).await.remove(0);
     let typed = code
         .to_lowercase()
@@ -160,7 +140,7 @@ async fn codes_are_read_the_way_members_type_them() {
 #[tokio::test]
 async fn each_refusal_has_its_code() {
     let app = TestApp::spawn().await;
-    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
 
     let format = app.renew(renewal("ABCDE-FGHJK", &member, true)).await;
@@ -214,7 +194,7 @@ async fn each_refusal_has_its_code() {
         (StatusCode::CONFLICT, "code_product_mismatch")
     );
 
-    let monthly = licensed(&app, "monthly", None, 18).await;
+    let monthly = licensed(&app, None, 18).await;
     let not_needed = app.renew(renewal(&code, &monthly, true)).await;
     assert_eq!(
         (not_needed.status, not_needed.code()),
@@ -227,7 +207,7 @@ async fn each_refusal_has_its_code() {
             .contains("月額サービスは更新不要")
     );
 
-    let old = licensed(&app, "term", Some("2027-01-01"), 16).await;
+    let old = licensed(&app, Some("2027-01-01"), 16).await;
     let upgrade = app.renew(renewal(&code, &old, true)).await;
     assert_eq!(
         (upgrade.status, upgrade.code()),
@@ -253,19 +233,12 @@ async fn each_refusal_has_its_code() {
 #[tokio::test]
 async fn with_a_session_the_serial_must_be_the_callers() {
     let app = TestApp::spawn().await;
-    let owner = licensed(&app, "term", Some("2027-01-01"), 18).await;
-    let other = app.member().await;
-    let token = app.login(&other).await;
+    let owner = licensed(&app, Some("2027-01-01"), 18).await;
+    let (_other, token) = app.logged_in().await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
-    let response = app
-        .client
-        .post(format!("{}/v1/renewals", app.base))
-        .bearer_auth(&token)
-        .json(&renewal(&code, &owner, true))
-        .send()
-        .await
-        .unwrap();
-    let refused = answer(response).await;
+    let refused = app
+        .post("/v1/renewals", &token, renewal(&code, &owner, true))
+        .await;
     assert_eq!(
         (refused.status, refused.code()),
         (StatusCode::NOT_FOUND, "serial_or_email_mismatch")
@@ -280,7 +253,7 @@ async fn with_a_session_the_serial_must_be_the_callers() {
 #[tokio::test]
 async fn more_than_twenty_guesses_from_one_address_are_throttled() {
     let app = TestApp::spawn().await;
-    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
     for n in 0..21 {
         let mut guess = renewal(&code, &member, true);
@@ -304,7 +277,7 @@ async fn more_than_twenty_guesses_from_one_address_are_throttled() {
 #[tokio::test]
 async fn a_burst_of_guesses_learns_no_more_than_twenty_one_answers() {
     let app = TestApp::spawn().await;
-    let member = licensed(&app, "term", Some("2027-01-01"), 18).await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
     let guesses = (0..60).map(|n| {
         let mut guess = renewal(&code, &member, true);

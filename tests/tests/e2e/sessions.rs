@@ -8,8 +8,7 @@ use crate::support::TestApp;
 #[tokio::test]
 async fn a_logged_out_token_is_dead() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (_, token) = app.logged_in().await;
     let out = app
         .call(Method::DELETE, "/v1/sessions/current", Some(&token), None)
         .await;
@@ -26,8 +25,7 @@ async fn a_logged_out_token_is_dead() {
 #[tokio::test]
 async fn a_session_idle_for_thirteen_minutes_is_dead() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (member, token) = app.logged_in().await;
     app.advance(SignedDuration::from_secs(779));
     assert_eq!(app.get("/v1/usage", &token).await.status, StatusCode::OK);
 
@@ -41,8 +39,7 @@ async fn a_session_idle_for_thirteen_minutes_is_dead() {
 #[tokio::test]
 async fn activity_keeps_a_session_alive_but_not_past_twelve_hours() {
     let app = TestApp::spawn().await;
-    let member = app.member().await;
-    let token = app.login(&member).await;
+    let (_, token) = app.logged_in().await;
     // A request every 10 minutes for 11 h 50 min: never idle for 13 minutes.
     for step in 0..71 {
         app.advance(SignedDuration::from_mins(10));

@@ -1,6 +1,5 @@
 //! A real madoguchi on a loopback port, over a real redb file, with a clock the test moves.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::{SignedDuration, Timestamp};
@@ -127,6 +126,36 @@ pub fn start_of_tests() -> Timestamp {
     "2026-11-22T00:00:00Z".parse().unwrap()
 }
 
+/// The version of the terms every consent in these tests agrees to.
+pub const TERMS: &str = "2026-10";
+
+/// A standard security-suite licence: a term one ending on `expires_on`, or with `None` a
+/// monthly one.
+pub fn licence(expires_on: Option<&str>) -> Value {
+    match expires_on {
+        Some(date) => {
+            json!({"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": date})
+        }
+        None => json!({"product": "security-suite", "plan": "standard", "billing": "monthly"}),
+    }
+}
+
+/// The body of `POST /v1/serials/{serial}/activation`.
+pub fn device(id: &str, os: &str, name: &str) -> Value {
+    json!({"device_id": id, "os": os, "name": name})
+}
+
+/// The body of `POST /v1/renewals` for the member's first serial, with consent given.
+pub fn renewal(code: &str, member: &Member, dry_run: bool) -> Value {
+    json!({
+        "code": code,
+        "serial": member.serials[0],
+        "email": member.email,
+        "consent": {"terms_version": TERMS, "agreed": true},
+        "dry_run": dry_run,
+    })
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(Settings::default()).await
@@ -146,19 +175,8 @@ impl TestApp {
             ctx: ctx.clone(),
             admin_token: admin_token.clone().into(),
         };
-        let router = app(all_operations(), state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
         Self {
-            base: format!("http://{addr}"),
+            base: madoguchi_tests::serve(app(all_operations(), state)).await,
             client: reqwest::Client::new(),
             clock,
             ctx,
@@ -179,14 +197,55 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Answer {
+        self.call_with(method, path, token, &[], body).await
+    }
+
+    /// The same, with more headers (`Idempotency-Key`, `Accept-Language`, …).
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Answer {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         if let Some(body) = body {
             request = request.json(&body);
         }
         answer(request.send().await.unwrap()).await
+    }
+
+    /// A member's POST with an `Idempotency-Key`.
+    pub async fn post_with_key(&self, path: &str, token: &str, key: &str, body: &Value) -> Answer {
+        let headers = [("idempotency-key", key)];
+        self.call_with(
+            Method::POST,
+            path,
+            Some(token),
+            &headers,
+            Some(body.clone()),
+        )
+        .await
+    }
+
+    /// `POST /v1/renewals` without a login.
+    pub async fn renew(&self, body: Value) -> Answer {
+        self.call(Method::POST, "/v1/renewals", None, Some(body))
+            .await
+    }
+
+    /// Installs a serial on a Windows PC named `PC`.
+    pub async fn activate(&self, token: &str, serial: &str, device_id: &str) -> Answer {
+        let path = format!("/v1/serials/{serial}/activation");
+        self.post(&path, token, device(device_id, "windows", "PC"))
+            .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
@@ -238,6 +297,19 @@ impl TestApp {
         self.member_with("flets_next", json!([])).await
     }
 
+    /// A member whose standard licence is a term one ending on `expires_on`.
+    pub async fn member_until(&self, expires_on: &str) -> Member {
+        self.member_with("flets_next", json!([licence(Some(expires_on))]))
+            .await
+    }
+
+    /// A member with only the standard serial, and the token of a session of theirs.
+    pub async fn logged_in(&self) -> (Member, String) {
+        let member = self.member().await;
+        let token = self.login(&member).await;
+        (member, token)
+    }
+
     pub async fn try_login(&self, customer_id: &str, access_key: &str) -> Answer {
         self.call(
             Method::POST,
@@ -287,6 +359,22 @@ impl TestApp {
         let answer = self.admin_get(&format!("/outbox?to={email}")).await;
         assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
         answer.body["mails"].as_array().unwrap().clone()
+    }
+
+    /// The mails of one kind queued to an address, oldest first.
+    pub async fn mails_of_kind(&self, email: &str, kind: &str) -> Vec<Value> {
+        let mut mails = self.mails_to(email).await;
+        mails.retain(|m| m["kind"] == kind);
+        mails
+    }
+
+    /// The kind of every mail queued to an address, oldest first.
+    pub async fn mail_kinds(&self, email: &str) -> Vec<String> {
+        let mails = self.mails_to(email).await;
+        mails
+            .iter()
+            .map(|m| m["kind"].as_str().unwrap().to_owned())
+            .collect()
     }
 }
 

@@ -1,0 +1,86 @@
+//! SPEC §6: paid card readers, five at most, at 2,777 yen each.
+
+use super::{Counter, Member};
+use crate::domain::{PaymentMethod, Price, Reader, ReaderStatus, ReaderType};
+use crate::mail::MailKind;
+use crate::service::Error;
+use crate::service::reader::{OrderRequest, OrderStatus, Outcome, order, readers};
+
+/// SPEC §6: base 2,500 + tax 250 + fee 27 (1% of 2,750, rounded down).
+const RENTAL: Price = Price {
+    base: 2_500,
+    tax: 250,
+    fee: 27,
+    total: 2_777,
+};
+
+async fn place(
+    counter: &Counter,
+    member: &Member,
+    reader_type: ReaderType,
+    dry_run: bool,
+) -> Result<Outcome, Error> {
+    let request = OrderRequest {
+        reader_type,
+        payment_method: PaymentMethod::Chocom,
+        dry_run,
+    };
+    order(&counter.ctx, &member.id, request, None).await
+}
+
+async fn held(counter: &Counter, member: &Member) -> Vec<Reader> {
+    readers(&counter.ctx, &member.id).await.unwrap().readers
+}
+
+/// SPEC §6: the starter-kit reader counts towards the five, so four rentals fill them;
+/// a dry run quotes and orders nothing; an order awaits payment and is mailed.
+#[tokio::test]
+async fn four_rentals_fill_the_five_places_with_the_starter_reader() {
+    let counter = Counter::open().await;
+    let member = counter.member(Vec::new()).await;
+    let before = held(&counter, &member).await;
+    assert_eq!(before.len(), 1);
+    assert!(!before[0].rental);
+    assert_eq!(before[0].status, ReaderStatus::Delivered);
+
+    let quoted = place(&counter, &member, ReaderType::UsbMac, true).await;
+    let Ok(Outcome::Quote(quote)) = quoted else {
+        panic!("a dry run did not quote");
+    };
+    assert_eq!(quote.price, RENTAL);
+    assert_eq!(held(&counter, &member).await.len(), 1);
+
+    for n in 1..=4 {
+        let placed = place(&counter, &member, ReaderType::UsbWindows, false).await;
+        let Ok(Outcome::Ordered(ordered)) = placed else {
+            panic!("order {n} was not placed");
+        };
+        assert_eq!(ordered.price, RENTAL);
+        assert!(matches!(ordered.status, OrderStatus::AwaitingPayment));
+        assert!(ordered.reader.rental);
+        assert_eq!(ordered.reader.status, ReaderStatus::AwaitingPayment);
+    }
+    let sixth = place(&counter, &member, ReaderType::UsbWindows, false).await;
+    assert_refused!(sixth, Error::ReaderLimitReached);
+    let quote_past_the_limit = place(&counter, &member, ReaderType::UsbMac, true).await;
+    assert_refused!(quote_past_the_limit, Error::ReaderLimitReached);
+    assert_eq!(held(&counter, &member).await.len(), 5);
+    let mails = counter.mails(&member.email, MailKind::ReaderOrdered).await;
+    assert_eq!(mails.len(), 4);
+    assert!(mails.iter().all(|m| m.body.contains("2777円")));
+}
+
+/// SPEC §6: the PC card reader is announced but not orderable.
+#[tokio::test]
+async fn an_announced_reader_type_cannot_be_ordered() {
+    let counter = Counter::open().await;
+    let member = counter.member(Vec::new()).await;
+    let catalog = readers(&counter.ctx, &member.id).await.unwrap().catalog;
+    let announced = catalog
+        .iter()
+        .find(|entry| entry.reader_type == ReaderType::PcCardWindows)
+        .expect("listed");
+    assert!(!announced.available);
+    let refused = place(&counter, &member, ReaderType::PcCardWindows, true).await;
+    assert_refused!(refused, Error::ReaderTypeUnavailable);
+}
