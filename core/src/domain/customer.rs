@@ -4,10 +4,11 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::field_code::FieldCode;
 use super::provider::{ProviderCode, ProviderSetting, Setting};
 use super::reader::Reader;
 use super::serial::Serial;
-use super::text::{Invalid, bounded_text, has_control_character, normalise, string_newtype};
+use super::text::{bounded_text, has_control_character, normalise, string_newtype};
 
 /// お客さまID: `CAF` + 7 digits; case-insensitive and width-insensitive on input.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -15,16 +16,16 @@ pub struct CustomerId(String);
 string_newtype!(CustomerId);
 
 impl CustomerId {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         let value = normalise(input).to_uppercase();
         if value.is_empty() {
-            return Err(Invalid::REQUIRED);
+            return Err(FieldCode::Required);
         }
         let digits = value.strip_prefix("CAF").unwrap_or("");
         if digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(value))
         } else {
-            Err(Invalid("invalid_customer_id"))
+            Err(FieldCode::InvalidCustomerId)
         }
     }
 
@@ -46,21 +47,21 @@ impl std::fmt::Debug for CustomerId {
 pub struct AccessKey(String);
 
 impl AccessKey {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         // NFKC turns a full-width key typed on a Japanese keyboard into the ASCII it means;
         // it does not fold case, so the key stays case-sensitive.
         let value = normalise(input);
         if value.is_empty() {
-            return Err(Invalid::REQUIRED);
+            return Err(FieldCode::Required);
         }
         if has_control_character(&value) {
-            return Err(Invalid::FORBIDDEN_CHARACTER);
+            return Err(FieldCode::ForbiddenCharacter);
         }
         if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-            return Err(Invalid("invalid_access_key"));
+            return Err(FieldCode::InvalidAccessKey);
         }
         if !(8..=64).contains(&value.len()) {
-            return Err(Invalid("invalid_length"));
+            return Err(FieldCode::InvalidLength);
         }
         Ok(Self(value))
     }
@@ -82,7 +83,7 @@ pub struct PersonName(String);
 string_newtype!(PersonName);
 
 impl PersonName {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         bounded_text(input, 40).map(Self)
     }
 }
@@ -93,12 +94,12 @@ pub struct Email(String);
 string_newtype!(Email);
 
 impl Email {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         let value = normalise(input);
         if value.is_empty() {
-            return Err(Invalid::REQUIRED);
+            return Err(FieldCode::Required);
         }
-        let invalid = Invalid("invalid_email");
+        let invalid = FieldCode::InvalidEmail;
         if value.len() > 254 || has_control_character(&value) {
             return Err(invalid);
         }
@@ -288,17 +289,17 @@ mod tests {
         );
         assert_eq!(
             CustomerId::parse("CAF123456"),
-            Err(Invalid("invalid_customer_id"))
+            Err(FieldCode::InvalidCustomerId)
         );
         assert_eq!(
             CustomerId::parse("CAF12345678"),
-            Err(Invalid("invalid_customer_id"))
+            Err(FieldCode::InvalidCustomerId)
         );
         assert_eq!(
             CustomerId::parse("CAF123456７x"),
-            Err(Invalid("invalid_customer_id"))
+            Err(FieldCode::InvalidCustomerId)
         );
-        assert_eq!(CustomerId::parse(""), Err(Invalid::REQUIRED));
+        assert_eq!(CustomerId::parse(""), Err(FieldCode::Required));
     }
 
     #[test]
@@ -310,15 +311,15 @@ mod tests {
         );
         assert_eq!(
             AccessKey::parse("short").unwrap_err(),
-            Invalid("invalid_length")
+            FieldCode::InvalidLength
         );
         assert_eq!(
             AccessKey::parse("あいうえおかきく").unwrap_err(),
-            Invalid("invalid_access_key")
+            FieldCode::InvalidAccessKey
         );
         assert_eq!(
             AccessKey::parse("abcd\u{0}efgh").unwrap_err(),
-            Invalid::FORBIDDEN_CHARACTER
+            FieldCode::ForbiddenCharacter
         );
         assert_eq!(
             format!("{:?}", AccessKey::parse("Secret-123").unwrap()),
@@ -340,7 +341,7 @@ mod tests {
             "a b@c.jp",
             "a@-b.jp",
         ] {
-            assert_eq!(Email::parse(bad), Err(Invalid("invalid_email")), "{bad}");
+            assert_eq!(Email::parse(bad), Err(FieldCode::InvalidEmail), "{bad}");
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod code;
 pub mod customer;
+pub mod field_code;
 pub mod japan;
 pub mod provider;
 pub mod reader;
@@ -16,6 +17,7 @@ pub use customer::{
     AccessKey, Customer, CustomerId, Email, Line, PersonName, Service, ServiceApplication,
     ServiceStatus,
 };
+pub use field_code::FieldCode;
 pub use provider::{
     ApplicantName, Phone, Provider, ProviderCode, ProviderSetting, SetVia, Setting,
 };
@@ -26,4 +28,4 @@ pub use serial::{
     SerialRecord, SerialStatus,
 };
 pub use session::Session;
-pub use text::{FieldError, FieldErrors, Invalid};
+pub use text::{FieldError, FieldErrors};

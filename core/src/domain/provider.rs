@@ -5,7 +5,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::text::{Invalid, has_control_character, normalise, string_newtype};
+use super::field_code::FieldCode;
+use super::text::{has_control_character, normalise, string_newtype};
 
 /// サービス提供者コード: 1–10 letters and digits (`W0099`, `060000`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -13,15 +14,15 @@ pub struct ProviderCode(String);
 string_newtype!(ProviderCode);
 
 impl ProviderCode {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         let value = normalise(input).to_uppercase();
         if value.is_empty() {
-            return Err(Invalid::REQUIRED);
+            return Err(FieldCode::Required);
         }
         if value.len() <= 10 && value.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Ok(Self(value))
         } else {
-            Err(Invalid("invalid_provider_code"))
+            Err(FieldCode::InvalidProviderCode)
         }
     }
 }
@@ -79,18 +80,18 @@ pub struct ApplicantName(String);
 string_newtype!(ApplicantName);
 
 impl ApplicantName {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         // NFKC already turns ～ and ｜ into ~ and |; the wave dash 〜 is refused too, as it
         // looks the same to a member.
         let value = normalise(input);
         if value.is_empty() {
-            return Err(Invalid::REQUIRED);
+            return Err(FieldCode::Required);
         }
         if has_control_character(&value) || value.chars().any(|c| "~|&%〜".contains(c)) {
-            return Err(Invalid::FORBIDDEN_CHARACTER);
+            return Err(FieldCode::ForbiddenCharacter);
         }
         if value.chars().count() > 20 {
-            return Err(Invalid("name_too_long"));
+            return Err(FieldCode::NameTooLong);
         }
         Ok(Self(value))
     }
@@ -102,7 +103,7 @@ pub struct Phone(String);
 string_newtype!(Phone);
 
 impl Phone {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         // NFKC makes full-width digits and the full-width hyphen-minus plain; the long
         // vowel mark and other dashes members type are accepted as hyphens too.
         let value: String = normalise(input)
@@ -116,7 +117,7 @@ impl Phone {
             })
             .collect();
         if value.is_empty() {
-            return Err(Invalid::REQUIRED);
+            return Err(FieldCode::Required);
         }
         let digits = value.chars().filter(char::is_ascii_digit).count();
         let shaped = value.chars().all(|c| c.is_ascii_digit() || c == '-')
@@ -127,7 +128,7 @@ impl Phone {
         if shaped {
             Ok(Self(value))
         } else {
-            Err(Invalid("invalid_phone"))
+            Err(FieldCode::InvalidPhone)
         }
     }
 }
@@ -173,16 +174,16 @@ mod tests {
         ] {
             assert_eq!(
                 ApplicantName::parse(bad),
-                Err(Invalid::FORBIDDEN_CHARACTER),
+                Err(FieldCode::ForbiddenCharacter),
                 "{bad}"
             );
         }
         assert_eq!(
             ApplicantName::parse(&"あ".repeat(21)),
-            Err(Invalid("name_too_long"))
+            Err(FieldCode::NameTooLong)
         );
         assert!(ApplicantName::parse(&"あ".repeat(20)).is_ok());
-        assert_eq!(ApplicantName::parse(""), Err(Invalid::REQUIRED));
+        assert_eq!(ApplicantName::parse(""), Err(FieldCode::Required));
     }
 
     #[test]
@@ -199,7 +200,7 @@ mod tests {
             "06--00000000",
             "abc",
         ] {
-            assert_eq!(Phone::parse(bad), Err(Invalid("invalid_phone")), "{bad}");
+            assert_eq!(Phone::parse(bad), Err(FieldCode::InvalidPhone), "{bad}");
         }
     }
 

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::customer::CustomerId;
+use super::field_code::FieldCode;
 use super::japan;
-use super::text::{Invalid, bounded_text, normalise, string_newtype};
+use super::text::{bounded_text, normalise, string_newtype};
 
 /// A serial number: the product's three-letter prefix, a hyphen and eight digits
 /// (`SSU-12345678`). Case- and width-insensitive on input.
@@ -16,10 +17,10 @@ pub struct Serial(String);
 string_newtype!(Serial);
 
 impl Serial {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         let value = normalise(input).to_uppercase();
         if value.is_empty() {
-            return Err(Invalid::REQUIRED);
+            return Err(FieldCode::Required);
         }
         let bytes = value.as_bytes();
         let shaped = bytes.len() == 12
@@ -29,7 +30,7 @@ impl Serial {
         if shaped {
             Ok(Self(value))
         } else {
-            Err(Invalid("invalid_serial"))
+            Err(FieldCode::InvalidSerial)
         }
     }
 
@@ -111,18 +112,18 @@ pub struct DeviceId(String);
 string_newtype!(DeviceId);
 
 impl DeviceId {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         let value = normalise(input);
         if value.is_empty() {
-            return Err(Invalid::REQUIRED);
+            return Err(FieldCode::Required);
         }
         if value.len() > 64 {
-            return Err(Invalid::TOO_LONG);
+            return Err(FieldCode::TooLong);
         }
         if value.bytes().all(|b| b.is_ascii_graphic()) {
             Ok(Self(value))
         } else {
-            Err(Invalid("invalid_device_id"))
+            Err(FieldCode::InvalidDeviceId)
         }
     }
 }
@@ -133,7 +134,7 @@ pub struct DeviceName(String);
 string_newtype!(DeviceName);
 
 impl DeviceName {
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
+    pub fn parse(input: &str) -> Result<Self, FieldCode> {
         bounded_text(input, 64).map(Self)
     }
 }
@@ -232,7 +233,7 @@ mod tests {
             Serial::parse("ＳＳＵ－１２３４５６７８").unwrap().as_str(),
             "SSU-12345678"
         );
-        assert_eq!(Serial::parse("SSU12345678"), Err(Invalid("invalid_serial")));
+        assert_eq!(Serial::parse("SSU12345678"), Err(FieldCode::InvalidSerial));
         assert!(
             Serial::generate(Product::MobileSecurity)
                 .as_str()
@@ -242,13 +243,13 @@ mod tests {
 
     #[test]
     fn device_fields_refuse_what_a_device_cannot_send() {
-        assert_eq!(DeviceId::parse("pc 1"), Err(Invalid("invalid_device_id")));
-        assert_eq!(DeviceId::parse(&"x".repeat(65)), Err(Invalid::TOO_LONG));
+        assert_eq!(DeviceId::parse("pc 1"), Err(FieldCode::InvalidDeviceId));
+        assert_eq!(DeviceId::parse(&"x".repeat(65)), Err(FieldCode::TooLong));
         assert_eq!(keyword::<Os>("Windows"), Ok(Os::Windows));
-        assert_eq!(keyword::<Os>("ios"), Err(Invalid::INVALID_VALUE));
+        assert_eq!(keyword::<Os>("ios"), Err(FieldCode::InvalidValue));
         assert_eq!(
             DeviceName::parse("居間\u{1b}[31m"),
-            Err(Invalid::FORBIDDEN_CHARACTER)
+            Err(FieldCode::ForbiddenCharacter)
         );
     }
 

@@ -2,6 +2,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::field_code::FieldCode;
+
 /// SPEC §1: Unicode NFKC (full-width → half-width), then trim.
 pub fn normalise(input: &str) -> String {
     input.nfkc().collect::<String>().trim().to_owned()
@@ -11,22 +13,11 @@ pub fn has_control_character(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
 
-/// Why one field was refused: the stable field `code` of SPEC §1's `errors` list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Invalid(pub &'static str);
-
-impl Invalid {
-    pub const REQUIRED: Self = Self("required");
-    pub const TOO_LONG: Self = Self("too_long");
-    pub const FORBIDDEN_CHARACTER: Self = Self("forbidden_character");
-    pub const INVALID_VALUE: Self = Self("invalid_value");
-}
-
 /// One field's refusal, named by its JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub code: &'static str,
+    pub code: FieldCode,
 }
 
 /// Collects every field's refusal, so that one answer lists them all.
@@ -39,10 +30,10 @@ impl FieldErrors {
     }
 
     /// Parses one field, remembering its failure; `None` means it failed.
-    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, FieldCode>) -> Option<T> {
         match parsed {
             Ok(value) => Some(value),
-            Err(Invalid(code)) => {
+            Err(code) => {
                 self.0.push(FieldError {
                     field: field.to_owned(),
                     code,
@@ -52,10 +43,10 @@ impl FieldErrors {
         }
     }
 
-    pub fn push(&mut self, field: &str, invalid: Invalid) {
+    pub fn push(&mut self, field: &str, code: FieldCode) {
         self.0.push(FieldError {
             field: field.to_owned(),
-            code: invalid.0,
+            code,
         });
     }
 
@@ -65,40 +56,40 @@ impl FieldErrors {
 }
 
 /// A free-text value: normalised, 1..=max characters, no control characters.
-pub fn bounded_text(input: &str, max_chars: usize) -> Result<String, Invalid> {
+pub fn bounded_text(input: &str, max_chars: usize) -> Result<String, FieldCode> {
     let value = normalise(input);
     if value.is_empty() {
-        return Err(Invalid::REQUIRED);
+        return Err(FieldCode::Required);
     }
     if has_control_character(&value) {
-        return Err(Invalid::FORBIDDEN_CHARACTER);
+        return Err(FieldCode::ForbiddenCharacter);
     }
     if value.chars().count() > max_chars {
-        return Err(Invalid::TOO_LONG);
+        return Err(FieldCode::TooLong);
     }
     Ok(value)
 }
 
 /// A keyword from a fixed set (`"flets_next"`, `"term"`…), matched after normalisation and
 /// lower-casing, through the type's own serde names.
-pub fn keyword<T: serde::de::DeserializeOwned>(input: &str) -> Result<T, Invalid> {
+pub fn keyword<T: serde::de::DeserializeOwned>(input: &str) -> Result<T, FieldCode> {
     let value = normalise(input).to_ascii_lowercase();
     if value.is_empty() {
-        return Err(Invalid::REQUIRED);
+        return Err(FieldCode::Required);
     }
-    serde_json::from_value(serde_json::Value::String(value)).map_err(|_| Invalid::INVALID_VALUE)
+    serde_json::from_value(serde_json::Value::String(value)).map_err(|_| FieldCode::InvalidValue)
 }
 
 /// A calendar date written `YYYY-MM-DD`.
-pub fn date(input: &str) -> Result<jiff::civil::Date, Invalid> {
+pub fn date(input: &str) -> Result<jiff::civil::Date, FieldCode> {
     let value = normalise(input);
     if value.is_empty() {
-        return Err(Invalid::REQUIRED);
+        return Err(FieldCode::Required);
     }
     if value.len() != 10 {
-        return Err(Invalid("invalid_date"));
+        return Err(FieldCode::InvalidDate);
     }
-    value.parse().map_err(|_| Invalid("invalid_date"))
+    value.parse().map_err(|_| FieldCode::InvalidDate)
 }
 
 /// Declares a string newtype that serialises as its text and deserialises through `parse`,
@@ -126,7 +117,7 @@ macro_rules! string_newtype {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let raw = String::deserialize(d)?;
-                Self::parse(&raw).map_err(|Invalid(code)| {
+                Self::parse(&raw).map_err(|code| {
                     serde::de::Error::custom(format!("{} refused: {code}", stringify!($name)))
                 })
             }
@@ -154,11 +145,11 @@ mod tests {
 
     #[test]
     fn bounded_text_refuses_empty_long_and_control() {
-        assert_eq!(bounded_text("   ", 5), Err(Invalid::REQUIRED));
-        assert_eq!(bounded_text("abcdef", 5), Err(Invalid::TOO_LONG));
+        assert_eq!(bounded_text("   ", 5), Err(FieldCode::Required));
+        assert_eq!(bounded_text("abcdef", 5), Err(FieldCode::TooLong));
         assert_eq!(
             bounded_text("a\u{7}b", 5),
-            Err(Invalid::FORBIDDEN_CHARACTER)
+            Err(FieldCode::ForbiddenCharacter)
         );
         assert_eq!(bounded_text(" 山田 ", 5).as_deref(), Ok("山田"));
     }

@@ -18,7 +18,8 @@ use super::path::PathText;
 use super::problem::{Problem, ProblemBody};
 use crate::domain::text::{bounded_text, date, keyword};
 use crate::domain::{
-    CustomerId, Email, FieldErrors, Invalid, PersonName, Provider, ProviderCode, ServiceApplication,
+    CustomerId, Email, FieldCode, FieldErrors, PersonName, Provider, ProviderCode,
+    ServiceApplication,
 };
 use crate::service::Error;
 use crate::service::admin::{
@@ -99,7 +100,7 @@ fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, Error>
                 if (2000..=2100).contains(&d.year()) {
                     Ok(Some(d))
                 } else {
-                    Err(Invalid("out_of_range"))
+                    Err(FieldCode::OutOfRange)
                 }
             };
             let expires_on = match &l.expires_on {
@@ -107,7 +108,7 @@ fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, Error>
                 None => Some(None),
             };
             if l.version == Some(0) {
-                errors.push(&field("version"), Invalid::INVALID_VALUE);
+                errors.push(&field("version"), FieldCode::InvalidValue);
             }
             Some(NewLicense {
                 product: product?,
@@ -236,7 +237,7 @@ async fn outbox(
     query: Result<Query<OutboxQuery>, QueryRejection>,
 ) -> Result<Json<Outbox>, Problem> {
     let Ok(Query(query)) = query else {
-        return Err(Error::invalid_field("to", Invalid::REQUIRED).into());
+        return Err(Error::invalid_field("to", FieldCode::Required).into());
     };
     let to = Email::parse(&query.to).map_err(|invalid| Error::invalid_field("to", invalid))?;
     Ok(Json(admin::outbox(&state.ctx, &to).await?))
@@ -275,10 +276,10 @@ async fn issue_codes(
     let mut errors = FieldErrors::new();
     let product = errors.check("product", keyword(&request.product));
     if !(1..=120).contains(&request.term_months) {
-        errors.push("term_months", Invalid("out_of_range"));
+        errors.push("term_months", FieldCode::OutOfRange);
     }
     if !(1..=1000).contains(&request.count) {
-        errors.push("count", Invalid("out_of_range"));
+        errors.push("count", FieldCode::OutOfRange);
     }
     let (Some(product), true) = (product, errors.is_empty()) else {
         return Err(Error::Validation(errors).into());

@@ -26,10 +26,10 @@ use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
 use super::auth::{ClientIp, bearer};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 use super::{AppState, BODY_LIMIT};
 use crate::Context;
-use crate::domain::FieldError;
+use crate::domain::{FieldCode, FieldError};
 use crate::secret::secrets_equal;
 use crate::service::{Error, retry_on_conflict, session};
 use crate::store::{Expect, IdempotencyRecord, StoredResponse, Write};
@@ -158,7 +158,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Submission {
         if parts.extensions.get::<MalformedKey>().is_some() {
             return Err(Problem::validation(vec![FieldError {
                 field: "Idempotency-Key".to_owned(),
-                code: "invalid_idempotency_key",
+                code: FieldCode::InvalidIdempotencyKey,
             }]));
         }
         Ok(Submission(parts.extensions.get::<ClaimedKey>().cloned()))
@@ -204,16 +204,13 @@ async fn claim(ctx: &Context, slot: &Slot, digest: &str) -> Result<Claim, Proble
         });
         if let Some(record) = live {
             if record.request_digest != digest {
-                return Ok(Err(Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                )));
+                return Ok(Err(Problem::new(ProblemCode::IdempotencyKeyReused)));
             }
             return Ok(match &record.response {
                 Some(response) => Ok(Claim::Replay(response.clone())),
                 None => Err(Problem {
                     retry_after_seconds: Some(1),
-                    ..Problem::new(StatusCode::CONFLICT, "idempotency_key_in_use")
+                    ..Problem::new(ProblemCode::IdempotencyKeyInUse)
                 }),
             });
         }
@@ -289,7 +286,7 @@ async fn remember(
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error").into_response();
+        return Problem::new(ProblemCode::InternalError).into_response();
     };
     let text = |name: header::HeaderName| {
         parts
@@ -321,7 +318,7 @@ async fn remember(
 fn replay(slot: &Slot, stored: StoredResponse) -> Response {
     let Some(body) = slot.open(&stored.body) else {
         tracing::error!("a recorded answer could not be opened");
-        return Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error").into_response();
+        return Problem::new(ProblemCode::InternalError).into_response();
     };
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
@@ -361,7 +358,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     };
     let slot = std::sync::Arc::new(Slot::new(&scope, &key));
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").into_response();
+        return Problem::new(ProblemCode::PayloadTooLarge).into_response();
     };
     let digest = request_digest(&parts, &bytes);
     let ctx = &state.ctx;

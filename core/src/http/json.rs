@@ -7,8 +7,8 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
-use super::problem::Problem;
-use crate::domain::FieldError;
+use super::problem::{Problem, ProblemCode};
+use crate::domain::{FieldCode, FieldError};
 
 /// A JSON request body, deserialised strictly (request types deny unknown fields).
 pub struct JsonBody<T>(pub T);
@@ -40,18 +40,15 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
         if !is_json(&request) {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-            ));
+            return Err(Problem::new(ProblemCode::UnsupportedMediaType));
         }
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+                    Problem::new(ProblemCode::PayloadTooLarge)
                 } else {
-                    Problem::new(StatusCode::BAD_REQUEST, "malformed_json")
+                    Problem::new(ProblemCode::MalformedJson)
                 }
             })?;
         parse(&bytes).map(JsonBody)
@@ -67,13 +64,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         match inner.classify() {
             Category::Data => Problem::validation(vec![field_error(&path, &inner.to_string())]),
             Category::Syntax | Category::Eof | Category::Io => {
-                Problem::new(StatusCode::BAD_REQUEST, "malformed_json")
+                Problem::new(ProblemCode::MalformedJson)
             }
         }
     })?;
     deserializer
         .end()
-        .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "malformed_json"))?;
+        .map_err(|_| Problem::new(ProblemCode::MalformedJson))?;
     Ok(value)
 }
 
@@ -94,9 +91,9 @@ fn field_error(path: &str, message: &str) -> FieldError {
         }
     };
     let (field, code) = if message.starts_with("unknown field") {
-        (join(named), "unknown_field")
+        (join(named), FieldCode::UnknownField)
     } else if message.starts_with("missing field") {
-        (join(named), "required")
+        (join(named), FieldCode::Required)
     } else {
         (
             if parent.is_empty() {
@@ -104,7 +101,7 @@ fn field_error(path: &str, message: &str) -> FieldError {
             } else {
                 parent.to_owned()
             },
-            "invalid_type",
+            FieldCode::InvalidType,
         )
     };
     FieldError { field, code }
@@ -135,8 +132,11 @@ mod tests {
 
     #[test]
     fn each_kind_of_bad_body_has_its_code_and_field() {
-        assert_eq!(refusal("{").code, "malformed_json");
-        assert_eq!(refusal(r#"{"name":"a"} x"#).code, "malformed_json");
+        assert_eq!(refusal("{").code, ProblemCode::MalformedJson);
+        assert_eq!(
+            refusal(r#"{"name":"a"} x"#).code,
+            ProblemCode::MalformedJson
+        );
         let unknown = refusal(r#"{"name":"a","extra":1}"#);
         assert_eq!(
             (
@@ -144,17 +144,21 @@ mod tests {
                 unknown.errors[0].field.as_str(),
                 unknown.errors[0].code
             ),
-            ("validation_failed", "extra", "unknown_field")
+            (
+                ProblemCode::ValidationFailed,
+                "extra",
+                FieldCode::UnknownField
+            )
         );
         let missing = refusal("{}");
         assert_eq!(
             (missing.errors[0].field.as_str(), missing.errors[0].code),
-            ("name", "required")
+            ("name", FieldCode::Required)
         );
         let typed = refusal(r#"{"name":5}"#);
         assert_eq!(
             (typed.errors[0].field.as_str(), typed.errors[0].code),
-            ("name", "invalid_type")
+            ("name", FieldCode::InvalidType)
         );
         let nested = refusal(r#"{"name":"a","inner":{"n":"x"}}"#);
         assert_eq!(nested.errors[0].field, "inner.n");

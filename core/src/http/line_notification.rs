@@ -16,7 +16,7 @@ use super::problem::{Problem, ProblemBody};
 use super::terms::ConsentRequest;
 use crate::domain::provider::is_mobile_carrier;
 use crate::domain::text::{keyword, normalise};
-use crate::domain::{ApplicantName, Email, FieldErrors, Invalid, Phone, ProviderCode, Setting};
+use crate::domain::{ApplicantName, Email, FieldCode, FieldErrors, Phone, ProviderCode, Setting};
 use crate::service::Error;
 use crate::service::line_notification::{
     self, Applicant, Application, Applied, Change, Confirmation, LineNotification, Outcome,
@@ -90,7 +90,7 @@ pub struct ApplicantRequest {
 fn parse_application(request: ApplicationRequest) -> Result<Application, Error> {
     let mut errors = FieldErrors::new();
     if request.changes.is_empty() {
-        errors.push("changes", Invalid::REQUIRED);
+        errors.push("changes", FieldCode::Required);
     }
     let mut changes = Vec::new();
     for (i, change) in request.changes.iter().enumerate() {
@@ -104,7 +104,7 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, Error> 
         {
             errors.push(
                 &format!("changes[{i}].provider_code"),
-                Invalid("duplicate_provider"),
+                FieldCode::DuplicateProvider,
             );
             continue;
         }
@@ -127,13 +127,13 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, Error> 
     let email = match typed_email {
         Some(typed) => errors.check("applicant.email", Email::parse(&typed)),
         None if completion_email => {
-            errors.push("applicant.email", Invalid::REQUIRED);
+            errors.push("applicant.email", FieldCode::Required);
             None
         }
         None => None,
     };
     if completion_email && email.as_ref().is_some_and(is_mobile_carrier) {
-        errors.push("applicant.email", Invalid("mobile_email_not_allowed"));
+        errors.push("applicant.email", FieldCode::MobileEmailNotAllowed);
     }
     let (Some(name), Some(phone), true) = (name, phone, errors.is_empty()) else {
         return Err(Error::Validation(errors));

@@ -35,7 +35,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::service::Context;
-use problem::Problem;
+use problem::{Problem, ProblemCode};
 
 /// SPEC §1: bodies over 64 KiB are 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -152,7 +152,7 @@ pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
         .route("/healthz", get(|| async { StatusCode::OK }))
         .fallback(|| async { Problem::not_found() })
         .method_not_allowed_fallback(|| async {
-            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+            Problem::new(ProblemCode::MethodNotAllowed)
         })
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -164,7 +164,7 @@ pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
         // Inside the idempotency guard, so that a panic is a 500 that releases its key.
         .layer(CatchPanicLayer::custom(|_| -> Response {
             tracing::error!("a handler panicked");
-            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error").into_response()
+            Problem::new(ProblemCode::InternalError).into_response()
         }))
         // Outside `localise`, so that a replay is the first answer to the letter…
         .layer(middleware::from_fn_with_state(state, idempotency::guard))

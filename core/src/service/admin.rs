@@ -15,8 +15,8 @@ use crate::domain::japan;
 use crate::domain::reader::new_reader_id;
 use crate::domain::serial::new_product_key;
 use crate::domain::{
-    Billing, CodeRecord, Customer, CustomerId, Email, FieldErrors, Invalid, Line, PersonName, Plan,
-    Product, Provider, ProviderCode, Reader, ReaderStatus, ReaderType, RenewalCode, Serial,
+    Billing, CodeRecord, Customer, CustomerId, Email, FieldCode, FieldErrors, Line, PersonName,
+    Plan, Product, Provider, ProviderCode, Reader, ReaderStatus, ReaderType, RenewalCode, Serial,
     SerialRecord, SerialStatus, Service, ServiceApplication, ServiceStatus,
 };
 use crate::mail::{MailKind, MailStatus};
@@ -130,20 +130,20 @@ fn check_licenses(licenses: &[NewLicense]) -> Result<(), Error> {
     // Every licence is a few items of one DynamoDB transaction; twenty is far above any
     // real line and well inside the limit.
     if licenses.len() > 20 {
-        errors.push("licenses", Invalid::TOO_LONG);
+        errors.push("licenses", FieldCode::TooLong);
     }
     let standards = licenses.iter().filter(|l| l.plan == Plan::Standard).count();
     if standards > 1 {
-        errors.push("licenses", Invalid("more_than_one_standard"));
+        errors.push("licenses", FieldCode::MoreThanOneStandard);
     }
     for (i, license) in licenses.iter().enumerate() {
         match (license.billing, license.expires_on) {
             (Billing::Term, None) => {
-                errors.push(&format!("licenses[{i}].expires_on"), Invalid::REQUIRED)
+                errors.push(&format!("licenses[{i}].expires_on"), FieldCode::Required)
             }
             (Billing::Monthly, Some(_)) => errors.push(
                 &format!("licenses[{i}].expires_on"),
-                Invalid("not_allowed_for_monthly"),
+                FieldCode::NotAllowedForMonthly,
             ),
             _ => {}
         }

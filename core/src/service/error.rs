@@ -1,7 +1,7 @@
 //! Why an operation refused. Each variant is one stable `code` of the SPEC; the HTTP layer
 //! maps them to status codes and messages in one place (`http::problem`).
 
-use crate::domain::FieldErrors;
+use crate::domain::{FieldCode, FieldErrors};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,9 +70,9 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn invalid_field(field: &str, invalid: crate::domain::Invalid) -> Self {
+    pub fn invalid_field(field: &str, code: FieldCode) -> Self {
         let mut errors = FieldErrors::new();
-        errors.push(field, invalid);
+        errors.push(field, code);
         Self::Validation(errors)
     }
 }

@@ -148,7 +148,7 @@ async fn attempt(
     let today = japan::date_of(now);
     // Past the end of the calendar (year 9999) no renewal can reach.
     let renewed_until = new_expiry(serial.expires_on, today, code.term_months)
-        .ok_or_else(|| Error::invalid_field("code", crate::domain::Invalid("out_of_range")))?;
+        .ok_or_else(|| Error::invalid_field("code", crate::domain::FieldCode::OutOfRange))?;
     if request.dry_run {
         return Ok(Outcome::Quote(Quote {
             serial: serial.serial.clone(),

@@ -289,7 +289,7 @@ async fn a_cancelled_member_cannot_order_a_reader() {
     assert!(matches!(refused, Err(Error::MembershipCancelled)));
     let problem = madoguchi_core::http::problem::Problem::from(Error::MembershipCancelled);
     assert_eq!(
-        (problem.status.as_u16(), problem.code),
+        (problem.status().as_u16(), problem.code.as_str()),
         (403, "membership_cancelled")
     );
 }
