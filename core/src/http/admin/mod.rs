@@ -1,0 +1,20 @@
+//! The operators' API under `/admin/v1` (SPEC §10), one module per operation.
+
+mod codes;
+mod customers;
+mod jobs;
+mod outbox;
+mod providers;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use super::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(customers::router())
+        .merge(outbox::router())
+        .merge(codes::router())
+        .merge(providers::router())
+        .merge(jobs::router())
+}

@@ -1,0 +1,15 @@
+//! Operators' work (SPEC §10): members (create, inspect, reissue the access key), purchase
+//! codes, service providers and the outbox, one module per operation.
+
+mod codes;
+mod customers;
+mod outbox;
+mod providers;
+
+pub use codes::{IssuedCodes, issue_codes};
+pub use customers::{
+    CreatedCustomer, CustomerState, IssuedSerial, Membership, NewCustomer, NewLicense,
+    OperatorSerialView, ReissuedAccessKey, create_customer, customer_state, reissue_access_key,
+};
+pub use outbox::{Outbox, OutboxMail, outbox};
+pub use providers::{register_provider, seed_providers};
