@@ -64,7 +64,6 @@ fn serial_in_path(raw: &str) -> Result<Serial, Problem> {
     request_body = ActivationRequest,
     responses(
         (status = 200, description = "利用中", body = Activation),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`serial_unavailable`, `license_expired`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
@@ -103,7 +102,6 @@ async fn activate(
     params(("serial" = String, Path, description = "シリアル番号")),
     responses(
         (status = 200, description = "インストール待ち", body = Activation),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`serial_unavailable`", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -126,7 +124,6 @@ async fn deactivate(
     params(("serial" = String, Path, description = "シリアル番号")),
     responses(
         (status = 200, description = "History", body = History),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

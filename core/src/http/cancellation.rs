@@ -40,7 +40,6 @@ pub struct CancellationRequestBody {
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Preview),
         (status = 201, description = "受付完了", body = Cancelled),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
     )

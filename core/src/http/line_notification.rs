@@ -34,7 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     security(("member" = [])),
     responses(
         (status = 200, description = "通知可否設定の一覧", body = LineNotification),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 async fn overview(
@@ -160,7 +159,6 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, Error> 
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Confirmation),
         (status = 201, description = "受付完了", body = Applied),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "`provider_not_found`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`no_change`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `consent_required`", body = ProblemBody, content_type = "application/problem+json"),

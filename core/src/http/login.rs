@@ -70,7 +70,6 @@ async fn log_in(
     security(("member" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 async fn log_out(

@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod json;
 pub mod line_notification;
 pub mod login;
+mod openapi;
 pub mod path;
 pub mod problem;
 pub mod reader;
@@ -30,8 +31,6 @@ use axum::{Json, Router, middleware};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::service::Context;
@@ -45,82 +44,6 @@ pub struct AppState {
     pub ctx: Context,
     /// The operators' bearer token (SPEC §10).
     pub admin_token: Arc<str>,
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "madoguchi",
-        description = "The self-service counter of a subscription security and ISP service.",
-    ),
-    modifiers(&BearerSchemes),
-    tags(
-        (name = "login", description = "ログイン"),
-        (name = "usage", description = "ご利用状況の確認"),
-        (name = "terms", description = "同意事項"),
-        (name = "line-notification", description = "回線情報通知の通知可否設定"),
-        (name = "renewal", description = "更新ユーザー登録"),
-        (name = "readers", description = "ICカードリーダーの追加申込み"),
-        (name = "cancellation", description = "解約"),
-        (name = "receipts", description = "受付一覧"),
-        (name = "admin", description = "Operators"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerSchemes;
-
-impl Modify for BearerSchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        for name in ["member", "operator"] {
-            components.add_security_scheme(
-                name,
-                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-            );
-        }
-    }
-}
-
-/// Every operation that takes a body can also answer 400 (not JSON), 413 (over 64 KiB) and
-/// 415 (not `application/json`): documented once here instead of on every route.
-struct BodyProblems;
-
-impl Modify for BodyProblems {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let problem = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ProblemBody")))
-                        .build(),
-                )
-                .build()
-        };
-        for item in openapi.paths.paths.values_mut() {
-            for operation in [&mut item.post, &mut item.put, &mut item.patch]
-                .into_iter()
-                .flatten()
-            {
-                if operation.request_body.is_none() {
-                    continue;
-                }
-                let responses = &mut operation.responses.responses;
-                for (status, description) in [
-                    ("400", "`malformed_json`"),
-                    ("413", "`payload_too_large`"),
-                    ("415", "`unsupported_media_type`"),
-                ] {
-                    responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| problem(description).into());
-                }
-            }
-        }
-    }
 }
 
 /// Every operation's router, as local-dev serves them.
@@ -141,12 +64,10 @@ pub fn all_operations() -> OpenApiRouter<AppState> {
 /// Turns operation routers into the served app: `/openapi.json`, `/healthz`, the body
 /// limit, problem answers for unknown paths, panics and language, and request tracing.
 pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
-    let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
         .merge(operations)
         .split_for_parts();
-    // After the merge: the routes' operations exist only now.
-    BodyProblems.modify(&mut api);
-    let api = Arc::new(api);
+    let api = Arc::new(openapi::with_common_problems(api));
     router
         .route("/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
         .route("/healthz", get(|| async { StatusCode::OK }))

@@ -28,7 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     security(("member" = [])),
     responses(
         (status = 200, description = "ICカードリーダー", body = Readers),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 async fn readers(
@@ -63,7 +62,6 @@ pub struct OrderRequestBody {
     responses(
         (status = 200, description = "確認画面 (dry run)", body = OrderQuote),
         (status = 201, description = "受付完了", body = Ordered),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`reader_type_unavailable`, `reader_limit_reached`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`unsupported_payment_method`, `validation_failed`", body = ProblemBody, content_type = "application/problem+json"),

@@ -7,7 +7,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Member;
-use super::problem::{Problem, ProblemBody};
+use super::problem::Problem;
 use crate::service::usage::{self, Usage};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -20,7 +20,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     security(("member" = [])),
     responses(
         (status = 200, description = "ご利用状況", body = Usage),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 async fn usage(

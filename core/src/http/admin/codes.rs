@@ -41,7 +41,6 @@ pub struct IssueCodesRequest {
     request_body = IssueCodesRequest,
     responses(
         (status = 201, description = "The codes", body = IssuedCodes),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

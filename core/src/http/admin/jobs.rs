@@ -36,7 +36,6 @@ pub struct ReminderJobRequest {
     request_body = ReminderJobRequest,
     responses(
         (status = 200, description = "The job's summary", body = Summary),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

@@ -33,7 +33,6 @@ pub struct OutboxQuery {
     params(OutboxQuery),
     responses(
         (status = 200, description = "The mails", body = Outbox),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

@@ -37,7 +37,6 @@ pub struct ProviderRequest {
     request_body = ProviderRequest,
     responses(
         (status = 201, description = "Registered", body = Provider),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`provider_exists`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
     )

@@ -26,7 +26,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     params(("customer_id" = String, Path, description = "お客さまID")),
     responses(
         (status = 200, description = "The new access key, shown this once", body = ReissuedAccessKey),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
     )

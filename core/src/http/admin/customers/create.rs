@@ -133,7 +133,6 @@ fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, Error>
     request_body = NewCustomerRequest,
     responses(
         (status = 201, description = "Created", body = CreatedCustomer),
-        (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

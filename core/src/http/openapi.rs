@@ -1,0 +1,163 @@
+//! The OpenAPI document (SPEC §1): what every route declares, plus what holds for many
+//! routes at once, written here once.
+
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+/// The document before the routes are merged into it.
+pub(super) fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Adds the problems many operations share. It runs after the merge: the routes'
+/// operations exist only then.
+pub(super) fn with_common_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    BodyProblems.modify(&mut api);
+    UnauthorizedProblem.modify(&mut api);
+    api
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "madoguchi",
+        description = "The self-service counter of a subscription security and ISP service.",
+    ),
+    modifiers(&BearerSchemes),
+    tags(
+        (name = "login", description = "ログイン"),
+        (name = "usage", description = "ご利用状況の確認"),
+        (name = "terms", description = "同意事項"),
+        (name = "line-notification", description = "回線情報通知の通知可否設定"),
+        (name = "renewal", description = "更新ユーザー登録"),
+        (name = "readers", description = "ICカードリーダーの追加申込み"),
+        (name = "cancellation", description = "解約"),
+        (name = "receipts", description = "受付一覧"),
+        (name = "admin", description = "Operators"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerSchemes;
+
+impl Modify for BearerSchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for name in ["member", "operator"] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+    }
+}
+
+/// Every operation that takes a body can also answer 400 (not JSON), 413 (over 64 KiB) and
+/// 415 (not `application/json`): documented once here instead of on every route.
+struct BodyProblems;
+
+impl Modify for BodyProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.post, &mut item.put, &mut item.patch]
+                .into_iter()
+                .flatten()
+            {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                let responses = &mut operation.responses.responses;
+                for (status, description) in [
+                    ("400", "`malformed_json`"),
+                    ("413", "`payload_too_large`"),
+                    ("415", "`unsupported_media_type`"),
+                ] {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
+    }
+}
+
+/// Every operation behind a bearer token, a member's or an operator's, answers 401
+/// `unauthorized` without a live one: documented once here instead of on every route.
+struct UnauthorizedProblem;
+
+impl Modify for UnauthorizedProblem {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                if operation.security.as_ref().is_none_or(Vec::is_empty) {
+                    continue;
+                }
+                operation
+                    .responses
+                    .responses
+                    .entry("401".to_owned())
+                    .or_insert_with(|| problem("`unauthorized`").into());
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// A problem answer, its codes named in the description.
+fn problem(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemBody")))
+                .build(),
+        )
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::RefOr;
+    use utoipa_axum::router::OpenApiRouter;
+
+    use super::*;
+    use crate::http::{AppState, all_operations};
+
+    #[test]
+    fn the_401_is_documented_on_every_secured_operation_and_only_there() {
+        let (_, api) = OpenApiRouter::<AppState>::with_openapi(base())
+            .merge(all_operations())
+            .split_for_parts();
+        let mut api = with_common_problems(api);
+        let mut secured = 0;
+        for (path, item) in api.paths.paths.iter_mut() {
+            for operation in operations(item) {
+                let unauthorized = match operation.responses.responses.get("401") {
+                    Some(RefOr::T(response)) => response.description == "`unauthorized`",
+                    _ => false,
+                };
+                let is_secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                assert_eq!(unauthorized, is_secured, "{path}");
+                secured += usize::from(is_secured);
+            }
+        }
+        assert!(secured > 0);
+    }
+}
