@@ -20,10 +20,11 @@ use crate::domain::text::{bounded_text, date, keyword};
 use crate::domain::{
     CustomerId, Email, FieldErrors, Invalid, PersonName, Provider, ProviderCode, ServiceApplication,
 };
+use crate::mail::MailStatus;
 use crate::service::Error;
 use crate::service::admin::{
     self, CreatedCustomer, CustomerState, IssuedCodes, NewCustomer, NewLicense, Outbox,
-    ReissuedAccessKey,
+    OutboxFilter, ReissuedAccessKey,
 };
 use crate::service::reminders::{self, Summary};
 
@@ -215,17 +216,20 @@ async fn reissue_access_key(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
-    /// The recipient's address.
-    to: String,
+    /// The recipient's address: every mail to it. Required unless `status` is `failed`.
+    to: Option<String>,
+    /// `pending`, `sent` or `failed`: only mails with this status. Without `to`, only
+    /// `failed`: every mail given up after its last failed attempt (SPEC §9).
+    status: Option<String>,
 }
 
-/// Every mail queued to one address.
+/// Mails in the outbox: every mail queued to one address, or every mail that failed.
 #[utoipa::path(
     get, path = "/admin/v1/outbox", tag = "admin",
     security(("operator" = [])),
     params(OutboxQuery),
     responses(
-        (status = 200, description = "The mails", body = Outbox),
+        (status = 200, description = "The mails, oldest first", body = Outbox),
         (status = 401, description = "`unauthorized`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -238,8 +242,22 @@ async fn outbox(
     let Ok(Query(query)) = query else {
         return Err(Error::invalid_field("to", Invalid::REQUIRED).into());
     };
-    let to = Email::parse(&query.to).map_err(|invalid| Error::invalid_field("to", invalid))?;
-    Ok(Json(admin::outbox(&state.ctx, &to).await?))
+    let status = match &query.status {
+        Some(status) => Some(
+            keyword::<MailStatus>(status)
+                .map_err(|invalid| Error::invalid_field("status", invalid))?,
+        ),
+        None => None,
+    };
+    let filter = match (&query.to, status) {
+        (Some(to), status) => OutboxFilter::To(
+            Email::parse(to).map_err(|invalid| Error::invalid_field("to", invalid))?,
+            status,
+        ),
+        (None, Some(MailStatus::Failed)) => OutboxFilter::Failed,
+        (None, _) => return Err(Error::invalid_field("to", Invalid::REQUIRED).into()),
+    };
+    Ok(Json(admin::outbox(&state.ctx, &filter).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
