@@ -5,6 +5,10 @@ mod attempts;
 mod dispatcher;
 mod eml;
 mod message;
+#[cfg(feature = "ses")]
+mod ses;
+#[cfg(feature = "smtp")]
+mod smtp;
 mod templates;
 
 pub use attempts::{MAX_ATTEMPTS, backoff};
@@ -13,6 +17,10 @@ pub use eml::EmlDirectory;
 /// A sender's address, as `sender_address` reads it.
 pub use lettre::message::Mailbox;
 pub use message::{DEFAULT_FROM, sender_address};
+#[cfg(feature = "ses")]
+pub use ses::SesSender;
+#[cfg(feature = "smtp")]
+pub use smtp::SmtpSender;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
