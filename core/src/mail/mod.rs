@@ -9,6 +9,8 @@ mod message;
 mod ses;
 #[cfg(feature = "smtp")]
 mod smtp;
+#[cfg(feature = "dynamodb")]
+pub mod stream;
 mod templates;
 
 pub use attempts::{MAX_ATTEMPTS, backoff};

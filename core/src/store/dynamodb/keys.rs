@@ -252,3 +252,8 @@ pub(super) fn all_failed() -> IndexKey {
         sk: "~".to_owned(),
     }
 }
+
+/// Whether an item's key is a mail's (`mail` above): how the stream's records are told apart.
+pub(super) fn is_mail(pk: &str, sk: &str) -> bool {
+    pk.starts_with(MAIL_PARTITION) && sk.starts_with(MAIL_SORT)
+}

@@ -5,7 +5,7 @@
 //!
 //! This file holds the store and its reads; `keys` the table's layout, `writes` what each
 //! write becomes, `transaction` the commit, `outbox` the dispatcher's reads and writes,
-//! `table` provisioning,
+//! `stream` which of the table's stream records are new mails, `table` provisioning,
 //! `meter` consumed capacity, `error` how SDK failures become `StoreError`s.
 
 mod error;
@@ -13,6 +13,7 @@ mod item;
 mod keys;
 mod meter;
 mod outbox;
+pub mod stream;
 mod table;
 mod transaction;
 mod writes;
