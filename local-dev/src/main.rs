@@ -1,5 +1,5 @@
 //! madoguchi in one local process: every router over one redb file, the outbox delivered
-//! as `.eml` files, demo members on first start.
+//! as `.eml` files (or over SMTP), demo members on first start.
 
 mod seed;
 
@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use madoguchi_core::http::{AppState, all_operations, app};
-use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
+use madoguchi_core::mail::{
+    DEFAULT_FROM, EmlDirectory, MailSender, SmtpSender, dispatch_pending, sender_address,
+};
 use madoguchi_core::service::reminders;
 use madoguchi_core::store::Store;
 use madoguchi_core::store::dynamodb::DynamoStore;
@@ -54,6 +56,13 @@ struct Args {
     /// DynamoDB table name (with `--store dynamodb`).
     #[arg(long, env = "MADOGUCHI_TABLE", default_value = "madoguchi")]
     table: String,
+    /// Deliver mail over SMTP instead of as `.eml` files: `smtp://host:port` in plain text
+    /// (a local sink), `smtps://…` or `smtp://…?tls=required` otherwise.
+    #[arg(long, env = "MADOGUCHI_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of every mail.
+    #[arg(long, env = "MADOGUCHI_MAIL_FROM", default_value = DEFAULT_FROM)]
+    mail_from: String,
 }
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -98,6 +107,7 @@ async fn open_store(args: &Args) -> Result<Arc<dyn Store>, Failure> {
 
 async fn run(args: Args) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.data_dir)?;
+    let sender = mail_sender(&args)?;
     let store = open_store(&args).await?;
     let settings = Settings {
         reminder_thresholds: args.reminder_days.clone(),
@@ -114,8 +124,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mail_dir = args.data_dir.join("mail");
-    let dispatcher = tokio::spawn(deliver_mail(ctx.clone(), mail_dir, stop_rx.clone()));
+    let dispatcher = tokio::spawn(deliver_mail(ctx.clone(), sender, stop_rx.clone()));
     let reminder_job = tokio::spawn(remind_daily(ctx.clone(), stop_rx));
 
     let state = AppState {
@@ -172,16 +181,35 @@ pub(crate) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> 
     file.sync_all()
 }
 
-/// Delivers the outbox as `.eml` files once a second until told to stop; a last round
-/// runs on the way out.
+/// SPEC §9, §11: over SMTP when `MADOGUCHI_SMTP_URL` is set, else `.eml` files into
+/// `<data dir>/mail/`.
+fn mail_sender(args: &Args) -> Result<Box<dyn MailSender>, Failure> {
+    let from = sender_address(&args.mail_from).map_err(|e| format!("MADOGUCHI_MAIL_FROM: {e}"))?;
+    match args.smtp_url.as_deref().map(str::trim) {
+        Some(url) if !url.is_empty() => {
+            let sender =
+                SmtpSender::new(url, from).map_err(|e| format!("MADOGUCHI_SMTP_URL: {e}"))?;
+            tracing::info!(server = sender.server(), "mail is delivered over SMTP");
+            Ok(Box::new(sender))
+        }
+        _ => {
+            let dir = args.data_dir.join("mail");
+            let sender = EmlDirectory::new(&dir)?.from_address(from);
+            tracing::info!(dir = %dir.display(), "mail is delivered as .eml files");
+            Ok(Box::new(sender))
+        }
+    }
+}
+
+/// Delivers the mails due once a second until told to stop; a last round runs on the way
+/// out.
 async fn deliver_mail(
     ctx: Context,
-    dir: PathBuf,
+    sender: Box<dyn MailSender>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), Failure> {
-    let sender = EmlDirectory::new(&dir)?;
     loop {
-        if let Err(error) = dispatch_pending(&ctx, &sender, 100).await {
+        if let Err(error) = dispatch_pending(&ctx, sender.as_ref(), 100).await {
             tracing::warn!(%error, "outbox delivery round failed");
         }
         if *stop.borrow() {

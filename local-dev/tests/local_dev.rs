@@ -222,6 +222,8 @@ fn help_describes_the_settings() {
         "MADOGUCHI_STORE",
         "MADOGUCHI_TABLE",
         "MADOGUCHI_REMINDER_DAYS",
+        "MADOGUCHI_SMTP_URL",
+        "MADOGUCHI_MAIL_FROM",
     ] {
         assert!(text.contains(variable), "{variable} in --help");
     }

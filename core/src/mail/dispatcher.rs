@@ -1,18 +1,20 @@
-//! Delivery of the outbox: each pending mail is handed to a sender, then marked sent.
+//! Delivery of the outbox (SPEC §9): each mail due is re-read, handed to a sender, then
+//! marked sent; a failed delivery is recorded and retried later with backoff, so it never
+//! holds back the mails behind it.
 //!
-//! A crash after sending and before marking sends the mail again on restart; senders are
-//! therefore idempotent per `mail_id` (the `.eml` file of a mail is written under its id,
-//! so a second delivery replaces the first instead of adding a copy).
-
-use std::io::Write as _;
-use std::path::PathBuf;
+//! A crash after sending and before marking sends the mail again; `.eml` files are written
+//! under the mail's id, so there a second delivery replaces the first instead of adding a
+//! copy, and over SMTP the copy carries the first one's Message-ID.
 
 use async_trait::async_trait;
-use lettre::message::{Mailbox, Message, header::ContentType};
+use jiff::Timestamp;
+use serde::Serialize;
 
-use super::Mail;
+use super::attempts::scrub;
+use super::{DuePlace, Mail, MailStatus};
 use crate::Context;
-use crate::store::{StoreError, Write};
+use crate::domain::Email;
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -20,8 +22,19 @@ pub enum MailError {
     Build(String),
     #[error("the mail could not be delivered: {0}")]
     Delivery(#[from] std::io::Error),
+    /// The mail server or service refused the mail or could not be reached. The reason is
+    /// scrubbed of addresses where it is made.
+    #[error("the mail was refused or not accepted: {0}")]
+    Transport(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl MailError {
+    /// A refusal from the other side, whose text may quote the recipient.
+    pub fn transport(reason: impl std::fmt::Display) -> Self {
+        MailError::Transport(scrub(&reason.to_string()))
+    }
 }
 
 #[async_trait]
@@ -29,92 +42,129 @@ pub trait MailSender: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<(), MailError>;
 }
 
-/// Local delivery: one RFC 5322 `.eml` file per mail, named by its id.
-pub struct EmlDirectory {
-    dir: PathBuf,
-    from: Mailbox,
+/// What became of one mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Its delivery failed; it is due again after the backoff.
+    Retrying,
+    /// Its delivery failed for the last time: it is `failed` now.
+    Failed,
+    /// Nothing to do: already sent or given up, not due yet, or not there.
+    Skipped,
 }
 
-impl EmlDirectory {
-    pub fn new(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
-        let dir = dir.into();
-        std::fs::create_dir_all(&dir)?;
-        let from = "madoguchi <no-reply@madoguchi.invalid>"
-            .parse()
-            .expect("a valid sender address");
-        Ok(Self { dir, from })
+/// Delivers one mail if it is still pending and due. The mail is read again by its key
+/// first, strongly consistent, so a stale index or a repeated stream record sends nothing
+/// twice. Only the store's failures are errors; a mail that cannot be sent is recorded
+/// for a later attempt.
+pub async fn deliver(
+    ctx: &Context,
+    sender: &dyn MailSender,
+    to: &Email,
+    mail_id: &str,
+) -> Result<Delivery, StoreError> {
+    let Some(mail) = ctx.store.mail(to, mail_id).await? else {
+        tracing::warn!(mail_id, "no such mail to deliver");
+        return Ok(Delivery::Skipped);
+    };
+    if !mail.is_due(ctx.clock.now()) {
+        tracing::debug!(mail_id, status = ?mail.status, "mail not due; nothing to do");
+        return Ok(Delivery::Skipped);
     }
-
-    fn render(&self, mail: &Mail) -> Result<Vec<u8>, MailError> {
-        let to: Mailbox = mail
-            .to
-            .as_str()
-            .parse()
-            .map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
-        let date = std::time::SystemTime::UNIX_EPOCH
-            + std::time::Duration::from_secs(mail.created_at.as_second().max(0) as u64);
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(&mail.subject)
-            .date(date)
-            .message_id(Some(format!("<{}@madoguchi.invalid>", mail.mail_id)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
-            .map_err(|e| MailError::Build(e.to_string()))?;
-        Ok(message.formatted())
-    }
-}
-
-#[async_trait]
-impl MailSender for EmlDirectory {
-    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
-        let bytes = self.render(mail)?;
-        let dir = self.dir.clone();
-        let name = format!("{}.eml", mail.mail_id);
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            // Write then rename: a reader never sees half a mail, and a repeat replaces it.
-            let partial = dir.join(format!(".{name}.partial"));
-            let mut file = std::fs::File::create(&partial)?;
-            file.write_all(&bytes)?;
-            file.sync_all()?;
-            std::fs::rename(&partial, dir.join(&name))
-        })
-        .await
-        .map_err(|e| MailError::Delivery(std::io::Error::other(e)))??;
-        Ok(())
+    match sender.send(&mail).await {
+        Ok(()) => {
+            let marked = ctx
+                .store
+                .mark_mail_sent(&mail.to, &mail.mail_id, ctx.clock.now())
+                .await?;
+            if !marked {
+                // Someone else delivered or gave it up meanwhile: nothing left to mark.
+                tracing::debug!(mail_id, "mail was already marked");
+            }
+            tracing::info!(mail_id, kind = ?mail.kind, to = ?mail.to, attempts = mail.attempts, "mail delivered");
+            Ok(Delivery::Sent)
+        }
+        Err(error) => {
+            let reason = scrub(&error.to_string());
+            let next = mail.after_failed_attempt(ctx.clock.now(), &reason);
+            if !ctx.store.record_failed_attempt(&next).await? {
+                tracing::debug!(mail_id, "mail changed meanwhile; attempt not recorded");
+                return Ok(Delivery::Skipped);
+            }
+            if next.status == MailStatus::Failed {
+                tracing::error!(mail_id, kind = ?mail.kind, attempts = next.attempts, %reason, "mail delivery failed for the last time; it is marked failed");
+                Ok(Delivery::Failed)
+            } else {
+                tracing::warn!(mail_id, attempts = next.attempts, next_attempt_at = ?next.next_attempt_at, %reason, "mail delivery failed; it will be retried");
+                Ok(Delivery::Retrying)
+            }
+        }
     }
 }
 
-/// Delivers up to `limit` pending mails, oldest first; returns how many were delivered.
-/// A mail whose delivery fails stays pending for the next round.
+/// What a round of deliveries did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sweep {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Sweep {
+    fn count(&mut self, delivery: Delivery) {
+        match delivery {
+            Delivery::Sent => self.sent += 1,
+            Delivery::Retrying => self.retrying += 1,
+            Delivery::Failed => self.failed += 1,
+            Delivery::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+/// Mails read from the pending index at a time.
+const PAGE: usize = 100;
+
+/// Delivers up to `limit` pending mails due by `due_by`, in the order they fell due, a page
+/// at a time. A page starts after the last mail of the previous one, so mails that failed
+/// again (now due later) or that a stale index still lists are not met twice.
+pub async fn sweep(
+    ctx: &Context,
+    sender: &dyn MailSender,
+    due_by: Timestamp,
+    limit: usize,
+) -> Result<Sweep, StoreError> {
+    let mut summary = Sweep::default();
+    let mut after: Option<DuePlace> = None;
+    let mut read = 0;
+    while read < limit {
+        let wanted = PAGE.min(limit - read);
+        let page = ctx
+            .store
+            .pending_mails(due_by, after.as_ref(), wanted)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.due_place());
+        let full = page.len() == wanted;
+        read += page.len();
+        for mail in page {
+            summary.count(deliver(ctx, sender, &mail.to, &mail.mail_id).await?);
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(summary)
+}
+
+/// Delivers up to `limit` mails due now; returns how many were delivered.
 pub async fn dispatch_pending(
     ctx: &Context,
     sender: &dyn MailSender,
     limit: usize,
 ) -> Result<usize, MailError> {
-    let pending = ctx.store.pending_mails(limit).await?;
-    let mut delivered = 0;
-    for mail in pending {
-        match sender.send(&mail).await {
-            Ok(()) => {
-                let at = ctx.clock.now();
-                ctx.store
-                    .commit(vec![Write::MarkMailSent {
-                        mail_id: mail.mail_id.clone(),
-                        to: mail.to.clone(),
-                        at,
-                    }])
-                    .await?;
-                tracing::info!(mail_id = %mail.mail_id, kind = ?mail.kind, to = ?mail.to, "mail delivered");
-                delivered += 1;
-            }
-            Err(error) => {
-                tracing::warn!(mail_id = %mail.mail_id, %error, "mail delivery failed; it stays pending");
-            }
-        }
-    }
-    Ok(delivered)
+    Ok(sweep(ctx, sender, ctx.clock.now(), limit).await?.sent)
 }
 
 #[cfg(test)]
@@ -122,8 +172,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::domain::Email;
-    use crate::mail::MailKind;
+    use crate::mail::{EmlDirectory, MailKind};
+    use crate::store::Write;
     use crate::store::redb::RedbStore;
     use crate::{ManualClock, Settings};
 
@@ -153,14 +203,24 @@ mod tests {
 
         // Delivered, then the process dies before marking it sent.
         sender.send(&mail).await.unwrap();
-        assert_eq!(ctx.store.pending_mails(10).await.unwrap().len(), 1);
+        assert_eq!(
+            ctx.store.pending_mails(at, None, 10).await.unwrap().len(),
+            1
+        );
         // The restarted dispatcher delivers it again, and marks it.
         assert_eq!(dispatch_pending(&ctx, &sender, 10).await.unwrap(), 1);
         assert_eq!(eml_files(dir.path()), [format!("{}.eml", mail.mail_id)]);
-        assert!(ctx.store.pending_mails(10).await.unwrap().is_empty());
+        assert!(
+            ctx.store
+                .pending_mails(at, None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(dispatch_pending(&ctx, &sender, 10).await.unwrap(), 0);
         let written =
             std::fs::read_to_string(dir.path().join(format!("{}.eml", mail.mail_id))).unwrap();
         assert!(written.contains("To: crash@example.jp"));
+        assert!(written.contains(&format!("Message-ID: <{}@madoguchi.invalid>", mail.mail_id)));
     }
 }

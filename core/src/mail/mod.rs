@@ -1,10 +1,28 @@
 //! The outbox (SPEC §9): every mail is written in the same transaction as the change that
 //! causes it, and delivered afterwards by a dispatcher.
 
+mod attempts;
 mod dispatcher;
+mod eml;
+mod message;
+#[cfg(feature = "ses")]
+mod ses;
+#[cfg(feature = "smtp")]
+mod smtp;
+#[cfg(feature = "dynamodb")]
+pub mod stream;
 mod templates;
 
-pub use dispatcher::{EmlDirectory, MailSender, dispatch_pending};
+pub use attempts::{MAX_ATTEMPTS, backoff};
+pub use dispatcher::{Delivery, MailError, MailSender, Sweep, deliver, dispatch_pending, sweep};
+pub use eml::EmlDirectory;
+/// A sender's address, as `sender_address` reads it.
+pub use lettre::message::Mailbox;
+pub use message::{DEFAULT_FROM, sender_address};
+#[cfg(feature = "ses")]
+pub use ses::SesSender;
+#[cfg(feature = "smtp")]
+pub use smtp::SmtpSender;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -30,6 +48,8 @@ pub enum MailKind {
 pub enum MailStatus {
     Pending,
     Sent,
+    /// Given up after `MAX_ATTEMPTS` failed deliveries (SPEC §9); operators list these.
+    Failed,
 }
 
 /// One mail in the outbox.
@@ -44,6 +64,25 @@ pub struct Mail {
     pub created_at: Timestamp,
     pub status: MailStatus,
     pub sent_at: Option<Timestamp>,
+    /// Failed deliveries so far. Mails stored before retries were counted read as 0.
+    #[serde(default)]
+    pub attempts: u32,
+    /// When the next delivery is due after a failed one; `None` until then, when the mail
+    /// is due from `created_at`.
+    #[serde(default)]
+    pub next_attempt_at: Option<Timestamp>,
+    /// Why the last delivery failed: short, with any address in it masked.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+/// A pending mail's place in the delivery order: when it is due, then its id. The store
+/// keeps its pending index in this order, so the mails due are read without the ones
+/// waiting for a later retry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DuePlace {
+    pub due_at: Timestamp,
+    pub mail_id: String,
 }
 
 impl Mail {
@@ -62,6 +101,26 @@ impl Mail {
             created_at: at,
             status: MailStatus::Pending,
             sent_at: None,
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
         }
+    }
+
+    /// When the mail is (next) due for delivery.
+    pub fn due_at(&self) -> Timestamp {
+        self.next_attempt_at.unwrap_or(self.created_at)
+    }
+
+    pub fn due_place(&self) -> DuePlace {
+        DuePlace {
+            due_at: self.due_at(),
+            mail_id: self.mail_id.clone(),
+        }
+    }
+
+    /// Still to deliver, and due by `now`.
+    pub fn is_due(&self, now: Timestamp) -> bool {
+        self.status == MailStatus::Pending && self.due_at() <= now
     }
 }

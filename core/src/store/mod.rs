@@ -19,7 +19,7 @@ use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::Mail;
+use crate::mail::{DuePlace, Mail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -154,12 +154,6 @@ pub enum Write {
         key: String,
     },
     EnqueueMail(Mail),
-    MarkMailSent {
-        mail_id: String,
-        /// The recipient: mails are filed by address.
-        to: Email,
-        at: Timestamp,
-    },
 }
 
 impl Write {
@@ -241,8 +235,40 @@ pub trait Store: Send + Sync + 'static {
 
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
 
-    /// Mails not yet delivered, oldest first.
-    async fn pending_mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError>;
+    /// Up to `limit` pending mails due by `due_by`, in the order they fall due (`DuePlace`),
+    /// after `after` when given. Mails waiting for a later retry are not read at all. (An
+    /// index that may lag: deliver only what `mail` reads as still pending.)
+    async fn pending_mails(
+        &self,
+        due_by: Timestamp,
+        after: Option<&DuePlace>,
+        limit: usize,
+    ) -> Result<Vec<Mail>, StoreError>;
+
+    /// One mail by its key, read strongly consistent: what the dispatcher checks before it
+    /// sends (SPEC §9).
+    async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError>;
+
+    /// Every mail given up after its last failed attempt, oldest first (SPEC §10).
+    async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError>;
+
+    /// Marks a pending mail sent and takes it off the pending index. One conditional write
+    /// of its own, never part of a commit: a mail no longer pending (marked already, given
+    /// up) or not there means nothing to do, answered `false`, never an error that would
+    /// have it sent again.
+    async fn mark_mail_sent(
+        &self,
+        to: &Email,
+        mail_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Stores `mail` as it is after a failed attempt (`Mail::after_failed_attempt`): due
+    /// again later, or failed and listed with the failed ones. It applies only while the
+    /// stored mail is pending with one attempt fewer, so a mail delivered meanwhile stays
+    /// sent and two dispatchers never count one failure twice; otherwise `false`, nothing
+    /// to do.
+    async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError>;
 
     /// Every mail to one address, oldest first (operators' view of the outbox).
     async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError>;

@@ -60,8 +60,16 @@ pub async fn fresh_dynamodb_table() -> DynamoStore {
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok_and(|e| e.contains("127.0.0.1")),
         "DynamoDB tests talk to DynamoDB Local on loopback: run them through scripts/test"
     );
-    let table = format!("test-{}", madoguchi_core::secret::random_digits(12));
-    let store = DynamoStore::from_env(table).await;
+    dynamodb_table(&format!(
+        "test-{}",
+        madoguchi_core::secret::random_digits(12)
+    ))
+    .await
+}
+
+/// The table `name` in DynamoDB Local, created when missing.
+pub async fn dynamodb_table(name: &str) -> DynamoStore {
+    let store = DynamoStore::from_env(name).await;
     store.ensure_table().await.unwrap();
     store
 }
@@ -162,9 +170,18 @@ impl TestApp {
     }
 
     pub async fn spawn_with(settings: Settings) -> Self {
-        capture_logs();
         let dir = tempfile::tempdir().unwrap();
         let store = store_under_test(dir.path()).await;
+        Self::serve(store, settings, dir).await
+    }
+
+    /// Over a store of the test's own choosing, whatever engine the suite runs on.
+    pub async fn spawn_over(store: Arc<dyn Store>) -> Self {
+        Self::serve(store, Settings::default(), tempfile::tempdir().unwrap()).await
+    }
+
+    async fn serve(store: Arc<dyn Store>, settings: Settings, dir: tempfile::TempDir) -> Self {
+        capture_logs();
         let clock = Arc::new(ManualClock::new(start_of_tests()));
         let ctx = Context::new(store, clock.clone(), settings);
         madoguchi_core::service::admin::seed_providers(&ctx)

@@ -1,4 +1,4 @@
-//! `GET /admin/v1/outbox`: every mail queued to one address.
+//! `GET /admin/v1/outbox`: every mail queued to one address, or every mail that failed.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -8,12 +8,14 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::domain::text::keyword;
 use crate::domain::{Email, FieldCode};
 use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::problem::{Problem, ProblemBody};
+use crate::mail::MailStatus;
 use crate::service::Error;
-use crate::service::admin::{self, Outbox};
+use crate::service::admin::{self, Outbox, OutboxFilter};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(outbox))
@@ -22,17 +24,20 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
-    /// The recipient's address.
-    to: String,
+    /// The recipient's address: every mail to it. Required unless `status` is `failed`.
+    to: Option<String>,
+    /// `pending`, `sent` or `failed`: only mails with this status. Without `to`, only
+    /// `failed`: every mail given up after its last failed attempt (SPEC §9).
+    status: Option<String>,
 }
 
-/// Every mail queued to one address.
+/// Mails in the outbox: every mail queued to one address, or every mail that failed.
 #[utoipa::path(
     get, path = "/admin/v1/outbox", tag = "admin",
     security(("operator" = [])),
     params(OutboxQuery),
     responses(
-        (status = 200, description = "The mails", body = Outbox),
+        (status = 200, description = "The mails, oldest first", body = Outbox),
         (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -44,6 +49,20 @@ async fn outbox(
     let Ok(Query(query)) = query else {
         return Err(Error::invalid_field("to", FieldCode::Required).into());
     };
-    let to = Email::parse(&query.to).map_err(|invalid| Error::invalid_field("to", invalid))?;
-    Ok(Json(admin::outbox(&state.ctx, &to).await?))
+    let status = match &query.status {
+        Some(status) => Some(
+            keyword::<MailStatus>(status)
+                .map_err(|invalid| Error::invalid_field("status", invalid))?,
+        ),
+        None => None,
+    };
+    let filter = match (&query.to, status) {
+        (Some(to), status) => OutboxFilter::To(
+            Email::parse(to).map_err(|invalid| Error::invalid_field("to", invalid))?,
+            status,
+        ),
+        (None, Some(MailStatus::Failed)) => OutboxFilter::Failed,
+        (None, _) => return Err(Error::invalid_field("to", FieldCode::Required).into()),
+    };
+    Ok(Json(admin::outbox(&state.ctx, &filter).await?))
 }

@@ -11,5 +11,5 @@ pub use customers::{
     CreatedCustomer, CustomerState, IssuedSerial, Membership, NewCustomer, NewLicense,
     OperatorSerialView, ReissuedAccessKey, create_customer, customer_state, reissue_access_key,
 };
-pub use outbox::{Outbox, OutboxMail, outbox};
+pub use outbox::{Outbox, OutboxFilter, OutboxMail, outbox};
 pub use providers::{register_provider, seed_providers};

@@ -1,4 +1,4 @@
-//! `GET /admin/v1/outbox`: every mail queued to one address.
+//! `GET /admin/v1/outbox`: every mail queued to one address, or every mail that failed.
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -11,6 +11,8 @@ use crate::service::{Context, Error};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutboxMail {
+    /// What the dispatcher's log lines name the mail by.
+    pub mail_id: String,
     #[schema(value_type = String)]
     pub to: Email,
     pub kind: MailKind,
@@ -20,6 +22,10 @@ pub struct OutboxMail {
     #[serde(with = "japan::instant")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// Failed deliveries so far (SPEC §9: `failed` after 10).
+    pub attempts: u32,
+    /// Why the last delivery failed, addresses masked.
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -27,18 +33,37 @@ pub struct Outbox {
     pub mails: Vec<OutboxMail>,
 }
 
-pub async fn outbox(ctx: &Context, to: &Email) -> Result<Outbox, Error> {
-    let mails = ctx.store.mails_to(to).await?;
+/// Which mails operators ask for (SPEC §10).
+#[derive(Debug, Clone)]
+pub enum OutboxFilter {
+    /// Every mail to one address, or only those with a status.
+    To(Email, Option<MailStatus>),
+    /// Every mail given up after its last failed attempt (SPEC §9).
+    Failed,
+}
+
+pub async fn outbox(ctx: &Context, filter: &OutboxFilter) -> Result<Outbox, Error> {
+    let mails = match filter {
+        OutboxFilter::To(to, status) => {
+            let mut mails = ctx.store.mails_to(to).await?;
+            mails.retain(|mail| status.is_none_or(|status| mail.status == status));
+            mails
+        }
+        OutboxFilter::Failed => ctx.store.failed_mails().await?,
+    };
     Ok(Outbox {
         mails: mails
             .into_iter()
             .map(|mail| OutboxMail {
+                mail_id: mail.mail_id,
                 to: mail.to,
                 kind: mail.kind,
                 subject: mail.subject,
                 body: mail.body,
                 status: mail.status,
                 created_at: mail.created_at,
+                attempts: mail.attempts,
+                last_error: mail.last_error,
             })
             .collect(),
     })

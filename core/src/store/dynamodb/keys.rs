@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::item::{Item, s};
 use crate::domain::{CustomerId, Email, ProviderCode, Receipt, RenewalCode, Serial};
+use crate::mail::DuePlace;
 
 /// The primary key of one item.
 pub(super) struct Key {
@@ -54,6 +56,7 @@ impl IndexKey {
 pub(super) const GSI1: &str = "gsi1";
 const EXPIRY: &str = "EXPIRY";
 const PENDING: &str = "OUTBOX#PENDING";
+const FAILED: &str = "OUTBOX#FAILED";
 
 fn member_partition(id: &CustomerId) -> String {
     format!("CUSTOMER#{id}")
@@ -175,19 +178,22 @@ pub(super) fn reminder(key: &str) -> Key {
     Key::new(format!("REMINDER#{key}"), "REMINDER")
 }
 
+const MAIL_PARTITION: &str = "MAILTO#";
+const MAIL_SORT: &str = "MAIL#";
+
 fn mail_partition(to: &Email) -> String {
-    format!("MAILTO#{to}")
+    format!("{MAIL_PARTITION}{to}")
 }
 
 /// Mails are filed by address: the operators' outbox view is one Query.
 pub(super) fn mail(to: &Email, mail_id: &str) -> Key {
-    Key::new(mail_partition(to), format!("MAIL#{mail_id}"))
+    Key::new(mail_partition(to), format!("{MAIL_SORT}{mail_id}"))
 }
 
 pub(super) fn mails_to(to: &Email) -> Prefix {
     Prefix {
         pk: mail_partition(to),
-        sk: "MAIL#",
+        sk: MAIL_SORT,
     }
 }
 
@@ -212,18 +218,42 @@ pub(super) fn expiring_until(until: Date) -> IndexKey {
     }
 }
 
-/// An undelivered mail's place in the pending list, by mail id (time-ordered).
-pub(super) fn pending_entry(mail_id: &str) -> IndexKey {
+/// An undelivered mail's place in the pending list: when it is due (ns, 20 digits, as in
+/// mail ids), then its id. A Query up to a time reads the mails due, and never the ones
+/// waiting for a later retry. (Entries of the first layout, `<mail id>` alone, sort as due
+/// at their creation, which is what they were.)
+pub(super) fn pending_entry(place: &DuePlace) -> IndexKey {
     IndexKey {
         pk: PENDING,
+        sk: format!("{:020}#{}", place.due_at.as_nanosecond(), place.mail_id),
+    }
+}
+
+/// Past every place in the pending list due by `due_by`.
+pub(super) fn pending_until(due_by: Timestamp) -> IndexKey {
+    IndexKey {
+        pk: PENDING,
+        sk: format!("{:020}#~", due_by.as_nanosecond()),
+    }
+}
+
+/// A mail given up after its last failed attempt, by id (time-ordered).
+pub(super) fn failed_entry(mail_id: &str) -> IndexKey {
+    IndexKey {
+        pk: FAILED,
         sk: mail_id.to_owned(),
     }
 }
 
-/// Past every place in the pending list.
-pub(super) fn all_pending() -> IndexKey {
+/// Past every place in the failed list.
+pub(super) fn all_failed() -> IndexKey {
     IndexKey {
-        pk: PENDING,
+        pk: FAILED,
         sk: "~".to_owned(),
     }
+}
+
+/// Whether an item's key is a mail's (`mail` above): how the stream's records are told apart.
+pub(super) fn is_mail(pk: &str, sk: &str) -> bool {
+    pk.starts_with(MAIL_PARTITION) && sk.starts_with(MAIL_SORT)
 }

@@ -4,13 +4,16 @@
 //! claim are single conditional writes of their own.
 //!
 //! This file holds the store and its reads; `keys` the table's layout, `writes` what each
-//! write becomes, `transaction` the commit, `table` provisioning, `meter` consumed
-//! capacity, `error` how SDK failures become `StoreError`s.
+//! write becomes, `transaction` the commit, `outbox` the dispatcher's reads and writes,
+//! `stream` which of the table's stream records are new mails, `table` provisioning,
+//! `meter` consumed capacity, `error` how SDK failures become `StoreError`s.
 
 mod error;
 mod item;
 mod keys;
 mod meter;
+mod outbox;
+pub mod stream;
 mod table;
 mod transaction;
 mod writes;
@@ -31,7 +34,7 @@ use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::Mail;
+use crate::mail::{DuePlace, Mail};
 use item::{Item, n, record, s};
 use keys::{IndexKey, Key, Prefix};
 
@@ -251,8 +254,34 @@ impl Store for DynamoStore {
         self.get(keys::idempotency(key)).await
     }
 
-    async fn pending_mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError> {
-        self.index_records(keys::all_pending(), limit).await
+    async fn pending_mails(
+        &self,
+        due_by: Timestamp,
+        after: Option<&DuePlace>,
+        limit: usize,
+    ) -> Result<Vec<Mail>, StoreError> {
+        self.due_mails(due_by, after, limit).await
+    }
+
+    async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
+        self.get(keys::mail(to, mail_id)).await
+    }
+
+    async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError> {
+        self.failed().await
+    }
+
+    async fn mark_mail_sent(
+        &self,
+        to: &Email,
+        mail_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.mark_sent(to, mail_id, at).await
+    }
+
+    async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
+        self.record_attempt(mail).await
     }
 
     async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {

@@ -3,15 +3,12 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 
 use super::DynamoStore;
 use super::item::{Item, expires_at, item, n, s};
 use super::keys::{self, Key};
 use crate::domain::SerialRecord;
-use crate::mail::MailStatus;
 use crate::store::{Expect, Store, StoreError, Versioned, Write, reminder_date};
 
 /// A put, as one part of a transaction, under a condition if given.
@@ -215,28 +212,8 @@ impl DynamoStore {
             }
             Write::EnqueueMail(mail) => {
                 let mut mail_item = item(&mail, keys::mail(&mail.to, &mail.mail_id))?;
-                mail_item.extend(keys::pending_entry(&mail.mail_id).attributes());
+                mail_item.extend(keys::pending_entry(&mail.due_place()).attributes());
                 vec![absent(table, mail_item)?]
-            }
-            Write::MarkMailSent { mail_id, to, at } => {
-                let update = Update::builder()
-                    .table_name(table)
-                    .set_key(Some(keys::mail(&to, &mail_id).attributes()))
-                    // The index may lag: a mail already marked is not marked again.
-                    .condition_expression("attribute_exists(pk) AND #status = :pending")
-                    .expression_attribute_values(
-                        ":pending",
-                        serde_dynamo::to_attribute_value(MailStatus::Pending)?,
-                    )
-                    .update_expression("SET #status = :sent, sent_at = :at REMOVE gsi1pk, gsi1sk")
-                    .expression_attribute_names("#status", "status")
-                    .expression_attribute_values(
-                        ":sent",
-                        serde_dynamo::to_attribute_value(MailStatus::Sent)?,
-                    )
-                    .expression_attribute_values(":at", serde_dynamo::to_attribute_value(at)?)
-                    .build()?;
-                vec![TransactWriteItem::builder().update(update).build()]
             }
         })
     }

@@ -11,6 +11,7 @@ mod error;
 mod tables;
 mod write;
 
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,10 +27,11 @@ use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::Mail;
+use crate::mail::{DuePlace, Mail, MailStatus};
 use tables::{
-    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_PENDING, PROVIDERS, RECEIPTS,
-    RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, THROTTLES,
+    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_DUE, OUTBOX_FAILED, PROVIDERS,
+    RECEIPTS, RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, THROTTLES,
+    due_key,
 };
 
 #[derive(Clone)]
@@ -62,6 +64,7 @@ impl RedbStore {
         let txn = db.begin_write()?;
         tables::refuse_first_layout(&txn)?;
         tables::create_all(&txn)?;
+        tables::order_pending_mails(&txn)?;
         txn.commit()?;
         Ok(Self { db: Arc::new(db) })
     }
@@ -222,13 +225,51 @@ impl Store for RedbStore {
         self.get(IDEMPOTENCY, key.to_owned()).await
     }
 
-    async fn pending_mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError> {
+    async fn pending_mails(
+        &self,
+        due_by: Timestamp,
+        after: Option<&DuePlace>,
+        limit: usize,
+    ) -> Result<Vec<Mail>, StoreError> {
+        let after = after.cloned();
         self.blocking(move |db| {
             let txn = db.begin_read()?;
-            let pending = txn.open_table(OUTBOX_PENDING)?;
+            let due = txn.open_table(OUTBOX_DUE)?;
+            let outbox = txn.open_table(OUTBOX)?;
+            let from = match &after {
+                Some(place) => Bound::Excluded(due_key(place)),
+                None => Bound::Unbounded,
+            };
+            let mut mails = Vec::new();
+            for entry in due.range::<(i128, &str)>((from, Bound::Unbounded))? {
+                let (key, ()) = entry.map(|(k, v)| (k, v.value()))?;
+                let (due_at, id) = key.value();
+                if due_at > due_by.as_nanosecond() || mails.len() == limit {
+                    break;
+                }
+                if let Some(bytes) = outbox.get(id)? {
+                    mails.push(decode(bytes.value())?);
+                }
+            }
+            Ok(mails)
+        })
+        .await
+    }
+
+    async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
+        let to = to.clone();
+        let mail: Option<Mail> = self.get(OUTBOX, mail_id.to_owned()).await?;
+        // Mails are keyed by recipient and id in the other engine: answer alike.
+        Ok(mail.filter(|m| m.to == to))
+    }
+
+    async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError> {
+        self.blocking(|db| {
+            let txn = db.begin_read()?;
+            let failed = txn.open_table(OUTBOX_FAILED)?;
             let outbox = txn.open_table(OUTBOX)?;
             let mut mails = Vec::new();
-            for entry in pending.iter()?.take(limit) {
+            for entry in failed.iter()? {
                 let (id, ()) = entry.map(|(k, v)| (k, v.value()))?;
                 if let Some(bytes) = outbox.get(id.value())? {
                     mails.push(decode(bytes.value())?);
@@ -315,6 +356,79 @@ impl Store for RedbStore {
         })
         .await
     }
+
+    async fn mark_mail_sent(
+        &self,
+        to: &Email,
+        mail_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let (to, mail_id) = (to.clone(), mail_id.to_owned());
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            let marked = {
+                let mut outbox = txn.open_table(OUTBOX)?;
+                let stored: Option<Mail> = outbox
+                    .get(mail_id.as_str())?
+                    .map(|bytes| decode(bytes.value()))
+                    .transpose()?;
+                match stored {
+                    Some(mut mail) if mail.to == to && mail.status == MailStatus::Pending => {
+                        txn.open_table(OUTBOX_DUE)?
+                            .remove(due_key(&mail.due_place()))?;
+                        mail.status = MailStatus::Sent;
+                        mail.sent_at = Some(at);
+                        outbox.insert(mail_id.as_str(), encode(&mail)?.as_slice())?;
+                        true
+                    }
+                    _ => false,
+                }
+            };
+            txn.commit()?;
+            Ok(marked)
+        })
+        .await
+    }
+
+    async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
+        let mail = mail.clone();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            let recorded = {
+                let mut outbox = txn.open_table(OUTBOX)?;
+                let stored: Option<Mail> = outbox
+                    .get(mail.mail_id.as_str())?
+                    .map(|bytes| decode(bytes.value()))
+                    .transpose()?;
+                match stored {
+                    Some(stored)
+                        if stored.to == mail.to
+                            && stored.status == MailStatus::Pending
+                            && stored.attempts + 1 == mail.attempts =>
+                    {
+                        let mut due = txn.open_table(OUTBOX_DUE)?;
+                        due.remove(due_key(&stored.due_place()))?;
+                        match mail.status {
+                            MailStatus::Pending => {
+                                due.insert(due_key(&mail.due_place()), ())?;
+                            }
+                            MailStatus::Failed => {
+                                txn.open_table(OUTBOX_FAILED)?
+                                    .insert(mail.mail_id.as_str(), ())?;
+                            }
+                            MailStatus::Sent => {}
+                        }
+                        outbox.insert(mail.mail_id.as_str(), encode(&mail)?.as_slice())?;
+                        true
+                    }
+                    _ => false,
+                }
+            };
+            txn.commit()?;
+            Ok(recorded)
+        })
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -357,6 +471,65 @@ mod tests {
         let kept = reopened.customer(&id).await.expect("read").expect("kept");
         assert_eq!(kept.failed_logins, 3);
     }
+    /// Mails pending in a file from before retries (an unordered index of ids) are filed
+    /// by the time they fell due on opening, and delivered like any other.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn mails_pending_before_retries_stay_pending() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("before-retries.redb");
+        let at: Timestamp = "2026-11-22T00:00:00Z".parse().expect("instant");
+        let to = Email::parse("old@example.jp").expect("valid");
+        let mail = Mail::new(
+            &to,
+            crate::mail::MailKind::SerialMoved,
+            "s".into(),
+            "b".into(),
+            at,
+        );
+        {
+            let db = Database::create(&path).expect("create");
+            let txn = db.begin_write().expect("write");
+            let old: TableDefinition<&str, ()> = TableDefinition::new("outbox_pending");
+            txn.open_table(old)
+                .expect("old index")
+                .insert(mail.mail_id.as_str(), ())
+                .expect("insert");
+            // As stored then: without the fields retries added.
+            let mut stored = serde_json::to_value(&mail).expect("json");
+            for field in ["attempts", "next_attempt_at", "last_error"] {
+                stored.as_object_mut().expect("object").remove(field);
+            }
+            txn.open_table(OUTBOX)
+                .expect("outbox")
+                .insert(
+                    mail.mail_id.as_str(),
+                    encode(&stored).expect("encode").as_slice(),
+                )
+                .expect("insert");
+            txn.commit().expect("commit");
+        }
+        let store = RedbStore::open(&path).expect("opened");
+        let due = store.pending_mails(at, None, 10).await.expect("read");
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            (due[0].mail_id.as_str(), due[0].attempts),
+            (mail.mail_id.as_str(), 0)
+        );
+        assert!(
+            store
+                .mark_mail_sent(&to, &mail.mail_id, at)
+                .await
+                .expect("mark")
+        );
+        assert!(
+            store
+                .pending_mails(at, None, 10)
+                .await
+                .expect("read")
+                .is_empty()
+        );
+    }
+
     #[test]
     fn a_file_of_the_first_layout_is_refused_with_its_reason() {
         let dir = tempfile::tempdir().expect("temp dir");

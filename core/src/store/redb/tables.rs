@@ -2,8 +2,12 @@
 //! Values are JSON. An index from an owner to its items is a multimap table, whose values
 //! come back in order (`README.md` beside the store module lists them all).
 
-use redb::{MultimapTableDefinition, TableDefinition, TableHandle, WriteTransaction};
+use redb::{
+    MultimapTableDefinition, ReadableTable, TableDefinition, TableHandle, WriteTransaction,
+};
 
+use super::decode;
+use crate::mail::{DuePlace, Mail};
 use crate::store::StoreError;
 
 pub(super) const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
@@ -29,8 +33,12 @@ pub(super) const SERIALS_BY_EXPIRY: MultimapTableDefinition<&str, &str> =
 pub(super) const REMINDERS: TableDefinition<&str, ()> = TableDefinition::new("reminders");
 pub(super) const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
 pub(super) const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("outbox");
-/// Keys of the mails still to deliver, so the dispatcher never scans delivered ones.
-pub(super) const OUTBOX_PENDING: TableDefinition<&str, ()> = TableDefinition::new("outbox_pending");
+/// (due time in ns, mail id) of every mail still to deliver, in the order they fall due:
+/// the dispatcher reads the mails due without scanning delivered ones or ones waiting for a
+/// later retry.
+pub(super) const OUTBOX_DUE: TableDefinition<(i128, &str), ()> = TableDefinition::new("outbox_due");
+/// Ids of the mails given up after their last failed attempt (SPEC §9).
+pub(super) const OUTBOX_FAILED: TableDefinition<&str, ()> = TableDefinition::new("outbox_failed");
 /// Recipient → mail ids: the operators' outbox view by address.
 pub(super) const MAILS_TO: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("mails_to");
@@ -51,9 +59,43 @@ pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(REMINDERS)?;
     txn.open_table(IDEMPOTENCY)?;
     txn.open_table(OUTBOX)?;
-    txn.open_table(OUTBOX_PENDING)?;
+    txn.open_table(OUTBOX_DUE)?;
+    txn.open_table(OUTBOX_FAILED)?;
     txn.open_multimap_table(MAILS_TO)?;
     Ok(())
+}
+
+/// The pending index before retries: mail id → (), every mail due at once.
+const UNORDERED_PENDING: TableDefinition<&str, ()> = TableDefinition::new("outbox_pending");
+
+/// Files the mails of the unordered pending index, if the file has one, under the time
+/// they fell due (their creation: none had been retried), and drops that index.
+pub(super) fn order_pending_mails(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let exists = txn
+        .list_tables()?
+        .any(|table| table.name() == UNORDERED_PENDING.name());
+    if !exists {
+        return Ok(());
+    }
+    {
+        let old = txn.open_table(UNORDERED_PENDING)?;
+        let outbox = txn.open_table(OUTBOX)?;
+        let mut due = txn.open_table(OUTBOX_DUE)?;
+        for entry in old.iter()? {
+            let (id, ()) = entry.map(|(k, v)| (k, v.value()))?;
+            if let Some(bytes) = outbox.get(id.value())? {
+                let place = decode::<Mail>(bytes.value())?.due_place();
+                due.insert(due_key(&place), ())?;
+            }
+        }
+    }
+    txn.delete_table(UNORDERED_PENDING)?;
+    Ok(())
+}
+
+/// A mail's key in `OUTBOX_DUE`.
+pub(super) fn due_key(place: &DuePlace) -> (i128, &str) {
+    (place.due_at.as_nanosecond(), place.mail_id.as_str())
 }
 
 /// The indexes of the first layout, (owner, item) → () tables read by range scans, before

@@ -5,13 +5,12 @@
 use redb::{ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
 use super::tables::{
-    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_PENDING, PROVIDERS, RECEIPTS,
+    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_DUE, PROVIDERS, RECEIPTS,
     RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, SESSIONS_OF_MEMBER,
-    THROTTLES,
+    THROTTLES, due_key,
 };
 use super::{decode, encode};
 use crate::domain::{SerialRecord, Session};
-use crate::mail::{Mail, MailStatus};
 use crate::store::{Expect, StoreError, Versioned, Write, reminder_date};
 
 /// Only the version of a stored record, whatever its other fields.
@@ -202,26 +201,10 @@ pub(super) fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreErr
                 return Err(conflict(&OUTBOX, id));
             }
             outbox.insert(id, encode(&mail)?.as_slice())?;
-            let mut pending = txn.open_table(OUTBOX_PENDING)?;
-            pending.insert(id, ())?;
+            let mut due = txn.open_table(OUTBOX_DUE)?;
+            due.insert(due_key(&mail.due_place()), ())?;
             let mut by_recipient = txn.open_multimap_table(MAILS_TO)?;
             by_recipient.insert(mail.to.as_str(), id)?;
-            Ok(())
-        }
-        Write::MarkMailSent { mail_id, at, .. } => {
-            let mut outbox = txn.open_table(OUTBOX)?;
-            let stored = match outbox.get(mail_id.as_str())? {
-                Some(bytes) => Some(decode::<Mail>(bytes.value())?),
-                None => None,
-            };
-            let Some(mut mail) = stored else {
-                return Err(conflict(&OUTBOX, mail_id));
-            };
-            mail.status = MailStatus::Sent;
-            mail.sent_at = Some(at);
-            outbox.insert(mail_id.as_str(), encode(&mail)?.as_slice())?;
-            let mut pending = txn.open_table(OUTBOX_PENDING)?;
-            pending.remove(mail_id.as_str())?;
             Ok(())
         }
     }

@@ -1,0 +1,141 @@
+//! The outbox's own reads and writes (SPEC §9): the pending list in the order mails fall
+//! due, the failed list, and the dispatcher's two conditional writes, each a single call
+//! outside any transaction where a failed condition means "nothing to do".
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use jiff::Timestamp;
+
+use super::DynamoStore;
+use super::item::{item, n, s};
+use super::keys::{self, IndexKey};
+use crate::domain::Email;
+use crate::mail::{DuePlace, Mail, MailStatus};
+use crate::store::StoreError;
+
+/// Whether a single write's failure is its condition not holding.
+fn condition_failed<E, R>(error: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
+impl DynamoStore {
+    /// Pending mails due by `due_by`, after `after`, from the index (which may lag).
+    pub(super) async fn due_mails(
+        &self,
+        due_by: Timestamp,
+        after: Option<&DuePlace>,
+        limit: usize,
+    ) -> Result<Vec<Mail>, StoreError> {
+        let upto = keys::pending_until(due_by);
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .expression_attribute_values(":pk", s(upto.pk))
+            .expression_attribute_values(":upto", s(upto.sk));
+        query = match after {
+            // Inclusive: the mail at `after` itself is dropped below, by its place.
+            Some(place) => query
+                .key_condition_expression("gsi1pk = :pk AND gsi1sk BETWEEN :after AND :upto")
+                .expression_attribute_values(":after", s(keys::pending_entry(place).sk)),
+            None => query.key_condition_expression("gsi1pk = :pk AND gsi1sk <= :upto"),
+        };
+        let wanted = limit.saturating_add(usize::from(after.is_some()));
+        let query = query.set_limit(i32::try_from(wanted).ok());
+        let mut mails: Vec<Mail> = self
+            .query_pages(query, wanted)
+            .await?
+            .into_iter()
+            .map(super::item::record)
+            .collect::<Result<_, _>>()?;
+        if let Some(after) = after {
+            mails.retain(|mail| mail.due_place() > *after);
+        }
+        mails.truncate(limit);
+        Ok(mails)
+    }
+
+    /// Every failed mail, oldest first.
+    pub(super) async fn failed(&self) -> Result<Vec<Mail>, StoreError> {
+        self.index_records(keys::all_failed(), usize::MAX).await
+    }
+
+    pub(super) async fn mark_sent(
+        &self,
+        to: &Email,
+        mail_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::mail(to, mail_id).attributes()))
+            // The index may lag and a stream record may come again: a mail no longer
+            // pending is not marked again.
+            .condition_expression("#status = :pending")
+            .update_expression("SET #status = :sent, sent_at = :at REMOVE gsi1pk, gsi1sk")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", status(MailStatus::Pending)?)
+            .expression_attribute_values(":sent", status(MailStatus::Sent)?)
+            .expression_attribute_values(":at", serde_dynamo::to_attribute_value(at)?)
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await;
+        match sent {
+            Ok(output) => {
+                self.consumed(&output.consumed_capacity);
+                Ok(true)
+            }
+            Err(error) if condition_failed(&error) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    pub(super) async fn record_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
+        let mut mail_item = item(mail, keys::mail(&mail.to, &mail.mail_id))?;
+        let index: Option<IndexKey> = match mail.status {
+            MailStatus::Pending => Some(keys::pending_entry(&mail.due_place())),
+            MailStatus::Failed => Some(keys::failed_entry(&mail.mail_id)),
+            MailStatus::Sent => None,
+        };
+        if let Some(index) = index {
+            mail_item.extend(index.attributes());
+        }
+        let before = mail.attempts.saturating_sub(1);
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(mail_item))
+            // Still pending, with the attempts as read (mails stored before attempts were
+            // counted have none: zero).
+            .condition_expression(
+                "#status = :pending AND (attempts = :before OR attribute_not_exists(attempts))",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", status(MailStatus::Pending)?)
+            .expression_attribute_values(":before", n(before))
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await;
+        match put {
+            Ok(output) => {
+                self.consumed(&output.consumed_capacity);
+                Ok(true)
+            }
+            Err(error) if condition_failed(&error) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+fn status(status: MailStatus) -> Result<aws_sdk_dynamodb::types::AttributeValue, StoreError> {
+    Ok(serde_dynamo::to_attribute_value(status)?)
+}
