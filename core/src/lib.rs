@@ -5,6 +5,7 @@
 //! applies the SPEC's rules, and the `store` commits the result in one atomic write.
 
 pub mod clock;
+pub mod config;
 pub mod domain;
 pub mod http;
 pub mod mail;
