@@ -74,7 +74,7 @@ async fn main() {
     let admin_token = "capacity-admin-token";
     let state = AppState {
         ctx: ctx.clone(),
-        admin_token: admin_token.into(),
+        admin_token: Some(admin_token.into()),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

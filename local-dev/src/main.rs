@@ -115,7 +115,7 @@ async fn run(args: Args) -> Result<(), Failure> {
 
     let state = AppState {
         ctx,
-        admin_token: admin_token.into(),
+        admin_token: Some(admin_token.into()),
     };
     let router = app(all_operations(), state);
     tracing::info!(address = %local, data_dir = %args.data_dir.display(), "madoguchi is ready at http://{local}");

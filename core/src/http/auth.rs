@@ -50,19 +50,38 @@ impl FromRequestParts<AppState> for MaybeMember {
     }
 }
 
-/// An operator holding the admin token (SPEC §10).
+/// An operator (SPEC §10, §12): an IAM caller that API Gateway authorised, or a holder of
+/// the admin token when one is configured.
 pub struct Operator;
 
 impl FromRequestParts<AppState> for Operator {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        match bearer(parts) {
-            Some(token) if secrets_equal(token, &state.admin_token) => Ok(Operator),
-            _ => Err(Error::Unauthorized.into()),
+        if let Some(IamCaller(arn)) = parts.extensions.get::<IamCaller>() {
+            tracing::info!(caller = %arn, "operator authorised by IAM");
+            return Ok(Operator);
         }
+        if holds_admin_token(parts, state) {
+            return Ok(Operator);
+        }
+        Err(Error::Unauthorized.into())
     }
 }
+
+/// Whether the request carries the configured admin token; never, when none is.
+pub(super) fn holds_admin_token(parts: &Parts, state: &AppState) -> bool {
+    match (bearer(parts), state.admin_token.as_deref()) {
+        (Some(token), Some(admin_token)) => secrets_equal(token, admin_token),
+        _ => false,
+    }
+}
+
+/// The IAM principal (its ARN) that API Gateway authorised for this request. Only the
+/// Lambda adapter inserts it, from the request context API Gateway wrote: a client
+/// cannot send one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamCaller(pub String);
 
 /// The client's address, as the deployment knows it: an outer layer may insert it (the
 /// Lambda adapter takes API Gateway's source IP); otherwise the socket peer.

@@ -144,7 +144,7 @@ impl TestApp {
         let admin_token = madoguchi_core::secret::new_session_token();
         let state = AppState {
             ctx: ctx.clone(),
-            admin_token: admin_token.clone().into(),
+            admin_token: Some(admin_token.clone().into()),
         };
         let router = app(all_operations(), state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
