@@ -8,6 +8,8 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod mail;
 pub mod secret;
 pub mod service;
