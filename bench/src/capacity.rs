@@ -73,7 +73,7 @@ async fn main() {
     let admin_token = "capacity-admin-token";
     let state = AppState {
         ctx: ctx.clone(),
-        admin_token: admin_token.into(),
+        admin_token: Some(admin_token.into()),
     };
     let mut probe = Probe {
         client: reqwest::Client::new(),

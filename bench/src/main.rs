@@ -98,7 +98,7 @@ async fn main() {
     let created = new_member(&ctx, "山田 太郎", "bench@example.jp", Vec::new()).await;
     let state = AppState {
         ctx: ctx.clone(),
-        admin_token: "bench-admin-token".into(),
+        admin_token: Some("bench-admin-token".into()),
     };
     let madoguchi = serve(app(all_operations(), state)).await;
     let hello = serve(Router::new().route("/hello", get(|| async { "hello" }))).await;

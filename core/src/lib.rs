@@ -5,8 +5,11 @@
 //! applies the SPEC's rules, and the `store` commits the result in one atomic write.
 
 pub mod clock;
+pub mod config;
 pub mod domain;
 pub mod http;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod mail;
 pub mod secret;
 pub mod service;

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use madoguchi_core::config::{self, ReminderDays, TableName};
 use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::mail::{
     DEFAULT_FROM, EmlDirectory, MailSender, SmtpSender, dispatch_pending, sender_address,
 };
 use madoguchi_core::service::reminders;
 use madoguchi_core::store::Store;
-use madoguchi_core::store::dynamodb::DynamoStore;
 use madoguchi_core::store::redb::RedbStore;
 use madoguchi_core::{Context, Settings, SystemClock};
 use tokio::sync::watch;
@@ -46,16 +46,11 @@ struct Args {
     #[arg(long, env = "MADOGUCHI_STORE", value_enum, default_value_t = StoreKind::Redb)]
     store: StoreKind,
     /// Days before expiry that get a reminder mail (SPEC §8).
-    #[arg(
-        long,
-        env = "MADOGUCHI_REMINDER_DAYS",
-        value_delimiter = ',',
-        default_value = "30,14,7,1"
-    )]
-    reminder_days: Vec<u32>,
+    #[arg(long, env = "MADOGUCHI_REMINDER_DAYS", default_value = "30,14,7,1")]
+    reminder_days: ReminderDays,
     /// DynamoDB table name (with `--store dynamodb`).
     #[arg(long, env = "MADOGUCHI_TABLE", default_value = "madoguchi")]
-    table: String,
+    table: TableName,
     /// Deliver mail over SMTP instead of as `.eml` files: `smtp://host:port` in plain text
     /// (a local sink), `smtps://…` or `smtp://…?tls=required` otherwise.
     #[arg(long, env = "MADOGUCHI_SMTP_URL", hide_env_values = true)]
@@ -94,7 +89,7 @@ async fn open_store(args: &Args) -> Result<Arc<dyn Store>, Failure> {
             Ok(Arc::new(store))
         }
         StoreKind::Dynamodb => {
-            let store = DynamoStore::from_env(args.table.clone()).await;
+            let store = config::dynamo_store(args.table.as_str()).await?;
             store
                 .ensure_table()
                 .await
@@ -110,7 +105,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     let sender = mail_sender(&args)?;
     let store = open_store(&args).await?;
     let settings = Settings {
-        reminder_thresholds: args.reminder_days.clone(),
+        reminder_thresholds: args.reminder_days.0.clone(),
         ..Settings::default()
     };
     let ctx = Context::new(store, Arc::new(SystemClock), settings);
@@ -129,7 +124,7 @@ async fn run(args: Args) -> Result<(), Failure> {
 
     let state = AppState {
         ctx,
-        admin_token: admin_token.into(),
+        admin_token: Some(admin_token.into()),
     };
     let router = app(all_operations(), state);
     tracing::info!(address = %local, data_dir = %args.data_dir.display(), "madoguchi is ready at http://{local}");
@@ -150,9 +145,9 @@ async fn run(args: Args) -> Result<(), Failure> {
 /// SPEC §10: the given token, or the one saved in the data dir, or a new random one saved
 /// with mode 0600. Only the file's path is ever printed.
 fn admin_token(given: Option<String>, data_dir: &Path) -> Result<String, Failure> {
-    if let Some(token) = given.filter(|t| !t.trim().is_empty()) {
+    if let Some(token) = config::admin_token(given)? {
         tracing::info!("admin token taken from MADOGUCHI_ADMIN_TOKEN");
-        return Ok(token.trim().to_owned());
+        return Ok(token.as_str().to_owned());
     }
     let path = data_dir.join("admin-token");
     let token = match std::fs::read_to_string(&path) {

@@ -1,6 +1,6 @@
 //! Who is calling: a member's bearer token, an operator's admin token, the client address.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
@@ -50,19 +50,38 @@ impl FromRequestParts<AppState> for MaybeMember {
     }
 }
 
-/// An operator holding the admin token (SPEC §10).
+/// An operator (SPEC §10, §12): an IAM caller that API Gateway authorised, or a holder of
+/// the admin token when one is configured.
 pub struct Operator;
 
 impl FromRequestParts<AppState> for Operator {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        match bearer(parts) {
-            Some(token) if secrets_equal(token, &state.admin_token) => Ok(Operator),
-            _ => Err(Error::Unauthorized.into()),
+        if let Some(IamCaller(arn)) = parts.extensions.get::<IamCaller>() {
+            tracing::info!(caller = %arn, "operator authorised by IAM");
+            return Ok(Operator);
         }
+        if holds_admin_token(parts, state) {
+            return Ok(Operator);
+        }
+        Err(Error::Unauthorized.into())
     }
 }
+
+/// Whether the request carries the configured admin token; never, when none is.
+pub(super) fn holds_admin_token(parts: &Parts, state: &AppState) -> bool {
+    match (bearer(parts), state.admin_token.as_deref()) {
+        (Some(token), Some(admin_token)) => secrets_equal(token, admin_token),
+        _ => false,
+    }
+}
+
+/// The IAM principal (its ARN) that API Gateway authorised for this request. Only the
+/// Lambda adapter inserts it, from the request context API Gateway wrote: a client
+/// cannot send one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamCaller(pub String);
 
 /// The client's address, as the deployment knows it: an outer layer may insert it (the
 /// Lambda adapter takes API Gateway's source IP); otherwise the socket peer.
@@ -72,13 +91,28 @@ pub struct ClientIp(pub IpAddr);
 impl ClientIp {
     pub fn of(parts: &Parts) -> Self {
         if let Some(ip) = parts.extensions.get::<ClientIp>() {
-            return *ip;
+            return ip.as_counted();
         }
         if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-            return ClientIp(peer.ip());
+            return ClientIp(peer.ip()).as_counted();
         }
         // Only in-process calls without a socket get here; they share one bucket.
         ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
+    /// SPEC §2: every per-client limit counts IPv4 by the whole address and IPv6 by its /64
+    /// prefix (a home line holds at least a /64). An IPv4 client seen through a dual-stack
+    /// socket (`::ffff:a.b.c.d`) is an IPv4 client.
+    fn as_counted(self) -> Self {
+        match self.0 {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => ClientIp(IpAddr::V4(v4)),
+                None => ClientIp(IpAddr::V6(Ipv6Addr::from_bits(
+                    v6.to_bits() & (u128::MAX << 64),
+                ))),
+            },
+            IpAddr::V4(_) => self,
+        }
     }
 }
 
@@ -87,5 +121,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
         Ok(ClientIp::of(parts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counted(ip: &str) -> String {
+        ClientIp(ip.parse().unwrap()).as_counted().0.to_string()
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_and_ipv4_by_the_whole_address() {
+        assert_eq!(
+            counted("2001:db8:4a7f:1c00:8d2e:31ff:fe4b:9a10"),
+            "2001:db8:4a7f:1c00::"
+        );
+        assert_eq!(counted("2001:db8:4a7f:1c00::1"), "2001:db8:4a7f:1c00::");
+        assert_eq!(counted("2001:db8:4a7f:1c01::1"), "2001:db8:4a7f:1c01::");
+        assert_eq!(counted("203.0.113.24"), "203.0.113.24");
+        assert_eq!(counted("::ffff:203.0.113.24"), "203.0.113.24");
     }
 }

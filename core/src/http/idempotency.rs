@@ -25,12 +25,11 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
-use super::auth::{ClientIp, bearer};
+use super::auth::{ClientIp, IamCaller, bearer, holds_admin_token};
 use super::problem::{Problem, ProblemCode};
 use super::{AppState, BODY_LIMIT};
 use crate::Context;
 use crate::domain::{FieldCode, FieldError};
-use crate::secret::secrets_equal;
 use crate::service::{Error, retry_on_conflict, session};
 use crate::store::{Expect, IdempotencyRecord, StoredResponse, Write};
 
@@ -43,8 +42,11 @@ const CLAIM_LAPSES_AFTER: SignedDuration = SignedDuration::from_mins(1);
 /// (401) without any effect to repeat. A live session is left in the request for the
 /// route's `Member` extractor, so the token is looked up once.
 async fn caller(state: &AppState, parts: &mut Parts) -> Option<String> {
+    if let Some(IamCaller(arn)) = parts.extensions.get::<IamCaller>() {
+        return Some(format!("operator {arn}"));
+    }
     match bearer(parts) {
-        Some(token) if secrets_equal(token, &state.admin_token) => Some("operator".to_owned()),
+        Some(_) if holds_admin_token(parts, state) => Some("operator".to_owned()),
         Some(token) => {
             let session = session::authenticate(&state.ctx, token).await.ok()?;
             let scope = format!("customer {}", session.customer_id);

@@ -42,8 +42,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub ctx: Context,
-    /// The operators' bearer token (SPEC §10).
-    pub admin_token: Arc<str>,
+    /// The operators' bearer token (SPEC §10); none where only IAM callers operate (§12).
+    pub admin_token: Option<Arc<str>>,
 }
 
 /// Every operation's router, as local-dev serves them.

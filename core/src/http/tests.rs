@@ -32,7 +32,7 @@ fn context(settings: Settings) -> Context {
 fn served(ctx: &Context) -> Router {
     let state = AppState {
         ctx: ctx.clone(),
-        admin_token: "admin-token-for-tests".into(),
+        admin_token: Some("admin-token-for-tests".into()),
     };
     app(all_operations(), state)
 }

@@ -5,6 +5,7 @@
 //!
 //! See `README.md` beside this file for the keys each engine uses.
 
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;

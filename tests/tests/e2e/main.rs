@@ -6,6 +6,7 @@ mod bad_input;
 mod cancellation;
 mod dynamodb;
 mod idempotency;
+mod lambda;
 mod line_notification;
 mod login;
 mod logs;

@@ -190,7 +190,7 @@ impl TestApp {
         let admin_token = madoguchi_core::secret::new_session_token();
         let state = AppState {
             ctx: ctx.clone(),
-            admin_token: admin_token.clone().into(),
+            admin_token: Some(admin_token.clone().into()),
         };
         Self {
             base: madoguchi_tests::serve(app(all_operations(), state)).await,

@@ -1,0 +1,356 @@
+//! Configuration from the environment, in one place (SPEC §11, §12): a Lambda function and
+//! local-dev read each variable the same way, and a missing or malformed one stops the
+//! start with a message that names it.
+
+use std::env::VarError;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+pub const TABLE: &str = "MADOGUCHI_TABLE";
+pub const REMINDER_DAYS: &str = "MADOGUCHI_REMINDER_DAYS";
+pub const ADMIN_TOKEN: &str = "MADOGUCHI_ADMIN_TOKEN";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is malformed: {reason}")]
+    Malformed { name: &'static str, reason: String },
+}
+
+/// What a Lambda function reads at start (SPEC §12). Not `Debug`: it holds the admin token.
+#[derive(Clone)]
+pub struct Config {
+    /// The table the template created; a function never creates one.
+    pub table: TableName,
+    pub reminder_days: ReminderDays,
+    /// Operators may also use this bearer token (the local emulator, tests); in the cloud
+    /// they are IAM callers and it is unset.
+    pub admin_token: Option<AdminToken>,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name))
+    }
+
+    /// The same, from any source of variables (tests use a map, not the process's
+    /// environment, which every test shares).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Result<String, VarError>,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: parse(TABLE, required(&lookup, TABLE)?)?,
+            reminder_days: optional(&lookup, REMINDER_DAYS)?
+                .map(|value| parse(REMINDER_DAYS, value))
+                .transpose()?
+                .unwrap_or_default(),
+            admin_token: admin_token(optional(&lookup, ADMIN_TOKEN)?)?,
+        })
+    }
+}
+
+/// `MADOGUCHI_ADMIN_TOKEN` however it was given (local-dev also takes it as a flag); blank
+/// is unset.
+pub fn admin_token(value: Option<String>) -> Result<Option<AdminToken>, ConfigError> {
+    value
+        .filter(|value| !value.trim().is_empty())
+        .map(|value| parse(ADMIN_TOKEN, value))
+        .transpose()
+}
+
+fn required(
+    lookup: &impl Fn(&str) -> Result<String, VarError>,
+    name: &'static str,
+) -> Result<String, ConfigError> {
+    optional(lookup, name)?.ok_or(ConfigError::Missing(name))
+}
+
+/// A variable set to nothing counts as unset, as a template's empty parameter would be.
+fn optional(
+    lookup: &impl Fn(&str) -> Result<String, VarError>,
+    name: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match lookup(name) {
+        Ok(value) if value.trim().is_empty() => Ok(None),
+        Ok(value) => Ok(Some(value)),
+        Err(VarError::NotPresent) => Ok(None),
+        Err(VarError::NotUnicode(_)) => Err(ConfigError::Malformed {
+            name,
+            reason: "not valid UTF-8".to_owned(),
+        }),
+    }
+}
+
+fn parse<T: FromStr<Err = String>>(name: &'static str, value: String) -> Result<T, ConfigError> {
+    value
+        .parse()
+        .map_err(|reason| ConfigError::Malformed { name, reason })
+}
+
+/// A DynamoDB table name (3–255 of `A-Z a-z 0-9 _ - .`) or a table's ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName(String);
+
+impl FromStr for TableName {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        let name_chars = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+        let is_name = (3..=255).contains(&value.len()) && value.chars().all(name_chars);
+        if is_name || value.starts_with("arn:") {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(format!(
+                "`{value}` is not a DynamoDB table name (3–255 of A-Z a-z 0-9 _ - .)"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TableName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// SPEC §8: the days before expiry that get a reminder, written `30,14,7,1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderDays(pub Vec<u32>);
+
+impl Default for ReminderDays {
+    fn default() -> Self {
+        Self(crate::Settings::default().reminder_thresholds)
+    }
+}
+
+impl FromStr for ReminderDays {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        if value.trim().is_empty() {
+            return Err("expected days before expiry, comma-separated, e.g. 30,14,7,1".to_owned());
+        }
+        value
+            .split(',')
+            .map(|day| {
+                let day = day.trim();
+                day.parse()
+                    .map_err(|_| format!("`{day}` is not a whole number of days (e.g. 30,14,7,1)"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+impl fmt::Display for ReminderDays {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days: Vec<String> = self.0.iter().map(u32::to_string).collect();
+        f.write_str(&days.join(","))
+    }
+}
+
+/// The operators' bearer token (SPEC §10): it travels in an `Authorization` header, so it
+/// is visible ASCII. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(Arc<str>);
+
+impl FromStr for AdminToken {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("expected visible ASCII characters without spaces".to_owned());
+        }
+        Ok(Self(value.into()))
+    }
+}
+
+impl fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminToken(…)")
+    }
+}
+
+impl AdminToken {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_shared(self) -> Arc<str> {
+        self.0
+    }
+}
+
+#[cfg(feature = "dynamodb")]
+pub use self::aws::{aws, dynamo_store};
+
+#[cfg(feature = "dynamodb")]
+mod aws {
+    use aws_config::{BehaviorVersion, SdkConfig};
+
+    use super::ConfigError;
+    use crate::store::dynamodb::DynamoStore;
+
+    const ENDPOINT: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+
+    /// The AWS SDK's configuration from the standard variables (`AWS_REGION`,
+    /// `AWS_ENDPOINT_URL_DYNAMODB`, credentials…). The SDK's behaviour is pinned, so that
+    /// an upgrade changes no default (retries, timeouts) without a change here.
+    pub async fn aws() -> Result<SdkConfig, ConfigError> {
+        if let Ok(endpoint) = std::env::var(ENDPOINT) {
+            check_endpoint(&endpoint)?;
+        }
+        let sdk = aws_config::defaults(BehaviorVersion::v2026_01_12())
+            .load()
+            .await;
+        if sdk.region().is_none() {
+            return Err(ConfigError::Missing("AWS_REGION"));
+        }
+        Ok(sdk)
+    }
+
+    /// A store over `table`, its client built from [`aws`].
+    pub async fn dynamo_store(table: &str) -> Result<DynamoStore, ConfigError> {
+        let client = aws_sdk_dynamodb::Client::new(&aws().await?);
+        Ok(DynamoStore::new(client, table))
+    }
+
+    fn check_endpoint(endpoint: &str) -> Result<(), ConfigError> {
+        let uri: axum::http::Uri = endpoint.parse().map_err(|_| malformed(endpoint))?;
+        match (uri.scheme_str(), uri.authority()) {
+            (Some("http" | "https"), Some(_)) => Ok(()),
+            _ => Err(malformed(endpoint)),
+        }
+    }
+
+    fn malformed(endpoint: &str) -> ConfigError {
+        ConfigError::Malformed {
+            name: ENDPOINT,
+            reason: format!("`{endpoint}` is not an http(s) URL"),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn an_endpoint_is_an_http_url() {
+            assert!(check_endpoint("http://127.0.0.1:8000").is_ok());
+            assert!(check_endpoint("https://dynamodb.ap-northeast-1.amazonaws.com").is_ok());
+            for bad in ["127.0.0.1:8000", "localhost", "ftp://x", "/path"] {
+                let error = check_endpoint(bad).unwrap_err();
+                assert!(error.to_string().starts_with(ENDPOINT), "{bad}: {error}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned().ok_or(VarError::NotPresent))
+    }
+
+    #[test]
+    fn the_table_is_required_and_named_when_missing() {
+        let error = config(&[]).err().unwrap();
+        assert_eq!(error, ConfigError::Missing(TABLE));
+        assert_eq!(error.to_string(), "MADOGUCHI_TABLE is not set");
+        assert_eq!(
+            config(&[(TABLE, "  ")]).err().unwrap(),
+            ConfigError::Missing(TABLE)
+        );
+    }
+
+    #[test]
+    fn defaults_apply_to_what_is_not_set() {
+        let config = config(&[(TABLE, "madoguchi-Table-1ABC")]).unwrap();
+        assert_eq!(config.table.as_str(), "madoguchi-Table-1ABC");
+        assert_eq!(config.reminder_days, ReminderDays(vec![30, 14, 7, 1]));
+        assert!(config.admin_token.is_none());
+        assert_eq!(admin_token(Some(" ".to_owned())), Ok(None));
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let config = config(&[
+            (TABLE, "madoguchi"),
+            (REMINDER_DAYS, "60, 30,1"),
+            (ADMIN_TOKEN, "s3cret-token"),
+        ])
+        .unwrap();
+        assert_eq!(config.reminder_days, ReminderDays(vec![60, 30, 1]));
+        assert_eq!(config.admin_token.unwrap().as_str(), "s3cret-token");
+    }
+
+    #[test]
+    fn a_malformed_variable_is_named() {
+        for (vars, name) in [
+            (vec![(TABLE, "a b")], TABLE),
+            (vec![(TABLE, "x")], TABLE),
+            (
+                vec![(TABLE, "madoguchi"), (REMINDER_DAYS, "30,fourteen")],
+                REMINDER_DAYS,
+            ),
+            (
+                vec![(TABLE, "madoguchi"), (REMINDER_DAYS, "30,-1")],
+                REMINDER_DAYS,
+            ),
+            (
+                vec![(TABLE, "madoguchi"), (ADMIN_TOKEN, "two words")],
+                ADMIN_TOKEN,
+            ),
+        ] {
+            let error = config(&vars).err().unwrap();
+            assert!(
+                matches!(&error, ConfigError::Malformed { name: n, .. } if *n == name),
+                "{vars:?}: {error}"
+            );
+            assert!(error.to_string().starts_with(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_variable_that_is_not_unicode_is_malformed() {
+        let error = Config::from_lookup(|name| match name {
+            TABLE => Err(VarError::NotUnicode("\u{fffd}".into())),
+            _ => Err(VarError::NotPresent),
+        })
+        .err()
+        .unwrap();
+        assert!(matches!(error, ConfigError::Malformed { name: TABLE, .. }));
+    }
+
+    #[test]
+    fn reminder_days_read_back_as_written() {
+        let days: ReminderDays = "30,14,7,1".parse().unwrap();
+        assert_eq!(days.to_string(), "30,14,7,1");
+        assert!("".parse::<ReminderDays>().is_err());
+        assert!("30,,7".parse::<ReminderDays>().is_err());
+    }
+
+    #[test]
+    fn the_admin_token_never_shows_in_debug() {
+        let token: AdminToken = "s3cret-token".parse().unwrap();
+        assert!(!format!("{token:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,74 @@
+//! Which function serves which operations (SPEC §12). `infra/template.yaml` routes the same
+//! paths to the same functions; a test holds the two together.
+
+use utoipa_axum::router::OpenApiRouter;
+
+use super::api_gateway::{self, LambdaApp};
+use crate::http::{
+    self, AppState, activation, admin, cancellation, line_notification, login, reader, receipts,
+    renewal, terms, usage,
+};
+
+/// One HTTP function: its crate, package and binary are `functions/<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    Login,
+    Usage,
+    Activation,
+    LineNotification,
+    Renewal,
+    Reader,
+    Cancellation,
+    Admin,
+}
+
+impl Function {
+    pub const ALL: [Function; 8] = [
+        Function::Login,
+        Function::Usage,
+        Function::Activation,
+        Function::LineNotification,
+        Function::Renewal,
+        Function::Reader,
+        Function::Cancellation,
+        Function::Admin,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Login => "login",
+            Function::Usage => "usage",
+            Function::Activation => "activation",
+            Function::LineNotification => "line-notification",
+            Function::Renewal => "renewal",
+            Function::Reader => "reader",
+            Function::Cancellation => "cancellation",
+            Function::Admin => "admin",
+        }
+    }
+
+    /// The routers this function mounts. A serial's history goes with activation, receipts
+    /// with usage, terms with line notification, logout with login.
+    pub fn operations(self) -> OpenApiRouter<AppState> {
+        match self {
+            Function::Login => login::router(),
+            Function::Usage => usage::router().merge(receipts::router()),
+            Function::Activation => activation::router(),
+            Function::LineNotification => line_notification::router().merge(terms::router()),
+            Function::Renewal => renewal::router(),
+            Function::Reader => reader::router(),
+            Function::Cancellation => cancellation::router(),
+            Function::Admin => admin::router(),
+        }
+    }
+
+    /// The app this function serves: its operations in the app local-dev serves (so also
+    /// `/openapi.json` and `/healthz`), reading API Gateway's request context.
+    pub fn app(self, state: AppState) -> LambdaApp {
+        // Routed: this function's operations; documented: every operation, so that any
+        // function's `/openapi.json` describes the whole API.
+        let (_, whole_api) = http::all_operations().split_for_parts();
+        let operations = OpenApiRouter::with_openapi(whole_api).merge(self.operations());
+        api_gateway::serve(http::app(operations, state))
+    }
+}

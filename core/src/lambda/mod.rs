@@ -1,0 +1,34 @@
+//! The Lambda adapter (SPEC §12): each HTTP function serves its operations through the same
+//! `http::app` local-dev serves, behind API Gateway's HTTP API (payload 2.0); the
+//! expiry-reminder job answers the schedule's events. A function's `main` is one call here.
+
+mod api_gateway;
+mod expiry_reminder;
+mod function;
+mod start;
+
+pub use api_gateway::{LambdaApp, from_api_gateway};
+pub use expiry_reminder::{EventError, job_date, remind, run_expiry_reminder};
+pub use function::Function;
+pub use lambda_runtime::Error;
+pub use start::report_init_error;
+
+use crate::config::{AdminToken, Config};
+use crate::http::AppState;
+
+/// Serves one HTTP function: logs, configuration and the store are set up once per cold
+/// start, then every event goes through `function`'s app.
+pub async fn run_http(function: Function) -> Result<(), Error> {
+    start::init_logs();
+    let state = start::init(async {
+        let config = Config::from_env()?;
+        let ctx = start::context(&config).await?;
+        Ok(AppState {
+            ctx,
+            admin_token: config.admin_token.map(AdminToken::into_shared),
+        })
+    })
+    .await?;
+    tracing::info!(function = function.name(), "ready");
+    lambda_http::run(function.app(state)).await
+}

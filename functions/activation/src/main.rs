@@ -1,0 +1,8 @@
+//! The `activation` Lambda function: A serial's device activation, release and history (SPEC §3, §12).
+
+use madoguchi_core::lambda::{Error, Function, run_http};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    run_http(Function::Activation).await
+}

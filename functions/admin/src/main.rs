@@ -1,0 +1,8 @@
+//! The `admin` Lambda function: The operators' API, for IAM callers (SPEC §10, §12).
+
+use madoguchi_core::lambda::{Error, Function, run_http};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    run_http(Function::Admin).await
+}

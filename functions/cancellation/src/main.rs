@@ -1,0 +1,8 @@
+//! The `cancellation` Lambda function: 解約 (SPEC §7, §12).
+
+use madoguchi_core::lambda::{Error, Function, run_http};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    run_http(Function::Cancellation).await
+}

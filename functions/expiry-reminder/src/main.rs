@@ -1,0 +1,8 @@
+//! The `expiry-reminder` Lambda function: 有効期限のお知らせ, daily (SPEC §8, §12).
+
+use madoguchi_core::lambda::{Error, run_expiry_reminder};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    run_expiry_reminder().await
+}

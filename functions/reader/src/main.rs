@@ -1,0 +1,8 @@
+//! The `reader` Lambda function: ICカードリーダーの追加申込み (SPEC §6, §12).
+
+use madoguchi_core::lambda::{Error, Function, run_http};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    run_http(Function::Reader).await
+}

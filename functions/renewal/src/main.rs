@@ -1,0 +1,8 @@
+//! The `renewal` Lambda function: 更新ユーザー登録 (SPEC §5, §12).
+
+use madoguchi_core::lambda::{Error, Function, run_http};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    run_http(Function::Renewal).await
+}

@@ -1,0 +1,8 @@
+//! The `usage` Lambda function: ご利用状況の確認 and the receipts ledger (SPEC §3, §1, §12).
+
+use madoguchi_core::lambda::{Error, Function, run_http};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    run_http(Function::Usage).await
+}

@@ -1,0 +1,67 @@
+//! SPEC §8 and §12: the expiry-reminder function runs for the Japan date of its event.
+
+use madoguchi_core::lambda::remind;
+use serde_json::{Value, json};
+
+use super::fixture;
+use crate::support::TestApp;
+
+fn event(name: &str) -> Value {
+    serde_json::from_str(&fixture(name, &[])).unwrap()
+}
+
+async fn summary(app: &TestApp, event: &Value) -> Value {
+    let summary = remind(&app.ctx, event).await.unwrap();
+    serde_json::to_value(summary).unwrap()
+}
+
+#[tokio::test]
+async fn the_schedules_events_remind_once_for_the_japan_date_they_name() {
+    let app = TestApp::spawn().await;
+    // The test clock stands at 2026-11-22 09:00 in Japan: seven days left.
+    app.member_with(
+        "flets_next",
+        json!([{"product": "security-suite", "plan": "standard", "billing": "term",
+                "expires_on": "2026-11-29"}]),
+    )
+    .await;
+
+    let scheduler = event("schedule/scheduler-input.json");
+    assert_eq!(scheduler, json!({"scheduled_time": "2026-11-22T00:00:00Z"}));
+    assert_eq!(
+        summary(&app, &scheduler).await,
+        json!({"date": "2026-11-22", "due": 1, "sent": 1, "skipped": 0})
+    );
+
+    // 15:30 UTC on the 21st is already the 22nd in Japan: the same day's work, done.
+    let eventbridge = event("schedule/eventbridge-scheduled-event.json");
+    assert_eq!(eventbridge["time"], "2026-11-21T15:30:00Z");
+    assert_eq!(
+        summary(&app, &eventbridge).await,
+        json!({"date": "2026-11-22", "due": 1, "sent": 0, "skipped": 1})
+    );
+
+    assert_eq!(
+        summary(&app, &json!({"date": "2026-11-22"})).await["skipped"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_event_it_cannot_read_or_a_day_ahead_is_refused() {
+    let app = TestApp::spawn().await;
+    let unknown = remind(&app.ctx, &json!({"source": "aws.s3"}))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        unknown.contains("scheduled_time") && unknown.contains("YYYY-MM-DD"),
+        "{unknown}"
+    );
+
+    let ahead = remind(&app.ctx, &json!({"date": "2026-11-23"}))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(ahead.contains("2026-11-23"), "{ahead}");
+}
