@@ -10,6 +10,8 @@ use std::sync::Arc;
 pub const TABLE: &str = "MADOGUCHI_TABLE";
 pub const REMINDER_DAYS: &str = "MADOGUCHI_REMINDER_DAYS";
 pub const ADMIN_TOKEN: &str = "MADOGUCHI_ADMIN_TOKEN";
+pub const SMTP_URL: &str = "MADOGUCHI_SMTP_URL";
+pub const MAIL_FROM: &str = "MADOGUCHI_MAIL_FROM";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -48,6 +50,34 @@ impl Config {
                 .unwrap_or_default(),
             admin_token: admin_token(optional(&lookup, ADMIN_TOKEN)?)?,
         })
+    }
+}
+
+/// How mail leaves (SPEC §9, §12): over SMTP when `MADOGUCHI_SMTP_URL` is set (lettre's URL
+/// form), else through SES. Not `Debug`: an SMTP URL may hold a password.
+#[derive(Clone)]
+pub struct MailConfig {
+    pub smtp_url: Option<String>,
+    /// The sender; SES sends only from a verified identity, so without SMTP it is required.
+    pub from: Option<String>,
+}
+
+impl MailConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name))
+    }
+
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Result<String, VarError>,
+    ) -> Result<Self, ConfigError> {
+        let config = Self {
+            smtp_url: optional(&lookup, SMTP_URL)?,
+            from: optional(&lookup, MAIL_FROM)?,
+        };
+        if config.smtp_url.is_none() && config.from.is_none() {
+            return Err(ConfigError::Missing(MAIL_FROM));
+        }
+        Ok(config)
     }
 }
 
@@ -268,6 +298,27 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|name| vars.get(name).cloned().ok_or(VarError::NotPresent))
+    }
+
+    fn mail(vars: &[(&'static str, &'static str)]) -> Result<MailConfig, ConfigError> {
+        let vars: HashMap<&str, &str> = vars.iter().copied().collect();
+        MailConfig::from_lookup(|name| {
+            vars.get(name)
+                .map(|v| v.to_string())
+                .ok_or(VarError::NotPresent)
+        })
+    }
+
+    #[test]
+    fn ses_needs_a_sender_and_smtp_does_not() {
+        let error = mail(&[]).err().unwrap();
+        assert_eq!(error, ConfigError::Missing(MAIL_FROM));
+        assert!(error.to_string().contains("MADOGUCHI_MAIL_FROM"));
+        let smtp = mail(&[(SMTP_URL, "smtp://127.0.0.1:2525")]).unwrap();
+        assert_eq!(smtp.smtp_url.as_deref(), Some("smtp://127.0.0.1:2525"));
+        assert!(smtp.from.is_none());
+        let ses = mail(&[(MAIL_FROM, "madoguchi <no-reply@example.jp>")]).unwrap();
+        assert!(ses.smtp_url.is_none());
     }
 
     #[test]

@@ -1,0 +1,49 @@
+//! The outbox-dispatcher function (SPEC §9, §12): the table's stream hands it each new
+//! mail to deliver; its schedule (`{"sweep":true}`) has it sweep up every mail still due.
+
+use std::sync::Arc;
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+use super::{Error, start};
+use crate::config::{self, Config, MailConfig};
+use crate::mail::{DEFAULT_FROM, MailSender, SesSender, SmtpSender, sender_address};
+
+/// Runs the dispatcher: configuration, the sender and the store once per cold start, then
+/// every invocation through `mail::stream::dispatch`.
+pub async fn run_outbox_dispatcher() -> Result<(), Error> {
+    start::init_logs();
+    let (ctx, sender) = start::init(async {
+        let config = Config::from_env()?;
+        let sender = sender(&MailConfig::from_env()?).await?;
+        Ok((start::context(&config).await?, sender))
+    })
+    .await?;
+    tracing::info!(function = "outbox-dispatcher", "ready");
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        let (ctx, sender) = (ctx.clone(), sender.clone());
+        async move {
+            crate::mail::stream::dispatch(&ctx, sender.as_ref(), event.payload)
+                .await
+                .map_err(Error::from)
+        }
+    }))
+    .await
+}
+
+/// SMTP when a URL is configured (the local emulator, or a relay), else SES.
+async fn sender(mail: &MailConfig) -> Result<Arc<dyn MailSender>, Error> {
+    let from = mail.from.as_deref().unwrap_or(DEFAULT_FROM);
+    let from =
+        sender_address(from).map_err(|e| format!("{} is malformed: {e}", config::MAIL_FROM))?;
+    Ok(match &mail.smtp_url {
+        Some(url) => {
+            let sender = SmtpSender::new(url, from)
+                .map_err(|e| format!("{} is malformed: {e}", config::SMTP_URL))?;
+            tracing::info!(server = sender.server(), "mail is delivered over SMTP");
+            Arc::new(sender)
+        }
+        None => Arc::new(SesSender::from_env(&from).await),
+    })
+}
