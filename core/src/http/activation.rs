@@ -15,7 +15,7 @@ use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
 use super::path::PathText;
-use super::problem::{Problem, ProblemBody};
+use super::problem::Problem;
 use crate::domain::text::keyword;
 use crate::domain::{DeviceId, DeviceName, FieldErrors, Os, Serial};
 use crate::service::Error;
@@ -64,9 +64,9 @@ fn serial_in_path(raw: &str) -> Result<Serial, Problem> {
     request_body = ActivationRequest,
     responses(
         (status = 200, description = "利用中", body = Activation),
-        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`serial_unavailable`, `license_expired`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`serial_unavailable`, `license_expired`"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn activate(
@@ -102,8 +102,8 @@ async fn activate(
     params(("serial" = String, Path, description = "シリアル番号")),
     responses(
         (status = 200, description = "インストール待ち", body = Activation),
-        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`serial_unavailable`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`serial_unavailable`"),
     )
 )]
 async fn deactivate(
@@ -124,7 +124,7 @@ async fn deactivate(
     params(("serial" = String, Path, description = "シリアル番号")),
     responses(
         (status = 200, description = "History", body = History),
-        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
     )
 )]
 async fn history(

@@ -12,7 +12,7 @@ use super::AppState;
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
-use super::problem::{Problem, ProblemBody};
+use super::problem::Problem;
 use crate::domain::text::{bounded_text, normalise};
 use crate::service::Error;
 use crate::service::cancellation::{self, CancellationRequest, Cancelled, Outcome, Preview};
@@ -40,8 +40,8 @@ pub struct CancellationRequestBody {
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Preview),
         (status = 201, description = "受付完了", body = Cancelled),
-        (status = 409, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`membership_cancelled`"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn cancel(

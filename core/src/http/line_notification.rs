@@ -12,7 +12,7 @@ use super::AppState;
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
-use super::problem::{Problem, ProblemBody};
+use super::problem::Problem;
 use super::terms::ConsentRequest;
 use crate::domain::provider::is_mobile_carrier;
 use crate::domain::text::{keyword, normalise};
@@ -159,9 +159,9 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, Error> 
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Confirmation),
         (status = 201, description = "受付完了", body = Applied),
-        (status = 404, description = "`provider_not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`no_change`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `consent_required`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`provider_not_found`"),
+        (status = 409, description = "`no_change`"),
+        (status = 422, description = "`validation_failed`, `consent_required`"),
     )
 )]
 async fn apply(

@@ -12,7 +12,7 @@ use super::AppState;
 use super::auth::{ClientIp, Member};
 use super::idempotency::Submission;
 use super::json::JsonBody;
-use super::problem::{Problem, ProblemBody};
+use super::problem::Problem;
 use crate::domain::{AccessKey, CustomerId, FieldErrors};
 use crate::service::login::{self, LoggedIn};
 use crate::service::{Error, session};
@@ -41,11 +41,11 @@ pub struct LoginRequest {
     request_body = LoginRequest,
     responses(
         (status = 201, description = "Logged in", body = LoggedIn),
-        (status = 401, description = "`invalid_credentials`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 423, description = "`account_locked`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_attempts`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`"),
+        (status = 403, description = "`membership_cancelled`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 423, description = "`account_locked`"),
+        (status = 429, description = "`too_many_attempts`"),
     )
 )]
 async fn log_in(

@@ -3,19 +3,22 @@
 
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, Response, ResponseBuilder};
+use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
+
+use super::problem::ProblemBody;
 
 /// The document before the routes are merged into it.
 pub(super) fn base() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-/// Adds the problems many operations share. It runs after the merge: the routes'
-/// operations exist only then.
+/// Adds the problems many operations share, then the problem body to every refusal. It
+/// runs after the merge: the routes' operations exist only then.
 pub(super) fn with_common_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     BodyProblems.modify(&mut api);
     UnauthorizedProblem.modify(&mut api);
+    ProblemDocuments.modify(&mut api);
     api
 }
 
@@ -26,6 +29,7 @@ pub(super) fn with_common_problems(mut api: utoipa::openapi::OpenApi) -> utoipa:
         description = "The self-service counter of a subscription security and ISP service.",
     ),
     modifiers(&BearerSchemes),
+    components(schemas(ProblemBody)),
     tags(
         (name = "login", description = "ログイン"),
         (name = "usage", description = "ご利用状況の確認"),
@@ -76,7 +80,7 @@ impl Modify for BodyProblems {
                 ] {
                     responses
                         .entry(status.to_owned())
-                        .or_insert_with(|| problem(description).into());
+                        .or_insert_with(|| Response::new(description).into());
                 }
             }
         }
@@ -98,7 +102,7 @@ impl Modify for UnauthorizedProblem {
                     .responses
                     .responses
                     .entry("401".to_owned())
-                    .or_insert_with(|| problem("`unauthorized`").into());
+                    .or_insert_with(|| Response::new("`unauthorized`").into());
             }
         }
     }
@@ -119,33 +123,52 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     .flatten()
 }
 
-/// A problem answer, its codes named in the description.
-fn problem(description: &str) -> Response {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("ProblemBody")))
-                .build(),
-        )
-        .build()
+/// Every refusal, 4xx or 5xx, is a problem document (SPEC §1). A route documents each status
+/// it can refuse with and names its `code`s in the description; the body, the same for all,
+/// is added here.
+struct ProblemDocuments;
+
+impl Modify for ProblemDocuments {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if is_refusal(status) && response.content.is_empty() {
+                        response.content.insert(
+                            "application/problem+json".to_owned(),
+                            Content::new(Some(Ref::from_schema_name("ProblemBody"))),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_refusal(status: &str) -> bool {
+    status.starts_with('4') || status.starts_with('5')
 }
 
 #[cfg(test)]
 mod tests {
-    use utoipa::openapi::RefOr;
     use utoipa_axum::router::OpenApiRouter;
 
     use super::*;
     use crate::http::{AppState, all_operations};
 
-    #[test]
-    fn the_401_is_documented_on_every_secured_operation_and_only_there() {
+    fn documented() -> utoipa::openapi::OpenApi {
         let (_, api) = OpenApiRouter::<AppState>::with_openapi(base())
             .merge(all_operations())
             .split_for_parts();
-        let mut api = with_common_problems(api);
+        with_common_problems(api)
+    }
+
+    #[test]
+    fn the_401_is_documented_on_every_secured_operation_and_only_there() {
+        let mut api = documented();
         let mut secured = 0;
         for (path, item) in api.paths.paths.iter_mut() {
             for operation in operations(item) {
@@ -159,5 +182,28 @@ mod tests {
             }
         }
         assert!(secured > 0);
+    }
+
+    #[test]
+    fn every_documented_refusal_is_a_problem_document_naming_its_codes() {
+        let mut api = documented();
+        let mut refusals = 0;
+        for (path, item) in api.paths.paths.iter_mut() {
+            for operation in operations(item) {
+                for (status, response) in &operation.responses.responses {
+                    let RefOr::T(response) = response else {
+                        panic!("{path} {status}: a reference");
+                    };
+                    if !is_refusal(status) {
+                        continue;
+                    }
+                    let types: Vec<_> = response.content.keys().collect();
+                    assert_eq!(types, ["application/problem+json"], "{path} {status}");
+                    assert!(response.description.starts_with('`'), "{path} {status}");
+                    refusals += 1;
+                }
+            }
+        }
+        assert!(refusals > 0);
     }
 }

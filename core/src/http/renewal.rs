@@ -13,7 +13,7 @@ use super::AppState;
 use super::auth::{ClientIp, MaybeMember};
 use super::idempotency::Submission;
 use super::json::JsonBody;
-use super::problem::{Problem, ProblemBody};
+use super::problem::Problem;
 use super::terms::ConsentRequest;
 use crate::domain::{CodeRefusal, Email, RenewalCode, Serial};
 use crate::service::Error;
@@ -66,11 +66,11 @@ fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Quote),
         (status = 201, description = "更新完了", body = Renewed),
-        (status = 403, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "`code_not_found`, `serial_or_email_mismatch`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`code_already_redeemed`, `code_product_mismatch`, `renewal_not_needed`, `upgrade_required`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_code_format`, `code_checksum_mismatch`, `consent_required`, `validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_attempts`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`membership_cancelled`"),
+        (status = 404, description = "`code_not_found`, `serial_or_email_mismatch`"),
+        (status = 409, description = "`code_already_redeemed`, `code_product_mismatch`, `renewal_not_needed`, `upgrade_required`"),
+        (status = 422, description = "`invalid_code_format`, `code_checksum_mismatch`, `consent_required`, `validation_failed`"),
+        (status = 429, description = "`too_many_attempts`"),
     )
 )]
 async fn renew(

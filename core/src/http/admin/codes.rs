@@ -13,7 +13,7 @@ use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::idempotency::Submission;
 use crate::http::json::JsonBody;
-use crate::http::problem::{Problem, ProblemBody};
+use crate::http::problem::Problem;
 use crate::service::Error;
 use crate::service::admin::{self, IssuedCodes};
 
@@ -41,7 +41,7 @@ pub struct IssueCodesRequest {
     request_body = IssueCodesRequest,
     responses(
         (status = 201, description = "The codes", body = IssuedCodes),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn issue_codes(

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use crate::domain::{Email, FieldCode};
 use crate::http::AppState;
 use crate::http::auth::Operator;
-use crate::http::problem::{Problem, ProblemBody};
+use crate::http::problem::Problem;
 use crate::service::Error;
 use crate::service::admin::{self, Outbox};
 
@@ -33,7 +33,7 @@ pub struct OutboxQuery {
     params(OutboxQuery),
     responses(
         (status = 200, description = "The mails", body = Outbox),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn outbox(

@@ -13,7 +13,7 @@ use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::idempotency::Submission;
 use crate::http::json::JsonBody;
-use crate::http::problem::{Problem, ProblemBody};
+use crate::http::problem::Problem;
 use crate::service::Error;
 use crate::service::admin;
 
@@ -37,8 +37,8 @@ pub struct ProviderRequest {
     request_body = ProviderRequest,
     responses(
         (status = 201, description = "Registered", body = Provider),
-        (status = 409, description = "`provider_exists`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`provider_exists`"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn register_provider(

@@ -13,7 +13,7 @@ use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::idempotency::Submission;
 use crate::http::json::JsonBody;
-use crate::http::problem::{Problem, ProblemBody};
+use crate::http::problem::Problem;
 use crate::service::Error;
 use crate::service::admin::{self, CreatedCustomer, NewCustomer, NewLicense};
 
@@ -133,7 +133,7 @@ fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, Error>
     request_body = NewCustomerRequest,
     responses(
         (status = 201, description = "Created", body = CreatedCustomer),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn create_customer(
