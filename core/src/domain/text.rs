@@ -53,6 +53,15 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The value built from the checked fields when none was refused, or every refusal at
+    /// once. `build` takes the fields' options apart with `?`; it runs only when all passed.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, FieldErrors> {
+        if !self.is_empty() {
+            return Err(self);
+        }
+        build().ok_or(self)
+    }
 }
 
 /// A free-text value: normalised, 1..=max characters, no control characters.
@@ -152,5 +161,28 @@ mod tests {
             Err(FieldCode::ForbiddenCharacter)
         );
         assert_eq!(bounded_text(" 山田 ", 5).as_deref(), Ok("山田"));
+    }
+
+    #[test]
+    fn finish_builds_only_when_no_field_was_refused() {
+        let mut errors = FieldErrors::new();
+        let short = errors.check("short", bounded_text("ok", 5));
+        let long = errors.check("long", bounded_text("far too long", 5));
+        let refused = errors.finish(|| Some((short?, long?))).unwrap_err();
+        assert_eq!(
+            refused.0,
+            [FieldError {
+                field: "long".to_owned(),
+                code: FieldCode::TooLong
+            }]
+        );
+
+        let mut errors = FieldErrors::new();
+        let short = errors.check("short", bounded_text("ok", 5));
+        errors.push("count", FieldCode::OutOfRange);
+        assert_eq!(errors.finish(|| short).unwrap_err().0.len(), 1);
+
+        let short = FieldErrors::new().check("short", bounded_text("ok", 5));
+        assert_eq!(FieldErrors::new().finish(|| short).unwrap(), "ok");
     }
 }

@@ -18,7 +18,6 @@ use super::path::PathText;
 use super::problem::Problem;
 use crate::domain::text::keyword;
 use crate::domain::{DeviceId, DeviceName, FieldErrors, Os, Serial};
-use crate::service::Error;
 use crate::service::activation::{self, Activation, DeviceRequest, History};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -81,14 +80,13 @@ async fn activate(
     let device_id = errors.check("device_id", DeviceId::parse(&request.device_id));
     let os = errors.check("os", keyword::<Os>(&request.os));
     let name = errors.check("name", DeviceName::parse(&request.name));
-    let (Some(device_id), Some(os), Some(name)) = (device_id, os, name) else {
-        return Err(Error::Validation(errors).into());
-    };
-    let device = DeviceRequest {
-        device_id,
-        os,
-        name,
-    };
+    let device = errors.finish(|| {
+        Some(DeviceRequest {
+            device_id: device_id?,
+            os: os?,
+            name: name?,
+        })
+    })?;
     let customer_id = &session.customer_id;
     let result =
         activation::activate(&state.ctx, customer_id, &serial, device, submission.log()).await?;

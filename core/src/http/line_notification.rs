@@ -17,7 +17,6 @@ use super::terms::ConsentRequest;
 use crate::domain::provider::is_mobile_carrier;
 use crate::domain::text::{keyword, normalise};
 use crate::domain::{ApplicantName, Email, FieldCode, FieldErrors, Phone, ProviderCode, Setting};
-use crate::service::Error;
 use crate::service::line_notification::{
     self, Applicant, Application, Applied, Change, Confirmation, LineNotification, Outcome,
 };
@@ -86,7 +85,7 @@ pub struct ApplicantRequest {
 }
 
 /// Every field rule of SPEC §4, reported together.
-fn parse_application(request: ApplicationRequest) -> Result<Application, Error> {
+fn parse_application(request: ApplicationRequest) -> Result<Application, FieldErrors> {
     let mut errors = FieldErrors::new();
     if request.changes.is_empty() {
         errors.push("changes", FieldCode::Required);
@@ -134,19 +133,18 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, Error> 
     if completion_email && email.as_ref().is_some_and(is_mobile_carrier) {
         errors.push("applicant.email", FieldCode::MobileEmailNotAllowed);
     }
-    let (Some(name), Some(phone), true) = (name, phone, errors.is_empty()) else {
-        return Err(Error::Validation(errors));
-    };
-    Ok(Application {
-        changes,
-        consent: request.consent.into(),
-        applicant: Applicant {
-            name,
-            phone,
-            email,
-            completion_email,
-        },
-        dry_run: request.dry_run == Some(true),
+    errors.finish(|| {
+        Some(Application {
+            changes,
+            consent: request.consent.into(),
+            applicant: Applicant {
+                name: name?,
+                phone: phone?,
+                email,
+                completion_email,
+            },
+            dry_run: request.dry_run == Some(true),
+        })
     })
 }
 

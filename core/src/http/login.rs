@@ -15,7 +15,7 @@ use super::json::JsonBody;
 use super::problem::Problem;
 use crate::domain::{AccessKey, CustomerId, FieldErrors};
 use crate::service::login::{self, LoggedIn};
-use crate::service::{Error, session};
+use crate::service::session;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -57,9 +57,7 @@ async fn log_in(
     let mut errors = FieldErrors::new();
     let customer_id = errors.check("customer_id", CustomerId::parse(&request.customer_id));
     let access_key = errors.check("access_key", AccessKey::parse(&request.access_key));
-    let (Some(customer_id), Some(access_key)) = (customer_id, access_key) else {
-        return Err(Error::Validation(errors).into());
-    };
+    let (customer_id, access_key) = errors.finish(|| Some((customer_id?, access_key?)))?;
     let logged_in = login::log_in(&state.ctx, customer_id, access_key, client).await?;
     Ok((StatusCode::CREATED, Json(logged_in)))
 }
