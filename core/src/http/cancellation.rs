@@ -12,6 +12,7 @@ use super::AppState;
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
+use super::openapi::IdempotencyKey;
 use super::problem::Problem;
 use crate::domain::text::{bounded_text, normalise};
 use crate::service::Error;
@@ -36,7 +37,7 @@ pub struct CancellationRequestBody {
     post, path = "/v1/membership/cancellation", tag = "cancellation",
     security(("member" = [])),
     request_body = CancellationRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Preview),
         (status = 201, description = "受付完了", body = Cancelled),

@@ -12,6 +12,7 @@ use super::AppState;
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
+use super::openapi::IdempotencyKey;
 use super::problem::Problem;
 use super::terms::ConsentRequest;
 use crate::domain::provider::is_mobile_carrier;
@@ -153,7 +154,7 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, FieldEr
     post, path = "/v1/line-notification/applications", tag = "line-notification",
     security(("member" = [])),
     request_body = ApplicationRequest,
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Confirmation),
         (status = 201, description = "受付完了", body = Applied),

@@ -4,7 +4,7 @@
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, Response};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoParams, Modify, OpenApi};
 
 use super::problem::ProblemBody;
 
@@ -43,6 +43,22 @@ pub(super) fn with_common_problems(mut api: utoipa::openapi::OpenApi) -> utoipa:
     )
 )]
 struct ApiDoc;
+
+/// The `Idempotency-Key` header of the submissions that document it (SPEC §1): only
+/// described here; the idempotency guard reads the header itself.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+pub(super) struct IdempotencyKey {
+    /// Retries with the same key and body get the first answer
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[!-~]+$"
+    )]
+    #[allow(dead_code)]
+    idempotency_key: Option<String>,
+}
 
 struct BearerSchemes;
 

@@ -12,6 +12,7 @@ use super::AppState;
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
+use super::openapi::IdempotencyKey;
 use super::problem::Problem;
 use crate::domain::text::keyword;
 use crate::domain::{PaymentMethod, ReaderType};
@@ -58,7 +59,7 @@ pub struct OrderRequestBody {
     post, path = "/v1/readers", tag = "readers",
     security(("member" = [])),
     request_body = OrderRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = OrderQuote),
         (status = 201, description = "受付完了", body = Ordered),

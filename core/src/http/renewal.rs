@@ -13,6 +13,7 @@ use super::AppState;
 use super::auth::{ClientIp, MaybeMember};
 use super::idempotency::Submission;
 use super::json::JsonBody;
+use super::openapi::IdempotencyKey;
 use super::problem::Problem;
 use super::terms::ConsentRequest;
 use crate::domain::{CodeRefusal, Email, RenewalCode, Serial};
@@ -62,7 +63,7 @@ fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
 #[utoipa::path(
     post, path = "/v1/renewals", tag = "renewal",
     request_body = RenewalRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Quote),
         (status = 201, description = "更新完了", body = Renewed),
