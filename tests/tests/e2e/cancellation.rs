@@ -100,13 +100,13 @@ async fn a_cancellation_applies_everything_at_once() {
     for old in [&token, &other_session] {
         let refused = app.get("/v1/usage", old).await;
         assert_eq!(
-            (refused.status, refused.code()),
+            refused.refusal(),
             (StatusCode::UNAUTHORIZED, "unauthorized")
         );
     }
-    let login = app.try_login(&member.customer_id, &member.access_key).await;
+    let login = app.try_login_as(&member).await;
     assert_eq!(
-        (login.status, login.code()),
+        login.refusal(),
         (StatusCode::FORBIDDEN, "membership_cancelled")
     );
 
@@ -145,7 +145,7 @@ async fn a_cancellation_applies_everything_at_once() {
         )
         .await;
     assert_eq!(
-        (reissue.status, reissue.code()),
+        reissue.refusal(),
         (StatusCode::CONFLICT, "membership_cancelled")
     );
 }
@@ -205,7 +205,7 @@ async fn a_cancelled_members_licence_cannot_be_renewed() {
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
     let refused = app.renew(renewal(&code, &member, false)).await;
     assert_eq!(
-        (refused.status, refused.code()),
+        refused.refusal(),
         (StatusCode::FORBIDDEN, "membership_cancelled")
     );
 }

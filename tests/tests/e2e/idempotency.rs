@@ -230,7 +230,7 @@ async fn without_a_login_a_malformed_key_is_still_401() {
         )
         .await;
     assert_eq!(
-        (refused.status, refused.code()),
+        refused.refusal(),
         (StatusCode::UNAUTHORIZED, "unauthorized")
     );
 }

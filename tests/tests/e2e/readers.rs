@@ -89,7 +89,7 @@ async fn five_readers_at_most_even_when_ordered_at_once() {
     assert_eq!(placed, 4, "the starter-kit reader counts towards the five");
     for refused in answers.iter().filter(|a| a.status != StatusCode::CREATED) {
         assert_eq!(
-            (refused.status, refused.code()),
+            refused.refusal(),
             (StatusCode::CONFLICT, "reader_limit_reached")
         );
     }
@@ -110,7 +110,7 @@ async fn each_refusal_has_its_code() {
         .post("/v1/readers", &token, order("pc_card_windows", true))
         .await;
     assert_eq!(
-        (announced.status, announced.code()),
+        announced.refusal(),
         (StatusCode::CONFLICT, "reader_type_unavailable")
     );
     let card = app
@@ -121,7 +121,7 @@ async fn each_refusal_has_its_code() {
         )
         .await;
     assert_eq!(
-        (card.status, card.code()),
+        card.refusal(),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
             "unsupported_payment_method"

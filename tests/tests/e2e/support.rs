@@ -94,6 +94,17 @@ impl Answer {
         self.body["code"].as_str().expect("problem has a code")
     }
 
+    /// The status and problem `code` of a refusal, to compare with the expected pair.
+    pub fn refusal(&self) -> (StatusCode, &str) {
+        (self.status, self.code())
+    }
+
+    /// Whether the refusal names this field with this field `code`.
+    pub fn has_field_code(&self, field: &str, code: &str) -> bool {
+        self.field_codes()
+            .contains(&(field.to_owned(), code.to_owned()))
+    }
+
     pub fn field_codes(&self) -> Vec<(String, String)> {
         self.body["errors"]
             .as_array()
@@ -266,6 +277,11 @@ impl TestApp {
         self.get(&format!("/admin/v1{path}"), &token).await
     }
 
+    /// `POST /admin/v1/customers` with this body.
+    pub async fn create_customer(&self, body: Value) -> Answer {
+        self.admin_post("/customers", body).await
+    }
+
     /// Creates a member on a `flets_next` line with the given licences.
     pub async fn member_with(&self, line: &str, licenses: Value) -> Member {
         let email = format!(
@@ -273,8 +289,7 @@ impl TestApp {
             madoguchi_core::secret::random_digits(8)
         );
         let created = self
-            .admin_post(
-                "/customers",
+            .create_customer(
                 json!({"name": "山田 太郎", "email": email, "line": line, "licenses": licenses}),
             )
             .await;
@@ -320,10 +335,14 @@ impl TestApp {
         .await
     }
 
+    /// A login with the member's own ID and key.
+    pub async fn try_login_as(&self, member: &Member) -> Answer {
+        self.try_login(&member.customer_id, &member.access_key)
+            .await
+    }
+
     pub async fn login(&self, member: &Member) -> String {
-        let answer = self
-            .try_login(&member.customer_id, &member.access_key)
-            .await;
+        let answer = self.try_login_as(member).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
         answer.body["token"].as_str().unwrap().to_owned()
     }
