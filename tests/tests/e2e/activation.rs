@@ -6,14 +6,14 @@ use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, device};
+use crate::support::{TestApp, activation_path, device};
 
 #[tokio::test]
 async fn a_serial_is_installed_moved_and_released() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
     let serial = &member.serials[0];
-    let path = format!("/v1/serials/{serial}/activation");
+    let path = activation_path(serial);
 
     let first = app
         .post(&path, &token, device("pc-1", "windows", "居間のPC"))
@@ -86,7 +86,7 @@ async fn a_serial_is_installed_moved_and_released() {
 async fn activating_again_on_the_same_device_moves_nothing() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
-    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    let path = activation_path(&member.serials[0]);
     app.post(&path, &token, device("pc-1", "windows", "PC"))
         .await;
     let again = app
@@ -145,7 +145,7 @@ async fn an_unavailable_serial_cannot_be_activated_or_released() {
     let app = TestApp::spawn().await;
     let member = app.member_with("collab", json!([])).await;
     let token = app.login(&member).await;
-    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    let path = activation_path(&member.serials[0]);
     let answer = app
         .post(&path, &token, device("pc-1", "windows", "PC"))
         .await;
@@ -161,7 +161,7 @@ async fn a_term_licence_past_its_expiry_date_cannot_be_activated() {
     let app = TestApp::spawn().await;
     let member = app.member_until("2026-11-22").await;
     let token = app.login(&member).await;
-    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    let path = activation_path(&member.serials[0]);
     // The last valid day is still valid…
     let today = app
         .post(&path, &token, device("pc-1", "windows", "PC"))
@@ -182,7 +182,7 @@ async fn fifty_devices_at_once_leave_one_holder_and_a_complete_history() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
     let serial = member.serials[0].clone();
-    let path = format!("/v1/serials/{serial}/activation");
+    let path = activation_path(&serial);
     let devices: Vec<String> = (0..50).map(|n| format!("device-{n:02}")).collect();
 
     let requests = devices

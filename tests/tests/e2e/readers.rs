@@ -9,6 +9,12 @@ fn order(reader_type: &str, dry_run: bool) -> Value {
     json!({"type": reader_type, "payment_method": "chocom", "dry_run": dry_run})
 }
 
+/// How many readers the member has, the starter-kit one included.
+async fn reader_count(app: &TestApp, token: &str) -> usize {
+    let readers = app.get("/v1/readers", token).await;
+    readers.body["readers"].as_array().unwrap().len()
+}
+
 #[tokio::test]
 async fn the_catalogue_is_priced_to_the_yen_and_lists_the_starter_reader() {
     let app = TestApp::spawn().await;
@@ -45,13 +51,7 @@ async fn an_order_awaits_payment_with_a_receipt_and_a_mail() {
         quote.body,
         json!({"type": "usb_mac", "price": {"base": 2500, "tax": 250, "fee": 27, "total": 2777}})
     );
-    assert_eq!(
-        app.get("/v1/readers", &token).await.body["readers"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(reader_count(&app, &token).await, 1);
 
     let ordered = app
         .post("/v1/readers", &token, order("usb_mac", false))
@@ -68,12 +68,9 @@ async fn an_order_awaits_payment_with_a_receipt_and_a_mail() {
     let mails = app.mails_to(&member.email).await;
     assert_eq!(mails[0]["kind"], "reader_ordered");
     assert!(mails[0]["body"].as_str().unwrap().contains("2777円"));
-    let ledger = app.get("/v1/receipts", &token).await;
-    assert_eq!(
-        ledger.body["receipts"][0]["receipt_no"],
-        ordered.body["receipt_no"]
-    );
-    assert_eq!(ledger.body["receipts"][0]["kind"], "reader_order");
+    let receipts = app.receipts(&token).await;
+    assert_eq!(receipts[0]["receipt_no"], ordered.body["receipt_no"]);
+    assert_eq!(receipts[0]["kind"], "reader_order");
 }
 
 #[tokio::test]
@@ -93,13 +90,7 @@ async fn five_readers_at_most_even_when_ordered_at_once() {
             (StatusCode::CONFLICT, "reader_limit_reached")
         );
     }
-    assert_eq!(
-        app.get("/v1/readers", &token).await.body["readers"]
-            .as_array()
-            .unwrap()
-            .len(),
-        5
-    );
+    assert_eq!(reader_count(&app, &token).await, 5);
 }
 
 #[tokio::test]
@@ -149,18 +140,6 @@ async fn a_replayed_order_returns_the_same_receipt_and_orders_once() {
     assert_eq!(replay.status, StatusCode::CREATED);
     assert_eq!(replay.body, first.body);
     assert_eq!(replay.headers["idempotent-replayed"], "true");
-    assert_eq!(
-        app.get("/v1/readers", &token).await.body["readers"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
-        app.get("/v1/receipts", &token).await.body["receipts"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(reader_count(&app, &token).await, 2);
+    assert_eq!(app.receipts(&token).await.len(), 1);
 }

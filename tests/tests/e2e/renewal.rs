@@ -56,12 +56,9 @@ async fn forty_days_left_are_kept_and_the_key_stays() {
     assert!(body.contains("2028年01月01日"));
 
     let token = app.login(&member).await;
-    let ledger = app.get("/v1/receipts", &token).await;
-    assert_eq!(
-        ledger.body["receipts"][0]["receipt_no"],
-        renewed.body["receipt_no"]
-    );
-    assert_eq!(ledger.body["receipts"][0]["kind"], "renewal");
+    let receipts = app.receipts(&token).await;
+    assert_eq!(receipts[0]["receipt_no"], renewed.body["receipt_no"]);
+    assert_eq!(receipts[0]["kind"], "renewal");
 }
 
 #[tokio::test]

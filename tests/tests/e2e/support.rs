@@ -156,6 +156,11 @@ pub fn device(id: &str, os: &str, name: &str) -> Value {
     json!({"device_id": id, "os": os, "name": name})
 }
 
+/// The path that activates a serial (`POST`) and releases it (`DELETE`).
+pub fn activation_path(serial: &str) -> String {
+    format!("/v1/serials/{serial}/activation")
+}
+
 /// The body of `POST /v1/renewals` for the member's first serial, with consent given.
 pub fn renewal(code: &str, member: &Member, dry_run: bool) -> Value {
     json!({
@@ -254,9 +259,22 @@ impl TestApp {
 
     /// Installs a serial on a Windows PC named `PC`.
     pub async fn activate(&self, token: &str, serial: &str, device_id: &str) -> Answer {
-        let path = format!("/v1/serials/{serial}/activation");
+        let path = activation_path(serial);
         self.post(&path, token, device(device_id, "windows", "PC"))
             .await
+    }
+
+    /// `POST /v1/membership/cancellation` without a reason.
+    pub async fn cancel_membership(&self, token: &str) -> Answer {
+        self.post("/v1/membership/cancellation", token, json!({}))
+            .await
+    }
+
+    /// The member's receipts, newest first.
+    pub async fn receipts(&self, token: &str) -> Vec<Value> {
+        let ledger = self.get("/v1/receipts", token).await;
+        assert_eq!(ledger.status, StatusCode::OK, "{:?}", ledger.body);
+        ledger.body["receipts"].as_array().unwrap().clone()
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
