@@ -9,6 +9,15 @@ pub fn normalise(input: &str) -> String {
     input.nfkc().collect::<String>().trim().to_owned()
 }
 
+/// A field that must be given: its normalised value, or `required` when nothing is left.
+pub fn required(input: &str) -> Result<String, FieldCode> {
+    let value = normalise(input);
+    if value.is_empty() {
+        return Err(FieldCode::Required);
+    }
+    Ok(value)
+}
+
 pub fn has_control_character(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
@@ -66,10 +75,7 @@ impl FieldErrors {
 
 /// A free-text value: normalised, 1..=max characters, no control characters.
 pub fn bounded_text(input: &str, max_chars: usize) -> Result<String, FieldCode> {
-    let value = normalise(input);
-    if value.is_empty() {
-        return Err(FieldCode::Required);
-    }
+    let value = required(input)?;
     if has_control_character(&value) {
         return Err(FieldCode::ForbiddenCharacter);
     }
@@ -82,19 +88,13 @@ pub fn bounded_text(input: &str, max_chars: usize) -> Result<String, FieldCode> 
 /// A keyword from a fixed set (`"flets_next"`, `"term"`…), matched after normalisation and
 /// lower-casing, through the type's own serde names.
 pub fn keyword<T: serde::de::DeserializeOwned>(input: &str) -> Result<T, FieldCode> {
-    let value = normalise(input).to_ascii_lowercase();
-    if value.is_empty() {
-        return Err(FieldCode::Required);
-    }
+    let value = required(input)?.to_ascii_lowercase();
     serde_json::from_value(serde_json::Value::String(value)).map_err(|_| FieldCode::InvalidValue)
 }
 
 /// A calendar date written `YYYY-MM-DD`.
 pub fn date(input: &str) -> Result<jiff::civil::Date, FieldCode> {
-    let value = normalise(input);
-    if value.is_empty() {
-        return Err(FieldCode::Required);
-    }
+    let value = required(input)?;
     if value.len() != 10 {
         return Err(FieldCode::InvalidDate);
     }
@@ -150,6 +150,8 @@ mod tests {
     #[test]
     fn full_width_becomes_half_width_and_edges_are_trimmed() {
         assert_eq!(normalise("  ＣＡＦ１２３ "), "CAF123");
+        assert_eq!(required(" ＣＡＦ "), Ok("CAF".to_owned()));
+        assert_eq!(required("\u{3000}"), Err(FieldCode::Required));
     }
 
     #[test]
