@@ -19,8 +19,7 @@ async fn busy_member(app: &TestApp) -> (Member, String) {
     let token = app.login(&member).await;
     app.activate(&token, &member.serials[0], "pc-1").await;
     let ordered = app
-        .post(
-            "/v1/readers",
+        .order_reader(
             &token,
             json!({"type": "usb_mac", "payment_method": "chocom"}),
         )
@@ -219,8 +218,7 @@ async fn the_ledger_lists_every_submission_newest_first() {
         .await;
     app.advance(jiff::SignedDuration::from_mins(1));
     let token = app.login(&member).await;
-    app.post(
-        "/v1/readers",
+    app.order_reader(
         &token,
         json!({"type": "usb_windows", "payment_method": "chocom"}),
     )

@@ -43,9 +43,7 @@ async fn an_order_awaits_payment_with_a_receipt_and_a_mail() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
 
-    let quote = app
-        .post("/v1/readers", &token, order("usb_mac", true))
-        .await;
+    let quote = app.order_reader(&token, order("usb_mac", true)).await;
     assert_eq!(quote.status, StatusCode::OK, "{:?}", quote.body);
     assert_eq!(
         quote.body,
@@ -53,17 +51,14 @@ async fn an_order_awaits_payment_with_a_receipt_and_a_mail() {
     );
     assert_eq!(reader_count(&app, &token).await, 1);
 
-    let ordered = app
-        .post("/v1/readers", &token, order("usb_mac", false))
-        .await;
+    let ordered = app.order_reader(&token, order("usb_mac", false)).await;
     assert_eq!(ordered.status, StatusCode::CREATED, "{:?}", ordered.body);
     assert_eq!(ordered.body["status"], "awaiting_payment");
     assert_eq!(ordered.body["reader"]["type"], "usb_mac");
     assert_eq!(ordered.body["reader"]["rental"], true);
     assert_eq!(ordered.body["price"]["total"], 2777);
     assert!(ordered.body["order_no"].as_str().unwrap().starts_with("O-"));
-    let readers = app.get("/v1/readers", &token).await;
-    assert_eq!(readers.body["readers"].as_array().unwrap().len(), 2);
+    assert_eq!(reader_count(&app, &token).await, 2);
 
     let mails = app.mails_to(&member.email).await;
     assert_eq!(mails[0]["kind"], "reader_ordered");
@@ -77,7 +72,7 @@ async fn an_order_awaits_payment_with_a_receipt_and_a_mail() {
 async fn five_readers_at_most_even_when_ordered_at_once() {
     let app = TestApp::spawn().await;
     let (_, token) = app.logged_in().await;
-    let orders = (0..10).map(|_| app.post("/v1/readers", &token, order("usb_windows", false)));
+    let orders = (0..10).map(|_| app.order_reader(&token, order("usb_windows", false)));
     let answers = futures::future::join_all(orders).await;
     let placed = answers
         .iter()
@@ -98,15 +93,14 @@ async fn each_refusal_has_its_code() {
     let app = TestApp::spawn().await;
     let (_, token) = app.logged_in().await;
     let announced = app
-        .post("/v1/readers", &token, order("pc_card_windows", true))
+        .order_reader(&token, order("pc_card_windows", true))
         .await;
     assert_eq!(
         announced.refusal(),
         (StatusCode::CONFLICT, "reader_type_unavailable")
     );
     let card = app
-        .post(
-            "/v1/readers",
+        .order_reader(
             &token,
             json!({"type": "usb_windows", "payment_method": "credit_card"}),
         )
@@ -118,9 +112,7 @@ async fn each_refusal_has_its_code() {
             "unsupported_payment_method"
         )
     );
-    let unknown = app
-        .post("/v1/readers", &token, order("bluetooth", true))
-        .await;
+    let unknown = app.order_reader(&token, order("bluetooth", true)).await;
     assert_eq!(unknown.code(), "validation_failed");
     assert_eq!(
         unknown.field_codes(),

@@ -264,6 +264,11 @@ impl TestApp {
             .await
     }
 
+    /// `POST /v1/readers`: one more card reader, or with `dry_run` its price.
+    pub async fn order_reader(&self, token: &str, body: Value) -> Answer {
+        self.post("/v1/readers", token, body).await
+    }
+
     /// `POST /v1/membership/cancellation` without a reason.
     pub async fn cancel_membership(&self, token: &str) -> Answer {
         self.post("/v1/membership/cancellation", token, json!({}))
