@@ -8,7 +8,7 @@ use super::field_code::FieldCode;
 use super::provider::{ProviderCode, ProviderSetting, Setting};
 use super::reader::Reader;
 use super::serial::Serial;
-use super::text::{bounded_text, has_control_character, normalise, string_newtype};
+use super::text::{bounded_text, has_control_character, required, string_newtype};
 
 /// お客さまID: `CAF` + 7 digits; case-insensitive and width-insensitive on input.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,10 +17,7 @@ string_newtype!(CustomerId);
 
 impl CustomerId {
     pub fn parse(input: &str) -> Result<Self, FieldCode> {
-        let value = normalise(input).to_uppercase();
-        if value.is_empty() {
-            return Err(FieldCode::Required);
-        }
+        let value = required(input)?.to_uppercase();
         let digits = value.strip_prefix("CAF").unwrap_or("");
         if digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(value))
@@ -50,10 +47,7 @@ impl AccessKey {
     pub fn parse(input: &str) -> Result<Self, FieldCode> {
         // NFKC turns a full-width key typed on a Japanese keyboard into the ASCII it means;
         // it does not fold case, so the key stays case-sensitive.
-        let value = normalise(input);
-        if value.is_empty() {
-            return Err(FieldCode::Required);
-        }
+        let value = required(input)?;
         if has_control_character(&value) {
             return Err(FieldCode::ForbiddenCharacter);
         }
@@ -95,10 +89,7 @@ string_newtype!(Email);
 
 impl Email {
     pub fn parse(input: &str) -> Result<Self, FieldCode> {
-        let value = normalise(input);
-        if value.is_empty() {
-            return Err(FieldCode::Required);
-        }
+        let value = required(input)?;
         let invalid = FieldCode::InvalidEmail;
         if value.len() > 254 || has_control_character(&value) {
             return Err(invalid);

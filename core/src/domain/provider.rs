@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::field_code::FieldCode;
-use super::text::{has_control_character, normalise, string_newtype};
+use super::text::{has_control_character, required, string_newtype};
 
 /// サービス提供者コード: 1–10 letters and digits (`W0099`, `060000`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -15,10 +15,7 @@ string_newtype!(ProviderCode);
 
 impl ProviderCode {
     pub fn parse(input: &str) -> Result<Self, FieldCode> {
-        let value = normalise(input).to_uppercase();
-        if value.is_empty() {
-            return Err(FieldCode::Required);
-        }
+        let value = required(input)?.to_uppercase();
         if value.len() <= 10 && value.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Ok(Self(value))
         } else {
@@ -83,10 +80,7 @@ impl ApplicantName {
     pub fn parse(input: &str) -> Result<Self, FieldCode> {
         // NFKC already turns ～ and ｜ into ~ and |; the wave dash 〜 is refused too, as it
         // looks the same to a member.
-        let value = normalise(input);
-        if value.is_empty() {
-            return Err(FieldCode::Required);
-        }
+        let value = required(input)?;
         if has_control_character(&value) || value.chars().any(|c| "~|&%〜".contains(c)) {
             return Err(FieldCode::ForbiddenCharacter);
         }
@@ -106,7 +100,7 @@ impl Phone {
     pub fn parse(input: &str) -> Result<Self, FieldCode> {
         // NFKC makes full-width digits and the full-width hyphen-minus plain; the long
         // vowel mark and other dashes members type are accepted as hyphens too.
-        let value: String = normalise(input)
+        let value: String = required(input)?
             .chars()
             .map(|c| {
                 if "‐‑‒–—―−ー".contains(c) {
@@ -116,9 +110,6 @@ impl Phone {
                 }
             })
             .collect();
-        if value.is_empty() {
-            return Err(FieldCode::Required);
-        }
         let digits = value.chars().filter(char::is_ascii_digit).count();
         let shaped = value.chars().all(|c| c.is_ascii_digit() || c == '-')
             && value.starts_with('0')

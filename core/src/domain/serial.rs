@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::customer::CustomerId;
 use super::field_code::FieldCode;
 use super::japan;
-use super::text::{bounded_text, normalise, string_newtype};
+use super::text::{bounded_text, required, string_newtype};
 
 /// A serial number: the product's three-letter prefix, a hyphen and eight digits
 /// (`SSU-12345678`). Case- and width-insensitive on input.
@@ -18,10 +18,7 @@ string_newtype!(Serial);
 
 impl Serial {
     pub fn parse(input: &str) -> Result<Self, FieldCode> {
-        let value = normalise(input).to_uppercase();
-        if value.is_empty() {
-            return Err(FieldCode::Required);
-        }
+        let value = required(input)?.to_uppercase();
         let bytes = value.as_bytes();
         let shaped = bytes.len() == 12
             && bytes[..3].iter().all(u8::is_ascii_uppercase)
@@ -113,10 +110,7 @@ string_newtype!(DeviceId);
 
 impl DeviceId {
     pub fn parse(input: &str) -> Result<Self, FieldCode> {
-        let value = normalise(input);
-        if value.is_empty() {
-            return Err(FieldCode::Required);
-        }
+        let value = required(input)?;
         if value.len() > 64 {
             return Err(FieldCode::TooLong);
         }

@@ -9,6 +9,15 @@ pub fn normalise(input: &str) -> String {
     input.nfkc().collect::<String>().trim().to_owned()
 }
 
+/// A field that must be given: its normalised value, or `required` when nothing is left.
+pub fn required(input: &str) -> Result<String, FieldCode> {
+    let value = normalise(input);
+    if value.is_empty() {
+        return Err(FieldCode::Required);
+    }
+    Ok(value)
+}
+
 pub fn has_control_character(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
@@ -53,14 +62,20 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The value built from the checked fields when none was refused, or every refusal at
+    /// once. `build` takes the fields' options apart with `?`; it runs only when all passed.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, FieldErrors> {
+        if !self.is_empty() {
+            return Err(self);
+        }
+        build().ok_or(self)
+    }
 }
 
 /// A free-text value: normalised, 1..=max characters, no control characters.
 pub fn bounded_text(input: &str, max_chars: usize) -> Result<String, FieldCode> {
-    let value = normalise(input);
-    if value.is_empty() {
-        return Err(FieldCode::Required);
-    }
+    let value = required(input)?;
     if has_control_character(&value) {
         return Err(FieldCode::ForbiddenCharacter);
     }
@@ -73,19 +88,13 @@ pub fn bounded_text(input: &str, max_chars: usize) -> Result<String, FieldCode> 
 /// A keyword from a fixed set (`"flets_next"`, `"term"`…), matched after normalisation and
 /// lower-casing, through the type's own serde names.
 pub fn keyword<T: serde::de::DeserializeOwned>(input: &str) -> Result<T, FieldCode> {
-    let value = normalise(input).to_ascii_lowercase();
-    if value.is_empty() {
-        return Err(FieldCode::Required);
-    }
+    let value = required(input)?.to_ascii_lowercase();
     serde_json::from_value(serde_json::Value::String(value)).map_err(|_| FieldCode::InvalidValue)
 }
 
 /// A calendar date written `YYYY-MM-DD`.
 pub fn date(input: &str) -> Result<jiff::civil::Date, FieldCode> {
-    let value = normalise(input);
-    if value.is_empty() {
-        return Err(FieldCode::Required);
-    }
+    let value = required(input)?;
     if value.len() != 10 {
         return Err(FieldCode::InvalidDate);
     }
@@ -141,6 +150,8 @@ mod tests {
     #[test]
     fn full_width_becomes_half_width_and_edges_are_trimmed() {
         assert_eq!(normalise("  ＣＡＦ１２３ "), "CAF123");
+        assert_eq!(required(" ＣＡＦ "), Ok("CAF".to_owned()));
+        assert_eq!(required("\u{3000}"), Err(FieldCode::Required));
     }
 
     #[test]
@@ -152,5 +163,28 @@ mod tests {
             Err(FieldCode::ForbiddenCharacter)
         );
         assert_eq!(bounded_text(" 山田 ", 5).as_deref(), Ok("山田"));
+    }
+
+    #[test]
+    fn finish_builds_only_when_no_field_was_refused() {
+        let mut errors = FieldErrors::new();
+        let short = errors.check("short", bounded_text("ok", 5));
+        let long = errors.check("long", bounded_text("far too long", 5));
+        let refused = errors.finish(|| Some((short?, long?))).unwrap_err();
+        assert_eq!(
+            refused.0,
+            [FieldError {
+                field: "long".to_owned(),
+                code: FieldCode::TooLong
+            }]
+        );
+
+        let mut errors = FieldErrors::new();
+        let short = errors.check("short", bounded_text("ok", 5));
+        errors.push("count", FieldCode::OutOfRange);
+        assert_eq!(errors.finish(|| short).unwrap_err().0.len(), 1);
+
+        let short = FieldErrors::new().check("short", bounded_text("ok", 5));
+        assert_eq!(FieldErrors::new().finish(|| short).unwrap(), "ok");
     }
 }

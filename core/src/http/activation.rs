@@ -15,10 +15,9 @@ use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
 use super::path::PathText;
-use super::problem::{Problem, ProblemBody};
+use super::problem::Problem;
 use crate::domain::text::keyword;
 use crate::domain::{DeviceId, DeviceName, FieldErrors, Os, Serial};
-use crate::service::Error;
 use crate::service::activation::{self, Activation, DeviceRequest, History};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -64,9 +63,9 @@ fn serial_in_path(raw: &str) -> Result<Serial, Problem> {
     request_body = ActivationRequest,
     responses(
         (status = 200, description = "利用中", body = Activation),
-        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`serial_unavailable`, `license_expired`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`serial_unavailable`, `license_expired`"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn activate(
@@ -81,14 +80,13 @@ async fn activate(
     let device_id = errors.check("device_id", DeviceId::parse(&request.device_id));
     let os = errors.check("os", keyword::<Os>(&request.os));
     let name = errors.check("name", DeviceName::parse(&request.name));
-    let (Some(device_id), Some(os), Some(name)) = (device_id, os, name) else {
-        return Err(Error::Validation(errors).into());
-    };
-    let device = DeviceRequest {
-        device_id,
-        os,
-        name,
-    };
+    let device = errors.finish(|| {
+        Some(DeviceRequest {
+            device_id: device_id?,
+            os: os?,
+            name: name?,
+        })
+    })?;
     let customer_id = &session.customer_id;
     let result =
         activation::activate(&state.ctx, customer_id, &serial, device, submission.log()).await?;
@@ -102,8 +100,8 @@ async fn activate(
     params(("serial" = String, Path, description = "シリアル番号")),
     responses(
         (status = 200, description = "インストール待ち", body = Activation),
-        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`serial_unavailable`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`serial_unavailable`"),
     )
 )]
 async fn deactivate(
@@ -124,7 +122,7 @@ async fn deactivate(
     params(("serial" = String, Path, description = "シリアル番号")),
     responses(
         (status = 200, description = "History", body = History),
-        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
     )
 )]
 async fn history(

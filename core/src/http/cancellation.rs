@@ -12,7 +12,8 @@ use super::AppState;
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
-use super::problem::{Problem, ProblemBody};
+use super::openapi::IdempotencyKey;
+use super::problem::Problem;
 use crate::domain::text::{bounded_text, normalise};
 use crate::service::Error;
 use crate::service::cancellation::{self, CancellationRequest, Cancelled, Outcome, Preview};
@@ -36,12 +37,12 @@ pub struct CancellationRequestBody {
     post, path = "/v1/membership/cancellation", tag = "cancellation",
     security(("member" = [])),
     request_body = CancellationRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Preview),
         (status = 201, description = "受付完了", body = Cancelled),
-        (status = 409, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`membership_cancelled`"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn cancel(

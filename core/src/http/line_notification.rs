@@ -12,12 +12,12 @@ use super::AppState;
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
-use super::problem::{Problem, ProblemBody};
+use super::openapi::IdempotencyKey;
+use super::problem::Problem;
 use super::terms::ConsentRequest;
 use crate::domain::provider::is_mobile_carrier;
 use crate::domain::text::{keyword, normalise};
 use crate::domain::{ApplicantName, Email, FieldCode, FieldErrors, Phone, ProviderCode, Setting};
-use crate::service::Error;
 use crate::service::line_notification::{
     self, Applicant, Application, Applied, Change, Confirmation, LineNotification, Outcome,
 };
@@ -86,7 +86,7 @@ pub struct ApplicantRequest {
 }
 
 /// Every field rule of SPEC §4, reported together.
-fn parse_application(request: ApplicationRequest) -> Result<Application, Error> {
+fn parse_application(request: ApplicationRequest) -> Result<Application, FieldErrors> {
     let mut errors = FieldErrors::new();
     if request.changes.is_empty() {
         errors.push("changes", FieldCode::Required);
@@ -134,19 +134,18 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, Error> 
     if completion_email && email.as_ref().is_some_and(is_mobile_carrier) {
         errors.push("applicant.email", FieldCode::MobileEmailNotAllowed);
     }
-    let (Some(name), Some(phone), true) = (name, phone, errors.is_empty()) else {
-        return Err(Error::Validation(errors));
-    };
-    Ok(Application {
-        changes,
-        consent: request.consent.into(),
-        applicant: Applicant {
-            name,
-            phone,
-            email,
-            completion_email,
-        },
-        dry_run: request.dry_run == Some(true),
+    errors.finish(|| {
+        Some(Application {
+            changes,
+            consent: request.consent.into(),
+            applicant: Applicant {
+                name: name?,
+                phone: phone?,
+                email,
+                completion_email,
+            },
+            dry_run: request.dry_run == Some(true),
+        })
     })
 }
 
@@ -155,13 +154,13 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, Error> 
     post, path = "/v1/line-notification/applications", tag = "line-notification",
     security(("member" = [])),
     request_body = ApplicationRequest,
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Confirmation),
         (status = 201, description = "受付完了", body = Applied),
-        (status = 404, description = "`provider_not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`no_change`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `consent_required`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`provider_not_found`"),
+        (status = 409, description = "`no_change`"),
+        (status = 422, description = "`validation_failed`, `consent_required`"),
     )
 )]
 async fn apply(

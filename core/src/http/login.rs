@@ -12,10 +12,10 @@ use super::AppState;
 use super::auth::{ClientIp, Member};
 use super::idempotency::Submission;
 use super::json::JsonBody;
-use super::problem::{Problem, ProblemBody};
+use super::problem::Problem;
 use crate::domain::{AccessKey, CustomerId, FieldErrors};
 use crate::service::login::{self, LoggedIn};
-use crate::service::{Error, session};
+use crate::service::session;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -41,11 +41,11 @@ pub struct LoginRequest {
     request_body = LoginRequest,
     responses(
         (status = 201, description = "Logged in", body = LoggedIn),
-        (status = 401, description = "`invalid_credentials`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 423, description = "`account_locked`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_attempts`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`"),
+        (status = 403, description = "`membership_cancelled`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 423, description = "`account_locked`"),
+        (status = 429, description = "`too_many_attempts`"),
     )
 )]
 async fn log_in(
@@ -57,9 +57,7 @@ async fn log_in(
     let mut errors = FieldErrors::new();
     let customer_id = errors.check("customer_id", CustomerId::parse(&request.customer_id));
     let access_key = errors.check("access_key", AccessKey::parse(&request.access_key));
-    let (Some(customer_id), Some(access_key)) = (customer_id, access_key) else {
-        return Err(Error::Validation(errors).into());
-    };
+    let (customer_id, access_key) = errors.finish(|| Some((customer_id?, access_key?)))?;
     let logged_in = login::log_in(&state.ctx, customer_id, access_key, client).await?;
     Ok((StatusCode::CREATED, Json(logged_in)))
 }

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 pub use code::ProblemCode;
 pub use lang::Lang;
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, FieldErrors};
 use crate::service::Error;
 use crate::store::StoreError;
 
@@ -52,11 +52,18 @@ impl Problem {
     }
 }
 
+/// Refused fields: 422 `validation_failed`, each field named.
+impl From<FieldErrors> for Problem {
+    fn from(errors: FieldErrors) -> Self {
+        Self::validation(errors.0)
+    }
+}
+
 impl From<Error> for Problem {
     fn from(error: Error) -> Self {
         use ProblemCode as C;
         match error {
-            Error::Validation(errors) => Self::validation(errors.0),
+            Error::Validation(errors) => errors.into(),
             Error::InvalidCredentials => Self::new(C::InvalidCredentials),
             Error::AccountLocked => Self::new(C::AccountLocked),
             Error::TooManyAttempts {

@@ -12,7 +12,8 @@ use super::AppState;
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
-use super::problem::{Problem, ProblemBody};
+use super::openapi::IdempotencyKey;
+use super::problem::Problem;
 use crate::domain::text::keyword;
 use crate::domain::{PaymentMethod, ReaderType};
 use crate::service::Error;
@@ -58,13 +59,13 @@ pub struct OrderRequestBody {
     post, path = "/v1/readers", tag = "readers",
     security(("member" = [])),
     request_body = OrderRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = OrderQuote),
         (status = 201, description = "受付完了", body = Ordered),
-        (status = 403, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`reader_type_unavailable`, `reader_limit_reached`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`unsupported_payment_method`, `validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`membership_cancelled`"),
+        (status = 409, description = "`reader_type_unavailable`, `reader_limit_reached`"),
+        (status = 422, description = "`unsupported_payment_method`, `validation_failed`"),
     )
 )]
 async fn order(

@@ -13,7 +13,8 @@ use super::AppState;
 use super::auth::{ClientIp, MaybeMember};
 use super::idempotency::Submission;
 use super::json::JsonBody;
-use super::problem::{Problem, ProblemBody};
+use super::openapi::IdempotencyKey;
+use super::problem::Problem;
 use super::terms::ConsentRequest;
 use crate::domain::{CodeRefusal, Email, RenewalCode, Serial};
 use crate::service::Error;
@@ -62,15 +63,15 @@ fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
 #[utoipa::path(
     post, path = "/v1/renewals", tag = "renewal",
     request_body = RenewalRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Retries with the same key and body get the first answer")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Quote),
         (status = 201, description = "更新完了", body = Renewed),
-        (status = 403, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "`code_not_found`, `serial_or_email_mismatch`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`code_already_redeemed`, `code_product_mismatch`, `renewal_not_needed`, `upgrade_required`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_code_format`, `code_checksum_mismatch`, `consent_required`, `validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_attempts`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`membership_cancelled`"),
+        (status = 404, description = "`code_not_found`, `serial_or_email_mismatch`"),
+        (status = 409, description = "`code_already_redeemed`, `code_product_mismatch`, `renewal_not_needed`, `upgrade_required`"),
+        (status = 422, description = "`invalid_code_format`, `code_checksum_mismatch`, `consent_required`, `validation_failed`"),
+        (status = 429, description = "`too_many_attempts`"),
     )
 )]
 async fn renew(

@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::path::PathText;
-use super::problem::{Problem, ProblemBody};
+use super::problem::Problem;
 use crate::service::terms::{self, Consent, Terms, TermsKind};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -42,7 +42,7 @@ impl From<Option<ConsentRequest>> for Consent {
     params(("kind" = String, Path, description = "`line-notification` or `renewal`")),
     responses(
         (status = 200, description = "同意事項", body = Terms),
-        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
     )
 )]
 async fn terms(PathText(kind): PathText) -> Result<Json<Terms>, Problem> {

@@ -6,14 +6,14 @@ use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, device};
+use crate::support::{TestApp, activation_path, device};
 
 #[tokio::test]
 async fn a_serial_is_installed_moved_and_released() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
     let serial = &member.serials[0];
-    let path = format!("/v1/serials/{serial}/activation");
+    let path = activation_path(serial);
 
     let first = app
         .post(&path, &token, device("pc-1", "windows", "居間のPC"))
@@ -86,12 +86,9 @@ async fn a_serial_is_installed_moved_and_released() {
 async fn activating_again_on_the_same_device_moves_nothing() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
-    let path = format!("/v1/serials/{}/activation", member.serials[0]);
-    app.post(&path, &token, device("pc-1", "windows", "PC"))
-        .await;
-    let again = app
-        .post(&path, &token, device("pc-1", "windows", "PC"))
-        .await;
+    let serial = &member.serials[0];
+    app.activate(&token, serial, "pc-1").await;
+    let again = app.activate(&token, serial, "pc-1").await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.body["previous_device"], Value::Null);
     assert!(app.mails_to(&member.email).await.is_empty());
@@ -145,10 +142,8 @@ async fn an_unavailable_serial_cannot_be_activated_or_released() {
     let app = TestApp::spawn().await;
     let member = app.member_with("collab", json!([])).await;
     let token = app.login(&member).await;
-    let path = format!("/v1/serials/{}/activation", member.serials[0]);
-    let answer = app
-        .post(&path, &token, device("pc-1", "windows", "PC"))
-        .await;
+    let path = activation_path(&member.serials[0]);
+    let answer = app.activate(&token, &member.serials[0], "pc-1").await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
     assert_eq!(answer.code(), "serial_unavailable");
     let release = app.call(Method::DELETE, &path, Some(&token), None).await;
@@ -161,18 +156,14 @@ async fn a_term_licence_past_its_expiry_date_cannot_be_activated() {
     let app = TestApp::spawn().await;
     let member = app.member_until("2026-11-22").await;
     let token = app.login(&member).await;
-    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    let serial = &member.serials[0];
     // The last valid day is still valid…
-    let today = app
-        .post(&path, &token, device("pc-1", "windows", "PC"))
-        .await;
+    let today = app.activate(&token, serial, "pc-1").await;
     assert_eq!(today.status, StatusCode::OK);
     // …the next day in Japan is not (2026-11-23 00:00 JST is 2026-11-22 15:00 UTC).
     app.advance(SignedDuration::from_hours(15));
     let token = app.login(&member).await;
-    let tomorrow = app
-        .post(&path, &token, device("pc-2", "windows", "PC"))
-        .await;
+    let tomorrow = app.activate(&token, serial, "pc-2").await;
     assert_eq!(tomorrow.status, StatusCode::CONFLICT);
     assert_eq!(tomorrow.code(), "license_expired");
 }
@@ -182,7 +173,7 @@ async fn fifty_devices_at_once_leave_one_holder_and_a_complete_history() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
     let serial = member.serials[0].clone();
-    let path = format!("/v1/serials/{serial}/activation");
+    let path = activation_path(&serial);
     let devices: Vec<String> = (0..50).map(|n| format!("device-{n:02}")).collect();
 
     let requests = devices

@@ -19,8 +19,7 @@ async fn busy_member(app: &TestApp) -> (Member, String) {
     let token = app.login(&member).await;
     app.activate(&token, &member.serials[0], "pc-1").await;
     let ordered = app
-        .post(
-            "/v1/readers",
+        .order_reader(
             &token,
             json!({"type": "usb_mac", "payment_method": "chocom"}),
         )
@@ -100,13 +99,13 @@ async fn a_cancellation_applies_everything_at_once() {
     for old in [&token, &other_session] {
         let refused = app.get("/v1/usage", old).await;
         assert_eq!(
-            (refused.status, refused.code()),
+            refused.refusal(),
             (StatusCode::UNAUTHORIZED, "unauthorized")
         );
     }
-    let login = app.try_login(&member.customer_id, &member.access_key).await;
+    let login = app.try_login_as(&member).await;
     assert_eq!(
-        (login.status, login.code()),
+        login.refusal(),
         (StatusCode::FORBIDDEN, "membership_cancelled")
     );
 
@@ -145,7 +144,7 @@ async fn a_cancellation_applies_everything_at_once() {
         )
         .await;
     assert_eq!(
-        (reissue.status, reissue.code()),
+        reissue.refusal(),
         (StatusCode::CONFLICT, "membership_cancelled")
     );
 }
@@ -154,9 +153,7 @@ async fn a_cancellation_applies_everything_at_once() {
 async fn a_second_cancellation_is_refused() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
-    let first = app
-        .post("/v1/membership/cancellation", &token, json!({}))
-        .await;
+    let first = app.cancel_membership(&token).await;
     assert_eq!(first.status, StatusCode::CREATED);
     // Every session died with the first, so the second can only come from inside.
     let id = CustomerId::parse(&member.customer_id).unwrap();
@@ -173,7 +170,7 @@ async fn a_second_cancellation_is_refused() {
     assert!(matches!(again, Err(Error::AlreadyCancelled)));
     // Racing submissions on one session: one wins, none cancels twice.
     let (racer, racer_token) = app.logged_in().await;
-    let racing = (0..5).map(|_| app.post("/v1/membership/cancellation", &racer_token, json!({})));
+    let racing = (0..5).map(|_| app.cancel_membership(&racer_token));
     let answers = futures::future::join_all(racing).await;
     assert_eq!(
         answers
@@ -200,12 +197,11 @@ async fn a_cancelled_members_licence_cannot_be_renewed() {
     let app = TestApp::spawn().await;
     let member = app.member_until("2027-01-01").await;
     let token = app.login(&member).await;
-    app.post("/v1/membership/cancellation", &token, json!({}))
-        .await;
+    app.cancel_membership(&token).await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
     let refused = app.renew(renewal(&code, &member, false)).await;
     assert_eq!(
-        (refused.status, refused.code()),
+        refused.refusal(),
         (StatusCode::FORBIDDEN, "membership_cancelled")
     );
 }
@@ -222,8 +218,7 @@ async fn the_ledger_lists_every_submission_newest_first() {
         .await;
     app.advance(jiff::SignedDuration::from_mins(1));
     let token = app.login(&member).await;
-    app.post(
-        "/v1/readers",
+    app.order_reader(
         &token,
         json!({"type": "usb_windows", "payment_method": "chocom"}),
     )
@@ -250,8 +245,7 @@ async fn the_ledger_lists_every_submission_newest_first() {
 async fn a_provider_registered_after_cancellation_is_not_notified_either() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
-    app.post("/v1/membership/cancellation", &token, json!({}))
-        .await;
+    app.cancel_membership(&token).await;
     let provider =
         json!({"provider_code": "W0200", "provider_name": "後から", "service_name": "後から"});
     assert_eq!(
@@ -276,8 +270,7 @@ async fn a_cancelled_member_cannot_order_a_reader() {
     use madoguchi_core::service::reader::{OrderRequest, order};
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
-    app.post("/v1/membership/cancellation", &token, json!({}))
-        .await;
+    app.cancel_membership(&token).await;
     // No session survives cancellation, so the rule is checked below HTTP.
     let id = CustomerId::parse(&member.customer_id).unwrap();
     let request = OrderRequest {
@@ -302,9 +295,7 @@ async fn every_one_of_many_sessions_ends_with_the_membership() {
     for _ in 0..55 {
         tokens.push(app.login(&member).await);
     }
-    let done = app
-        .post("/v1/membership/cancellation", &tokens[0], json!({}))
-        .await;
+    let done = app.cancel_membership(&tokens[0]).await;
     assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
     for token in &tokens {
         assert_eq!(

@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, renewal};
+use crate::support::{TestApp, activation_path, renewal};
 
 #[tokio::test]
 async fn a_retried_creation_returns_the_first_member_and_creates_no_second() {
@@ -43,7 +43,7 @@ async fn a_retried_creation_returns_the_first_member_and_creates_no_second() {
 async fn a_retried_move_is_not_a_second_move() {
     let app = TestApp::spawn().await;
     let (member, token) = app.logged_in().await;
-    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    let path = activation_path(&member.serials[0]);
     app.activate(&token, &member.serials[0], "pc-1").await;
     let move_to_mac = json!({"device_id": "mac-1", "os": "mac", "name": "Mac"});
     let first = app
@@ -77,7 +77,7 @@ async fn a_retried_move_is_not_a_second_move() {
     assert_eq!(same_member.body, first.body);
     // …another member's identical key is their own.
     let (other, other_token) = app.logged_in().await;
-    let other_path = format!("/v1/serials/{}/activation", other.serials[0]);
+    let other_path = activation_path(&other.serials[0]);
     let theirs = app
         .post_with_key(&other_path, &other_token, "move-1", &move_to_mac)
         .await;
@@ -90,7 +90,7 @@ async fn a_refusal_is_replayed_too_and_a_bad_key_is_refused() {
     let app = TestApp::spawn().await;
     let member = app.member_with("collab", json!([])).await;
     let token = app.login(&member).await;
-    let path = format!("/v1/serials/{}/activation", member.serials[0]);
+    let path = activation_path(&member.serials[0]);
     let body = json!({"device_id": "pc-1", "os": "windows", "name": "PC"});
     let first = app.post_with_key(&path, &token, "k-1", &body).await;
     assert_eq!(first.code(), "serial_unavailable");
@@ -213,8 +213,7 @@ async fn a_replayed_application_returns_its_receipt() {
         "no_change",
         "the first one applied, once"
     );
-    let ledger = app.get("/v1/receipts", &token).await;
-    assert_eq!(ledger.body["receipts"].as_array().unwrap().len(), 1);
+    assert_eq!(app.receipts(&token).await.len(), 1);
 }
 
 #[tokio::test]
@@ -230,7 +229,7 @@ async fn without_a_login_a_malformed_key_is_still_401() {
         )
         .await;
     assert_eq!(
-        (refused.status, refused.code()),
+        refused.refusal(),
         (StatusCode::UNAUTHORIZED, "unauthorized")
     );
 }

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TERMS, TestApp};
+use crate::support::{Answer, TERMS, TestApp};
 
 fn application(changes: Value, applicant: Value, dry_run: bool) -> Value {
     json!({
@@ -12,6 +12,12 @@ fn application(changes: Value, applicant: Value, dry_run: bool) -> Value {
         "applicant": applicant,
         "dry_run": dry_run,
     })
+}
+
+/// `POST /v1/line-notification/applications`.
+async fn submit(app: &TestApp, token: &str, application: Value) -> Answer {
+    app.post("/v1/line-notification/applications", token, application)
+        .await
 }
 
 fn applicant() -> Value {
@@ -68,11 +74,8 @@ async fn the_terms_are_served_with_their_version() {
 async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
     let app = TestApp::spawn().await;
     let (_, token) = app.logged_in().await;
-    let path = "/v1/line-notification/applications";
 
-    let confirm = app
-        .post(path, &token, application(stop_w0099(), applicant(), true))
-        .await;
+    let confirm = submit(&app, &token, application(stop_w0099(), applicant(), true)).await;
     assert_eq!(confirm.status, StatusCode::OK, "{:?}", confirm.body);
     assert_eq!(confirm.body["changes"][0]["before"], "notify");
     assert_eq!(confirm.body["changes"][0]["after"], "do_not_notify");
@@ -80,9 +83,7 @@ async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
     let unchanged = app.get("/v1/line-notification", &token).await;
     assert_eq!(setting_of(&unchanged.body, "W0099")["setting"], "notify");
 
-    let applied = app
-        .post(path, &token, application(stop_w0099(), applicant(), false))
-        .await;
+    let applied = submit(&app, &token, application(stop_w0099(), applicant(), false)).await;
     assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
     assert_eq!(applied.body["status"], "applied");
     let receipt_no = applied.body["receipt_no"].as_str().unwrap();
@@ -99,9 +100,9 @@ async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
     assert_eq!(w0099["set_via"], "web");
     assert_eq!(setting_of(&overview.body, "060000")["setting"], "notify");
 
-    let ledger = app.get("/v1/receipts", &token).await;
-    assert_eq!(ledger.body["receipts"][0]["receipt_no"], receipt_no);
-    assert_eq!(ledger.body["receipts"][0]["kind"], "line_notification");
+    let receipts = app.receipts(&token).await;
+    assert_eq!(receipts[0]["receipt_no"], receipt_no);
+    assert_eq!(receipts[0]["kind"], "line_notification");
 
     let mails = app.mails_to("taro@example.jp").await;
     assert_eq!(mails.len(), 1);
@@ -112,9 +113,7 @@ async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
     // And back again, without a completion mail.
     let back = json!([{"provider_code": "W0099", "setting": "notify"}]);
     let quiet = json!({"name": "西日本 太郎", "phone": "0600000000", "completion_email": false});
-    let restored = app
-        .post(path, &token, application(back, quiet, false))
-        .await;
+    let restored = submit(&app, &token, application(back, quiet, false)).await;
     assert_eq!(restored.status, StatusCode::CREATED, "{:?}", restored.body);
     assert_eq!(app.mails_to("taro@example.jp").await.len(), 1);
 }
@@ -123,44 +122,32 @@ async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
 async fn all_changes_apply_together_or_none_do() {
     let app = TestApp::spawn().await;
     let (_, token) = app.logged_in().await;
-    let path = "/v1/line-notification/applications";
     let changes = json!([
         {"provider_code": "W0099", "setting": "do_not_notify"},
         {"provider_code": "Z9999", "setting": "do_not_notify"},
     ]);
-    let missing = app
-        .post(path, &token, application(changes, applicant(), false))
-        .await;
+    let missing = submit(&app, &token, application(changes, applicant(), false)).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.code(), "provider_not_found");
     let same = json!([
         {"provider_code": "W0099", "setting": "do_not_notify"},
         {"provider_code": "060000", "setting": "notify"},
     ]);
-    let no_change = app
-        .post(path, &token, application(same, applicant(), false))
-        .await;
-    assert_eq!(no_change.status, StatusCode::CONFLICT);
-    assert_eq!(no_change.code(), "no_change");
+    let no_change = submit(&app, &token, application(same, applicant(), false)).await;
+    assert_eq!(no_change.refusal(), (StatusCode::CONFLICT, "no_change"));
     let overview = app.get("/v1/line-notification", &token).await;
     assert_eq!(
         setting_of(&overview.body, "W0099")["setting"],
         "notify",
         "nothing half-applied"
     );
-    assert!(
-        app.get("/v1/receipts", &token).await.body["receipts"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.receipts(&token).await.is_empty());
 }
 
 #[tokio::test]
 async fn consent_is_required_for_the_current_terms() {
     let app = TestApp::spawn().await;
     let (_, token) = app.logged_in().await;
-    let path = "/v1/line-notification/applications";
     for consent in [
         json!({"terms_version": TERMS, "agreed": false}),
         json!({"terms_version": "2020-01", "agreed": true}),
@@ -173,7 +160,7 @@ async fn consent_is_required_for_the_current_terms() {
         } else {
             body["consent"] = consent.clone();
         }
-        let refused = app.post(path, &token, body).await;
+        let refused = submit(&app, &token, body).await;
         assert_eq!(
             refused.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -188,111 +175,75 @@ async fn consent_is_required_for_the_current_terms() {
 async fn every_field_rule_has_its_code() {
     let app = TestApp::spawn().await;
     let (_, token) = app.logged_in().await;
-    let path = "/v1/line-notification/applications";
     let with_applicant = |field: &str, value: Value| {
         let mut applicant = applicant();
         applicant[field] = value;
         application(stop_w0099(), applicant, true)
     };
-    let mut cases = vec![
+    let mut cases = Vec::new();
+    for (field, value, code) in [
+        ("name", json!(""), "required"),
+        ("name", json!("あ".repeat(21)), "name_too_long"),
+        ("name", json!("西日本\u{7}太郎"), "forbidden_character"),
+        ("phone", json!("06-0000-000"), "invalid_phone"),
+        ("phone", json!("090-1234-56789"), "invalid_phone"),
+        ("phone", json!(""), "required"),
+        ("email", json!("taro@"), "invalid_email"),
+        ("email", Value::Null, "required"),
         (
-            with_applicant("name", json!("")),
-            "applicant.name",
-            "required",
-        ),
-        (
-            with_applicant("name", json!("あ".repeat(21))),
-            "applicant.name",
-            "name_too_long",
-        ),
-        (
-            with_applicant("name", json!("西日本\u{7}太郎")),
-            "applicant.name",
-            "forbidden_character",
-        ),
-        (
-            with_applicant("phone", json!("06-0000-000")),
-            "applicant.phone",
-            "invalid_phone",
-        ),
-        (
-            with_applicant("phone", json!("090-1234-56789")),
-            "applicant.phone",
-            "invalid_phone",
-        ),
-        (
-            with_applicant("phone", json!("")),
-            "applicant.phone",
-            "required",
-        ),
-        (
-            with_applicant("email", json!("taro@")),
-            "applicant.email",
-            "invalid_email",
-        ),
-        (
-            with_applicant("email", Value::Null),
-            "applicant.email",
-            "required",
-        ),
-        (
-            with_applicant("email", json!("taro@docomo.ne.jp")),
-            "applicant.email",
+            "email",
+            json!("taro@docomo.ne.jp"),
             "mobile_email_not_allowed",
         ),
         (
-            with_applicant("email", json!("taro@ezweb.ne.jp")),
-            "applicant.email",
+            "email",
+            json!("taro@ezweb.ne.jp"),
             "mobile_email_not_allowed",
         ),
+    ] {
+        cases.push((
+            with_applicant(field, value),
+            format!("applicant.{field}"),
+            code,
+        ));
+    }
+    for (changes, field, code) in [
+        (json!([]), "changes", "required"),
         (
-            application(json!([]), applicant(), true),
-            "changes",
-            "required",
-        ),
-        (
-            application(
-                json!([{"provider_code": "W0099", "setting": "notify"}, {"provider_code": "w0099", "setting": "do_not_notify"}]),
-                applicant(),
-                true,
-            ),
+            json!([{"provider_code": "W0099", "setting": "notify"}, {"provider_code": "w0099", "setting": "do_not_notify"}]),
             "changes[1].provider_code",
             "duplicate_provider",
         ),
         (
-            application(
-                json!([{"provider_code": "W0099", "setting": "maybe"}]),
-                applicant(),
-                true,
-            ),
+            json!([{"provider_code": "W0099", "setting": "maybe"}]),
             "changes[0].setting",
             "invalid_value",
         ),
         (
-            application(
-                json!([{"provider_code": "W-0099", "setting": "notify"}]),
-                applicant(),
-                true,
-            ),
+            json!([{"provider_code": "W-0099", "setting": "notify"}]),
             "changes[0].provider_code",
             "invalid_provider_code",
         ),
-    ];
+    ] {
+        cases.push((
+            application(changes, applicant(), true),
+            field.to_owned(),
+            code,
+        ));
+    }
     for forbidden in ["~", "～", "|", "｜", "&", "%"] {
         cases.push((
             with_applicant("name", json!(format!("西日本{forbidden}太郎"))),
-            "applicant.name",
+            "applicant.name".to_owned(),
             "forbidden_character",
         ));
     }
     for (body, field, code) in cases {
-        let refused = app.post(path, &token, body.clone()).await;
+        let refused = submit(&app, &token, body.clone()).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(refused.code(), "validation_failed");
         assert!(
-            refused
-                .field_codes()
-                .contains(&(field.to_owned(), code.to_owned())),
+            refused.has_field_code(&field, code),
             "{field} {code}: {:?}",
             refused.field_codes()
         );
@@ -301,9 +252,7 @@ async fn every_field_rule_has_its_code() {
     let mut quiet = applicant();
     quiet["email"] = json!("taro@docomo.ne.jp");
     quiet["completion_email"] = json!(false);
-    let accepted = app
-        .post(path, &token, application(stop_w0099(), quiet, true))
-        .await;
+    let accepted = submit(&app, &token, application(stop_w0099(), quiet, true)).await;
     assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
 }
 
@@ -320,15 +269,13 @@ async fn operators_register_providers_and_see_members_settings() {
         registered.body
     );
     let again = app.admin_post("/providers", provider).await;
-    assert_eq!(again.status, StatusCode::CONFLICT);
-    assert_eq!(again.code(), "provider_exists");
+    assert_eq!(again.refusal(), (StatusCode::CONFLICT, "provider_exists"));
 
     let overview = app.get("/v1/line-notification", &token).await;
     assert_eq!(setting_of(&overview.body, "W0100")["setting"], "notify");
-    let path = "/v1/line-notification/applications";
     let change = json!([{"provider_code": "w0100", "setting": "do_not_notify"}]);
     assert_eq!(
-        app.post(path, &token, application(change, applicant(), false))
+        submit(&app, &token, application(change, applicant(), false))
             .await
             .status,
         StatusCode::CREATED

@@ -10,7 +10,7 @@ use crate::support::TestApp;
 async fn the_right_key_opens_a_session_for_the_member() {
     let app = TestApp::spawn().await;
     let member = app.member().await;
-    let answer = app.try_login(&member.customer_id, &member.access_key).await;
+    let answer = app.try_login_as(&member).await;
     assert_eq!(answer.status, StatusCode::CREATED);
     let token = answer.body["token"].as_str().unwrap();
     assert!(token.len() >= 22, "at least 128 bits of token: {token}");
@@ -79,12 +79,11 @@ async fn ten_failures_lock_the_account_until_an_operator_reissues_the_key() {
         let answer = app.try_login(&member.customer_id, "Wrong-Key-123").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
     }
-    let eleventh = app.try_login(&member.customer_id, &member.access_key).await;
-    assert_eq!(eleventh.status, StatusCode::LOCKED);
-    assert_eq!(eleventh.code(), "account_locked");
+    let eleventh = app.try_login_as(&member).await;
+    assert_eq!(eleventh.refusal(), (StatusCode::LOCKED, "account_locked"));
     // Time does not lift the lock.
     app.advance(SignedDuration::from_hours(48));
-    let later = app.try_login(&member.customer_id, &member.access_key).await;
+    let later = app.try_login_as(&member).await;
     assert_eq!(later.status, StatusCode::LOCKED);
 
     let notices = app.mails_of_kind(&member.email, "account_locked").await;
@@ -113,7 +112,7 @@ async fn ten_failures_lock_the_account_until_an_operator_reissues_the_key() {
         app.try_login(&member.customer_id, new_key).await.status,
         StatusCode::CREATED
     );
-    let old = app.try_login(&member.customer_id, &member.access_key).await;
+    let old = app.try_login_as(&member).await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -129,12 +128,7 @@ async fn a_success_resets_the_count_of_consecutive_failures() {
         let answer = app.try_login(&member.customer_id, "Wrong-Key-123").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(
-        app.try_login(&member.customer_id, &member.access_key)
-            .await
-            .status,
-        StatusCode::CREATED
-    );
+    assert_eq!(app.try_login_as(&member).await.status, StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -145,7 +139,7 @@ async fn concurrent_failures_are_all_counted() {
     for answer in futures::future::join_all(attempts).await {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     }
-    let after = app.try_login(&member.customer_id, &member.access_key).await;
+    let after = app.try_login_as(&member).await;
     assert_eq!(after.status, StatusCode::LOCKED);
 }
 
@@ -159,7 +153,7 @@ async fn more_than_a_hundred_failures_from_one_address_are_throttled() {
         let answer = app.try_login(&format!("CAF9{n:06}"), "Wrong-Key-123").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "failure {n}");
     }
-    let throttled = app.try_login(&member.customer_id, &member.access_key).await;
+    let throttled = app.try_login_as(&member).await;
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(throttled.code(), "too_many_attempts");
     let retry_after: u64 = throttled.headers[header::RETRY_AFTER]
@@ -173,12 +167,7 @@ async fn more_than_a_hundred_failures_from_one_address_are_throttled() {
     );
 
     app.advance(SignedDuration::from_secs(retry_after as i64));
-    assert_eq!(
-        app.try_login(&member.customer_id, &member.access_key)
-            .await
-            .status,
-        StatusCode::CREATED
-    );
+    assert_eq!(app.try_login_as(&member).await.status, StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -196,7 +185,7 @@ async fn a_cancelled_member_is_told_so_only_with_the_right_key() {
         .await
         .unwrap();
 
-    let right = app.try_login(&member.customer_id, &member.access_key).await;
+    let right = app.try_login_as(&member).await;
     assert_eq!(right.status, StatusCode::FORBIDDEN);
     assert_eq!(right.code(), "membership_cancelled");
     let wrong = app.try_login(&member.customer_id, "Wrong-Key-123").await;

@@ -79,9 +79,7 @@ async fn monthly_licences_and_cancelled_members_get_none() {
     let leaving = app.member_until("2026-12-01").await;
     let token = app.login(&leaving).await;
     assert_eq!(
-        app.post("/v1/membership/cancellation", &token, json!({}))
-            .await
-            .status,
+        app.cancel_membership(&token).await.status,
         StatusCode::CREATED
     );
     let far = app.member_until("2027-06-01").await;

@@ -56,12 +56,9 @@ async fn forty_days_left_are_kept_and_the_key_stays() {
     assert!(body.contains("2028年01月01日"));
 
     let token = app.login(&member).await;
-    let ledger = app.get("/v1/receipts", &token).await;
-    assert_eq!(
-        ledger.body["receipts"][0]["receipt_no"],
-        renewed.body["receipt_no"]
-    );
-    assert_eq!(ledger.body["receipts"][0]["kind"], "renewal");
+    let receipts = app.receipts(&token).await;
+    assert_eq!(receipts[0]["receipt_no"], renewed.body["receipt_no"]);
+    assert_eq!(receipts[0]["kind"], "renewal");
 }
 
 #[tokio::test]
@@ -145,7 +142,7 @@ async fn each_refusal_has_its_code() {
 
     let format = app.renew(renewal("ABCDE-FGHJK", &member, true)).await;
     assert_eq!(
-        (format.status, format.code()),
+        format.refusal(),
         (StatusCode::UNPROCESSABLE_ENTITY, "invalid_code_format")
     );
 
@@ -155,7 +152,7 @@ async fn each_refusal_has_its_code() {
     let typo: String = typo.into_iter().collect();
     let checksum = app.renew(renewal(&typo, &member, true)).await;
     assert_eq!(
-        (checksum.status, checksum.code()),
+        checksum.refusal(),
         (StatusCode::UNPROCESSABLE_ENTITY, "code_checksum_mismatch")
     );
     let hint = checksum.body["detail"].as_str().unwrap();
@@ -171,7 +168,7 @@ async fn each_refusal_has_its_code() {
     };
     let not_found = app.renew(renewal(&never_issued, &member, true)).await;
     assert_eq!(
-        (not_found.status, not_found.code()),
+        not_found.refusal(),
         (StatusCode::NOT_FOUND, "code_not_found")
     );
 
@@ -182,7 +179,7 @@ async fn each_refusal_has_its_code() {
     unknown_serial["serial"] = json!("SSU-00000000");
     let unknown = app.renew(unknown_serial).await;
     assert_eq!(
-        (mismatch.status, mismatch.code()),
+        mismatch.refusal(),
         (StatusCode::NOT_FOUND, "serial_or_email_mismatch")
     );
     assert_eq!(mismatch.body, unknown.body, "one answer for both");
@@ -190,14 +187,14 @@ async fn each_refusal_has_its_code() {
     let mobile_code = app.issue_codes("mobile-security", 12, 1).await.remove(0);
     let product = app.renew(renewal(&mobile_code, &member, true)).await;
     assert_eq!(
-        (product.status, product.code()),
+        product.refusal(),
         (StatusCode::CONFLICT, "code_product_mismatch")
     );
 
     let monthly = licensed(&app, None, 18).await;
     let not_needed = app.renew(renewal(&code, &monthly, true)).await;
     assert_eq!(
-        (not_needed.status, not_needed.code()),
+        not_needed.refusal(),
         (StatusCode::CONFLICT, "renewal_not_needed")
     );
     assert!(
@@ -210,7 +207,7 @@ async fn each_refusal_has_its_code() {
     let old = licensed(&app, Some("2027-01-01"), 16).await;
     let upgrade = app.renew(renewal(&code, &old, true)).await;
     assert_eq!(
-        (upgrade.status, upgrade.code()),
+        upgrade.refusal(),
         (StatusCode::CONFLICT, "upgrade_required")
     );
 
@@ -218,14 +215,14 @@ async fn each_refusal_has_its_code() {
     no_consent["consent"]["agreed"] = json!(false);
     let consent = app.renew(no_consent).await;
     assert_eq!(
-        (consent.status, consent.code()),
+        consent.refusal(),
         (StatusCode::UNPROCESSABLE_ENTITY, "consent_required")
     );
 
     app.renew(renewal(&code, &member, false)).await;
     let again = app.renew(renewal(&code, &member, false)).await;
     assert_eq!(
-        (again.status, again.code()),
+        again.refusal(),
         (StatusCode::CONFLICT, "code_already_redeemed")
     );
 }
@@ -240,7 +237,7 @@ async fn with_a_session_the_serial_must_be_the_callers() {
         .post("/v1/renewals", &token, renewal(&code, &owner, true))
         .await;
     assert_eq!(
-        (refused.status, refused.code()),
+        refused.refusal(),
         (StatusCode::NOT_FOUND, "serial_or_email_mismatch")
     );
     let owner_token = app.login(&owner).await;
@@ -263,7 +260,7 @@ async fn more_than_twenty_guesses_from_one_address_are_throttled() {
     }
     let throttled = app.renew(renewal(&code, &member, true)).await;
     assert_eq!(
-        (throttled.status, throttled.code()),
+        throttled.refusal(),
         (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
     );
     assert!(throttled.headers.contains_key(header::RETRY_AFTER));

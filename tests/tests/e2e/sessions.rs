@@ -14,8 +14,7 @@ async fn a_logged_out_token_is_dead() {
         .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     let after = app.get("/v1/usage", &token).await;
-    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(after.code(), "unauthorized");
+    assert_eq!(after.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
     let again = app
         .call(Method::DELETE, "/v1/sessions/current", Some(&token), None)
         .await;
@@ -32,8 +31,7 @@ async fn a_session_idle_for_thirteen_minutes_is_dead() {
     let idle = app.login(&member).await;
     app.advance(SignedDuration::from_secs(780));
     let answer = app.get("/v1/usage", &idle).await;
-    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(answer.code(), "unauthorized");
+    assert_eq!(answer.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
 }
 
 #[tokio::test]
@@ -62,8 +60,7 @@ async fn activity_keeps_a_session_alive_but_not_past_twelve_hours() {
 async fn a_missing_or_foreign_token_is_unauthorized() {
     let app = TestApp::spawn().await;
     let none = app.call(Method::GET, "/v1/usage", None, None).await;
-    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(none.code(), "unauthorized");
+    assert_eq!(none.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
     assert_eq!(none.headers[header::WWW_AUTHENTICATE], "Bearer");
     for token in [
         "x",

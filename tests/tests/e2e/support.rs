@@ -102,6 +102,17 @@ impl Answer {
         self.body["code"].as_str().expect("problem has a code")
     }
 
+    /// The status and problem `code` of a refusal, to compare with the expected pair.
+    pub fn refusal(&self) -> (StatusCode, &str) {
+        (self.status, self.code())
+    }
+
+    /// Whether the refusal names this field with this field `code`.
+    pub fn has_field_code(&self, field: &str, code: &str) -> bool {
+        self.field_codes()
+            .contains(&(field.to_owned(), code.to_owned()))
+    }
+
     pub fn field_codes(&self) -> Vec<(String, String)> {
         self.body["errors"]
             .as_array()
@@ -151,6 +162,11 @@ pub fn licence(expires_on: Option<&str>) -> Value {
 /// The body of `POST /v1/serials/{serial}/activation`.
 pub fn device(id: &str, os: &str, name: &str) -> Value {
     json!({"device_id": id, "os": os, "name": name})
+}
+
+/// The path that activates a serial (`POST`) and releases it (`DELETE`).
+pub fn activation_path(serial: &str) -> String {
+    format!("/v1/serials/{serial}/activation")
 }
 
 /// The body of `POST /v1/renewals` for the member's first serial, with consent given.
@@ -260,9 +276,27 @@ impl TestApp {
 
     /// Installs a serial on a Windows PC named `PC`.
     pub async fn activate(&self, token: &str, serial: &str, device_id: &str) -> Answer {
-        let path = format!("/v1/serials/{serial}/activation");
+        let path = activation_path(serial);
         self.post(&path, token, device(device_id, "windows", "PC"))
             .await
+    }
+
+    /// `POST /v1/readers`: one more card reader, or with `dry_run` its price.
+    pub async fn order_reader(&self, token: &str, body: Value) -> Answer {
+        self.post("/v1/readers", token, body).await
+    }
+
+    /// `POST /v1/membership/cancellation` without a reason.
+    pub async fn cancel_membership(&self, token: &str) -> Answer {
+        self.post("/v1/membership/cancellation", token, json!({}))
+            .await
+    }
+
+    /// The member's receipts, newest first.
+    pub async fn receipts(&self, token: &str) -> Vec<Value> {
+        let ledger = self.get("/v1/receipts", token).await;
+        assert_eq!(ledger.status, StatusCode::OK, "{:?}", ledger.body);
+        ledger.body["receipts"].as_array().unwrap().clone()
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
@@ -283,6 +317,11 @@ impl TestApp {
         self.get(&format!("/admin/v1{path}"), &token).await
     }
 
+    /// `POST /admin/v1/customers` with this body.
+    pub async fn create_customer(&self, body: Value) -> Answer {
+        self.admin_post("/customers", body).await
+    }
+
     /// Creates a member on a `flets_next` line with the given licences.
     pub async fn member_with(&self, line: &str, licenses: Value) -> Member {
         let email = format!(
@@ -290,8 +329,7 @@ impl TestApp {
             madoguchi_core::secret::random_digits(8)
         );
         let created = self
-            .admin_post(
-                "/customers",
+            .create_customer(
                 json!({"name": "山田 太郎", "email": email, "line": line, "licenses": licenses}),
             )
             .await;
@@ -337,10 +375,14 @@ impl TestApp {
         .await
     }
 
+    /// A login with the member's own ID and key.
+    pub async fn try_login_as(&self, member: &Member) -> Answer {
+        self.try_login(&member.customer_id, &member.access_key)
+            .await
+    }
+
     pub async fn login(&self, member: &Member) -> String {
-        let answer = self
-            .try_login(&member.customer_id, &member.access_key)
-            .await;
+        let answer = self.try_login_as(member).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
         answer.body["token"].as_str().unwrap().to_owned()
     }

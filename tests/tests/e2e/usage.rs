@@ -81,16 +81,15 @@ async fn on_a_collaboration_line_the_standard_serial_is_unavailable() {
 async fn a_service_with_applications_in_several_states_shows_in_use() {
     let app = TestApp::spawn().await;
     let created = app
-        .admin_post(
-            "/customers",
-            json!({"name": "佐藤 花子", "email": "hanako@example.jp", "line": "flets_next",
+        .create_customer(json!({
+            "name": "佐藤 花子", "email": "hanako@example.jp", "line": "flets_next",
             "services": [
                 {"service": "remote_support", "status": "registering"},
                 {"service": "remote_support", "status": "in_use"},
                 {"service": "remote_support", "status": "terminating"},
                 {"service": "vpn_wide", "status": "changing"},
-            ]}),
-        )
+            ],
+        }))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let answer = app

@@ -13,8 +13,7 @@ use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::idempotency::Submission;
 use crate::http::json::JsonBody;
-use crate::http::problem::{Problem, ProblemBody};
-use crate::service::Error;
+use crate::http::problem::Problem;
 use crate::service::admin::{self, IssuedCodes};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -41,7 +40,7 @@ pub struct IssueCodesRequest {
     request_body = IssueCodesRequest,
     responses(
         (status = 201, description = "The codes", body = IssuedCodes),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn issue_codes(
@@ -58,9 +57,7 @@ async fn issue_codes(
     if !(1..=1000).contains(&request.count) {
         errors.push("count", FieldCode::OutOfRange);
     }
-    let (Some(product), true) = (product, errors.is_empty()) else {
-        return Err(Error::Validation(errors).into());
-    };
+    let product = errors.finish(|| product)?;
     let count = request.count as usize;
     let log = submission.log();
     let issued = admin::issue_codes(&state.ctx, product, request.term_months, count, log).await?;

@@ -12,7 +12,7 @@ use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::idempotency::Submission;
 use crate::http::json::JsonBody;
-use crate::http::problem::{Problem, ProblemBody};
+use crate::http::problem::Problem;
 use crate::service::Error;
 use crate::service::reminders::{self, Summary};
 
@@ -36,7 +36,7 @@ pub struct ReminderJobRequest {
     request_body = ReminderJobRequest,
     responses(
         (status = 200, description = "The job's summary", body = Summary),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn run_expiry_reminders(

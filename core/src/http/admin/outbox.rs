@@ -12,7 +12,7 @@ use crate::domain::text::keyword;
 use crate::domain::{Email, FieldCode};
 use crate::http::AppState;
 use crate::http::auth::Operator;
-use crate::http::problem::{Problem, ProblemBody};
+use crate::http::problem::Problem;
 use crate::mail::MailStatus;
 use crate::service::Error;
 use crate::service::admin::{self, Outbox, OutboxFilter};
@@ -38,7 +38,7 @@ pub struct OutboxQuery {
     params(OutboxQuery),
     responses(
         (status = 200, description = "The mails, oldest first", body = Outbox),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn outbox(

@@ -13,8 +13,7 @@ use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::idempotency::Submission;
 use crate::http::json::JsonBody;
-use crate::http::problem::{Problem, ProblemBody};
-use crate::service::Error;
+use crate::http::problem::Problem;
 use crate::service::admin;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -37,8 +36,8 @@ pub struct ProviderRequest {
     request_body = ProviderRequest,
     responses(
         (status = 201, description = "Registered", body = Provider),
-        (status = 409, description = "`provider_exists`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`provider_exists`"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn register_provider(
@@ -51,16 +50,13 @@ async fn register_provider(
     let provider_code = errors.check("provider_code", ProviderCode::parse(&request.provider_code));
     let provider_name = errors.check("provider_name", bounded_text(&request.provider_name, 60));
     let service_name = errors.check("service_name", bounded_text(&request.service_name, 60));
-    let (Some(provider_code), Some(provider_name), Some(service_name)) =
-        (provider_code, provider_name, service_name)
-    else {
-        return Err(Error::Validation(errors).into());
-    };
-    let provider = Provider {
-        provider_code,
-        provider_name,
-        service_name,
-    };
+    let provider = errors.finish(|| {
+        Some(Provider {
+            provider_code: provider_code?,
+            provider_name: provider_name?,
+            service_name: service_name?,
+        })
+    })?;
     let registered = admin::register_provider(&state.ctx, provider, submission.log()).await?;
     Ok(submission.created(registered))
 }

@@ -27,12 +27,7 @@ async fn a_move_names_the_previous_device_and_is_mailed_and_recorded() {
         .unwrap();
     assert_eq!(first.status, SerialStatus::InUse);
     assert!(first.previous_device.is_none());
-    assert_eq!(
-        counter
-            .mail_count(&member.email, MailKind::SerialMoved)
-            .await,
-        0
-    );
+    assert_eq!(counter.mail_count(&member, MailKind::SerialMoved).await, 0);
 
     counter.advance(SignedDuration::from_mins(5));
     let moved = install(&counter, &member, device("mac-1", Os::Mac, "書斎のMac"))
@@ -45,7 +40,7 @@ async fn a_move_names_the_previous_device_and_is_mailed_and_recorded() {
         "mac-1"
     );
 
-    let mails = counter.mails(&member.email, MailKind::SerialMoved).await;
+    let mails = counter.mails(&member, MailKind::SerialMoved).await;
     assert_eq!(mails.len(), 1);
     assert!(mails[0].body.contains(member.serials[0].as_str()));
     assert!(mails[0].body.contains("居間のPC"));
@@ -82,12 +77,7 @@ async fn activating_again_on_the_holding_device_moves_nothing() {
         again.device.expect("still held").activated_at,
         first.device.expect("held").activated_at
     );
-    assert_eq!(
-        counter
-            .mail_count(&member.email, MailKind::SerialMoved)
-            .await,
-        0
-    );
+    assert_eq!(counter.mail_count(&member, MailKind::SerialMoved).await, 0);
 }
 
 /// SPEC §3: a term licence is usable through its last day in Japan, and 409

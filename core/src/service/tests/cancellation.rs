@@ -134,9 +134,7 @@ async fn a_cancellation_applies_every_consequence_at_once() {
             (true, ReaderStatus::ToBeReturned)
         ]
     );
-    let mails = counter
-        .mails(&member.email, MailKind::MembershipCancelled)
-        .await;
+    let mails = counter.mails(&member, MailKind::MembershipCancelled).await;
     assert_eq!(mails.len(), 1);
     for serial in &member.serials {
         assert!(mails[0].body.contains(serial.as_str()));

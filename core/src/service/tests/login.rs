@@ -37,7 +37,7 @@ async fn ten_failures_lock_the_account_until_the_key_is_reissued() {
         .log_in_with(&member, &member.access_key, CLIENT)
         .await;
     assert_refused!(later, Error::AccountLocked);
-    let notices = counter.mails(&member.email, MailKind::AccountLocked).await;
+    let notices = counter.mails(&member, MailKind::AccountLocked).await;
     assert_eq!(notices.len(), 1);
     assert!(notices[0].body.contains(member.id.as_str()));
 

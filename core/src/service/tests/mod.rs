@@ -137,14 +137,14 @@ impl Counter {
         self.member(vec![term(Plan::Standard, expires_on)]).await
     }
 
-    /// The mails of one kind queued to an address, oldest first.
-    async fn mails(&self, to: &Email, kind: MailKind) -> Vec<Mail> {
-        let mut mails = self.ctx.store.mails_to(to).await.expect("a read");
+    /// The mails of one kind queued to the member, oldest first.
+    async fn mails(&self, to: &Member, kind: MailKind) -> Vec<Mail> {
+        let mut mails = self.ctx.store.mails_to(&to.email).await.expect("a read");
         mails.retain(|m| m.kind == kind);
         mails
     }
 
-    async fn mail_count(&self, to: &Email, kind: MailKind) -> usize {
+    async fn mail_count(&self, to: &Member, kind: MailKind) -> usize {
         self.mails(to, kind).await.len()
     }
 

@@ -65,7 +65,7 @@ async fn four_rentals_fill_the_five_places_with_the_starter_reader() {
     let quote_past_the_limit = place(&counter, &member, ReaderType::UsbMac, true).await;
     assert_refused!(quote_past_the_limit, Error::ReaderLimitReached);
     assert_eq!(held(&counter, &member).await.len(), 5);
-    let mails = counter.mails(&member.email, MailKind::ReaderOrdered).await;
+    let mails = counter.mails(&member, MailKind::ReaderOrdered).await;
     assert_eq!(mails.len(), 4);
     assert!(mails.iter().all(|m| m.body.contains("2777円")));
 }

@@ -1,6 +1,6 @@
 //! SPEC §8: the daily expiry reminders.
 
-use super::{CLIENT, Counter, date, renewal};
+use super::{CLIENT, Counter, Member, date, renewal};
 use crate::mail::MailKind;
 use crate::service::cancellation::{CancellationRequest, cancel};
 use crate::service::reminders::{Summary, run};
@@ -15,6 +15,14 @@ fn counts(summary: &Summary) -> (usize, usize, usize) {
     (summary.due, summary.sent, summary.skipped)
 }
 
+/// How many reminders and how many "expired" notices the member has been sent.
+async fn notices(counter: &Counter, member: &Member) -> (usize, usize) {
+    (
+        counter.mail_count(member, MailKind::ExpiryReminder).await,
+        counter.mail_count(member, MailKind::LicenseExpired).await,
+    )
+}
+
 /// SPEC §8: the job sends the most urgent threshold reached and not yet sent, so a first
 /// run six days out sends one mail (not the 30-, 14- and 7-day ones), later runs send each
 /// remaining threshold once, and one "expired" notice follows the expiry.
@@ -23,7 +31,7 @@ async fn missed_days_catch_up_with_one_mail_for_the_most_urgent_threshold() {
     let counter = Counter::open().await;
     let member = counter.member_until("2026-11-28").await;
     assert_eq!(counts(&run_on(&counter, "2026-11-22").await), (1, 1, 0));
-    let reminders = counter.mails(&member.email, MailKind::ExpiryReminder).await;
+    let reminders = counter.mails(&member, MailKind::ExpiryReminder).await;
     assert_eq!(reminders.len(), 1);
     assert!(reminders[0].body.contains("あと6日"));
     assert!(reminders[0].body.contains(member.serials[0].as_str()));
@@ -36,18 +44,7 @@ async fn missed_days_catch_up_with_one_mail_for_the_most_urgent_threshold() {
     // The first run after the expiry: one "expired" notice, then the licence is done.
     assert_eq!(counts(&run_on(&counter, "2026-11-29").await), (1, 1, 0));
     assert_eq!(counts(&run_on(&counter, "2026-11-30").await), (0, 0, 0));
-    assert_eq!(
-        counter
-            .mail_count(&member.email, MailKind::ExpiryReminder)
-            .await,
-        2
-    );
-    assert_eq!(
-        counter
-            .mail_count(&member.email, MailKind::LicenseExpired)
-            .await,
-        1
-    );
+    assert_eq!(notices(&counter, &member).await, (2, 1));
 }
 
 /// SPEC §8: the thresholds are configurable; only the configured ones send.
@@ -67,7 +64,7 @@ async fn the_thresholds_are_configurable() {
         "7 is not configured"
     );
     assert_eq!(counts(&run_on(&counter, "2026-12-09").await), (1, 1, 0));
-    let reminders = counter.mails(&member.email, MailKind::ExpiryReminder).await;
+    let reminders = counter.mails(&member, MailKind::ExpiryReminder).await;
     assert_eq!(reminders.len(), 2);
     for days_left in ["あと10日", "あと3日"] {
         assert!(
@@ -101,22 +98,6 @@ async fn a_renewal_starts_reminders_again_and_a_cancellation_ends_them() {
     // The old date (2026-12-20) is no longer due; the new one (2027-01-20) is, 30 days out.
     assert_eq!(counts(&run_on(&counter, "2026-12-01").await).0, 0);
     assert_eq!(counts(&run_on(&counter, "2026-12-21").await), (1, 1, 0));
-    assert_eq!(
-        counter
-            .mail_count(&renewing.email, MailKind::ExpiryReminder)
-            .await,
-        2
-    );
-    assert_eq!(
-        counter
-            .mail_count(&leaving.email, MailKind::ExpiryReminder)
-            .await,
-        0
-    );
-    assert_eq!(
-        counter
-            .mail_count(&leaving.email, MailKind::LicenseExpired)
-            .await,
-        0
-    );
+    assert_eq!(notices(&counter, &renewing).await.0, 2);
+    assert_eq!(notices(&counter, &leaving).await, (0, 0));
 }

@@ -91,9 +91,7 @@ async fn a_renewal_adds_its_term_to_the_later_of_expiry_and_today() {
         .unwrap();
     assert_eq!(month_end.expires_on, date("2027-02-28"));
 
-    let mails = counter
-        .mails(&member.email, MailKind::RenewalCompleted)
-        .await;
+    let mails = counter.mails(&member, MailKind::RenewalCompleted).await;
     assert_eq!(mails.len(), 3);
     let first = mails
         .iter()

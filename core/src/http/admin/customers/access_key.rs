@@ -12,7 +12,7 @@ use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::idempotency::Submission;
 use crate::http::path::PathText;
-use crate::http::problem::{Problem, ProblemBody};
+use crate::http::problem::Problem;
 use crate::service::admin::{self, ReissuedAccessKey};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -26,8 +26,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     params(("customer_id" = String, Path, description = "お客さまID")),
     responses(
         (status = 200, description = "The new access key, shown this once", body = ReissuedAccessKey),
-        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "`membership_cancelled`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`membership_cancelled`"),
     )
 )]
 async fn reissue_access_key(

@@ -13,8 +13,7 @@ use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::idempotency::Submission;
 use crate::http::json::JsonBody;
-use crate::http::problem::{Problem, ProblemBody};
-use crate::service::Error;
+use crate::http::problem::Problem;
 use crate::service::admin::{self, CreatedCustomer, NewCustomer, NewLicense};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -63,7 +62,7 @@ pub struct ServiceApplicationRequest {
     status: String,
 }
 
-fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, Error> {
+fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, FieldErrors> {
     let mut errors = FieldErrors::new();
     let name = errors.check("name", PersonName::parse(&request.name));
     let email = errors.check("email", Email::parse(&request.email));
@@ -114,15 +113,14 @@ fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, Error>
             })
         })
         .collect();
-    if !errors.is_empty() {
-        return Err(Error::Validation(errors));
-    }
-    Ok(NewCustomer {
-        name: name.expect("checked"),
-        email: email.expect("checked"),
-        line: line.expect("checked"),
-        licenses: licenses.into_iter().map(|l| l.expect("checked")).collect(),
-        services: services.into_iter().map(|s| s.expect("checked")).collect(),
+    errors.finish(|| {
+        Some(NewCustomer {
+            name: name?,
+            email: email?,
+            line: line?,
+            licenses: licenses.into_iter().collect::<Option<_>>()?,
+            services: services.into_iter().collect::<Option<_>>()?,
+        })
     })
 }
 
@@ -133,7 +131,7 @@ fn parse_new_customer(request: NewCustomerRequest) -> Result<NewCustomer, Error>
     request_body = NewCustomerRequest,
     responses(
         (status = 201, description = "Created", body = CreatedCustomer),
-        (status = 422, description = "`validation_failed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     )
 )]
 async fn create_customer(

@@ -9,7 +9,7 @@ use super::customer_in_path;
 use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::path::PathText;
-use crate::http::problem::{Problem, ProblemBody};
+use crate::http::problem::Problem;
 use crate::service::admin::{self, CustomerState};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -23,7 +23,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     params(("customer_id" = String, Path, description = "お客さまID")),
     responses(
         (status = 200, description = "The member", body = CustomerState),
-        (status = 404, description = "`not_found`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
     )
 )]
 async fn customer_state(
