@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use madoguchi_core::config::{self, ReminderDays, TableName};
 use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::mail::{
@@ -58,6 +58,15 @@ struct Args {
     /// The sender of every mail.
     #[arg(long, env = "MADOGUCHI_MAIL_FROM", default_value = DEFAULT_FROM)]
     mail_from: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the DynamoDB table (`--table`) with its index, TTL and stream, as the cloud's
+    /// template does, then exit: for the Lambda functions, which never create it.
+    CreateTable,
 }
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -72,7 +81,12 @@ async fn main() {
                 .unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .init();
-    if let Err(error) = run(Args::parse()).await {
+    let args = Args::parse();
+    let done = match args.command {
+        Some(Command::CreateTable) => create_table(&args.table).await,
+        None => run(args).await,
+    };
+    if let Err(error) = done {
         tracing::error!(%error, "local-dev stopped");
         std::process::exit(1);
     }
@@ -98,6 +112,16 @@ async fn open_store(args: &Args) -> Result<Arc<dyn Store>, Failure> {
             Ok(Arc::new(store))
         }
     }
+}
+
+async fn create_table(table: &TableName) -> Result<(), Failure> {
+    let store = config::dynamo_store(table.as_str()).await?;
+    store
+        .ensure_table()
+        .await
+        .map_err(|e| format!("DynamoDB table {table}: {e}"))?;
+    tracing::info!(%table, "the table is ready");
+    Ok(())
 }
 
 async fn run(args: Args) -> Result<(), Failure> {

@@ -38,3 +38,15 @@ impl From<serde_dynamo::Error> for StoreError {
         StoreError::Backend(error.to_string())
     }
 }
+
+/// Whether a single write's failure is its condition not holding: for the writes outside
+/// transactions, "nothing to do" rather than an error.
+pub(super) fn condition_failed<E, R>(error: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}

@@ -35,6 +35,7 @@ use crate::domain::{
     SerialRecord, Session,
 };
 use crate::mail::{DuePlace, Mail};
+use error::condition_failed;
 use item::{Item, n, record, s};
 use keys::{IndexKey, Key, Prefix};
 
@@ -311,10 +312,7 @@ impl Store for DynamoStore {
         match sent {
             Ok(output) => self.consumed(&output.consumed_capacity),
             // The session is gone: nothing to refresh.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+            Err(error) if condition_failed(&error) => {}
             Err(error) => return Err(error.into()),
         }
         Ok(())
@@ -336,10 +334,7 @@ impl Store for DynamoStore {
         match sent {
             Ok(output) => self.consumed(&output.consumed_capacity),
             // Answered, taken over or gone: not this claim to give back.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+            Err(error) if condition_failed(&error) => {}
             Err(error) => return Err(error.into()),
         }
         Ok(())

@@ -2,26 +2,15 @@
 //! due, the failed list, and the dispatcher's two conditional writes, each a single call
 //! outside any transaction where a failed condition means "nothing to do".
 
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use jiff::Timestamp;
 
 use super::DynamoStore;
+use super::error::condition_failed;
 use super::item::{item, n, s};
 use super::keys::{self, IndexKey};
 use crate::domain::Email;
 use crate::mail::{DuePlace, Mail, MailStatus};
 use crate::store::StoreError;
-
-/// Whether a single write's failure is its condition not holding.
-fn condition_failed<E, R>(error: &SdkError<E, R>) -> bool
-where
-    E: ProvideErrorMetadata,
-{
-    error
-        .as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "ConditionalCheckFailedException")
-}
 
 impl DynamoStore {
     /// Pending mails due by `due_by`, after `after`, from the index (which may lag).

@@ -163,3 +163,38 @@ async fn every_function_describes_the_whole_api_and_answers_health_checks() {
         assert_eq!(health.status, StatusCode::OK, "{}", function.name());
     }
 }
+
+/// `cargo lambda watch` (scripts/emulator) routes requests as the template does: the
+/// workspace's `[workspace.metadata.lambda.watch.router]`, as `cargo metadata` reads it.
+#[test]
+fn the_emulator_routes_as_the_template_does() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let router = metadata["metadata"]["lambda"]["watch"]["router"]
+        .as_object()
+        .expect("a router in Cargo.toml");
+    let mut emulated = BTreeMap::<String, BTreeSet<Route>>::new();
+    for (path, routes) in router {
+        for route in routes.as_array().unwrap() {
+            let function = route["function"].as_str().unwrap().to_owned();
+            let method = route["method"].as_str().unwrap().to_owned();
+            emulated
+                .entry(function)
+                .or_default()
+                .insert((method, path.clone()));
+        }
+    }
+    assert_eq!(emulated, template_routes());
+}

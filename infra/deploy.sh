@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Deploys madoguchi to an AWS account with SAM, then seeds the providers of SPEC §10
+# through the operators' API. Needs: the AWS SAM CLI, cargo-lambda with zig (see
+# infra/README.md), curl ≥ 7.75 (for --aws-sigv4), and credentials for the account in the
+# usual AWS variables or profile.
+#
+#   infra/deploy.sh <stack-name> <sender-address> [stage]
+#
+# Re-running it updates the stack; the provider seeding is idempotent (an existing
+# provider answers 409 provider_exists, which counts as done).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stack=${1:?usage: infra/deploy.sh <stack-name> <sender-address> [stage]}
+sender=${2:?usage: infra/deploy.sh <stack-name> <sender-address> [stage]}
+stage=${3:-prod}
+region=${AWS_REGION:-${AWS_DEFAULT_REGION:?set AWS_REGION}}
+
+sam build --template-file infra/template.yaml --build-dir .aws-sam/build
+sam deploy \
+  --template-file .aws-sam/build/template.yaml \
+  --stack-name "$stack" \
+  --region "$region" \
+  --capabilities CAPABILITY_IAM \
+  --resolve-s3 \
+  --no-fail-on-empty-changeset \
+  --parameter-overrides "Stage=$stage" "SenderAddress=$sender"
+
+api=$(aws cloudformation describe-stacks --stack-name "$stack" --region "$region" \
+  --query "Stacks[0].Outputs[?OutputKey=='ApiUrl'].OutputValue" --output text)
+echo "API: $api"
+
+# The operators' routes are IAM-authorised: sign with the deploying credentials.
+key=${AWS_ACCESS_KEY_ID:-$(aws configure get aws_access_key_id)}
+secret=${AWS_SECRET_ACCESS_KEY:-$(aws configure get aws_secret_access_key)}
+token=${AWS_SESSION_TOKEN:-$(aws configure get aws_session_token || true)}
+signed() {
+  local extra=()
+  [ -n "$token" ] && extra=(-H "x-amz-security-token: $token")
+  curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:$region:execute-api" \
+    --user "$key:$secret" "${extra[@]}" "$@"
+}
+
+seed_provider() {
+  local status
+  status=$(signed -X POST "$api/admin/v1/providers" -H 'content-type: application/json' \
+    -d "{\"provider_code\":\"$1\",\"provider_name\":\"$2\",\"service_name\":\"$3\"}")
+  case "$status" in
+    201) echo "provider $1 registered" ;;
+    409) echo "provider $1 already registered" ;;
+    *) echo "provider $1: unexpected answer $status" >&2; exit 1 ;;
+  esac
+}
+seed_provider W0099 'NTT西日本(試験用)' '試験用'
+seed_provider 060000 'IP電話サービス提供者' 'IP電話'
+echo "deployed: $api"
