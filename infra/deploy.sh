@@ -31,9 +31,11 @@ api=$(aws cloudformation describe-stacks --stack-name "$stack" --region "$region
 echo "API: $api"
 
 # The operators' routes are IAM-authorised: sign with the deploying credentials.
-key=${AWS_ACCESS_KEY_ID:-$(aws configure get aws_access_key_id)}
-secret=${AWS_SECRET_ACCESS_KEY:-$(aws configure get aws_secret_access_key)}
-token=${AWS_SESSION_TOKEN:-$(aws configure get aws_session_token || true)}
+# Whatever kind the credentials are (static keys, SSO, a role), as variables.
+eval "$(aws configure export-credentials --format env)"
+key=${AWS_ACCESS_KEY_ID:?no credentials}
+secret=${AWS_SECRET_ACCESS_KEY:?no credentials}
+token=${AWS_SESSION_TOKEN:-}
 signed() {
   local extra=()
   [ -n "$token" ] && extra=(-H "x-amz-security-token: $token")

@@ -149,7 +149,15 @@ pub async fn sweep(
         let full = page.len() == wanted;
         read += page.len();
         for mail in page {
-            summary.count(deliver(ctx, sender, &mail.to, &mail.mail_id).await?);
+            // A store failure on one mail (its re-read or its mark) must not hold back the
+            // mails behind it (SPEC §9): it stays pending for the next sweep.
+            match deliver(ctx, sender, &mail.to, &mail.mail_id).await {
+                Ok(delivery) => summary.count(delivery),
+                Err(error) => {
+                    tracing::error!(mail_id = %mail.mail_id, %error, "the store failed on this mail; the next sweep tries it again");
+                    summary.skipped += 1;
+                }
+            }
         }
         if !full {
             break;

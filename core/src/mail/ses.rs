@@ -24,9 +24,12 @@ impl SesSender {
         }
     }
 
-    /// A sender with the client configured from the standard AWS variables.
+    /// A sender with the client configured from the standard AWS variables, the SDK's
+    /// behaviour pinned as for DynamoDB (DESIGN "Lambda").
     pub async fn from_env(from: &Mailbox) -> Self {
-        let config = aws_config::load_from_env().await;
+        let config = aws_config::defaults(aws_config::BehaviorVersion::v2026_01_12())
+            .load()
+            .await;
         Self::new(Client::new(&config), from)
     }
 }

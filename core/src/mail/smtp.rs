@@ -23,6 +23,9 @@ impl SmtpSender {
         // lettre's reasons name the scheme or the part at fault, never the password.
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| MailError::Build(format!("not a usable SMTP URL: {e}")))?
+            // lettre waits a minute per command by default: as long as the dispatcher's
+            // whole invocation. A server that hangs fails this mail's attempt instead.
+            .timeout(Some(std::time::Duration::from_secs(10)))
             .build();
         Ok(Self {
             transport,

@@ -59,7 +59,10 @@ pub async fn deliver_stream(
 
 /// How long the sweep leaves a new mail to the stream: a mail due this recently is likely
 /// being delivered by it right now, and the sweep would send it a second time.
-pub const STREAM_SETTLE: SignedDuration = SignedDuration::from_secs(60);
+/// The template discards stream records older than 60 s (`MaximumRecordAgeInSeconds`) and
+/// gives an invocation at most 60 s, so the stream is done with a mail 120 s after it fell
+/// due; the sweep waits longer than that.
+pub const STREAM_SETTLE: SignedDuration = SignedDuration::from_secs(180);
 
 /// Mails a sweep delivers at most; the next scheduled one goes on from there.
 const SWEEP_LIMIT: usize = 5_000;
