@@ -21,7 +21,7 @@ pub mod usage;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -61,15 +61,25 @@ pub fn all_operations() -> OpenApiRouter<AppState> {
         .merge(admin::router())
 }
 
-/// Turns operation routers into the served app: `/openapi.json`, `/healthz`, the body
-/// limit, problem answers for unknown paths, panics and language, and request tracing.
+/// The OpenAPI document of the whole API (SPEC §1), built on first use: a Lambda function
+/// serving a few operations still describes them all, without paying for it at start.
+pub fn api_document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
+        let (_, api) = OpenApiRouter::with_openapi(openapi::base())
+            .merge(all_operations())
+            .split_for_parts();
+        openapi::with_common_problems(api)
+    });
+    &DOCUMENT
+}
+
+/// Turns operation routers into the served app: `/openapi.json` (of the whole API),
+/// `/healthz`, the body limit, problem answers for unknown paths, panics and language, and
+/// request tracing.
 pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
-    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
-        .merge(operations)
-        .split_for_parts();
-    let api = Arc::new(openapi::with_common_problems(api));
+    let (router, _) = operations.split_for_parts();
     router
-        .route("/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
+        .route("/openapi.json", get(|| async { Json(api_document().clone()) }))
         .route("/healthz", get(|| async { StatusCode::OK }))
         .fallback(|| async { Problem::not_found() })
         .method_not_allowed_fallback(|| async {

@@ -63,12 +63,9 @@ impl Function {
     }
 
     /// The app this function serves: its operations in the app local-dev serves (so also
-    /// `/openapi.json` and `/healthz`), reading API Gateway's request context.
+    /// `/openapi.json` of the whole API, and `/healthz`), reading API Gateway's request
+    /// context.
     pub fn app(self, state: AppState) -> LambdaApp {
-        // Routed: this function's operations; documented: every operation, so that any
-        // function's `/openapi.json` describes the whole API.
-        let (_, whole_api) = http::all_operations().split_for_parts();
-        let operations = OpenApiRouter::with_openapi(whole_api).merge(self.operations());
-        api_gateway::serve(http::app(operations, state))
+        api_gateway::serve(http::app(self.operations(), state))
     }
 }
