@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use madoguchi_core::config::{self, ReminderDays, TableName};
 use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::mail::{
-    DEFAULT_FROM, EmlDirectory, MailSender, SmtpSender, dispatch_pending, sender_address,
+    DEFAULT_FROM, EmlDirectory, MailSender, SmtpSender, configured_sender, dispatch_pending,
 };
 use madoguchi_core::service::reminders;
 use madoguchi_core::store::Store;
@@ -203,14 +203,9 @@ pub(crate) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> 
 /// SPEC §9, §11: over SMTP when `MADOGUCHI_SMTP_URL` is set, else `.eml` files into
 /// `<data dir>/mail/`.
 fn mail_sender(args: &Args) -> Result<Box<dyn MailSender>, Failure> {
-    let from = sender_address(&args.mail_from).map_err(|e| format!("MADOGUCHI_MAIL_FROM: {e}"))?;
+    let from = configured_sender(&args.mail_from)?;
     match args.smtp_url.as_deref().map(str::trim) {
-        Some(url) if !url.is_empty() => {
-            let sender =
-                SmtpSender::new(url, from).map_err(|e| format!("MADOGUCHI_SMTP_URL: {e}"))?;
-            tracing::info!(server = sender.server(), "mail is delivered over SMTP");
-            Ok(Box::new(sender))
-        }
+        Some(url) if !url.is_empty() => Ok(Box::new(SmtpSender::configured(url, from)?)),
         _ => {
             let dir = args.data_dir.join("mail");
             let sender = EmlDirectory::new(&dir)?.from_address(from);

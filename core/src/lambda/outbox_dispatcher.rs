@@ -7,8 +7,8 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
 use super::{Error, start};
-use crate::config::{self, Config, MailConfig};
-use crate::mail::{DEFAULT_FROM, MailSender, SesSender, SmtpSender, sender_address};
+use crate::config::{Config, MailConfig};
+use crate::mail::{DEFAULT_FROM, MailSender, SesSender, SmtpSender, configured_sender};
 
 /// Runs the dispatcher: configuration, the sender and the store once per cold start, then
 /// every invocation through `mail::stream::dispatch`.
@@ -34,16 +34,9 @@ pub async fn run_outbox_dispatcher() -> Result<(), Error> {
 
 /// SMTP when a URL is configured (the local emulator, or a relay), else SES.
 async fn sender(mail: &MailConfig) -> Result<Arc<dyn MailSender>, Error> {
-    let from = mail.from.as_deref().unwrap_or(DEFAULT_FROM);
-    let from =
-        sender_address(from).map_err(|e| format!("{} is malformed: {e}", config::MAIL_FROM))?;
+    let from = configured_sender(mail.from.as_deref().unwrap_or(DEFAULT_FROM))?;
     Ok(match &mail.smtp_url {
-        Some(url) => {
-            let sender = SmtpSender::new(url, from)
-                .map_err(|e| format!("{} is malformed: {e}", config::SMTP_URL))?;
-            tracing::info!(server = sender.server(), "mail is delivered over SMTP");
-            Arc::new(sender)
-        }
+        Some(url) => Arc::new(SmtpSender::configured(url, from)?),
         None => Arc::new(SesSender::from_env(&from).await),
     })
 }

@@ -14,6 +14,11 @@ pub fn sender_address(text: &str) -> Result<Mailbox, MailError> {
         .map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))
 }
 
+/// The sender `MADOGUCHI_MAIL_FROM` names; a malformed one is refused naming the variable.
+pub fn configured_sender(text: &str) -> Result<Mailbox, String> {
+    sender_address(text).map_err(|e| format!("{} is malformed: {e}", crate::config::MAIL_FROM))
+}
+
 /// The message of a mail. Its Message-ID is the mail id, so a delivery repeated after a
 /// crash carries the same id as the first and a reader can tell it for a copy.
 pub(super) fn message(mail: &Mail, from: &Mailbox) -> Result<Message, MailError> {

@@ -18,7 +18,7 @@ pub use dispatcher::{Delivery, MailError, MailSender, Sweep, deliver, dispatch_p
 pub use eml::EmlDirectory;
 /// A sender's address, as `sender_address` reads it.
 pub use lettre::message::Mailbox;
-pub use message::{DEFAULT_FROM, sender_address};
+pub use message::{DEFAULT_FROM, configured_sender, sender_address};
 #[cfg(feature = "ses")]
 pub use ses::SesSender;
 #[cfg(feature = "smtp")]

@@ -34,6 +34,16 @@ impl SmtpSender {
         })
     }
 
+    /// The sender configured by `MADOGUCHI_SMTP_URL` (local-dev and the cloud's dispatcher
+    /// alike): a malformed URL is refused naming the variable, and the server it names is
+    /// logged without the URL's credentials.
+    pub fn configured(url: &str, from: Mailbox) -> Result<Self, String> {
+        let sender = Self::new(url, from)
+            .map_err(|e| format!("{} is malformed: {e}", crate::config::SMTP_URL))?;
+        tracing::info!(server = sender.server(), "mail is delivered over SMTP");
+        Ok(sender)
+    }
+
     /// `host:port` of the server, for logs.
     pub fn server(&self) -> &str {
         &self.server
