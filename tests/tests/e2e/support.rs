@@ -274,6 +274,19 @@ impl TestApp {
             .await
     }
 
+    /// `POST /v1/renewals` without a login, from the loopback address `127.0.<n / 250>.<n % 250
+    /// + 2>`: one of many clients, each with its own per-client count (SPEC §5).
+    pub async fn renew_from(&self, client: u32, body: Value) -> Answer {
+        let address =
+            std::net::Ipv4Addr::new(127, 0, (client / 250) as u8, (client % 250 + 2) as u8);
+        let from = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::V4(address))
+            .build()
+            .unwrap();
+        let request = from.post(format!("{}/v1/renewals", self.base)).json(&body);
+        answer(request.send().await.unwrap()).await
+    }
+
     /// Installs a serial on a Windows PC named `PC`.
     pub async fn activate(&self, token: &str, serial: &str, device_id: &str) -> Answer {
         let path = activation_path(serial);

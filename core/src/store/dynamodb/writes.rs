@@ -157,26 +157,6 @@ impl DynamoStore {
                 }
                 parts
             }
-            Write::PutThrottle {
-                key,
-                throttle:
-                    Versioned {
-                        record: throttle,
-                        expect,
-                    },
-            } => {
-                let mut throttle_item = item(&throttle, keys::throttle(&key))?;
-                // A day past the newest failure no window can still need it; with none left,
-                // the item may go at once.
-                let ends = throttle
-                    .failures
-                    .last()
-                    .map_or(AttributeValue::N("0".into()), |last| {
-                        expires_at(*last + jiff::SignedDuration::from_hours(24))
-                    });
-                throttle_item.insert("expires_at".into(), ends);
-                vec![versioned(table, throttle_item, expect)?]
-            }
             Write::PutIdempotency(Versioned { record, expect }) => {
                 let mut idempotency_item = item(&record, keys::idempotency(&record.key))?;
                 idempotency_item.insert(

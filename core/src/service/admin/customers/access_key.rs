@@ -1,5 +1,5 @@
 //! `POST /admin/v1/customers/{customer_id}/access-key`. SPEC §10: a new access key
-//! replaces the old one and lifts a lock.
+//! replaces the old one and lifts a lock; every session of the member ends (§2).
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -43,7 +43,12 @@ async fn attempt(
     let reissued = ReissuedAccessKey {
         access_key: access_key.to_owned(),
     };
-    let mut writes = vec![Write::put_customer(customer, expect)];
+    let mut writes = vec![
+        Write::put_customer(customer, expect),
+        Write::DeleteSessionsOf {
+            customer_id: customer_id.clone(),
+        },
+    ];
     writes.extend(keep_answer_as(answer_log, 200, &reissued));
     ctx.store.commit(writes).await?;
     tracing::info!(%customer_id, "access key reissued");
