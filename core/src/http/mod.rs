@@ -44,6 +44,8 @@ pub struct AppState {
     pub ctx: Context,
     /// The operators' bearer token (SPEC §10); none where only IAM callers operate (§12).
     pub admin_token: Option<Arc<str>>,
+    /// The server's key for stored answers (SPEC §1).
+    pub sealing_key: crate::secret::SealingKey,
 }
 
 /// Every operation's router, as local-dev serves them.

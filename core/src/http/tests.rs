@@ -33,6 +33,7 @@ fn served(ctx: &Context) -> Router {
     let state = AppState {
         ctx: ctx.clone(),
         admin_token: Some("admin-token-for-tests".into()),
+        sealing_key: crate::secret::SealingKey::generate(),
     };
     app(all_operations(), state)
 }

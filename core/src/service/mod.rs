@@ -68,6 +68,11 @@ impl Context {
 /// answer a retry will get are stored together or not at all.
 pub trait AnswerLog: Send + Sync {
     fn record(&self, status: u16, body: &[u8]) -> crate::store::Write;
+
+    /// The same answer, filed also for the session this submission ends (a cancellation),
+    /// so that a retry with the now dead token still gets it (SPEC §1). `None` when the
+    /// caller has no session.
+    fn record_for_ended_session(&self, status: u16, body: &[u8]) -> Option<crate::store::Write>;
 }
 
 /// The write that keeps a submission's answer (201) for retries, when it has a key.
@@ -76,6 +81,20 @@ pub(crate) fn keep_answer<T: serde::Serialize>(
     answer: &T,
 ) -> Option<crate::store::Write> {
     keep_answer_as(log, 201, answer)
+}
+
+/// The writes that keep a submission's answer when it ends the caller's session.
+pub(crate) fn keep_answer_past_session<T: serde::Serialize>(
+    log: Option<&dyn AnswerLog>,
+    answer: &T,
+) -> Vec<crate::store::Write> {
+    let Some(log) = log else {
+        return Vec::new();
+    };
+    let body = serde_json::to_vec(answer).expect("answers serialise");
+    let mut writes = vec![log.record(201, &body)];
+    writes.extend(log.record_for_ended_session(201, &body));
+    writes
 }
 
 /// The same for an answer with another status (200 for an activation or a reissue).

@@ -80,6 +80,9 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub ctx: Context,
     pub admin_token: String,
+    /// The server's key for stored answers: another app over the same store (a Lambda
+    /// function) must hold the same one to replay them.
+    pub sealing_key: madoguchi_core::secret::SealingKey,
     _dir: tempfile::TempDir,
 }
 
@@ -204,9 +207,11 @@ impl TestApp {
             .await
             .unwrap();
         let admin_token = madoguchi_core::secret::new_session_token();
+        let sealing_key = madoguchi_core::secret::SealingKey::generate();
         let state = AppState {
             ctx: ctx.clone(),
             admin_token: Some(admin_token.clone().into()),
+            sealing_key: sealing_key.clone(),
         };
         Self {
             base: madoguchi_tests::serve(app(all_operations(), state)).await,
@@ -214,6 +219,7 @@ impl TestApp {
             clock,
             ctx,
             admin_token,
+            sealing_key,
             _dir: dir,
         }
     }
