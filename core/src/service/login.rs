@@ -53,8 +53,16 @@ pub async fn log_in(
     // so the answer takes the same time either way.
     let verified_hash = customer.as_ref().map(|c| c.access_key_hash.clone());
     let stored_hash = verified_hash.clone();
-    let matched =
+    let verified =
         argon2_slot(move || verify_access_key(access_key.expose(), stored_hash.as_deref())).await;
+    let matched = match verified {
+        Ok(matched) => matched,
+        // Refused before any answer about the key: the place is not a failure.
+        Err(busy) => {
+            place.give_back(ctx).await;
+            return Err(busy);
+        }
+    };
 
     let outcome = match &customer {
         None => Outcome::WrongKey,

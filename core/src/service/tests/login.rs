@@ -162,3 +162,32 @@ async fn no_session_outlives_twelve_hours() {
         Error::Unauthorized
     );
 }
+
+/// A flood of argon2 work is refused quickly, not queued without end: past the bounded
+/// queue at once, and past the deadline for whoever waited in it.
+#[tokio::test]
+async fn argon2_work_waits_in_a_bounded_queue_with_a_deadline() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::service::Argon2Queue;
+
+    let queue = Arc::new(Argon2Queue::new(1, 1, Duration::from_millis(200)));
+    let (release, hold) = std::sync::mpsc::channel::<()>();
+    let running = {
+        let queue = queue.clone();
+        tokio::spawn(async move { queue.run(move || hold.recv().is_ok()).await })
+    };
+    // The one slot is taken; let the work start.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let waiting = {
+        let queue = queue.clone();
+        tokio::spawn(async move { queue.run(|| true).await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_refused!(queue.run(|| true).await, Error::Busy);
+    assert_refused!(waiting.await.unwrap(), Error::Busy);
+    release.send(()).unwrap();
+    assert!(running.await.unwrap().unwrap());
+    assert!(queue.run(|| true).await.unwrap(), "free again");
+}

@@ -21,7 +21,7 @@ pub async fn reissue_access_key(
 ) -> Result<ReissuedAccessKey, Error> {
     let access_key = new_access_key();
     let key = access_key.clone();
-    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await;
+    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await?;
     retry_on_conflict(|| attempt(ctx, customer_id, &access_key, &access_key_hash, answer_log)).await
 }
 
