@@ -16,6 +16,7 @@ pub mod reader;
 pub mod receipts;
 pub mod renewal;
 pub mod terms;
+pub mod unlock;
 pub mod usage;
 
 #[cfg(test)]
@@ -52,6 +53,7 @@ pub struct AppState {
 pub fn all_operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(login::router())
+        .merge(unlock::router())
         .merge(usage::router())
         .merge(activation::router())
         .merge(terms::router())

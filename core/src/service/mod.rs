@@ -13,6 +13,7 @@ pub mod renewal;
 pub mod session;
 pub mod terms;
 mod throttle;
+pub mod unlock;
 pub mod usage;
 
 #[cfg(test)]
@@ -194,10 +195,11 @@ impl Argon2Queue {
     }
 }
 
-/// The process's queue: two running per core, 32 waiting per core, at most 2 s of waiting.
+/// The process's queue: two running per core, 128 waiting per core (about a second of
+/// work), at most 2 s of waiting.
 static ARGON2: LazyLock<Argon2Queue> = LazyLock::new(|| {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Argon2Queue::new(cores * 2, cores * 32, Duration::from_secs(2))
+    Argon2Queue::new(cores * 2, cores * 128, Duration::from_secs(2))
 });
 
 /// Runs argon2 work in the process's queue, or refuses with 503 `busy`.

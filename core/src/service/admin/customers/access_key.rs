@@ -40,6 +40,7 @@ async fn attempt(
     customer.access_key_hash = access_key_hash.to_owned();
     customer.failed_logins = 0;
     customer.locked_at = None;
+    customer.unlock.void_code();
     let reissued = ReissuedAccessKey {
         access_key: access_key.to_owned(),
     };
