@@ -2,7 +2,7 @@
 //! the first answer again (same status, same body) and has no second effect; the same key
 //! with a different body is 422 `idempotency_key_reused`. Keys are scoped to the caller
 //! (the member, the operator, or for a call without login such as a renewal, the client
-//! address) and kept 24 hours.
+//! address and the route) and kept 24 hours.
 //!
 //! The first request claims the key before it runs, so a retry arriving while it still
 //! runs is told so (409 `idempotency_key_in_use`) instead of running twice. A claim whose
@@ -88,8 +88,10 @@ async fn caller(state: &AppState, parts: &mut Parts) -> Caller {
             Err(Error::Unauthorized) => Caller::Ended(ended_session_scope(&token)),
             Err(_) => Caller::Unknown,
         },
+        // A call without login is scoped to its route too: a key the address used for a
+        // renewal must not turn a member route's 401 into a key refusal.
         None => Caller::Known {
-            scope: format!("client {}", ClientIp::of(parts).0),
+            scope: format!("client {} {}", ClientIp::of(parts).0, parts.uri.path()),
             ended_session: None,
         },
     }
@@ -293,6 +295,16 @@ impl Release {
     fn disarm(&mut self) {
         self.record_key = None;
     }
+
+    /// Gives the key back before the answer goes out, so that a retry sent as soon as the
+    /// answer arrives finds it free (not "in use", nor "reused" by a changed body).
+    async fn now(mut self) {
+        if let Some(key) = self.record_key.take()
+            && let Err(error) = self.ctx.store.release_claim(&key, self.version).await
+        {
+            tracing::warn!(%error, "could not release an idempotency key");
+        }
+    }
 }
 
 impl Drop for Release {
@@ -328,6 +340,7 @@ async fn remember(
         || status == StatusCode::UNAUTHORIZED
         || status == StatusCode::TOO_MANY_REQUESTS
     {
+        release.now().await;
         return response;
     }
     let (parts, body) = response.into_parts();
