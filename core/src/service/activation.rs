@@ -6,6 +6,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::paging::{self, Paging};
 use super::{AnswerLog, Context, Error, keep_answer_as, retry_on_conflict};
 use crate::domain::{
     CustomerId, Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Serial, SerialRecord,
@@ -31,9 +32,12 @@ pub struct Activation {
     pub previous_device: Option<Device>,
 }
 
+/// One page of a serial's history, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct History {
     pub events: Vec<HistoryEvent>,
+    /// Hand back as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The caller's own serial; another member's is answered exactly like a missing one.
@@ -171,13 +175,21 @@ pub async fn deactivate(
     .await
 }
 
+/// One page of the serial's history. The serial is checked to be the caller's before any
+/// of it is read: a cursor names a place, never whose history it is.
 pub async fn history(
     ctx: &Context,
     customer_id: &CustomerId,
     serial: &Serial,
+    paging: Paging<u64>,
 ) -> Result<History, Error> {
     own_serial(ctx, customer_id, serial).await?;
+    let page = ctx
+        .store
+        .history(serial, paging.after, paging.limit)
+        .await?;
     Ok(History {
-        events: ctx.store.history(serial).await?,
+        events: page.items,
+        next_cursor: page.next.as_ref().map(paging::cursor),
     })
 }

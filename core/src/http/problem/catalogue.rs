@@ -371,6 +371,14 @@ pub(super) fn field_message(code: FieldCode, lang: Lang) -> &'static str {
             "同じサービス提供者が複数指定されています。",
             "The same provider is listed twice.",
         ),
+        F::InvalidLimit => (
+            "件数は1から200までの数で指定してください。",
+            "The limit is a number from 1 to 200.",
+        ),
+        F::InvalidCursor => (
+            "一覧の続きを読み込めません。最初のページから読み直してください。",
+            "This cursor cannot be read: start again from the first page.",
+        ),
         F::OutOfRange => (
             "指定できる範囲を超えています。",
             "This value is out of range.",
