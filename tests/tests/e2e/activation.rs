@@ -391,3 +391,39 @@ async fn a_cursor_does_not_open_another_members_history() {
     assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);
     assert!(!own.body.to_string().contains("d0"), "{:?}", own.body);
 }
+
+#[tokio::test]
+async fn activating_again_on_the_holding_device_adds_no_event_and_no_mail() {
+    let app = TestApp::spawn().await;
+    let (member, token) = app.logged_in().await;
+    let serial = &member.serials[0];
+    let path = activation_path(serial);
+    let first = app
+        .post(&path, &token, device("pc-1", "windows", "居間のPC"))
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+
+    app.advance(SignedDuration::from_mins(5));
+    for name in ["居間のPC", "新しい名前"] {
+        let again = app
+            .post(&path, &token, device("pc-1", "windows", name))
+            .await;
+        assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+        assert_eq!(again.body["serial"], serial.as_str());
+        assert_eq!(again.body["status"], "in_use");
+        assert_eq!(again.body["device"]["device_id"], "pc-1");
+        assert_eq!(again.body["device"]["name"], name);
+        assert_eq!(
+            again.body["device"]["activated_at"], first.body["device"]["activated_at"],
+            "the device has held it since the first activation"
+        );
+        assert_eq!(again.body["previous_device"], Value::Null);
+    }
+    let history = app.get(&history_path(serial), &token).await;
+    let events = history.body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["kind"], "activated");
+    assert!(app.mails_to(&member.email).await.is_empty());
+    let usage = app.get("/v1/usage", &token).await;
+    assert_eq!(usage.body["serials"][0]["device"]["name"], "新しい名前");
+}
