@@ -72,6 +72,12 @@ impl From<Error> for Problem {
                 retry_after_seconds: Some(retry_after_seconds),
                 ..Self::new(C::TooManyAttempts)
             },
+            Error::TooManyApplications {
+                retry_after_seconds,
+            } => Self {
+                retry_after_seconds: Some(retry_after_seconds),
+                ..Self::new(C::TooManyApplications)
+            },
             Error::MembershipCancelled => Self::new(C::MembershipCancelled),
             Error::AlreadyCancelled => Self::new(C::AlreadyCancelled),
             Error::Unauthorized => Self::new(C::Unauthorized),

@@ -14,6 +14,9 @@ pub enum Error {
     AccountLocked,
     #[error("too many failed attempts from this client")]
     TooManyAttempts { retry_after_seconds: u64 },
+    /// SPEC §4: the member's applications for today are used up.
+    #[error("too many applications today")]
+    TooManyApplications { retry_after_seconds: u64 },
     /// A cancelled member tried to use the service.
     #[error("membership cancelled")]
     MembershipCancelled,

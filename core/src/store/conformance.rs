@@ -25,6 +25,7 @@ fn customer(id: &CustomerId) -> Customer {
         serials: Vec::new(),
         provider_settings: Vec::new(),
         readers: Vec::new(),
+        applications: Default::default(),
         created_at: at(0),
         version: 0,
     }

@@ -69,6 +69,16 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
             ),
             ("Too many attempts", "Wait a while before trying again."),
         ),
+        C::TooManyApplications => (
+            (
+                "本日のお申込み件数が上限に達しました",
+                "お申込みは1日10件までです。日付が変わってから（日本時間）、もう一度お申し込みください。",
+            ),
+            (
+                "Too many applications today",
+                "At most 10 applications can be submitted a day. Apply again after midnight, Japan time.",
+            ),
+        ),
         C::MembershipCancelled | C::AlreadyCancelled => (
             ("ご解約済みです", "このお客さまIDは解約されています。"),
             (

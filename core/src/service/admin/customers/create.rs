@@ -214,6 +214,7 @@ async fn attempt(
         serials: serials.iter().map(|s| s.serial.clone()).collect(),
         provider_settings: Vec::new(),
         readers: vec![starter_kit_reader(now)],
+        applications: Default::default(),
         created_at: now,
         version: 0,
     };
