@@ -99,6 +99,7 @@ impl From<Error> for Problem {
             Error::ReaderTypeUnavailable => Self::new(C::ReaderTypeUnavailable),
             Error::ReaderLimitReached => Self::new(C::ReaderLimitReached),
             Error::UnsupportedPaymentMethod => Self::new(C::UnsupportedPaymentMethod),
+            Error::DateInFuture => Self::new(C::DateInFuture),
             Error::Busy => {
                 tracing::warn!("write conflicts did not settle");
                 Self {

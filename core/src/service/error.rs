@@ -65,6 +65,9 @@ pub enum Error {
     ReaderLimitReached,
     #[error("unsupported payment method")]
     UnsupportedPaymentMethod,
+    /// SPEC §8: the operators' run of the reminder job for a day still to come.
+    #[error("the date is after today in Japan")]
+    DateInFuture,
     /// Write conflicts did not settle within the retry budget.
     #[error("too busy to settle concurrent writes")]
     Busy,

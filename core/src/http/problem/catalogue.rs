@@ -284,6 +284,16 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
                 "This Idempotency-Key was used for a different request. Send it with a new key.",
             ),
         ),
+        C::DateInFuture => (
+            (
+                "未来の日付では実行できません",
+                "今日（日本時間）より後の日付では実行できません。期限切れの誤ったお知らせが送られるためです。",
+            ),
+            (
+                "The date is in the future",
+                "The job cannot run for a day after today (Japan time): it would send false expiry notices.",
+            ),
+        ),
         C::IdempotencyKeyInUse => (
             (
                 "処理中です",

@@ -39,6 +39,7 @@ wire_codes! {
         ReaderLimitReached = "reader_limit_reached",
         UnsupportedPaymentMethod = "unsupported_payment_method",
         IdempotencyKeyReused = "idempotency_key_reused",
+        DateInFuture = "date_in_future",
         IdempotencyKeyInUse = "idempotency_key_in_use",
         Busy = "busy",
         InternalError = "internal_error",
@@ -76,7 +77,8 @@ impl ProblemCode {
             | C::InvalidCodeFormat
             | C::CodeChecksumMismatch
             | C::UnsupportedPaymentMethod
-            | C::IdempotencyKeyReused => S::UNPROCESSABLE_ENTITY,
+            | C::IdempotencyKeyReused
+            | C::DateInFuture => S::UNPROCESSABLE_ENTITY,
             C::AccountLocked => S::LOCKED,
             C::TooManyAttempts | C::TooManyApplications => S::TOO_MANY_REQUESTS,
             C::InternalError => S::INTERNAL_SERVER_ERROR,
