@@ -308,14 +308,26 @@ async fn no_acknowledged_write_is_lost_to_kill_9() {
 
     let after = operator(dir.path());
     let token = post_json(&client, format!("{}/v1/sessions", after.base), None, &login).await;
-    let url = format!("{}/v1/serials/{serial}/history", after.base);
-    let history = get_json(&client, url, token["token"].as_str().unwrap()).await;
-    let recorded: std::collections::HashSet<&str> = history["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["device"]["device_id"].as_str().unwrap())
-        .collect();
+    // The whole history, page by page (SPEC §3).
+    let mut recorded = std::collections::HashSet::new();
+    let mut cursor = String::new();
+    loop {
+        let url = format!(
+            "{}/v1/serials/{serial}/history?limit=200&cursor={cursor}",
+            after.base
+        );
+        let page = get_json(&client, url, token["token"].as_str().unwrap()).await;
+        let events = page["events"].as_array().expect("a page of events");
+        recorded.extend(
+            events
+                .iter()
+                .map(|e| e["device"]["device_id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
     let lost: Vec<_> = acknowledged
         .iter()
         .filter(|d| !recorded.contains(d.as_str()))

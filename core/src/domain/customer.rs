@@ -207,6 +207,24 @@ pub fn overview_status(applications: impl IntoIterator<Item = ServiceStatus>) ->
         .unwrap_or(ServiceStatus::NotContracted)
 }
 
+/// How many times something happened on one Japan day; a count of an earlier day is zero.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCount {
+    pub on: Option<jiff::civil::Date>,
+    pub count: u32,
+}
+
+impl DayCount {
+    pub fn count_on(&self, day: jiff::civil::Date) -> u32 {
+        if self.on == Some(day) { self.count } else { 0 }
+    }
+
+    pub fn add_one(&mut self, day: jiff::civil::Date) {
+        self.count = self.count_on(day) + 1;
+        self.on = Some(day);
+    }
+}
+
 /// The stored member. Not `Debug`: it holds the access-key hash and the email address.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Customer {
@@ -230,6 +248,11 @@ pub struct Customer {
     /// Self-service unlock (SPEC §2a): the mailed code, if any, and the codes sent lately.
     #[serde(default)]
     pub unlock: super::Unlock,
+    /// Line-notification applications submitted on the day they were last counted (SPEC §4:
+    /// at most 10 a day). On the member's record, so the count is checked and raised in the
+    /// same versioned commit as the application itself.
+    #[serde(default)]
+    pub applications: DayCount,
     pub created_at: Timestamp,
     /// Optimistic-concurrency version: every write expects the version it read.
     pub version: u64,

@@ -63,5 +63,9 @@ wire_codes! {
         UnknownField = "unknown_field",
         MoreThanOneStandard = "more_than_one_standard",
         NotAllowedForMonthly = "not_allowed_for_monthly",
+        /// A page size outside 1–200, or not a number.
+        InvalidLimit = "invalid_limit",
+        /// A cursor that is no `next_cursor` this list gave out.
+        InvalidCursor = "invalid_cursor",
     }
 }

@@ -18,6 +18,24 @@ pub fn date_of(at: Timestamp) -> Date {
     at.to_zoned(zone()).date()
 }
 
+/// Whole seconds from `at` to the next midnight in Japan (rounded up, so never zero): when a
+/// limit per Japan day opens again.
+pub fn seconds_until_next_day(at: Timestamp) -> u64 {
+    let next_day = date_of(at)
+        .tomorrow()
+        .and_then(|day| day.to_zoned(zone()))
+        .map(|midnight| midnight.timestamp());
+    match next_day {
+        Ok(midnight) => {
+            let left = at.duration_until(midnight);
+            let whole = u64::try_from(left.as_secs()).unwrap_or(0);
+            whole + u64::from(left.subsec_nanos() > 0)
+        }
+        // The last day jiff knows has no tomorrow; a day's worth is as good an answer.
+        Err(_) => 86_400,
+    }
+}
+
 /// RFC 3339 with `+09:00` to the second, e.g. `2026-11-22T09:00:00+09:00`.
 pub fn format_instant(at: Timestamp) -> String {
     whole_seconds(at).display_with_offset(OFFSET).to_string()
@@ -81,5 +99,15 @@ mod tests {
         assert_eq!(format_instant(at), "2026-11-23T00:30:00+09:00");
         assert_eq!(format_for_people(at), "2026年11月23日 00:30");
         assert_eq!(date_of(at).to_string(), "2026-11-23");
+    }
+
+    #[test]
+    fn the_next_day_begins_at_midnight_in_japan() {
+        let nine: Timestamp = "2026-11-22T00:00:00Z".parse().unwrap();
+        assert_eq!(seconds_until_next_day(nine), 15 * 3600);
+        let last_moment: Timestamp = "2026-11-22T14:59:59.5Z".parse().unwrap();
+        assert_eq!(seconds_until_next_day(last_moment), 1);
+        let midnight: Timestamp = "2026-11-22T15:00:00Z".parse().unwrap();
+        assert_eq!(seconds_until_next_day(midnight), 86_400);
     }
 }

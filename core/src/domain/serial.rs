@@ -193,7 +193,8 @@ pub enum EventKind {
     Activated,
     /// Moved from another device, which lost protection.
     Moved,
-    /// Activated again on the device that already held it.
+    /// Activated again on the device that already held it. No longer recorded (SPEC §3: that
+    /// adds no event); kept so that histories written before still read.
     Reactivated,
     /// Released from its device; awaiting install again.
     Deactivated,

@@ -14,6 +14,7 @@ use super::AppState;
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
+use super::paging::{Page, PageQuery};
 use super::path::PathText;
 use super::problem::Problem;
 use crate::domain::text::keyword;
@@ -115,23 +116,25 @@ async fn deactivate(
     ))
 }
 
-/// Every activation, move and release of the serial, oldest first.
+/// Every activation, move and release of the serial, oldest first, a page at a time.
 #[utoipa::path(
     get, path = "/v1/serials/{serial}/history", tag = "usage",
     security(("member" = [])),
-    params(("serial" = String, Path, description = "シリアル番号")),
+    params(("serial" = String, Path, description = "シリアル番号"), PageQuery),
     responses(
         (status = 200, description = "History", body = History),
         (status = 404, description = "`not_found`"),
+        (status = 422, description = "`validation_failed`: `limit`, `cursor`"),
     )
 )]
 async fn history(
     State(state): State<AppState>,
     Member(session): Member,
     PathText(serial): PathText,
+    Page(paging): Page<u64>,
 ) -> Result<Json<History>, Problem> {
     let serial = serial_in_path(&serial)?;
     Ok(Json(
-        activation::history(&state.ctx, &session.customer_id, &serial).await?,
+        activation::history(&state.ctx, &session.customer_id, &serial, paging).await?,
     ))
 }

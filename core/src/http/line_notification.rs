@@ -161,6 +161,8 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, FieldEr
         (status = 404, description = "`provider_not_found`"),
         (status = 409, description = "`no_change`"),
         (status = 422, description = "`validation_failed`, `consent_required`"),
+        (status = 429, description = "`too_many_applications`: 10 submitted today (Japan time)",
+            headers(("Retry-After" = u64, description = "Seconds until midnight in Japan"))),
     )
 )]
 async fn apply(

@@ -10,6 +10,7 @@ pub mod json;
 pub mod line_notification;
 pub mod login;
 mod openapi;
+pub mod paging;
 pub mod path;
 pub mod problem;
 pub mod reader;

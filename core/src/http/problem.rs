@@ -73,6 +73,12 @@ impl From<Error> for Problem {
                 retry_after_seconds: Some(retry_after_seconds),
                 ..Self::new(C::TooManyAttempts)
             },
+            Error::TooManyApplications {
+                retry_after_seconds,
+            } => Self {
+                retry_after_seconds: Some(retry_after_seconds),
+                ..Self::new(C::TooManyApplications)
+            },
             Error::MembershipCancelled => Self::new(C::MembershipCancelled),
             Error::AlreadyCancelled => Self::new(C::AlreadyCancelled),
             Error::Unauthorized => Self::new(C::Unauthorized),
@@ -94,6 +100,7 @@ impl From<Error> for Problem {
             Error::ReaderTypeUnavailable => Self::new(C::ReaderTypeUnavailable),
             Error::ReaderLimitReached => Self::new(C::ReaderLimitReached),
             Error::UnsupportedPaymentMethod => Self::new(C::UnsupportedPaymentMethod),
+            Error::DateInFuture => Self::new(C::DateInFuture),
             Error::Busy => {
                 tracing::warn!("write conflicts did not settle");
                 Self {

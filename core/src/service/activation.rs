@@ -6,6 +6,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::paging::{self, Paging};
 use super::{AnswerLog, Context, Error, keep_answer_as, retry_on_conflict};
 use crate::domain::{
     CustomerId, Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Serial, SerialRecord,
@@ -31,9 +32,12 @@ pub struct Activation {
     pub previous_device: Option<Device>,
 }
 
+/// One page of a serial's history, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct History {
     pub events: Vec<HistoryEvent>,
+    /// Hand back as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The caller's own serial; another member's is answered exactly like a missing one.
@@ -64,22 +68,22 @@ pub async fn activate(
         if record.is_expired_on(crate::domain::japan::date_of(now)) {
             return Err(Error::LicenseExpired);
         }
+        if let Some(held) = record
+            .device
+            .clone()
+            .filter(|d| d.device_id == request.device_id)
+        {
+            return reactivate(ctx, record, held, &request, answer_log).await;
+        }
         let previous = record.device.take();
-        let same_device = previous
-            .as_ref()
-            .is_some_and(|d| d.device_id == request.device_id);
         let device = Device {
             device_id: request.device_id.clone(),
             os: request.os,
             name: request.name.clone(),
-            activated_at: match &previous {
-                Some(held) if same_device => held.activated_at,
-                _ => now,
-            },
+            activated_at: now,
         };
         let (kind, moved_from) = match previous {
             None => (EventKind::Activated, None),
-            Some(_) if same_device => (EventKind::Reactivated, None),
             Some(held) => (EventKind::Moved, Some(held)),
         };
 
@@ -117,6 +121,41 @@ pub async fn activate(
         Ok(activation)
     })
     .await
+}
+
+/// SPEC §3: activating again on the device that holds the serial adds no event and mails
+/// nothing; the answer is the serial in use there, taken from nobody. A new name or OS for
+/// the device is kept (the member sees what they last typed), still without an event; with
+/// nothing new, nothing is written but a kept answer.
+async fn reactivate(
+    ctx: &Context,
+    mut record: SerialRecord,
+    held: Device,
+    request: &DeviceRequest,
+    answer_log: Option<&dyn AnswerLog>,
+) -> Result<Activation, Error> {
+    let device = Device {
+        os: request.os,
+        name: request.name.clone(),
+        ..held.clone()
+    };
+    let activation = Activation {
+        serial: record.serial.clone(),
+        status: SerialStatus::InUse,
+        device: Some(device.clone()),
+        previous_device: None,
+    };
+    let mut writes = Vec::with_capacity(2);
+    if device != held {
+        let expect = Expect::Version(record.version);
+        record.device = Some(device);
+        writes.push(Write::put_serial(record, expect));
+    }
+    writes.extend(keep_answer_as(answer_log, 200, &activation));
+    if !writes.is_empty() {
+        ctx.store.commit(writes).await?;
+    }
+    Ok(activation)
 }
 
 /// Releases the serial from its device: awaiting install again.
@@ -171,13 +210,21 @@ pub async fn deactivate(
     .await
 }
 
+/// One page of the serial's history. The serial is checked to be the caller's before any
+/// of it is read: a cursor names a place, never whose history it is.
 pub async fn history(
     ctx: &Context,
     customer_id: &CustomerId,
     serial: &Serial,
+    paging: Paging<u64>,
 ) -> Result<History, Error> {
     own_serial(ctx, customer_id, serial).await?;
+    let page = ctx
+        .store
+        .history(serial, paging.after, paging.limit)
+        .await?;
     Ok(History {
-        events: ctx.store.history(serial).await?,
+        events: page.items,
+        next_cursor: page.next.as_ref().map(paging::cursor),
     })
 }

@@ -18,6 +18,9 @@ pub enum Error {
     InvalidUnlockCode,
     #[error("too many failed attempts from this client")]
     TooManyAttempts { retry_after_seconds: u64 },
+    /// SPEC §4: the member's applications for today are used up.
+    #[error("too many applications today")]
+    TooManyApplications { retry_after_seconds: u64 },
     /// A cancelled member tried to use the service.
     #[error("membership cancelled")]
     MembershipCancelled,
@@ -66,6 +69,9 @@ pub enum Error {
     ReaderLimitReached,
     #[error("unsupported payment method")]
     UnsupportedPaymentMethod,
+    /// SPEC §8: the operators' run of the reminder job for a day still to come.
+    #[error("the date is after today in Japan")]
+    DateInFuture,
     /// Write conflicts did not settle within the retry budget.
     #[error("too busy to settle concurrent writes")]
     Busy,

@@ -16,6 +16,10 @@ use crate::domain::{
 use crate::mail::Mail;
 use crate::store::{Expect, Write};
 
+/// SPEC §4: submitted applications per member per Japan day. Each may mail an address the
+/// member types, so the limit keeps the form from becoming a way to send mail.
+const DAILY_APPLICATIONS: u32 = 10;
+
 /// One provider as the member sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProviderView {
@@ -206,6 +210,14 @@ pub async fn apply(
         // SPEC §4: all changes apply together, in one commit, or none do.
         let now = ctx.clock.now();
         let today = japan::date_of(now);
+        // SPEC §4: the count rides on the member's version, so concurrent submissions cannot
+        // all read the same count and all pass.
+        if customer.applications.count_on(today) >= DAILY_APPLICATIONS {
+            return Err(Error::TooManyApplications {
+                retry_after_seconds: japan::seconds_until_next_day(now),
+            });
+        }
+        customer.applications.add_one(today);
         let expect = Expect::Version(customer.version);
         for change in &changes {
             set(

@@ -6,6 +6,7 @@ pub mod cancellation;
 mod error;
 pub mod line_notification;
 pub mod login;
+pub mod paging;
 pub mod reader;
 pub mod receipts;
 pub mod reminders;

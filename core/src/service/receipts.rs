@@ -4,20 +4,33 @@ use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::paging::{self, Paging};
 use super::{Context, Error};
 use crate::domain::receipt::new_receipt_no;
 use crate::domain::{CustomerId, Receipt, ReceiptKind};
-use crate::store::Write;
+use crate::store::{ReceiptPlace, Write};
 
+/// One page of the ledger.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Ledger {
     /// Newest first.
     pub receipts: Vec<Receipt>,
+    /// Hand back as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
-pub async fn ledger(ctx: &Context, customer_id: &CustomerId) -> Result<Ledger, Error> {
+pub async fn ledger(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    paging: Paging<ReceiptPlace>,
+) -> Result<Ledger, Error> {
+    let page = ctx
+        .store
+        .receipts_of(customer_id, paging.after.as_ref(), paging.limit)
+        .await?;
     Ok(Ledger {
-        receipts: ctx.store.receipts_of(customer_id).await?,
+        receipts: page.items,
+        next_cursor: page.next.as_ref().map(paging::cursor),
     })
 }
 

@@ -60,6 +60,15 @@ fn reminder_key(serial: &SerialRecord, expires_on: Date, due: Due) -> String {
     format!("{}|{expires_on}|{which}", serial.serial)
 }
 
+/// The operators' run for a day they choose (SPEC §8): never a day still to come, whose
+/// run would send false "expired" notices.
+pub async fn run_chosen(ctx: &Context, date: Date) -> Result<Summary, Error> {
+    if date > ctx.today() {
+        return Err(Error::DateInFuture);
+    }
+    run(ctx, date).await
+}
+
 pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
     let thresholds = &ctx.settings.reminder_thresholds;
     let furthest = i64::from(thresholds.iter().copied().max().unwrap_or(0));

@@ -3,7 +3,9 @@
 
 use jiff::Timestamp;
 
-use super::{Admission, CountRule, Expect, IdempotencyRecord, Place, Store, StoreError, Write};
+use super::{
+    Admission, CountRule, Expect, IdempotencyRecord, Place, ReceiptPlace, Store, StoreError, Write,
+};
 use crate::domain::{CustomerId, Email, Line, PersonName, Session, customer::Customer};
 use crate::mail::{DuePlace, Mail, MailKind, MailStatus};
 
@@ -26,6 +28,7 @@ fn customer(id: &CustomerId) -> Customer {
         provider_settings: Vec::new(),
         readers: Vec::new(),
         unlock: Default::default(),
+        applications: Default::default(),
         created_at: at(0),
         version: 0,
     }
@@ -55,6 +58,7 @@ pub async fn run_all(store: &dyn Store) {
     codes_receipts_providers_and_reminders_are_written_once(store).await;
     every_session_of_a_member_ends_together(store).await;
     concurrent_writers_on_one_version_have_one_winner(store).await;
+    lists_are_read_a_page_at_a_time(store).await;
 }
 
 async fn versions_guard_every_replacement(store: &dyn Store) {
@@ -465,7 +469,8 @@ async fn claims_and_history_are_guarded(store: &dyn Store) {
         "event 0 twice"
     );
     store.commit(vec![event(1)]).await.expect("event 1");
-    assert_eq!(store.history(&serial).await.expect("read").len(), 2);
+    let history = store.history(&serial, None, 10).await.expect("read");
+    assert_eq!(history.items.len(), 2);
 }
 
 fn serial_record(customer_id: &CustomerId, expires_on: &str) -> crate::domain::SerialRecord {
@@ -649,9 +654,10 @@ async fn codes_receipts_providers_and_reminders_are_written_once(store: &dyn Sto
         "numbers are unique"
     );
     let ledger: Vec<String> = store
-        .receipts_of(&customer_id)
+        .receipts_of(&customer_id, None, 10)
         .await
         .expect("read")
+        .items
         .into_iter()
         .map(|r| r.receipt_no)
         .collect();
@@ -858,4 +864,127 @@ async fn concurrent_attempts_take_no_more_places_than_the_limit(store: &dyn Stor
         .filter(|r| matches!(r, Ok(Admission::Refused { .. })))
         .count();
     assert_eq!((admitted, refused), (10, 20), "{results:?}");
+}
+
+/// SPEC §1, §3: a serial's history oldest first and a member's ledger newest first, a page
+/// at a time from the place the previous page ended; the last page says nothing follows.
+async fn lists_are_read_a_page_at_a_time(store: &dyn Store) {
+    use crate::domain::{
+        Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Product, Receipt, ReceiptKind,
+        Serial,
+    };
+    let serial = Serial::generate(Product::SecuritySuite);
+    let device = Device {
+        device_id: DeviceId::parse("pc-1").expect("valid"),
+        os: Os::Windows,
+        name: DeviceName::parse("PC").expect("valid"),
+        activated_at: at(0),
+    };
+    for seq in 0..7 {
+        let event = HistoryEvent {
+            at: at(seq as i64),
+            kind: EventKind::Activated,
+            device: device.clone(),
+            previous_device: None,
+        };
+        store
+            .commit(vec![Write::AppendHistory {
+                serial: serial.clone(),
+                seq,
+                event,
+            }])
+            .await
+            .expect("event");
+    }
+    let mut read = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = store.history(&serial, after, 3).await.expect("a page");
+        assert!(page.items.len() <= 3);
+        read.extend(page.items.iter().map(|e| e.at));
+        pages += 1;
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(
+        read,
+        (0..7).map(at).collect::<Vec<_>>(),
+        "oldest first, once each"
+    );
+    let whole = store.history(&serial, None, 7).await.expect("read");
+    assert_eq!(
+        (whole.items.len(), whole.next),
+        (7, None),
+        "an exact fit is the last page"
+    );
+    assert!(
+        store
+            .history(&serial, Some(6), 3)
+            .await
+            .expect("read")
+            .items
+            .is_empty()
+    );
+    assert!(
+        store
+            .history(&serial, Some(u64::MAX), 3)
+            .await
+            .expect("read")
+            .items
+            .is_empty()
+    );
+
+    // Receipts accepted within one second: their places keep the instant as filed, so a
+    // page ends between them and the next one still finds the older.
+    let customer_id = fresh_id();
+    let other = fresh_id();
+    let nanos = |n: i64| at(1) + jiff::SignedDuration::from_nanos(n);
+    let filed = [
+        (nanos(500), "B"),
+        (nanos(200), "A"),
+        (nanos(200), "C"),
+        (at(3), "D"),
+    ];
+    for (accepted_at, suffix) in filed {
+        for owner in [&customer_id, &other] {
+            let receipt = Receipt {
+                receipt_no: format!("R-PAGE-{}-{suffix}", owner.as_str()),
+                accepted_at,
+                kind: ReceiptKind::Renewal,
+                summary: "s".into(),
+            };
+            store
+                .commit(vec![Write::PutReceipt {
+                    customer_id: owner.clone(),
+                    receipt,
+                }])
+                .await
+                .expect("filed");
+        }
+    }
+    let mut read = Vec::new();
+    let mut before: Option<ReceiptPlace> = None;
+    loop {
+        let page = store
+            .receipts_of(&customer_id, before.as_ref(), 1)
+            .await
+            .expect("a page");
+        read.extend(page.items.iter().map(|r| r.receipt_no.clone()));
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = ["D", "B", "C", "A"]
+        .iter()
+        .map(|suffix| format!("R-PAGE-{}-{suffix}", customer_id.as_str()))
+        .collect();
+    assert_eq!(
+        read, expected,
+        "newest first, only the member's own, once each"
+    );
 }

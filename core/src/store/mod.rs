@@ -47,6 +47,40 @@ pub fn reminder_date(serial: &SerialRecord) -> Option<jiff::civil::Date> {
     }
 }
 
+/// One page of a list read in its order: at most the number of items asked for, and the
+/// place of the last one when more follow (where the next page starts).
+#[derive(Debug, Clone)]
+pub struct Page<T, P> {
+    pub items: Vec<T>,
+    pub next: Option<P>,
+}
+
+impl<T, P> Page<T, P> {
+    /// The page from up to `limit + 1` items read in order, each with its place: reading one
+    /// more than asked is how a page knows that more follow, so the last page says none do.
+    pub fn from_read(read: Vec<(P, T)>, limit: usize) -> Self {
+        let more = read.len() > limit;
+        let mut last = None;
+        let mut items = Vec::with_capacity(read.len().min(limit));
+        for (place, item) in read.into_iter().take(limit) {
+            last = Some(place);
+            items.push(item);
+        }
+        Self {
+            items,
+            next: last.filter(|_| more),
+        }
+    }
+}
+
+/// A receipt's place in its member's ledger, which is ordered by acceptance (to the
+/// nanosecond, as filed), then by number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptPlace {
+    pub accepted_at: Timestamp,
+    pub receipt_no: String,
+}
+
 /// What a replacing write expects to find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
@@ -214,8 +248,15 @@ pub trait Store: Send + Sync + 'static {
 
     async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError>;
 
-    /// A serial's history, oldest first.
-    async fn history(&self, serial: &Serial) -> Result<Vec<HistoryEvent>, StoreError>;
+    /// Up to `limit` (at least one) events of a serial's history, oldest first, after event
+    /// number `after` when given; the page's place is an event's number. It reads that page
+    /// only, so a read costs the same however long the history grows (SPEC §3).
+    async fn history(
+        &self,
+        serial: &Serial,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<HistoryEvent, u64>, StoreError>;
 
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
 
@@ -232,8 +273,14 @@ pub trait Store: Send + Sync + 'static {
 
     async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError>;
 
-    /// A member's receipts, newest first.
-    async fn receipts_of(&self, customer_id: &CustomerId) -> Result<Vec<Receipt>, StoreError>;
+    /// Up to `limit` (at least one) of a member's receipts, newest first, older than
+    /// `before` when given. Like `history`, it reads that page only (SPEC §1).
+    async fn receipts_of(
+        &self,
+        customer_id: &CustomerId,
+        before: Option<&ReceiptPlace>,
+        limit: usize,
+    ) -> Result<Page<Receipt, ReceiptPlace>, StoreError>;
 
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
 

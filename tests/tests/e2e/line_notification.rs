@@ -284,3 +284,97 @@ async fn operators_register_providers_and_see_members_settings() {
     assert_eq!(setting_of(&state, "W0100")["setting"], "do_not_notify");
     assert_eq!(setting_of(&state, "W0099")["setting"], "notify");
 }
+
+/// W0099 off, then on, then off…: the `n`th of a run of applications that each change it.
+fn toggle_w0099(n: usize) -> Value {
+    let setting = if n.is_multiple_of(2) {
+        "do_not_notify"
+    } else {
+        "notify"
+    };
+    json!([{"provider_code": "W0099", "setting": setting}])
+}
+
+#[tokio::test]
+async fn ten_applications_a_day_then_429_until_midnight_in_japan() {
+    let app = TestApp::spawn().await;
+    let (member, token) = app.logged_in().await;
+    for n in 0..10 {
+        let applied = submit(
+            &app,
+            &token,
+            application(toggle_w0099(n), applicant(), false),
+        )
+        .await;
+        assert_eq!(
+            applied.status,
+            StatusCode::CREATED,
+            "{n}: {:?}",
+            applied.body
+        );
+    }
+    let eleventh = submit(
+        &app,
+        &token,
+        application(toggle_w0099(10), applicant(), false),
+    )
+    .await;
+    assert_eq!(
+        eleventh.refusal(),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_applications")
+    );
+    // 09:00 in Japan: fifteen hours to midnight.
+    assert_eq!(eleventh.headers["retry-after"], "54000");
+    // A confirmation screen is no submission.
+    let dry = submit(
+        &app,
+        &token,
+        application(toggle_w0099(10), applicant(), true),
+    )
+    .await;
+    assert_eq!(dry.status, StatusCode::OK, "{:?}", dry.body);
+    assert_eq!(app.receipts(&token).await.len(), 10);
+
+    app.advance(jiff::SignedDuration::from_hours(15));
+    let member_token = app.login(&member).await;
+    let next_day = submit(
+        &app,
+        &member_token,
+        application(toggle_w0099(10), applicant(), false),
+    )
+    .await;
+    assert_eq!(next_day.status, StatusCode::CREATED, "{:?}", next_day.body);
+}
+
+#[tokio::test]
+async fn fifteen_applications_at_once_give_exactly_ten_receipts() {
+    let app = TestApp::spawn().await;
+    let (_member, token) = app.logged_in().await;
+    let codes: Vec<String> = (0..15).map(|n| format!("T{n:04}")).collect();
+    for code in &codes {
+        let provider =
+            json!({"provider_code": code, "provider_name": "試験", "service_name": "試験"});
+        assert_eq!(
+            app.admin_post("/providers", provider).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let answers = futures::future::join_all(codes.iter().map(|code| {
+        let change = json!([{"provider_code": code, "setting": "do_not_notify"}]);
+        submit(&app, &token, application(change, applicant(), false))
+    }))
+    .await;
+    let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status).collect();
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|a| {
+            a.status == StatusCode::TOO_MANY_REQUESTS && a.code() == "too_many_applications"
+        })
+        .count();
+    assert_eq!((created, refused), (10, 5), "{statuses:?}");
+    assert_eq!(app.receipts(&token).await.len(), 10);
+}

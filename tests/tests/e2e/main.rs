@@ -13,6 +13,7 @@ mod logs;
 mod openapi;
 mod outbox;
 mod readers;
+mod receipts;
 mod reminders;
 mod renewal;
 mod sessions;

@@ -86,3 +86,44 @@ async fn submitting_posts_document_both_answers_and_their_problems() {
         );
     }
 }
+
+/// SPEC §1, §3: the paged lists document `limit` and `cursor`, and `next_cursor` in their
+/// answers; the daily limit of applications documents its 429.
+#[tokio::test]
+async fn paged_lists_and_the_daily_limit_are_documented() {
+    let app = TestApp::spawn().await;
+    let doc = app.call(Method::GET, "/openapi.json", None, None).await;
+    for (path, schema) in [
+        ("/v1/serials/{serial}/history", "History"),
+        ("/v1/receipts", "Ledger"),
+    ] {
+        let get = &doc.body["paths"][path]["get"];
+        let query: Vec<&str> = get["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["in"] == "query")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(query, ["limit", "cursor"], "{path}");
+        assert!(get["responses"]["422"].is_object(), "{path}");
+        let fields = &doc.body["components"]["schemas"][schema]["properties"];
+        assert!(fields["next_cursor"].is_object(), "{schema}");
+    }
+    let apply = &doc.body["paths"]["/v1/line-notification/applications"]["post"];
+    let too_many = &apply["responses"]["429"];
+    assert!(
+        too_many["description"]
+            .as_str()
+            .unwrap()
+            .contains("too_many_applications")
+    );
+    assert!(too_many["headers"]["Retry-After"].is_object());
+    let job = &doc.body["paths"]["/admin/v1/jobs/expiry-reminders"]["post"];
+    assert!(
+        job["responses"]["422"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("date_in_future")
+    );
+}

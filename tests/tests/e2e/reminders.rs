@@ -1,11 +1,19 @@
 //! SPEC §8: 有効期限のお知らせ.
 
+use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{Member, TestApp, licence, renewal};
 
+/// Runs the job for `date` on that day (the clock moves on to 09:00 in Japan of it when it
+/// is later): operators cannot run it for a day still to come.
 async fn run_job(app: &TestApp, date: &str) -> Value {
+    let nine_in_japan: Timestamp = format!("{date}T00:00:00Z").parse().unwrap();
+    let now = app.ctx.clock.now();
+    if nine_in_japan > now {
+        app.advance(nine_in_japan.duration_since(now));
+    }
     let summary = app
         .admin_post("/jobs/expiry-reminders", json!({"date": date}))
         .await;
@@ -133,4 +141,25 @@ async fn a_long_gap_still_gets_one_expired_notice_and_then_nothing() {
     assert_eq!(reminder_kinds(&app, &member).await, ["license_expired"]);
     // Notified, the licence left the index: later runs do not even see it.
     assert_eq!(run_job(&app, "2026-11-23").await["due"], 0);
+}
+
+#[tokio::test]
+async fn operators_cannot_run_the_job_for_a_day_still_to_come() {
+    let app = TestApp::spawn().await;
+    // Tomorrow's run would tell this member the licence had expired.
+    let member = app.member_until("2026-11-22").await;
+    let refused = app
+        .admin_post("/jobs/expiry-reminders", json!({"date": "2026-11-23"}))
+        .await;
+    assert_eq!(
+        refused.refusal(),
+        (StatusCode::UNPROCESSABLE_ENTITY, "date_in_future")
+    );
+    assert!(reminder_kinds(&app, &member).await.is_empty());
+    // Today (Japan time) is not in the future.
+    let today = app
+        .admin_post("/jobs/expiry-reminders", json!({"date": "2026-11-22"}))
+        .await;
+    assert_eq!(today.status, StatusCode::OK, "{:?}", today.body);
+    assert_eq!(reminder_kinds(&app, &member).await, ["expiry_reminder"]);
 }

@@ -318,6 +318,34 @@ impl TestApp {
         ledger.body["receipts"].as_array().unwrap().clone()
     }
 
+    /// Every page of a paged list (SPEC §1) of `limit` items, following `next_cursor` from
+    /// the first page to the one that says none follow; `list` names the items' field.
+    pub async fn pages(
+        &self,
+        path: &str,
+        token: &str,
+        list: &str,
+        limit: usize,
+    ) -> Vec<Vec<Value>> {
+        let mut pages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let query = match &cursor {
+                Some(cursor) => format!("limit={limit}&cursor={cursor}"),
+                None => format!("limit={limit}"),
+            };
+            let page = self.get(&format!("{path}?{query}"), token).await;
+            assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+            pages.push(page.body[list].as_array().unwrap().clone());
+            assert!(pages.len() <= 100, "a list that never ends");
+            match &page.body["next_cursor"] {
+                Value::String(next) => cursor = Some(next.clone()),
+                Value::Null => return pages,
+                other => panic!("next_cursor is {other}"),
+            }
+        }
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Answer {
         self.call(Method::GET, path, Some(token), None).await
     }

@@ -23,7 +23,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReminderJobRequest {
-    /// The day to run for (Japan time); today when absent.
+    /// The day to run for (Japan time), today or earlier; today when absent.
     #[serde(default)]
     #[schema(example = "2026-11-22")]
     date: Option<String>,
@@ -36,7 +36,7 @@ pub struct ReminderJobRequest {
     request_body = ReminderJobRequest,
     responses(
         (status = 200, description = "The job's summary", body = Summary),
-        (status = 422, description = "`validation_failed`"),
+        (status = 422, description = "`validation_failed`, `date_in_future`"),
     )
 )]
 async fn run_expiry_reminders(
@@ -49,5 +49,5 @@ async fn run_expiry_reminders(
         Some(raw) => date(raw).map_err(|invalid| Error::invalid_field("date", invalid))?,
         None => state.ctx.today(),
     };
-    Ok(Json(reminders::run(&state.ctx, day).await?))
+    Ok(Json(reminders::run_chosen(&state.ctx, day).await?))
 }

@@ -79,6 +79,16 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
             ),
             ("Too many attempts", "Wait a while before trying again."),
         ),
+        C::TooManyApplications => (
+            (
+                "本日のお申込み件数が上限に達しました",
+                "お申込みは1日10件までです。日付が変わってから（日本時間）、もう一度お申し込みください。",
+            ),
+            (
+                "Too many applications today",
+                "At most 10 applications can be submitted a day. Apply again after midnight, Japan time.",
+            ),
+        ),
         C::MembershipCancelled | C::AlreadyCancelled => (
             ("ご解約済みです", "このお客さまIDは解約されています。"),
             (
@@ -284,6 +294,16 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
                 "This Idempotency-Key was used for a different request. Send it with a new key.",
             ),
         ),
+        C::DateInFuture => (
+            (
+                "未来の日付では実行できません",
+                "今日（日本時間）より後の日付では実行できません。期限切れの誤ったお知らせが送られるためです。",
+            ),
+            (
+                "The date is in the future",
+                "The job cannot run for a day after today (Japan time): it would send false expiry notices.",
+            ),
+        ),
         C::IdempotencyKeyInUse => (
             (
                 "処理中です",
@@ -380,6 +400,14 @@ pub(super) fn field_message(code: FieldCode, lang: Lang) -> &'static str {
         F::DuplicateProvider => (
             "同じサービス提供者が複数指定されています。",
             "The same provider is listed twice.",
+        ),
+        F::InvalidLimit => (
+            "件数は1から200までの数で指定してください。",
+            "The limit is a number from 1 to 200.",
+        ),
+        F::InvalidCursor => (
+            "一覧の続きを読み込めません。最初のページから読み直してください。",
+            "This cursor cannot be read: start again from the first page.",
         ),
         F::OutOfRange => (
             "指定できる範囲を超えています。",

@@ -16,6 +16,7 @@ wire_codes! {
         AccountLocked = "account_locked",
         TooManyAttempts = "too_many_attempts",
         InvalidUnlockCode = "invalid_unlock_code",
+        TooManyApplications = "too_many_applications",
         MembershipCancelled = "membership_cancelled",
         AlreadyCancelled = "membership_cancelled",
         Unauthorized = "unauthorized",
@@ -39,6 +40,7 @@ wire_codes! {
         ReaderLimitReached = "reader_limit_reached",
         UnsupportedPaymentMethod = "unsupported_payment_method",
         IdempotencyKeyReused = "idempotency_key_reused",
+        DateInFuture = "date_in_future",
         IdempotencyKeyInUse = "idempotency_key_in_use",
         Busy = "busy",
         InternalError = "internal_error",
@@ -76,10 +78,11 @@ impl ProblemCode {
             | C::InvalidCodeFormat
             | C::CodeChecksumMismatch
             | C::UnsupportedPaymentMethod
-            | C::IdempotencyKeyReused => S::UNPROCESSABLE_ENTITY,
+            | C::IdempotencyKeyReused
+            | C::DateInFuture => S::UNPROCESSABLE_ENTITY,
             C::AccountLocked => S::LOCKED,
             C::InvalidUnlockCode => S::UNPROCESSABLE_ENTITY,
-            C::TooManyAttempts => S::TOO_MANY_REQUESTS,
+            C::TooManyAttempts | C::TooManyApplications => S::TOO_MANY_REQUESTS,
             C::InternalError => S::INTERNAL_SERVER_ERROR,
             C::Busy => S::SERVICE_UNAVAILABLE,
         }

@@ -1,8 +1,8 @@
 //! Service providers (SPEC §10): the seeded ones, and `POST /admin/v1/providers`.
 
 use crate::domain::{Provider, ProviderCode};
-use crate::service::{AnswerLog, Context, Error, keep_answer};
-use crate::store::{StoreError, Write};
+use crate::service::{AnswerLog, Context, Error, keep_answer, retry_on_conflict};
+use crate::store::Write;
 
 /// SPEC §10: the providers every deployment starts with. Registering them again is a no-op,
 /// so every start may call this.
@@ -11,20 +11,15 @@ pub async fn seed_providers(ctx: &Context) -> Result<(), Error> {
         ("W0099", "NTT西日本(試験用)", "試験用"),
         ("060000", "IP電話サービス提供者", "IP電話"),
     ];
-    let registered = ctx.store.providers().await?;
     for (code, name, service) in seeds {
-        let provider_code = ProviderCode::parse(code).expect("a valid seeded code");
-        if registered.iter().any(|p| p.provider_code == provider_code) {
-            continue;
-        }
         let provider = Provider {
-            provider_code,
+            provider_code: ProviderCode::parse(code).expect("a valid seeded code"),
             provider_name: name.to_owned(),
             service_name: service.to_owned(),
         };
-        match ctx.store.commit(vec![Write::PutProvider(provider)]).await {
-            Ok(()) | Err(StoreError::Conflict(_)) => {}
-            Err(other) => return Err(other.into()),
+        match register(ctx, &provider, None).await {
+            Ok(()) | Err(Error::ProviderExists) => {}
+            Err(other) => return Err(other),
         }
     }
     Ok(())
@@ -36,14 +31,31 @@ pub async fn register_provider(
     provider: Provider,
     answer_log: Option<&dyn AnswerLog>,
 ) -> Result<Provider, Error> {
-    let mut writes = vec![Write::PutProvider(provider.clone())];
-    writes.extend(keep_answer(answer_log, &provider));
-    match ctx.store.commit(writes).await {
-        Ok(()) => {
-            tracing::info!(provider_code = %provider.provider_code, "provider registered");
-            Ok(provider)
+    register(ctx, &provider, answer_log).await?;
+    tracing::info!(provider_code = %provider.provider_code, "provider registered");
+    Ok(provider)
+}
+
+/// Registers a provider unless its code is taken. A failed commit is "already registered"
+/// only when the code is then found registered; any other conflict (a throttled or
+/// conflicting transaction) is retried from a fresh read like every other write.
+async fn register(
+    ctx: &Context,
+    provider: &Provider,
+    answer_log: Option<&dyn AnswerLog>,
+) -> Result<(), Error> {
+    retry_on_conflict(|| async {
+        let registered = ctx.store.providers().await?;
+        if registered
+            .iter()
+            .any(|p| p.provider_code == provider.provider_code)
+        {
+            return Err(Error::ProviderExists);
         }
-        Err(StoreError::Conflict(_)) => Err(Error::ProviderExists),
-        Err(other) => Err(other.into()),
-    }
+        let mut writes = vec![Write::PutProvider(provider.clone())];
+        writes.extend(keep_answer(answer_log, provider));
+        ctx.store.commit(writes).await?;
+        Ok(())
+    })
+    .await
 }

@@ -110,10 +110,15 @@ async fn a_cancellation_applies_every_consequence_at_once() {
         assert_eq!(serial.status, SerialStatus::Unavailable);
         assert!(serial.device.is_none());
     }
-    let events = history(&counter.ctx, &member.id, &member.serials[0])
-        .await
-        .unwrap()
-        .events;
+    let events = history(
+        &counter.ctx,
+        &member.id,
+        &member.serials[0],
+        Default::default(),
+    )
+    .await
+    .unwrap()
+    .events;
     assert_eq!(events.last().map(|e| e.kind), Some(EventKind::Deactivated));
     let providers = line_notification::overview(&counter.ctx, &member.id)
         .await

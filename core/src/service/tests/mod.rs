@@ -37,6 +37,7 @@ macro_rules! assert_refused {
 mod activation;
 mod cancellation;
 mod login;
+mod providers;
 mod reader;
 mod reminders;
 mod renewal;

@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use super::item::{Item, s};
 use crate::domain::{CustomerId, Email, ProviderCode, Receipt, RenewalCode, Serial};
 use crate::mail::DuePlace;
+use crate::store::ReceiptPlace;
 
 /// The primary key of one item.
 pub(super) struct Key {
@@ -88,33 +89,63 @@ pub(super) fn serial_owner(serial: &Serial) -> Key {
     Key::new(serial_partition(serial), "OWNER")
 }
 
+const EVENT: &str = "EVENT#";
+
 pub(super) fn event(serial: &Serial, seq: u64) -> Key {
-    Key::new(serial_partition(serial), format!("EVENT#{seq:012}"))
+    Key::new(serial_partition(serial), format!("{EVENT}{seq:012}"))
+}
+
+/// The number of the event an item's sort key names (`event` above).
+pub(super) fn event_number(sk: &str) -> Option<u64> {
+    sk.strip_prefix(EVENT)?.parse().ok()
 }
 
 pub(super) fn history(serial: &Serial) -> Prefix {
     Prefix {
         pk: serial_partition(serial),
-        sk: "EVENT#",
+        sk: EVENT,
     }
 }
 
+const RECEIPT: &str = "RECEIPT#";
+
 /// Filed by acceptance time, so the ledger reads in order.
 pub(super) fn receipt(owner: &CustomerId, receipt: &Receipt) -> Key {
+    receipt_at(
+        owner,
+        &ReceiptPlace {
+            accepted_at: receipt.accepted_at,
+            receipt_no: receipt.receipt_no.clone(),
+        },
+    )
+}
+
+/// The key of the receipt at `place` in the member's ledger: where a page of it starts.
+pub(super) fn receipt_at(owner: &CustomerId, place: &ReceiptPlace) -> Key {
     Key::new(
         member_partition(owner),
         format!(
-            "RECEIPT#{:024}#{}",
-            receipt.accepted_at.as_nanosecond(),
-            receipt.receipt_no
+            "{RECEIPT}{:024}#{}",
+            place.accepted_at.as_nanosecond(),
+            place.receipt_no
         ),
     )
+}
+
+/// The place a receipt's sort key names (`receipt_at` above). The stored receipt shows its
+/// time to the second only; the key has it as filed.
+pub(super) fn receipt_place(sk: &str) -> Option<ReceiptPlace> {
+    let (at, receipt_no) = sk.strip_prefix(RECEIPT)?.split_once('#')?;
+    Some(ReceiptPlace {
+        accepted_at: Timestamp::from_nanosecond(at.parse().ok()?).ok()?,
+        receipt_no: receipt_no.to_owned(),
+    })
 }
 
 pub(super) fn receipts(owner: &CustomerId) -> Prefix {
     Prefix {
         pk: member_partition(owner),
-        sk: "RECEIPT#",
+        sk: RECEIPT,
     }
 }
 

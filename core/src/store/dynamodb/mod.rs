@@ -30,7 +30,9 @@ use serde::de::DeserializeOwned;
 
 pub use meter::CapacityMeter;
 
-use super::{Admission, CountRule, IdempotencyRecord, Place, Store, StoreError, Write};
+use super::{
+    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, Store, StoreError, Write,
+};
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
@@ -99,8 +101,17 @@ impl DynamoStore {
         query: QueryFluentBuilder,
         limit: usize,
     ) -> Result<Vec<Item>, StoreError> {
+        self.query_pages_from(query, None, limit).await
+    }
+
+    /// The same, starting after the item with key `start` when given.
+    async fn query_pages_from(
+        &self,
+        query: QueryFluentBuilder,
+        mut start: Option<Item>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
-        let mut start = None;
         loop {
             let output = query
                 .clone()
@@ -124,16 +135,53 @@ impl DynamoStore {
         prefix: Prefix,
         newest_first: bool,
     ) -> Result<Vec<Item>, StoreError> {
-        let query = self
-            .client
+        self.query_pages(self.prefix_query(prefix, newest_first), usize::MAX)
+            .await
+    }
+
+    fn prefix_query(&self, prefix: Prefix, newest_first: bool) -> QueryFluentBuilder {
+        self.client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
             .expression_attribute_values(":pk", s(prefix.pk))
             .expression_attribute_values(":prefix", s(prefix.sk))
             .scan_index_forward(!newest_first)
-            .consistent_read(true);
-        self.query_pages(query, usize::MAX).await
+            .consistent_read(true)
+    }
+
+    /// One page of a partition's items under the prefix, after the item keyed `after`, each
+    /// with its place read from its sort key: one Query of `limit + 1` items (`Page`), so it
+    /// costs the same however many items the partition holds.
+    async fn page<T: DeserializeOwned, P>(
+        &self,
+        prefix: Prefix,
+        newest_first: bool,
+        after: Option<Key>,
+        limit: usize,
+        place: impl Fn(&str) -> Option<P>,
+    ) -> Result<Page<T, P>, StoreError> {
+        let read = limit.saturating_add(1);
+        let query = self
+            .prefix_query(prefix, newest_first)
+            .set_limit(i32::try_from(read).ok());
+        let items = self
+            .query_pages_from(query, after.map(Key::attributes), read)
+            .await?;
+        let read = items
+            .into_iter()
+            .map(|item| {
+                let sk = match item.get("sk") {
+                    Some(aws_sdk_dynamodb::types::AttributeValue::S(sk)) => sk.as_str(),
+                    _ => "",
+                };
+                let at = place(sk).ok_or_else(|| {
+                    StoreError::Backend(format!("an item keyed {sk:?} in a list"))
+                })?;
+                Ok((at, record(item)?))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Page::from_read(read, limit))
     }
 
     /// The records of a partition whose sort key starts with the prefix's, oldest first.
@@ -215,8 +263,21 @@ impl Store for DynamoStore {
         self.get(keys::serial(&owner, serial)).await
     }
 
-    async fn history(&self, serial: &Serial) -> Result<Vec<HistoryEvent>, StoreError> {
-        self.records(keys::history(serial)).await
+    async fn history(
+        &self,
+        serial: &Serial,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<HistoryEvent, u64>, StoreError> {
+        let after = after.map(|seq| keys::event(serial, seq));
+        self.page(
+            keys::history(serial),
+            false,
+            after,
+            limit,
+            keys::event_number,
+        )
+        .await
     }
 
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
@@ -240,12 +301,16 @@ impl Store for DynamoStore {
         self.get(keys::code(code)).await
     }
 
-    async fn receipts_of(&self, customer_id: &CustomerId) -> Result<Vec<Receipt>, StoreError> {
-        self.query_prefix(keys::receipts(customer_id), true)
-            .await?
-            .into_iter()
-            .map(record)
-            .collect()
+    async fn receipts_of(
+        &self,
+        customer_id: &CustomerId,
+        before: Option<&ReceiptPlace>,
+        limit: usize,
+    ) -> Result<Page<Receipt, ReceiptPlace>, StoreError> {
+        let before = before.map(|place| keys::receipt_at(customer_id, place));
+        let prefix = keys::receipts(customer_id);
+        self.page(prefix, true, before, limit, keys::receipt_place)
+            .await
     }
 
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {

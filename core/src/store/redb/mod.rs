@@ -23,15 +23,17 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Admission, CountRule, IdempotencyRecord, Place, Store, StoreError, Write};
+use super::{
+    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, Store, StoreError, Write,
+};
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
 use crate::mail::{DuePlace, Mail, MailStatus};
 use tables::{
-    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_DUE, OUTBOX_FAILED, PROVIDERS,
-    RECEIPTS, RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, due_key,
+    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, OUTBOX, OUTBOX_DUE, OUTBOX_FAILED,
+    PROVIDERS, RECEIPTS, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, due_key, ledger_key,
 };
 
 #[derive(Clone)]
@@ -65,6 +67,7 @@ impl RedbStore {
         tables::refuse_first_layout(&txn)?;
         tables::create_all(&txn)?;
         tables::order_pending_mails(&txn)?;
+        tables::page_the_ledger(&txn)?;
         txn.commit()?;
         Ok(Self { db: Arc::new(db) })
     }
@@ -136,13 +139,29 @@ impl Store for RedbStore {
         self.get(SERIALS, serial.to_string()).await
     }
 
-    async fn history(&self, serial: &Serial) -> Result<Vec<HistoryEvent>, StoreError> {
+    async fn history(
+        &self,
+        serial: &Serial,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<HistoryEvent, u64>, StoreError> {
         let serial = serial.to_string();
+        // A page starts at the event after `after`; there is none after the last number.
+        let Some(from) = after.map_or(Some(0), |seq| seq.checked_add(1)) else {
+            return Ok(Page::from_read(Vec::new(), limit));
+        };
         self.blocking(move |db| {
             let txn = db.begin_read()?;
             let table = txn.open_table(HISTORY)?;
-            let range = table.range((serial.as_str(), 0)..=(serial.as_str(), u64::MAX))?;
-            range.map(|entry| decode(entry?.1.value())).collect()
+            let read = table
+                .range((serial.as_str(), from)..=(serial.as_str(), u64::MAX))?
+                .take(limit.saturating_add(1))
+                .map(|entry| {
+                    let (key, event) = entry?;
+                    Ok((key.value().1, decode(event.value())?))
+                })
+                .collect::<Result<_, StoreError>>()?;
+            Ok(Page::from_read(read, limit))
         })
         .await
     }
@@ -197,22 +216,41 @@ impl Store for RedbStore {
         self.get(CODES, code.key().to_owned()).await
     }
 
-    async fn receipts_of(&self, customer_id: &CustomerId) -> Result<Vec<Receipt>, StoreError> {
+    async fn receipts_of(
+        &self,
+        customer_id: &CustomerId,
+        before: Option<&ReceiptPlace>,
+        limit: usize,
+    ) -> Result<Page<Receipt, ReceiptPlace>, StoreError> {
         let customer_id = customer_id.to_string();
+        let before = before.cloned();
         self.blocking(move |db| {
             let txn = db.begin_read()?;
-            let index = txn.open_multimap_table(RECEIPTS_OF_MEMBER)?;
+            let ledger = txn.open_table(LEDGER)?;
             let receipts = txn.open_table(RECEIPTS)?;
-            let mut found = Vec::new();
-            for order in index.get(customer_id.as_str())? {
-                let order = order?;
-                let no = order.value().split_once('-').map_or("", |(_, no)| no);
-                if let Some(bytes) = receipts.get(no)? {
-                    found.push(decode(bytes.value())?);
+            let oldest = Bound::Included((customer_id.as_str(), i128::MIN, ""));
+            let newest = match &before {
+                Some(place) => Bound::Excluded(ledger_key(&customer_id, place)),
+                None => Bound::Included((customer_id.as_str(), i128::MAX, "")),
+            };
+            let mut read = Vec::new();
+            for entry in ledger.range((oldest, newest))?.rev() {
+                if read.len() > limit {
+                    break;
                 }
+                let (key, ()) = entry.map(|(k, v)| (k, v.value()))?;
+                let (_, at, no) = key.value();
+                let Some(bytes) = receipts.get(no)? else {
+                    continue;
+                };
+                let place = ReceiptPlace {
+                    accepted_at: Timestamp::from_nanosecond(at)
+                        .map_err(|e| StoreError::Backend(e.to_string()))?,
+                    receipt_no: no.to_owned(),
+                };
+                read.push((place, decode(bytes.value())?));
             }
-            found.reverse();
-            Ok(found)
+            Ok(Page::from_read(read, limit))
         })
         .await
     }

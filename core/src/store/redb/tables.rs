@@ -3,12 +3,13 @@
 //! come back in order (`README.md` beside the store module lists them all).
 
 use redb::{
-    MultimapTableDefinition, ReadableTable, TableDefinition, TableHandle, WriteTransaction,
+    MultimapTableDefinition, MultimapTableHandle, ReadableMultimapTable, ReadableTable,
+    TableDefinition, TableHandle, WriteTransaction,
 };
 
 use super::decode;
 use crate::mail::{DuePlace, Mail};
-use crate::store::StoreError;
+use crate::store::{ReceiptPlace, StoreError};
 
 pub(super) const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
 pub(super) const SERIALS: TableDefinition<&str, &[u8]> = TableDefinition::new("serials");
@@ -24,9 +25,9 @@ pub(super) const CLIENT_COUNTS: TableDefinition<&str, &[u8]> =
 pub(super) const PROVIDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("providers");
 pub(super) const CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("codes");
 pub(super) const RECEIPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("receipts");
-/// Customer → `<acceptance time>-<receipt number>`: a member's ledger in time order.
-pub(super) const RECEIPTS_OF_MEMBER: MultimapTableDefinition<&str, &str> =
-    MultimapTableDefinition::new("receipts_of_member");
+/// (customer, acceptance time in ns, receipt number) of every receipt: a member's ledger in
+/// time order, read a page at a time by a range over the key.
+pub(super) const LEDGER: TableDefinition<(&str, i128, &str), ()> = TableDefinition::new("ledger");
 /// Expiry date → serial, for every licence that can get a reminder (SPEC §8): the job reads
 /// the days it needs, never every licence.
 pub(super) const SERIALS_BY_EXPIRY: MultimapTableDefinition<&str, &str> =
@@ -56,7 +57,7 @@ pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(PROVIDERS)?;
     txn.open_table(CODES)?;
     txn.open_table(RECEIPTS)?;
-    txn.open_multimap_table(RECEIPTS_OF_MEMBER)?;
+    txn.open_table(LEDGER)?;
     txn.open_multimap_table(SERIALS_BY_EXPIRY)?;
     txn.open_table(REMINDERS)?;
     txn.open_table(IDEMPOTENCY)?;
@@ -93,6 +94,49 @@ pub(super) fn order_pending_mails(txn: &WriteTransaction) -> Result<(), StoreErr
     }
     txn.delete_table(UNORDERED_PENDING)?;
     Ok(())
+}
+
+/// The ledger before it was paged: customer → `<acceptance time in ns, 24 digits>-<number>`,
+/// a multimap whose values cannot be read from a place in the middle.
+const UNPAGED_LEDGER: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("receipts_of_member");
+
+/// Files the entries of the unpaged ledger, if the file has one, in `LEDGER`, and drops it.
+pub(super) fn page_the_ledger(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let exists = txn
+        .list_multimap_tables()?
+        .any(|table| table.name() == UNPAGED_LEDGER.name());
+    if !exists {
+        return Ok(());
+    }
+    {
+        let old = txn.open_multimap_table(UNPAGED_LEDGER)?;
+        let mut ledger = txn.open_table(LEDGER)?;
+        for entry in old.iter()? {
+            let (customer, orders) = entry?;
+            for order in orders {
+                let order = order?;
+                let unreadable = || StoreError::Backend(format!("ledger entry {}", order.value()));
+                let (at, no) = order.value().split_once('-').ok_or_else(unreadable)?;
+                let at: i128 = at.parse().map_err(|_| unreadable())?;
+                ledger.insert((customer.value(), at, no), ())?;
+            }
+        }
+    }
+    txn.delete_multimap_table(UNPAGED_LEDGER)?;
+    Ok(())
+}
+
+/// A receipt's key in `LEDGER`.
+pub(super) fn ledger_key<'a>(
+    customer: &'a str,
+    place: &'a ReceiptPlace,
+) -> (&'a str, i128, &'a str) {
+    (
+        customer,
+        place.accepted_at.as_nanosecond(),
+        place.receipt_no.as_str(),
+    )
 }
 
 /// A mail's key in `OUTBOX_DUE`.

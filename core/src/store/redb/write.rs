@@ -5,9 +5,8 @@
 use redb::{ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
 use super::tables::{
-    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_DUE, PROVIDERS, RECEIPTS,
-    RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, SESSIONS_OF_MEMBER,
-    due_key,
+    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, OUTBOX, OUTBOX_DUE, PROVIDERS,
+    RECEIPTS, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, SESSIONS_OF_MEMBER, due_key,
 };
 use super::{decode, encode};
 use crate::domain::{SerialRecord, Session};
@@ -177,9 +176,9 @@ pub(super) fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreErr
                 return Err(conflict(&RECEIPTS, no));
             }
             table.insert(no, encode(&receipt)?.as_slice())?;
-            let mut index = txn.open_multimap_table(RECEIPTS_OF_MEMBER)?;
-            let order = format!("{:024}-{no}", receipt.accepted_at.as_nanosecond());
-            index.insert(customer_id.as_str(), order.as_str())?;
+            let at = receipt.accepted_at.as_nanosecond();
+            txn.open_table(LEDGER)?
+                .insert((customer_id.as_str(), at, no), ())?;
             Ok(())
         }
         Write::PutIdempotency(Versioned { record, expect }) => {

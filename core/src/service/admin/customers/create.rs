@@ -215,6 +215,7 @@ async fn attempt(
         provider_settings: Vec::new(),
         readers: vec![starter_kit_reader(now)],
         unlock: Default::default(),
+        applications: Default::default(),
         created_at: now,
         version: 0,
     };
