@@ -530,6 +530,29 @@ mod tests {
         );
     }
 
+    /// The bytes of a row written under older rules, read back through the store: a name
+    /// today's 40-character limit refuses is read as stored, not as a storage failure.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_row_stored_under_older_rules_reads_as_stored() {
+        let store = RedbStore::in_memory().expect("in-memory database");
+        let id = CustomerId::generate();
+        let name = "古".repeat(41);
+        let row = serde_json::json!({
+            "customer_id": id, "name": name, "email": "old@example.jp",
+            "line": "collab", "access_key_hash": "h", "failed_logins": 0,
+            "locked_at": null, "cancelled_at": null, "services": [], "serials": [],
+            "created_at": "2026-11-22T00:00:00Z", "version": 1
+        });
+        let txn = store.db.begin_write().expect("write");
+        txn.open_table(CUSTOMERS)
+            .expect("customers")
+            .insert(id.as_str(), encode(&row).expect("encode").as_slice())
+            .expect("insert");
+        txn.commit().expect("commit");
+        let read = store.customer(&id).await.expect("read").expect("kept");
+        assert_eq!(read.name.as_str(), name);
+    }
+
     #[test]
     fn a_file_of_the_first_layout_is_refused_with_its_reason() {
         let dir = tempfile::tempdir().expect("temp dir");
