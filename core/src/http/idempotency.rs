@@ -22,7 +22,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
 use super::auth::{ClientIp, IamCaller, bearer, holds_admin_token};
@@ -31,12 +30,9 @@ use super::{AppState, BODY_LIMIT};
 use crate::Context;
 use crate::domain::{FieldCode, FieldError};
 use crate::service::{Error, retry_on_conflict, session};
-use crate::store::{Expect, IdempotencyRecord, StoredResponse, Write};
+use crate::store::{Expect, IdempotencyRecord, StoredResponse, Write, expiry};
 
 pub const HEADER: &str = "idempotency-key";
-const KEPT_FOR: SignedDuration = SignedDuration::from_hours(24);
-/// How long a claim without an answer holds the key.
-const CLAIM_LAPSES_AFTER: SignedDuration = SignedDuration::from_mins(1);
 
 /// Who the key belongs to; `None` for a dead token, whose request the route refuses
 /// (401) without any effect to repeat. A live session is left in the request for the
@@ -200,10 +196,9 @@ async fn claim(ctx: &Context, slot: &Slot, digest: &str) -> Result<Claim, Proble
     let claimed = retry_on_conflict(|| async {
         let now = ctx.clock.now();
         let stored = ctx.store.idempotency(&slot.record_key).await?;
-        let live = stored.as_ref().filter(|r| match r.response {
-            Some(_) => now < r.created_at + KEPT_FOR,
-            None => now < r.created_at + CLAIM_LAPSES_AFTER,
-        });
+        let live = stored
+            .as_ref()
+            .filter(|r| now < expiry::idempotency_ends(r, &ctx.settings));
         if let Some(record) = live {
             if record.request_digest != digest {
                 return Ok(Err(Problem::new(ProblemCode::IdempotencyKeyReused)));

@@ -10,6 +10,7 @@ pub(crate) mod backoff;
 pub mod conformance;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+pub mod expiry;
 #[cfg(feature = "redb")]
 pub mod redb;
 

@@ -9,7 +9,8 @@ use super::DynamoStore;
 use super::item::{Item, expires_at, item, n, s};
 use super::keys::{self, Key};
 use crate::domain::SerialRecord;
-use crate::store::{Expect, Store, StoreError, Versioned, Write, reminder_date};
+use crate::store::{Expect, Store, StoreError, Versioned, Write, expiry, reminder_date};
+use jiff::Timestamp;
 
 /// A put, as one part of a transaction, under a condition if given.
 fn put(
@@ -166,15 +167,15 @@ impl DynamoStore {
                     },
             } => {
                 let mut throttle_item = item(&throttle, keys::throttle(&key))?;
-                // A day past the newest failure no window can still need it; with none left,
-                // the item may go at once.
+                // A day past the newest failure no window can still need it. With none left
+                // it may go now: by DynamoDB's clock, the one TTL reads (an expiry of 0, or
+                // any over five years past, is never deleted).
                 let ends = throttle
                     .failures
-                    .last()
-                    .map_or(AttributeValue::N("0".into()), |last| {
-                        expires_at(*last + jiff::SignedDuration::from_hours(24))
-                    });
-                throttle_item.insert("expires_at".into(), ends);
+                    .iter()
+                    .max()
+                    .map_or_else(Timestamp::now, |newest| *newest + expiry::THROTTLE_KEPT_FOR);
+                throttle_item.insert("expires_at".into(), expires_at(ends));
                 vec![versioned(table, throttle_item, expect)?]
             }
             Write::PutIdempotency(Versioned { record, expect }) => {
@@ -208,7 +209,11 @@ impl DynamoStore {
                 ]
             }
             Write::RecordReminder { key } => {
-                vec![absent(table, keys::reminder(&key).attributes())?]
+                let mut reminder = keys::reminder(&key).attributes();
+                if let Some(until) = expiry::reminder_kept_until(&key) {
+                    reminder.insert("expires_at".into(), expires_at(until));
+                }
+                vec![absent(table, reminder)?]
             }
             Write::EnqueueMail(mail) => {
                 let mut mail_item = item(&mail, keys::mail(&mail.to, &mail.mail_id))?;
