@@ -5,9 +5,11 @@
 //! so an acknowledged write survives a crash.
 //!
 //! This file holds the store and its reads; `tables` the file's layout, `write` what each
-//! write does, `error` how redb's errors become `StoreError`s.
+//! write does, `sweep` the removal of what has ended, `error` how redb's errors become
+//! `StoreError`s.
 
 mod error;
+mod sweep;
 mod tables;
 mod write;
 
@@ -21,6 +23,8 @@ use jiff::civil::Date;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+pub use sweep::{Swept, keep_swept};
 
 use super::{IdempotencyRecord, Store, StoreError, Throttle, Write};
 use crate::domain::{
