@@ -74,6 +74,7 @@ async fn main() {
     let state = AppState {
         ctx: ctx.clone(),
         admin_token: Some(admin_token.into()),
+        sealing_key: madoguchi_core::secret::SealingKey::generate(),
     };
     let mut probe = Probe {
         client: reqwest::Client::new(),

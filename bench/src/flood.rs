@@ -32,7 +32,7 @@ struct Args {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16)]
     clients: usize,
-    /// Distinct client addresses (127.0.x.y), each with its own throttle records.
+    /// Distinct client addresses (127.0.x.y), each with its own per-client counts.
     #[arg(long, default_value_t = 1000)]
     addresses: usize,
     /// Seconds between sweeps; 0: no sweep, to see the file grow.
@@ -102,6 +102,7 @@ async fn main() {
     let state = AppState {
         ctx: ctx.clone(),
         admin_token: None,
+        sealing_key: madoguchi_core::secret::SealingKey::generate(),
     };
     let base = serve(app(all_operations(), state)).await;
 
@@ -164,7 +165,7 @@ async fn main() {
                 let mut total = swept.lock().unwrap();
                 total.sessions += round.sessions;
                 total.idempotency += round.idempotency;
-                total.throttles += round.throttles;
+                total.client_counts += round.client_counts;
                 total.reminders += round.reminders;
             }
         })
@@ -181,7 +182,7 @@ async fn main() {
             s => format!("every {s} s"),
         }
     );
-    println!("| elapsed | requests | file size | swept (idempotency / throttles / sessions) |");
+    println!("| elapsed | requests | file size | swept (idempotency / client counts / sessions) |");
     println!("| --- | --- | --- | --- |");
     let started = Instant::now();
     let report = |elapsed: u64| {
@@ -191,7 +192,7 @@ async fn main() {
             sent.load(Ordering::Relaxed),
             megabytes(&path),
             total.idempotency,
-            total.throttles,
+            total.client_counts,
             total.sessions
         );
     };

@@ -124,6 +124,10 @@ async fn init_time(bootstrap: &Path, name: &str, env: &Environment, api: &Runtim
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
         .env("RUST_LOG", "info")
         .env("MADOGUCHI_TABLE", &env.table)
+        .env(
+            "MADOGUCHI_SEALING_KEY",
+            "bench-sealing-key-of-at-least-32-characters",
+        )
         .env("MADOGUCHI_MAIL_FROM", "madoguchi <no-reply@example.jp>")
         .envs(env.aws.iter().map(|(name, value)| (name, value)))
         .stdout(Stdio::null())

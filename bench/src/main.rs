@@ -99,6 +99,7 @@ async fn main() {
     let state = AppState {
         ctx: ctx.clone(),
         admin_token: Some("bench-admin-token".into()),
+        sealing_key: madoguchi_core::secret::SealingKey::generate(),
     };
     let madoguchi = serve(app(all_operations(), state)).await;
     let hello = serve(Router::new().route("/hello", get(|| async { "hello" }))).await;

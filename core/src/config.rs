@@ -12,6 +12,7 @@ pub const REMINDER_DAYS: &str = "MADOGUCHI_REMINDER_DAYS";
 pub const ADMIN_TOKEN: &str = "MADOGUCHI_ADMIN_TOKEN";
 pub const SMTP_URL: &str = "MADOGUCHI_SMTP_URL";
 pub const MAIL_FROM: &str = "MADOGUCHI_MAIL_FROM";
+pub const SEALING_KEY: &str = "MADOGUCHI_SEALING_KEY";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -30,6 +31,8 @@ pub struct Config {
     /// Operators may also use this bearer token (the local emulator, tests); in the cloud
     /// they are IAM callers and it is unset.
     pub admin_token: Option<AdminToken>,
+    /// The secret stored answers are sealed with (SPEC §1); the HTTP functions need it.
+    pub sealing_key: Option<crate::secret::SealingKey>,
 }
 
 impl Config {
@@ -49,7 +52,15 @@ impl Config {
                 .transpose()?
                 .unwrap_or_default(),
             admin_token: admin_token(optional(&lookup, ADMIN_TOKEN)?)?,
+            sealing_key: sealing_key(optional(&lookup, SEALING_KEY)?)?,
         })
+    }
+
+    /// The sealing key, which every HTTP function requires.
+    pub fn required_sealing_key(&self) -> Result<crate::secret::SealingKey, ConfigError> {
+        self.sealing_key
+            .clone()
+            .ok_or(ConfigError::Missing(SEALING_KEY))
     }
 }
 
@@ -87,6 +98,23 @@ pub fn admin_token(value: Option<String>) -> Result<Option<AdminToken>, ConfigEr
     value
         .filter(|value| !value.trim().is_empty())
         .map(|value| parse(ADMIN_TOKEN, value))
+        .transpose()
+}
+
+/// `MADOGUCHI_SEALING_KEY` however it was given; blank is unset.
+pub fn sealing_key(
+    value: Option<String>,
+) -> Result<Option<crate::secret::SealingKey>, ConfigError> {
+    value
+        .filter(|value| !value.trim().is_empty())
+        .map(|value| {
+            crate::secret::SealingKey::from_secret(&value).map_err(|reason| {
+                ConfigError::Malformed {
+                    name: SEALING_KEY,
+                    reason,
+                }
+            })
+        })
         .transpose()
 }
 
@@ -403,5 +431,25 @@ mod tests {
     fn the_admin_token_never_shows_in_debug() {
         let token: AdminToken = "s3cret-token".parse().unwrap();
         assert!(!format!("{token:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn the_sealing_key_is_required_by_http_functions_and_must_be_long() {
+        let without = config(&[(TABLE, "madoguchi")]).unwrap();
+        assert_eq!(
+            without.required_sealing_key().err(),
+            Some(ConfigError::Missing(SEALING_KEY))
+        );
+        let short = config(&[(TABLE, "madoguchi"), (SEALING_KEY, "short")]);
+        assert!(matches!(
+            short.err(),
+            Some(ConfigError::Malformed {
+                name: SEALING_KEY,
+                ..
+            })
+        ));
+        let long = "a-sealing-key-of-more-than-32-characters";
+        let with = config(&[(TABLE, "madoguchi"), (SEALING_KEY, long)]).unwrap();
+        assert!(with.required_sealing_key().is_ok());
     }
 }

@@ -78,6 +78,58 @@ pub fn secrets_equal(a: &str, b: &str) -> bool {
         .into()
 }
 
+/// The server's own key for sealing stored answers (SPEC §1): answers that hold secrets
+/// are never sealed with a key derived only from what a client sends. Locally a random
+/// secret kept in the data dir; in the cloud a secret the template provides.
+#[derive(Clone)]
+pub struct SealingKey(std::sync::Arc<[u8; 32]>);
+
+impl SealingKey {
+    /// The fewest characters a configured secret may have.
+    pub const MIN_SECRET_LEN: usize = 32;
+
+    /// A fresh random secret, in the form `from_secret` takes (to be saved and reused).
+    pub fn new_secret() -> String {
+        new_session_token()
+    }
+
+    pub fn from_secret(secret: &str) -> Result<Self, String> {
+        let secret = secret.trim();
+        if secret.chars().count() < Self::MIN_SECRET_LEN {
+            return Err(format!(
+                "at least {} characters are needed",
+                Self::MIN_SECRET_LEN
+            ));
+        }
+        Ok(Self(std::sync::Arc::new(
+            Sha256::digest(secret.as_bytes()).into(),
+        )))
+    }
+
+    /// A key of its own: a random secret nobody else holds (tests, one-off servers).
+    pub fn generate() -> Self {
+        Self::from_secret(&Self::new_secret()).expect("a new secret is long enough")
+    }
+
+    /// HMAC-SHA-256 over the length-delimited parts: one key per purpose and slot, which
+    /// only the holder of this key can compute.
+    pub fn derive(&self, parts: &[&str]) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.0.as_slice()).expect("any key length");
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac.finalize().into_bytes().into()
+    }
+}
+
+impl std::fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealingKey(..)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +161,15 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(token_digest(&a).len(), 64);
         assert_ne!(token_digest(&a), a);
+    }
+
+    #[test]
+    fn sealing_keys_come_from_long_secrets_and_differ_per_secret() {
+        assert!(SealingKey::from_secret("too short").is_err());
+        let a = SealingKey::generate();
+        let b = SealingKey::generate();
+        assert_ne!(a.derive(&["x"]), b.derive(&["x"]));
+        assert_ne!(a.derive(&["a b", "c"]), a.derive(&["a", "b c"]));
+        assert_eq!(format!("{a:?}"), "SealingKey(..)");
     }
 }

@@ -6,11 +6,12 @@ use jiff::SignedDuration;
 pub struct Settings {
     /// SPEC §2: consecutive failures that lock an account (結果コード58).
     pub lock_after_failures: u32,
-    /// SPEC §2: `invalid_credentials` answers one client address may receive per window.
-    pub login_failures_per_client: usize,
+    /// SPEC §2: `invalid_credentials` answers (and wrong unlock codes, §2a) one client
+    /// address may receive per window; every attempt after that is 429.
+    pub login_failures_per_client: u32,
     pub login_failure_window: SignedDuration,
     /// SPEC §5: `code_not_found` and `serial_or_email_mismatch` answers per client address.
-    pub renewal_failures_per_client: usize,
+    pub renewal_failures_per_client: u32,
     pub renewal_failure_window: SignedDuration,
     /// SPEC §2: a session dies after this long without a request…
     pub session_idle_timeout: SignedDuration,

@@ -1,6 +1,6 @@
 //! madoguchi in one local process: every router over one redb file, the outbox delivered
 //! as `.eml` files (or over SMTP), demo members on first start, and once a minute a sweep
-//! of what has ended (sessions, idempotency records, throttle records, old reminders).
+//! of what has ended (sessions, idempotency records, closed per-client counts, old reminders).
 
 mod seed;
 
@@ -15,6 +15,7 @@ use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::mail::{
     DEFAULT_FROM, EmlDirectory, MailSender, SmtpSender, configured_sender, dispatch_pending,
 };
+use madoguchi_core::secret::SealingKey;
 use madoguchi_core::service::reminders;
 use madoguchi_core::store::Store;
 use madoguchi_core::store::redb::{self, RedbStore};
@@ -34,12 +35,16 @@ struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "MADOGUCHI_ADDR", default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
-    /// Holds the database file, `admin-token` and delivered mail (`mail/`).
+    /// Holds the database file, `admin-token`, `sealing-key` and delivered mail (`mail/`).
     #[arg(long, env = "MADOGUCHI_DATA_DIR", default_value = ".madoguchi")]
     data_dir: PathBuf,
     /// The operators' bearer token; random and saved to `<data dir>/admin-token` when unset.
     #[arg(long, env = "MADOGUCHI_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// The secret stored answers are sealed with (at least 32 characters); random and saved
+    /// to `<data dir>/sealing-key` when unset.
+    #[arg(long, env = "MADOGUCHI_SEALING_KEY", hide_env_values = true)]
+    sealing_key: Option<String>,
     /// On an empty database, create demo members and print how to log in.
     #[arg(long, env = "MADOGUCHI_SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     seed_demo: bool,
@@ -139,6 +144,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     };
     let ctx = Context::new(store, Arc::new(SystemClock), settings);
     let admin_token = admin_token(args.admin_token, &args.data_dir)?;
+    let sealing_key = sealing_key(args.sealing_key, &args.data_dir)?;
 
     madoguchi_core::service::admin::seed_providers(&ctx).await?;
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
@@ -156,6 +162,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     let state = AppState {
         ctx,
         admin_token: Some(admin_token.into()),
+        sealing_key,
     };
     let router = app(all_operations(), state);
     tracing::info!(address = %local, data_dir = %args.data_dir.display(), "madoguchi is ready at http://{local}");
@@ -194,6 +201,25 @@ fn admin_token(given: Option<String>, data_dir: &Path) -> Result<String, Failure
     };
     tracing::info!(path = %path.display(), "admin token is in this file");
     Ok(token)
+}
+
+/// SPEC §1: the given secret, or the one saved in the data dir, or a new random one saved
+/// with mode 0600, so that answers kept for retries can still be opened after a restart.
+fn sealing_key(given: Option<String>, data_dir: &Path) -> Result<SealingKey, Failure> {
+    if let Some(key) = config::sealing_key(given)? {
+        return Ok(key);
+    }
+    let path = data_dir.join("sealing-key");
+    let secret = match std::fs::read_to_string(&path) {
+        Ok(saved) if !saved.trim().is_empty() => saved.trim().to_owned(),
+        _ => {
+            let secret = SealingKey::new_secret();
+            write_private(&path, &secret)?;
+            secret
+        }
+    };
+    SealingKey::from_secret(&secret)
+        .map_err(|reason| format!("{}: {reason}", path.display()).into())
 }
 
 /// Writes a file only its owner can read.

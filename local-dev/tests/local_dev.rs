@@ -165,6 +165,12 @@ async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
     let mode = std::fs::metadata(&token_file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     let admin_token = std::fs::read_to_string(&token_file).unwrap();
+    // SPEC §1: the server's own key for stored answers, readable only by its owner.
+    let key_file = data.join("sealing-key");
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let sealing_key = std::fs::read_to_string(&key_file).unwrap();
+    assert!(sealing_key.trim().len() >= 32);
 
     let (clean, logged, stdout) = running.terminate();
     assert!(clean, "SIGTERM ends local-dev with status 0");
@@ -174,7 +180,12 @@ async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
     );
     let logged = logged.join("\n");
     assert!(logged.contains("stopped cleanly"));
-    for secret in [admin_token.trim(), access_key.as_str(), token.as_str()] {
+    for secret in [
+        admin_token.trim(),
+        sealing_key.trim(),
+        access_key.as_str(),
+        token.as_str(),
+    ] {
         assert!(!logged.contains(secret), "a secret reached the log");
     }
 

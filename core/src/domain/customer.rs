@@ -227,6 +227,9 @@ pub struct Customer {
     /// The starter-kit reader and any rentals (SPEC §6).
     #[serde(default)]
     pub readers: Vec<Reader>,
+    /// Self-service unlock (SPEC §2a): the mailed code, if any, and the codes sent lately.
+    #[serde(default)]
+    pub unlock: super::Unlock,
     pub created_at: Timestamp,
     /// Optimistic-concurrency version: every write expects the version it read.
     pub version: u64,

@@ -11,6 +11,7 @@ pub mod receipt;
 pub mod serial;
 pub mod session;
 pub mod text;
+pub mod unlock;
 
 pub use code::{CodeRecord, CodeRefusal, Redemption, RenewalCode};
 pub use customer::{
@@ -29,3 +30,4 @@ pub use serial::{
 };
 pub use session::Session;
 pub use text::{FieldError, FieldErrors};
+pub use unlock::{Unlock, UnlockCode};

@@ -2,15 +2,20 @@
 //! the first answer again (same status, same body) and has no second effect; the same key
 //! with a different body is 422 `idempotency_key_reused`. Keys are scoped to the caller
 //! (the member, the operator, or for a call without login such as a renewal, the client
-//! address) and kept 24 hours.
+//! address and the route) and kept 24 hours.
 //!
 //! The first request claims the key before it runs, so a retry arriving while it still
 //! runs is told so (409 `idempotency_key_in_use`) instead of running twice. A claim whose
 //! request died without an answer (process killed, client gone) lapses after a minute.
 //!
 //! First answers can hold secrets (a new member's access key), so they are stored
-//! encrypted with a key derived from the caller and the Idempotency-Key, and filed under a
-//! digest of both: the store alone can neither read an answer nor tell whose it is.
+//! encrypted with a key derived from the server's sealing key, the caller and the
+//! Idempotency-Key, and filed under a keyed digest of both: the store alone (or anyone who
+//! knows a caller and a key) can neither read an answer nor tell whose it is.
+//!
+//! A cancellation ends the session it was sent with, yet its retry must still get its
+//! receipt (SPEC §1): its answer is also filed under the ended token, which is where a
+//! request with a dead token finds it.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -29,27 +34,62 @@ use super::problem::{Problem, ProblemCode};
 use super::{AppState, BODY_LIMIT};
 use crate::Context;
 use crate::domain::{FieldCode, FieldError};
+use crate::secret::{SealingKey, token_digest};
 use crate::service::{Error, retry_on_conflict, session};
 use crate::store::{Expect, IdempotencyRecord, StoredResponse, Write, expiry};
 
 pub const HEADER: &str = "idempotency-key";
 
-/// Who the key belongs to; `None` for a dead token, whose request the route refuses
-/// (401) without any effect to repeat. A live session is left in the request for the
-/// route's `Member` extractor, so the token is looked up once.
-async fn caller(state: &AppState, parts: &mut Parts) -> Option<String> {
+/// Whose a key is.
+enum Caller {
+    /// A live caller; for a member, also the scope of their token once its session ends.
+    Known {
+        scope: String,
+        ended_session: Option<String>,
+    },
+    /// A token whose session has ended: only an answer filed for it can be replayed (a
+    /// cancellation's); anything else is the route's 401.
+    Ended(String),
+    /// No usable caller (a store failure while looking the token up): the route answers.
+    Unknown,
+}
+
+fn ended_session_scope(token: &str) -> String {
+    format!("ended session {}", token_digest(token))
+}
+
+/// Who the key belongs to. A live session is left in the request for the route's `Member`
+/// extractor, so the token is looked up once.
+async fn caller(state: &AppState, parts: &mut Parts) -> Caller {
     if let Some(IamCaller(arn)) = parts.extensions.get::<IamCaller>() {
-        return Some(format!("operator {arn}"));
+        return Caller::Known {
+            scope: format!("operator {arn}"),
+            ended_session: None,
+        };
     }
-    match bearer(parts) {
-        Some(_) if holds_admin_token(parts, state) => Some("operator".to_owned()),
-        Some(token) => {
-            let session = session::authenticate(&state.ctx, token).await.ok()?;
-            let scope = format!("customer {}", session.customer_id);
-            parts.extensions.insert(session);
-            Some(scope)
-        }
-        None => Some(format!("client {}", ClientIp::of(parts).0)),
+    match bearer(parts).map(str::to_owned) {
+        Some(_) if holds_admin_token(parts, state) => Caller::Known {
+            scope: "operator".to_owned(),
+            ended_session: None,
+        },
+        Some(token) => match session::authenticate(&state.ctx, &token).await {
+            Ok(session) => {
+                let scope = format!("customer {}", session.customer_id);
+                parts.extensions.insert(session);
+                Caller::Known {
+                    scope,
+                    ended_session: Some(ended_session_scope(&token)),
+                }
+            }
+            Err(Error::Unauthorized) => Caller::Ended(ended_session_scope(&token)),
+            Err(_) => Caller::Unknown,
+        },
+        // A call without login is scoped to its route too: a key the address used for a
+        // renewal must not turn a member route's 401 into a key refusal.
+        None => Caller::Known {
+            scope: format!("client {} {}", ClientIp::of(parts).0, parts.uri.path()),
+            ended_session: None,
+        },
     }
 }
 
@@ -64,15 +104,8 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(scope: &str, key: &str) -> Self {
-        let derive = |purpose: &str| {
-            let mut hash = Sha256::new();
-            for part in [purpose, scope, key] {
-                hash.update((part.len() as u64).to_be_bytes());
-                hash.update(part.as_bytes());
-            }
-            hash.finalize()
-        };
+    fn new(sealing: &SealingKey, scope: &str, key: &str) -> Self {
+        let derive = |purpose: &str| sealing.derive(&[purpose, scope, key]);
         Self {
             record_key: hex::encode(derive("idempotency record")),
             cipher: ChaCha20Poly1305::new(Key::from_slice(&derive("idempotency answer"))),
@@ -110,28 +143,41 @@ fn request_digest(parts: &Parts, body: &[u8]) -> String {
 #[derive(Clone)]
 pub struct ClaimedKey {
     slot: std::sync::Arc<Slot>,
+    /// Where the answer is filed for the caller's token once its session has ended.
+    ended_session: Option<std::sync::Arc<Slot>>,
     digest: String,
     version: u64,
     at: jiff::Timestamp,
 }
 
-impl crate::service::AnswerLog for ClaimedKey {
-    fn record(&self, status: u16, body: &[u8]) -> Write {
+impl ClaimedKey {
+    fn answer(&self, slot: &Slot, status: u16, body: &[u8], expect: Expect) -> Write {
         Write::put_idempotency(
             IdempotencyRecord {
-                key: self.slot.record_key.clone(),
+                key: slot.record_key.clone(),
                 request_digest: self.digest.clone(),
                 created_at: self.at,
                 response: Some(StoredResponse {
                     status,
                     content_type: Some("application/json".to_owned()),
                     content_language: None,
-                    body: self.slot.seal(body),
+                    body: slot.seal(body),
                 }),
                 version: 0,
             },
-            Expect::Version(self.version),
+            expect,
         )
+    }
+}
+
+impl crate::service::AnswerLog for ClaimedKey {
+    fn record(&self, status: u16, body: &[u8]) -> Write {
+        self.answer(&self.slot, status, body, Expect::Version(self.version))
+    }
+
+    fn record_for_ended_session(&self, status: u16, body: &[u8]) -> Option<Write> {
+        let slot = self.ended_session.as_ref()?;
+        Some(self.answer(slot, status, body, Expect::Absent))
     }
 }
 
@@ -244,6 +290,16 @@ impl Release {
     fn disarm(&mut self) {
         self.record_key = None;
     }
+
+    /// Gives the key back before the answer goes out, so that a retry sent as soon as the
+    /// answer arrives finds it free (not "in use", nor "reused" by a changed body).
+    async fn now(mut self) {
+        if let Some(key) = self.record_key.take()
+            && let Err(error) = self.ctx.store.release_claim(&key, self.version).await
+        {
+            tracing::warn!(%error, "could not release an idempotency key");
+        }
+    }
 }
 
 impl Drop for Release {
@@ -279,6 +335,7 @@ async fn remember(
         || status == StatusCode::UNAUTHORIZED
         || status == StatusCode::TOO_MANY_REQUESTS
     {
+        release.now().await;
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -334,6 +391,36 @@ fn replay(slot: &Slot, stored: StoredResponse) -> Response {
     response
 }
 
+/// A request whose token's session has ended: the answer filed for that token under this
+/// key, for the same request, within 24 hours; otherwise the route refuses it (401).
+async fn replay_for_ended_session(
+    ctx: &Context,
+    slot: &Slot,
+    parts: Parts,
+    body: Body,
+    next: Next,
+) -> Response {
+    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+        return Problem::new(ProblemCode::PayloadTooLarge).into_response();
+    };
+    let digest = request_digest(&parts, &bytes);
+    let now = ctx.clock.now();
+    match ctx.store.idempotency(&slot.record_key).await {
+        Ok(Some(record))
+            if record.request_digest == digest
+                && now < expiry::idempotency_ends(&record, &ctx.settings) =>
+        {
+            if let Some(stored) = record.response {
+                return replay(slot, stored);
+            }
+        }
+        Ok(_) => {}
+        Err(error) => return Problem::from(Error::from(error)).into_response(),
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
 /// Middleware for every route: only POSTs that carry the header are affected.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST || !request.headers().contains_key(HEADER) {
@@ -350,10 +437,21 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         parts.extensions.insert(MalformedKey);
         return next.run(Request::from_parts(parts, body)).await;
     }
-    let Some(scope) = caller(&state, &mut parts).await else {
-        return next.run(Request::from_parts(parts, body)).await;
+    let sealing = &state.sealing_key;
+    let (scope, ended_session) = match caller(&state, &mut parts).await {
+        Caller::Known {
+            scope,
+            ended_session,
+        } => (scope, ended_session),
+        Caller::Ended(scope) => {
+            let slot = Slot::new(sealing, &scope, &key);
+            return replay_for_ended_session(&state.ctx, &slot, parts, body, next).await;
+        }
+        Caller::Unknown => return next.run(Request::from_parts(parts, body)).await,
     };
-    let slot = std::sync::Arc::new(Slot::new(&scope, &key));
+    let slot = std::sync::Arc::new(Slot::new(sealing, &scope, &key));
+    let ended_session =
+        ended_session.map(|scope| std::sync::Arc::new(Slot::new(sealing, &scope, &key)));
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return Problem::new(ProblemCode::PayloadTooLarge).into_response();
     };
@@ -371,6 +469,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             let mut request = Request::from_parts(parts, Body::from(bytes));
             request.extensions_mut().insert(ClaimedKey {
                 slot: slot.clone(),
+                ended_session,
                 digest: digest.clone(),
                 version,
                 at,
@@ -386,21 +485,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn answers_are_sealed_per_caller_and_key() {
-        let mine = Slot::new("customer CAF1234567", "k-1");
+    fn answers_are_sealed_per_caller_and_key_with_the_servers_key() {
+        let server = SealingKey::generate();
+        let mine = Slot::new(&server, "customer CAF1234567", "k-1");
         let sealed = mine.seal(br#"{"access_key":"Secret-Key-123"}"#);
         assert!(!sealed.contains("Secret"));
         assert_eq!(
             mine.open(&sealed).unwrap(),
             br#"{"access_key":"Secret-Key-123"}"#
         );
-        let theirs = Slot::new("customer CAF7654321", "k-1");
+        let theirs = Slot::new(&server, "customer CAF7654321", "k-1");
         assert!(theirs.open(&sealed).is_none());
         assert_ne!(mine.record_key, theirs.record_key);
         // Scope and key are length-delimited: shifting text between them is another slot.
         assert_ne!(
-            Slot::new("a b", "c").record_key,
-            Slot::new("a", "b c").record_key
+            Slot::new(&server, "a b", "c").record_key,
+            Slot::new(&server, "a", "b c").record_key
         );
+        // Knowing the caller and the key is not enough: another server key opens nothing
+        // and files elsewhere.
+        let elsewhere = Slot::new(&SealingKey::generate(), "customer CAF1234567", "k-1");
+        assert!(elsewhere.open(&sealed).is_none());
+        assert_ne!(elsewhere.record_key, mine.record_key);
     }
 }

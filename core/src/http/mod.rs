@@ -16,6 +16,7 @@ pub mod reader;
 pub mod receipts;
 pub mod renewal;
 pub mod terms;
+pub mod unlock;
 pub mod usage;
 
 #[cfg(test)]
@@ -44,12 +45,15 @@ pub struct AppState {
     pub ctx: Context,
     /// The operators' bearer token (SPEC §10); none where only IAM callers operate (§12).
     pub admin_token: Option<Arc<str>>,
+    /// The server's key for stored answers (SPEC §1).
+    pub sealing_key: crate::secret::SealingKey,
 }
 
 /// Every operation's router, as local-dev serves them.
 pub fn all_operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(login::router())
+        .merge(unlock::router())
         .merge(usage::router())
         .merge(activation::router())
         .merge(terms::router())

@@ -66,6 +66,7 @@ impl From<Error> for Problem {
             Error::Validation(errors) => errors.into(),
             Error::InvalidCredentials => Self::new(C::InvalidCredentials),
             Error::AccountLocked => Self::new(C::AccountLocked),
+            Error::InvalidUnlockCode => Self::new(C::InvalidUnlockCode),
             Error::TooManyAttempts {
                 retry_after_seconds,
             } => Self {

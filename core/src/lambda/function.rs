@@ -6,7 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 use super::api_gateway::{self, LambdaApp};
 use crate::http::{
     self, AppState, activation, admin, cancellation, line_notification, login, reader, receipts,
-    renewal, terms, usage,
+    renewal, terms, unlock, usage,
 };
 
 /// One HTTP function: its crate, package and binary are `functions/<name>`.
@@ -51,7 +51,7 @@ impl Function {
     /// with usage, terms with line notification, logout with login.
     pub fn operations(self) -> OpenApiRouter<AppState> {
         match self {
-            Function::Login => login::router(),
+            Function::Login => login::router().merge(unlock::router()),
             Function::Usage => usage::router().merge(receipts::router()),
             Function::Activation => activation::router(),
             Function::LineNotification => line_notification::router().merge(terms::router()),

@@ -27,10 +27,12 @@ pub async fn run_http(function: Function) -> Result<(), Error> {
     start::init_logs();
     let state = start::init(async {
         let config = Config::from_env()?;
+        let sealing_key = config.required_sealing_key()?;
         let ctx = start::context(&config).await?;
         Ok(AppState {
             ctx,
             admin_token: config.admin_token.map(AdminToken::into_shared),
+            sealing_key,
         })
     })
     .await?;

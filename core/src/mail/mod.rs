@@ -34,6 +34,7 @@ use crate::domain::Email;
 #[serde(rename_all = "snake_case")]
 pub enum MailKind {
     AccountLocked,
+    UnlockCode,
     SerialMoved,
     LineNotificationCompleted,
     RenewalCompleted,

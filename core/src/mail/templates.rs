@@ -16,7 +16,10 @@ impl Mail {
              お客さまID {id} で、アクセスキーの誤入力が続いたため、{at} にログインを停止しました\
              （結果コード58）。\n\
              ご本人による操作でない場合も、アクセスキーが他人に知られた可能性があります。\n\
-             ログインを再開するには、サポートセンターにアクセスキーの再発行をお申し込みください。\n{SIGNATURE}",
+             ログインを再開するには、ログイン画面の「アカウントロック解除」からお申し込みください。\
+             登録メールアドレスに確認コード（8桁、30分間有効）をお送りします。入力するとロックが解除され、\
+             アクセスキーはそのままお使いいただけます。\n\
+             アクセスキーがわからない場合は、サポートセンターに再発行をお申し込みください。\n{SIGNATURE}",
             name = customer.name,
             id = customer.customer_id,
             at = format_for_people(at),
@@ -25,6 +28,35 @@ impl Mail {
             &customer.email,
             MailKind::AccountLocked,
             "【madoguchi】ログインを停止しました".to_owned(),
+            body,
+            at,
+        )
+    }
+
+    /// SPEC §2a: the one-time code that lifts the lock.
+    pub fn unlock_code(
+        customer: &Customer,
+        code: &crate::domain::UnlockCode,
+        valid_until: Timestamp,
+        at: Timestamp,
+    ) -> Self {
+        let body = format!(
+            "{name} 様\n\n\
+             お客さまID {id} のアカウントロック解除のお申し込みを受け付けました。\n\n\
+             確認コード: {code}\n\
+             有効期限: {until}（30分間）\n\n\
+             アカウントロック解除の画面で、お客さまIDとこの確認コードを入力してください。\
+             ロックが解除され、これまでのアクセスキーでログインできます。\n\
+             お心当たりのない場合は、このメールを破棄してください。コードは5回まちがえると無効になります。\n{SIGNATURE}",
+            name = customer.name,
+            id = customer.customer_id,
+            code = code.expose(),
+            until = format_for_people(valid_until),
+        );
+        Self::new(
+            &customer.email,
+            MailKind::UnlockCode,
+            "【madoguchi】アカウントロック解除の確認コード".to_owned(),
             body,
             at,
         )

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::line_notification::set;
-use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
+use super::{AnswerLog, Context, Error, keep_answer_past_session, receipts, retry_on_conflict};
 use crate::domain::japan;
 use crate::domain::{
     CustomerId, EventKind, HistoryEvent, ProviderCode, ReaderStatus, ReceiptKind, Serial,
@@ -212,7 +212,7 @@ pub async fn cancel(
             },
             Write::put_customer(customer, expect),
         ]);
-        writes.extend(keep_answer(answer_log, &cancelled));
+        writes.extend(keep_answer_past_session(answer_log, &cancelled));
         ctx.store.commit(writes).await?;
         tracing::info!(%customer_id, "membership cancelled");
         Ok(Outcome::Cancelled(cancelled))

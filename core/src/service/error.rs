@@ -12,6 +12,10 @@ pub enum Error {
     InvalidCredentials,
     #[error("account locked")]
     AccountLocked,
+    /// SPEC §2a: one answer for a wrong, expired, used or void code, or a member who is
+    /// not locked.
+    #[error("invalid unlock code")]
+    InvalidUnlockCode,
     #[error("too many failed attempts from this client")]
     TooManyAttempts { retry_after_seconds: u64 },
     /// A cancelled member tried to use the service.

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::throttle::{self, Window};
+use super::throttle::{Held, Window};
 use super::{Context, Error, argon2_slot, retry_on_conflict};
 use crate::domain::{AccessKey, CustomerId, PersonName, Session};
 use crate::mail::Mail;
@@ -27,12 +27,15 @@ pub struct CustomerSummary {
     pub name: PersonName,
 }
 
-fn client_window(ctx: &Context, client: IpAddr) -> Window {
-    Window {
-        key: format!("login:{client}"),
-        limit: ctx.settings.login_failures_per_client,
-        length: ctx.settings.login_failure_window,
-    }
+/// The client's count of `invalid_credentials` answers (SPEC §2), which wrong unlock
+/// codes share (§2a).
+pub(crate) fn client_window(ctx: &Context, client: IpAddr) -> Window {
+    Window::new(
+        "login",
+        client,
+        ctx.settings.login_failures_per_client,
+        ctx.settings.login_failure_window,
+    )
 }
 
 pub async fn log_in(
@@ -43,15 +46,23 @@ pub async fn log_in(
 ) -> Result<LoggedIn, Error> {
     let now = ctx.clock.now();
     let window = client_window(ctx, client);
-    throttle::reserve(ctx, &window, now).await?;
+    let place = window.take(ctx, now).await?;
 
     let customer = ctx.store.customer(&customer_id).await?;
     // The verify runs whether or not the ID exists (against a dummy hash when it does not),
     // so the answer takes the same time either way.
     let verified_hash = customer.as_ref().map(|c| c.access_key_hash.clone());
     let stored_hash = verified_hash.clone();
-    let matched =
+    let verified =
         argon2_slot(move || verify_access_key(access_key.expose(), stored_hash.as_deref())).await;
+    let matched = match verified {
+        Ok(matched) => matched,
+        // Refused before any answer about the key: the place is not a failure.
+        Err(busy) => {
+            place.give_back(ctx).await;
+            return Err(busy);
+        }
+    };
 
     let outcome = match &customer {
         None => Outcome::WrongKey,
@@ -62,23 +73,23 @@ pub async fn log_in(
     };
     match outcome {
         Outcome::Locked => {
-            throttle::give_back(ctx, &window, now).await?;
+            place.give_back(ctx).await;
             tracing::info!(%customer_id, "login refused: account locked");
             Err(Error::AccountLocked)
         }
         Outcome::Cancelled => {
-            throttle::give_back(ctx, &window, now).await?;
+            place.give_back(ctx).await;
             tracing::info!(%customer_id, "login refused: membership cancelled");
             Err(Error::MembershipCancelled)
         }
         Outcome::WrongKey => {
-            count_failure(ctx, &customer_id, &window, now).await?;
+            count_failure(ctx, &customer_id, place, now).await?;
             tracing::info!(%customer_id, "login refused: invalid credentials");
             Err(Error::InvalidCredentials)
         }
         Outcome::RightKey => {
             let verified_hash = verified_hash.expect("a right key has a stored hash");
-            open_session(ctx, &customer_id, &verified_hash, &window, now).await
+            open_session(ctx, &customer_id, &verified_hash, place, now).await
         }
     }
 }
@@ -90,42 +101,53 @@ enum Outcome {
     RightKey,
 }
 
-/// The client's failure stands (reserved before the verify). For an active member it is
-/// also one more consecutive failure; the tenth locks the account and queues a notice
-/// (SPEC §2). One commit either way, so that an unknown ID and a wrong key cost the same.
+/// The client's place stays taken. For an active member the failure is also one more
+/// consecutive failure; the tenth locks the account, ends every session and queues a
+/// notice (SPEC §2). One write either way (the member, or the kept place for an unknown
+/// ID), so that an unknown ID and a wrong key cost the same.
 async fn count_failure(
     ctx: &Context,
     customer_id: &CustomerId,
-    window: &Window,
+    place: Held<'_>,
     now: Timestamp,
 ) -> Result<(), Error> {
-    retry_on_conflict(|| async {
-        let mut writes = vec![throttle::confirm(ctx, window).await?];
+    let counted = retry_on_conflict(|| async {
         let customer = ctx.store.customer(customer_id).await?;
-        if let Some(mut customer) = customer.filter(|c| !c.is_locked() && !c.is_cancelled()) {
-            let expect = Expect::Version(customer.version);
-            customer.failed_logins += 1;
-            if customer.failed_logins >= ctx.settings.lock_after_failures {
-                customer.locked_at = Some(now);
-                writes.push(Write::EnqueueMail(Mail::account_locked(&customer, now)));
-                tracing::warn!(%customer_id, failures = customer.failed_logins, "account locked");
-            }
-            writes.push(Write::put_customer(customer, expect));
+        let Some(mut customer) = customer.filter(|c| !c.is_locked() && !c.is_cancelled()) else {
+            return Ok(false);
+        };
+        let expect = Expect::Version(customer.version);
+        customer.failed_logins += 1;
+        let mut writes = Vec::new();
+        if customer.failed_logins >= ctx.settings.lock_after_failures {
+            customer.locked_at = Some(now);
+            writes.push(Write::EnqueueMail(Mail::account_locked(&customer, now)));
+            writes.push(Write::DeleteSessionsOf {
+                customer_id: customer_id.clone(),
+            });
+            tracing::warn!(%customer_id, failures = customer.failed_logins, "account locked");
         }
+        writes.push(Write::put_customer(customer, expect));
         ctx.store.commit(writes).await?;
-        Ok(())
+        Ok(true)
     })
-    .await
+    .await?;
+    if !counted {
+        place.keep(ctx).await;
+    }
+    Ok(())
 }
 
-/// A success resets the failure count and gives back the client's reservation; the session
-/// is written in the same commit, which also checks that no lock, cancellation or new access
-/// key landed since the key was verified.
+/// A success resets the failure count and gives the client's place back. The session is
+/// written in the same commit as a new version of the member, which checks that no lock,
+/// cancellation or new access key landed since the key was verified, and makes any of
+/// those racing it fail and look again for the member's sessions (SPEC §2: they end every
+/// session, even one opened at the same moment).
 async fn open_session(
     ctx: &Context,
     customer_id: &CustomerId,
     verified_hash: &str,
-    window: &Window,
+    place: Held<'_>,
     now: Timestamp,
 ) -> Result<LoggedIn, Error> {
     let opened = retry_on_conflict(|| async {
@@ -152,19 +174,13 @@ async fn open_session(
             customer_id: customer.customer_id.clone(),
             name: customer.name.clone(),
         };
-        let guard = if customer.failed_logins > 0 {
-            let expect = Expect::Version(customer.version);
-            customer.failed_logins = 0;
-            Write::put_customer(customer, expect)
-        } else {
-            Write::CheckCustomer {
-                customer_id: customer_id.clone(),
-                version: customer.version,
-            }
-        };
-        let release = throttle::release(ctx, window, now).await?;
+        let expect = Expect::Version(customer.version);
+        customer.failed_logins = 0;
         ctx.store
-            .commit(vec![guard, release, Write::PutSession(session)])
+            .commit(vec![
+                Write::put_customer(customer, expect),
+                Write::PutSession(session),
+            ])
             .await?;
         tracing::info!(%customer_id, "login succeeded");
         Ok(Ok(LoggedIn {
@@ -175,12 +191,14 @@ async fn open_session(
     })
     .await?;
     match opened {
-        Ok(logged_in) => Ok(logged_in),
-        // The key no longer matches: the reservation stands as the failure it was.
-        Err(Error::InvalidCredentials) => Err(Error::InvalidCredentials),
-        Err(refusal) => {
-            throttle::give_back(ctx, window, now).await?;
-            Err(refusal)
+        // The key no longer matches: the place stays taken, as the failure it was.
+        Err(Error::InvalidCredentials) => {
+            place.keep(ctx).await;
+            Err(Error::InvalidCredentials)
+        }
+        answer => {
+            place.give_back(ctx).await;
+            answer
         }
     }
 }

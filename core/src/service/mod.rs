@@ -13,6 +13,7 @@ pub mod renewal;
 pub mod session;
 pub mod terms;
 mod throttle;
+pub mod unlock;
 pub mod usage;
 
 #[cfg(test)]
@@ -68,6 +69,11 @@ impl Context {
 /// answer a retry will get are stored together or not at all.
 pub trait AnswerLog: Send + Sync {
     fn record(&self, status: u16, body: &[u8]) -> crate::store::Write;
+
+    /// The same answer, filed also for the session this submission ends (a cancellation),
+    /// so that a retry with the now dead token still gets it (SPEC §1). `None` when the
+    /// caller has no session.
+    fn record_for_ended_session(&self, status: u16, body: &[u8]) -> Option<crate::store::Write>;
 }
 
 /// The write that keeps a submission's answer (201) for retries, when it has a key.
@@ -76,6 +82,20 @@ pub(crate) fn keep_answer<T: serde::Serialize>(
     answer: &T,
 ) -> Option<crate::store::Write> {
     keep_answer_as(log, 201, answer)
+}
+
+/// The writes that keep a submission's answer when it ends the caller's session.
+pub(crate) fn keep_answer_past_session<T: serde::Serialize>(
+    log: Option<&dyn AnswerLog>,
+    answer: &T,
+) -> Vec<crate::store::Write> {
+    let Some(log) = log else {
+        return Vec::new();
+    };
+    let body = serde_json::to_vec(answer).expect("answers serialise");
+    let mut writes = vec![log.record(201, &body)];
+    writes.extend(log.record_for_ended_session(201, &body));
+    writes
 }
 
 /// The same for an answer with another status (200 for an activation or a reissue).
@@ -133,28 +153,76 @@ where
     Err(Error::Busy)
 }
 
-/// Argon2 work running at once: each takes 19 MiB and a core, so a flood of logins waits
-/// its turn instead of exhausting memory on the blocking pool.
-static ARGON2_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+/// Where argon2 work waits its turn. Each hash or verify takes 19 MiB and a core, so only
+/// a few run at once; a flood of logins must be refused quickly (503 `busy`), not queued
+/// without end: the queue is bounded, and nobody waits in it past a deadline.
+pub(crate) struct Argon2Queue {
+    running: Arc<Semaphore>,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+    deadline: Duration,
+}
+
+impl Argon2Queue {
+    pub(crate) fn new(running: usize, max_waiting: usize, deadline: Duration) -> Self {
+        Self {
+            running: Arc::new(Semaphore::new(running)),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            max_waiting,
+            deadline,
+        }
+    }
+
+    /// Runs argon2 hashing or verifying off the async runtime once a slot is free. The slot
+    /// travels with the work, so a caller that goes away does not free it early.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        use std::sync::atomic::Ordering;
+        let slot = match self.running.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::AcqRel);
+                    tracing::warn!("argon2 queue full: request refused");
+                    return Err(Error::Busy);
+                }
+                let waited =
+                    tokio::time::timeout(self.deadline, self.running.clone().acquire_owned()).await;
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                match waited {
+                    Ok(slot) => slot.expect("the semaphore is never closed"),
+                    Err(_) => {
+                        tracing::warn!("argon2 queue deadline passed: request refused");
+                        return Err(Error::Busy);
+                    }
+                }
+            }
+        };
+        let result = tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(slot);
+            result
+        })
+        .await
+        .expect("argon2 work does not panic");
+        Ok(result)
+    }
+}
+
+/// The process's queue: two running per core, 128 waiting per core (about a second of
+/// work), at most 2 s of waiting.
+static ARGON2: LazyLock<Argon2Queue> = LazyLock::new(|| {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Arc::new(Semaphore::new(cores * 2))
+    Argon2Queue::new(cores * 2, cores * 128, Duration::from_secs(2))
 });
 
-/// Runs argon2 hashing or verifying off the async runtime, within `ARGON2_SLOTS`. The slot
-/// travels with the work, so a caller that goes away does not free it early.
-pub(crate) async fn argon2_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    let slot = ARGON2_SLOTS
-        .clone()
-        .acquire_owned()
-        .await
-        .expect("the semaphore is never closed");
-    tokio::task::spawn_blocking(move || {
-        let result = work();
-        drop(slot);
-        result
-    })
-    .await
-    .expect("argon2 work does not panic")
+/// Runs argon2 work in the process's queue, or refuses with 503 `busy`.
+pub(crate) async fn argon2_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    ARGON2.run(work).await
 }
 
 #[cfg(test)]

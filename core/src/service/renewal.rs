@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::terms::{Consent, TermsKind};
-use super::throttle::{self, Window};
+use super::throttle::Window;
 use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
 use crate::domain::japan;
 use crate::domain::{
@@ -67,11 +67,12 @@ pub fn new_expiry(current: Option<Date>, today: Date, term_months: u32) -> Optio
 }
 
 fn window(ctx: &Context, client: IpAddr) -> Window {
-    Window {
-        key: format!("renewal:{client}"),
-        limit: ctx.settings.renewal_failures_per_client,
-        length: ctx.settings.renewal_failure_window,
-    }
+    Window::new(
+        "renewal",
+        client,
+        ctx.settings.renewal_failures_per_client,
+        ctx.settings.renewal_failure_window,
+    )
 }
 
 /// Refusals that count against the client (SPEC §5: guessing codes or ownership).
@@ -88,12 +89,16 @@ pub async fn renew(
 ) -> Result<Outcome, Error> {
     request.consent.check(TermsKind::Renewal)?;
     let now = ctx.clock.now();
+    // The place is taken before the code is looked up: past the limit every request is
+    // refused, a right guess included, so a burst learns nothing (SPEC §5).
     let window = window(ctx, client);
-    throttle::check(ctx, &window, now).await?;
-    match retry_on_conflict(|| attempt(ctx, &request, caller, now, answer_log)).await {
-        Err(guess) if is_guess(&guess) => Err(throttle::record(ctx, &window, now, guess).await),
-        other => other,
+    let place = window.take(ctx, now).await?;
+    let answer = retry_on_conflict(|| attempt(ctx, &request, caller, now, answer_log)).await;
+    match &answer {
+        Err(guess) if is_guess(guess) => place.keep(ctx).await,
+        _ => place.give_back(ctx).await,
     }
+    answer
 }
 
 async fn attempt(

@@ -35,6 +35,13 @@ pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> 
             .await?;
         return Err(Error::Unauthorized);
     }
+    // Locking, a new access key and cancellation end every session in the commit that makes
+    // them; a member who is locked or cancelled is refused here as well, so that no session
+    // can outlive them whatever a store's deletion missed.
+    let member = ctx.store.customer(&session.customer_id).await?;
+    if member.is_none_or(|m| m.is_locked() || m.is_cancelled()) {
+        return Err(Error::Unauthorized);
+    }
     // Refresh `last_seen_at` at most once per interval, so that most reads stay reads.
     if now.duration_since(session.last_seen_at) >= settings.session_touch_interval {
         ctx.store.touch_session(&digest, now).await?;

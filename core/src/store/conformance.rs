@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 
-use super::{Expect, IdempotencyRecord, Store, StoreError, Throttle, Write};
+use super::{Admission, CountRule, Expect, IdempotencyRecord, Place, Store, StoreError, Write};
 use crate::domain::{CustomerId, Email, Line, PersonName, Session, customer::Customer};
 use crate::mail::{DuePlace, Mail, MailKind, MailStatus};
 
@@ -25,6 +25,7 @@ fn customer(id: &CustomerId) -> Customer {
         serials: Vec::new(),
         provider_settings: Vec::new(),
         readers: Vec::new(),
+        unlock: Default::default(),
         created_at: at(0),
         version: 0,
     }
@@ -47,7 +48,9 @@ pub async fn run_all(store: &dyn Store) {
     a_failed_attempt_waits_without_holding_back_others(store).await;
     a_mail_failed_for_the_last_time_leaves_pending_and_is_listed(store).await;
     a_sent_mail_cannot_be_sent_again(store).await;
-    claims_history_and_throttles_are_guarded(store).await;
+    claims_and_history_are_guarded(store).await;
+    a_client_count_gives_no_more_places_than_its_limit(store).await;
+    concurrent_attempts_take_no_more_places_than_the_limit(store).await;
     the_expiry_index_follows_each_licence(store).await;
     codes_receipts_providers_and_reminders_are_written_once(store).await;
     every_session_of_a_member_ends_together(store).await;
@@ -102,8 +105,15 @@ async fn versions_guard_every_replacement(store: &dyn Store) {
 async fn a_failing_write_leaves_nothing_of_its_commit(store: &dyn Store) {
     let id = fresh_id();
     let key = format!("conformance:{id}");
+    let claim = IdempotencyRecord {
+        key: key.clone(),
+        request_digest: "d".into(),
+        created_at: at(0),
+        response: None,
+        version: 0,
+    };
     let writes = vec![
-        Write::put_throttle(key.clone(), Throttle::default(), Expect::Absent),
+        Write::put_idempotency(claim, Expect::Absent),
         Write::EnqueueMail(Mail::new(
             &Email::parse("atomic@example.jp").expect("valid"),
             MailKind::AccountLocked,
@@ -119,8 +129,8 @@ async fn a_failing_write_leaves_nothing_of_its_commit(store: &dyn Store) {
     ];
     assert!(is_conflict(store.commit(writes).await));
     assert!(
-        store.throttle(&key).await.expect("read").is_none(),
-        "the throttle was rolled back"
+        store.idempotency(&key).await.expect("read").is_none(),
+        "the claim was rolled back"
     );
     let mails = store
         .mails_to(&Email::parse("atomic@example.jp").expect("valid"))
@@ -389,8 +399,8 @@ async fn a_sent_mail_cannot_be_sent_again(store: &dyn Store) {
     );
 }
 
-/// The guards idempotency, activation history and the login throttle stand on.
-async fn claims_history_and_throttles_are_guarded(store: &dyn Store) {
+/// The guards idempotency and activation history stand on.
+async fn claims_and_history_are_guarded(store: &dyn Store) {
     let key = format!("conformance-claim-{}", fresh_id());
     let claim = |expect| {
         Write::put_idempotency(
@@ -457,39 +467,6 @@ async fn claims_history_and_throttles_are_guarded(store: &dyn Store) {
     );
     store.commit(vec![event(1)]).await.expect("event 1");
     assert_eq!(store.history(&serial).await.expect("read").len(), 2);
-
-    let throttle_key = format!("conformance-throttle-{}", fresh_id());
-    let put = |expect| {
-        Write::put_throttle(
-            throttle_key.clone(),
-            Throttle {
-                failures: vec![at(5)],
-                version: 0,
-            },
-            expect,
-        )
-    };
-    store
-        .commit(vec![put(Expect::Absent)])
-        .await
-        .expect("first failure");
-    assert!(is_conflict(store.commit(vec![put(Expect::Absent)]).await));
-    store
-        .commit(vec![put(Expect::Version(1))])
-        .await
-        .expect("next failure");
-    assert!(is_conflict(
-        store.commit(vec![put(Expect::Version(1))]).await
-    ));
-    assert_eq!(
-        store
-            .throttle(&throttle_key)
-            .await
-            .expect("read")
-            .expect("kept")
-            .version,
-        2
-    );
 }
 
 fn serial_record(customer_id: &CustomerId, expires_on: &str) -> crate::domain::SerialRecord {
@@ -853,4 +830,83 @@ async fn stored_rows_read_without_todays_rules(store: &dyn Store) {
         .expect("stored");
     let read = store.code(&code.code).await.expect("read").expect("kept");
     assert_eq!(read.code.to_string(), mismatched);
+}
+
+fn count_rule(limit: u32) -> CountRule {
+    CountRule {
+        key: format!("conformance:{}", fresh_id()),
+        limit,
+        length: jiff::SignedDuration::from_mins(10),
+    }
+}
+
+fn admitted(admission: Admission) -> Place {
+    match admission {
+        Admission::Admitted(place) => place,
+        Admission::Refused { .. } => panic!("refused"),
+    }
+}
+
+/// SPEC §2: once `limit` places are taken, every attempt is refused until the window
+/// closes; a place given back is free again, but only in its own window.
+async fn a_client_count_gives_no_more_places_than_its_limit(store: &dyn Store) {
+    let rule = count_rule(3);
+    let take = |second| store.take_place(&rule, at(second));
+    let first = admitted(take(0).await.expect("take"));
+    assert_eq!(first.window_opened_at, at(0));
+    let second = admitted(take(1).await.expect("take"));
+    assert_eq!(second.window_opened_at, at(0), "one window");
+    let third = admitted(take(2).await.expect("take"));
+    assert_eq!(
+        take(3).await.expect("take"),
+        Admission::Refused {
+            reopens_at: at(600)
+        },
+        "the limit is reached"
+    );
+    store.keep_place(&rule.key, third).await.expect("keep");
+    assert!(
+        matches!(take(4).await.expect("take"), Admission::Refused { .. }),
+        "a kept place stays taken"
+    );
+    store
+        .give_back_place(&rule.key, second)
+        .await
+        .expect("give back");
+    admitted(take(5).await.expect("the place given back is free"));
+    assert!(matches!(
+        take(6).await.expect("take"),
+        Admission::Refused { .. }
+    ));
+
+    // The window closes 10 minutes after it opened; a new one opens with the next place.
+    let later = admitted(take(600).await.expect("take"));
+    assert_eq!(later.window_opened_at, at(600));
+    store
+        .give_back_place(&rule.key, first)
+        .await
+        .expect("a place of a closed window");
+    admitted(take(601).await.expect("take"));
+    admitted(take(602).await.expect("take"));
+    assert!(
+        matches!(take(603).await.expect("take"), Admission::Refused { .. }),
+        "giving back a place of an earlier window frees nothing in this one"
+    );
+}
+
+/// SPEC §2: "a burst cannot run more tries than the limit", and concurrent attempts from
+/// one client never fail with a conflict.
+async fn concurrent_attempts_take_no_more_places_than_the_limit(store: &dyn Store) {
+    let rule = count_rule(10);
+    let attempts = (0..30).map(|i| store.take_place(&rule, at(i % 3)));
+    let results = futures::future::join_all(attempts).await;
+    let admitted = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Admission::Admitted(_))))
+        .count();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Admission::Refused { .. })))
+        .count();
+    assert_eq!((admitted, refused), (10, 20), "{results:?}");
 }

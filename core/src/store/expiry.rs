@@ -1,11 +1,12 @@
 //! When a stored record has served its purpose and may go: what redb's sweep removes and
-//! what DynamoDB's TTL attribute says. One function per kind of record, so a change of a
+//! what DynamoDB's TTL attribute says (a per-client count's TTL is its window's end,
+//! written with it in `dynamodb/counts.rs`). One function per kind of record, so a change of a
 //! record's shape changes one rule here.
 
 use jiff::civil::Date;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 
-use super::{IdempotencyRecord, Throttle};
+use super::IdempotencyRecord;
 use crate::domain::{Serial, Session};
 use crate::settings::Settings;
 
@@ -17,17 +18,14 @@ pub fn session_ends(session: &Session, settings: &Settings) -> Timestamp {
     idle.min(lifetime)
 }
 
-/// When a client's failure record counts for nothing any more: its newest failure has left
-/// the longest window that reads it (SPEC §2, §5). `None`: it holds no failure at all.
-pub fn throttle_ends(throttle: &Throttle, settings: &Settings) -> Option<Timestamp> {
+/// When a per-client count's window, opened at `opened_at`, has closed by every rule that
+/// keeps counts (SPEC §2, §5): the next place taken opens a new window, so the count is
+/// read by nothing any more.
+pub fn count_window_ends(opened_at: Timestamp, settings: &Settings) -> Timestamp {
     let window = settings
         .login_failure_window
         .max(settings.renewal_failure_window);
-    throttle
-        .failures
-        .iter()
-        .max()
-        .map(|newest| *newest + window)
+    opened_at + window
 }
 
 /// When an `Idempotency-Key` may be used afresh (SPEC §1): an answer is kept its 24 hours,
@@ -58,10 +56,6 @@ pub fn reminder_kept_until(key: &str) -> Option<Timestamp> {
         .ok()
         .map(|zoned| zoned.timestamp())
 }
-
-/// How long past its newest failure DynamoDB keeps a throttle record: longer than any
-/// window reads it, as TTL deletes up to days late anyway.
-pub const THROTTLE_KEPT_FOR: SignedDuration = SignedDuration::from_hours(24);
 
 #[cfg(test)]
 mod tests {

@@ -72,12 +72,30 @@ impl Expect {
     }
 }
 
-/// Failed logins from one client address in the current window (SPEC §2).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Throttle {
-    /// The most recent failures, oldest first; never more than the limit is kept.
-    pub failures: Vec<Timestamp>,
-    pub version: u64,
+/// A place taken in a per-client count (SPEC §2, §5): the window it was counted in, so
+/// that giving it back never frees a place of a later window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub window_opened_at: Timestamp,
+}
+
+/// Whether a client may try once more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// The attempt holds this place until it is given back or kept.
+    Admitted(Place),
+    /// Every place of the open window is taken; it closes at `reopens_at`.
+    Refused { reopens_at: Timestamp },
+}
+
+/// The rule of one per-client count: at most `limit` places in a window that opens with
+/// its first place and lasts `length`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRule {
+    /// `login:<client>`, `renewal:<client>`: the count and the client it is kept for.
+    pub key: String,
+    pub limit: u32,
+    pub length: jiff::SignedDuration,
 }
 
 /// The first answer to a request sent with an `Idempotency-Key` (SPEC §1), or the mark
@@ -112,7 +130,7 @@ pub struct Versioned<T> {
 }
 
 /// One part of an atomic commit. Replacing writes are built with `Write::put_customer`,
-/// `put_serial`, `put_code`, `put_throttle` and `put_idempotency`.
+/// `put_serial`, `put_code` and `put_idempotency`.
 #[derive(Clone)]
 pub enum Write {
     PutCustomer(Versioned<Customer>),
@@ -151,10 +169,6 @@ pub enum Write {
         customer_id: CustomerId,
         receipt: Receipt,
     },
-    PutThrottle {
-        key: String,
-        throttle: Versioned<Throttle>,
-    },
     PutIdempotency(Versioned<IdempotencyRecord>),
     /// Marks a reminder as sent; fails if it already was (SPEC §8: at most one each).
     RecordReminder {
@@ -188,17 +202,6 @@ impl Write {
         })
     }
 
-    pub fn put_throttle(key: String, mut throttle: Throttle, expect: Expect) -> Self {
-        throttle.version = expect.next_version();
-        Write::PutThrottle {
-            key,
-            throttle: Versioned {
-                record: throttle,
-                expect,
-            },
-        }
-    }
-
     pub fn put_idempotency(mut record: IdempotencyRecord, expect: Expect) -> Self {
         record.version = expect.next_version();
         Write::PutIdempotency(Versioned { record, expect })
@@ -221,8 +224,6 @@ pub trait Store: Send + Sync + 'static {
     async fn history(&self, serial: &Serial) -> Result<Vec<HistoryEvent>, StoreError>;
 
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
-
-    async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError>;
 
     /// Licences in the expiry index whose last day is `until` or earlier, by date.
     async fn serials_expiring(
@@ -296,4 +297,19 @@ pub trait Store: Send + Sync + 'static {
     /// never part of a commit: anything else stored means nothing to do, so a kept answer is
     /// never erased.
     async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError>;
+
+    /// Takes a place in a per-client count, one conditional write of its own (never part
+    /// of a commit, so that concurrent attempts from one client never conflict): refused
+    /// while `rule.limit` places are taken in the open window; a window that has closed
+    /// is replaced by a new one opening `now`.
+    async fn take_place(&self, rule: &CountRule, now: Timestamp) -> Result<Admission, StoreError>;
+
+    /// Gives a place back (the attempt's answer is not one the rule counts). A window that
+    /// has been replaced since means nothing to do.
+    async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError>;
+
+    /// Keeps a place: the answer is one the rule counts. The place already counts; this
+    /// records it as kept, one write, so that an attempt costs the same writes whichever
+    /// way it is refused.
+    async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError>;
 }

@@ -1,5 +1,6 @@
 //! SPEC §7: 解約, with every consequence at once.
 
+use jiff::SignedDuration;
 use madoguchi_core::domain::CustomerId;
 use madoguchi_core::service::Error;
 use madoguchi_core::service::cancellation::{CancellationRequest, cancel};
@@ -303,4 +304,38 @@ async fn every_one_of_many_sessions_ends_with_the_membership() {
             StatusCode::UNAUTHORIZED
         );
     }
+}
+
+/// SPEC §1: a cancellation ends the session it was sent with, yet its retry (same key, same
+/// body, same token) gets the first answer again; anything else with the token is 401.
+#[tokio::test]
+async fn a_retried_cancellation_gets_its_receipt_with_the_ended_token() {
+    let app = TestApp::spawn().await;
+    let (_, token) = app.logged_in().await;
+    let path = "/v1/membership/cancellation";
+    let body = json!({"reason": "引っ越し"});
+    let first = app.post_with_key(path, &token, "leave-1", &body).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    let again = app.post_with_key(path, &token, "leave-1", &body).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
+    assert_eq!(again.body, first.body, "the same receipt");
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+
+    let other_body = json!({"reason": "別の理由"});
+    let reused = app
+        .post_with_key(path, &token, "leave-1", &other_body)
+        .await;
+    assert_eq!(reused.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let other_key = app.post_with_key(path, &token, "leave-2", &body).await;
+    assert_eq!(
+        other_key.refusal(),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+    let usage = app.get("/v1/usage", &token).await;
+    assert_eq!(usage.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
+
+    // Kept 24 hours, like every answer.
+    app.advance(SignedDuration::from_hours(24));
+    let late = app.post_with_key(path, &token, "leave-1", &body).await;
+    assert_eq!(late.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
 }

@@ -63,7 +63,7 @@ fn ending_kind(item: &Item) -> Option<&'static str> {
     let (pk, sk) = (text(item, "pk"), text(item, "sk"));
     [
         ("SESSION#", "session"),
-        ("THROTTLE#", "throttle"),
+        ("COUNT#", "client count"),
         ("IDEMPOTENCY#", "idempotency record"),
         ("REMINDER#", "reminder sent"),
     ]
@@ -96,8 +96,8 @@ fn check_expiries(items: &[Item], now: jiff::Timestamp) -> Vec<&'static str> {
 }
 
 /// Every item with an end carries it in `expires_at`, the table's TTL attribute (as in
-/// infra/template.yaml): sessions and their pointers, throttle records, with failures or
-/// after a success gave its reservation back, idempotency records, sent reminders.
+/// infra/template.yaml): sessions and their pointers, per-client counts, idempotency
+/// records, sent reminders.
 #[tokio::test]
 #[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn everything_that_ends_carries_a_ttl_in_the_future() {
@@ -105,11 +105,11 @@ async fn everything_that_ends_carries_a_ttl_in_the_future() {
     let app = TestApp::spawn_over(Arc::new(dynamodb_table(&table).await)).await;
     let member = app.member_until("2026-12-10").await;
 
-    // A success gives its reservation back: the client's record holds no failure.
+    // A success gives its place back: the client's count stays, with nothing kept.
     let token = app.login(&member).await;
     let now = app.clock.now();
     let kinds = check_expiries(&raw_items(&table).await, now);
-    assert_eq!(kinds, ["session", "session pointer", "throttle"]);
+    assert_eq!(kinds, ["client count", "session", "session pointer"]);
 
     let wrong = app.try_login(&member.customer_id, "not-the-key-1").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
@@ -134,11 +134,11 @@ async fn everything_that_ends_carries_a_ttl_in_the_future() {
     assert_eq!(
         kinds,
         [
+            "client count",
             "idempotency record",
             "reminder sent",
             "session",
-            "session pointer",
-            "throttle"
+            "session pointer"
         ]
     );
 }

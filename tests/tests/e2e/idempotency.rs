@@ -233,3 +233,35 @@ async fn without_a_login_a_malformed_key_is_still_401() {
         (StatusCode::UNAUTHORIZED, "unauthorized")
     );
 }
+
+#[tokio::test]
+async fn without_a_login_a_key_a_renewal_used_is_still_401() {
+    let app = TestApp::spawn().await;
+    let member = app.member_until("2027-01-01").await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let headers = [("idempotency-key", "same-key")];
+    let renewed = app
+        .call_with(
+            Method::POST,
+            "/v1/renewals",
+            None,
+            &headers,
+            Some(renewal(&code, &member, true)),
+        )
+        .await;
+    assert_eq!(renewed.status, StatusCode::OK, "{:?}", renewed.body);
+    // The same address and key on a member's route: the missing login is what is wrong.
+    let refused = app
+        .call_with(
+            Method::POST,
+            "/v1/readers",
+            None,
+            &headers,
+            Some(json!({"type": "usb_windows", "payment_method": "chocom"})),
+        )
+        .await;
+    assert_eq!(
+        refused.refusal(),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+}

@@ -144,12 +144,12 @@ async fn concurrent_failures_are_all_counted() {
 }
 
 #[tokio::test]
-async fn more_than_a_hundred_failures_from_one_address_are_throttled() {
+async fn after_a_hundred_failures_from_one_address_every_attempt_is_throttled() {
     let app = TestApp::spawn().await;
     let member = app.member().await;
-    // Across many accounts, so that no per-account lock gets in the way. 101 failures are
-    // "more than 100"; from then on the address is refused.
-    for n in 0..101 {
+    // Across many accounts, so that no per-account lock gets in the way. Once 100 answers
+    // have been given, the address is refused, the right key included.
+    for n in 0..100 {
         let answer = app.try_login(&format!("CAF9{n:06}"), "Wrong-Key-123").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "failure {n}");
     }
@@ -208,23 +208,33 @@ async fn malformed_credentials_are_refused_field_by_field() {
     );
 }
 
+/// SPEC §2: a burst cannot run more tries than the limit. Some of the burst may be refused
+/// as `busy` (the argon2 queue is bounded), which gives its place back; guessing on until
+/// refused then shows that exactly 100 answers were given, burst and stragglers together.
 #[tokio::test]
 async fn a_burst_of_concurrent_guesses_gets_no_more_than_its_share() {
     let app = TestApp::spawn().await;
     let ids: Vec<String> = (0..150).map(|n| format!("CAF8{n:06}")).collect();
     let guesses = ids.iter().map(|id| app.try_login(id, "Wrong-Key-123"));
     let answers = futures::future::join_all(guesses).await;
-    let refused_as_wrong = answers
-        .iter()
-        .filter(|a| a.status == StatusCode::UNAUTHORIZED)
-        .count();
-    let throttled = answers
-        .iter()
-        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
-        .count();
-    assert_eq!(refused_as_wrong + throttled, 150);
+    let count = |status| answers.iter().filter(|a| a.status == status).count();
+    let refused_as_wrong = count(StatusCode::UNAUTHORIZED);
+    let throttled = count(StatusCode::TOO_MANY_REQUESTS);
+    let busy = count(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused_as_wrong + throttled + busy, 150);
+    assert!(refused_as_wrong <= 100, "{refused_as_wrong} answers");
+    let mut stragglers = 0;
+    loop {
+        let answer = app.try_login("CAF7000000", "Wrong-Key-123").await;
+        match answer.status {
+            StatusCode::UNAUTHORIZED => stragglers += 1,
+            StatusCode::TOO_MANY_REQUESTS => break,
+            other => panic!("unexpected {other}"),
+        }
+    }
     assert_eq!(
-        refused_as_wrong, 101,
-        "more than 100 failures, and not one more"
+        refused_as_wrong + stragglers,
+        100,
+        "100 answers, and not one more"
     );
 }

@@ -18,4 +18,5 @@ mod renewal;
 mod sessions;
 mod smtp_sink;
 mod support;
+mod unlock;
 mod usage;

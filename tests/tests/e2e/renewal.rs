@@ -71,13 +71,16 @@ async fn an_expired_licence_renews_from_today() {
     assert_eq!(renewed.body["expires_on"], "2027-05-22");
 }
 
+/// Two hundred clients, each from its own address: one address may only have 20 attempts
+/// running at once (SPEC §2: an attempt holds its place in the count while it runs).
 #[tokio::test]
 async fn two_hundred_concurrent_redemptions_of_one_code_have_one_winner() {
     let app = TestApp::spawn().await;
     let member = licensed(&app, Some("2027-01-01"), 18).await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
     let body = renewal(&code, &member, false);
-    let answers = futures::future::join_all((0..200).map(|_| app.renew(body.clone()))).await;
+    let answers =
+        futures::future::join_all((0..200).map(|n| app.renew_from(n, body.clone()))).await;
     let won = answers
         .iter()
         .filter(|a| a.status == StatusCode::CREATED)
@@ -248,11 +251,11 @@ async fn with_a_session_the_serial_must_be_the_callers() {
 }
 
 #[tokio::test]
-async fn more_than_twenty_guesses_from_one_address_are_throttled() {
+async fn after_twenty_wrong_guesses_from_one_address_every_attempt_is_throttled() {
     let app = TestApp::spawn().await;
     let member = licensed(&app, Some("2027-01-01"), 18).await;
     let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
-    for n in 0..21 {
+    for n in 0..20 {
         let mut guess = renewal(&code, &member, true);
         guess["email"] = json!(format!("guess{n}@example.jp"));
         let refused = app.renew(guess).await;
@@ -271,25 +274,56 @@ async fn more_than_twenty_guesses_from_one_address_are_throttled() {
     );
 }
 
-#[tokio::test]
-async fn a_burst_of_guesses_learns_no_more_than_twenty_one_answers() {
-    let app = TestApp::spawn().await;
-    let member = licensed(&app, Some("2027-01-01"), 18).await;
-    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
-    let guesses = (0..60).map(|n| {
-        let mut guess = renewal(&code, &member, true);
-        guess["email"] = json!(format!("burst{n}@example.jp"));
+/// Guesses sent at once; each answer's `code`, or `ok` for a real renewal quote.
+async fn burst(
+    app: &TestApp,
+    code: &str,
+    member: &Member,
+    wrong: usize,
+    right: usize,
+) -> Vec<String> {
+    let guesses = (0..wrong + right).map(|n| {
+        let mut guess = renewal(code, member, true);
+        if n < wrong {
+            guess["email"] = json!(format!("burst{n}@example.jp"));
+        }
         app.renew(guess)
     });
     let answers = futures::future::join_all(guesses).await;
-    let told = answers
+    answers
         .iter()
-        .filter(|a| a.code() == "serial_or_email_mismatch")
-        .count();
-    let throttled = answers
-        .iter()
-        .filter(|a| a.code() == "too_many_attempts")
-        .count();
-    assert_eq!(told + throttled, 60);
-    assert_eq!(told, 21, "more than 20 answers, and not one more");
+        .map(|a| match a.status {
+            StatusCode::OK => "ok".to_owned(),
+            _ => a.code().to_owned(),
+        })
+        .collect()
+}
+
+fn count(answers: &[String], code: &str) -> usize {
+    answers.iter().filter(|a| *a == code).count()
+}
+
+#[tokio::test]
+async fn a_burst_of_guesses_learns_no_more_than_twenty_answers() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let answers = burst(&app, &code, &member, 60, 0).await;
+    let told = count(&answers, "serial_or_email_mismatch");
+    assert_eq!(told + count(&answers, "too_many_attempts"), 60);
+    assert_eq!(told, 20, "20 answers, and not one more");
+}
+
+/// SPEC §5: once the count is full, every request is refused, right guesses included,
+/// even in a burst that mixes them with wrong ones; otherwise a burst would learn which of
+/// its guesses was right.
+#[tokio::test]
+async fn past_the_limit_right_guesses_in_a_burst_are_refused_too() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let answers = burst(&app, &code, &member, 20, 0).await;
+    assert_eq!(count(&answers, "serial_or_email_mismatch"), 20);
+    let answers = burst(&app, &code, &member, 10, 10).await;
+    assert_eq!(count(&answers, "too_many_attempts"), 20, "{answers:?}");
 }

@@ -3,6 +3,8 @@
 use jiff::SignedDuration;
 use reqwest::{Method, StatusCode, header};
 
+use serde_json::json;
+
 use crate::support::TestApp;
 
 #[tokio::test]
@@ -73,4 +75,81 @@ async fn a_missing_or_foreign_token_is_unauthorized() {
     }
     let admin = app.get("/v1/usage", &app.admin_token.clone()).await;
     assert_eq!(admin.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Whether the store still holds a session for this token: ending sessions must remove
+/// them, not only have requests refused.
+async fn stored(app: &TestApp, token: &str) -> bool {
+    let digest = madoguchi_core::secret::token_digest(token);
+    app.ctx.store.session(&digest).await.unwrap().is_some()
+}
+
+/// SPEC §2: locking an account ends every session of the member.
+#[tokio::test]
+async fn locking_an_account_ends_its_sessions() {
+    let app = TestApp::spawn().await;
+    let (member, token) = app.logged_in().await;
+    for _ in 0..10 {
+        let wrong = app.try_login(&member.customer_id, "Wrong-Key-123").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(app.try_login_as(&member).await.status, StatusCode::LOCKED);
+    let answer = app.get("/v1/usage", &token).await;
+    assert_eq!(answer.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    assert!(!stored(&app, &token).await, "the session was removed");
+}
+
+/// SPEC §2: reissuing the access key ends every session, and a login racing the reissue
+/// never leaves one alive: either it lost (the key changed) or its session was ended.
+#[tokio::test]
+async fn a_login_racing_a_reissue_leaves_no_session() {
+    let app = TestApp::spawn().await;
+    for _ in 0..6 {
+        let (member, before) = app.logged_in().await;
+        let path = format!("/customers/{}/access-key", member.customer_id);
+        let (login, reissue) =
+            tokio::join!(app.try_login_as(&member), app.admin_post(&path, json!({})));
+        assert_eq!(reissue.status, StatusCode::OK, "{:?}", reissue.body);
+        let mut tokens = vec![before];
+        match login.status {
+            StatusCode::CREATED => tokens.push(login.body["token"].as_str().unwrap().to_owned()),
+            _ => assert_eq!(login.code(), "invalid_credentials"),
+        }
+        for token in tokens {
+            let answer = app.get("/v1/usage", &token).await;
+            assert_eq!(answer.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
+            assert!(
+                !stored(&app, &token).await,
+                "a session outlived the reissue"
+            );
+        }
+    }
+}
+
+/// SPEC §7: cancelling ends every session, even one a login opens at the same moment.
+#[tokio::test]
+async fn a_login_racing_a_cancellation_leaves_no_session() {
+    let app = TestApp::spawn().await;
+    for _ in 0..6 {
+        let (member, token) = app.logged_in().await;
+        let (login, cancelled) =
+            tokio::join!(app.try_login_as(&member), app.cancel_membership(&token));
+        assert_eq!(
+            cancelled.status,
+            StatusCode::CREATED,
+            "{:?}",
+            cancelled.body
+        );
+        if login.status == StatusCode::CREATED {
+            let racing = login.body["token"].as_str().unwrap();
+            let answer = app.get("/v1/usage", racing).await;
+            assert_eq!(answer.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
+            assert!(
+                !stored(&app, racing).await,
+                "a session outlived the cancellation"
+            );
+        } else {
+            assert_eq!(login.code(), "membership_cancelled");
+        }
+    }
 }

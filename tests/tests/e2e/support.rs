@@ -80,6 +80,9 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub ctx: Context,
     pub admin_token: String,
+    /// The server's key for stored answers: another app over the same store (a Lambda
+    /// function) must hold the same one to replay them.
+    pub sealing_key: madoguchi_core::secret::SealingKey,
     _dir: tempfile::TempDir,
 }
 
@@ -204,9 +207,11 @@ impl TestApp {
             .await
             .unwrap();
         let admin_token = madoguchi_core::secret::new_session_token();
+        let sealing_key = madoguchi_core::secret::SealingKey::generate();
         let state = AppState {
             ctx: ctx.clone(),
             admin_token: Some(admin_token.clone().into()),
+            sealing_key: sealing_key.clone(),
         };
         Self {
             base: madoguchi_tests::serve(app(all_operations(), state)).await,
@@ -214,6 +219,7 @@ impl TestApp {
             clock,
             ctx,
             admin_token,
+            sealing_key,
             _dir: dir,
         }
     }
@@ -272,6 +278,19 @@ impl TestApp {
     pub async fn renew(&self, body: Value) -> Answer {
         self.call(Method::POST, "/v1/renewals", None, Some(body))
             .await
+    }
+
+    /// `POST /v1/renewals` without a login, from the loopback address `127.0.<n / 250>.<n % 250
+    /// + 2>`: one of many clients, each with its own per-client count (SPEC §5).
+    pub async fn renew_from(&self, client: u32, body: Value) -> Answer {
+        let address =
+            std::net::Ipv4Addr::new(127, 0, (client / 250) as u8, (client % 250 + 2) as u8);
+        let from = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::V4(address))
+            .build()
+            .unwrap();
+        let request = from.post(format!("{}/v1/renewals", self.base)).json(&body);
+        answer(request.send().await.unwrap()).await
     }
 
     /// Installs a serial on a Windows PC named `PC`.

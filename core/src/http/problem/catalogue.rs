@@ -55,11 +55,21 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
         C::AccountLocked => (
             (
                 "ログインを停止しています（結果コード58）",
-                "アクセスキーの誤入力が続いたため、ログインを停止しました。サポートセンターにアクセスキーの再発行をお申し込みください。",
+                "アクセスキーの誤入力が続いたため、ログインを停止しました。アカウントロック解除の画面で、登録メールアドレスに届く確認コードを入力すると再開できます。",
             ),
             (
                 "Login is locked (result code 58)",
-                "Too many wrong access keys were entered. Ask the support centre to reissue the access key.",
+                "Too many wrong access keys were entered. Unlock the account with the code mailed to the registered address.",
+            ),
+        ),
+        C::InvalidUnlockCode => (
+            (
+                "確認コードが正しくありません",
+                "確認コードが違うか、有効期限（30分）が過ぎているか、すでに使われています。アカウントロック解除をもう一度お申し込みください。",
+            ),
+            (
+                "The unlock code is not valid",
+                "The code is wrong, has expired (after 30 minutes) or was already used. Ask for a new code.",
             ),
         ),
         C::TooManyAttempts => (

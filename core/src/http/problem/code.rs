@@ -15,6 +15,7 @@ wire_codes! {
         InvalidCredentials = "invalid_credentials",
         AccountLocked = "account_locked",
         TooManyAttempts = "too_many_attempts",
+        InvalidUnlockCode = "invalid_unlock_code",
         MembershipCancelled = "membership_cancelled",
         AlreadyCancelled = "membership_cancelled",
         Unauthorized = "unauthorized",
@@ -77,6 +78,7 @@ impl ProblemCode {
             | C::UnsupportedPaymentMethod
             | C::IdempotencyKeyReused => S::UNPROCESSABLE_ENTITY,
             C::AccountLocked => S::LOCKED,
+            C::InvalidUnlockCode => S::UNPROCESSABLE_ENTITY,
             C::TooManyAttempts => S::TOO_MANY_REQUESTS,
             C::InternalError => S::INTERNAL_SERVER_ERROR,
             C::Busy => S::SERVICE_UNAVAILABLE,

@@ -149,8 +149,9 @@ pub(super) fn pointed_session(pointer_sk: &str) -> Option<&str> {
     pointer_sk.strip_prefix(SESSION_POINTER)
 }
 
-pub(super) fn throttle(key: &str) -> Key {
-    Key::new(format!("THROTTLE#{key}"), "THROTTLE")
+/// A per-client count: `<rule>:<client>`.
+pub(super) fn client_count(key: &str) -> Key {
+    Key::new(format!("COUNT#{key}"), "COUNT")
 }
 
 pub(super) fn idempotency(key: &str) -> Key {

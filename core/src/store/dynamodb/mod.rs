@@ -8,6 +8,7 @@
 //! `stream` which of the table's stream records are new mails, `table` provisioning,
 //! `meter` consumed capacity, `error` how SDK failures become `StoreError`s.
 
+mod counts;
 mod error;
 mod item;
 mod keys;
@@ -29,7 +30,7 @@ use serde::de::DeserializeOwned;
 
 pub use meter::CapacityMeter;
 
-use super::{IdempotencyRecord, Store, StoreError, Throttle, Write};
+use super::{Admission, CountRule, IdempotencyRecord, Place, Store, StoreError, Write};
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
@@ -222,10 +223,6 @@ impl Store for DynamoStore {
         self.get(keys::session(token_digest)).await
     }
 
-    async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError> {
-        self.get(keys::throttle(key)).await
-    }
-
     async fn serials_expiring(&self, until: Date) -> Result<Vec<SerialRecord>, StoreError> {
         self.index_records(keys::expiring_until(until), usize::MAX)
             .await
@@ -338,5 +335,24 @@ impl Store for DynamoStore {
             Err(error) => return Err(error.into()),
         }
         Ok(())
+    }
+
+    async fn take_place(&self, rule: &CountRule, now: Timestamp) -> Result<Admission, StoreError> {
+        self.take_count_place(rule, now).await
+    }
+
+    async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        self.settle_count_place(key, place, "SET places = places - :one", "places >= :one")
+            .await
+    }
+
+    async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        self.settle_count_place(
+            key,
+            place,
+            "SET kept = kept + :one",
+            "attribute_exists(kept)",
+        )
+        .await
     }
 }

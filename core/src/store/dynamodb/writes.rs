@@ -10,7 +10,6 @@ use super::item::{Item, expires_at, item, n, s};
 use super::keys::{self, Key};
 use crate::domain::SerialRecord;
 use crate::store::{Expect, Store, StoreError, Versioned, Write, expiry, reminder_date};
-use jiff::Timestamp;
 
 /// A put, as one part of a transaction, under a condition if given.
 fn put(
@@ -157,26 +156,6 @@ impl DynamoStore {
                     parts.push(delete(table, keys::session_pointer(&customer_id, digest))?);
                 }
                 parts
-            }
-            Write::PutThrottle {
-                key,
-                throttle:
-                    Versioned {
-                        record: throttle,
-                        expect,
-                    },
-            } => {
-                let mut throttle_item = item(&throttle, keys::throttle(&key))?;
-                // A day past the newest failure no window can still need it. With none left
-                // it may go now: by DynamoDB's clock, the one TTL reads (an expiry of 0, or
-                // any over five years past, is never deleted).
-                let ends = throttle
-                    .failures
-                    .iter()
-                    .max()
-                    .map_or_else(Timestamp::now, |newest| *newest + expiry::THROTTLE_KEPT_FOR);
-                throttle_item.insert("expires_at".into(), expires_at(ends));
-                vec![versioned(table, throttle_item, expect)?]
             }
             Write::PutIdempotency(Versioned { record, expect }) => {
                 let mut idempotency_item = item(&record, keys::idempotency(&record.key))?;

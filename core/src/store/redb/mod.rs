@@ -8,6 +8,7 @@
 //! write does, `sweep` the removal of what has ended, `error` how redb's errors become
 //! `StoreError`s.
 
+mod counts;
 mod error;
 mod sweep;
 mod tables;
@@ -26,7 +27,7 @@ use serde::de::DeserializeOwned;
 
 pub use sweep::{Swept, keep_swept};
 
-use super::{IdempotencyRecord, Store, StoreError, Throttle, Write};
+use super::{Admission, CountRule, IdempotencyRecord, Place, Store, StoreError, Write};
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
@@ -34,8 +35,7 @@ use crate::domain::{
 use crate::mail::{DuePlace, Mail, MailStatus};
 use tables::{
     CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_DUE, OUTBOX_FAILED, PROVIDERS,
-    RECEIPTS, RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, THROTTLES,
-    due_key,
+    RECEIPTS, RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, due_key,
 };
 
 #[derive(Clone)]
@@ -153,10 +153,6 @@ impl Store for RedbStore {
 
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
         self.get(SESSIONS, token_digest.to_owned()).await
-    }
-
-    async fn throttle(&self, key: &str) -> Result<Option<Throttle>, StoreError> {
-        self.get(THROTTLES, key.to_owned()).await
     }
 
     async fn serials_expiring(&self, until: Date) -> Result<Vec<SerialRecord>, StoreError> {
@@ -359,6 +355,23 @@ impl Store for RedbStore {
             Ok(txn.commit()?)
         })
         .await
+    }
+
+    async fn take_place(&self, rule: &CountRule, now: Timestamp) -> Result<Admission, StoreError> {
+        let rule = rule.clone();
+        self.blocking(move |db| counts::take_place(db, &rule, now))
+            .await
+    }
+
+    async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.blocking(move |db| counts::give_back(db, &key, place))
+            .await
+    }
+
+    async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.blocking(move |db| counts::keep(db, &key, place)).await
     }
 
     async fn mark_mail_sent(

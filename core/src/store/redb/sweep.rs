@@ -1,5 +1,5 @@
 //! Removing what has ended (`store::expiry`): sessions, idempotency records and lapsed
-//! claims, throttle records, sent reminders. DynamoDB deletes these by TTL; a redb file
+//! claims, per-client counts whose window has closed, sent reminders. DynamoDB deletes these by TTL; a redb file
 //! would otherwise keep them forever, and anonymous requests (wrong logins from many
 //! addresses, renewals with fresh Idempotency-Keys) would grow it without bound.
 //!
@@ -19,11 +19,11 @@ use redb::{
 };
 use tokio::sync::watch;
 
-use super::tables::{IDEMPOTENCY, REMINDERS, SESSIONS, SESSIONS_OF_MEMBER, THROTTLES};
+use super::tables::{CLIENT_COUNTS, IDEMPOTENCY, REMINDERS, SESSIONS, SESSIONS_OF_MEMBER};
 use super::{RedbStore, decode};
 use crate::domain::Session;
 use crate::settings::Settings;
-use crate::store::{IdempotencyRecord, StoreError, Throttle, expiry};
+use crate::store::{IdempotencyRecord, StoreError, expiry};
 
 /// Rows removed by one write transaction at most.
 const BATCH: usize = 256;
@@ -35,13 +35,13 @@ const SCAN: usize = 4096;
 pub struct Swept {
     pub sessions: usize,
     pub idempotency: usize,
-    pub throttles: usize,
+    pub client_counts: usize,
     pub reminders: usize,
 }
 
 impl Swept {
     pub fn total(&self) -> usize {
-        self.sessions + self.idempotency + self.throttles + self.reminders
+        self.sessions + self.idempotency + self.client_counts + self.reminders
     }
 }
 
@@ -56,7 +56,7 @@ enum Sweepable {
 enum Records {
     Sessions,
     Idempotency,
-    Throttles,
+    ClientCounts,
 }
 
 /// Whether a stored row has ended by `now`. A row that does not decode is kept: the sweep
@@ -77,10 +77,15 @@ fn idempotency_ended(bytes: &[u8], settings: &Settings, now: Timestamp) -> bool 
     })
 }
 
-/// A throttle record ends when no window reads its failures any more, or holds none.
-fn throttle_ended(bytes: &[u8], settings: &Settings, now: Timestamp) -> bool {
-    ended(bytes, |throttle: Throttle| {
-        expiry::throttle_ends(&throttle, settings).is_none_or(|end| end <= now)
+/// A per-client count ends with its window: the next place taken opens a new one.
+fn count_ended(bytes: &[u8], settings: &Settings, now: Timestamp) -> bool {
+    /// The one field of a count (`counts.rs`) its end depends on.
+    #[derive(serde::Deserialize)]
+    struct Window {
+        opened_at: Timestamp,
+    }
+    ended(bytes, |window: Window| {
+        expiry::count_window_ends(window.opened_at, settings) <= now
     })
 }
 
@@ -133,7 +138,7 @@ impl Records {
         match self {
             Records::Sessions => SESSIONS,
             Records::Idempotency => IDEMPOTENCY,
-            Records::Throttles => THROTTLES,
+            Records::ClientCounts => CLIENT_COUNTS,
         }
     }
 
@@ -141,7 +146,7 @@ impl Records {
         match self {
             Records::Sessions => session_ended(bytes, settings, now),
             Records::Idempotency => idempotency_ended(bytes, settings, now),
-            Records::Throttles => throttle_ended(bytes, settings, now),
+            Records::ClientCounts => count_ended(bytes, settings, now),
         }
     }
 
@@ -172,7 +177,7 @@ impl Sweepable {
     const ALL: [Sweepable; 4] = [
         Sweepable::Records(Records::Sessions),
         Sweepable::Records(Records::Idempotency),
-        Sweepable::Records(Records::Throttles),
+        Sweepable::Records(Records::ClientCounts),
         Sweepable::Reminders,
     ];
 
@@ -223,14 +228,14 @@ impl Sweepable {
         match self {
             Sweepable::Records(Records::Sessions) => &mut swept.sessions,
             Sweepable::Records(Records::Idempotency) => &mut swept.idempotency,
-            Sweepable::Records(Records::Throttles) => &mut swept.throttles,
+            Sweepable::Records(Records::ClientCounts) => &mut swept.client_counts,
             Sweepable::Reminders => &mut swept.reminders,
         }
     }
 }
 
 impl RedbStore {
-    /// Removes every session, idempotency record, throttle record and sent reminder that
+    /// Removes every session, idempotency record, per-client count and sent reminder that
     /// has ended by `now`, in short batches (see the module documentation).
     pub async fn sweep(&self, settings: &Settings, now: Timestamp) -> Result<Swept, StoreError> {
         let settings = Arc::new(settings.clone());
@@ -270,7 +275,7 @@ pub async fn keep_swept(
             Ok(swept) if swept.total() > 0 => tracing::info!(
                 sessions = swept.sessions,
                 idempotency = swept.idempotency,
-                throttles = swept.throttles,
+                client_counts = swept.client_counts,
                 reminders = swept.reminders,
                 "swept what has ended"
             ),
@@ -288,7 +293,7 @@ mod tests {
 
     use super::*;
     use crate::domain::CustomerId;
-    use crate::store::{Expect, Store, StoredResponse, Write};
+    use crate::store::{CountRule, Expect, Store, StoredResponse, Write};
 
     fn start() -> Timestamp {
         "2026-11-22T00:00:00Z".parse().expect("instant")
@@ -326,12 +331,20 @@ mod tests {
         )
     }
 
-    fn throttle(key: &str, failures: Vec<Timestamp>) -> Write {
-        let throttle = Throttle {
-            failures,
-            version: 0,
+    /// Takes a place in a count of ten minutes' window, opening it at `at`.
+    async fn count(store: &RedbStore, key: &str, at: Timestamp) {
+        let rule = CountRule {
+            key: key.to_owned(),
+            limit: 10,
+            length: mins(10),
         };
-        Write::put_throttle(key.to_owned(), throttle, Expect::Absent)
+        store.take_place(&rule, at).await.expect("a place");
+    }
+
+    fn count_kept(store: &RedbStore, key: &str) -> bool {
+        let txn = store.db.begin_read().expect("read");
+        let table = txn.open_table(CLIENT_COUNTS).expect("counts");
+        table.get(key).expect("read").is_some()
     }
 
     fn reminder(key: &str) -> Write {
@@ -368,15 +381,15 @@ mod tests {
                 idempotency("answered", now - mins(23 * 60), true),
                 idempotency("lapsed-claim", now - mins(2), false),
                 idempotency("running", now - SignedDuration::from_secs(30), false),
-                throttle("login:192.0.2.1", vec![now - mins(11)]),
-                throttle("login:192.0.2.2", vec![now - mins(11), now - mins(5)]),
-                throttle("login:192.0.2.3", Vec::new()),
                 reminder("ESS-00000001|2025-11-01|30"),
                 reminder("ESS-00000001|2026-12-10|30"),
                 reminder("not-a-serial|not-a-date|30"),
             ])
             .await
             .expect("stored");
+        // A window opened 11 minutes ago has closed; one opened 5 minutes ago is open.
+        count(&store, "login:192.0.2.1", now - mins(11)).await;
+        count(&store, "login:192.0.2.2", now - mins(5)).await;
 
         let swept = store.sweep(&Settings::default(), now).await.expect("swept");
         assert_eq!(
@@ -384,7 +397,7 @@ mod tests {
             Swept {
                 sessions: 2,
                 idempotency: 2,
-                throttles: 2,
+                client_counts: 1,
                 reminders: 1
             }
         );
@@ -401,13 +414,8 @@ mod tests {
             let read = store.idempotency(key).await.expect("read");
             assert_eq!(read.is_some(), kept, "{key}");
         }
-        for (key, kept) in [
-            ("login:192.0.2.1", false),
-            ("login:192.0.2.2", true),
-            ("login:192.0.2.3", false),
-        ] {
-            assert_eq!(store.throttle(key).await.expect("read").is_some(), kept);
-        }
+        assert!(!count_kept(&store, "login:192.0.2.1"));
+        assert!(count_kept(&store, "login:192.0.2.2"));
         for (key, kept) in [
             ("ESS-00000001|2025-11-01|30", false),
             ("ESS-00000001|2026-12-10|30", true),

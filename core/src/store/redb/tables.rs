@@ -18,7 +18,9 @@ pub(super) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("
 /// Customer → token digests: every session of a member, to end them all at once.
 pub(super) const SESSIONS_OF_MEMBER: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("sessions_of_member");
-pub(super) const THROTTLES: TableDefinition<&str, &[u8]> = TableDefinition::new("throttles");
+/// `<rule>:<client>` → the open window of a per-client count (SPEC §2, §5).
+pub(super) const CLIENT_COUNTS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("client_counts");
 pub(super) const PROVIDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("providers");
 pub(super) const CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("codes");
 pub(super) const RECEIPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("receipts");
@@ -50,7 +52,7 @@ pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(HISTORY)?;
     txn.open_table(SESSIONS)?;
     txn.open_multimap_table(SESSIONS_OF_MEMBER)?;
-    txn.open_table(THROTTLES)?;
+    txn.open_table(CLIENT_COUNTS)?;
     txn.open_table(PROVIDERS)?;
     txn.open_table(CODES)?;
     txn.open_table(RECEIPTS)?;

@@ -7,7 +7,7 @@ use redb::{ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction}
 use super::tables::{
     CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, MAILS_TO, OUTBOX, OUTBOX_DUE, PROVIDERS, RECEIPTS,
     RECEIPTS_OF_MEMBER, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, SESSIONS_OF_MEMBER,
-    THROTTLES, due_key,
+    due_key,
 };
 use super::{decode, encode};
 use crate::domain::{SerialRecord, Session};
@@ -182,14 +182,6 @@ pub(super) fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreErr
             index.insert(customer_id.as_str(), order.as_str())?;
             Ok(())
         }
-        Write::PutThrottle {
-            key,
-            throttle:
-                Versioned {
-                    record: throttle,
-                    expect,
-                },
-        } => put_versioned(txn, THROTTLES, &key, encode(&throttle)?, expect),
         Write::PutIdempotency(Versioned { record, expect }) => {
             let key = record.key.clone();
             put_versioned(txn, IDEMPOTENCY, &key, encode(&record)?, expect)

@@ -115,6 +115,7 @@ async fn without_an_iam_caller_the_admin_function_refuses_even_the_local_token()
     let configured = AppState {
         ctx: app.ctx.clone(),
         admin_token: Some(app.admin_token.clone().into()),
+        sealing_key: app.sealing_key.clone(),
     };
     let accepted = invoke(Function::Admin, configured, &with_token).await;
     assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);

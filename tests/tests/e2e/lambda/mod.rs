@@ -41,6 +41,7 @@ pub fn deployed(app: &TestApp) -> AppState {
     AppState {
         ctx: app.ctx.clone(),
         admin_token: None,
+        sealing_key: app.sealing_key.clone(),
     }
 }
 

@@ -1,5 +1,5 @@
 //! `POST /admin/v1/customers/{customer_id}/access-key`. SPEC §10: a new access key
-//! replaces the old one and lifts a lock.
+//! replaces the old one and lifts a lock; every session of the member ends (§2).
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,7 +21,7 @@ pub async fn reissue_access_key(
 ) -> Result<ReissuedAccessKey, Error> {
     let access_key = new_access_key();
     let key = access_key.clone();
-    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await;
+    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await?;
     retry_on_conflict(|| attempt(ctx, customer_id, &access_key, &access_key_hash, answer_log)).await
 }
 
@@ -40,10 +40,16 @@ async fn attempt(
     customer.access_key_hash = access_key_hash.to_owned();
     customer.failed_logins = 0;
     customer.locked_at = None;
+    customer.unlock.void_code();
     let reissued = ReissuedAccessKey {
         access_key: access_key.to_owned(),
     };
-    let mut writes = vec![Write::put_customer(customer, expect)];
+    let mut writes = vec![
+        Write::put_customer(customer, expect),
+        Write::DeleteSessionsOf {
+            customer_id: customer_id.clone(),
+        },
+    ];
     writes.extend(keep_answer_as(answer_log, 200, &reissued));
     ctx.store.commit(writes).await?;
     tracing::info!(%customer_id, "access key reissued");

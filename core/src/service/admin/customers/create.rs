@@ -167,7 +167,7 @@ pub async fn create_customer(
     let licenses = with_standard(new.licenses.clone());
     let access_key = new_access_key();
     let key = access_key.clone();
-    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await;
+    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await?;
     // Fresh IDs collide rarely; a collision fails the commit and the retry draws new ones.
     retry_on_conflict(|| {
         attempt(
@@ -214,6 +214,7 @@ async fn attempt(
         serials: serials.iter().map(|s| s.serial.clone()).collect(),
         provider_settings: Vec::new(),
         readers: vec![starter_kit_reader(now)],
+        unlock: Default::default(),
         created_at: now,
         version: 0,
     };

@@ -1,0 +1,187 @@
+//! Per-client counts (SPEC §2, §5): one item per count, changed only by single conditional
+//! updates (`places = places + 1` while a place is free), never inside a transaction, so
+//! that concurrent attempts from one address (everyone behind one NAT) are counted one
+//! after the other by DynamoDB instead of conflicting.
+//!
+//! Attributes: `opened_ms` (the window's opening, milliseconds since the epoch), `places`
+//! (taken and not given back), `kept` (answers that kept their place), `expires_at` (TTL:
+//! the window's end, after which nothing reads the item as open).
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use jiff::Timestamp;
+
+use super::DynamoStore;
+use super::error::condition_failed;
+use super::item::{Item, expires_at, n};
+use super::keys;
+use crate::store::{Admission, CountRule, Place, StoreError};
+
+/// Rounds of "the window changed under us" before giving up. Each round loses only to a
+/// window opening or a place given back, so two are nearly always enough.
+const ROUNDS: usize = 8;
+
+fn number(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+fn opened(item: &Item) -> Option<Timestamp> {
+    Timestamp::from_millisecond(number(item, "opened_ms")?).ok()
+}
+
+impl DynamoStore {
+    pub(super) async fn take_count_place(
+        &self,
+        rule: &CountRule,
+        now: Timestamp,
+    ) -> Result<Admission, StoreError> {
+        let key = || keys::client_count(&rule.key);
+        // A window opened at or before this instant has closed.
+        let closed_by = (now - rule.length).as_millisecond();
+        for _ in 0..ROUNDS {
+            let counted = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key().attributes()))
+                .condition_expression("opened_ms > :closed_by AND places < :limit")
+                .update_expression("SET places = places + :one")
+                .expression_attribute_values(":closed_by", n(closed_by))
+                .expression_attribute_values(":limit", n(rule.limit))
+                .expression_attribute_values(":one", n(1))
+                .return_values(ReturnValue::AllNew)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .set_return_consumed_capacity(self.capacity())
+                .send()
+                .await;
+            let stored = match counted {
+                Ok(output) => {
+                    self.consumed(&output.consumed_capacity);
+                    let item = output.attributes.unwrap_or_default();
+                    let window_opened_at = opened(&item).ok_or_else(|| malformed(&rule.key))?;
+                    return Ok(Admission::Admitted(Place { window_opened_at }));
+                }
+                Err(error) if condition_failed(&error) => match old_item(error) {
+                    Some(item) => Some(item),
+                    // An emulator that does not return the old item: read it.
+                    None => self.raw_item(key()).await?,
+                },
+                Err(error) => return Err(error.into()),
+            };
+            match stored
+                .as_ref()
+                .map(|item| (opened(item), number(item, "places")))
+            {
+                Some((Some(opened_at), Some(places))) if opened_at.as_millisecond() > closed_by => {
+                    if places >= i64::from(rule.limit) {
+                        return Ok(Admission::Refused {
+                            reopens_at: opened_at + rule.length,
+                        });
+                    }
+                    // A place was given back since: count again.
+                }
+                _ => {
+                    if let Some(place) = self.open_window(rule, now, closed_by).await? {
+                        return Ok(Admission::Admitted(place));
+                    }
+                }
+            }
+        }
+        Err(StoreError::Conflict(format!("the count {}", rule.key)))
+    }
+
+    /// Replaces a closed (or missing) window with one opening `now`, holding one place;
+    /// `None` when another attempt opened it first.
+    async fn open_window(
+        &self,
+        rule: &CountRule,
+        now: Timestamp,
+        closed_by: i64,
+    ) -> Result<Option<Place>, StoreError> {
+        let opened_ms = now.as_millisecond();
+        let mut item = keys::client_count(&rule.key).attributes();
+        item.insert("opened_ms".into(), n(opened_ms));
+        item.insert("places".into(), n(1));
+        item.insert("kept".into(), n(0));
+        item.insert("expires_at".into(), expires_at(now + rule.length));
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR opened_ms <= :closed_by")
+            .expression_attribute_values(":closed_by", n(closed_by))
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await;
+        match put {
+            Ok(output) => {
+                self.consumed(&output.consumed_capacity);
+                let window_opened_at = Timestamp::from_millisecond(opened_ms)
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                Ok(Some(Place { window_opened_at }))
+            }
+            Err(error) if condition_failed(&error) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// One update to the count while its window is the one `place` was taken in; a window
+    /// replaced since means nothing to do.
+    pub(super) async fn settle_count_place(
+        &self,
+        key: &str,
+        place: Place,
+        update: &str,
+        condition: &str,
+    ) -> Result<(), StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::client_count(key).attributes()))
+            .condition_expression(format!("opened_ms = :opened AND {condition}"))
+            .update_expression(update)
+            .expression_attribute_values(":opened", n(place.window_opened_at.as_millisecond()))
+            .expression_attribute_values(":one", n(1))
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await;
+        match sent {
+            Ok(output) => self.consumed(&output.consumed_capacity),
+            Err(error) if condition_failed(&error) => {}
+            Err(error) => return Err(error.into()),
+        }
+        Ok(())
+    }
+
+    async fn raw_item(&self, key: keys::Key) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .consistent_read(true)
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await?;
+        self.consumed(&output.consumed_capacity);
+        Ok(output.item)
+    }
+}
+
+fn old_item<R: std::fmt::Debug + Send + Sync + 'static>(
+    error: SdkError<UpdateItemError, R>,
+) -> Option<Item> {
+    match error.into_service_error() {
+        UpdateItemError::ConditionalCheckFailedException(failed) => failed.item,
+        _ => None,
+    }
+}
+
+fn malformed(key: &str) -> StoreError {
+    StoreError::Backend(format!("the count {key} has no window"))
+}
