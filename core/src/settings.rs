@@ -21,6 +21,10 @@ pub struct Settings {
     pub reminder_thresholds: Vec<u32>,
     /// `last_seen` is written at most this often, so that reads stay reads.
     pub session_touch_interval: SignedDuration,
+    /// SPEC §1: how long the first answer to an `Idempotency-Key` is kept for replays…
+    pub idempotency_kept_for: SignedDuration,
+    /// …and how long a claim whose request never answered (the process died) holds the key.
+    pub idempotency_claim_lapse: SignedDuration,
 }
 
 impl Default for Settings {
@@ -35,6 +39,8 @@ impl Default for Settings {
             session_lifetime: SignedDuration::from_hours(12),
             session_touch_interval: SignedDuration::from_mins(1),
             reminder_thresholds: vec![30, 14, 7, 1],
+            idempotency_kept_for: SignedDuration::from_hours(24),
+            idempotency_claim_lapse: SignedDuration::from_mins(1),
         }
     }
 }

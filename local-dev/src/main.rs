@@ -1,5 +1,6 @@
 //! madoguchi in one local process: every router over one redb file, the outbox delivered
-//! as `.eml` files (or over SMTP), demo members on first start.
+//! as `.eml` files (or over SMTP), demo members on first start, and once a minute a sweep
+//! of what has ended (sessions, idempotency records, closed per-client counts, old reminders).
 
 mod seed;
 
@@ -17,7 +18,7 @@ use madoguchi_core::mail::{
 use madoguchi_core::secret::SealingKey;
 use madoguchi_core::service::reminders;
 use madoguchi_core::store::Store;
-use madoguchi_core::store::redb::RedbStore;
+use madoguchi_core::store::redb::{self, RedbStore};
 use madoguchi_core::{Context, Settings, SystemClock};
 use tokio::sync::watch;
 
@@ -97,15 +98,19 @@ async fn main() {
     }
 }
 
-/// The store local-dev serves from: the redb file in the data dir, or a DynamoDB table
-/// (created with its index when missing) through the standard AWS variables.
-async fn open_store(args: &Args) -> Result<Arc<dyn Store>, Failure> {
+/// How often the redb file is swept of what has ended (DynamoDB's TTL does it there).
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// The store local-dev serves from: the redb file in the data dir (returned twice: as
+/// itself, to be swept), or a DynamoDB table (created with its index when missing) through
+/// the standard AWS variables.
+async fn open_store(args: &Args) -> Result<(Arc<dyn Store>, Option<RedbStore>), Failure> {
     match args.store {
         StoreKind::Redb => {
             let db_path = args.data_dir.join("madoguchi.redb");
             let store =
                 RedbStore::open(&db_path).map_err(|e| format!("{}: {e}", db_path.display()))?;
-            Ok(Arc::new(store))
+            Ok((Arc::new(store.clone()), Some(store)))
         }
         StoreKind::Dynamodb => {
             let store = config::dynamo_store(args.table.as_str()).await?;
@@ -114,7 +119,7 @@ async fn open_store(args: &Args) -> Result<Arc<dyn Store>, Failure> {
                 .await
                 .map_err(|e| format!("DynamoDB table {}: {e}", args.table))?;
             tracing::info!(table = %args.table, "serving from DynamoDB");
-            Ok(Arc::new(store))
+            Ok((Arc::new(store), None))
         }
     }
 }
@@ -132,7 +137,7 @@ async fn create_table(table: &TableName) -> Result<(), Failure> {
 async fn run(args: Args) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.data_dir)?;
     let sender = mail_sender(&args)?;
-    let store = open_store(&args).await?;
+    let (store, redb) = open_store(&args).await?;
     let settings = Settings {
         reminder_thresholds: args.reminder_days.0.clone(),
         ..Settings::default()
@@ -150,7 +155,9 @@ async fn run(args: Args) -> Result<(), Failure> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let dispatcher = tokio::spawn(deliver_mail(ctx.clone(), sender, stop_rx.clone()));
-    let reminder_job = tokio::spawn(remind_daily(ctx.clone(), stop_rx));
+    let reminder_job = tokio::spawn(remind_daily(ctx.clone(), stop_rx.clone()));
+    let sweeper =
+        redb.map(|redb| tokio::spawn(redb::keep_swept(redb, ctx.clone(), SWEEP_EVERY, stop_rx)));
 
     let state = AppState {
         ctx,
@@ -168,6 +175,9 @@ async fn run(args: Args) -> Result<(), Failure> {
 
     let _ = stop_tx.send(true);
     reminder_job.await?;
+    if let Some(sweeper) = sweeper {
+        sweeper.await?;
+    }
     dispatcher.await??;
     tracing::info!("stopped cleanly");
     Ok(())

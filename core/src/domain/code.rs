@@ -86,10 +86,12 @@ impl Serialize for RenewalCode {
     }
 }
 
+/// Reads a stored code as written (see `string_newtype`): only the hyphens `Display` adds
+/// are taken out, never the rules of `parse` applied again.
 impl<'de> Deserialize<'de> for RenewalCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        Self::parse(&raw).map_err(|e| serde::de::Error::custom(format!("renewal code: {e:?}")))
+        Ok(Self(raw.replace('-', "")))
     }
 }
 

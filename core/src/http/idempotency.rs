@@ -27,7 +27,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
 use super::auth::{ClientIp, IamCaller, bearer, holds_admin_token};
@@ -37,12 +36,9 @@ use crate::Context;
 use crate::domain::{FieldCode, FieldError};
 use crate::secret::{SealingKey, token_digest};
 use crate::service::{Error, retry_on_conflict, session};
-use crate::store::{Expect, IdempotencyRecord, StoredResponse, Write};
+use crate::store::{Expect, IdempotencyRecord, StoredResponse, Write, expiry};
 
 pub const HEADER: &str = "idempotency-key";
-const KEPT_FOR: SignedDuration = SignedDuration::from_hours(24);
-/// How long a claim without an answer holds the key.
-const CLAIM_LAPSES_AFTER: SignedDuration = SignedDuration::from_mins(1);
 
 /// Whose a key is.
 enum Caller {
@@ -246,10 +242,9 @@ async fn claim(ctx: &Context, slot: &Slot, digest: &str) -> Result<Claim, Proble
     let claimed = retry_on_conflict(|| async {
         let now = ctx.clock.now();
         let stored = ctx.store.idempotency(&slot.record_key).await?;
-        let live = stored.as_ref().filter(|r| match r.response {
-            Some(_) => now < r.created_at + KEPT_FOR,
-            None => now < r.created_at + CLAIM_LAPSES_AFTER,
-        });
+        let live = stored
+            .as_ref()
+            .filter(|r| now < expiry::idempotency_ends(r, &ctx.settings));
         if let Some(record) = live {
             if record.request_digest != digest {
                 return Ok(Err(Problem::new(ProblemCode::IdempotencyKeyReused)));
@@ -412,7 +407,8 @@ async fn replay_for_ended_session(
     let now = ctx.clock.now();
     match ctx.store.idempotency(&slot.record_key).await {
         Ok(Some(record))
-            if record.request_digest == digest && now < record.created_at + KEPT_FOR =>
+            if record.request_digest == digest
+                && now < expiry::idempotency_ends(&record, &ctx.settings) =>
         {
             if let Some(stored) = record.response {
                 return replay(slot, stored);

@@ -112,6 +112,13 @@ impl From<Error> for Problem {
                 tracing::warn!(%what, "unsettled write conflict");
                 Self::new(C::Busy)
             }
+            Error::Store(StoreError::Throttled(what)) => {
+                tracing::warn!(%what, "the store is throttling");
+                Self {
+                    retry_after_seconds: Some(1),
+                    ..Self::new(C::Busy)
+                }
+            }
             Error::Store(error) => {
                 tracing::error!(%error, "storage failure");
                 Self::new(C::InternalError)

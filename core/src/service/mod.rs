@@ -115,13 +115,20 @@ pub(crate) fn keep_answer_as<T: serde::Serialize>(
 /// gives up with 503. Conflicts mean another request won; each round, one of them does.
 const MAX_ATTEMPTS: u32 = 200;
 
+/// Tries of an operation the store throttled, before it gives up with 503 `busy`. The
+/// store's client has already retried each call; a caller is better told to come back
+/// than held for long.
+const THROTTLED_TRIES: u32 = 4;
+
 /// Runs a read-decide-commit attempt until it commits without a conflict (SPEC §3: "the
-/// server retries its own write conflicts").
+/// server retries its own write conflicts"). A store that throttles is tried again after a
+/// growing pause, a few times only.
 pub(crate) async fn retry_on_conflict<T, F, Fut>(mut attempt: F) -> Result<T, Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
+    let mut throttled = 0;
     for round in 0..MAX_ATTEMPTS {
         match attempt().await {
             Err(Error::Store(StoreError::Conflict(what))) => {
@@ -131,6 +138,15 @@ where
                 if pause > 0 {
                     tokio::time::sleep(Duration::from_millis(pause)).await;
                 }
+            }
+            Err(Error::Store(StoreError::Throttled(what))) => {
+                throttled += 1;
+                if throttled == THROTTLED_TRIES {
+                    tracing::warn!(%what, "the store kept throttling; giving up");
+                    return Err(Error::Busy);
+                }
+                tracing::debug!(%what, throttled, "throttled; backing off");
+                tokio::time::sleep(crate::store::backoff::pause(throttled)).await;
             }
             other => return other,
         }
@@ -208,4 +224,36 @@ pub(crate) async fn argon2_slot<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Error> {
     ARGON2.run(work).await
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    async fn tries_until_answer(failure: fn() -> StoreError) -> (Result<(), Error>, u32) {
+        let tries = AtomicU32::new(0);
+        let answer = retry_on_conflict(|| async {
+            tries.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>(Error::Store(failure()))
+        })
+        .await;
+        (answer, tries.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_gives_up_sooner_than_conflicts() {
+        let (answer, tries) = tries_until_answer(|| StoreError::Throttled("t".into())).await;
+        assert!(matches!(answer, Err(Error::Busy)), "{answer:?}");
+        assert_eq!(tries, THROTTLED_TRIES);
+
+        let (answer, tries) = tries_until_answer(|| StoreError::Conflict("c".into())).await;
+        assert!(matches!(answer, Err(Error::Busy)), "{answer:?}");
+        assert_eq!(tries, MAX_ATTEMPTS);
+
+        let (answer, tries) = tries_until_answer(|| StoreError::Backend("b".into())).await;
+        assert!(matches!(answer, Err(Error::Store(StoreError::Backend(_)))));
+        assert_eq!(tries, 1);
+    }
 }

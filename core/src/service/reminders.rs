@@ -57,7 +57,7 @@ fn reminder_key(serial: &SerialRecord, expires_on: Date, due: Due) -> String {
         Due::DaysLeft { threshold, .. } => threshold.to_string(),
         Due::Expired => "expired".to_owned(),
     };
-    format!("{}|{expires_on}|{which}", serial.serial)
+    crate::store::expiry::reminder_key(&serial.serial, expires_on, &which)
 }
 
 /// The operators' run for a day they choose (SPEC §8): never a day still to come, whose

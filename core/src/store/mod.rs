@@ -5,10 +5,12 @@
 //!
 //! See `README.md` beside this file for the keys each engine uses.
 
+pub(crate) mod backoff;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+pub mod expiry;
 #[cfg(feature = "redb")]
 pub mod redb;
 
@@ -27,6 +29,10 @@ pub enum StoreError {
     /// A condition of the commit did not hold: someone else wrote first.
     #[error("a concurrent write changed {0}")]
     Conflict(String),
+    /// The engine asked to slow down (DynamoDB's throttling) and nothing was written: worth
+    /// trying again after a growing pause, not at once like a conflict.
+    #[error("the store is throttling requests: {0}")]
+    Throttled(String),
     /// The database file is held by another process (redb allows one per file).
     #[error("the database is already open in another process")]
     AlreadyOpen,

@@ -1,9 +1,16 @@
 //! The store conformance suite on DynamoDB Local (the same suite redb passes in core's unit
 //! tests). `scripts/test` starts DynamoDB Local and runs these.
 
-use madoguchi_core::store::conformance;
+use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::support::fresh_dynamodb_table;
+use aws_sdk_dynamodb::types::AttributeValue;
+use madoguchi_core::Clock;
+use madoguchi_core::store::conformance;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{TestApp, dynamodb_table, fresh_dynamodb_table, renewal};
 
 #[tokio::test]
 #[ignore = "needs DynamoDB Local: scripts/test starts it"]
@@ -104,4 +111,120 @@ async fn a_page_costs_the_same_however_long_the_list() {
     assert_eq!((short.items.len(), long.items.len()), (5, 5));
     assert_eq!(short_cost, long_cost, "a page of 6 receipts, a page of 600");
     assert_eq!(short_cost.1, 1, "one Query");
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Every item of a table, as DynamoDB holds it.
+async fn raw_items(table: &str) -> Vec<Item> {
+    let config = aws_config::load_from_env().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
+fn text<'a>(item: &'a Item, name: &str) -> &'a str {
+    match item.get(name) {
+        Some(AttributeValue::S(text)) => text,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+/// What kind of record an item is, when it is one that ends.
+fn ending_kind(item: &Item) -> Option<&'static str> {
+    let (pk, sk) = (text(item, "pk"), text(item, "sk"));
+    [
+        ("SESSION#", "session"),
+        ("COUNT#", "client count"),
+        ("IDEMPOTENCY#", "idempotency record"),
+        ("REMINDER#", "reminder sent"),
+    ]
+    .into_iter()
+    .find_map(|(prefix, kind)| pk.starts_with(prefix).then_some(kind))
+    .or_else(|| sk.starts_with("SESSION#").then_some("session pointer"))
+}
+
+/// The kinds of ending items, each checked: a TTL DynamoDB honours (a Number of epoch
+/// seconds) that lies after `now`. An expiry of 0, or none, would keep it forever.
+fn check_expiries(items: &[Item], now: jiff::Timestamp) -> Vec<&'static str> {
+    let mut kinds = Vec::new();
+    for item in items {
+        let Some(kind) = ending_kind(item) else {
+            continue;
+        };
+        let expires_at = match item.get("expires_at") {
+            Some(AttributeValue::N(seconds)) => seconds.parse::<i64>().unwrap(),
+            other => panic!("{kind} without a TTL DynamoDB honours: {other:?}"),
+        };
+        assert!(
+            expires_at > now.as_second(),
+            "{kind} expires at {expires_at}, not after {now}"
+        );
+        kinds.push(kind);
+    }
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+}
+
+/// Every item with an end carries it in `expires_at`, the table's TTL attribute (as in
+/// infra/template.yaml): sessions and their pointers, per-client counts, idempotency
+/// records, sent reminders.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn everything_that_ends_carries_a_ttl_in_the_future() {
+    let table = format!("test-{}", madoguchi_core::secret::random_digits(12));
+    let app = TestApp::spawn_over(Arc::new(dynamodb_table(&table).await)).await;
+    let member = app.member_until("2026-12-10").await;
+
+    // A success gives its place back: the client's count stays, with nothing kept.
+    let token = app.login(&member).await;
+    let now = app.clock.now();
+    let kinds = check_expiries(&raw_items(&table).await, now);
+    assert_eq!(kinds, ["client count", "session", "session pointer"]);
+
+    let wrong = app.try_login(&member.customer_id, "not-the-key-1").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let code = app.issue_codes("mobile-security", 12, 1).await.remove(0);
+    let mismatch = app
+        .call_with(
+            Method::POST,
+            "/v1/renewals",
+            None,
+            &[("idempotency-key", "ttl-check-1")],
+            Some(renewal(&code, &member, false)),
+        )
+        .await;
+    assert_eq!(mismatch.status, StatusCode::CONFLICT, "{:?}", mismatch.body);
+    let run = app
+        .admin_post("/jobs/expiry-reminders", json!({"date": "2026-11-22"}))
+        .await;
+    assert_eq!(run.body["sent"], 1, "{:?}", run.body);
+    assert_eq!(app.get("/v1/usage", &token).await.status, StatusCode::OK);
+
+    let kinds = check_expiries(&raw_items(&table).await, app.clock.now());
+    assert_eq!(
+        kinds,
+        [
+            "client count",
+            "idempotency record",
+            "reminder sent",
+            "session",
+            "session pointer"
+        ]
+    );
 }

@@ -15,15 +15,27 @@ where
 {
     fn from(error: SdkError<E, R>) -> Self {
         match error.as_service_error() {
-            Some(service) => StoreError::Backend(format!(
-                "{}: {}",
-                service.code().unwrap_or("unknown"),
-                service.message().unwrap_or("")
-            )),
+            Some(service) => {
+                let code = service.code().unwrap_or("unknown");
+                let what = format!("{code}: {}", service.message().unwrap_or(""));
+                if THROTTLING.contains(&code) {
+                    StoreError::Throttled(what)
+                } else {
+                    StoreError::Backend(what)
+                }
+            }
             None => StoreError::Backend(format!("{error:?}")),
         }
     }
 }
+
+/// The error codes with which DynamoDB turns a request away to slow its caller down. The
+/// request did nothing; it may be sent again, after a pause (`StoreError::Throttled`).
+const THROTTLING: [&str; 3] = [
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+];
 
 /// A request the SDK refused to build: a missing required field.
 impl From<BuildError> for StoreError {
@@ -49,4 +61,32 @@ where
         .as_service_error()
         .and_then(|e| e.code())
         .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::error::{ErrorMetadata, SdkError};
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+
+    use super::*;
+
+    fn answered(code: &str) -> StoreError {
+        let error = GetItemError::generic(ErrorMetadata::builder().code(code).build());
+        SdkError::<_, ()>::service_error(error, ()).into()
+    }
+
+    #[test]
+    fn throttling_is_told_apart_from_other_failures() {
+        for code in THROTTLING {
+            assert!(matches!(answered(code), StoreError::Throttled(_)), "{code}");
+        }
+        for code in [
+            "ConditionalCheckFailedException",
+            "ResourceNotFoundException",
+            "ValidationException",
+            "InternalServerError",
+        ] {
+            assert!(matches!(answered(code), StoreError::Backend(_)), "{code}");
+        }
+    }
 }

@@ -107,27 +107,55 @@ impl DynamoStore {
                     .build()?;
                 requests.push(WriteRequest::builder().delete_request(delete).build());
             }
-            let mut pending = HashMap::from([(self.table.clone(), requests)]);
-            while !pending.is_empty() {
+            until_processed(requests, |requests| async {
                 let output = self
                     .client
                     .batch_write_item()
-                    .set_request_items(Some(pending))
+                    .set_request_items(Some(HashMap::from([(self.table.clone(), requests)])))
                     .set_return_consumed_capacity(self.capacity())
                     .send()
                     .await?;
                 self.consumed(output.consumed_capacity());
-                pending = output.unprocessed_items.unwrap_or_default();
-                pending.retain(|_, requests| !requests.is_empty());
-            }
+                let mut unprocessed = output.unprocessed_items.unwrap_or_default();
+                Ok(unprocessed.remove(&self.table).unwrap_or_default())
+            })
+            .await?;
         }
         Ok(())
     }
 }
 
-/// What a cancelled transaction means. A failed condition, a conflicting transaction or
-/// throttling applied nothing and is the same `Conflict` redb reports: the service re-reads
-/// and retries after a pause. Any other reason is a fault of this commit, not a race.
+/// Sends of one batch write before its unprocessed part is given up.
+const BATCH_TRIES: u32 = 8;
+
+/// Sends `requests`, then what each answer left unprocessed (DynamoDB's way of throttling a
+/// batch), after a growing pause; after `BATCH_TRIES` sends with some still left,
+/// `Throttled`.
+async fn until_processed<T, F, Fut>(mut requests: Vec<T>, mut send: F) -> Result<(), StoreError>
+where
+    F: FnMut(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
+{
+    for tries in 1..=BATCH_TRIES {
+        requests = send(requests).await?;
+        if requests.is_empty() {
+            return Ok(());
+        }
+        if tries < BATCH_TRIES {
+            tokio::time::sleep(crate::store::backoff::pause(tries)).await;
+        }
+    }
+    Err(StoreError::Throttled(format!(
+        "{} batch writes still unprocessed after {BATCH_TRIES} tries",
+        requests.len()
+    )))
+}
+
+/// What a cancelled transaction means. It applied nothing either way. A failed condition or
+/// a conflicting transaction is the same `Conflict` redb reports: the service re-reads and
+/// retries after a short pause. Throttling (alone, or with conflicts) is `Throttled`: tried
+/// again after a growing pause, and given up sooner. Any other reason is a fault of this
+/// commit, not a race.
 fn cancellation(cancelled: &TransactionCanceledException) -> StoreError {
     let reasons: Vec<&str> = cancelled
         .cancellation_reasons()
@@ -135,22 +163,79 @@ fn cancellation(cancelled: &TransactionCanceledException) -> StoreError {
         .filter_map(|r| r.code())
         .filter(|code| *code != "None")
         .collect();
-    let raced = !reasons.is_empty()
-        && reasons.iter().all(|c| {
-            matches!(
-                *c,
-                "ConditionalCheckFailed"
-                    | "TransactionConflict"
-                    | "ThrottlingError"
-                    | "ProvisionedThroughputExceeded"
-            )
-        });
-    if raced {
-        StoreError::Conflict(format!("transaction cancelled: {reasons:?}"))
+    let raced = |code: &str| matches!(code, "ConditionalCheckFailed" | "TransactionConflict");
+    let throttled =
+        |code: &str| matches!(code, "ThrottlingError" | "ProvisionedThroughputExceeded");
+    let what = format!("transaction cancelled: {reasons:?}");
+    if reasons.is_empty() || !reasons.iter().all(|c| raced(c) || throttled(c)) {
+        StoreError::Backend(format!("{what}: {}", cancelled.message().unwrap_or("")))
+    } else if reasons.iter().any(|c| throttled(c)) {
+        StoreError::Throttled(what)
     } else {
-        StoreError::Backend(format!(
-            "transaction cancelled: {reasons:?}: {}",
-            cancelled.message().unwrap_or("")
-        ))
+        StoreError::Conflict(what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use aws_sdk_dynamodb::types::CancellationReason;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn unprocessed_batch_writes_are_sent_again_then_given_up() {
+        let sends = AtomicU32::new(0);
+        // Two sends leave one request each; the third takes the rest.
+        let settled = until_processed(vec![1, 2, 3], |requests| {
+            let n = sends.fetch_add(1, Ordering::SeqCst);
+            async move {
+                Ok(if n < 2 {
+                    requests[..1].to_vec()
+                } else {
+                    Vec::new()
+                })
+            }
+        })
+        .await;
+        assert!(settled.is_ok());
+        assert_eq!(sends.load(Ordering::SeqCst), 3);
+
+        let sends = AtomicU32::new(0);
+        let never = until_processed(vec![1], |requests| {
+            sends.fetch_add(1, Ordering::SeqCst);
+            async move { Ok(requests) }
+        })
+        .await;
+        assert!(matches!(never, Err(StoreError::Throttled(_))), "{never:?}");
+        assert_eq!(sends.load(Ordering::SeqCst), BATCH_TRIES);
+    }
+
+    fn cancelled(codes: &[&str]) -> StoreError {
+        let mut exception = TransactionCanceledException::builder();
+        for code in codes {
+            exception =
+                exception.cancellation_reasons(CancellationReason::builder().code(*code).build());
+        }
+        cancellation(&exception.build())
+    }
+
+    #[test]
+    fn a_cancelled_transaction_is_a_conflict_throttling_or_a_fault() {
+        let conflict = |codes: &[&str]| matches!(cancelled(codes), StoreError::Conflict(_));
+        let throttled = |codes: &[&str]| matches!(cancelled(codes), StoreError::Throttled(_));
+        let fault = |codes: &[&str]| matches!(cancelled(codes), StoreError::Backend(_));
+        assert!(conflict(&["None", "ConditionalCheckFailed"]));
+        assert!(conflict(&["TransactionConflict", "None"]));
+        assert!(throttled(&["None", "ThrottlingError"]));
+        assert!(throttled(&["ProvisionedThroughputExceeded"]));
+        assert!(throttled(&["TransactionConflict", "ThrottlingError"]));
+        assert!(fault(&["None", "ValidationError"]));
+        assert!(fault(&[
+            "ThrottlingError",
+            "ItemCollectionSizeLimitExceeded"
+        ]));
+        assert!(fault(&["None"]));
     }
 }

@@ -9,7 +9,7 @@ use super::DynamoStore;
 use super::item::{Item, expires_at, item, n, s};
 use super::keys::{self, Key};
 use crate::domain::SerialRecord;
-use crate::store::{Expect, Store, StoreError, Versioned, Write, reminder_date};
+use crate::store::{Expect, Store, StoreError, Versioned, Write, expiry, reminder_date};
 
 /// A put, as one part of a transaction, under a condition if given.
 fn put(
@@ -188,7 +188,11 @@ impl DynamoStore {
                 ]
             }
             Write::RecordReminder { key } => {
-                vec![absent(table, keys::reminder(&key).attributes())?]
+                let mut reminder = keys::reminder(&key).attributes();
+                if let Some(until) = expiry::reminder_kept_until(&key) {
+                    reminder.insert("expires_at".into(), expires_at(until));
+                }
+                vec![absent(table, reminder)?]
             }
             Write::EnqueueMail(mail) => {
                 let mut mail_item = item(&mail, keys::mail(&mail.to, &mail.mail_id))?;
