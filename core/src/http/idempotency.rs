@@ -50,7 +50,8 @@ enum Caller {
     /// A token whose session has ended: only an answer filed for it can be replayed (a
     /// cancellation's); anything else is the route's 401.
     Ended(String),
-    /// No usable caller (a store failure while looking the token up): the route answers.
+    /// The token could not be looked up (a store failure): the key cannot be claimed, so
+    /// the request is refused with 503 rather than run without its claim.
     Unknown,
 }
 
@@ -82,7 +83,10 @@ async fn caller(state: &AppState, parts: &mut Parts) -> Caller {
                 }
             }
             Err(Error::Unauthorized) => Caller::Ended(ended_session_scope(&token)),
-            Err(_) => Caller::Unknown,
+            Err(error) => {
+                tracing::warn!(%error, "could not look up a session for an idempotency key");
+                Caller::Unknown
+            }
         },
         // A call without login is scoped to its route too: a key the address used for a
         // renewal must not turn a member route's 401 into a key refusal.
@@ -447,7 +451,13 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             let slot = Slot::new(sealing, &scope, &key);
             return replay_for_ended_session(&state.ctx, &slot, parts, body, next).await;
         }
-        Caller::Unknown => return next.run(Request::from_parts(parts, body)).await,
+        Caller::Unknown => {
+            return Problem {
+                retry_after_seconds: Some(1),
+                ..Problem::new(ProblemCode::Busy)
+            }
+            .into_response();
+        }
     };
     let slot = std::sync::Arc::new(Slot::new(sealing, &scope, &key));
     let ended_session =

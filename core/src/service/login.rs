@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::throttle::{Held, Window};
+use super::throttle::Window;
 use super::{Context, Error, argon2_slot, retry_on_conflict};
 use crate::domain::{AccessKey, CustomerId, PersonName, Session};
 use crate::mail::Mail;
@@ -47,22 +47,41 @@ pub async fn log_in(
     let now = ctx.clock.now();
     let window = client_window(ctx, client);
     let place = window.take(ctx, now).await?;
+    let mut written = FailureWritten::No;
+    let answer = attempt(ctx, &customer_id, access_key, now, &mut written).await;
+    // Only `invalid_credentials` keeps the client's place (SPEC §2); every other answer,
+    // a 503 included, gives it back.
+    match (&answer, written) {
+        (Err(Error::InvalidCredentials), FailureWritten::OnTheMember) => {}
+        // An unknown ID writes its kept place instead, so that it costs the one write a
+        // wrong key on a member costs.
+        (Err(Error::InvalidCredentials), FailureWritten::No) => place.keep(ctx).await,
+        _ => place.give_back(ctx).await,
+    }
+    answer
+}
 
-    let customer = ctx.store.customer(&customer_id).await?;
+/// Whether a wrong key was already written down as the member's consecutive failure.
+#[derive(Clone, Copy)]
+enum FailureWritten {
+    No,
+    OnTheMember,
+}
+
+async fn attempt(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    access_key: AccessKey,
+    now: Timestamp,
+    written: &mut FailureWritten,
+) -> Result<LoggedIn, Error> {
+    let customer = ctx.store.customer(customer_id).await?;
     // The verify runs whether or not the ID exists (against a dummy hash when it does not),
     // so the answer takes the same time either way.
     let verified_hash = customer.as_ref().map(|c| c.access_key_hash.clone());
     let stored_hash = verified_hash.clone();
-    let verified =
-        argon2_slot(move || verify_access_key(access_key.expose(), stored_hash.as_deref())).await;
-    let matched = match verified {
-        Ok(matched) => matched,
-        // Refused before any answer about the key: the place is not a failure.
-        Err(busy) => {
-            place.give_back(ctx).await;
-            return Err(busy);
-        }
-    };
+    let matched =
+        argon2_slot(move || verify_access_key(access_key.expose(), stored_hash.as_deref())).await?;
 
     let outcome = match &customer {
         None => Outcome::WrongKey,
@@ -73,23 +92,21 @@ pub async fn log_in(
     };
     match outcome {
         Outcome::Locked => {
-            place.give_back(ctx).await;
             tracing::info!(%customer_id, "login refused: account locked");
             Err(Error::AccountLocked)
         }
         Outcome::Cancelled => {
-            place.give_back(ctx).await;
             tracing::info!(%customer_id, "login refused: membership cancelled");
             Err(Error::MembershipCancelled)
         }
         Outcome::WrongKey => {
-            count_failure(ctx, &customer_id, place, now).await?;
+            *written = count_failure(ctx, customer_id, now).await?;
             tracing::info!(%customer_id, "login refused: invalid credentials");
             Err(Error::InvalidCredentials)
         }
         Outcome::RightKey => {
             let verified_hash = verified_hash.expect("a right key has a stored hash");
-            open_session(ctx, &customer_id, &verified_hash, place, now).await
+            open_session(ctx, customer_id, &verified_hash, now).await
         }
     }
 }
@@ -101,20 +118,17 @@ enum Outcome {
     RightKey,
 }
 
-/// The client's place stays taken. For an active member the failure is also one more
-/// consecutive failure; the tenth locks the account, ends every session and queues a
-/// notice (SPEC §2). One write either way (the member, or the kept place for an unknown
-/// ID), so that an unknown ID and a wrong key cost the same.
+/// For an active member a wrong key is one more consecutive failure; the tenth locks the
+/// account, ends every session and queues a notice (SPEC §2).
 async fn count_failure(
     ctx: &Context,
     customer_id: &CustomerId,
-    place: Held<'_>,
     now: Timestamp,
-) -> Result<(), Error> {
-    let counted = retry_on_conflict(|| async {
+) -> Result<FailureWritten, Error> {
+    retry_on_conflict(|| async {
         let customer = ctx.store.customer(customer_id).await?;
         let Some(mut customer) = customer.filter(|c| !c.is_locked() && !c.is_cancelled()) else {
-            return Ok(false);
+            return Ok(FailureWritten::No);
         };
         let expect = Expect::Version(customer.version);
         customer.failed_logins += 1;
@@ -129,16 +143,12 @@ async fn count_failure(
         }
         writes.push(Write::put_customer(customer, expect));
         ctx.store.commit(writes).await?;
-        Ok(true)
+        Ok(FailureWritten::OnTheMember)
     })
-    .await?;
-    if !counted {
-        place.keep(ctx).await;
-    }
-    Ok(())
+    .await
 }
 
-/// A success resets the failure count and gives the client's place back. The session is
+/// A success resets the failure count (and the client's place is given back). The session is
 /// written in the same commit as a new version of the member, which checks that no lock,
 /// cancellation or new access key landed since the key was verified, and makes any of
 /// those racing it fail and look again for the member's sessions (SPEC §2: they end every
@@ -147,7 +157,6 @@ async fn open_session(
     ctx: &Context,
     customer_id: &CustomerId,
     verified_hash: &str,
-    place: Held<'_>,
     now: Timestamp,
 ) -> Result<LoggedIn, Error> {
     let opened = retry_on_conflict(|| async {
@@ -190,15 +199,6 @@ async fn open_session(
         }))
     })
     .await?;
-    match opened {
-        // The key no longer matches: the place stays taken, as the failure it was.
-        Err(Error::InvalidCredentials) => {
-            place.keep(ctx).await;
-            Err(Error::InvalidCredentials)
-        }
-        answer => {
-            place.give_back(ctx).await;
-            answer
-        }
-    }
+    // The key no longer matches (a new one was issued meanwhile): the failure it now is.
+    opened
 }

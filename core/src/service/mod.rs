@@ -180,18 +180,17 @@ impl Argon2Queue {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Error> {
-        use std::sync::atomic::Ordering;
         let slot = match self.running.clone().try_acquire_owned() {
             Ok(slot) => slot,
             Err(_) => {
-                if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
-                    self.waiting.fetch_sub(1, Ordering::AcqRel);
+                // Counted while waiting, and uncounted however the wait ends, a caller that
+                // goes away (its future dropped) included.
+                let _waiting = Waiting::join(&self.waiting, self.max_waiting).ok_or_else(|| {
                     tracing::warn!("argon2 queue full: request refused");
-                    return Err(Error::Busy);
-                }
+                    Error::Busy
+                })?;
                 let waited =
                     tokio::time::timeout(self.deadline, self.running.clone().acquire_owned()).await;
-                self.waiting.fetch_sub(1, Ordering::AcqRel);
                 match waited {
                     Ok(slot) => slot.expect("the semaphore is never closed"),
                     Err(_) => {
@@ -209,6 +208,23 @@ impl Argon2Queue {
         .await
         .expect("argon2 work does not panic");
         Ok(result)
+    }
+}
+
+/// One place in the argon2 queue's waiting line, given up when dropped.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn join(waiting: &'a std::sync::atomic::AtomicUsize, max: usize) -> Option<Self> {
+        use std::sync::atomic::Ordering;
+        let joined = Waiting(waiting);
+        (waiting.fetch_add(1, Ordering::AcqRel) < max).then_some(joined)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 

@@ -187,7 +187,54 @@ async fn argon2_work_waits_in_a_bounded_queue_with_a_deadline() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_refused!(queue.run(|| true).await, Error::Busy);
     assert_refused!(waiting.await.unwrap(), Error::Busy);
+    // A waiter that goes away (its request dropped) leaves the line too.
+    let gone = {
+        let queue = queue.clone();
+        tokio::spawn(async move { queue.run(|| true).await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    gone.abort();
+    let _ = gone.await;
+    let waiting = {
+        let queue = queue.clone();
+        tokio::spawn(async move { queue.run(|| true).await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
     release.send(()).unwrap();
     assert!(running.await.unwrap().unwrap());
+    assert!(
+        waiting.await.unwrap().unwrap(),
+        "the line had room after the one who left"
+    );
     assert!(queue.run(|| true).await.unwrap(), "free again");
+}
+
+/// SPEC §2: only `invalid_credentials` keeps the client's place. A login that ends in 503
+/// (the store throttling) gives it back, so the client is not counted for it.
+#[tokio::test]
+async fn a_login_answered_busy_gives_its_place_back() {
+    use std::sync::atomic::Ordering;
+
+    use super::failing_store::throttled_store;
+
+    let plain = Counter::with(Settings {
+        login_failures_per_client: 1,
+        ..Settings::default()
+    })
+    .await;
+    let (store, ctx) = throttled_store(&plain, 0);
+    let counter = Counter {
+        ctx,
+        clock: plain.clock.clone(),
+    };
+    let member = counter.member(Vec::new()).await;
+    store.customer_failures_left.store(1, Ordering::SeqCst);
+    let busy = counter
+        .log_in_with(&member, &member.access_key, CLIENT)
+        .await;
+    assert_refused!(busy, Error::Store(_));
+    let answer = counter.log_in_with(&member, WRONG, CLIENT).await;
+    assert_refused!(answer, Error::InvalidCredentials);
+    let answer = counter.log_in_with(&member, WRONG, CLIENT).await;
+    assert_refused!(answer, Error::TooManyAttempts { .. });
 }

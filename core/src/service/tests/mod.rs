@@ -36,6 +36,8 @@ macro_rules! assert_refused {
 
 mod activation;
 mod cancellation;
+mod failing_store;
+mod idempotency;
 mod login;
 mod providers;
 mod reader;

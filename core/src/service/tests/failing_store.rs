@@ -1,0 +1,180 @@
+//! A store over an in-memory redb that fails the way DynamoDB does when it throttles: its
+//! next commits cancelled (`StoreError::Conflict`, nothing applied), or its session look-ups
+//! refused (`StoreError::Throttled`), then working as usual.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use super::Counter;
+use crate::domain::{
+    CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
+    SerialRecord, Session,
+};
+use crate::mail::{DuePlace, Mail};
+use crate::service::Context;
+use crate::store::redb::RedbStore;
+use crate::store::{
+    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, Store, StoreError, Write,
+};
+
+/// A store whose next commits are cancelled the way DynamoDB cancels a throttled
+/// transaction (`StoreError::Conflict`, nothing applied), then work as usual.
+pub(super) struct Throttled {
+    store: RedbStore,
+    refusals_left: AtomicU32,
+    /// Session look-ups to fail as throttled before they work again.
+    pub(super) session_failures_left: AtomicU32,
+    /// Member reads to fail as throttled before they work again.
+    pub(super) customer_failures_left: AtomicU32,
+}
+
+/// Takes one from `left` if any is left: whether this call is to fail.
+fn fails(left: &AtomicU32) -> bool {
+    left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+#[async_trait]
+impl Store for Throttled {
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let refuse = self
+            .refusals_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if refuse {
+            return Err(StoreError::Conflict(
+                "transaction cancelled: [\"ThrottlingError\"]".into(),
+            ));
+        }
+        self.store.commit(writes).await
+    }
+
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
+        if fails(&self.customer_failures_left) {
+            return Err(StoreError::Throttled("ThrottlingException".into()));
+        }
+        self.store.customer(id).await
+    }
+    async fn customer_with_serials(
+        &self,
+        id: &CustomerId,
+    ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError> {
+        self.store.customer_with_serials(id).await
+    }
+    async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
+        self.store.serial(serial).await
+    }
+    async fn history(
+        &self,
+        serial: &Serial,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<HistoryEvent, u64>, StoreError> {
+        self.store.history(serial, after, limit).await
+    }
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
+        if fails(&self.session_failures_left) {
+            return Err(StoreError::Throttled("ThrottlingException".into()));
+        }
+        self.store.session(token_digest).await
+    }
+    async fn serials_expiring(
+        &self,
+        until: jiff::civil::Date,
+    ) -> Result<Vec<SerialRecord>, StoreError> {
+        self.store.serials_expiring(until).await
+    }
+    async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
+        self.store.reminder_sent(key).await
+    }
+    async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
+        self.store.providers().await
+    }
+    async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError> {
+        self.store.code(code).await
+    }
+    async fn receipts_of(
+        &self,
+        customer_id: &CustomerId,
+        before: Option<&ReceiptPlace>,
+        limit: usize,
+    ) -> Result<Page<Receipt, ReceiptPlace>, StoreError> {
+        self.store.receipts_of(customer_id, before, limit).await
+    }
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.store.idempotency(key).await
+    }
+    async fn pending_mails(
+        &self,
+        due_by: Timestamp,
+        after: Option<&DuePlace>,
+        limit: usize,
+    ) -> Result<Vec<Mail>, StoreError> {
+        self.store.pending_mails(due_by, after, limit).await
+    }
+    async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
+        self.store.mail(to, mail_id).await
+    }
+    async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError> {
+        self.store.failed_mails().await
+    }
+    async fn mark_mail_sent(
+        &self,
+        to: &Email,
+        mail_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.store.mark_mail_sent(to, mail_id, at).await
+    }
+    async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
+        self.store.record_failed_attempt(mail).await
+    }
+    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
+        self.store.mails_to(to).await
+    }
+    async fn has_customers(&self) -> Result<bool, StoreError> {
+        self.store.has_customers().await
+    }
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.store.touch_session(token_digest, at).await
+    }
+    async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError> {
+        self.store.release_claim(key, version).await
+    }
+    async fn take_place(
+        &self,
+        rule: &CountRule,
+        now: jiff::Timestamp,
+    ) -> Result<Admission, StoreError> {
+        self.store.take_place(rule, now).await
+    }
+    async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        self.store.give_back_place(key, place).await
+    }
+    async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        self.store.keep_place(key, place).await
+    }
+}
+
+/// The counter's clock and settings over a store that refuses its next `refusals` commits.
+pub(super) fn throttled(counter: &Counter, refusals: u32) -> Context {
+    throttled_store(counter, refusals).1
+}
+
+/// The same, with the store itself, so that a test can turn its other failures on.
+pub(super) fn throttled_store(counter: &Counter, refusals: u32) -> (Arc<Throttled>, Context) {
+    let store = Arc::new(Throttled {
+        store: RedbStore::in_memory().expect("an in-memory database"),
+        refusals_left: AtomicU32::new(refusals),
+        session_failures_left: AtomicU32::new(0),
+        customer_failures_left: AtomicU32::new(0),
+    });
+    let ctx = Context {
+        store: store.clone(),
+        ..counter.ctx.clone()
+    };
+    (store, ctx)
+}
