@@ -157,20 +157,6 @@ impl DynamoStore {
         }
         Ok(())
     }
-
-    async fn raw_item(&self, key: keys::Key) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key.attributes()))
-            .consistent_read(true)
-            .set_return_consumed_capacity(self.capacity())
-            .send()
-            .await?;
-        self.consumed(&output.consumed_capacity);
-        Ok(output.item)
-    }
 }
 
 fn old_item<R: std::fmt::Debug + Send + Sync + 'static>(

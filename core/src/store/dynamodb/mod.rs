@@ -75,6 +75,11 @@ impl DynamoStore {
     }
 
     async fn get<T: DeserializeOwned>(&self, key: Key) -> Result<Option<T>, StoreError> {
+        self.raw_item(key).await?.map(record).transpose()
+    }
+
+    /// One item as stored, read strongly consistent.
+    async fn raw_item(&self, key: Key) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -85,7 +90,7 @@ impl DynamoStore {
             .send()
             .await?;
         self.consumed(&output.consumed_capacity);
-        output.item.map(record).transpose()
+        Ok(output.item)
     }
 
     /// Whether an item is stored under `key`, whatever it holds.
