@@ -244,24 +244,33 @@ async fn renewals(ctx: &Context, base: &str, args: &Args) -> (usize, f64) {
     }
     let until = Instant::now() + Duration::from_secs(args.seconds);
     let started = Instant::now();
-    let workers = clients.into_iter().map(|(serial, email, codes)| {
-        let url = format!("{base}/v1/renewals");
-        tokio::spawn(async move {
-            let client = reqwest::Client::new();
-            let mut done = 0;
-            for code in codes {
-                if Instant::now() >= until {
-                    break;
-                }
-                let body = json!({"code": code.to_string(), "serial": serial, "email": email,
+    let workers = clients
+        .into_iter()
+        .enumerate()
+        .map(|(n, (serial, email, codes))| {
+            let url = format!("{base}/v1/renewals");
+            // Each client from its own loopback address, as members are: one address may only
+            // have 20 renewals running at once (SPEC §2, §5).
+            let address = std::net::Ipv4Addr::new(127, 0, 1, n as u8 + 2);
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .local_address(std::net::IpAddr::V4(address))
+                    .build()
+                    .unwrap();
+                let mut done = 0;
+                for code in codes {
+                    if Instant::now() >= until {
+                        break;
+                    }
+                    let body = json!({"code": code.to_string(), "serial": serial, "email": email,
                                   "consent": {"terms_version": "2026-10", "agreed": true}});
-                let response = client.post(&url).json(&body).send().await.unwrap();
-                assert_eq!(response.status(), 201);
-                done += 1;
-            }
-            done
-        })
-    });
+                    let response = client.post(&url).json(&body).send().await.unwrap();
+                    assert_eq!(response.status(), 201);
+                    done += 1;
+                }
+                done
+            })
+        });
     let done: usize = futures::future::join_all(workers)
         .await
         .into_iter()
