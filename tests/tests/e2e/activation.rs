@@ -317,7 +317,7 @@ async fn a_bad_limit_or_cursor_is_a_field_error_never_a_failure() {
         .as_str()
         .expect("more follow")
         .to_owned();
-    for (query, field, code) in [
+    let cases = [
         ("limit=0", "limit", "invalid_limit"),
         ("limit=201", "limit", "invalid_limit"),
         ("limit=abc", "limit", "invalid_limit"),
@@ -328,21 +328,9 @@ async fn a_bad_limit_or_cursor_is_a_field_error_never_a_failure() {
         ("cursor=AAAA", "cursor", "invalid_cursor"),
         ("cursor=ZXZlbnRzOi0x", "cursor", "invalid_cursor"),
         ("cursor=null", "cursor", "invalid_cursor"),
-    ] {
-        let refused = app
-            .get(&format!("{}?{query}", history_path(serial)), &token)
-            .await;
-        assert_eq!(
-            refused.refusal(),
-            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-            "{query}"
-        );
-        assert!(
-            refused.has_field_code(field, code),
-            "{query}: {:?}",
-            refused.body
-        );
-    }
+    ];
+    app.assert_queries_refused(&history_path(serial), &token, &cases)
+        .await;
     let foreign = app
         .get(
             &format!("{}?cursor={receipts_cursor}", history_path(serial)),

@@ -64,25 +64,15 @@ async fn the_ledger_is_read_a_page_at_a_time_newest_first() {
 async fn a_bad_limit_or_cursor_is_a_field_error() {
     let app = TestApp::spawn().await;
     let (_member, token) = app.logged_in().await;
-    for (query, field, code) in [
+    let cases = [
         ("limit=0", "limit", "invalid_limit"),
         ("limit=201", "limit", "invalid_limit"),
         ("limit=ten", "limit", "invalid_limit"),
         ("cursor=%E3%81%82", "cursor", "invalid_cursor"),
         ("cursor=AAAA", "cursor", "invalid_cursor"),
-    ] {
-        let refused = app.get(&format!("/v1/receipts?{query}"), &token).await;
-        assert_eq!(
-            refused.refusal(),
-            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-            "{query}"
-        );
-        assert!(
-            refused.has_field_code(field, code),
-            "{query}: {:?}",
-            refused.body
-        );
-    }
+    ];
+    app.assert_queries_refused("/v1/receipts", &token, &cases)
+        .await;
 }
 
 #[tokio::test]

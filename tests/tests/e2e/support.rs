@@ -280,6 +280,29 @@ impl TestApp {
             .await
     }
 
+    /// Each `(query, field, code)` sent to the list at `path` is refused with 422
+    /// `validation_failed` naming that field (SPEC §1, §3: `limit` and `cursor`).
+    pub async fn assert_queries_refused(
+        &self,
+        path: &str,
+        token: &str,
+        cases: &[(&str, &str, &str)],
+    ) {
+        for (query, field, code) in cases {
+            let refused = self.get(&format!("{path}?{query}"), token).await;
+            assert_eq!(
+                refused.refusal(),
+                (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+                "{query}"
+            );
+            assert!(
+                refused.has_field_code(field, code),
+                "{query}: {:?}",
+                refused.body
+            );
+        }
+    }
+
     /// `POST /v1/renewals` without a login, from the loopback address `127.0.<n / 250>.<n % 250
     /// + 2>`: one of many clients, each with its own per-client count (SPEC §5).
     pub async fn renew_from(&self, client: u32, body: Value) -> Answer {

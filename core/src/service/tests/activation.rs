@@ -6,7 +6,7 @@ use super::{Counter, Member, device};
 use crate::domain::{EventKind, Os, SerialStatus};
 use crate::mail::MailKind;
 use crate::service::Error;
-use crate::service::activation::{Activation, DeviceRequest, activate, history};
+use crate::service::activation::{Activation, DeviceRequest, activate};
 
 async fn install(
     counter: &Counter,
@@ -45,15 +45,7 @@ async fn a_move_names_the_previous_device_and_is_mailed_and_recorded() {
     assert!(mails[0].body.contains(member.serials[0].as_str()));
     assert!(mails[0].body.contains("居間のPC"));
 
-    let events = history(
-        &counter.ctx,
-        &member.id,
-        &member.serials[0],
-        Default::default(),
-    )
-    .await
-    .unwrap()
-    .events;
+    let events = counter.history(&member, &member.serials[0]).await;
     let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [EventKind::Activated, EventKind::Moved]);
     let taken_from = events[1]

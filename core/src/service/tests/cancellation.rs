@@ -6,7 +6,7 @@ use crate::domain::{
 };
 use crate::mail::MailKind;
 use crate::service::Error;
-use crate::service::activation::{activate, history};
+use crate::service::activation::activate;
 use crate::service::cancellation::{CancellationRequest, Outcome, cancel};
 use crate::service::reader::{self, OrderRequest};
 use crate::service::session::authenticate;
@@ -110,15 +110,7 @@ async fn a_cancellation_applies_every_consequence_at_once() {
         assert_eq!(serial.status, SerialStatus::Unavailable);
         assert!(serial.device.is_none());
     }
-    let events = history(
-        &counter.ctx,
-        &member.id,
-        &member.serials[0],
-        Default::default(),
-    )
-    .await
-    .unwrap()
-    .events;
+    let events = counter.history(&member, &member.serials[0]).await;
     assert_eq!(events.last().map(|e| e.kind), Some(EventKind::Deactivated));
     let providers = line_notification::overview(&counter.ctx, &member.id)
         .await

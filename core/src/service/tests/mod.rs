@@ -141,6 +141,14 @@ impl Counter {
     }
 
     /// The mails of one kind queued to the member, oldest first.
+    /// The first page of a serial's history (oldest first), as the member reads it.
+    async fn history(&self, member: &Member, serial: &Serial) -> Vec<crate::domain::HistoryEvent> {
+        super::activation::history(&self.ctx, &member.id, serial, Default::default())
+            .await
+            .expect("the member's history")
+            .events
+    }
+
     async fn mails(&self, to: &Member, kind: MailKind) -> Vec<Mail> {
         let mut mails = self.ctx.store.mails_to(&to.email).await.expect("a read");
         mails.retain(|m| m.kind == kind);
