@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Deploys madoguchi to an AWS account with SAM, then seeds the providers of SPEC §10
-# through the operators' API. Needs: the AWS SAM CLI, cargo-lambda with zig (see
+# Deploys madoguchi to an AWS account with SAM, uploads the members' web portal (web/) to
+# its bucket behind CloudFront, then seeds the providers of SPEC §10 through the
+# operators' API. Needs: the AWS SAM CLI, cargo-lambda with zig (see
 # infra/README.md), curl ≥ 7.75 (for --aws-sigv4), and credentials for the account in the
 # usual AWS variables or profile.
 #
@@ -26,9 +27,19 @@ sam deploy \
   --no-fail-on-empty-changeset \
   --parameter-overrides "Stage=$stage" "SenderAddress=$sender"
 
-api=$(aws cloudformation describe-stacks --stack-name "$stack" --region "$region" \
-  --query "Stacks[0].Outputs[?OutputKey=='ApiUrl'].OutputValue" --output text)
+output() {
+  aws cloudformation describe-stacks --stack-name "$stack" --region "$region" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+}
+api=$(output ApiUrl)
 echo "API: $api"
+
+# The members' web portal (SPEC §13): web/ as it is, no build step. `no-cache` makes
+# browsers and CloudFront check each file again, so a new release shows at once.
+aws s3 sync web/ "s3://$(output PortalBucketName)/" --region "$region" --delete \
+  --cache-control no-cache
+portal=$(output PortalUrl)
+echo "portal: $portal"
 
 # The operators' routes are IAM-authorised: sign with the deploying credentials.
 # Whatever kind the credentials are (static keys, SSO, a role), as variables.
@@ -55,4 +66,4 @@ seed_provider() {
 }
 seed_provider W0099 'NTT西日本(試験用)' '試験用'
 seed_provider 060000 'IP電話サービス提供者' 'IP電話'
-echo "deployed: $api"
+echo "deployed: $api (portal: $portal)"

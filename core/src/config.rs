@@ -13,6 +13,7 @@ pub const ADMIN_TOKEN: &str = "MADOGUCHI_ADMIN_TOKEN";
 pub const SMTP_URL: &str = "MADOGUCHI_SMTP_URL";
 pub const MAIL_FROM: &str = "MADOGUCHI_MAIL_FROM";
 pub const SEALING_KEY: &str = "MADOGUCHI_SEALING_KEY";
+pub const EDGE_SECRET: &str = "MADOGUCHI_EDGE_SECRET";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -33,6 +34,9 @@ pub struct Config {
     pub admin_token: Option<AdminToken>,
     /// The secret stored answers are sealed with (SPEC §1); the HTTP functions need it.
     pub sealing_key: Option<crate::secret::SealingKey>,
+    /// What the portal's CloudFront adds to every request it passes on (SPEC §13); unset
+    /// where the API is reached directly.
+    pub edge_secret: Option<EdgeSecret>,
 }
 
 impl Config {
@@ -53,6 +57,9 @@ impl Config {
                 .unwrap_or_default(),
             admin_token: admin_token(optional(&lookup, ADMIN_TOKEN)?)?,
             sealing_key: sealing_key(optional(&lookup, SEALING_KEY)?)?,
+            edge_secret: optional(&lookup, EDGE_SECRET)?
+                .map(|value| parse(EDGE_SECRET, value))
+                .transpose()?,
         })
     }
 
@@ -230,6 +237,37 @@ impl FromStr for AdminToken {
             return Err("expected visible ASCII characters without spaces".to_owned());
         }
         Ok(Self(value.into()))
+    }
+}
+
+/// The secret that proves a request came through the portal's CloudFront, which alone may
+/// say who the viewer is (`x-madoguchi-viewer-ip`). Not `Debug`-printable.
+#[derive(Clone)]
+pub struct EdgeSecret(Arc<str>);
+
+impl FromStr for EdgeSecret {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        if value.len() < 32 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("expected at least 32 visible ASCII characters".to_owned());
+        }
+        Ok(Self(value.into()))
+    }
+}
+
+impl fmt::Debug for EdgeSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EdgeSecret(…)")
+    }
+}
+
+impl EdgeSecret {
+    /// Compared in constant time: the header is the client's to choose.
+    pub fn matches(&self, given: &[u8]) -> bool {
+        use subtle::ConstantTimeEq as _;
+        given.len() == self.0.len() && bool::from(given.ct_eq(self.0.as_bytes()))
     }
 }
 

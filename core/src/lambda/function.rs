@@ -4,6 +4,7 @@
 use utoipa_axum::router::OpenApiRouter;
 
 use super::api_gateway::{self, LambdaApp};
+use crate::config::EdgeSecret;
 use crate::http::{
     self, AppState, activation, admin, cancellation, line_notification, login, reader, receipts,
     renewal, terms, unlock, usage,
@@ -64,8 +65,17 @@ impl Function {
 
     /// The app this function serves: its operations in the app local-dev serves (so also
     /// `/openapi.json` of the whole API, and `/healthz`), reading API Gateway's request
-    /// context.
-    pub fn app(self, state: AppState) -> LambdaApp {
-        api_gateway::serve(http::app(self.operations(), state))
+    /// context. With the portal's `edge` secret, a request that carries it is counted by
+    /// the viewer address CloudFront gives.
+    pub fn app(self, state: AppState, edge: Option<EdgeSecret>) -> LambdaApp {
+        let router = http::app(self.operations(), state);
+        let router = match edge {
+            Some(edge) => router.layer(axum::middleware::from_fn_with_state(
+                edge,
+                api_gateway::viewer_behind_edge,
+            )),
+            None => router,
+        };
+        api_gateway::serve(router)
     }
 }

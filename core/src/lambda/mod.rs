@@ -25,17 +25,18 @@ use crate::http::AppState;
 /// start, then every event goes through `function`'s app.
 pub async fn run_http(function: Function) -> Result<(), Error> {
     start::init_logs();
-    let state = start::init(async {
+    let (state, edge) = start::init(async {
         let config = Config::from_env()?;
         let sealing_key = config.required_sealing_key()?;
         let ctx = start::context(&config).await?;
-        Ok(AppState {
+        let state = AppState {
             ctx,
             admin_token: config.admin_token.map(AdminToken::into_shared),
             sealing_key,
-        })
+        };
+        Ok((state, config.edge_secret))
     })
     .await?;
     tracing::info!(function = function.name(), "ready");
-    lambda_http::run(function.app(state)).await
+    lambda_http::run(function.app(state, edge)).await
 }

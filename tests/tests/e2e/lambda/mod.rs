@@ -48,7 +48,7 @@ pub fn deployed(app: &TestApp) -> AppState {
 /// Hands an API Gateway event to a function's app, as `lambda_http` does.
 pub async fn invoke(function: Function, state: AppState, event: &str) -> Answer {
     let request = lambda_http::request::from_str(event).expect("an HTTP API event");
-    let response = function.app(state).oneshot(request).await.unwrap();
+    let response = function.app(state, None).oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
