@@ -1,7 +1,9 @@
 //! madoguchi in one local process: every router over one redb file, the outbox delivered
-//! as `.eml` files (or over SMTP), demo members on first start, and once a minute a sweep
-//! of what has ended (sessions, idempotency records, closed per-client counts, old reminders).
+//! as `.eml` files (or over SMTP), demo members on first start, the members' web portal at
+//! `/`, and once a minute a sweep of what has ended (sessions, idempotency records, closed
+//! per-client counts, old reminders).
 
+mod portal;
 mod seed;
 
 use std::net::SocketAddr;
@@ -164,7 +166,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         admin_token: Some(admin_token.into()),
         sealing_key,
     };
-    let router = app(all_operations(), state);
+    let router = app(all_operations(), state).merge(portal::routes());
     tracing::info!(address = %local, data_dir = %args.data_dir.display(), "madoguchi is ready at http://{local}");
     axum::serve(
         listener,

@@ -1,0 +1,52 @@
+// ログイン and ログアウト (SPEC §2), by clicking.
+import { test, expect, logIn, checkScreen, screenHeading } from '../support/portal.js';
+
+test('a member logs in with the access key, sees ご利用状況 and logs out', async ({ page, member }) => {
+  await page.goto('/');
+  await expect(screenHeading(page, 'ログイン')).toBeVisible();
+  await checkScreen(page, 'login');
+
+  // The key is hidden until the member asks to see it.
+  const key = page.getByLabel('アクセスキー');
+  await key.fill(member.access_key);
+  await expect(key).toHaveAttribute('type', 'password');
+  await page.getByRole('button', { name: 'アクセスキーを表示' }).click();
+  await expect(key).toHaveAttribute('type', 'text');
+  await expect(page.getByRole('button', { name: 'アクセスキーを隠す' })).toHaveAttribute('aria-pressed', 'true');
+
+  // Full-width input is accepted: the API normalises it (SPEC §1).
+  const fullWidth = member.customer_id.replace(/[A-Z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+  await page.getByLabel('お客さまID').fill(fullWidth);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(screenHeading(page, 'ご利用状況')).toBeVisible();
+  await expect(page.getByText(`${member.name} 様`).first()).toBeVisible();
+
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+  await expect(screenHeading(page, 'ログイン')).toBeVisible();
+  await expect(page.getByText('ログアウトしました。')).toBeVisible();
+  // The token is dead: going back to a member's page asks for a login again.
+  await page.goto('/#/usage');
+  await expect(screenHeading(page, 'ログイン')).toBeVisible();
+});
+
+test('a wrong key is refused next to the key field, and the case matters', async ({ page, member }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  const summary = page.getByRole('alert').filter({ hasText: '入力内容を確認してください' });
+  await expect(summary).toContainText('お客さまIDを入力してください。');
+  await expect(summary).toContainText('アクセスキーを入力してください。');
+
+  const swapped = member.access_key.replace(/[a-zA-Z]/, (c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()));
+  await page.getByLabel('お客さまID').fill(member.customer_id);
+  await page.getByLabel('アクセスキー').fill(swapped);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(summary).toContainText('お客さまIDまたはアクセスキーが正しくありません');
+  await expect(page.getByLabel('アクセスキー')).toHaveAttribute('aria-invalid', 'true');
+  await checkScreen(page, 'login-wrong-key');
+
+  // The summary links to the field it is about.
+  await summary.getByRole('link').click();
+  await expect(page.getByLabel('アクセスキー')).toBeFocused();
+
+  await logIn(page, member);
+});

@@ -1,0 +1,61 @@
+// The 13-minute idle timeout (SPEC §2): a warning two minutes before with a button to stay
+// logged in, and what was typed kept when the session ends. The page's clock is driven by
+// Playwright, so minutes pass at once.
+import { test, expect, logIn, checkScreen, screenHeading } from '../support/portal.js';
+
+test('two minutes before the idle timeout a warning offers to stay logged in', async ({ page, member }) => {
+  await page.clock.install();
+  await logIn(page, member);
+
+  await page.clock.fastForward('10:30');
+  const warning = page.getByRole('dialog', { name: 'まもなく自動的にログアウトします' });
+  await expect(warning).toBeHidden();
+  await page.clock.fastForward('00:40');
+  await expect(warning).toBeVisible();
+  await checkScreen(page, 'idle-warning');
+
+  await warning.getByRole('button', { name: 'ログインを続ける' }).click();
+  await expect(warning).toBeHidden();
+  // The idle clock started again: another 11 minutes pass without a warning.
+  await page.clock.fastForward('10:30');
+  await expect(warning).toBeHidden();
+  await expect(screenHeading(page, 'ご利用状況')).toBeVisible();
+});
+
+test('when the session ends, what was typed is kept and the member returns to it after logging in', async ({ page, member }) => {
+  await page.clock.install();
+  await logIn(page, member);
+  const serial = member.serials[0].serial;
+  await page.getByRole('article').filter({ hasText: serial }).getByRole('link', { name: /詳細・端末の変更/ }).click();
+  await page.getByLabel('端末の名前').fill('子ども部屋のタブレット');
+  await page.getByLabel('Android').check();
+
+  await page.clock.fastForward('13:05');
+  await expect(screenHeading(page, 'ログイン')).toBeVisible();
+  await expect(page.getByText('操作のない状態が続いたため、ログアウトしました。')).toBeVisible();
+  await expect(page.getByText('入力中の内容はこの端末に残っています。')).toBeVisible();
+  await checkScreen(page, 'login-after-idle');
+
+  await page.getByLabel('お客さまID').fill(member.customer_id);
+  await page.getByLabel('アクセスキー').fill(member.access_key);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(screenHeading(page, /シリアル番号/)).toBeVisible();
+  await expect(page.getByLabel('端末の名前')).toHaveValue('子ども部屋のタブレット');
+  await expect(page.getByLabel('Android')).toBeChecked();
+});
+
+test('a token the server no longer knows sends the member to ログイン, keeping the page to return to', async ({ page, member }) => {
+  await logIn(page, member);
+  // The session ends elsewhere (here: the same token logged out through the API).
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('madoguchi.session')).token);
+  const response = await page.request.delete('/v1/sessions/current', { headers: { Authorization: `Bearer ${token}` } });
+  expect(response.status()).toBe(204);
+
+  await page.getByRole('link', { name: '受付履歴' }).click();
+  await expect(screenHeading(page, 'ログイン')).toBeVisible();
+  await expect(page.getByText('ログインの有効期限が切れたため、ログアウトしました。')).toBeVisible();
+  await page.getByLabel('お客さまID').fill(member.customer_id);
+  await page.getByLabel('アクセスキー').fill(member.access_key);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(screenHeading(page, '受付履歴')).toBeVisible();
+});

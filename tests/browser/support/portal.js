@@ -1,0 +1,126 @@
+// What every portal spec shares: an operator's client for the admin API (to create a
+// fresh member per test, issue purchase codes and read the outbox), logging in by
+// clicking, and the check run on every screen: axe-core for WCAG 2.2 AA, and a
+// screenshot kept as a test artifact.
+
+import { randomBytes } from 'node:crypto';
+import { test as base, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** Today in Japan plus `days`, as YYYY-MM-DD (SPEC §1 dates are Japan dates). */
+export function japanDay(days = 0) {
+  const at = new Date(Date.now() + days * 86_400_000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(at);
+}
+
+/** '2026-11-26' → '2026年11月26日', as the portal writes dates. */
+export function japaneseDate(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return `${y}年${m}月${d}日`;
+}
+
+export class Admin {
+  constructor(request) {
+    this.request = request;
+  }
+
+  async call(method, path, data) {
+    const response = await this.request.fetch(`/admin/v1${path}`, { method, data });
+    const body = await response.json().catch(() => null);
+    if (!response.ok()) {
+      throw new Error(`${method} /admin/v1${path}: ${response.status()} ${JSON.stringify(body)}`);
+    }
+    return body;
+  }
+
+  /**
+   * A new member of its own, so that tests never share state. By default like the first
+   * demo member: a term standard serial, a monthly License Plus one and a term mobile one.
+   */
+  async createMember({ line = 'flets_next', licenses, services, name = '試験 太郎' } = {}) {
+    const email = `member-${randomBytes(6).toString('hex')}@example.jp`;
+    const body = {
+      name,
+      email,
+      line,
+      licenses: licenses ?? [
+        { product: 'security-suite', plan: 'standard', billing: 'term', expires_on: japanDay(300) },
+        { product: 'security-suite', plan: 'license_plus', billing: 'monthly' },
+        { product: 'mobile-security', plan: 'license_plus', billing: 'term', expires_on: japanDay(200) },
+      ],
+    };
+    if (services) body.services = services;
+    const created = await this.call('POST', '/customers', body);
+    return { ...created, email, name };
+  }
+
+  /** Purchase codes (SPEC §5). */
+  async codes({ product = 'security-suite', termMonths = 12, count = 1 } = {}) {
+    const { codes } = await this.call('POST', '/codes', { product, term_months: termMonths, count });
+    return codes;
+  }
+
+  /** The mails queued to `to`, oldest first. */
+  async mails(to) {
+    const { mails } = await this.call('GET', `/outbox?to=${encodeURIComponent(to)}`);
+    return mails;
+  }
+
+  /** The member's whole state, as operators see it. */
+  async member(customerId) {
+    return this.call('GET', `/customers/${customerId}`);
+  }
+}
+
+export const test = base.extend({
+  admin: async ({ playwright, baseURL }, use) => {
+    const request = await playwright.request.newContext({
+      baseURL,
+      extraHTTPHeaders: { Authorization: `Bearer ${process.env.PORTAL_ADMIN_TOKEN}` },
+    });
+    await use(new Admin(request));
+    await request.dispose();
+  },
+  member: async ({ admin }, use) => {
+    await use(await admin.createMember());
+  },
+});
+
+export { expect };
+
+/** The screen's one level-1 heading. */
+export function screenHeading(page, name) {
+  return page.getByRole('heading', { level: 1, name });
+}
+
+/** Logs in by typing and clicking, as a member does, and waits for ご利用状況. */
+export async function logIn(page, member) {
+  await page.goto('/');
+  await expect(screenHeading(page, 'ログイン')).toBeVisible();
+  await page.getByLabel('お客さまID').fill(member.customer_id);
+  await page.getByLabel('アクセスキー').fill(member.access_key);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(screenHeading(page, 'ご利用状況')).toBeVisible();
+}
+
+/**
+ * The check on every screen: axe-core finds no WCAG 2.2 A/AA violation, and a full-page
+ * screenshot is kept under the artifacts directory as `<project>/<name>.png`.
+ */
+export async function checkScreen(page, name) {
+  const info = test.info();
+  await page.screenshot({
+    path: `${process.env.PORTAL_ARTIFACTS}/screens/${info.project.name}/${name}.png`,
+    fullPage: true,
+  });
+  const results = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze();
+  const found = results.violations.map((v) => ({
+    rule: v.id,
+    impact: v.impact,
+    help: v.help,
+    targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5),
+  }));
+  expect(found, `accessibility violations on ${name}`).toEqual([]);
+}

@@ -1,0 +1,238 @@
+// The portal's shell: routes in the URL's hash (so that Back works at every step and the
+// files need no server rewrite rules), the header and menu, and the idle-timeout warning.
+
+import { api } from './api.js';
+import { h, fill, notice, heading } from './dom.js';
+import { forgetDrafts } from './forms.js';
+import * as session from './session.js';
+
+// `member`: needs a login; `guest`: only without one (ログイン); `any`: both.
+const ROUTES = [
+  ['/login', 'guest', () => import('./screens/login.js')],
+  ['/unlock', 'guest', () => import('./screens/unlock.js')],
+  ['/unlock/:step', 'guest', () => import('./screens/unlock.js')],
+  ['/usage', 'member', () => import('./screens/usage.js')],
+  ['/serials/:serial', 'member', () => import('./screens/serial.js')],
+  ['/line-notification', 'member', () => import('./screens/line-notification.js')],
+  ['/line-notification/:step', 'member', () => import('./screens/line-notification.js')],
+  ['/renewal', 'any', () => import('./screens/renewal.js')],
+  ['/renewal/:step', 'any', () => import('./screens/renewal.js')],
+  ['/readers', 'member', () => import('./screens/readers.js')],
+  ['/readers/:step', 'member', () => import('./screens/readers.js')],
+  ['/cancel', 'member', () => import('./screens/cancel.js')],
+  // 受付完了 of a cancellation is shown after the session it ended (SPEC §7).
+  ['/cancel/done', 'any', () => import('./screens/cancel.js')],
+  ['/cancel/:step', 'member', () => import('./screens/cancel.js')],
+  ['/receipts', 'member', () => import('./screens/receipts.js')],
+];
+
+const SITE = 'madoguchi 会員ポータル';
+const WARN_BEFORE_SECONDS = 120;
+const main = document.getElementById('main');
+
+function match(path) {
+  const parts = path.split('/');
+  for (const [pattern, access, load] of ROUTES) {
+    const want = pattern.split('/');
+    if (want.length !== parts.length) continue;
+    const params = {};
+    const same = want.every((w, i) => {
+      if (w.startsWith(':')) {
+        params[w.slice(1)] = decodeURIComponent(parts[i]);
+        return parts[i] !== '';
+      }
+      return w === parts[i];
+    });
+    if (same) return { access, load, params };
+  }
+  return null;
+}
+
+/** Goes to a route of the portal: `go('/usage')`. */
+export function go(path, { replace = false } = {}) {
+  const target = `#${path}`;
+  if (location.hash === target) {
+    route();
+  } else if (replace) {
+    history.replaceState(null, '', target);
+    route();
+  } else {
+    location.hash = target;
+  }
+}
+
+/** Where the member was when a login was asked for, to go back there after it. */
+const RETURN_TO = 'madoguchi.returnTo';
+/** Why the last session ended, shown on the login screen once. */
+const ENDED = 'madoguchi.ended';
+
+let generation = 0;
+
+async function route() {
+  const hash = location.hash;
+  // A plain `#id` (a link to a field) is not a route: stay on the screen.
+  if (hash && !hash.startsWith('#/')) return;
+  const [path, search = ''] = (hash ? hash.slice(1) : '/').split('?');
+  if (path === '/') {
+    go(session.isActive() ? '/usage' : '/login', { replace: true });
+    return;
+  }
+  const found = match(path);
+  if (found?.access === 'member' && !session.isActive()) {
+    sessionStorage.setItem(RETURN_TO, hash.slice(1));
+    go('/login', { replace: true });
+    return;
+  }
+  if (found?.access === 'guest' && session.isActive()) {
+    go('/usage', { replace: true });
+    return;
+  }
+  showChrome(path);
+
+  generation += 1;
+  const mine = generation;
+  const view = h('div', { class: 'screen' });
+  fill(main, h('p', { class: 'loading', role: 'status' }, '読み込み中…'));
+  if (!found) {
+    document.title = `ページが見つかりません | ${SITE}`;
+    fill(main, view);
+    view.append(heading('ページが見つかりません'), h('p', {}, h('a', { href: '#/' }, 'トップへ戻る')));
+    focusHeading(view);
+    return;
+  }
+  try {
+    const screen = await found.load();
+    if (mine !== generation) return;
+    const title = typeof screen.title === 'function' ? screen.title(found.params) : screen.title;
+    document.title = `${title} | ${SITE}`;
+    const query = new URLSearchParams(search);
+    const ready = screen.render({ view, params: found.params, query, go, path });
+    // A screen that loads data shows the loading line until it has it.
+    await ready;
+    if (mine !== generation) return;
+    fill(main, view);
+    focusHeading(view);
+    announce(title);
+  } catch (error) {
+    if (mine !== generation) return;
+    fill(main, view);
+    view.replaceChildren(
+      heading('表示できませんでした'),
+      notice('error', error?.detail || error?.message || '時間をおいてもう一度お試しください。'),
+      h('p', {}, h('button', { type: 'button', class: 'button', onclick: () => route() }, 'もう一度読み込む')));
+    focusHeading(view);
+  }
+}
+
+function focusHeading(view) {
+  const target = view.querySelector('[data-screen-heading]') ?? main;
+  target.focus({ preventScroll: false });
+  window.scrollTo(0, 0);
+}
+
+function announce(text) {
+  const announcer = document.getElementById('announcer');
+  announcer.textContent = '';
+  setTimeout(() => { announcer.textContent = `${text}を表示しました`; }, 50);
+}
+
+function showChrome(path) {
+  const active = session.isActive();
+  document.getElementById('site-nav').hidden = !active;
+  document.getElementById('who').hidden = !active;
+  document.getElementById('who-name').textContent = active ? `${session.customer()?.name ?? ''} 様` : '';
+  for (const link of document.querySelectorAll('#site-nav a')) {
+    const target = link.getAttribute('href').slice(1);
+    const current = path === target || path.startsWith(`${target}/`)
+      || (target === '/usage' && path.startsWith('/serials/'));
+    if (current) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+/** After a login: back to where the member was asked to log in, or to ご利用状況. */
+export function afterLogin() {
+  const back = sessionStorage.getItem(RETURN_TO);
+  sessionStorage.removeItem(RETURN_TO);
+  const known = back && match(back.split('?')[0]);
+  go(known && known.access !== 'guest' ? back : '/usage', { replace: true });
+}
+
+/** Why the previous session ended, once: 'idle', 'server' or 'logout'. */
+export function takeEndReason() {
+  const reason = sessionStorage.getItem(ENDED);
+  sessionStorage.removeItem(ENDED);
+  return reason;
+}
+
+session.on('end', (event) => {
+  const { reason } = event.detail;
+  // 解約 ended the membership and the session together: its screen shows the receipt and
+  // then leaves by itself, so no jump to ログイン here.
+  if (reason === 'cancelled') {
+    sessionStorage.removeItem(RETURN_TO);
+    return;
+  }
+  sessionStorage.setItem(ENDED, reason);
+  const dialog = document.getElementById('idle-warning');
+  if (dialog.open) dialog.close();
+  if (reason === 'logout') {
+    forgetDrafts();
+    sessionStorage.removeItem(RETURN_TO);
+  } else {
+    const here = location.hash.slice(1);
+    const access = match(here.split('?')[0])?.access;
+    if (access === 'member' || access === 'any') sessionStorage.setItem(RETURN_TO, here);
+  }
+  go('/login', { replace: true });
+});
+
+document.getElementById('logout').addEventListener('click', async () => {
+  try {
+    await api('DELETE', '/v1/sessions/current');
+  } catch {
+    // Already ended on the server: the member is logged out either way.
+  }
+  session.end('logout');
+});
+
+// Idle warning: two minutes before the server would end the session (SPEC §2, 13 minutes).
+const dialog = document.getElementById('idle-warning');
+const left = document.getElementById('idle-left');
+document.getElementById('idle-stay').addEventListener('click', async () => {
+  try {
+    await api('GET', '/v1/usage');
+  } catch {
+    // A 401 ends the session through the API client; anything else: try again later.
+  }
+  if (dialog.open) dialog.close();
+});
+document.getElementById('idle-leave').addEventListener('click', () => {
+  document.getElementById('logout').click();
+});
+function watchIdle() {
+  if (!session.isActive()) return;
+  const seconds = session.secondsLeft();
+  if (seconds <= 0) {
+    // The server ends it too after its own 13 minutes; ending it now leaves nothing open
+    // on a shared computer. The token is read before the session is forgotten.
+    api('DELETE', '/v1/sessions/current').catch(() => {});
+    session.end('idle');
+  } else if (seconds <= WARN_BEFORE_SECONDS) {
+    const whole = Math.ceil(seconds);
+    const minutes = Math.floor(whole / 60);
+    left.textContent = minutes > 0 ? `${minutes}分${whole % 60}秒` : `${whole}秒`;
+    if (!dialog.open) dialog.showModal();
+  } else if (dialog.open) {
+    dialog.close();
+  }
+}
+setInterval(watchIdle, 1000);
+
+document.querySelector('.skip-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,78 @@
+// ご利用状況 (SPEC §3): the line's services with their states, and every serial with its
+// status, device and expiry, each leading to its own page (history, moving, releasing).
+
+import { api } from '../api.js';
+import {
+  add, h, heading, badge, facts, notice, word, date,
+  SERVICE, SERVICE_STATUS, SERIAL_STATUS, PRODUCT, PLAN, BILLING, OS,
+} from '../dom.js';
+
+export const title = 'ご利用状況';
+
+/** How many days until `iso` (a Japan date), counted in whole days. */
+export function daysUntil(iso) {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date());
+  return Math.round((Date.parse(iso) - Date.parse(today)) / 86_400_000);
+}
+
+export function serialBadge(status) {
+  const tone = { in_use: 'ok', awaiting_install: 'warn', unavailable: 'bad' }[status] ?? 'neutral';
+  return badge(word(SERIAL_STATUS, status), tone);
+}
+
+/** The expiry as a member reads it: the date, and a word when it is near or past. */
+export function expiry(serial) {
+  if (serial.billing === 'monthly' || !serial.expires_on) return '月額のため期限はありません（自動更新）';
+  const left = daysUntil(serial.expires_on);
+  if (left < 0) return [date(serial.expires_on), ' ', badge('期限切れ', 'bad')];
+  if (left <= 30) return [date(serial.expires_on), ' ', badge(`あと${left}日`, 'warn')];
+  return date(serial.expires_on);
+}
+
+export function device(d) {
+  if (!d) return 'なし';
+  return `${d.name}（${word(OS, d.os)}）`;
+}
+
+export async function render({ view }) {
+  const usage = await api('GET', '/v1/usage');
+
+  const services = h('table', { class: 'table table--stack' },
+    h('caption', { class: 'visually-hidden' }, 'ご契約中のサービス'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'サービス'), h('th', { scope: 'col' }, '状態'))),
+    h('tbody', {}, usage.services.map((s) => h('tr', {},
+      h('td', { 'data-label': 'サービス' }, word(SERVICE, s.service)),
+      h('td', { 'data-label': '状態' }, badge(word(SERVICE_STATUS, s.status), s.status === 'in_use' ? 'ok' : 'neutral'))))));
+
+  const serials = usage.serials.map((s) => {
+    const nearing = s.billing === 'term' && s.expires_on && daysUntil(s.expires_on) <= 30;
+    return h('article', { class: 'card', 'aria-labelledby': `serial-${s.serial}` },
+      h('h3', { class: 'card__title', id: `serial-${s.serial}` },
+        word(PRODUCT, s.product), ' ', serialBadge(s.status)),
+      facts([
+        ['シリアル番号', h('span', { class: 'mono' }, s.serial)],
+        ['プラン', word(PLAN, s.plan)],
+        ['契約', word(BILLING, s.billing)],
+        ['有効期限', expiry(s)],
+        ['利用中の端末', s.status === 'unavailable' ? 'この回線ではご利用いただけません' : device(s.device)],
+      ]),
+      h('div', { class: 'actions' },
+        h('a', { class: 'button', href: `#/serials/${encodeURIComponent(s.serial)}` },
+          '詳細・端末の変更', h('span', { class: 'visually-hidden' }, `（${s.serial}）`)),
+        nearing && s.status !== 'unavailable'
+          ? h('a', { class: 'button button--primary', href: `#/renewal?serial=${encodeURIComponent(s.serial)}` }, '更新する')
+          : null));
+  });
+
+  add(view,
+    heading('ご利用状況'),
+    facts([['お客さまID', h('span', { class: 'mono' }, usage.customer_id)], ['お名前', `${usage.name} 様`]]),
+    h('h2', {}, 'サービス'),
+    usage.services.length ? services : h('p', {}, 'ご契約中のサービスはありません。'),
+    h('h2', {}, 'セキュリティ対策ツールのシリアル番号'),
+    usage.serials.some((s) => s.status === 'awaiting_install')
+      ? notice('info', h('p', {}, '「インストール待ち」のシリアル番号は、まだどの端末にも登録されていません。'))
+      : null,
+    serials,
+  );
+}
