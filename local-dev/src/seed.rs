@@ -142,6 +142,7 @@ pub async fn seed_or_remind(
 ) -> Result<(), Failure> {
     let saved = data_dir.join("demo-logins.txt");
     if ctx.store.has_customers().await? {
+        println!("The members' portal: http://{addr}/");
         if saved.exists() {
             println!("Demo logins: {}", saved.display());
         }
@@ -171,7 +172,8 @@ pub async fn seed_or_remind(
     let base = format!("http://{addr}");
     let text = format!(
         "Demo members (access keys are case-sensitive):\n{}\n\n\
-         Log in, then use the token:\n  \
+         The members' portal: open {base}/ in a browser and log in as one of them.\n\n\
+         Or through the API: log in, then use the token:\n  \
          TOKEN=$(curl -s {base}/v1/sessions -H 'content-type: application/json' \\\n    \
          -d '{{\"customer_id\":\"{id}\",\"access_key\":\"{key}\"}}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n  \
          curl -s {base}/v1/usage -H \"authorization: Bearer $TOKEN\"\n\n\

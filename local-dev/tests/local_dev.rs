@@ -205,6 +205,71 @@ async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
     assert!(!stdout.contains(&access_key), "keys are printed only once");
 }
 
+/// SPEC §13: the portal at `/` beside the API, its files with the content security policy
+/// and their types, while an unknown API path is still the API's problem document.
+#[tokio::test]
+async fn the_portal_is_served_at_the_root_beside_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start(dir.path());
+    let base = running.base.clone();
+    let client = reqwest::Client::new();
+
+    let page = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="ja">"#));
+    assert!(html.contains(r#"<script type="module" src="/app/main.js">"#));
+
+    let script = client
+        .get(format!("{base}/app/main.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), 200);
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    assert_eq!(script.headers()["x-content-type-options"], "nosniff");
+
+    let missing = client
+        .get(format!("{base}/app/nothing.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let api = client
+        .get(format!("{base}/v1/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+
+    let (clean, _, stdout) = running.terminate();
+    assert!(clean);
+    assert!(
+        stdout.contains(&format!("open {base}/ in a browser")),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_second_process_on_the_same_data_dir_is_refused() {
     let dir = tempfile::tempdir().unwrap();

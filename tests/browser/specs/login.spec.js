@@ -1,4 +1,5 @@
 // ログイン and ログアウト (SPEC §2), by clicking.
+import { readFileSync } from 'node:fs';
 import { test, expect, logIn, checkScreen, screenHeading } from '../support/portal.js';
 
 test('a member logs in with the access key, sees ご利用状況 and logs out', async ({ page, member }) => {
@@ -49,4 +50,14 @@ test('a wrong key is refused next to the key field, and the case matters', async
   await expect(page.getByLabel('アクセスキー')).toBeFocused();
 
   await logIn(page, member);
+});
+
+test('the demo member local-dev prints logs in by clicking', async ({ page }) => {
+  const printed = readFileSync(`${process.env.PORTAL_DATA_DIR}/demo-logins.txt`, 'utf8');
+  const customerId = printed.match(/"customer_id":"([^"]+)"/)[1];
+  const accessKey = printed.match(/"access_key":"([^"]+)"/)[1];
+  await logIn(page, { customer_id: customerId, access_key: accessKey });
+  await expect(page.getByText('山田 太郎 様').first()).toBeVisible();
+  // The first demo member has two applications for リモートサポート: the overview shows 利用中.
+  await expect(page.getByRole('row', { name: /リモートサポートサービス.*利用中/ })).toBeVisible();
 });
