@@ -3,10 +3,19 @@
 // in this tab's draft, so a reload, a step back or an ended session loses nothing.
 //
 // The confirmation step shows the API's dry run, and holds one Idempotency-Key for what it
-// confirms: a double click, a retry after a lost answer or a reload of the same
-// confirmation sends that same key, so the submission takes effect once (SPEC §1).
+// confirms: a double click or a retry after a lost answer sends that same key, so the
+// submission takes effect once (SPEC §1). A confirmation shown again after a submission
+// whose answer was lost (a reload, a dropped connection) first asks for that answer with
+// the same key, since a dry run would now refuse what has already been done.
 
-import { newKey } from './api.js';
+/** A refusal that will not change if sent again: the next try is a new submission. */
+function final(problem) {
+  return problem.status >= 400 && problem.status < 500
+    && problem.status !== 401 && problem.status !== 429
+    && problem.code !== 'idempotency_key_in_use';
+}
+
+import { api, newKey } from './api.js';
 import { draft } from './forms.js';
 
 export function flow(name) {
@@ -34,6 +43,35 @@ export function flow(name) {
       const key = newKey();
       this.set({ confirming: { body: text, key } });
       return key;
+    },
+    /**
+     * Submits `body` to `path` with the confirmation's key. After a final refusal the key
+     * is dropped (the server keeps that answer for the key), so that a corrected
+     * submission is not answered with the old refusal.
+     */
+    async submit(path, body) {
+      const key = this.keyFor(body);
+      this.set({ confirming: { ...state().confirming, sent: true } });
+      try {
+        return await api('POST', path, { body: { ...body, dry_run: false }, key });
+      } catch (problem) {
+        if (final(problem)) this.set({ confirming: null });
+        throw problem;
+      }
+    },
+    /**
+     * The answer to a submission of `body` that was sent but whose answer never came, asked
+     * for again with its key; null when nothing was sent or it was refused.
+     */
+    async replay(path, body) {
+      const sent = state().confirming;
+      if (!sent?.sent || sent.body !== JSON.stringify(body)) return null;
+      try {
+        return await this.submit(path, body);
+      } catch (problem) {
+        if (problem.code === 'network' || problem.status === 401) throw problem;
+        return null;
+      }
     },
     /** The submission went through: keep its answer for 受付完了 and forget the form. */
     done(answer) {

@@ -3,6 +3,7 @@
 // what a member typed when the session ends.
 
 import { h, uid } from './dom.js';
+import * as session from './session.js';
 
 /**
  * A labelled input. Returns the wrapper; its input is `wrapper.input`.
@@ -179,22 +180,34 @@ export function missing(form, labels) {
   return errors;
 }
 
+/** Whose drafts are shown: the member logged in, or a visitor without a login. */
+function owner() {
+  return session.customer()?.customer_id ?? 'guest';
+}
+
 /**
  * What a member typed into a form, kept in this tab while they work, so that an ended
- * session or a step back loses nothing. Cleared once the form is submitted.
+ * session or a step back loses nothing. Cleared once the form is submitted. A draft is
+ * shown only to whoever wrote it: after a session ends, a visitor at the same browser
+ * sees none of the member's, and the member sees them again after logging in.
  */
 export function draft(name) {
   const key = `madoguchi.draft.${name}`;
+  // A form left on screen when its session ends still fires its last `change`: what it
+  // saves then belongs to the member who typed it, not to whoever is at the tab now.
+  const writer = owner();
   return {
     load() {
       try {
-        return JSON.parse(sessionStorage.getItem(key)) ?? {};
+        const kept = JSON.parse(sessionStorage.getItem(key));
+        return kept?.owner === owner() ? kept.value ?? {} : {};
       } catch {
         return {};
       }
     },
     save(value) {
-      sessionStorage.setItem(key, JSON.stringify(value));
+      if (owner() !== writer) return;
+      sessionStorage.setItem(key, JSON.stringify({ owner: writer, value }));
     },
     clear() {
       sessionStorage.removeItem(key);

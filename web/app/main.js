@@ -38,7 +38,11 @@ function match(path) {
     const params = {};
     const same = want.every((w, i) => {
       if (w.startsWith(':')) {
-        params[w.slice(1)] = decodeURIComponent(parts[i]);
+        try {
+          params[w.slice(1)] = decodeURIComponent(parts[i]);
+        } catch {
+          return false;
+        }
         return parts[i] !== '';
       }
       return w === parts[i];
@@ -63,6 +67,8 @@ export function go(path, { replace = false } = {}) {
 
 /** Where the member was when a login was asked for, to go back there after it. */
 const RETURN_TO = 'madoguchi.returnTo';
+/** The member last logged in at this tab. */
+const LAST_MEMBER = 'madoguchi.lastMember';
 /** Why the last session ended, shown on the login screen once. */
 const ENDED = 'madoguchi.ended';
 
@@ -88,6 +94,8 @@ async function route() {
     return;
   }
   showChrome(path);
+  // A confirmation dialog belongs to the screen it was opened on.
+  for (const open of document.querySelectorAll('dialog[open]:not(#idle-warning)')) open.close();
 
   generation += 1;
   const mine = generation;
@@ -152,6 +160,13 @@ function showChrome(path) {
 
 /** After a login: back to where the member was asked to log in, or to ご利用状況. */
 export function afterLogin() {
+  // Someone else than the last member at this tab: nothing of theirs is offered.
+  const who = session.customer()?.customer_id;
+  if (sessionStorage.getItem(LAST_MEMBER) !== who) {
+    forgetDrafts();
+    sessionStorage.removeItem(RETURN_TO);
+  }
+  sessionStorage.setItem(LAST_MEMBER, who);
   const back = sessionStorage.getItem(RETURN_TO);
   sessionStorage.removeItem(RETURN_TO);
   const known = back && match(back.split('?')[0]);
@@ -214,9 +229,8 @@ function watchIdle() {
   if (!session.isActive()) return;
   const seconds = session.secondsLeft();
   if (seconds <= 0) {
-    // The server ends it too after its own 13 minutes; ending it now leaves nothing open
-    // on a shared computer. The token is read before the session is forgotten.
-    api('DELETE', '/v1/sessions/current').catch(() => {});
+    // The server has ended it by its own clock; no call is made, as a tab duplicated
+    // from this one may share the token and still be in use.
     session.end('idle');
   } else if (seconds <= WARN_BEFORE_SECONDS) {
     const whole = Math.ceil(seconds);

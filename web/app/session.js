@@ -36,10 +36,17 @@ export function isActive() {
   return token() !== null;
 }
 
-/** The server saw the member act just now: the idle clock starts again. */
+/**
+ * The server answered a call with the token. It moves its idle clock at most once a
+ * minute (most reads stay reads), so the portal's clock moves by the same rule: never
+ * later than the server's, so the warning is never late.
+ */
+const SERVER_TOUCH_INTERVAL_MS = 60_000;
 export function touched() {
   const current = read();
-  if (current) write({ ...current, lastCall: Date.now() });
+  if (current && Date.now() - current.lastCall >= SERVER_TOUCH_INTERVAL_MS) {
+    write({ ...current, lastCall: Date.now() });
+  }
 }
 
 /** Seconds until the server ends the session for idleness, as far as the portal knows. */

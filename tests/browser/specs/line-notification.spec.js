@@ -296,9 +296,10 @@ test('a provider that is not registered, and an outdated consent, go back to the
   // The consent kept in this tab is for an older version of the 同意書 (422 consent_required).
   const key = 'madoguchi.draft.flow.line-notification';
   await page.evaluate((k) => {
-    const state = JSON.parse(sessionStorage.getItem(k));
-    state.consent.terms_version = '2000-01';
-    sessionStorage.setItem(k, JSON.stringify(state));
+    // A draft is kept as { owner, value } (web/app/forms.js).
+    const kept = JSON.parse(sessionStorage.getItem(k));
+    kept.value.consent.terms_version = '2000-01';
+    sessionStorage.setItem(k, JSON.stringify(kept));
   }, key);
   await page.reload();
   await expect(screenHeading(page, '同意書のご確認')).toBeVisible();
@@ -313,9 +314,9 @@ test('a provider that is not registered, and an outdated consent, go back to the
 
   // A provider code that is not registered (404 provider_not_found).
   await page.evaluate((k) => {
-    const state = JSON.parse(sessionStorage.getItem(k));
-    state.changes = [{ provider_code: 'W0000', setting: 'do_not_notify' }];
-    sessionStorage.setItem(k, JSON.stringify(state));
+    const kept = JSON.parse(sessionStorage.getItem(k));
+    kept.value.changes = [{ provider_code: 'W0000', setting: 'do_not_notify' }];
+    sessionStorage.setItem(k, JSON.stringify(kept));
   }, key);
   await page.reload();
   await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();

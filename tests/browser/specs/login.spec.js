@@ -22,10 +22,13 @@ test('a member logs in with the access key, sees ご利用状況 and logs out', 
   await expect(screenHeading(page, 'ご利用状況')).toBeVisible();
   await expect(page.getByText(`${member.name} 様`).first()).toBeVisible();
 
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('madoguchi.session')).token);
   await page.getByRole('button', { name: 'ログアウト' }).click();
   await expect(screenHeading(page, 'ログイン')).toBeVisible();
   await expect(page.getByText('ログアウトしました。')).toBeVisible();
-  // The token is dead: going back to a member's page asks for a login again.
+  // The token is dead on the server (SPEC §2), and a member's page asks for a login again.
+  const usage = await page.request.get('/v1/usage', { headers: { Authorization: `Bearer ${token}` } });
+  expect(usage.status()).toBe(401);
   await page.goto('/#/usage');
   await expect(screenHeading(page, 'ログイン')).toBeVisible();
 });

@@ -59,3 +59,25 @@ test('a token the server no longer knows sends the member to ログイン, keepi
   await page.getByRole('button', { name: 'ログイン', exact: true }).click();
   await expect(screenHeading(page, '受付履歴')).toBeVisible();
 });
+
+test('what one member typed is not shown to a visitor, nor to another member, at the same tab', async ({ page, member, admin }) => {
+  await page.clock.install();
+  await logIn(page, member);
+  await page.getByRole('link', { name: '更新ユーザー登録' }).click();
+  await page.getByLabel('購入コード').fill('AAAAA-BBBBB-CCCCC-DDDDD');
+  await page.getByLabel('ご登録のメールアドレス').fill(member.email);
+
+  await page.clock.fastForward('13:05');
+  await expect(screenHeading(page, 'ログイン')).toBeVisible();
+  // A visitor without a login opens the same form: it is empty.
+  await page.getByRole('link', { name: 'ログインせずに更新ユーザー登録をする' }).click();
+  await expect(page.getByLabel('購入コード')).toHaveValue('');
+  await expect(page.getByLabel('ご登録のメールアドレス')).toHaveValue('');
+
+  // Another member logs in at this tab: not taken to the first one's page, nor shown it.
+  const other = await admin.createMember({ name: '別人 花子' });
+  await logIn(page, other);
+  await page.getByRole('link', { name: '更新ユーザー登録' }).click();
+  await expect(page.getByLabel('購入コード')).toHaveValue('');
+  await expect(page.getByLabel('ご登録のメールアドレス')).toHaveValue('');
+});

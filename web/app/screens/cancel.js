@@ -189,10 +189,7 @@ async function confirm({ view, go }) {
       try {
         // A lost answer may be asked for again with the same key and body: the server
         // replays it although the session is already over (SPEC §1).
-        const answer = await api('POST', '/v1/membership/cancellation', {
-          body: { ...body, dry_run: false },
-          key: f.keyFor(body),
-        });
+        const answer = await f.submit('/v1/membership/cancellation', body);
         finish(answer, preview, go);
       } catch (problem) {
         if (problem.status === 401) return;
@@ -235,12 +232,14 @@ async function confirm({ view, go }) {
 function finish(answer, preview, go) {
   const customerId = session.customer()?.customer_id ?? null;
   forgetDrafts();
+  // The session is over first, so that the receipt is kept for whoever is at this tab
+  // now: no member is logged in any more, and it must still show (and survive a reload).
+  session.end('cancelled');
   flow('cancel').done({
     ...answer,
     customer_id: customerId,
     to_return: preview.consequences.filter((c) => c.kind === 'reader_to_return').map((c) => c.message),
   });
-  session.end('cancelled');
   go(DONE, { replace: true });
 }
 

@@ -553,6 +553,12 @@ async function confirm({ view, go }) {
     return undefined;
   }
   const body = bodyOf(state);
+  const replayed = await f.replay(PATH, body);
+  if (replayed) {
+    f.done({ ...replayed, applicant: body.applicant, providers: state.providers ?? [] });
+    go(`${BASE}/done`, { replace: true });
+    return undefined;
+  }
   let confirmation;
   try {
     confirmation = await api('POST', PATH, { body: { ...body, dry_run: true } });
@@ -567,7 +573,7 @@ async function confirm({ view, go }) {
   submit.addEventListener('click', () => whileBusy(submit, '送信中…', async () => {
     problemPlace.replaceChildren();
     try {
-      const answer = await api('POST', PATH, { body: { ...body, dry_run: false }, key: f.keyFor(body) });
+      const answer = await f.submit(PATH, body);
       f.done({ ...answer, applicant: confirmation.applicant, providers: state.providers ?? [] });
       go(`${BASE}/done`, { replace: true });
     } catch (problem) {

@@ -210,6 +210,12 @@ async function confirm({ view, go }) {
     return undefined;
   }
   const body = { type: state.type, payment_method: PAYMENT };
+  const replayed = await f.replay('/v1/readers', body);
+  if (replayed) {
+    f.done(replayed);
+    go('/readers/done', { replace: true });
+    return undefined;
+  }
   let quote;
   try {
     quote = await api('POST', '/v1/readers', { body: { ...body, dry_run: true } });
@@ -233,10 +239,7 @@ async function confirm({ view, go }) {
     clearErrors(form);
     await whileBusy(submit, '申し込んでいます…', async () => {
       try {
-        const answer = await api('POST', '/v1/readers', {
-          body: { ...body, dry_run: false },
-          key: f.keyFor(body),
-        });
+        const answer = await f.submit('/v1/readers', body);
         f.done(answer);
         go('/readers/done', { replace: true });
       } catch (problem) {

@@ -263,6 +263,12 @@ async function confirm({ view, go }) {
     return undefined;
   }
   const body = bodyOf(state);
+  const replayed = await f.replay('/v1/renewals', body);
+  if (replayed) {
+    f.done(replayed);
+    go('/renewal/done', { replace: true });
+    return undefined;
+  }
   let quote;
   try {
     quote = await api('POST', '/v1/renewals', { body: { ...body, dry_run: true } });
@@ -289,10 +295,7 @@ async function confirm({ view, go }) {
     clearErrors(form);
     await whileBusy(submit, '更新しています…', async () => {
       try {
-        const answer = await api('POST', '/v1/renewals', {
-          body: { ...body, dry_run: false },
-          key: f.keyFor(body),
-        });
+        const answer = await f.submit('/v1/renewals', body);
         f.done(answer);
         go('/renewal/done', { replace: true });
       } catch (problem) {

@@ -73,7 +73,13 @@ async function loadHistory(section, serial) {
         event.device ? h('span', { class: 'history__device' }, device(event.device)) : null));
     }
     more.hidden = !answer.next_cursor;
-    more.onclick = () => whileBusy(more, '読み込み中…', () => page(answer.next_cursor));
+    more.onclick = () => whileBusy(more, '読み込み中…', async () => {
+      try {
+        await page(answer.next_cursor);
+      } catch (problem) {
+        more.after(notice('error', h('p', {}, problem.detail || problem.title)));
+      }
+    });
     return answer.events.length;
   };
   fill(section, h('h2', { id: 'history-title' }, '利用履歴（古い順）'));

@@ -183,11 +183,11 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
         C::InvalidCodeFormat => (
             (
                 "購入コードの形式が正しくありません",
-                "購入コードは英数字20文字（XXXXX-XXXXX-XXXXX-XXXXX）です。I・L・O・U は使われていません。",
+                "購入コードは英数字20文字（XXXXX-XXXXX-XXXXX-XXXXX）です。U は使われていません（I・L は 1、O は 0 として読み取ります）。",
             ),
             (
                 "The code is not well-formed",
-                "A code has 20 letters and digits (XXXXX-XXXXX-XXXXX-XXXXX); I, L, O and U are not used.",
+                "A code has 20 letters and digits (XXXXX-XXXXX-XXXXX-XXXXX); U is not used (I and L are read as 1, O as 0).",
             ),
         ),
         C::CodeChecksumMismatch => (
