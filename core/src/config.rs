@@ -408,6 +408,26 @@ mod tests {
     }
 
     #[test]
+    fn the_edge_secret_is_optional_but_never_short() {
+        assert!(
+            config(&[(TABLE, "madoguchi")])
+                .unwrap()
+                .edge_secret
+                .is_none()
+        );
+        let long = "k".repeat(48);
+        let set = config(&[(TABLE, "madoguchi"), (EDGE_SECRET, &long)]).unwrap();
+        assert!(set.edge_secret.unwrap().matches(long.as_bytes()));
+        let error = config(&[(TABLE, "madoguchi"), (EDGE_SECRET, "short")])
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("MADOGUCHI_EDGE_SECRET"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn every_variable_is_read() {
         let config = config(&[
             (TABLE, "madoguchi"),

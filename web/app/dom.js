@@ -152,3 +152,20 @@ export function steps(names, current) {
       'aria-current': i === current ? 'step' : undefined,
     }, h('span', { class: 'steps__no' }, String(i + 1)), h('span', { class: 'steps__name' }, name))));
 }
+
+/**
+ * The card of a 受付完了 screen: the receipt number large, then when it was accepted and
+ * the screen's own `rows`, then anything `more`.
+ */
+export function receiptCard(receipt, rows, ...more) {
+  return h('div', { class: 'card' },
+    h('p', { class: 'receipt-label' }, '受付番号'),
+    h('p', { class: 'receipt-no mono' }, receipt.receipt_no),
+    facts([['受付日時', instant(receipt.accepted_at)], ...rows]),
+    ...more);
+}
+
+/** 印刷する: the print stylesheet leaves the receipt and drops the page's chrome. */
+export function printButton() {
+  return h('button', { type: 'button', class: 'button', onclick: () => window.print() }, '印刷する');
+}

@@ -73,6 +73,23 @@ export function flow(name) {
         return null;
       }
     },
+    /**
+     * The confirmation's content: the dry run of `body`. A refusal is sent back to the step
+     * that owns its fields (`back`), as the errors `explain` makes of it, kept for that
+     * step to show; the answer is then null, as after a 401 (the shell shows ログイン). A
+     * lost connection is thrown, for the router to offer a reload.
+     */
+    async preview(path, body, { back, explain, go }) {
+      try {
+        return await api('POST', path, { body: { ...body, dry_run: true } });
+      } catch (problem) {
+        if (problem.status === 401) return null;
+        if (problem.code === 'network') throw problem;
+        this.set({ errors: explain(problem) });
+        go(back, { replace: true });
+        return null;
+      }
+    },
     /** The submission went through: keep its answer for 受付完了 and forget the form. */
     done(answer) {
       store.save({ receipt: answer });

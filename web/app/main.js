@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { h, fill, notice, heading } from './dom.js';
-import { forgetDrafts } from './forms.js';
+import { forgetDrafts, whileBusy } from './forms.js';
 import * as session from './session.js';
 
 // `member`: needs a login; `guest`: only without one (ログイン); `any`: both.
@@ -202,29 +202,29 @@ session.on('end', (event) => {
   go('/login', { replace: true });
 });
 
-document.getElementById('logout').addEventListener('click', async () => {
+const logout = document.getElementById('logout');
+logout.addEventListener('click', () => whileBusy(logout, 'ログアウト中…', async () => {
   try {
     await api('DELETE', '/v1/sessions/current');
   } catch {
     // Already ended on the server: the member is logged out either way.
   }
   session.end('logout');
-});
+}));
 
 // Idle warning: two minutes before the server would end the session (SPEC §2, 13 minutes).
 const dialog = document.getElementById('idle-warning');
 const left = document.getElementById('idle-left');
-document.getElementById('idle-stay').addEventListener('click', async () => {
+const stay = document.getElementById('idle-stay');
+stay.addEventListener('click', () => whileBusy(stay, '確認中…', async () => {
   try {
     await api('GET', '/v1/usage');
   } catch {
     // A 401 ends the session through the API client; anything else: try again later.
   }
   if (dialog.open) dialog.close();
-});
-document.getElementById('idle-leave').addEventListener('click', () => {
-  document.getElementById('logout').click();
-});
+}));
+document.getElementById('idle-leave').addEventListener('click', () => logout.click());
 function watchIdle() {
   if (!session.isActive()) return;
   const seconds = session.secondsLeft();

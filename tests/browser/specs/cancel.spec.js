@@ -4,20 +4,22 @@
 // ended the session; afterwards every member page asks for a login, and the login says
 // the membership is cancelled.
 import {
-  test, expect, logIn, checkScreen, screenHeading, japanDay, japaneseDate,
+  test,
+  expect,
+  logIn,
+  checkScreen,
+  screenHeading,
+  japanDay,
+  japaneseDate,
+  memberSession,
+  RECEIPT_NO,
+  provokeNetworkFailure,
 } from '../support/portal.js';
 
-const RECEIPT_NO = /^R-\d{8}-[0-9A-Z]{6}$/;
 
 /** The member's own API session, to order a rental and read the dry run the page shows. */
 async function memberApi(playwright, baseURL, member) {
-  const request = await playwright.request.newContext({ baseURL });
-  const login = await request.post('/v1/sessions', {
-    data: { customer_id: member.customer_id, access_key: member.access_key },
-  });
-  expect(login.status()).toBe(201);
-  const { token } = await login.json();
-  const headers = { Authorization: `Bearer ${token}` };
+  const { request, headers } = await memberSession(playwright, baseURL, member);
   return {
     async orderReader() {
       const response = await request.post('/v1/readers', {
@@ -133,6 +135,7 @@ test('a lost answer is asked for again with the same key: the first receipt come
   await expect(page.getByText('（記入なし）')).toBeVisible();
 
   // The first submission reaches the server, but its answer is lost on the way back.
+  provokeNetworkFailure();
   let first = null;
   await page.route('**/v1/membership/cancellation', async (route) => {
     const sent = route.request().postDataJSON();

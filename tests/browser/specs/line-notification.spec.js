@@ -2,27 +2,26 @@
 // change, 同意書, 申込者情報, 確認 (the dry run), 受付完了; errors shown where they belong,
 // Back at every step, one receipt per confirmation, and the limit of 10 a day.
 import {
-  test, expect, logIn, checkScreen, screenHeading, japanDay, japaneseDate,
+  test,
+  expect,
+  logIn,
+  checkScreen,
+  screenHeading,
+  japanDay,
+  japaneseDate,
+  memberSession,
+  RECEIPT_NO,
+  fullWidth,
+  recordSubmissions,
 } from '../support/portal.js';
 
 const TEST_PROVIDER = 'NTT西日本(試験用)';
 const PHONE_PROVIDER = 'IP電話サービス提供者';
-const RECEIPT_NO = /^R-\d{8}-[0-9A-Z]{6}$/;
 
-/** Half-width letters and digits typed as full-width ones (the API normalises them). */
-function fullWidth(text) {
-  return text.replace(/[0-9A-Za-z@.\-]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
-}
 
 /** The member's own API client (a second session), to read what the portal cannot show. */
 async function memberApi(playwright, baseURL, member) {
-  const request = await playwright.request.newContext({ baseURL });
-  const login = await request.post('/v1/sessions', {
-    data: { customer_id: member.customer_id, access_key: member.access_key },
-  });
-  expect(login.status()).toBe(201);
-  const { token } = await login.json();
-  const headers = { Authorization: `Bearer ${token}` };
+  const { request, headers } = await memberSession(playwright, baseURL, member);
   return {
     async receipts() {
       const response = await request.get('/v1/receipts', { headers });
@@ -116,8 +115,11 @@ test('a member changes two providers step by step and keeps the receipt', async 
   await checkScreen(page, 'line-notification-confirm');
 
   // A double click submits once.
+  const submissions = recordSubmissions(page, '/v1/line-notification/applications');
   await page.getByRole('button', { name: 'この内容で申し込む' }).dblclick();
   await expect(screenHeading(page, '受付完了')).toBeVisible();
+  // The busy button lets one submission out; it alone decides the outcome.
+  expect(submissions).toHaveLength(1);
   const receiptNo = (await page.locator('.receipt-no').textContent()).trim();
   expect(receiptNo).toMatch(RECEIPT_NO);
   await expect(page.getByText('回線情報通知の通知可否設定の変更を受け付けました。')).toBeVisible();

@@ -1,6 +1,6 @@
 // ログイン and ログアウト (SPEC §2), by clicking.
 import { readFileSync } from 'node:fs';
-import { test, expect, logIn, checkScreen, screenHeading } from '../support/portal.js';
+import { test, expect, logIn, checkScreen, screenHeading, fullWidth } from '../support/portal.js';
 
 test('a member logs in with the access key, sees ご利用状況 and logs out', async ({ page, member }) => {
   await page.goto('/');
@@ -16,8 +16,7 @@ test('a member logs in with the access key, sees ご利用状況 and logs out', 
   await expect(page.getByRole('button', { name: 'アクセスキーを隠す' })).toHaveAttribute('aria-pressed', 'true');
 
   // Full-width input is accepted: the API normalises it (SPEC §1).
-  const fullWidth = member.customer_id.replace(/[A-Z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
-  await page.getByLabel('お客さまID').fill(fullWidth);
+  await page.getByLabel('お客さまID').fill(fullWidth(member.customer_id));
   await page.getByRole('button', { name: 'ログイン', exact: true }).click();
   await expect(screenHeading(page, 'ご利用状況')).toBeVisible();
   await expect(page.getByText(`${member.name} 様`).first()).toBeVisible();

@@ -1,18 +1,12 @@
 // 受付履歴 (SPEC §1): every receipt of the member, newest first, 20 at a time, with
 // 「さらに表示」 appending the next page.
-import { test, expect, logIn, checkScreen, screenHeading } from '../support/portal.js';
+import { test, expect, logIn, checkScreen, screenHeading, memberSession } from '../support/portal.js';
 
 const PAGE_SIZE = 20;
 
 /** The member's own API client, to submit applications as another of their sessions would. */
 async function memberApi(playwright, baseURL, member) {
-  const request = await playwright.request.newContext({ baseURL });
-  const login = await request.post('/v1/sessions', {
-    data: { customer_id: member.customer_id, access_key: member.access_key },
-  });
-  expect(login.status()).toBe(201);
-  const { token } = await login.json();
-  const headers = { Authorization: `Bearer ${token}` };
+  const { request, headers } = await memberSession(playwright, baseURL, member);
   const version = async (kind) => (await (await request.get(`/v1/terms/${kind}`)).json()).version;
   return {
     /** 回線情報通知: 060000 back and forth (at most 10 a day, SPEC §4). */

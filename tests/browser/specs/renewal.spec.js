@@ -3,10 +3,18 @@
 // the new expiry shown before submitting is max(current, today) + term; typos caught at the
 // code field; a double click renews once.
 import {
-  test, expect, logIn, checkScreen, screenHeading, japanDay, japaneseDate,
+  test,
+  expect,
+  logIn,
+  checkScreen,
+  screenHeading,
+  japanDay,
+  japaneseDate,
+  RECEIPT_NO,
+  fullWidth,
+  recordSubmissions,
 } from '../support/portal.js';
 
-const RECEIPT_NO = /^R-\d{8}-[0-9A-Z]{6}$/;
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -34,9 +42,6 @@ function typo(code) {
   return code.slice(0, i) + next + code.slice(i + 1);
 }
 
-function fullWidth(text) {
-  return text.replace(/[0-9A-Za-z@.\-]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
-}
 
 async function serialOf(admin, member, serial) {
   return (await admin.member(member.customer_id)).serials.find((s) => s.serial === serial);
@@ -77,8 +82,11 @@ test('a logged-in member renews one of their serials, sees the new expiry first,
   // Nothing has changed yet.
   expect((await serialOf(admin, member, standard.serial)).expires_on).toBe(before.expires_on);
 
+  const submissions = recordSubmissions(page, '/v1/renewals');
   await page.getByRole('button', { name: '更新する' }).dblclick();
   await expect(screenHeading(page, '受付完了')).toBeVisible();
+  // The busy button lets one submission out; it alone decides the outcome.
+  expect(submissions).toHaveLength(1);
   await expect(page.locator('.receipt-no')).toHaveText(RECEIPT_NO);
   await expect(page.getByText(standard.product_key)).toBeVisible();
   await expect(page.getByText(japaneseDate(expected)).first()).toBeVisible();

@@ -1,6 +1,6 @@
 // ご利用状況 and one serial's page: history, moving it to another device, releasing it
 // (SPEC §3), by clicking.
-import { test, expect, logIn, checkScreen, screenHeading, japanDay, japaneseDate } from '../support/portal.js';
+import { test, expect, logIn, checkScreen, screenHeading, japanDay, japaneseDate, recordSubmissions } from '../support/portal.js';
 
 test('ご利用状況 lists the services and every serial with status, device and expiry', async ({ page, admin }) => {
   const member = await admin.createMember({
@@ -66,8 +66,11 @@ test('a serial is installed, moved to another device with a warning, and release
   await expect(move).toContainText('リビングのパソコン（Windows）');
   await checkScreen(page, 'serial-move-confirm');
   // A double click moves the serial once: one history event, one mail.
+  const submissions = recordSubmissions(page, `/v1/serials/${serial}/activation`);
   await move.getByRole('button', { name: '移す' }).dblclick();
   await expect(page.getByText('「書斎のMac」に移しました。「リビングのパソコン」は保護されなくなりました。')).toBeVisible();
+  // The busy button lets one submission out; it alone decides the outcome.
+  expect(submissions).toHaveLength(1);
   const history = page.locator('.history li');
   await expect(history).toHaveCount(2);
   await expect(history.nth(0)).toContainText('端末に登録');

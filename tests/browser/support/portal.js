@@ -74,7 +74,74 @@ export class Admin {
   }
 }
 
+/** A receipt number as SPEC §1 writes it: `R-20261122-7K3M9Q`. */
+export const RECEIPT_NO = /^R-\d{8}-[0-9A-Z]{6}$/;
+
+/** Half-width letters, digits and signs typed as their full-width forms (SPEC §1: the API
+ * normalises them). */
+export function fullWidth(text) {
+  return text.replace(/[0-9A-Za-z@.\-]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+}
+
+/**
+ * The member's own API session beside the page's (as another device of theirs would be),
+ * to prepare or read what the portal does not show.
+ */
+export async function memberSession(playwright, baseURL, member) {
+  const request = await playwright.request.newContext({ baseURL });
+  const login = await request.post('/v1/sessions', {
+    data: { customer_id: member.customer_id, access_key: member.access_key },
+  });
+  expect(login.status()).toBe(201);
+  const { token } = await login.json();
+  return { request, headers: { Authorization: `Bearer ${token}` } };
+}
+
+/** Says that this test cuts a request on purpose, so the page's log of it is expected. */
+export function provokeNetworkFailure() {
+  test.info().annotations.push({ type: 'provokes network failure' });
+}
+
+/**
+ * The submissions the page sends to `path` from now on: POSTs whose body is not a dry
+ * run, each with its Idempotency-Key. A double click must leave exactly one.
+ */
+export function recordSubmissions(page, path) {
+  const sent = [];
+  page.on('request', (request) => {
+    if (request.method() !== 'POST' || new URL(request.url()).pathname !== path) return;
+    const body = request.postDataJSON();
+    if (body?.dry_run === true) return;
+    sent.push({ key: request.headers()['idempotency-key'], body });
+  });
+  return sent;
+}
+
 export const test = base.extend({
+  // Every test: the page raises no script error, logs no console error (a content
+  // security policy violation is one), and talks to the test server only.
+  page: async ({ page, baseURL }, use) => {
+    const trouble = [];
+    const origin = new URL(baseURL).origin;
+    page.on('pageerror', (error) => trouble.push(`script error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() !== 'error') return;
+      // A refused request the test meant to provoke is logged by Chromium as
+      // "Failed to load resource: … 4xx"; that is an answer, not a fault of the page.
+      if (/Failed to load resource: the server responded with a status of 4\d\d/.test(message.text())) return;
+      trouble.push(`console error: ${message.text()}`);
+    });
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.protocol !== 'data:' && url.origin !== origin) trouble.push(`request elsewhere: ${url.href}`);
+    });
+    await use(page);
+    // A test that cuts a connection on purpose (`provokeNetworkFailure`) expects Chromium's
+    // log line about it.
+    const provoked = test.info().annotations.some((a) => a.type === 'provokes network failure');
+    const unexpected = trouble.filter((t) => !(provoked && t.endsWith('net::ERR_FAILED')));
+    expect(unexpected, 'the page behaved').toEqual([]);
+  },
   admin: async ({ playwright, baseURL }, use) => {
     const request = await playwright.request.newContext({
       baseURL,
@@ -115,6 +182,9 @@ export async function checkScreen(page, name) {
     path: `${process.env.PORTAL_ARTIFACTS}/screens/${info.project.name}/${name}.png`,
     fullPage: true,
   });
+  // Responsive down to 360 px: nothing wider than the viewport.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
   const results = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze();
   const found = results.violations.map((v) => ({
     rule: v.id,

@@ -4,10 +4,7 @@
 // confirms having read them) → 受付完了, which stays on screen although the submission
 // has ended the session: the answer carries the receipt.
 
-import { api } from '../api.js';
-import {
-  add, h, heading, notice, facts, steps, date, instant, yen, uid,
-} from '../dom.js';
+import { add, h, heading, notice, facts, steps, date, yen, uid, receiptCard, printButton } from '../dom.js';
 import {
   choices, errorSummary, showErrors, clearErrors, whileBusy, values, forgetDrafts,
 } from '../forms.js';
@@ -116,9 +113,10 @@ async function reasonStep({ view, go }) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const reason = values(form).reason.trim();
-    // NFKC as the server counts (SPEC §1).
-    if (reason.normalize('NFKC').length > REASON_MAX) {
-      showErrors(form, [{ field: 'reason', message: `解約の理由は${REASON_MAX}文字以内でご記入ください（現在${reason.normalize('NFKC').length}文字）。` }]);
+    // Characters after NFKC, as the server counts them (SPEC §1): not UTF-16 units.
+    const length = [...reason.normalize('NFKC')].length;
+    if (length > REASON_MAX) {
+      showErrors(form, [{ field: 'reason', message: `解約の理由は${REASON_MAX}文字以内でご記入ください（現在${length}文字）。` }]);
       return;
     }
     clearErrors(form);
@@ -152,16 +150,9 @@ async function confirm({ view, go }) {
     return undefined;
   }
   const body = bodyOf(state);
-  let preview;
-  try {
-    preview = await api('POST', '/v1/membership/cancellation', { body: { ...body, dry_run: true } });
-  } catch (problem) {
-    if (problem.status === 401) return undefined;
-    if (problem.code === 'network') throw problem;
-    f.set({ errors: explain(problem) });
-    go('/cancel', { replace: true });
-    return undefined;
-  }
+  // The step that owns the fields shows what the dry run refuses.
+  const preview = await f.preview('/v1/membership/cancellation', body, { back: '/cancel', explain, go });
+  if (!preview) return undefined;
 
   const understood = choices({
     name: 'understood',
@@ -258,14 +249,10 @@ async function done({ view, go }) {
     notice('success',
       h('p', { class: 'notice__title' }, '解約のお手続きが完了しました'),
       h('p', {}, 'これまでご利用いただき、ありがとうございました。')),
-    h('div', { class: 'card' },
-      h('p', { class: 'receipt-label' }, '受付番号'),
-      h('p', { class: 'receipt-no mono' }, receipt.receipt_no),
-      facts([
-        ['受付日時', instant(receipt.accepted_at)],
-        ['解約日', date(receipt.effective_on)],
-        ['返金額', `${yen(receipt.refund)}（中途解約の返金なし）`],
-      ])),
+    receiptCard(receipt, [
+      ['解約日', date(receipt.effective_on)],
+      ['返金額', `${yen(receipt.refund)}（中途解約の返金なし）`],
+    ]),
     receipt.to_return?.length
       ? notice('warning',
         h('p', { class: 'notice__title' }, 'ICカードリーダーのご返却のお願い'),
@@ -275,7 +262,7 @@ async function done({ view, go }) {
     notice('info',
       h('p', {}, 'ログアウトしました。このお客さまIDでは、今後ログインできません。')),
     h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'button', onclick: () => window.print() }, '印刷する'),
+      printButton(),
       h('a', { class: 'button button--primary', href: '#/' }, 'トップページへ')),
   );
   return undefined;

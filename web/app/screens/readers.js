@@ -5,7 +5,19 @@
 
 import { api } from '../api.js';
 import {
-  add, h, heading, notice, facts, steps, badge, date, instant, yen, word, READER_TYPE,
+  add,
+  h,
+  heading,
+  notice,
+  facts,
+  steps,
+  badge,
+  date,
+  yen,
+  word,
+  READER_TYPE,
+  receiptCard,
+  printButton,
 } from '../dom.js';
 import { choices, errorSummary, showErrors, clearErrors, whileBusy, values } from '../forms.js';
 import { flow } from '../flow.js';
@@ -216,16 +228,9 @@ async function confirm({ view, go }) {
     go('/readers/done', { replace: true });
     return undefined;
   }
-  let quote;
-  try {
-    quote = await api('POST', '/v1/readers', { body: { ...body, dry_run: true } });
-  } catch (problem) {
-    if (problem.status === 401) return undefined;
-    if (problem.code === 'network') throw problem;
-    f.set({ errors: explain(problem) });
-    go('/readers', { replace: true });
-    return undefined;
-  }
+  // The step that owns the fields shows what the dry run refuses.
+  const quote = await f.preview('/v1/readers', body, { back: '/readers', explain, go });
+  if (!quote) return undefined;
 
   const submit = h('button', { type: 'submit', class: 'button button--primary' }, '申し込む');
   const form = h('form', { novalidate: true, 'aria-label': 'お申込みの確定' },
@@ -285,20 +290,15 @@ async function done({ view, go }) {
     notice('success',
       h('p', { class: 'notice__title' }, 'お申込みを受け付けました'),
       h('p', {}, 'ちょコムでのお支払いを確認してから、ICカードリーダーを発送します。')),
-    h('div', { class: 'card' },
-      h('p', { class: 'receipt-label' }, '受付番号'),
-      h('p', { class: 'receipt-no mono' }, receipt.receipt_no),
-      facts([
-        ['受付日時', instant(receipt.accepted_at)],
-        ['注文番号', h('span', { class: 'mono' }, receipt.order_no)],
-        ['種類', word(READER_TYPE, receipt.reader?.type)],
-        ['管理番号', h('span', { class: 'mono' }, receipt.reader?.reader_id)],
-        ['状態', status],
-      ]),
-      priceTable(receipt.price, 'お支払い金額')),
+    receiptCard(receipt, [
+      ['注文番号', h('span', { class: 'mono' }, receipt.order_no)],
+      ['種類', word(READER_TYPE, receipt.reader?.type)],
+      ['管理番号', h('span', { class: 'mono' }, receipt.reader?.reader_id)],
+      ['状態', status],
+    ], priceTable(receipt.price, 'お支払い金額')),
     h('p', {}, 'ご登録のメールアドレスに、お申込み内容をお送りしました。'),
     h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'button', onclick: () => window.print() }, '印刷する'),
+      printButton(),
       h('a', { class: 'button button--primary', href: '#/readers' }, 'ICカードリーダーの一覧へ'),
       h('a', { class: 'button', href: '#/usage' }, 'ご利用状況へ')),
   );

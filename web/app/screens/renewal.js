@@ -5,7 +5,18 @@
 
 import { api } from '../api.js';
 import {
-  add, h, heading, notice, facts, steps, date, instant, word, PRODUCT, PLAN,
+  add,
+  h,
+  heading,
+  notice,
+  facts,
+  steps,
+  date,
+  word,
+  PRODUCT,
+  PLAN,
+  receiptCard,
+  printButton,
 } from '../dom.js';
 import {
   field, choices, errorSummary, showErrors, clearErrors, whileBusy, values, missing,
@@ -269,17 +280,9 @@ async function confirm({ view, go }) {
     go('/renewal/done', { replace: true });
     return undefined;
   }
-  let quote;
-  try {
-    quote = await api('POST', '/v1/renewals', { body: { ...body, dry_run: true } });
-  } catch (problem) {
-    if (problem.status === 401) return undefined;
-    if (problem.code === 'network') throw problem;
-    // The input step owns the fields: the errors are shown there.
-    f.set({ errors: explain(problem) });
-    go('/renewal', { replace: true });
-    return undefined;
-  }
+  // The step that owns the fields shows what the dry run refuses.
+  const quote = await f.preview('/v1/renewals', body, { back: '/renewal', explain, go });
+  if (!quote) return undefined;
 
   const current = quote.current_expires_on;
   const expired = !current || current < today();
@@ -356,20 +359,16 @@ async function done({ view, go }) {
     notice('success',
       h('p', { class: 'notice__title' }, '更新ユーザー登録が完了しました'),
       h('p', {}, `新しい有効期限は${date(receipt.expires_on)}です。`)),
-    h('div', { class: 'card' },
-      h('p', { class: 'receipt-label' }, '受付番号'),
-      h('p', { class: 'receipt-no mono' }, receipt.receipt_no),
-      facts([
-        ['受付日時', instant(receipt.accepted_at)],
-        ['シリアル番号', h('span', { class: 'mono' }, receipt.serial)],
-        ['製品認証キー', h('span', { class: 'mono' }, receipt.product_key)],
-        ['新しい有効期限', h('strong', {}, date(receipt.expires_on))],
-        ['延長した期間', `${receipt.term_months}か月`],
-      ])),
+    receiptCard(receipt, [
+      ['シリアル番号', h('span', { class: 'mono' }, receipt.serial)],
+      ['製品認証キー', h('span', { class: 'mono' }, receipt.product_key)],
+      ['新しい有効期限', h('strong', {}, date(receipt.expires_on))],
+      ['延長した期間', `${receipt.term_months}か月`],
+    ]),
     h('p', {}, 'シリアル番号と製品認証キーは変わりません。ご利用中の端末は、そのまま引き続きお使いいただけます。'),
     h('p', {}, 'ご登録のメールアドレスに、シリアル番号・製品認証キー・有効期限を記載したメールをお送りしました。届かない場合は、迷惑メールフォルダーもご確認ください。'),
     h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'button', onclick: () => window.print() }, '印刷する'),
+      printButton(),
       member
         ? h('a', { class: 'button button--primary', href: '#/usage' }, 'ご利用状況へ')
         : h('a', { class: 'button button--primary', href: '#/login' }, 'ログイン画面へ')),
