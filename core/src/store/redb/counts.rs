@@ -1,9 +1,9 @@
 //! Per-client counts (SPEC §2, §5) in the `client_counts` table. redb has one writer at a
-//! time, so each read-decide-write below is one write transaction and cannot interleave
-//! with another.
+//! time, so each read-decide-write below, one write transaction of the group writer, cannot
+//! interleave with another.
 
 use jiff::Timestamp;
-use redb::{Database, ReadableTable};
+use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::tables::CLIENT_COUNTS;
@@ -21,11 +21,10 @@ struct Count {
 }
 
 pub(super) fn take_place(
-    db: &Database,
+    txn: &WriteTransaction,
     rule: &CountRule,
     now: Timestamp,
 ) -> Result<Admission, StoreError> {
-    let txn = db.begin_write()?;
     let admission = {
         let mut table = txn.open_table(CLIENT_COUNTS)?;
         let stored: Option<Count> = table
@@ -52,18 +51,16 @@ pub(super) fn take_place(
             })
         }
     };
-    txn.commit()?;
     Ok(admission)
 }
 
 /// Applies `change` to the count while its window is still the one `place` was taken in.
 fn settle(
-    db: &Database,
+    txn: &WriteTransaction,
     key: &str,
     place: Place,
     change: impl FnOnce(&mut Count),
 ) -> Result<(), StoreError> {
-    let txn = db.begin_write()?;
     {
         let mut table = txn.open_table(CLIENT_COUNTS)?;
         let stored: Option<Count> = table
@@ -75,16 +72,15 @@ fn settle(
             table.insert(key, encode(&count)?.as_slice())?;
         }
     }
-    txn.commit()?;
     Ok(())
 }
 
-pub(super) fn give_back(db: &Database, key: &str, place: Place) -> Result<(), StoreError> {
-    settle(db, key, place, |count| {
+pub(super) fn give_back(txn: &WriteTransaction, key: &str, place: Place) -> Result<(), StoreError> {
+    settle(txn, key, place, |count| {
         count.places = count.places.saturating_sub(1)
     })
 }
 
-pub(super) fn keep(db: &Database, key: &str, place: Place) -> Result<(), StoreError> {
-    settle(db, key, place, |count| count.kept += 1)
+pub(super) fn keep(txn: &WriteTransaction, key: &str, place: Place) -> Result<(), StoreError> {
+    settle(txn, key, place, |count| count.kept += 1)
 }
