@@ -11,6 +11,7 @@ use super::problem::Problem;
 use crate::domain::Session;
 use crate::secret::secrets_equal;
 use crate::service::{Error, session};
+use crate::store::SessionView;
 
 pub(super) fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -31,6 +32,20 @@ impl FromRequestParts<AppState> for Member {
         }
         let token = bearer(parts).ok_or(Error::Unauthorized)?;
         Ok(Member(session::authenticate(&state.ctx, token).await?))
+    }
+}
+
+/// A logged-in member read together with their serials (SPEC §3's usage): the session's
+/// checks and the answer's data from one trip to the store.
+pub struct MemberWithSerials(pub SessionView);
+
+impl FromRequestParts<AppState> for MemberWithSerials {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let token = bearer(parts).ok_or(Error::Unauthorized)?;
+        let view = session::authenticate_view(&state.ctx, token, true).await?;
+        Ok(MemberWithSerials(view))
     }
 }
 

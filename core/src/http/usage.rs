@@ -1,13 +1,13 @@
 //! `GET /v1/usage` (SPEC §3).
 
 use axum::Json;
-use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::auth::Member;
+use super::auth::MemberWithSerials;
 use super::problem::Problem;
+use crate::service::Error;
 use crate::service::usage::{self, Usage};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,9 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "ご利用状況", body = Usage),
     )
 )]
-async fn usage(
-    State(state): State<AppState>,
-    Member(session): Member,
-) -> Result<Json<Usage>, Problem> {
-    Ok(Json(usage::usage(&state.ctx, &session.customer_id).await?))
+async fn usage(MemberWithSerials(view): MemberWithSerials) -> Result<Json<Usage>, Problem> {
+    let member = view.member.ok_or(Error::NotFound)?;
+    Ok(Json(usage::usage_of(member, &view.serials)))
 }

@@ -7,10 +7,20 @@
 use super::{Context, Error};
 use crate::domain::Session;
 use crate::secret::token_digest;
-use crate::store::Write;
+use crate::store::{SessionView, Write};
 
 /// The session behind a bearer token, or 401.
 pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> {
+    Ok(authenticate_view(ctx, token, false).await?.session)
+}
+
+/// The session behind a bearer token with its member (and the member's serials when
+/// `with_serials`), read in one trip to the store; or 401.
+pub async fn authenticate_view(
+    ctx: &Context,
+    token: &str,
+    with_serials: bool,
+) -> Result<SessionView, Error> {
     // Every token this service issues is 43 URL-safe characters; anything else is not one.
     if token.len() != 43
         || !token
@@ -20,9 +30,10 @@ pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> 
         return Err(Error::Unauthorized);
     }
     let digest = token_digest(token);
-    let Some(session) = ctx.store.session(&digest).await? else {
+    let Some(view) = ctx.store.session_view(&digest, with_serials).await? else {
         return Err(Error::Unauthorized);
     };
+    let session = &view.session;
     let now = ctx.clock.now();
     let settings = &ctx.settings;
     let idle_until = session.last_seen_at + settings.session_idle_timeout;
@@ -38,15 +49,18 @@ pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> 
     // Locking, a new access key and cancellation end every session in the commit that makes
     // them; a member who is locked or cancelled is refused here as well, so that no session
     // can outlive them whatever a store's deletion missed.
-    let member = ctx.store.customer(&session.customer_id).await?;
-    if member.is_none_or(|m| m.is_locked() || m.is_cancelled()) {
+    if view
+        .member
+        .as_ref()
+        .is_none_or(|m| m.is_locked() || m.is_cancelled())
+    {
         return Err(Error::Unauthorized);
     }
     // Refresh `last_seen_at` at most once per interval, so that most reads stay reads.
     if now.duration_since(session.last_seen_at) >= settings.session_touch_interval {
         ctx.store.touch_session(&digest, now).await?;
     }
-    Ok(session)
+    Ok(view)
 }
 
 /// `DELETE /v1/sessions/current`: the token is dead from now on.

@@ -77,10 +77,16 @@ pub async fn usage(ctx: &Context, customer_id: &CustomerId) -> Result<Usage, Err
         .customer_with_serials(customer_id)
         .await?
         .ok_or(Error::NotFound)?;
-    Ok(Usage {
+    Ok(usage_of(customer, &serials))
+}
+
+/// The usage of a member already read with their serials (one trip to the store: see
+/// `session::authenticate_view`).
+pub fn usage_of(customer: Customer, serials: &[SerialRecord]) -> Usage {
+    Usage {
         services: services_of(&customer),
         serials: serials.iter().map(SerialView::from).collect(),
         customer_id: customer.customer_id,
         name: customer.name,
-    })
+    }
 }

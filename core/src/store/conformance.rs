@@ -57,6 +57,7 @@ pub async fn run_all(store: &dyn Store) {
     the_expiry_index_follows_each_licence(store).await;
     codes_receipts_providers_and_reminders_are_written_once(store).await;
     every_session_of_a_member_ends_together(store).await;
+    a_session_is_read_with_its_member_and_serials(store).await;
     concurrent_writers_on_one_version_have_one_winner(store).await;
     lists_are_read_a_page_at_a_time(store).await;
     stored_rows_read_without_todays_rules(store).await;
@@ -747,6 +748,76 @@ async fn every_session_of_a_member_ends_together(store: &dyn Store) {
             .expect("read")
             .is_some()
     );
+}
+
+/// What a member's request reads first (SPEC §2, §3): the session, its member and, when
+/// asked, the member's serials, as one view; none for an unknown token, and no member once
+/// the member is gone.
+async fn a_session_is_read_with_its_member_and_serials(store: &dyn Store) {
+    let id = fresh_id();
+    let serial = serial_record(&id, "2031-01-31");
+    let mut member = customer(&id);
+    member.serials = vec![serial.serial.clone()];
+    let session = Session {
+        token_digest: crate::secret::token_digest(&crate::secret::new_session_token()),
+        customer_id: id.clone(),
+        created_at: at(0),
+        last_seen_at: at(0),
+    };
+    store
+        .commit(vec![
+            Write::put_customer(member, Expect::Absent),
+            Write::put_serial(serial.clone(), Expect::Absent),
+            Write::PutSession(session.clone()),
+        ])
+        .await
+        .expect("a member with a serial, logged in");
+
+    let view = store
+        .session_view(&session.token_digest, true)
+        .await
+        .expect("read")
+        .expect("the session");
+    assert_eq!(view.session.customer_id, id);
+    assert_eq!(view.member.expect("the member").customer_id, id);
+    let serials: Vec<_> = view.serials.iter().map(|s| s.serial.clone()).collect();
+    assert_eq!(serials, vec![serial.serial.clone()]);
+
+    let without = store
+        .session_view(&session.token_digest, false)
+        .await
+        .expect("read")
+        .expect("the session");
+    assert!(without.member.is_some());
+    assert!(without.serials.is_empty(), "serials only when asked for");
+
+    let unknown = crate::secret::token_digest(&crate::secret::new_session_token());
+    assert!(
+        store
+            .session_view(&unknown, true)
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // A session whose member record is gone is seen without one (and refused by the
+    // service).
+    let orphan = Session {
+        token_digest: crate::secret::token_digest(&crate::secret::new_session_token()),
+        customer_id: fresh_id(),
+        created_at: at(0),
+        last_seen_at: at(0),
+    };
+    store
+        .commit(vec![Write::PutSession(orphan.clone())])
+        .await
+        .expect("logged in");
+    let view = store
+        .session_view(&orphan.token_digest, true)
+        .await
+        .expect("read")
+        .expect("the session");
+    assert!(view.member.is_none() && view.serials.is_empty());
 }
 
 /// Many commits expecting the same version, at once: exactly one lands (this is what makes

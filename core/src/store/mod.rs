@@ -24,6 +24,15 @@ use crate::domain::{
 };
 use crate::mail::{DuePlace, Mail};
 
+/// A session as one read sees it: the session, its member (None once deleted), and the
+/// member's serials when they were asked for. Not `Debug`: the member holds the key's hash.
+#[derive(Clone)]
+pub struct SessionView {
+    pub session: Session,
+    pub member: Option<Customer>,
+    pub serials: Vec<SerialRecord>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A condition of the commit did not hold: someone else wrote first.
@@ -265,6 +274,33 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Page<HistoryEvent, u64>, StoreError>;
 
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
+
+    /// A session with its member, and with the member's serials when `with_serials`, read
+    /// together: what a member's request needs before its answer (SPEC §2's checks, and
+    /// the whole of §3's usage) in one trip to the store. redb reads it in one read
+    /// transaction; by default it is the reads one after another.
+    async fn session_view(
+        &self,
+        token_digest: &str,
+        with_serials: bool,
+    ) -> Result<Option<SessionView>, StoreError> {
+        let Some(session) = self.session(token_digest).await? else {
+            return Ok(None);
+        };
+        let (member, serials) = if with_serials {
+            match self.customer_with_serials(&session.customer_id).await? {
+                Some((member, serials)) => (Some(member), serials),
+                None => (None, Vec::new()),
+            }
+        } else {
+            (self.customer(&session.customer_id).await?, Vec::new())
+        };
+        Ok(Some(SessionView {
+            session,
+            member,
+            serials,
+        }))
+    }
 
     /// Licences in the expiry index whose last day is `until` or earlier, by date.
     async fn serials_expiring(

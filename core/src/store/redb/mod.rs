@@ -29,7 +29,8 @@ use serde::de::DeserializeOwned;
 pub use sweep::{Swept, keep_swept};
 
 use super::{
-    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, Store, StoreError, Write,
+    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, SessionView, Store,
+    StoreError, Write,
 };
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
@@ -145,6 +146,43 @@ impl Store for RedbStore {
                 }
             }
             Ok(Some((customer, records)))
+        })
+        .await
+    }
+
+    async fn session_view(
+        &self,
+        token_digest: &str,
+        with_serials: bool,
+    ) -> Result<Option<SessionView>, StoreError> {
+        let token_digest = token_digest.to_owned();
+        self.blocking(move |db| {
+            // One read transaction, one trip to the blocking pool: the session, its member
+            // and their serials are one snapshot.
+            let txn = db.begin_read()?;
+            let Some(bytes) = txn.open_table(SESSIONS)?.get(token_digest.as_str())? else {
+                return Ok(None);
+            };
+            let session: Session = decode(bytes.value())?;
+            let customers = txn.open_table(CUSTOMERS)?;
+            let member: Option<Customer> = customers
+                .get(session.customer_id.as_str())?
+                .map(|bytes| decode(bytes.value()))
+                .transpose()?;
+            let mut serials = Vec::new();
+            if let (true, Some(member)) = (with_serials, &member) {
+                let table = txn.open_table(SERIALS)?;
+                for serial in &member.serials {
+                    if let Some(bytes) = table.get(serial.as_str())? {
+                        serials.push(decode(bytes.value())?);
+                    }
+                }
+            }
+            Ok(Some(SessionView {
+                session,
+                member,
+                serials,
+            }))
         })
         .await
     }
