@@ -18,6 +18,9 @@ use serde_json::json;
 
 #[tokio::main]
 async fn main() {
+    // Listening for the stop before anything else, so that a stop during start-up is heard.
+    let mut stop = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler");
     let dir = tempfile::tempdir().expect("a temp dir");
     let store = RedbStore::open(&dir.path().join("read-path.redb")).expect("a redb file");
     let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
@@ -51,5 +54,8 @@ async fn main() {
     println!("HELLO={hello}");
     println!("MADOGUCHI={madoguchi}");
     println!("TOKEN={}", login["token"].as_str().expect("a token"));
-    let _ = tokio::signal::ctrl_c().await;
+    tokio::select! {
+        _ = stop.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }

@@ -16,7 +16,7 @@ use crate::domain::{
     Billing, CustomerId, Email, Product, ReceiptKind, Redemption, RenewalCode, Serial,
 };
 use crate::mail::Mail;
-use crate::store::{Expect, Write};
+use crate::store::{Expect, RenewalView, Write};
 
 #[derive(Debug, Clone)]
 pub struct RenewalRequest {
@@ -108,25 +108,18 @@ async fn attempt(
     now: Timestamp,
     answer_log: Option<&dyn AnswerLog>,
 ) -> Result<Outcome, Error> {
-    let mut code = ctx
-        .store
-        .code(&request.code)
-        .await?
-        .ok_or(Error::CodeNotFound)?;
-    let typed = request
-        .serial
-        .as_ref()
-        .ok_or(Error::SerialOrEmailMismatch)?;
-    let mut serial = ctx
-        .store
-        .serial(typed)
-        .await?
-        .ok_or(Error::SerialOrEmailMismatch)?;
-    let customer = ctx
-        .store
-        .customer(&serial.customer_id)
-        .await?
-        .ok_or(Error::SerialOrEmailMismatch)?;
+    // A serial that cannot exist is read as one that does not: the code is still looked up
+    // first, so the answers keep their order.
+    let view = match &request.serial {
+        Some(typed) => ctx.store.renewal_view(&request.code, typed).await?,
+        None => RenewalView {
+            code: ctx.store.code(&request.code).await?,
+            ..RenewalView::default()
+        },
+    };
+    let mut code = view.code.ok_or(Error::CodeNotFound)?;
+    let mut serial = view.serial.ok_or(Error::SerialOrEmailMismatch)?;
+    let customer = view.member.ok_or(Error::SerialOrEmailMismatch)?;
     let registered = customer
         .email
         .as_str()

@@ -58,6 +58,7 @@ pub async fn run_all(store: &dyn Store) {
     codes_receipts_providers_and_reminders_are_written_once(store).await;
     every_session_of_a_member_ends_together(store).await;
     a_session_is_read_with_its_member_and_serials(store).await;
+    a_renewal_reads_its_code_serial_and_member_together(store).await;
     concurrent_writers_on_one_version_have_one_winner(store).await;
     lists_are_read_a_page_at_a_time(store).await;
     stored_rows_read_without_todays_rules(store).await;
@@ -818,6 +819,54 @@ async fn a_session_is_read_with_its_member_and_serials(store: &dyn Store) {
         .expect("read")
         .expect("the session");
     assert!(view.member.is_none() && view.serials.is_empty());
+}
+
+/// SPEC §5: a renewal's reads, as one view; nothing past an unknown code, no member past
+/// an unknown serial.
+async fn a_renewal_reads_its_code_serial_and_member_together(store: &dyn Store) {
+    use crate::domain::{CodeRecord, Product, RenewalCode, Serial};
+    let id = fresh_id();
+    let serial = serial_record(&id, "2031-02-28");
+    let mut member = customer(&id);
+    member.serials = vec![serial.serial.clone()];
+    let code = RenewalCode::generate();
+    let record = CodeRecord {
+        code: code.clone(),
+        product: Product::SecuritySuite,
+        term_months: 12,
+        created_at: at(0),
+        redeemed: None,
+        version: 0,
+    };
+    store
+        .commit(vec![
+            Write::put_customer(member, Expect::Absent),
+            Write::put_serial(serial.clone(), Expect::Absent),
+            Write::put_code(record, Expect::Absent),
+        ])
+        .await
+        .expect("a member, a serial and a code");
+
+    let view = store
+        .renewal_view(&code, &serial.serial)
+        .await
+        .expect("read");
+    assert_eq!(view.code.expect("the code").code, code);
+    assert_eq!(view.serial.expect("the serial").serial, serial.serial);
+    assert_eq!(view.member.expect("the member").customer_id, id);
+
+    let unknown_serial = Serial::generate(Product::SecuritySuite);
+    let view = store
+        .renewal_view(&code, &unknown_serial)
+        .await
+        .expect("read");
+    assert!(view.code.is_some() && view.serial.is_none() && view.member.is_none());
+
+    let view = store
+        .renewal_view(&RenewalCode::generate(), &serial.serial)
+        .await
+        .expect("read");
+    assert!(view.code.is_none() && view.serial.is_none() && view.member.is_none());
 }
 
 /// Many commits expecting the same version, at once: exactly one lands (this is what makes

@@ -24,6 +24,15 @@ use crate::domain::{
 };
 use crate::mail::{DuePlace, Mail};
 
+/// What one renewal reads: each part None when it is not there (or, for the serial and
+/// member, when the code is not).
+#[derive(Default, Clone)]
+pub struct RenewalView {
+    pub code: Option<CodeRecord>,
+    pub serial: Option<SerialRecord>,
+    pub member: Option<Customer>,
+}
+
 /// A session as one read sees it: the session, its member (None once deleted), and the
 /// member's serials when they were asked for. Not `Debug`: the member holds the key's hash.
 #[derive(Clone)]
@@ -314,6 +323,29 @@ pub trait Store: Send + Sync + 'static {
     async fn providers(&self) -> Result<Vec<Provider>, StoreError>;
 
     async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError>;
+
+    /// What a renewal reads before it decides (SPEC §5): the code, the serial, and the
+    /// serial's member, together. redb reads them in one read transaction; by default they
+    /// are read one after another. The serial and member are not read for an unknown code.
+    async fn renewal_view(
+        &self,
+        code: &RenewalCode,
+        serial: &Serial,
+    ) -> Result<RenewalView, StoreError> {
+        let Some(code) = self.code(code).await? else {
+            return Ok(RenewalView::default());
+        };
+        let serial = self.serial(serial).await?;
+        let member = match &serial {
+            Some(serial) => self.customer(&serial.customer_id).await?,
+            None => None,
+        };
+        Ok(RenewalView {
+            code: Some(code),
+            serial,
+            member,
+        })
+    }
 
     /// Up to `limit` (at least one) of a member's receipts, newest first, older than
     /// `before` when given. Like `history`, it reads that page only (SPEC §1).

@@ -11,8 +11,12 @@
 //!   and a failed fsync fails every write of the group.
 //! - A write is visible to readers from the moment it is applied, a fraction of a
 //!   millisecond before its group's fsync. A crash inside that window loses it, as it loses
-//!   any write not yet acknowledged; a reader may have seen it, but no writer was told it
-//!   was kept.
+//!   any write not yet acknowledged. Reads whose answer would pass such a write on as kept
+//!   wait for it to be durable first (`Writer::durable`): a stored answer replayed for an
+//!   Idempotency-Key, a mail about to be sent.
+//! - A failed fsync leaves redb refusing further writes, while the group it could not
+//!   persist is still visible: the process stops at once, and opening the file again
+//!   recovers the last durable state (the crash the design is tested against).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -28,7 +32,7 @@ use crate::store::StoreError;
 /// for all of it.
 const MOST_IN_A_GROUP: usize = 256;
 
-/// Called once its group's fsync is done (or failed): sends the write's answer.
+/// Called once its group's fsync is done: sends the write's answer.
 type Acknowledge = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A write: given its transaction (or why there is none), applies itself and says whether it
 /// is to be committed; a write that fails answers at once and is rolled back.
@@ -60,13 +64,20 @@ impl Writer {
         F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
-        let job: Job = Box::new(move |txn| match txn.and_then(work) {
-            Ok(value) => Some(Box::new(move |durable: Result<(), StoreError>| {
-                let _ = answer.send(durable.map(|()| value));
-            })),
-            Err(error) => {
-                let _ = answer.send(Err(error));
-                None
+        let job: Job = Box::new(move |txn| {
+            // A caller that has gone away (its request dropped) is told nothing: its write
+            // is not made, as it was not yet acknowledged.
+            if answer.is_closed() {
+                return None;
+            }
+            match txn.and_then(work) {
+                Ok(value) => Some(Box::new(move |durable: Result<(), StoreError>| {
+                    let _ = answer.send(durable.map(|()| value));
+                }) as Acknowledge),
+                Err(error) => {
+                    let _ = answer.send(Err(error));
+                    None
+                }
             }
         });
         let stopped = || StoreError::Backend("the database writer has stopped".to_owned());
@@ -76,6 +87,14 @@ impl Writer {
             .send(job)
             .map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
+    }
+}
+
+impl Writer {
+    /// Returns once every write applied so far is durable: an empty write goes through the
+    /// queue, and groups are made durable in order.
+    pub(super) async fn durable(&self) -> Result<(), StoreError> {
+        self.write(|_| Ok(())).await
     }
 }
 
@@ -103,13 +122,14 @@ fn write_groups(db: &Database, queue: &mpsc::Receiver<Job>) {
         if applied.is_empty() {
             continue;
         }
-        let durable = make_durable(db);
+        if let Err(error) = make_durable(db) {
+            // The group is visible and cannot be persisted, and redb refuses every later
+            // write: stop here, and let the next start recover the last durable state.
+            tracing::error!(%error, "the database could not be made durable; stopping");
+            std::process::abort();
+        }
         for acknowledge in applied {
-            let answer = match &durable {
-                Ok(()) => Ok(()),
-                Err(error) => Err(StoreError::Backend(error.to_string())),
-            };
-            acknowledge(answer);
+            acknowledge(Ok(()));
         }
     }
 }

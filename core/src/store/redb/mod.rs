@@ -29,8 +29,8 @@ use serde::de::DeserializeOwned;
 pub use sweep::{Swept, keep_swept};
 
 use super::{
-    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, SessionView, Store,
-    StoreError, Write,
+    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, RenewalView, SessionView,
+    Store, StoreError, Write,
 };
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
@@ -268,6 +268,42 @@ impl Store for RedbStore {
         self.get(CODES, code.key().to_owned()).await
     }
 
+    async fn renewal_view(
+        &self,
+        code: &RenewalCode,
+        serial: &Serial,
+    ) -> Result<RenewalView, StoreError> {
+        let (code, serial) = (code.key().to_owned(), serial.to_string());
+        self.blocking(move |db| {
+            // One read transaction, one trip to the blocking pool: the code, the serial and
+            // its member are one snapshot.
+            let txn = db.begin_read()?;
+            fn read<T: DeserializeOwned>(
+                bytes: Option<redb::AccessGuard<'_, &[u8]>>,
+            ) -> Result<Option<T>, StoreError> {
+                bytes.map(|bytes| decode(bytes.value())).transpose()
+            }
+            let Some(code) = read(txn.open_table(CODES)?.get(code.as_str())?)? else {
+                return Ok(RenewalView::default());
+            };
+            let serial: Option<SerialRecord> =
+                read(txn.open_table(SERIALS)?.get(serial.as_str())?)?;
+            let member = match &serial {
+                Some(serial) => read(
+                    txn.open_table(CUSTOMERS)?
+                        .get(serial.customer_id.as_str())?,
+                )?,
+                None => None,
+            };
+            Ok(RenewalView {
+                code: Some(code),
+                serial,
+                member,
+            })
+        })
+        .await
+    }
+
     async fn receipts_of(
         &self,
         customer_id: &CustomerId,
@@ -308,7 +344,12 @@ impl Store for RedbStore {
     }
 
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.get(IDEMPOTENCY, key.to_owned()).await
+        let record: Option<IdempotencyRecord> = self.get(IDEMPOTENCY, key.to_owned()).await?;
+        // A stored answer is replayed as kept: what it answers must be durable first.
+        if record.as_ref().is_some_and(|r| r.response.is_some()) {
+            self.writer.durable().await?;
+        }
+        Ok(record)
     }
 
     async fn pending_mails(
@@ -318,28 +359,35 @@ impl Store for RedbStore {
         limit: usize,
     ) -> Result<Vec<Mail>, StoreError> {
         let after = after.cloned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let due = txn.open_table(OUTBOX_DUE)?;
-            let outbox = txn.open_table(OUTBOX)?;
-            let from = match &after {
-                Some(place) => Bound::Excluded(due_key(place)),
-                None => Bound::Unbounded,
-            };
-            let mut mails = Vec::new();
-            for entry in due.range::<(i128, &str)>((from, Bound::Unbounded))? {
-                let (key, ()) = entry.map(|(k, v)| (k, v.value()))?;
-                let (due_at, id) = key.value();
-                if due_at > due_by.as_nanosecond() || mails.len() == limit {
-                    break;
+        let mails: Vec<Mail> = self
+            .blocking(move |db| {
+                let txn = db.begin_read()?;
+                let due = txn.open_table(OUTBOX_DUE)?;
+                let outbox = txn.open_table(OUTBOX)?;
+                let from = match &after {
+                    Some(place) => Bound::Excluded(due_key(place)),
+                    None => Bound::Unbounded,
+                };
+                let mut mails = Vec::new();
+                for entry in due.range::<(i128, &str)>((from, Bound::Unbounded))? {
+                    let (key, ()) = entry.map(|(k, v)| (k, v.value()))?;
+                    let (due_at, id) = key.value();
+                    if due_at > due_by.as_nanosecond() || mails.len() == limit {
+                        break;
+                    }
+                    if let Some(bytes) = outbox.get(id)? {
+                        mails.push(decode(bytes.value())?);
+                    }
                 }
-                if let Some(bytes) = outbox.get(id)? {
-                    mails.push(decode(bytes.value())?);
-                }
-            }
-            Ok(mails)
-        })
-        .await
+                Ok(mails)
+            })
+            .await?;
+        // A mail is sent only for a change that is durable: one lost to a crash before its
+        // group's fsync must not have been announced.
+        if !mails.is_empty() {
+            self.writer.durable().await?;
+        }
+        Ok(mails)
     }
 
     async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
@@ -575,11 +623,12 @@ mod tests {
     /// Group commit: writes sent together are committed together, yet each stays its own
     /// transaction. Of 32 writes creating the same member only one holds (the others' condition
     /// fails, and only they fail), all 32 writes of distinct members hold, and every
-    /// acknowledged write is in the file after it is closed and opened again.
+    /// acknowledged write is in a copy of the file taken before it is closed.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn writes_committed_together_stay_atomic_and_isolated_and_durable() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("group.redb");
+        let crash_image = dir.path().join("crash-image.redb");
         let customer = |id: &CustomerId| -> Customer {
             serde_json::from_value(serde_json::json!({
                 "customer_id": id, "name": "同時 太郎", "email": "group@example.jp",
@@ -616,8 +665,11 @@ mod tests {
                 }
             }
             assert_eq!((held, conflicts), (33, 31));
+            // The file as a crash would leave it: taken while the store is still open, so
+            // only what was fsync'd is there (a clean close would persist the rest).
+            std::fs::copy(&path, &crash_image).expect("a copy of the file");
         }
-        let reopened = RedbStore::open(&path).expect("reopen");
+        let reopened = RedbStore::open(&crash_image).expect("open the crash image");
         for id in distinct.iter().chain([&contested]) {
             assert!(reopened.customer(id).await.expect("read").is_some());
         }
