@@ -2,7 +2,7 @@
 //! machine: a bare axum "hello" route and madoguchi's `GET /v1/usage` under the same load,
 //! and login latency against one argon2id verify. Everything runs on loopback.
 //!
-//! `cargo run --release -p madoguchi-bench -- --seconds 10 --connections 32`
+//! `cargo run --release -p madoguchi-bench --bin bench -- --seconds 10 --connections 32`
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -34,6 +34,18 @@ fn customer(id: &CustomerId) -> Customer {
     }
 }
 
+/// A 12-month security-suite code, not redeemed.
+fn code_record(code: &crate::domain::RenewalCode) -> crate::domain::CodeRecord {
+    crate::domain::CodeRecord {
+        code: code.clone(),
+        product: crate::domain::Product::SecuritySuite,
+        term_months: 12,
+        created_at: at(0),
+        redeemed: None,
+        version: 0,
+    }
+}
+
 fn fresh_id() -> CustomerId {
     CustomerId::generate()
 }
@@ -824,20 +836,13 @@ async fn a_session_is_read_with_its_member_and_serials(store: &dyn Store) {
 /// SPEC §5: a renewal's reads, as one view; nothing past an unknown code, no member past
 /// an unknown serial.
 async fn a_renewal_reads_its_code_serial_and_member_together(store: &dyn Store) {
-    use crate::domain::{CodeRecord, Product, RenewalCode, Serial};
+    use crate::domain::{Product, RenewalCode, Serial};
     let id = fresh_id();
     let serial = serial_record(&id, "2031-02-28");
     let mut member = customer(&id);
     member.serials = vec![serial.serial.clone()];
     let code = RenewalCode::generate();
-    let record = CodeRecord {
-        code: code.clone(),
-        product: Product::SecuritySuite,
-        term_months: 12,
-        created_at: at(0),
-        redeemed: None,
-        version: 0,
-    };
+    let record = code_record(&code);
     store
         .commit(vec![
             Write::put_customer(member, Expect::Absent),
@@ -872,16 +877,9 @@ async fn a_renewal_reads_its_code_serial_and_member_together(store: &dyn Store) 
 /// Many commits expecting the same version, at once: exactly one lands (this is what makes
 /// one of 200 concurrent redemptions win, and one of 50 activations hold at a time).
 async fn concurrent_writers_on_one_version_have_one_winner(store: &dyn Store) {
-    use crate::domain::{CodeRecord, Product, RenewalCode};
+    use crate::domain::RenewalCode;
     let code = RenewalCode::generate();
-    let record = CodeRecord {
-        code: code.clone(),
-        product: Product::SecuritySuite,
-        term_months: 12,
-        created_at: at(0),
-        redeemed: None,
-        version: 0,
-    };
+    let record = code_record(&code);
     store
         .commit(vec![Write::put_code(record.clone(), Expect::Absent)])
         .await

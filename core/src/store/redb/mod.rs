@@ -22,7 +22,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    TableDefinition,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -41,6 +44,28 @@ use tables::{
     CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, OUTBOX, OUTBOX_DUE, OUTBOX_FAILED,
     PROVIDERS, RECEIPTS, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, due_key, ledger_key,
 };
+
+/// A customer, in a read transaction.
+fn read_customer(txn: &ReadTransaction, id: &str) -> Result<Option<Customer>, StoreError> {
+    let customers = txn.open_table(CUSTOMERS)?;
+    let customer = customers.get(id)?;
+    customer.map(|bytes| decode(bytes.value())).transpose()
+}
+
+/// Every serial of `customer` that is stored, in the customer's order.
+fn read_serials_of(
+    txn: &ReadTransaction,
+    customer: &Customer,
+) -> Result<Vec<SerialRecord>, StoreError> {
+    let serials = txn.open_table(SERIALS)?;
+    let mut records = Vec::with_capacity(customer.serials.len());
+    for serial in &customer.serials {
+        if let Some(bytes) = serials.get(serial.as_str())? {
+            records.push(decode(bytes.value())?);
+        }
+    }
+    Ok(records)
+}
 
 #[derive(Clone)]
 pub struct RedbStore {
@@ -133,19 +158,11 @@ impl Store for RedbStore {
         self.blocking(move |db| {
             // One read transaction: the customer and their serials are one snapshot.
             let txn = db.begin_read()?;
-            let customers = txn.open_table(CUSTOMERS)?;
-            let Some(bytes) = customers.get(id.as_str())? else {
+            let Some(customer) = read_customer(&txn, &id)? else {
                 return Ok(None);
             };
-            let customer: Customer = decode(bytes.value())?;
-            let serials = txn.open_table(SERIALS)?;
-            let mut records = Vec::with_capacity(customer.serials.len());
-            for serial in &customer.serials {
-                if let Some(bytes) = serials.get(serial.as_str())? {
-                    records.push(decode(bytes.value())?);
-                }
-            }
-            Ok(Some((customer, records)))
+            let serials = read_serials_of(&txn, &customer)?;
+            Ok(Some((customer, serials)))
         })
         .await
     }
@@ -164,20 +181,11 @@ impl Store for RedbStore {
                 return Ok(None);
             };
             let session: Session = decode(bytes.value())?;
-            let customers = txn.open_table(CUSTOMERS)?;
-            let member: Option<Customer> = customers
-                .get(session.customer_id.as_str())?
-                .map(|bytes| decode(bytes.value()))
-                .transpose()?;
-            let mut serials = Vec::new();
-            if let (true, Some(member)) = (with_serials, &member) {
-                let table = txn.open_table(SERIALS)?;
-                for serial in &member.serials {
-                    if let Some(bytes) = table.get(serial.as_str())? {
-                        serials.push(decode(bytes.value())?);
-                    }
-                }
-            }
+            let member = read_customer(&txn, session.customer_id.as_str())?;
+            let serials = match (with_serials, &member) {
+                (true, Some(member)) => read_serials_of(&txn, member)?,
+                _ => Vec::new(),
+            };
             Ok(Some(SessionView {
                 session,
                 member,
