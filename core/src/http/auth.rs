@@ -11,7 +11,6 @@ use super::problem::Problem;
 use crate::domain::Session;
 use crate::secret::secrets_equal;
 use crate::service::{Error, session};
-use crate::store::SessionView;
 
 pub(super) fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -37,7 +36,7 @@ impl FromRequestParts<AppState> for Member {
 
 /// A logged-in member read together with their serials (SPEC §3's usage): the session's
 /// checks and the answer's data from one trip to the store.
-pub struct MemberWithSerials(pub SessionView);
+pub struct MemberWithSerials(pub session::Authenticated);
 
 impl FromRequestParts<AppState> for MemberWithSerials {
     type Rejection = Problem;

@@ -6,8 +6,6 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::MemberWithSerials;
-use super::problem::Problem;
-use crate::service::Error;
 use crate::service::usage::{self, Usage};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,7 +20,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "ご利用状況", body = Usage),
     )
 )]
-async fn usage(MemberWithSerials(view): MemberWithSerials) -> Result<Json<Usage>, Problem> {
-    let member = view.member.ok_or(Error::NotFound)?;
-    Ok(Json(usage::usage_of(member, &view.serials)))
+async fn usage(MemberWithSerials(view): MemberWithSerials) -> Json<Usage> {
+    Json(usage::usage_of(view.member, &view.serials))
 }

@@ -5,7 +5,7 @@
 //! minute; a session can therefore end up to a minute early, but never outlives the rule.
 
 use super::{Context, Error};
-use crate::domain::Session;
+use crate::domain::{Customer, SerialRecord, Session};
 use crate::secret::token_digest;
 use crate::store::{SessionView, Write};
 
@@ -14,13 +14,21 @@ pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> 
     Ok(authenticate_view(ctx, token, false).await?.session)
 }
 
+/// A live session with its member, who is neither locked nor cancelled, and the member's
+/// serials when they were asked for.
+pub struct Authenticated {
+    pub session: Session,
+    pub member: Customer,
+    pub serials: Vec<SerialRecord>,
+}
+
 /// The session behind a bearer token with its member (and the member's serials when
 /// `with_serials`), read in one trip to the store; or 401.
 pub async fn authenticate_view(
     ctx: &Context,
     token: &str,
     with_serials: bool,
-) -> Result<SessionView, Error> {
+) -> Result<Authenticated, Error> {
     // Every token this service issues is 43 URL-safe characters; anything else is not one.
     if token.len() != 43
         || !token
@@ -30,10 +38,14 @@ pub async fn authenticate_view(
         return Err(Error::Unauthorized);
     }
     let digest = token_digest(token);
-    let Some(view) = ctx.store.session_view(&digest, with_serials).await? else {
+    let Some(SessionView {
+        session,
+        member,
+        serials,
+    }) = ctx.store.session_view(&digest, with_serials).await?
+    else {
         return Err(Error::Unauthorized);
     };
-    let session = &view.session;
     let now = ctx.clock.now();
     let settings = &ctx.settings;
     let idle_until = session.last_seen_at + settings.session_idle_timeout;
@@ -49,18 +61,18 @@ pub async fn authenticate_view(
     // Locking, a new access key and cancellation end every session in the commit that makes
     // them; a member who is locked or cancelled is refused here as well, so that no session
     // can outlive them whatever a store's deletion missed.
-    if view
-        .member
-        .as_ref()
-        .is_none_or(|m| m.is_locked() || m.is_cancelled())
-    {
+    let Some(member) = member.filter(|m| !m.is_locked() && !m.is_cancelled()) else {
         return Err(Error::Unauthorized);
-    }
+    };
     // Refresh `last_seen_at` at most once per interval, so that most reads stay reads.
     if now.duration_since(session.last_seen_at) >= settings.session_touch_interval {
         ctx.store.touch_session(&digest, now).await?;
     }
-    Ok(view)
+    Ok(Authenticated {
+        session,
+        member,
+        serials,
+    })
 }
 
 /// `DELETE /v1/sessions/current`: the token is dead from now on.

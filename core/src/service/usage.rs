@@ -4,7 +4,6 @@ use jiff::civil::Date;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Context, Error};
 use crate::domain::customer::overview_status;
 use crate::domain::{
     Billing, Customer, CustomerId, Device, PersonName, Plan, Product, Serial, SerialRecord,
@@ -71,16 +70,7 @@ pub fn services_of(customer: &Customer) -> Vec<ServiceOverview> {
         .collect()
 }
 
-pub async fn usage(ctx: &Context, customer_id: &CustomerId) -> Result<Usage, Error> {
-    let (customer, serials) = ctx
-        .store
-        .customer_with_serials(customer_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    Ok(usage_of(customer, &serials))
-}
-
-/// The usage of a member already read with their serials (one trip to the store: see
+/// The usage of a member read with their serials (one trip to the store: see
 /// `session::authenticate_view`).
 pub fn usage_of(customer: Customer, serials: &[SerialRecord]) -> Usage {
     Usage {

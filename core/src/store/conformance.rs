@@ -46,6 +46,16 @@ fn code_record(code: &crate::domain::RenewalCode) -> crate::domain::CodeRecord {
     }
 }
 
+/// A new session of `customer_id`, opened and last seen at the epoch.
+fn session_of(customer_id: &CustomerId) -> Session {
+    Session {
+        token_digest: crate::secret::token_digest(&crate::secret::new_session_token()),
+        customer_id: customer_id.clone(),
+        created_at: at(0),
+        last_seen_at: at(0),
+    }
+}
+
 fn fresh_id() -> CustomerId {
     CustomerId::generate()
 }
@@ -158,13 +168,8 @@ async fn a_failing_write_leaves_nothing_of_its_commit(store: &dyn Store) {
 }
 
 async fn a_touch_never_brings_back_a_deleted_session(store: &dyn Store) {
-    let digest = crate::secret::token_digest(&crate::secret::new_session_token());
-    let session = Session {
-        token_digest: digest.clone(),
-        customer_id: fresh_id(),
-        created_at: at(0),
-        last_seen_at: at(0),
-    };
+    let session = session_of(&fresh_id());
+    let digest = session.token_digest.clone();
     store
         .commit(vec![Write::PutSession(session)])
         .await
@@ -723,13 +728,11 @@ async fn codes_receipts_providers_and_reminders_are_written_once(store: &dyn Sto
 /// SPEC §7: cancellation ends every session of the member, and only theirs.
 async fn every_session_of_a_member_ends_together(store: &dyn Store) {
     let (leaving, staying) = (fresh_id(), fresh_id());
-    let session = |customer_id: &CustomerId| Session {
-        token_digest: crate::secret::token_digest(&crate::secret::new_session_token()),
-        customer_id: customer_id.clone(),
-        created_at: at(0),
-        last_seen_at: at(0),
-    };
-    let sessions = [session(&leaving), session(&leaving), session(&staying)];
+    let sessions = [
+        session_of(&leaving),
+        session_of(&leaving),
+        session_of(&staying),
+    ];
     store
         .commit(sessions.iter().cloned().map(Write::PutSession).collect())
         .await
@@ -771,12 +774,7 @@ async fn a_session_is_read_with_its_member_and_serials(store: &dyn Store) {
     let serial = serial_record(&id, "2031-01-31");
     let mut member = customer(&id);
     member.serials = vec![serial.serial.clone()];
-    let session = Session {
-        token_digest: crate::secret::token_digest(&crate::secret::new_session_token()),
-        customer_id: id.clone(),
-        created_at: at(0),
-        last_seen_at: at(0),
-    };
+    let session = session_of(&id);
     store
         .commit(vec![
             Write::put_customer(member, Expect::Absent),
@@ -815,12 +813,7 @@ async fn a_session_is_read_with_its_member_and_serials(store: &dyn Store) {
 
     // A session whose member record is gone is seen without one (and refused by the
     // service).
-    let orphan = Session {
-        token_digest: crate::secret::token_digest(&crate::secret::new_session_token()),
-        customer_id: fresh_id(),
-        created_at: at(0),
-        last_seen_at: at(0),
-    };
+    let orphan = session_of(&fresh_id());
     store
         .commit(vec![Write::PutSession(orphan.clone())])
         .await

@@ -10,7 +10,7 @@ use crate::service::activation::activate;
 use crate::service::cancellation::{CancellationRequest, Outcome, cancel};
 use crate::service::reader::{self, OrderRequest};
 use crate::service::session::authenticate;
-use crate::service::{admin, line_notification, usage};
+use crate::service::{admin, line_notification};
 
 /// A member with two serials (the first on a device), a rented reader and a session.
 async fn busy_member(counter: &Counter) -> (Member, String) {
@@ -101,10 +101,13 @@ async fn a_cancellation_applies_every_consequence_at_once() {
         .await;
     assert_refused!(login, Error::MembershipCancelled);
 
-    let serials = usage::usage(&counter.ctx, &member.id)
+    let (_, serials) = counter
+        .ctx
+        .store
+        .customer_with_serials(&member.id)
         .await
         .unwrap()
-        .serials;
+        .unwrap();
     assert_eq!(serials.len(), 2);
     for serial in &serials {
         assert_eq!(serial.status, SerialStatus::Unavailable);

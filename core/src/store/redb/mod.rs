@@ -45,11 +45,15 @@ use tables::{
     PROVIDERS, RECEIPTS, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, due_key, ledger_key,
 };
 
-/// A customer, in a read transaction.
-fn read_customer(txn: &ReadTransaction, id: &str) -> Result<Option<Customer>, StoreError> {
-    let customers = txn.open_table(CUSTOMERS)?;
-    let customer = customers.get(id)?;
-    customer.map(|bytes| decode(bytes.value())).transpose()
+/// One row of `table`, in a read transaction.
+fn read_row<T: DeserializeOwned>(
+    txn: &ReadTransaction,
+    table: TableDefinition<&str, &[u8]>,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    let table = txn.open_table(table)?;
+    let row = table.get(key)?;
+    row.map(|bytes| decode(bytes.value())).transpose()
 }
 
 /// Every serial of `customer` that is stored, in the customer's order.
@@ -132,15 +136,8 @@ impl RedbStore {
     where
         T: DeserializeOwned + Send + 'static,
     {
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(table)?;
-            match table.get(key.as_str())? {
-                Some(bytes) => decode(bytes.value()).map(Some),
-                None => Ok(None),
-            }
-        })
-        .await
+        self.blocking(move |db| read_row(&db.begin_read()?, table, &key))
+            .await
     }
 }
 
@@ -158,7 +155,7 @@ impl Store for RedbStore {
         self.blocking(move |db| {
             // One read transaction: the customer and their serials are one snapshot.
             let txn = db.begin_read()?;
-            let Some(customer) = read_customer(&txn, &id)? else {
+            let Some(customer) = read_row(&txn, CUSTOMERS, &id)? else {
                 return Ok(None);
             };
             let serials = read_serials_of(&txn, &customer)?;
@@ -181,7 +178,7 @@ impl Store for RedbStore {
                 return Ok(None);
             };
             let session: Session = decode(bytes.value())?;
-            let member = read_customer(&txn, session.customer_id.as_str())?;
+            let member = read_row(&txn, CUSTOMERS, session.customer_id.as_str())?;
             let serials = match (with_serials, &member) {
                 (true, Some(member)) => read_serials_of(&txn, member)?,
                 _ => Vec::new(),
@@ -286,21 +283,12 @@ impl Store for RedbStore {
             // One read transaction, one trip to the blocking pool: the code, the serial and
             // its member are one snapshot.
             let txn = db.begin_read()?;
-            fn read<T: DeserializeOwned>(
-                bytes: Option<redb::AccessGuard<'_, &[u8]>>,
-            ) -> Result<Option<T>, StoreError> {
-                bytes.map(|bytes| decode(bytes.value())).transpose()
-            }
-            let Some(code) = read(txn.open_table(CODES)?.get(code.as_str())?)? else {
+            let Some(code) = read_row(&txn, CODES, &code)? else {
                 return Ok(RenewalView::default());
             };
-            let serial: Option<SerialRecord> =
-                read(txn.open_table(SERIALS)?.get(serial.as_str())?)?;
+            let serial: Option<SerialRecord> = read_row(&txn, SERIALS, &serial)?;
             let member = match &serial {
-                Some(serial) => read(
-                    txn.open_table(CUSTOMERS)?
-                        .get(serial.customer_id.as_str())?,
-                )?,
+                Some(serial) => read_row(&txn, CUSTOMERS, serial.customer_id.as_str())?,
                 None => None,
             };
             Ok(RenewalView {
