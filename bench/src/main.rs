@@ -4,18 +4,14 @@
 //!
 //! `cargo run --release -p madoguchi-bench --bin bench -- --seconds 10 --connections 32`
 
-use std::sync::Arc;
+mod servers;
+
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::routing::get;
 use clap::Parser;
-use madoguchi_core::http::{AppState, all_operations, app};
-use madoguchi_core::service::admin::{CreatedCustomer, NewCustomer, create_customer};
-use madoguchi_core::store::redb::RedbStore;
-use madoguchi_core::{Context, Settings, SystemClock};
-use madoguchi_tests::serve;
+use madoguchi_core::Context;
 use serde_json::json;
+use servers::new_member;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -92,17 +88,13 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let dir = tempfile::tempdir().unwrap();
-    let store = RedbStore::open(&dir.path().join("bench.redb")).unwrap();
-    let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
+    let servers::Servers {
+        ctx,
+        madoguchi,
+        hello,
+        dir,
+    } = servers::start().await;
     let created = new_member(&ctx, "山田 太郎", "bench@example.jp", Vec::new()).await;
-    let state = AppState {
-        ctx: ctx.clone(),
-        admin_token: Some("bench-admin-token".into()),
-        sealing_key: madoguchi_core::secret::SealingKey::generate(),
-    };
-    let madoguchi = serve(app(all_operations(), state)).await;
-    let hello = serve(Router::new().route("/hello", get(|| async { "hello" }))).await;
 
     let client = reqwest::Client::new();
     let login_body =
@@ -195,23 +187,6 @@ async fn main() {
         "| renewals ÷ raw commits (target ≥ 70%) | {:.0}% |",
         100.0 * per_second * commit.as_secs_f64()
     );
-}
-
-/// A member on a flets_next line, made directly through the service.
-async fn new_member(
-    ctx: &Context,
-    name: &str,
-    email: &str,
-    licenses: Vec<madoguchi_core::service::admin::NewLicense>,
-) -> CreatedCustomer {
-    let member = NewCustomer {
-        name: madoguchi_core::domain::PersonName::parse(name).unwrap(),
-        email: madoguchi_core::domain::Email::parse(email).unwrap(),
-        line: madoguchi_core::domain::Line::FletsNext,
-        licenses,
-        services: Vec::new(),
-    };
-    create_customer(ctx, member, None).await.unwrap()
 }
 
 /// The write path: `connections` clients renewing their own licences with fresh codes,

@@ -5,15 +5,8 @@
 //!
 //! `cargo run --release -p madoguchi-bench --bin serve`
 
-use std::sync::Arc;
+mod servers;
 
-use axum::Router;
-use axum::routing::get;
-use madoguchi_core::http::{AppState, all_operations, app};
-use madoguchi_core::service::admin::{NewCustomer, create_customer};
-use madoguchi_core::store::redb::RedbStore;
-use madoguchi_core::{Context, Settings, SystemClock};
-use madoguchi_tests::serve;
 use serde_json::json;
 
 #[tokio::main]
@@ -21,24 +14,13 @@ async fn main() {
     // Listening for the stop before anything else, so that a stop during start-up is heard.
     let mut stop = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("a SIGTERM handler");
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let store = RedbStore::open(&dir.path().join("read-path.redb")).expect("a redb file");
-    let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
-    let member = NewCustomer {
-        name: madoguchi_core::domain::PersonName::parse("山田 太郎").expect("a name"),
-        email: madoguchi_core::domain::Email::parse("read@example.jp").expect("an address"),
-        line: madoguchi_core::domain::Line::FletsNext,
-        licenses: Vec::new(),
-        services: Vec::new(),
-    };
-    let created = create_customer(&ctx, member, None).await.expect("a member");
-    let state = AppState {
+    let servers::Servers {
         ctx,
-        admin_token: None,
-        sealing_key: madoguchi_core::secret::SealingKey::generate(),
-    };
-    let madoguchi = serve(app(all_operations(), state)).await;
-    let hello = serve(Router::new().route("/hello", get(|| async { "hello" }))).await;
+        madoguchi,
+        hello,
+        dir: _dir,
+    } = servers::start().await;
+    let created = servers::new_member(&ctx, "山田 太郎", "read@example.jp", Vec::new()).await;
     let login: serde_json::Value = reqwest::Client::new()
         .post(format!("{madoguchi}/v1/sessions"))
         .json(&json!({
