@@ -151,6 +151,32 @@ export async function whileBusy(button, busyText, work) {
   }
 }
 
+/**
+ * What every form does on submit: `check` returns the errors found before sending (none by
+ * default), shown with the summary; otherwise, with `button` busy, `send` runs. A problem
+ * it throws goes to `refused`, except a session that has ended (the shell then shows
+ * ログイン, keeping what was typed).
+ */
+export function onSubmit(form, button, busyText, { check = () => [], send, refused }) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const errors = check();
+    if (errors.length) {
+      showErrors(form, errors);
+      return;
+    }
+    clearErrors(form);
+    await whileBusy(button, busyText, async () => {
+      try {
+        await send();
+      } catch (problem) {
+        if (problem.code === 'unauthorized') return;
+        refused(problem);
+      }
+    });
+  });
+}
+
 /** The values of a form's named inputs: text as typed, checkboxes as booleans. */
 export function values(form) {
   const out = {};

@@ -5,9 +5,7 @@
 // has ended the session: the answer carries the receipt.
 
 import { add, h, heading, notice, facts, steps, date, yen, uid, receiptCard, printButton } from '../dom.js';
-import {
-  choices, errorSummary, showErrors, clearErrors, whileBusy, values, forgetDrafts,
-} from '../forms.js';
+import { choices, errorSummary, showErrors, clearErrors, values, forgetDrafts, onSubmit } from '../forms.js';
 import { flow } from '../flow.js';
 import * as session from '../session.js';
 
@@ -169,24 +167,15 @@ async function confirm({ view, go }) {
       submit,
       h('a', { class: 'button', href: '#/usage' }, '解約をやめる')));
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    if (!values(form).understood) {
-      showErrors(form, [{ field: 'understood', message: '解約の内容をご確認のうえ、「了承します」にチェックを入れてください。' }]);
-      return;
-    }
-    clearErrors(form);
-    await whileBusy(submit, '解約しています…', async () => {
-      try {
-        // A lost answer may be asked for again with the same key and body: the server
-        // replays it although the session is already over (SPEC §1).
-        const answer = await f.submit('/v1/membership/cancellation', body);
-        finish(answer, preview, go);
-      } catch (problem) {
-        if (problem.status === 401) return;
-        showErrors(form, explain(problem));
-      }
-    });
+  onSubmit(form, submit, '解約しています…', {
+    check: () => (values(form).understood ? [] : [{
+      field: 'understood',
+      message: '解約の内容をご確認のうえ、「了承します」にチェックを入れてください。',
+    }]),
+    // A lost answer may be asked for again with the same key and body: the server replays
+    // it although the session is already over (SPEC §1).
+    send: async () => finish(await f.submit('/v1/membership/cancellation', body), preview, go),
+    refused: (problem) => showErrors(form, explain(problem)),
   });
 
   const noRefund = preview.refund === 0;
@@ -221,14 +210,12 @@ async function confirm({ view, go }) {
  * portal forgets the login without going to ログイン, then shows the receipt.
  */
 function finish(answer, preview, go) {
-  const customerId = session.customer()?.customer_id ?? null;
   forgetDrafts();
   // The session is over first, so that the receipt is kept for whoever is at this tab
   // now: no member is logged in any more, and it must still show (and survive a reload).
   session.end('cancelled');
   flow('cancel').done({
     ...answer,
-    customer_id: customerId,
     to_return: preview.consequences.filter((c) => c.kind === 'reader_to_return').map((c) => c.message),
   });
   go(DONE, { replace: true });
@@ -237,8 +224,6 @@ function finish(answer, preview, go) {
 async function done({ view, go }) {
   const f = flow('cancel');
   const receipt = f.receipt();
-  // Another member logged in since in this tab: that receipt is not theirs.
-  if (receipt && session.isActive() && session.customer()?.customer_id !== receipt.customer_id) f.clear();
   if (!f.receipt()) {
     go('/cancel', { replace: true });
     return undefined;

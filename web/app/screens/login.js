@@ -3,7 +3,7 @@
 
 import { api } from '../api.js';
 import { add, h, notice } from '../dom.js';
-import { field, errorSummary, showErrors, clearErrors, whileBusy, missing } from '../forms.js';
+import { field, errorSummary, showErrors, clearErrors, missing, onSubmit } from '../forms.js';
 import { afterLogin, takeEndReason } from '../main.js';
 import * as session from '../session.js';
 
@@ -62,31 +62,24 @@ export async function render({ view, go }) {
   const form = h('form', { novalidate: true, 'aria-labelledby': 'login-heading' },
     errorSummary(), id, key, h('div', { class: 'actions' }, submit));
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    status.replaceChildren();
-    const empty = missing(form, {
-      customer_id: 'お客さまIDを入力してください。',
-      access_key: 'アクセスキーを入力してください。',
-    });
-    if (empty.length) {
-      showErrors(form, empty);
-      return;
-    }
-    clearErrors(form);
-    await whileBusy(submit, 'ログイン中…', async () => {
-      try {
-        const answer = await api('POST', '/v1/sessions', {
-          auth: false,
-          body: { customer_id: id.input.value, access_key: key.input.value },
-        });
-        sessionStorage.removeItem(LAST_ID);
-        session.begin(answer);
-        afterLogin();
-      } catch (problem) {
-        explain(problem);
-      }
-    });
+  onSubmit(form, submit, 'ログイン中…', {
+    check: () => {
+      status.replaceChildren();
+      return missing(form, {
+        customer_id: 'お客さまIDを入力してください。',
+        access_key: 'アクセスキーを入力してください。',
+      });
+    },
+    send: async () => {
+      const answer = await api('POST', '/v1/sessions', {
+        auth: false,
+        body: { customer_id: id.input.value, access_key: key.input.value },
+      });
+      sessionStorage.removeItem(LAST_ID);
+      session.begin(answer);
+      afterLogin();
+    },
+    refused: explain,
   });
 
   function explain(problem) {

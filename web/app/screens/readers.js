@@ -19,7 +19,7 @@ import {
   receiptCard,
   printButton,
 } from '../dom.js';
-import { choices, errorSummary, showErrors, clearErrors, whileBusy, values } from '../forms.js';
+import { choices, errorSummary, showErrors, values, onSubmit } from '../forms.js';
 import { flow } from '../flow.js';
 
 const STEPS = ['種類の選択', '確認', '受付完了'];
@@ -161,24 +161,18 @@ async function list({ view, go }) {
   const keep = () => f.set({ type: values(form).type });
   form.addEventListener('change', keep);
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const chosen = values(form).type;
-    if (!chosen) {
-      showErrors(form, [{ field: 'type', message: 'お申し込みになるICカードリーダーの種類を選んでください。' }]);
-      return;
-    }
-    clearErrors(form);
-    f.set({ type: chosen });
-    await whileBusy(submit, '確認中…', async () => {
-      try {
-        await api('POST', '/v1/readers', { body: { type: chosen, payment_method: PAYMENT, dry_run: true } });
-        go('/readers/confirm');
-      } catch (problem) {
-        if (problem.status === 401) return;
-        showErrors(form, explain(problem));
-      }
-    });
+  onSubmit(form, submit, '確認中…', {
+    check: () => (values(form).type ? [] : [{
+      field: 'type',
+      message: 'お申し込みになるICカードリーダーの種類を選んでください。',
+    }]),
+    send: async () => {
+      const chosen = values(form).type;
+      f.set({ type: chosen });
+      await api('POST', '/v1/readers', { body: { type: chosen, payment_method: PAYMENT, dry_run: true } });
+      go('/readers/confirm');
+    },
+    refused: (problem) => showErrors(form, explain(problem)),
   });
 
   add(view,
@@ -239,19 +233,12 @@ async function confirm({ view, go }) {
       submit,
       h('a', { class: 'button', href: '#/readers' }, '種類を選び直す')));
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    await whileBusy(submit, '申し込んでいます…', async () => {
-      try {
-        const answer = await f.submit('/v1/readers', body);
-        f.done(answer);
-        go('/readers/done', { replace: true });
-      } catch (problem) {
-        if (problem.status === 401) return;
-        showErrors(form, explain(problem));
-      }
-    });
+  onSubmit(form, submit, '申し込んでいます…', {
+    send: async () => {
+      f.done(await f.submit('/v1/readers', body));
+      go('/readers/done', { replace: true });
+    },
+    refused: (problem) => showErrors(form, explain(problem)),
   });
 
   add(view,

@@ -18,9 +18,7 @@ import {
   receiptCard,
   printButton,
 } from '../dom.js';
-import {
-  field, choices, errorSummary, showErrors, clearErrors, whileBusy, values, missing,
-} from '../forms.js';
+import { field, choices, errorSummary, showErrors, values, missing, onSubmit } from '../forms.js';
 import { flow } from '../flow.js';
 import * as session from '../session.js';
 
@@ -208,31 +206,23 @@ async function input({ view, query, go }) {
   form.addEventListener('input', keep);
   form.addEventListener('change', keep);
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const typed = values(form);
-    const errors = missing(form, {
-      code: '購入コードを入力してください。',
-      serial: member ? '更新するシリアル番号を選んでください。' : 'シリアル番号を入力してください。',
-      email: 'ご登録のメールアドレスを入力してください。',
-    });
-    if (!typed.agreed) errors.push({ field: 'agreed', message: '「個人情報の取り扱い」をお読みいただき、同意のうえお進みください。' });
-    if (errors.length) {
-      showErrors(form, errors);
-      return;
-    }
-    clearErrors(form);
-    f.set({ ...typed, terms_version: terms.version });
-    await whileBusy(submit, '確認中…', async () => {
-      try {
-        // The dry run checks everything the submission would (code, ownership, consent).
-        await api('POST', '/v1/renewals', { body: { ...bodyOf(f.get()), dry_run: true } });
-        go('/renewal/confirm');
-      } catch (problem) {
-        if (problem.status === 401) return;
-        showErrors(form, explain(problem));
-      }
-    });
+  onSubmit(form, submit, '確認中…', {
+    check: () => {
+      const errors = missing(form, {
+        code: '購入コードを入力してください。',
+        serial: member ? '更新するシリアル番号を選んでください。' : 'シリアル番号を入力してください。',
+        email: 'ご登録のメールアドレスを入力してください。',
+      });
+      if (!values(form).agreed) errors.push({ field: 'agreed', message: '「個人情報の取り扱い」をお読みいただき、同意のうえお進みください。' });
+      return errors;
+    },
+    send: async () => {
+      f.set({ ...values(form), terms_version: terms.version });
+      // The dry run checks everything the submission would (code, ownership, consent).
+      await api('POST', '/v1/renewals', { body: { ...bodyOf(f.get()), dry_run: true } });
+      go('/renewal/confirm');
+    },
+    refused: (problem) => showErrors(form, explain(problem)),
   });
 
   add(view,
@@ -293,25 +283,21 @@ async function confirm({ view, go }) {
       submit,
       h('a', { class: 'button', href: '#/renewal' }, '入力内容を修正する')));
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    await whileBusy(submit, '更新しています…', async () => {
-      try {
-        const answer = await f.submit('/v1/renewals', body);
-        f.done(answer);
-        go('/renewal/done', { replace: true });
-      } catch (problem) {
-        if (problem.status === 401) return;
-        const errors = explain(problem);
-        if (problem.code !== 'network' && errors.some((e) => e.field)) {
-          f.set({ errors });
-          go('/renewal', { replace: true });
-          return;
-        }
-        showErrors(form, errors);
+  onSubmit(form, submit, '更新しています…', {
+    send: async () => {
+      f.done(await f.submit('/v1/renewals', body));
+      go('/renewal/done', { replace: true });
+    },
+    refused: (problem) => {
+      const errors = explain(problem);
+      // Errors about a field go back to the step that has it.
+      if (problem.code !== 'network' && errors.some((e) => e.field)) {
+        f.set({ errors });
+        go('/renewal', { replace: true });
+        return;
       }
-    });
+      showErrors(form, errors);
+    },
   });
 
   add(view,

@@ -4,7 +4,7 @@
 
 import { api } from '../api.js';
 import { add, h, heading, notice, steps } from '../dom.js';
-import { field, errorSummary, showErrors, clearErrors, whileBusy, missing, draft } from '../forms.js';
+import { field, errorSummary, showErrors, missing, draft, onSubmit } from '../forms.js';
 import { LAST_ID } from './login.js';
 
 export const title = 'アカウントロックの解除';
@@ -30,23 +30,17 @@ function idStep(view, go) {
   const submit = h('button', { type: 'submit', class: 'button button--primary' }, '確認コードを送る');
   const form = h('form', { novalidate: true }, errorSummary(), id, h('div', { class: 'actions' }, submit,
     h('a', { href: '#/login' }, 'ログイン画面へ戻る')));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const empty = missing(form, { customer_id: 'お客さまIDを入力してください。' });
-    if (empty.length) return showErrors(form, empty);
-    clearErrors(form);
-    return whileBusy(submit, '送信中…', async () => {
-      try {
-        await api('POST', '/v1/account-unlock', { auth: false, body: { customer_id: id.input.value } });
-        state.save({ customer_id: id.input.value });
-        go('/unlock/code');
-      } catch (problem) {
-        showErrors(form, [{
-          field: problem.code === 'validation_failed' ? 'customer_id' : null,
-          message: problem.errors[0]?.message || problem.detail || problem.title,
-        }]);
-      }
-    });
+  onSubmit(form, submit, '送信中…', {
+    check: () => missing(form, { customer_id: 'お客さまIDを入力してください。' }),
+    send: async () => {
+      await api('POST', '/v1/account-unlock', { auth: false, body: { customer_id: id.input.value } });
+      state.save({ customer_id: id.input.value });
+      go('/unlock/code');
+    },
+    refused: (problem) => showErrors(form, [{
+      field: problem.code === 'validation_failed' ? 'customer_id' : null,
+      message: problem.errors[0]?.message || problem.detail || problem.title,
+    }]),
   });
   add(view,
     heading('アカウントロックの解除'),
@@ -70,28 +64,24 @@ function codeStep(view, go) {
   });
   const submit = h('button', { type: 'submit', class: 'button button--primary' }, 'ロックを解除する');
   const form = h('form', { novalidate: true }, errorSummary(), code, h('div', { class: 'actions' }, submit));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const empty = missing(form, { code: '確認コードを入力してください。' });
-    if (empty.length) return showErrors(form, empty);
-    clearErrors(form);
-    return whileBusy(submit, '確認中…', async () => {
-      try {
-        await api('POST', '/v1/account-unlock/confirm', {
-          auth: false,
-          body: { customer_id: customerId, code: code.input.value },
-        });
-        state.clear();
-        sessionStorage.setItem(LAST_ID, customerId);
-        go('/unlock/done', { replace: true });
-      } catch (problem) {
-        const message = {
-          invalid_unlock_code: '確認コードが正しくないか、有効期限が切れています。5回間違えたコードは使えなくなります。新しいコードを送ってやり直してください。',
-          too_many_attempts: '確認の失敗が続いたため、しばらく受け付けを止めています。時間をおいてお試しください。',
-        }[problem.code];
-        showErrors(form, [{ field: problem.code === 'too_many_attempts' ? null : 'code', message: message ?? problem.detail }]);
-      }
-    });
+  onSubmit(form, submit, '確認中…', {
+    check: () => missing(form, { code: '確認コードを入力してください。' }),
+    send: async () => {
+      await api('POST', '/v1/account-unlock/confirm', {
+        auth: false,
+        body: { customer_id: customerId, code: code.input.value },
+      });
+      state.clear();
+      sessionStorage.setItem(LAST_ID, customerId);
+      go('/unlock/done', { replace: true });
+    },
+    refused: (problem) => {
+      const message = {
+        invalid_unlock_code: '確認コードが正しくないか、有効期限が切れています。5回間違えたコードは使えなくなります。新しいコードを送ってやり直してください。',
+        too_many_attempts: '確認の失敗が続いたため、しばらく受け付けを止めています。時間をおいてお試しください。',
+      }[problem.code];
+      showErrors(form, [{ field: problem.code === 'too_many_attempts' ? null : 'code', message: message ?? problem.detail }]);
+    },
   });
   add(view,
     heading('確認コードの入力'),
