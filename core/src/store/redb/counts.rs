@@ -1,6 +1,16 @@
-//! Per-client counts (SPEC §2, §5) in the `client_counts` table. redb has one writer at a
-//! time, so each read-decide-write below, one write transaction of the group writer, cannot
-//! interleave with another.
+//! Per-client counts (SPEC §2, §5). redb is opened by one process, so the counts are kept
+//! in that process's memory, behind one lock: a place is taken, given back or kept by one
+//! step under the lock, exact however many requests of a client arrive at once, without a
+//! trip to the writer thread or a read-modify-write on a hot row. Each change is then
+//! written behind to the `client_counts` table, queued under the same lock so that the rows
+//! are written in the order the counts changed, and made durable with the next group of
+//! writes (`group.rs`). Opening the file loads the table back.
+//!
+//! A crash loses the changes not yet durable: places of requests the crash ended anyway,
+//! and the last fraction of a second's guesses.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use jiff::Timestamp;
 use redb::{ReadableTable, WriteTransaction};
@@ -11,7 +21,7 @@ use super::{decode, encode};
 use crate::store::{Admission, CountRule, Place, StoreError};
 
 /// The open window of one count.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Count {
     opened_at: Timestamp,
     /// Places taken and not given back: attempts running and answers kept.
@@ -20,67 +30,113 @@ struct Count {
     kept: u32,
 }
 
-pub(super) fn take_place(
-    txn: &WriteTransaction,
-    rule: &CountRule,
-    now: Timestamp,
-) -> Result<Admission, StoreError> {
-    let admission = {
-        let mut table = txn.open_table(CLIENT_COUNTS)?;
-        let stored: Option<Count> = table
-            .get(rule.key.as_str())?
-            .map(|bytes| decode(bytes.value()))
-            .transpose()?;
-        let mut count = match stored {
-            Some(count) if count.opened_at + rule.length > now => count,
-            _ => Count {
+/// A count's row as it is to be written: its key and its encoded count.
+pub(super) type Row = (String, Vec<u8>);
+
+#[derive(Default)]
+pub(super) struct Counts {
+    open: Mutex<HashMap<String, Count>>,
+}
+
+impl Counts {
+    /// Every count of the table, as the last run left it.
+    pub(super) fn load(txn: &WriteTransaction) -> Result<Self, StoreError> {
+        let table = txn.open_table(CLIENT_COUNTS)?;
+        let mut open = HashMap::new();
+        for row in table.iter()? {
+            let (key, bytes) = row?;
+            open.insert(key.value().to_owned(), decode(bytes.value())?);
+        }
+        Ok(Self {
+            open: Mutex::new(open),
+        })
+    }
+
+    /// Takes a place in `rule`'s count at `now`, handing a changed row to `write_behind`
+    /// while the lock is held.
+    pub(super) fn take_place(
+        &self,
+        rule: &CountRule,
+        now: Timestamp,
+        write_behind: impl FnOnce(Row),
+    ) -> Result<Admission, StoreError> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(rule.key.clone()).or_insert(Count {
+            opened_at: now,
+            places: 0,
+            kept: 0,
+        });
+        if count.opened_at + rule.length <= now {
+            // The window has closed: the next place opens a new one.
+            *count = Count {
                 opened_at: now,
                 places: 0,
                 kept: 0,
-            },
-        };
+            };
+        }
         if count.places >= rule.limit {
-            Admission::Refused {
+            return Ok(Admission::Refused {
                 reopens_at: count.opened_at + rule.length,
-            }
-        } else {
-            count.places += 1;
-            table.insert(rule.key.as_str(), encode(&count)?.as_slice())?;
-            Admission::Admitted(Place {
-                window_opened_at: count.opened_at,
-            })
+            });
         }
-    };
-    Ok(admission)
-}
-
-/// Applies `change` to the count while its window is still the one `place` was taken in.
-fn settle(
-    txn: &WriteTransaction,
-    key: &str,
-    place: Place,
-    change: impl FnOnce(&mut Count),
-) -> Result<(), StoreError> {
-    {
-        let mut table = txn.open_table(CLIENT_COUNTS)?;
-        let stored: Option<Count> = table
-            .get(key)?
-            .map(|bytes| decode(bytes.value()))
-            .transpose()?;
-        if let Some(mut count) = stored.filter(|c| c.opened_at == place.window_opened_at) {
-            change(&mut count);
-            table.insert(key, encode(&count)?.as_slice())?;
-        }
+        count.places += 1;
+        let place = Place {
+            window_opened_at: count.opened_at,
+        };
+        write_behind((rule.key.clone(), encode(&*count)?));
+        Ok(Admission::Admitted(place))
     }
+
+    pub(super) fn give_back(
+        &self,
+        key: &str,
+        place: Place,
+        write_behind: impl FnOnce(Row),
+    ) -> Result<(), StoreError> {
+        self.settle(key, place, write_behind, |count| {
+            count.places = count.places.saturating_sub(1)
+        })
+    }
+
+    pub(super) fn keep(
+        &self,
+        key: &str,
+        place: Place,
+        write_behind: impl FnOnce(Row),
+    ) -> Result<(), StoreError> {
+        self.settle(key, place, write_behind, |count| count.kept += 1)
+    }
+
+    /// Applies `change` to the count while its window is still the one `place` was taken in.
+    fn settle(
+        &self,
+        key: &str,
+        place: Place,
+        write_behind: impl FnOnce(Row),
+        change: impl FnOnce(&mut Count),
+    ) -> Result<(), StoreError> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open
+            .get_mut(key)
+            .filter(|c| c.opened_at == place.window_opened_at)
+        {
+            change(count);
+            write_behind((key.to_owned(), encode(&*count)?));
+        }
+        Ok(())
+    }
+
+    /// Forgets the counts whose window has `ended`, judged by when it opened: what the
+    /// sweep removes from the table.
+    pub(super) fn forget_opened_before(&self, ended: impl Fn(Timestamp) -> bool) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.retain(|_, count| !ended(count.opened_at));
+    }
+}
+
+/// Writes a count's row, in the writer's transaction.
+pub(super) fn write_row(txn: &WriteTransaction, (key, bytes): &Row) -> Result<(), StoreError> {
+    txn.open_table(CLIENT_COUNTS)?
+        .insert(key.as_str(), bytes.as_slice())?;
     Ok(())
-}
-
-pub(super) fn give_back(txn: &WriteTransaction, key: &str, place: Place) -> Result<(), StoreError> {
-    settle(txn, key, place, |count| {
-        count.places = count.places.saturating_sub(1)
-    })
-}
-
-pub(super) fn keep(txn: &WriteTransaction, key: &str, place: Place) -> Result<(), StoreError> {
-    settle(txn, key, place, |count| count.kept += 1)
 }

@@ -1,21 +1,29 @@
-//! Group commit: every write of the store goes to one writer thread, which applies the
-//! writes that are waiting, each in a write transaction of its own committed without an
-//! fsync (`Durability::None`), then makes the whole group durable with one fsync: an empty
-//! commit with `Durability::Immediate`, which persists the commits before it. One fsync
-//! then serves as many commits as arrived while the last one ran, which is how the write
-//! path gets past the disk's one-commit-at-a-time rate.
+//! Group commit: every write of the store goes to one writer thread, which takes the writes
+//! waiting and applies them together, in one write transaction and one fsync. One fsync
+//! then serves as many writes as arrived while the last group ran, which is how the write
+//! path gets past the disk's one-commit-at-a-time rate, and one transaction's bookkeeping
+//! (its pages, its commit) serves them all.
 //!
-//! - Each write stays atomic and isolated: it is its own transaction, and a failed
-//!   condition (a version that moved, a place already taken) aborts only it.
-//! - None is acknowledged before its group is durable: its answer is sent after the fsync,
-//!   and a failed fsync fails every write of the group.
-//! - A write is visible to readers from the moment it is applied, a fraction of a
-//!   millisecond before its group's fsync. A crash inside that window loses it, as it loses
-//!   any write not yet acknowledged. Reads whose answer would pass such a write on as kept
-//!   wait for it to be durable first (`Writer::durable`): a stored answer replayed for an
-//!   Idempotency-Key, a mail about to be sent.
-//! - A failed fsync leaves redb refusing further writes, while the group it could not
-//!   persist is still visible: the process stops at once, and opening the file again
+//! - Each write stays atomic: a write checks every condition before it changes anything
+//!   (`write::check` before `write::apply`), so a failed condition (a version that moved, a
+//!   place already taken) leaves nothing of it in the shared transaction, and only it
+//!   fails. Any other failure, or a panic, may have left half a write behind: the whole
+//!   transaction is rolled back and every write in it fails (a storage error, which the
+//!   callers answer as such; it does not happen while the disk works).
+//! - Each write stays isolated: the writes of a group run one after another, each seeing
+//!   the ones before it, as if each had been committed alone in that order. They come from
+//!   different requests: a request waits for its write's answer before it makes the next,
+//!   and a group is the queue as it was when the group began.
+//! - None is acknowledged before it is durable: the group's transaction is committed with
+//!   `Durability::Immediate` (its fsync) before any of its writes is answered.
+//! - Bookkeeping whose loss in a crash harms nothing (a session's last-seen time,
+//!   `Writer::write_soon`; a per-client count's row, `Writer::write_behind`) goes in a
+//!   transaction of its own, committed first without an fsync and answered at once. It becomes durable with the
+//!   next durable commit; a group of such writes alone has no fsync. A crash loses at most
+//!   the places of requests that were running, which the crash ended anyway, and a
+//!   minute of a session's idle time.
+//! - A failed commit leaves redb refusing further writes, while a group it could not
+//!   persist may still be visible: the process stops at once, and opening the file again
 //!   recovers the last durable state (the crash the design is tested against).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -28,15 +36,41 @@ use tokio::sync::oneshot;
 
 use crate::store::StoreError;
 
-/// The most writes one fsync makes durable, so that the first of a long queue does not wait
+/// The most writes one transaction holds, so that the first of a long queue does not wait
 /// for all of it.
 const MOST_IN_A_GROUP: usize = 256;
 
-/// Called once its group's fsync is done: sends the write's answer.
+/// Called once its transaction is committed (and, for a durable write, its fsync done):
+/// sends the write's answer, or the commit's failure.
 type Acknowledge = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-/// A write: given its transaction (or why there is none), applies itself and says whether it
-/// is to be committed; a write that fails answers at once and is rolled back.
-type Job = Box<dyn FnOnce(Result<&WriteTransaction, StoreError>) -> Option<Acknowledge> + Send>;
+
+/// What a write did in the shared transaction.
+enum Applied {
+    /// Done: to be acknowledged once the transaction is committed.
+    Done(Acknowledge),
+    /// Refused by one of its conditions before it changed anything, and answered; or its
+    /// caller had gone away and it did nothing.
+    Nothing,
+    /// Failed after it may have changed something (answered with its error): the
+    /// transaction must be rolled back.
+    Tainted,
+}
+
+type Work = Box<dyn FnOnce(&WriteTransaction) -> Applied + Send>;
+
+/// When a write is answered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// Once it is durable.
+    WhenDurable,
+    /// As soon as its transaction is committed, before any fsync.
+    WhenApplied,
+}
+
+struct Job {
+    work: Work,
+    answer: Answer,
+}
 
 /// The writer thread, stopped and joined when the last handle to the store is dropped.
 pub(super) struct Writer {
@@ -56,45 +90,90 @@ impl Writer {
         })
     }
 
-    /// Runs `work` in a write transaction of its own; its answer comes once the group it
-    /// was committed with is durable.
+    /// Runs `work` in the group's transaction; its answer comes once that is durable.
+    /// `work` must check its conditions before it changes anything: only a
+    /// `StoreError::Conflict` is taken to have left nothing behind.
     pub(super) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
-        let (answer, answered) = oneshot::channel();
-        let job: Job = Box::new(move |txn| {
-            // A caller that has gone away (its request dropped) is told nothing: its write
-            // is not made, as it was not yet acknowledged.
-            if answer.is_closed() {
-                return None;
-            }
-            match txn.and_then(work) {
-                Ok(value) => Some(Box::new(move |durable: Result<(), StoreError>| {
-                    let _ = answer.send(durable.map(|()| value));
-                }) as Acknowledge),
-                Err(error) => {
-                    let _ = answer.send(Err(error));
-                    None
-                }
+        self.queue(Answer::WhenDurable, work).await
+    }
+
+    /// Runs `work` like `write`, but answers as soon as it is committed, without waiting
+    /// for an fsync: for bookkeeping a crash may lose (see the module's comment).
+    pub(super) async fn write_soon<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.queue(Answer::WhenApplied, work).await
+    }
+
+    /// Queues `work` with no one waiting for it: bookkeeping already decided in memory
+    /// (`counts.rs`), written in the order queued with the next group's writes that are
+    /// answered without an fsync, and durable with the next fsync.
+    pub(super) fn write_behind<F>(&self, work: F)
+    where
+        F: FnOnce(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
+    {
+        let work: Work = Box::new(move |txn| match work(txn) {
+            Ok(()) => Applied::Done(Box::new(|_| {})),
+            Err(error) => {
+                tracing::error!(%error, "a written-behind record could not be written");
+                Applied::Tainted
             }
         });
-        let stopped = || StoreError::Backend("the database writer has stopped".to_owned());
-        self.jobs
-            .as_ref()
-            .ok_or_else(stopped)?
-            .send(job)
-            .map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
+        if let Some(jobs) = &self.jobs {
+            // A writer that has stopped has nothing left to write to.
+            let _ = jobs.send(Job {
+                work,
+                answer: Answer::WhenApplied,
+            });
+        }
     }
-}
 
-impl Writer {
     /// Returns once every write applied so far is durable: an empty write goes through the
     /// queue, and groups are made durable in order.
     pub(super) async fn durable(&self) -> Result<(), StoreError> {
         self.write(|_| Ok(())).await
+    }
+
+    async fn queue<T, F>(&self, when: Answer, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let work: Work = Box::new(move |txn| {
+            // A caller that has gone away (its request dropped) is told nothing: its write
+            // is not made, as it was not yet acknowledged.
+            if answer.is_closed() {
+                return Applied::Nothing;
+            }
+            match work(txn) {
+                Ok(value) => Applied::Done(Box::new(move |committed: Result<(), StoreError>| {
+                    let _ = answer.send(committed.map(|()| value));
+                })),
+                Err(error) => {
+                    let clean = matches!(error, StoreError::Conflict(_));
+                    let _ = answer.send(Err(error));
+                    if clean {
+                        Applied::Nothing
+                    } else {
+                        Applied::Tainted
+                    }
+                }
+            }
+        });
+        let stopped = || StoreError::Backend("the database writer did not answer".to_owned());
+        self.jobs
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(Job { work, answer: when })
+            .map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
     }
 }
 
@@ -117,61 +196,75 @@ fn write_groups(db: &Database, queue: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let applied: Vec<Acknowledge> =
-            group.into_iter().filter_map(|job| apply(db, job)).collect();
-        if applied.is_empty() {
+        let (durable, soon): (Vec<Job>, Vec<Job>) = group
+            .into_iter()
+            .partition(|job| job.answer == Answer::WhenDurable);
+        if !soon.is_empty() {
+            commit_together(db, soon, Durability::None);
+        }
+        if !durable.is_empty() {
+            commit_together(db, durable, Durability::Immediate);
+        }
+    }
+}
+
+/// Applies `jobs` one after another in one write transaction, commits it with
+/// `durability`, then answers them. A write that taints the transaction fails with the
+/// writes applied before it; the ones after it go on in a fresh transaction.
+fn commit_together(db: &Database, jobs: Vec<Job>, durability: Durability) {
+    let mut jobs = jobs.into_iter().peekable();
+    while jobs.peek().is_some() {
+        let txn = match begin(db, durability) {
+            Ok(txn) => txn,
+            Err(error) => {
+                // No transaction to write in: the jobs are dropped, and their callers told
+                // that the writer did not answer.
+                tracing::error!(%error, "the database refused a write transaction");
+                return;
+            }
+        };
+        let mut done = Vec::new();
+        let mut tainted = false;
+        for job in jobs.by_ref() {
+            // A panic drops the job's answer (its caller sees the writer's error) and may
+            // have left half of it behind, like any failure that is not a refused condition.
+            match catch_unwind(AssertUnwindSafe(|| (job.work)(&txn))) {
+                Ok(Applied::Done(acknowledge)) => done.push(acknowledge),
+                Ok(Applied::Nothing) => {}
+                Ok(Applied::Tainted) | Err(_) => {
+                    tainted = true;
+                    break;
+                }
+            }
+        }
+        if tainted {
+            let _ = txn.abort();
+            for acknowledge in done {
+                acknowledge(Err(StoreError::Backend(
+                    "a write committed with this one failed; neither was kept".to_owned(),
+                )));
+            }
             continue;
         }
-        if let Err(error) = make_durable(db) {
-            // The group is visible and cannot be persisted, and redb refuses every later
+        if done.is_empty() {
+            let _ = txn.abort();
+            continue;
+        }
+        if let Err(error) = txn.commit() {
+            // Nothing of it can be trusted to be on disk, and redb refuses every later
             // write: stop here, and let the next start recover the last durable state.
-            tracing::error!(%error, "the database could not be made durable; stopping");
+            tracing::error!(%error, "the database could not commit a group; stopping");
             std::process::abort();
         }
-        for acknowledge in applied {
+        for acknowledge in done {
             acknowledge(Ok(()));
         }
     }
 }
 
-/// One write in its own transaction, committed without an fsync. A panic in the write
-/// drops its transaction (rolled back) and its answer (the caller sees the writer's error),
-/// and the writer goes on with the next.
-fn apply(db: &Database, job: Job) -> Option<Acknowledge> {
-    let txn = db
-        .begin_write()
-        .map_err(StoreError::from)
-        .and_then(|mut txn| {
-            txn.set_durability(Durability::None)
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
-            Ok(txn)
-        });
-    let (txn, job_txn) = match txn {
-        Ok(txn) => (Some(txn), None),
-        Err(error) => (None, Some(error)),
-    };
-    let outcome = catch_unwind(AssertUnwindSafe(|| match (&txn, job_txn) {
-        (Some(txn), _) => job(Ok(txn)),
-        (None, Some(error)) => job(Err(error)),
-        (None, None) => None,
-    }));
-    let acknowledge = outcome.ok().flatten()?;
-    match txn.map(WriteTransaction::commit) {
-        Some(Ok(())) => Some(acknowledge),
-        Some(Err(error)) => {
-            acknowledge(Err(error.into()));
-            None
-        }
-        None => None,
-    }
-}
-
-/// The fsync of a group: an empty commit with immediate durability persists every
-/// non-durable commit before it.
-fn make_durable(db: &Database) -> Result<(), StoreError> {
+fn begin(db: &Database, durability: Durability) -> Result<WriteTransaction, StoreError> {
     let mut txn = db.begin_write()?;
-    txn.set_durability(Durability::Immediate)
+    txn.set_durability(durability)
         .map_err(|e| StoreError::Backend(e.to_string()))?;
-    txn.commit()?;
-    Ok(())
+    Ok(txn)
 }

@@ -32,8 +32,8 @@ use serde::de::DeserializeOwned;
 pub use sweep::{Swept, keep_swept};
 
 use super::{
-    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, RenewalView, SessionView,
-    Store, StoreError, Write,
+    Admission, CountRule, ExpiryPlace, IdempotencyRecord, Page, Place, ReceiptPlace, RenewalView,
+    SessionView, Store, StoreError, Write,
 };
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
@@ -74,6 +74,8 @@ fn read_serials_of(
 #[derive(Clone)]
 pub struct RedbStore {
     db: Arc<Database>,
+    /// The per-client counts, kept in memory and written behind (`counts.rs`).
+    counts: Arc<counts::Counts>,
     /// Declared after `db`: the last handle's drop stops and joins the writer, which then
     /// lets go of the file.
     writer: Arc<group::Writer>,
@@ -106,14 +108,22 @@ impl RedbStore {
         tables::create_all(&txn)?;
         tables::order_pending_mails(&txn)?;
         tables::page_the_ledger(&txn)?;
+        let counts = counts::Counts::load(&txn)?;
         txn.commit()?;
         let db = Arc::new(db);
         let writer = group::Writer::start(db.clone())
             .map_err(|e| StoreError::Backend(format!("the database writer: {e}")))?;
         Ok(Self {
             db,
+            counts: Arc::new(counts),
             writer: Arc::new(writer),
         })
+    }
+
+    /// Writes a count's changed row behind its change (`counts.rs`).
+    fn write_count(&self, row: counts::Row) {
+        self.writer
+            .write_behind(move |txn| counts::write_row(txn, &row));
     }
 
     /// Runs blocking database work off the async runtime.
@@ -227,18 +237,38 @@ impl Store for RedbStore {
         self.get(SESSIONS, token_digest.to_owned()).await
     }
 
-    async fn serials_expiring(&self, until: Date) -> Result<Vec<SerialRecord>, StoreError> {
+    async fn serials_expiring(
+        &self,
+        until: Date,
+        after: Option<&ExpiryPlace>,
+        limit: usize,
+    ) -> Result<Vec<SerialRecord>, StoreError> {
+        let after = after.map(|place| (place.expires_on.to_string(), place.serial.to_string()));
         self.blocking(move |db| {
             let txn = db.begin_read()?;
             let index = txn.open_multimap_table(SERIALS_BY_EXPIRY)?;
             let serials = txn.open_table(SERIALS)?;
             let until = until.to_string();
+            let from = after.as_ref().map_or("", |(day, _)| day.as_str());
             let mut found = Vec::new();
-            for day in index.range(..=until.as_str())? {
-                let (_, expiring) = day?;
+            for day in index.range(from..=until.as_str())? {
+                let (day, expiring) = day?;
+                // A day's serials come in order; on the day of `after`, the ones up to it
+                // were on the page before.
+                let skip_to = after
+                    .as_ref()
+                    .filter(|(after_day, _)| after_day.as_str() == day.value())
+                    .map(|(_, serial)| serial.as_str());
                 for serial in expiring {
-                    if let Some(bytes) = serials.get(serial?.value())? {
+                    let serial = serial?;
+                    if skip_to.is_some_and(|last| serial.value() <= last) {
+                        continue;
+                    }
+                    if let Some(bytes) = serials.get(serial.value())? {
                         found.push(decode(bytes.value())?);
+                    }
+                    if found.len() == limit {
+                        return Ok(found);
                     }
                 }
             }
@@ -439,9 +469,20 @@ impl Store for RedbStore {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         self.writer
             .write(move |txn| {
+                // Every condition first: a refused one leaves the group's transaction as
+                // it was (`group.rs`).
+                for write in &writes {
+                    write::check(txn, write)?;
+                }
                 for write in writes {
-                    // An error rolls the transaction back: nothing of this commit is kept.
-                    write::apply(txn, write)?;
+                    // Past the checks, a failure may leave half of this commit behind: it
+                    // is not a refusal but a failure of the group (not a `Conflict`).
+                    write::apply(txn, write).map_err(|error| match error {
+                        StoreError::Conflict(what) => {
+                            StoreError::Backend(format!("a commit conflicts with itself: {what}"))
+                        }
+                        other => other,
+                    })?;
                 }
                 Ok(())
             })
@@ -451,7 +492,7 @@ impl Store for RedbStore {
     async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
         let token_digest = token_digest.to_owned();
         self.writer
-            .write(move |txn| {
+            .write_soon(move |txn| {
                 let mut table = txn.open_table(SESSIONS)?;
                 let stored = match table.get(token_digest.as_str())? {
                     Some(bytes) => Some(decode::<Session>(bytes.value())?),
@@ -484,24 +525,17 @@ impl Store for RedbStore {
     }
 
     async fn take_place(&self, rule: &CountRule, now: Timestamp) -> Result<Admission, StoreError> {
-        let rule = rule.clone();
-        self.writer
-            .write(move |txn| counts::take_place(txn, &rule, now))
-            .await
+        self.counts
+            .take_place(rule, now, |row| self.write_count(row))
     }
 
     async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
-        let key = key.to_owned();
-        self.writer
-            .write(move |txn| counts::give_back(txn, &key, place))
-            .await
+        self.counts
+            .give_back(key, place, |row| self.write_count(row))
     }
 
     async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
-        let key = key.to_owned();
-        self.writer
-            .write(move |txn| counts::keep(txn, &key, place))
-            .await
+        self.counts.keep(key, place, |row| self.write_count(row))
     }
 
     async fn mark_mail_sent(

@@ -238,6 +238,9 @@ impl RedbStore {
     /// Removes every session, idempotency record, per-client count and sent reminder that
     /// has ended by `now`, in short batches (see the module documentation).
     pub async fn sweep(&self, settings: &Settings, now: Timestamp) -> Result<Swept, StoreError> {
+        self.counts.forget_opened_before(|opened_at| {
+            expiry::count_window_ends(opened_at, settings) <= now
+        });
         let settings = Arc::new(settings.clone());
         let mut swept = Swept::default();
         for table in Sweepable::ALL {
@@ -339,6 +342,8 @@ mod tests {
             length: mins(10),
         };
         store.take_place(&rule, at).await.expect("a place");
+        // Its row is written behind: wait for it before the table is read.
+        store.writer.durable().await.expect("written");
     }
 
     fn count_kept(store: &RedbStore, key: &str) -> bool {

@@ -1,6 +1,10 @@
-//! What each `Write` does inside the one write transaction of a commit. A version check
-//! is a read in that transaction: redb has one writer at a time, so the check and the
-//! write cannot be separated by another commit.
+//! What each `Write` does inside the write transaction of a commit. A version check is a
+//! read in that transaction: redb has one writer at a time, so the check and the write
+//! cannot be separated by another commit.
+//!
+//! A commit shares its transaction with the other commits of its group (`group.rs`), so
+//! it checks every condition of its writes (`check`) before it changes anything
+//! (`apply`): a refused condition leaves nothing of it behind.
 
 use redb::{ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
@@ -29,6 +33,43 @@ fn conflict(table: &impl TableHandle, key: impl std::fmt::Display) -> StoreError
     StoreError::Conflict(format!("{} {key}", table.name()))
 }
 
+/// Checks `expect` against what is stored under `key`.
+fn check_expect(
+    txn: &WriteTransaction,
+    definition: TableDefinition<&str, &[u8]>,
+    key: &str,
+    expect: Expect,
+) -> Result<(), StoreError> {
+    let table = txn.open_table(definition)?;
+    let holds = match (expect, stored_version(&table, key)?) {
+        (Expect::Absent, None) => true,
+        (Expect::Version(want), Some(have)) => want == have,
+        _ => false,
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(conflict(&definition, key))
+    }
+}
+
+/// Nothing is stored under `key` yet.
+fn check_absent<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &WriteTransaction,
+    definition: TableDefinition<K, V>,
+    key: K::SelfType<'_>,
+    named: impl std::fmt::Display,
+) -> Result<(), StoreError> {
+    if txn.open_table(definition)?.get(key)?.is_some() {
+        Err(StoreError::Conflict(format!(
+            "{} {named}",
+            definition.name()
+        )))
+    } else {
+        Ok(())
+    }
+}
+
 /// Checks `expect` against what is stored under `key`, then writes `value`.
 fn put_versioned(
     txn: &WriteTransaction,
@@ -37,17 +78,57 @@ fn put_versioned(
     value: Vec<u8>,
     expect: Expect,
 ) -> Result<(), StoreError> {
-    let mut table = txn.open_table(definition)?;
-    let holds = match (expect, stored_version(&table, key)?) {
-        (Expect::Absent, None) => true,
-        (Expect::Version(want), Some(have)) => want == have,
-        _ => false,
-    };
-    if !holds {
-        return Err(conflict(&definition, key));
-    }
-    table.insert(key, value.as_slice())?;
+    check_expect(txn, definition, key, expect)?;
+    txn.open_table(definition)?.insert(key, value.as_slice())?;
     Ok(())
+}
+
+/// Every condition of `write`, read in `txn`; nothing is changed. `apply` checks them
+/// again as it writes, which only a commit that conflicts with itself could fail.
+pub(super) fn check(txn: &WriteTransaction, write: &Write) -> Result<(), StoreError> {
+    match write {
+        Write::PutCustomer(Versioned { record, expect }) => {
+            check_expect(txn, CUSTOMERS, record.customer_id.as_str(), *expect)
+        }
+        Write::CheckCustomer {
+            customer_id,
+            version,
+        } => check_version(txn, CUSTOMERS, customer_id.as_str(), *version),
+        Write::CheckSerial {
+            serial, version, ..
+        } => check_version(txn, SERIALS, serial.as_str(), *version),
+        Write::PutSerial(Versioned { record, expect }) => {
+            check_expect(txn, SERIALS, record.serial.as_str(), *expect)
+        }
+        Write::RecordReminder { key } => check_absent(txn, REMINDERS, key.as_str(), key),
+        Write::AppendHistory { serial, seq, .. } => check_absent(
+            txn,
+            HISTORY,
+            (serial.as_str(), *seq),
+            format_args!("{serial} #{seq}"),
+        ),
+        Write::PutSession(_) | Write::DeleteSession { .. } | Write::DeleteSessionsOf { .. } => {
+            Ok(())
+        }
+        Write::PutProvider(provider) => {
+            let code = provider.provider_code.to_string();
+            check_absent(txn, PROVIDERS, code.as_str(), &code)
+        }
+        Write::PutCode(Versioned { record, expect }) => {
+            check_expect(txn, CODES, record.code.key(), *expect)
+        }
+        Write::PutReceipt { receipt, .. } => {
+            let no = receipt.receipt_no.as_str();
+            check_absent(txn, RECEIPTS, no, no)
+        }
+        Write::PutIdempotency(Versioned { record, expect }) => {
+            check_expect(txn, IDEMPOTENCY, &record.key, *expect)
+        }
+        Write::EnqueueMail(mail) => {
+            let id = mail.mail_id.as_str();
+            check_absent(txn, OUTBOX, id, id)
+        }
+    }
 }
 
 /// A condition only: the record under `key` is still at `version`.
