@@ -15,7 +15,10 @@ use utoipa::ToSchema;
 use super::{Context, Error, retry_on_conflict};
 use crate::domain::SerialRecord;
 use crate::mail::Mail;
-use crate::store::{Expect, Write, reminder_date};
+use crate::store::{Expect, ExpiryPlace, Write, reminder_date};
+
+/// Licences read from the expiry index at a time.
+const PAGE: usize = 500;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Summary {
@@ -73,25 +76,36 @@ pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
     let thresholds = &ctx.settings.reminder_thresholds;
     let furthest = i64::from(thresholds.iter().copied().max().unwrap_or(0));
     let until = date.checked_add(furthest.days()).unwrap_or(date);
-    let candidates = ctx.store.serials_expiring(until).await?;
     let mut summary = Summary {
         date,
         due: 0,
         sent: 0,
         skipped: 0,
     };
-    for serial in candidates {
-        let Some(expires_on) = serial.expires_on else {
-            continue;
-        };
-        let Some(due) = due(expires_on, date, thresholds) else {
-            continue;
-        };
-        summary.due += 1;
-        if remind(ctx, &serial, expires_on, due).await? {
-            summary.sent += 1;
-        } else {
-            summary.skipped += 1;
+    // A page at a time, so that a large due set is never held at once.
+    let mut after: Option<ExpiryPlace> = None;
+    loop {
+        let page = ctx
+            .store
+            .serials_expiring(until, after.as_ref(), PAGE)
+            .await?;
+        for serial in &page {
+            let Some(expires_on) = serial.expires_on else {
+                continue;
+            };
+            let Some(due) = due(expires_on, date, thresholds) else {
+                continue;
+            };
+            summary.due += 1;
+            if remind(ctx, serial, expires_on, due).await? {
+                summary.sent += 1;
+            } else {
+                summary.skipped += 1;
+            }
+        }
+        match page.last().and_then(ExpiryPlace::of) {
+            Some(last) if page.len() == PAGE => after = Some(last),
+            _ => break,
         }
     }
     tracing::info!(%date, due = summary.due, sent = summary.sent, skipped = summary.skipped, "expiry reminders");

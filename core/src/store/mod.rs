@@ -97,6 +97,24 @@ impl<T, P> Page<T, P> {
     }
 }
 
+/// A licence's place in the expiry index: its last day, then its serial. The reminder job
+/// reads the index a page at a time, each page after the last place of the one before.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExpiryPlace {
+    pub expires_on: jiff::civil::Date,
+    pub serial: crate::domain::Serial,
+}
+
+impl ExpiryPlace {
+    /// Where a licence listed by `serials_expiring` is filed.
+    pub fn of(serial: &SerialRecord) -> Option<Self> {
+        reminder_date(serial).map(|expires_on| Self {
+            expires_on,
+            serial: serial.serial.clone(),
+        })
+    }
+}
+
 /// A receipt's place in its member's ledger, which is ordered by acceptance (to the
 /// nanosecond, as filed), then by number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,10 +329,14 @@ pub trait Store: Send + Sync + 'static {
         }))
     }
 
-    /// Licences in the expiry index whose last day is `until` or earlier, by date.
+    /// Up to `limit` licences in the expiry index whose last day is `until` or earlier, in
+    /// the index's order (`ExpiryPlace`), after `after` when given. Fewer than `limit`:
+    /// the index has no more.
     async fn serials_expiring(
         &self,
         until: jiff::civil::Date,
+        after: Option<&ExpiryPlace>,
+        limit: usize,
     ) -> Result<Vec<SerialRecord>, StoreError>;
 
     async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError>;

@@ -84,8 +84,10 @@ impl Store for Throttled {
     async fn serials_expiring(
         &self,
         until: jiff::civil::Date,
+        after: Option<&crate::store::ExpiryPlace>,
+        limit: usize,
     ) -> Result<Vec<SerialRecord>, StoreError> {
-        self.store.serials_expiring(until).await
+        self.store.serials_expiring(until, after, limit).await
     }
     async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
         self.store.reminder_sent(key).await

@@ -31,7 +31,8 @@ use serde::de::DeserializeOwned;
 pub use meter::CapacityMeter;
 
 use super::{
-    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, Store, StoreError, Write,
+    Admission, CountRule, ExpiryPlace, IdempotencyRecord, Page, Place, ReceiptPlace, Store,
+    StoreError, Write,
 };
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
@@ -222,6 +223,33 @@ impl DynamoStore {
             .collect()
     }
 
+    /// Up to `limit` items of the index from `after` (inclusive, or from the start) to
+    /// `upto`, plus one when `after` is given: the caller drops the item at `after` itself
+    /// by its place, which a key condition cannot exclude.
+    async fn index_after(
+        &self,
+        upto: IndexKey,
+        after: Option<IndexKey>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let wanted = limit.saturating_add(usize::from(after.is_some()));
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .expression_attribute_values(":pk", s(upto.pk))
+            .expression_attribute_values(":upto", s(upto.sk));
+        query = match after {
+            Some(after) => query
+                .key_condition_expression("gsi1pk = :pk AND gsi1sk BETWEEN :after AND :upto")
+                .expression_attribute_values(":after", s(after.sk)),
+            None => query.key_condition_expression("gsi1pk = :pk AND gsi1sk <= :upto"),
+        };
+        self.query_pages(query.set_limit(i32::try_from(wanted).ok()), wanted)
+            .await
+    }
+
     /// The member a serial belongs to.
     async fn owner_of(&self, serial: &Serial) -> Result<Option<CustomerId>, StoreError> {
         #[derive(serde::Deserialize)]
@@ -289,9 +317,24 @@ impl Store for DynamoStore {
         self.get(keys::session(token_digest)).await
     }
 
-    async fn serials_expiring(&self, until: Date) -> Result<Vec<SerialRecord>, StoreError> {
-        self.index_records(keys::expiring_until(until), usize::MAX)
-            .await
+    async fn serials_expiring(
+        &self,
+        until: Date,
+        after: Option<&ExpiryPlace>,
+        limit: usize,
+    ) -> Result<Vec<SerialRecord>, StoreError> {
+        let after_entry = after.map(|place| keys::expiry_entry(place.expires_on, &place.serial));
+        let mut serials: Vec<SerialRecord> = self
+            .index_after(keys::expiring_until(until), after_entry, limit)
+            .await?
+            .into_iter()
+            .map(item::record)
+            .collect::<Result<_, _>>()?;
+        if let Some(after) = after {
+            serials.retain(|serial| ExpiryPlace::of(serial).is_some_and(|place| place > *after));
+        }
+        serials.truncate(limit);
+        Ok(serials)
     }
 
     async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use super::DynamoStore;
 use super::error::condition_failed;
-use super::item::{item, n, s};
+use super::item::{item, n};
 use super::keys::{self, IndexKey};
 use crate::domain::Email;
 use crate::mail::{DuePlace, Mail, MailStatus};
@@ -20,25 +20,9 @@ impl DynamoStore {
         after: Option<&DuePlace>,
         limit: usize,
     ) -> Result<Vec<Mail>, StoreError> {
-        let upto = keys::pending_until(due_by);
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .expression_attribute_values(":pk", s(upto.pk))
-            .expression_attribute_values(":upto", s(upto.sk));
-        query = match after {
-            // Inclusive: the mail at `after` itself is dropped below, by its place.
-            Some(place) => query
-                .key_condition_expression("gsi1pk = :pk AND gsi1sk BETWEEN :after AND :upto")
-                .expression_attribute_values(":after", s(keys::pending_entry(place).sk)),
-            None => query.key_condition_expression("gsi1pk = :pk AND gsi1sk <= :upto"),
-        };
-        let wanted = limit.saturating_add(usize::from(after.is_some()));
-        let query = query.set_limit(i32::try_from(wanted).ok());
+        let after_entry = after.map(keys::pending_entry);
         let mut mails: Vec<Mail> = self
-            .query_pages(query, wanted)
+            .index_after(keys::pending_until(due_by), after_entry, limit)
             .await?
             .into_iter()
             .map(super::item::record)
