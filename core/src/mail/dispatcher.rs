@@ -145,16 +145,17 @@ pub async fn sweep(
             .pending_mails(due_by, after.as_ref(), wanted)
             .await?;
         let Some(last) = page.last() else { break };
-        after = Some(last.due_place());
+        after = Some(last.place.clone());
         let full = page.len() == wanted;
         read += page.len();
         for mail in page {
             // A store failure on one mail (its re-read or its mark) must not hold back the
             // mails behind it (SPEC §9): it stays pending for the next sweep.
-            match deliver(ctx, sender, &mail.to, &mail.mail_id).await {
+            let mail_id = &mail.place.mail_id;
+            match deliver(ctx, sender, &mail.to, mail_id).await {
                 Ok(delivery) => summary.count(delivery),
                 Err(error) => {
-                    tracing::error!(mail_id = %mail.mail_id, %error, "the store failed on this mail; the next sweep tries it again");
+                    tracing::error!(%mail_id, %error, "the store failed on this mail; the next sweep tries it again");
                     summary.skipped += 1;
                 }
             }

@@ -86,6 +86,13 @@ pub struct DuePlace {
     pub mail_id: String,
 }
 
+/// A pending mail as its list gives it: where to read it, and its place in the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMail {
+    pub to: Email,
+    pub place: DuePlace,
+}
+
 impl Mail {
     pub fn new(to: &Email, kind: MailKind, subject: String, body: String, at: Timestamp) -> Self {
         let mail_id = format!(

@@ -13,7 +13,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Context, Error, retry_on_conflict};
-use crate::domain::SerialRecord;
 use crate::mail::Mail;
 use crate::store::{Expect, ExpiryPlace, Write, reminder_date};
 
@@ -55,12 +54,12 @@ fn due(expires_on: Date, date: Date, thresholds: &[u32]) -> Option<Due> {
         })
 }
 
-fn reminder_key(serial: &SerialRecord, expires_on: Date, due: Due) -> String {
+fn reminder_key(listed: &ExpiryPlace, due: Due) -> String {
     let which = match due {
         Due::DaysLeft { threshold, .. } => threshold.to_string(),
         Due::Expired => "expired".to_owned(),
     };
-    crate::store::expiry::reminder_key(&serial.serial, expires_on, &which)
+    crate::store::expiry::reminder_key(&listed.serial, listed.expires_on, &which)
 }
 
 /// The operators' run for a day they choose (SPEC §8): never a day still to come, whose
@@ -89,24 +88,21 @@ pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
             .store
             .serials_expiring(until, after.as_ref(), PAGE)
             .await?;
-        for serial in &page {
-            let Some(expires_on) = serial.expires_on else {
-                continue;
-            };
-            let Some(due) = due(expires_on, date, thresholds) else {
+        for place in &page {
+            let Some(due) = due(place.expires_on, date, thresholds) else {
                 continue;
             };
             summary.due += 1;
-            if remind(ctx, serial, expires_on, due).await? {
+            if remind(ctx, place, due).await? {
                 summary.sent += 1;
             } else {
                 summary.skipped += 1;
             }
         }
-        match page.last().and_then(ExpiryPlace::of) {
-            Some(last) if page.len() == PAGE => after = Some(last),
-            _ => break,
+        if page.len() < PAGE {
+            break;
         }
+        after = page.last().cloned();
     }
     tracing::info!(%date, due = summary.due, sent = summary.sent, skipped = summary.skipped, "expiry reminders");
     Ok(summary)
@@ -115,13 +111,9 @@ pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
 /// Queues one reminder unless it was sent already or the licence changed since it was
 /// listed; `true` when this run sent it. The commit is guarded by the serial's and the
 /// customer's versions, so a renewal or a cancellation landing meanwhile wins.
-async fn remind(
-    ctx: &Context,
-    listed: &SerialRecord,
-    expires_on: Date,
-    due: Due,
-) -> Result<bool, Error> {
-    let key = reminder_key(listed, expires_on, due);
+async fn remind(ctx: &Context, listed: &ExpiryPlace, due: Due) -> Result<bool, Error> {
+    let expires_on = listed.expires_on;
+    let key = reminder_key(listed, due);
     retry_on_conflict(|| async {
         if ctx.store.reminder_sent(&key).await? {
             return Ok(false);

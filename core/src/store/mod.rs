@@ -22,7 +22,7 @@ use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::{DuePlace, Mail};
+use crate::mail::{DuePlace, Mail, PendingMail};
 
 /// What one renewal reads: each part None when it is not there (or, for the serial and
 /// member, when the code is not).
@@ -103,16 +103,6 @@ impl<T, P> Page<T, P> {
 pub struct ExpiryPlace {
     pub expires_on: jiff::civil::Date,
     pub serial: crate::domain::Serial,
-}
-
-impl ExpiryPlace {
-    /// Where a licence listed by `serials_expiring` is filed.
-    pub fn of(serial: &SerialRecord) -> Option<Self> {
-        reminder_date(serial).map(|expires_on| Self {
-            expires_on,
-            serial: serial.serial.clone(),
-        })
-    }
 }
 
 /// A receipt's place in its member's ledger, which is ordered by acceptance (to the
@@ -329,15 +319,15 @@ pub trait Store: Send + Sync + 'static {
         }))
     }
 
-    /// Up to `limit` licences in the expiry index whose last day is `until` or earlier, in
-    /// the index's order (`ExpiryPlace`), after `after` when given. Fewer than `limit`:
-    /// the index has no more.
+    /// The places of up to `limit` licences in the expiry index whose last day is `until`
+    /// or earlier, in the index's order, after `after` when given. Fewer than `limit`: the
+    /// index has no more. (An index that may lag: act only on what `serial` reads.)
     async fn serials_expiring(
         &self,
         until: jiff::civil::Date,
         after: Option<&ExpiryPlace>,
         limit: usize,
-    ) -> Result<Vec<SerialRecord>, StoreError>;
+    ) -> Result<Vec<ExpiryPlace>, StoreError>;
 
     async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError>;
 
@@ -388,7 +378,7 @@ pub trait Store: Send + Sync + 'static {
         due_by: Timestamp,
         after: Option<&DuePlace>,
         limit: usize,
-    ) -> Result<Vec<Mail>, StoreError>;
+    ) -> Result<Vec<PendingMail>, StoreError>;
 
     /// One mail by its key, read strongly consistent: what the dispatcher checks before it
     /// sends (SPEC §9).

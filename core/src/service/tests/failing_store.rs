@@ -86,7 +86,7 @@ impl Store for Throttled {
         until: jiff::civil::Date,
         after: Option<&crate::store::ExpiryPlace>,
         limit: usize,
-    ) -> Result<Vec<SerialRecord>, StoreError> {
+    ) -> Result<Vec<crate::store::ExpiryPlace>, StoreError> {
         self.store.serials_expiring(until, after, limit).await
     }
     async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
@@ -114,7 +114,7 @@ impl Store for Throttled {
         due_by: Timestamp,
         after: Option<&DuePlace>,
         limit: usize,
-    ) -> Result<Vec<Mail>, StoreError> {
+    ) -> Result<Vec<crate::mail::PendingMail>, StoreError> {
         self.store.pending_mails(due_by, after, limit).await
     }
     async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {

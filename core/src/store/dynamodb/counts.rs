@@ -59,7 +59,7 @@ impl DynamoStore {
                 .await;
             let stored = match counted {
                 Ok(output) => {
-                    self.consumed(&output.consumed_capacity);
+                    self.consumed_writing(&output.consumed_capacity);
                     let item = output.attributes.unwrap_or_default();
                     let window_opened_at = opened(&item).ok_or_else(|| malformed(&rule.key))?;
                     return Ok(Admission::Admitted(Place { window_opened_at }));
@@ -119,7 +119,7 @@ impl DynamoStore {
             .await;
         match put {
             Ok(output) => {
-                self.consumed(&output.consumed_capacity);
+                self.consumed_writing(&output.consumed_capacity);
                 let window_opened_at = Timestamp::from_millisecond(opened_ms)
                     .map_err(|e| StoreError::Backend(e.to_string()))?;
                 Ok(Some(Place { window_opened_at }))
@@ -151,7 +151,7 @@ impl DynamoStore {
             .send()
             .await;
         match sent {
-            Ok(output) => self.consumed(&output.consumed_capacity),
+            Ok(output) => self.consumed_writing(&output.consumed_capacity),
             Err(error) if condition_failed(&error) => {}
             Err(error) => return Err(error.into()),
         }

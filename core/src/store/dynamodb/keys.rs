@@ -4,11 +4,9 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use jiff::civil::Date;
 
 use super::item::{Item, s};
 use crate::domain::{CustomerId, Email, ProviderCode, Receipt, RenewalCode, Serial};
-use crate::mail::DuePlace;
 use crate::store::ReceiptPlace;
 
 /// The primary key of one item.
@@ -53,10 +51,9 @@ impl IndexKey {
     }
 }
 
-/// The one secondary index: the expiry index and the outbox's pending list live in it.
+/// The secondary index of whole items: the operators' list of failed mails. (The expiry
+/// index and the pending list are in `gsi2`, `lists.rs`.)
 pub(super) const GSI1: &str = "gsi1";
-const EXPIRY: &str = "EXPIRY";
-const PENDING: &str = "OUTBOX#PENDING";
 const FAILED: &str = "OUTBOX#FAILED";
 
 fn member_partition(id: &CustomerId) -> String {
@@ -217,6 +214,11 @@ fn mail_partition(to: &Email) -> String {
     format!("{MAIL_PARTITION}{to}")
 }
 
+/// The address a mail's partition is filed under.
+pub(super) fn mail_address(pk: &str) -> Option<&str> {
+    pk.strip_prefix(MAIL_PARTITION)
+}
+
 /// Mails are filed by address: the operators' outbox view is one Query.
 pub(super) fn mail(to: &Email, mail_id: &str) -> Key {
     Key::new(mail_partition(to), format!("{MAIL_SORT}{mail_id}"))
@@ -232,41 +234,6 @@ pub(super) fn mails_to(to: &Email) -> Prefix {
 /// Written with every new member: "is the table empty?" in one read.
 pub(super) fn customers_marker() -> Key {
     Key::new("META", "CUSTOMERS")
-}
-
-/// A licence's place in the expiry index (SPEC §8), by date.
-pub(super) fn expiry_entry(date: Date, serial: &Serial) -> IndexKey {
-    IndexKey {
-        pk: EXPIRY,
-        sk: format!("{date}#{serial}"),
-    }
-}
-
-/// The last place in the expiry index a licence ending on `until` can have.
-pub(super) fn expiring_until(until: Date) -> IndexKey {
-    IndexKey {
-        pk: EXPIRY,
-        sk: format!("{until}#~"),
-    }
-}
-
-/// An undelivered mail's place in the pending list: when it is due (ns, 20 digits, as in
-/// mail ids), then its id. A Query up to a time reads the mails due, and never the ones
-/// waiting for a later retry. (Entries of the first layout, `<mail id>` alone, sort as due
-/// at their creation, which is what they were.)
-pub(super) fn pending_entry(place: &DuePlace) -> IndexKey {
-    IndexKey {
-        pk: PENDING,
-        sk: format!("{:020}#{}", place.due_at.as_nanosecond(), place.mail_id),
-    }
-}
-
-/// Past every place in the pending list due by `due_by`.
-pub(super) fn pending_until(due_by: Timestamp) -> IndexKey {
-    IndexKey {
-        pk: PENDING,
-        sk: format!("{:020}#~", due_by.as_nanosecond()),
-    }
 }
 
 /// A mail given up after its last failed attempt, by id (time-ordered).

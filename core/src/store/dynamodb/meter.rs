@@ -7,28 +7,57 @@ use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
 
 use super::DynamoStore;
 
-/// Adds up what DynamoDB reports it consumed (`ReturnConsumedCapacity`), and the calls
-/// made: for measuring each operation's cost, not for production.
+/// Adds up what DynamoDB reports it consumed (`ReturnConsumedCapacity`), reads and writes
+/// apart as on-demand prices them, and the calls made: for measuring each operation's
+/// cost, not for production.
 #[derive(Debug, Default)]
 pub struct CapacityMeter {
-    /// Capacity units, in thousandths.
-    milli_units: AtomicU64,
+    /// Read request units, in thousandths.
+    milli_read: AtomicU64,
+    /// Write request units outside transactions, in thousandths.
+    milli_write: AtomicU64,
+    /// Write request units of TransactWriteItems, in thousandths.
+    milli_transaction: AtomicU64,
     calls: AtomicU64,
 }
 
-impl CapacityMeter {
-    fn add(&self, units: f64) {
-        self.milli_units
-            .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
-        self.calls.fetch_add(1, Ordering::Relaxed);
-    }
+/// What the meter has counted so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Consumed {
+    pub read_units: f64,
+    /// Outside transactions.
+    pub write_units: f64,
+    /// In TransactWriteItems: DynamoDB bills two units per item written in a transaction,
+    /// and DynamoDB Local reports one.
+    pub transaction_units: f64,
+    pub calls: u64,
+}
 
-    /// (capacity units, calls) so far.
-    pub fn read(&self) -> (f64, u64) {
-        (
-            self.milli_units.load(Ordering::Relaxed) as f64 / 1000.0,
-            self.calls.load(Ordering::Relaxed),
-        )
+impl std::ops::Sub for Consumed {
+    type Output = Consumed;
+    fn sub(self, before: Consumed) -> Consumed {
+        Consumed {
+            read_units: self.read_units - before.read_units,
+            write_units: self.write_units - before.write_units,
+            transaction_units: self.transaction_units - before.transaction_units,
+            calls: self.calls - before.calls,
+        }
+    }
+}
+
+fn milli(units: f64) -> u64 {
+    (units * 1000.0).round() as u64
+}
+
+impl CapacityMeter {
+    /// So far.
+    pub fn read(&self) -> Consumed {
+        Consumed {
+            read_units: self.milli_read.load(Ordering::Relaxed) as f64 / 1000.0,
+            write_units: self.milli_write.load(Ordering::Relaxed) as f64 / 1000.0,
+            transaction_units: self.milli_transaction.load(Ordering::Relaxed) as f64 / 1000.0,
+            calls: self.calls.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -45,10 +74,41 @@ impl DynamoStore {
         self.meter.as_ref().map(|_| ReturnConsumedCapacity::Total)
     }
 
-    /// Counts one call and what it reports consumed.
-    pub(super) fn consumed<'a>(&self, reports: impl IntoIterator<Item = &'a ConsumedCapacity>) {
-        if let Some(meter) = &self.meter {
-            meter.add(reports.into_iter().filter_map(|c| c.capacity_units).sum());
-        }
+    /// Counts one read call (GetItem, Query) and the read units it reports.
+    pub(super) fn consumed_reading<'a>(
+        &self,
+        reports: impl IntoIterator<Item = &'a ConsumedCapacity>,
+    ) {
+        self.consumed(reports, |meter| &meter.milli_read);
+    }
+
+    /// Counts one write call (PutItem, UpdateItem, DeleteItem, BatchWriteItem) and the
+    /// write units it reports.
+    pub(super) fn consumed_writing<'a>(
+        &self,
+        reports: impl IntoIterator<Item = &'a ConsumedCapacity>,
+    ) {
+        self.consumed(reports, |meter| &meter.milli_write);
+    }
+
+    /// Counts one TransactWriteItems and the write units it reports.
+    pub(super) fn consumed_in_transaction<'a>(
+        &self,
+        reports: impl IntoIterator<Item = &'a ConsumedCapacity>,
+    ) {
+        self.consumed(reports, |meter| &meter.milli_transaction);
+    }
+
+    /// A call consumes units of its own kind only: the aggregate it reports (the table's
+    /// and its index's, which is all DynamoDB Local reports) is added to that kind.
+    fn consumed<'a>(
+        &self,
+        reports: impl IntoIterator<Item = &'a ConsumedCapacity>,
+        kind: impl Fn(&CapacityMeter) -> &AtomicU64,
+    ) {
+        let Some(meter) = &self.meter else { return };
+        let units: f64 = reports.into_iter().filter_map(|c| c.capacity_units).sum();
+        kind(meter).fetch_add(milli(units), Ordering::Relaxed);
+        meter.calls.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -12,10 +12,12 @@ mod counts;
 mod error;
 mod item;
 mod keys;
+mod lists;
 mod meter;
 mod outbox;
 pub mod stream;
 mod table;
+mod together;
 mod transaction;
 mod writes;
 
@@ -28,17 +30,17 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::de::DeserializeOwned;
 
-pub use meter::CapacityMeter;
+pub use meter::{CapacityMeter, Consumed};
 
 use super::{
-    Admission, CountRule, ExpiryPlace, IdempotencyRecord, Page, Place, ReceiptPlace, Store,
-    StoreError, Write,
+    Admission, CountRule, ExpiryPlace, IdempotencyRecord, Page, Place, ReceiptPlace, RenewalView,
+    Store, StoreError, Write,
 };
 use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::{DuePlace, Mail};
+use crate::mail::{DuePlace, Mail, PendingMail};
 use error::condition_failed;
 use item::{Item, n, record, s};
 use keys::{IndexKey, Key, Prefix};
@@ -90,7 +92,7 @@ impl DynamoStore {
             .set_return_consumed_capacity(self.capacity())
             .send()
             .await?;
-        self.consumed(&output.consumed_capacity);
+        self.consumed_reading(&output.consumed_capacity);
         Ok(output.item)
     }
 
@@ -125,7 +127,7 @@ impl DynamoStore {
                 .set_return_consumed_capacity(self.capacity())
                 .send()
                 .await?;
-            self.consumed(&output.consumed_capacity);
+            self.consumed_reading(&output.consumed_capacity);
             items.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key;
             if start.is_none() || items.len() >= limit {
@@ -223,33 +225,6 @@ impl DynamoStore {
             .collect()
     }
 
-    /// Up to `limit` items of the index from `after` (inclusive, or from the start) to
-    /// `upto`, plus one when `after` is given: the caller drops the item at `after` itself
-    /// by its place, which a key condition cannot exclude.
-    async fn index_after(
-        &self,
-        upto: IndexKey,
-        after: Option<IndexKey>,
-        limit: usize,
-    ) -> Result<Vec<Item>, StoreError> {
-        let wanted = limit.saturating_add(usize::from(after.is_some()));
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .expression_attribute_values(":pk", s(upto.pk))
-            .expression_attribute_values(":upto", s(upto.sk));
-        query = match after {
-            Some(after) => query
-                .key_condition_expression("gsi1pk = :pk AND gsi1sk BETWEEN :after AND :upto")
-                .expression_attribute_values(":after", s(after.sk)),
-            None => query.key_condition_expression("gsi1pk = :pk AND gsi1sk <= :upto"),
-        };
-        self.query_pages(query.set_limit(i32::try_from(wanted).ok()), wanted)
-            .await
-    }
-
     /// The member a serial belongs to.
     async fn owner_of(&self, serial: &Serial) -> Result<Option<CustomerId>, StoreError> {
         #[derive(serde::Deserialize)]
@@ -322,19 +297,8 @@ impl Store for DynamoStore {
         until: Date,
         after: Option<&ExpiryPlace>,
         limit: usize,
-    ) -> Result<Vec<SerialRecord>, StoreError> {
-        let after_entry = after.map(|place| keys::expiry_entry(place.expires_on, &place.serial));
-        let mut serials: Vec<SerialRecord> = self
-            .index_after(keys::expiring_until(until), after_entry, limit)
-            .await?
-            .into_iter()
-            .map(item::record)
-            .collect::<Result<_, _>>()?;
-        if let Some(after) = after {
-            serials.retain(|serial| ExpiryPlace::of(serial).is_some_and(|place| place > *after));
-        }
-        serials.truncate(limit);
-        Ok(serials)
+    ) -> Result<Vec<ExpiryPlace>, StoreError> {
+        self.expiring(until, after, limit).await
     }
 
     async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
@@ -347,6 +311,14 @@ impl Store for DynamoStore {
 
     async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError> {
         self.get(keys::code(code)).await
+    }
+
+    async fn renewal_view(
+        &self,
+        code: &RenewalCode,
+        serial: &Serial,
+    ) -> Result<RenewalView, StoreError> {
+        self.read_for_renewal(code, serial).await
     }
 
     async fn receipts_of(
@@ -370,8 +342,8 @@ impl Store for DynamoStore {
         due_by: Timestamp,
         after: Option<&DuePlace>,
         limit: usize,
-    ) -> Result<Vec<Mail>, StoreError> {
-        self.due_mails(due_by, after, limit).await
+    ) -> Result<Vec<PendingMail>, StoreError> {
+        self.pending(due_by, after, limit).await
     }
 
     async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
@@ -420,7 +392,7 @@ impl Store for DynamoStore {
             .send()
             .await;
         match sent {
-            Ok(output) => self.consumed(&output.consumed_capacity),
+            Ok(output) => self.consumed_writing(&output.consumed_capacity),
             // The session is gone: nothing to refresh.
             Err(error) if condition_failed(&error) => {}
             Err(error) => return Err(error.into()),
@@ -442,7 +414,7 @@ impl Store for DynamoStore {
             .send()
             .await;
         match sent {
-            Ok(output) => self.consumed(&output.consumed_capacity),
+            Ok(output) => self.consumed_writing(&output.consumed_capacity),
             // Answered, taken over or gone: not this claim to give back.
             Err(error) if condition_failed(&error) => {}
             Err(error) => return Err(error.into()),

@@ -1,5 +1,5 @@
-//! The outbox's own reads and writes (SPEC §9): the pending list in the order mails fall
-//! due, the failed list, and the dispatcher's two conditional writes, each a single call
+//! The outbox's own reads and writes (SPEC §9): the failed list and the dispatcher's two
+//! conditional writes (the pending list is read in `lists.rs`), each a single call
 //! outside any transaction where a failed condition means "nothing to do".
 
 use jiff::Timestamp;
@@ -7,33 +7,13 @@ use jiff::Timestamp;
 use super::DynamoStore;
 use super::error::condition_failed;
 use super::item::{item, n};
-use super::keys::{self, IndexKey};
+use super::keys;
+use super::lists;
 use crate::domain::Email;
-use crate::mail::{DuePlace, Mail, MailStatus};
+use crate::mail::{Mail, MailStatus};
 use crate::store::StoreError;
 
 impl DynamoStore {
-    /// Pending mails due by `due_by`, after `after`, from the index (which may lag).
-    pub(super) async fn due_mails(
-        &self,
-        due_by: Timestamp,
-        after: Option<&DuePlace>,
-        limit: usize,
-    ) -> Result<Vec<Mail>, StoreError> {
-        let after_entry = after.map(keys::pending_entry);
-        let mut mails: Vec<Mail> = self
-            .index_after(keys::pending_until(due_by), after_entry, limit)
-            .await?
-            .into_iter()
-            .map(super::item::record)
-            .collect::<Result<_, _>>()?;
-        if let Some(after) = after {
-            mails.retain(|mail| mail.due_place() > *after);
-        }
-        mails.truncate(limit);
-        Ok(mails)
-    }
-
     /// Every failed mail, oldest first.
     pub(super) async fn failed(&self) -> Result<Vec<Mail>, StoreError> {
         self.index_records(keys::all_failed(), usize::MAX).await
@@ -53,7 +33,10 @@ impl DynamoStore {
             // The index may lag and a stream record may come again: a mail no longer
             // pending is not marked again.
             .condition_expression("#status = :pending")
-            .update_expression("SET #status = :sent, sent_at = :at REMOVE gsi1pk, gsi1sk")
+            // Off every list: the pending one, and the `gsi1` one of tables written before `gsi2`.
+            .update_expression(
+                "SET #status = :sent, sent_at = :at REMOVE gsi2pk, gsi2sk, gsi1pk, gsi1sk",
+            )
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", status(MailStatus::Pending)?)
             .expression_attribute_values(":sent", status(MailStatus::Sent)?)
@@ -63,7 +46,7 @@ impl DynamoStore {
             .await;
         match sent {
             Ok(output) => {
-                self.consumed(&output.consumed_capacity);
+                self.consumed_writing(&output.consumed_capacity);
                 Ok(true)
             }
             Err(error) if condition_failed(&error) => Ok(false),
@@ -73,13 +56,14 @@ impl DynamoStore {
 
     pub(super) async fn record_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
         let mut mail_item = item(mail, keys::mail(&mail.to, &mail.mail_id))?;
-        let index: Option<IndexKey> = match mail.status {
-            MailStatus::Pending => Some(keys::pending_entry(&mail.due_place())),
-            MailStatus::Failed => Some(keys::failed_entry(&mail.mail_id)),
-            MailStatus::Sent => None,
-        };
-        if let Some(index) = index {
-            mail_item.extend(index.attributes());
+        match mail.status {
+            MailStatus::Pending => {
+                mail_item.extend(lists::pending_entry(&mail.due_place()).attributes());
+            }
+            MailStatus::Failed => {
+                mail_item.extend(keys::failed_entry(&mail.mail_id).attributes());
+            }
+            MailStatus::Sent => {}
         }
         let before = mail.attempts.saturating_sub(1);
         let put = self
@@ -100,7 +84,7 @@ impl DynamoStore {
             .await;
         match put {
             Ok(output) => {
-                self.consumed(&output.consumed_capacity);
+                self.consumed_writing(&output.consumed_capacity);
                 Ok(true)
             }
             Err(error) if condition_failed(&error) => Ok(false),

@@ -50,6 +50,17 @@ impl DynamoStore {
                     .build(),
             )
             .build()?;
+        // The expiry index and the pending list, sharded, keys only (`lists.rs`).
+        let lists = GlobalSecondaryIndex::builder()
+            .index_name(super::lists::GSI2)
+            .key_schema(key("gsi2pk", KeyType::Hash)?)
+            .key_schema(key("gsi2sk", KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()?;
         let created = self
             .client
             .create_table()
@@ -59,9 +70,12 @@ impl DynamoStore {
             .attribute_definitions(attribute("sk")?)
             .attribute_definitions(attribute("gsi1pk")?)
             .attribute_definitions(attribute("gsi1sk")?)
+            .attribute_definitions(attribute("gsi2pk")?)
+            .attribute_definitions(attribute("gsi2sk")?)
             .key_schema(key("pk", KeyType::Hash)?)
             .key_schema(key("sk", KeyType::Range)?)
             .global_secondary_indexes(index)
+            .global_secondary_indexes(lists)
             .stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(true)

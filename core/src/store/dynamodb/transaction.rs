@@ -73,7 +73,7 @@ impl DynamoStore {
         for _ in 0..8 {
             match request.clone().send().await {
                 Ok(output) => {
-                    self.consumed(output.consumed_capacity());
+                    self.consumed_in_transaction(output.consumed_capacity());
                     return Ok(());
                 }
                 Err(error) => match error.as_service_error() {
@@ -115,7 +115,7 @@ impl DynamoStore {
                     .set_return_consumed_capacity(self.capacity())
                     .send()
                     .await?;
-                self.consumed(output.consumed_capacity());
+                self.consumed_writing(output.consumed_capacity());
                 let mut unprocessed = output.unprocessed_items.unwrap_or_default();
                 Ok(unprocessed.remove(&self.table).unwrap_or_default())
             })

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, Trans
 use super::DynamoStore;
 use super::item::{Item, expires_at, item, n, s};
 use super::keys::{self, Key};
+use super::lists;
 use crate::domain::SerialRecord;
 use crate::store::{Expect, Store, StoreError, Versioned, Write, expiry, reminder_date};
 
@@ -73,7 +74,7 @@ fn serial_item(serial: &SerialRecord) -> Result<Item, StoreError> {
     let mut item = item(serial, keys::serial(&serial.customer_id, &serial.serial))?;
     // The sparse expiry index (SPEC §8): only licences that can still get reminders.
     if let Some(date) = reminder_date(serial) {
-        item.extend(keys::expiry_entry(date, &serial.serial).attributes());
+        item.extend(lists::expiry_entry(date, &serial.serial).attributes());
     }
     Ok(item)
 }
@@ -196,7 +197,7 @@ impl DynamoStore {
             }
             Write::EnqueueMail(mail) => {
                 let mut mail_item = item(&mail, keys::mail(&mail.to, &mail.mail_id))?;
-                mail_item.extend(keys::pending_entry(&mail.due_place()).attributes());
+                mail_item.extend(lists::pending_entry(&mail.due_place()).attributes());
                 vec![absent(table, mail_item)?]
             }
         })

@@ -39,7 +39,7 @@ use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::{DuePlace, Mail, MailStatus};
+use crate::mail::{DuePlace, Mail, MailStatus, PendingMail};
 use tables::{
     CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, OUTBOX, OUTBOX_DUE, OUTBOX_FAILED,
     PROVIDERS, RECEIPTS, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, due_key, ledger_key,
@@ -242,31 +242,32 @@ impl Store for RedbStore {
         until: Date,
         after: Option<&ExpiryPlace>,
         limit: usize,
-    ) -> Result<Vec<SerialRecord>, StoreError> {
-        let after = after.map(|place| (place.expires_on.to_string(), place.serial.to_string()));
+    ) -> Result<Vec<ExpiryPlace>, StoreError> {
+        let after = after.cloned();
         self.blocking(move |db| {
             let txn = db.begin_read()?;
             let index = txn.open_multimap_table(SERIALS_BY_EXPIRY)?;
-            let serials = txn.open_table(SERIALS)?;
+            let from = after
+                .as_ref()
+                .map_or(String::new(), |place| place.expires_on.to_string());
             let until = until.to_string();
-            let from = after.as_ref().map_or("", |(day, _)| day.as_str());
             let mut found = Vec::new();
-            for day in index.range(from..=until.as_str())? {
-                let (day, expiring) = day?;
-                // A day's serials come in order; on the day of `after`, the ones up to it
-                // were on the page before.
-                let skip_to = after
-                    .as_ref()
-                    .filter(|(after_day, _)| after_day.as_str() == day.value())
-                    .map(|(_, serial)| serial.as_str());
-                for serial in expiring {
-                    let serial = serial?;
-                    if skip_to.is_some_and(|last| serial.value() <= last) {
+            for day in index.range(from.as_str()..=until.as_str())? {
+                let (day, serials) = day?;
+                let expires_on: Date = day
+                    .value()
+                    .parse()
+                    .map_err(|_| StoreError::Backend(format!("an index date {}", day.value())))?;
+                for serial in serials {
+                    let serial = Serial::parse(serial?.value())
+                        .map_err(|_| StoreError::Backend("an index serial".to_owned()))?;
+                    let place = ExpiryPlace { expires_on, serial };
+                    // A day's serials come in order; the ones up to `after` were on the
+                    // page before.
+                    if after.as_ref().is_some_and(|after| place <= *after) {
                         continue;
                     }
-                    if let Some(bytes) = serials.get(serial.value())? {
-                        found.push(decode(bytes.value())?);
-                    }
+                    found.push(place);
                     if found.len() == limit {
                         return Ok(found);
                     }
@@ -383,9 +384,9 @@ impl Store for RedbStore {
         due_by: Timestamp,
         after: Option<&DuePlace>,
         limit: usize,
-    ) -> Result<Vec<Mail>, StoreError> {
+    ) -> Result<Vec<PendingMail>, StoreError> {
         let after = after.cloned();
-        let mails: Vec<Mail> = self
+        let mails: Vec<PendingMail> = self
             .blocking(move |db| {
                 let txn = db.begin_read()?;
                 let due = txn.open_table(OUTBOX_DUE)?;
@@ -402,7 +403,15 @@ impl Store for RedbStore {
                         break;
                     }
                     if let Some(bytes) = outbox.get(id)? {
-                        mails.push(decode(bytes.value())?);
+                        let mail: Mail = decode(bytes.value())?;
+                        mails.push(PendingMail {
+                            to: mail.to,
+                            place: DuePlace {
+                                due_at: Timestamp::from_nanosecond(due_at)
+                                    .map_err(|e| StoreError::Backend(e.to_string()))?,
+                                mail_id: id.to_owned(),
+                            },
+                        });
                     }
                 }
                 Ok(mails)
@@ -745,10 +754,13 @@ mod tests {
         let store = RedbStore::open(&path).expect("opened");
         let due = store.pending_mails(at, None, 10).await.expect("read");
         assert_eq!(due.len(), 1);
-        assert_eq!(
-            (due[0].mail_id.as_str(), due[0].attempts),
-            (mail.mail_id.as_str(), 0)
-        );
+        assert_eq!(due[0].place.mail_id, mail.mail_id);
+        let stored = store
+            .mail(&to, &mail.mail_id)
+            .await
+            .expect("read")
+            .expect("the mail");
+        assert_eq!(stored.attempts, 0);
         assert!(
             store
                 .mark_mail_sent(&to, &mail.mail_id, at)

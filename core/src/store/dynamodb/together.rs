@@ -1,0 +1,107 @@
+//! Items read together: one `BatchGetItem` for keys known at once, strongly consistent.
+//! A renewal's reads (SPEC §5) take two of them instead of four `GetItem`s one after
+//! another: the code with the serial's owner pointer, then the serial with its member.
+//! A serial's item is filed under its member (so usage is one Query), and its key is known
+//! only once the pointer has been read: that is why the renewal needs two trips, not one.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+
+use super::DynamoStore;
+use super::item::{Item, record};
+use super::keys::{self, Key};
+use crate::domain::{CustomerId, RenewalCode, Serial};
+use crate::store::{RenewalView, StoreError};
+
+impl DynamoStore {
+    /// The items under `wanted`, in its order (`None` where nothing is stored), read with
+    /// one `BatchGetItem` and again for whatever DynamoDB leaves unprocessed.
+    pub(super) async fn items_together<const N: usize>(
+        &self,
+        wanted: [Key; N],
+    ) -> Result<[Option<Item>; N], StoreError> {
+        let places: Vec<(String, String)> = wanted
+            .iter()
+            .map(|k| (k.pk.clone(), k.sk.clone()))
+            .collect();
+        let mut found: HashMap<(String, String), Item> = HashMap::new();
+        let mut asking = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(wanted.into_iter().map(Key::attributes).collect()))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| StoreError::Backend(e.to_string()))?,
+        );
+        let mut round = 0;
+        while let Some(keys) = asking.take() {
+            if round > 0 {
+                tokio::time::sleep(crate::store::backoff::pause(round)).await;
+            }
+            round += 1;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, keys)
+                .set_return_consumed_capacity(self.capacity())
+                .send()
+                .await?;
+            self.consumed_reading(output.consumed_capacity());
+            for item in output
+                .responses
+                .and_then(|mut tables| tables.remove(&self.table))
+                .unwrap_or_default()
+            {
+                let place = |name: &str| {
+                    item.get(name)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                found.insert((place("pk"), place("sk")), item);
+            }
+            asking = output
+                .unprocessed_keys
+                .and_then(|mut tables| tables.remove(&self.table))
+                .filter(|keys| !keys.keys().is_empty());
+        }
+        Ok(std::array::from_fn(|i| found.remove(&places[i])))
+    }
+
+    /// SPEC §5: the code and the serial's owner pointer together, then the serial and its
+    /// member together. Neither is read for an unknown code.
+    pub(super) async fn read_for_renewal(
+        &self,
+        code: &RenewalCode,
+        serial: &Serial,
+    ) -> Result<RenewalView, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Owner {
+            owner: CustomerId,
+        }
+        let [code_item, owner_item] = self
+            .items_together([keys::code(code), keys::serial_owner(serial)])
+            .await?;
+        let Some(code) = code_item.map(record).transpose()? else {
+            return Ok(RenewalView::default());
+        };
+        let Some(owner) = owner_item.map(record::<Owner>).transpose()? else {
+            return Ok(RenewalView {
+                code: Some(code),
+                serial: None,
+                member: None,
+            });
+        };
+        let [serial_item, member_item] = self
+            .items_together([
+                keys::serial(&owner.owner, serial),
+                keys::member(&owner.owner),
+            ])
+            .await?;
+        Ok(RenewalView {
+            code: Some(code),
+            serial: serial_item.map(record).transpose()?,
+            member: member_item.map(record).transpose()?,
+        })
+    }
+}
