@@ -1,5 +1,6 @@
-//! What each operation costs on DynamoDB: the calls it makes and the capacity units
-//! DynamoDB reports (`ReturnConsumedCapacity`), one request at a time over HTTP.
+//! What each operation costs on DynamoDB: the calls it makes, the read and write request
+//! units DynamoDB reports (`ReturnConsumedCapacity`), one request at a time over HTTP, and
+//! what a million of it costs at on-demand prices.
 //!
 //! ```sh
 //! eval "$(scripts/dynamodb-local start)"
@@ -9,19 +10,26 @@
 
 use std::sync::Arc;
 
+use madoguchi_bench::results::Results;
 use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
 use madoguchi_core::service::{admin, reminders};
-use madoguchi_core::store::dynamodb::{CapacityMeter, DynamoStore};
+use madoguchi_core::store::dynamodb::{CapacityMeter, Consumed, DynamoStore};
 use madoguchi_core::{Context, Settings, SystemClock};
 use reqwest::Method;
 use serde_json::{Value, json};
+
+/// On-demand prices in us-east-1 (USD per million request units), as AWS lists them since
+/// the price cut of November 2024: inputs, not measurements. An item written in a
+/// transaction is billed two write units; DynamoDB Local reports one, so those are doubled.
+const USD_PER_MILLION_WRITE_UNITS: f64 = 0.625;
+const USD_PER_MILLION_READ_UNITS: f64 = 0.125;
 
 struct Probe {
     client: reqwest::Client,
     base: String,
     meter: Arc<CapacityMeter>,
-    rows: Vec<(String, u64, f64)>,
+    rows: Vec<(String, Consumed)>,
 }
 
 impl Probe {
@@ -34,7 +42,7 @@ impl Probe {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Value {
-        let (units_before, calls_before) = self.meter.read();
+        let before = self.meter.read();
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -46,19 +54,26 @@ impl Probe {
         let status = response.status();
         let answer: Value = response.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{name}: {status} {answer}");
-        self.record(name, units_before, calls_before);
+        self.record(name, before);
         answer
     }
 
-    fn record(&mut self, name: &str, units_before: f64, calls_before: u64) {
-        let (units, calls) = self.meter.read();
+    fn record(&mut self, name: &str, before: Consumed) {
         self.rows
-            .push((name.to_owned(), calls - calls_before, units - units_before));
+            .push((name.to_owned(), self.meter.read() - before));
     }
+}
+
+#[derive(clap::Parser)]
+struct Args {
+    /// Where to keep the results for `report` (`scripts/bench`).
+    #[arg(long)]
+    results: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
 async fn main() {
+    let args = <Args as clap::Parser>::parse();
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
     assert!(
         endpoint.contains("127.0.0.1"),
@@ -195,7 +210,7 @@ async fn main() {
         .await;
 
     // The reminder job for the day 30 days before the renewed expiry: one licence due.
-    let (units, calls) = probe.meter.read();
+    let before = probe.meter.read();
     let renewed = ctx
         .today()
         .checked_add(jiff::ToSpan::days(20))
@@ -206,14 +221,14 @@ async fn main() {
         .await
         .unwrap();
     assert_eq!(summary.sent, 1);
-    probe.record("reminder job (one licence due)", units, calls);
+    probe.record("reminder job (one licence due)", before);
 
     let dir = tempfile::tempdir().unwrap();
-    let (units, calls) = probe.meter.read();
+    let before = probe.meter.read();
     let delivered = dispatch_pending(&ctx, &EmlDirectory::new(dir.path()).unwrap(), 100)
         .await
         .unwrap();
-    probe.record(&format!("outbox: deliver {delivered} mails"), units, calls);
+    probe.record(&format!("outbox: deliver {delivered} mails"), before);
 
     probe
         .measure(
@@ -225,9 +240,20 @@ async fn main() {
         )
         .await;
 
-    println!("| operation | DynamoDB calls | capacity units |");
-    println!("| --- | --- | --- |");
-    for (name, calls, units) in &probe.rows {
-        println!("| {name} | {calls} | {units:.1} |");
+    let mut results = Results::new(
+        "DynamoDB per operation (calls; read and write units as DynamoDB bills them; USD per million at on-demand prices)",
+    );
+    for (name, used) in &probe.rows {
+        let write_units = used.write_units + 2.0 * used.transaction_units;
+        let usd = used.read_units * USD_PER_MILLION_READ_UNITS
+            + write_units * USD_PER_MILLION_WRITE_UNITS;
+        results.figure(
+            name.as_str(),
+            format!(
+                "{} calls, {:.1} RRU, {write_units:.1} WRU: ${usd:.2}",
+                used.calls, used.read_units
+            ),
+        );
     }
+    results.finish(args.results.as_deref());
 }

@@ -9,19 +9,8 @@
 //! one warm-up read goes to DynamoDB Local (plain HTTP on loopback: no TLS handshake, which
 //! is what the warm-up saves in the cloud).
 //!
-//! ```sh
-//! export CARGO_TARGET_DIR=/work/target-lambda PATH="$PWD/.tools/venv/bin:$PATH"
-//! FUNCTIONS="-p login -p usage -p activation -p line-notification -p renewal -p reader \
-//!   -p cancellation -p admin -p expiry-reminder -p outbox-dispatcher"
-//! for arch in arm64 x86-64; do
-//!   cargo lambda build --release --$arch --lambda-dir $CARGO_TARGET_DIR/$arch $FUNCTIONS
-//!   cargo lambda build --release --$arch --lambda-dir $CARGO_TARGET_DIR/$arch -p hello-lambda
-//! done
-//! eval "$(scripts/dynamodb-local start)"
-//! cargo run --release -p madoguchi-bench --bin lambda -- \
-//!   --arm64 $CARGO_TARGET_DIR/arm64 --host $CARGO_TARGET_DIR/x86-64
-//! scripts/dynamodb-local stop
-//! ```
+//! `scripts/bench` builds the functions with cargo-lambda for both architectures, starts
+//! DynamoDB Local and runs this.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -31,6 +20,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::routing::{get, post};
 use clap::Parser;
+use madoguchi_bench::results::Results;
 use madoguchi_core::store::dynamodb::DynamoStore;
 use tokio::sync::oneshot;
 
@@ -63,6 +53,9 @@ struct Args {
     /// Starts of each function; the median is reported.
     #[arg(long, default_value_t = 21)]
     runs: usize,
+    /// Where to keep the results for `report` (`scripts/bench`).
+    #[arg(long)]
+    results: Option<PathBuf>,
 }
 
 /// Where the stand-in runtime API tells the bench that a function polled for its first
@@ -206,29 +199,31 @@ async fn main() {
     assert!(errors.is_empty(), "init errors: {errors:?}");
 
     let floor = median(times[0].clone());
-    println!(
-        "{:<18} {:>14} {:>16} {:>9}",
-        "function", "arm64 bootstrap", "x86_64 init p50", "× floor"
-    );
-    let mut met = true;
+    let mut results = Results::new("Lambda functions (init timed on x86_64 builds)");
     for (i, name) in all.iter().enumerate() {
         let size = std::fs::metadata(bootstrap(&args.arm64, name))
-            .unwrap()
+            .expect("a bootstrap")
             .len();
         let init = median(times[i].clone());
         let ratio = init.as_secs_f64() / floor.as_secs_f64();
-        let within = size <= SIZE_TARGET && (*name == FLOOR || ratio <= INIT_TARGET);
-        met &= within;
-        println!(
-            "{name:<18} {:>11.2} MB {:>13.2} ms {ratio:>8.2}×{}",
-            size as f64 / 1e6,
-            init.as_secs_f64() * 1000.0,
-            if within { "" } else { "  (target missed)" }
+        results.against(
+            format!("`{name}`: arm64 bootstrap"),
+            format!("{:.2} MB", size as f64 / 1e6),
+            "≤ 8 MB",
+            size <= SIZE_TARGET,
         );
+        let measure = format!("`{name}`: init, median of {} starts", args.runs);
+        let value = format!("{:.2} ms", init.as_secs_f64() * 1000.0);
+        if *name == FLOOR {
+            results.figure(format!("{measure} (the floor)"), value);
+        } else {
+            results.against(
+                measure,
+                format!("{value} ({ratio:.2}× the floor)"),
+                format!("≤ {INIT_TARGET}× the floor"),
+                ratio <= INIT_TARGET,
+            );
+        }
     }
-    println!(
-        "\n{} starts each; targets: bootstrap ≤ 8 MB, init ≤ {INIT_TARGET}× {FLOOR}: {}",
-        args.runs,
-        if met { "met" } else { "MISSED" }
-    );
+    results.finish(args.results.as_deref());
 }

@@ -1,78 +1,100 @@
-//! Measures the read path and login against the design's targets, in one run on this
-//! machine: a bare axum "hello" route and madoguchi's `GET /v1/usage` under the same load,
-//! and login latency against one argon2id verify. Everything runs on loopback.
+//! The read and write paths and login, measured against the design's targets in one run
+//! on this machine (`scripts/bench` runs it; `report` puts its rows in the README):
 //!
-//! `cargo run --release -p madoguchi-bench --bin bench -- --seconds 10 --connections 32`
+//! - the read path: wrk, in its own process, on a bare axum route, on `/healthz` through
+//!   madoguchi's layers and on `GET /v1/usage`, the same time and connections each;
+//! - the write path: renewals over HTTP from a client process of their own (this binary's
+//!   `renewal-client`), 32 clients each from its own loopback address, against the rate of
+//!   single durable redb commits on the same disk;
+//! - login against one argon2id verify.
+//!
+//! `cargo run --release -p madoguchi-bench --bin bench -- paths --seconds 10`
 
-mod servers;
-
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use madoguchi_bench::results::{Results, distribution, grouped};
+use madoguchi_bench::servers::new_member;
+use madoguchi_bench::{servers, wrk};
 use madoguchi_core::Context;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
-use servers::new_member;
 
 #[derive(Debug, Parser)]
 struct Args {
-    /// How long each load phase runs.
-    #[arg(long, default_value_t = 10)]
-    seconds: u64,
-    /// Concurrent connections in each load phase.
-    #[arg(long, default_value_t = 32)]
-    connections: usize,
-    /// Logins (and argon2 verifies) to time.
-    #[arg(long, default_value_t = 30)]
-    logins: usize,
+    #[command(subcommand)]
+    command: Part,
 }
 
-struct Load {
-    requests: usize,
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
+#[derive(Debug, Subcommand)]
+enum Part {
+    /// Serves madoguchi and a bare route, and measures them.
+    Paths {
+        /// How long each load phase runs.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent connections (and renewal clients) in each load phase.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Logins (and argon2 verifies) to time.
+        #[arg(long, default_value_t = 30)]
+        logins: usize,
+        /// Where to keep the results for `report`.
+        #[arg(long)]
+        results: Option<PathBuf>,
+    },
+    /// The renewals' load, run by `paths` in a process of its own: prints its result as
+    /// JSON.
+    RenewalClient {
+        #[arg(long)]
+        url: String,
+        /// The renewal clients' serials, addresses and codes, as `paths` wrote them.
+        #[arg(long)]
+        fixtures: PathBuf,
+        #[arg(long)]
+        seconds: u64,
+    },
 }
 
-/// `connections` clients, each sending one request after another for `seconds`.
-async fn load(url: String, token: Option<String>, args: &Args) -> Load {
-    let until = Instant::now() + Duration::from_secs(args.seconds);
-    let workers = (0..args.connections).map(|_| {
-        let url = url.clone();
-        let token = token.clone();
-        tokio::spawn(async move {
-            let client = reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .build()
-                .unwrap();
-            let mut latencies = Vec::new();
-            while Instant::now() < until {
-                let started = Instant::now();
-                let mut request = client.get(&url);
-                if let Some(token) = &token {
-                    request = request.bearer_auth(token);
-                }
-                let response = request.send().await.unwrap();
-                assert!(response.status().is_success(), "{}", response.status());
-                response.bytes().await.unwrap();
-                latencies.push(started.elapsed());
-            }
-            latencies
-        })
-    });
-    let started = Instant::now();
-    let mut latencies: Vec<Duration> = futures::future::join_all(workers)
-        .await
-        .into_iter()
-        .flat_map(Result::unwrap)
-        .collect();
-    let elapsed = started.elapsed();
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    Load {
-        requests: latencies.len(),
-        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
+/// One renewal client: a member's term licence and the codes it will redeem.
+#[derive(Serialize, Deserialize)]
+struct RenewalClient {
+    serial: String,
+    email: String,
+    codes: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RenewalLoad {
+    renewals: usize,
+    seconds: f64,
+    /// Clients that used up their codes before the time was over.
+    ran_out: usize,
+    distribution: Vec<(f64, f64)>,
+}
+
+fn main() {
+    match Args::parse().command {
+        Part::Paths {
+            seconds,
+            connections,
+            logins,
+            results,
+        } => {
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+            let measured = runtime.block_on(paths(seconds, connections, logins));
+            measured.finish(results.as_deref());
+        }
+        Part::RenewalClient {
+            url,
+            fixtures,
+            seconds,
+        } => {
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+            let load = runtime.block_on(renewal_client(&url, &fixtures, seconds));
+            println!("{}", serde_json::to_string(&load).expect("json"));
+        }
     }
 }
 
@@ -85,38 +107,145 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-#[tokio::main]
-async fn main() {
-    let args = Args::parse();
+async fn paths(seconds: u64, connections: usize, logins: usize) -> Results {
     let servers::Servers {
         ctx,
         madoguchi,
         hello,
         dir,
     } = servers::start().await;
-    let created = new_member(&ctx, "山田 太郎", "bench@example.jp", Vec::new()).await;
+    let mut results = Results::new("read and write paths, login");
 
+    let (login, verify, token) = login_against_verify(&ctx, &madoguchi, logins).await;
+
+    // wrk runs in its own process; `spawn_blocking` keeps this runtime serving meanwhile.
+    let wrk = |url: String, auth: Option<String>| {
+        tokio::task::spawn_blocking(move || wrk::run(&url, auth.as_deref(), seconds, connections))
+    };
+    let bare = wrk(format!("{hello}/hello"), None).await.expect("wrk");
+    let layers = wrk(format!("{madoguchi}/healthz"), None)
+        .await
+        .expect("wrk");
+    let usage = wrk(
+        format!("{madoguchi}/v1/usage"),
+        Some(format!("Bearer {token}")),
+    )
+    .await
+    .expect("wrk");
+    let raw = raw_redb_commits(dir.path(), 500);
+    let renewals = renewals(&ctx, &madoguchi, dir.path(), seconds, connections).await;
+
+    let rate = |r: &wrk::Run| {
+        format!(
+            "{}/s (p50 {:.2} ms, p99 {:.2} ms)",
+            grouped(r.per_second),
+            r.ms_at(50.0),
+            r.ms_at(99.0)
+        )
+    };
+    results.figure(
+        format!("bare axum route, wrk {connections} connections {seconds} s"),
+        rate(&bare),
+    );
+    results.figure("`/healthz` through madoguchi's layers", rate(&layers));
+    results.figure("`GET /v1/usage`", rate(&usage));
+    let share = usage.per_second / bare.per_second;
+    results.against(
+        "`GET /v1/usage` ÷ bare route",
+        format!("{:.0}%", share * 100.0),
+        "≥ 50%",
+        share >= 0.5,
+    );
+    let p99 = usage.ms_at(99.0);
+    results.against(
+        "`GET /v1/usage` p99",
+        format!("{p99:.2} ms"),
+        "< 5 ms",
+        p99 < 5.0,
+    );
+    results
+        .series
+        .insert("read: bare route".into(), bare.distribution);
+    results
+        .series
+        .insert("read: GET /v1/usage".into(), usage.distribution);
+
+    let raw_rate = 1.0 / raw.as_secs_f64();
+    results.figure(
+        "single durable redb commit, median of 500",
+        format!("{} ({}/s)", ms(raw), grouped(raw_rate)),
+    );
+    let renewal_rate = renewals.renewals as f64 / renewals.seconds;
+    let p50 = renewals
+        .distribution
+        .iter()
+        .find(|(p, _)| *p == 50.0)
+        .map_or(0.0, |(_, v)| *v);
+    results.figure(
+        format!("`POST /v1/renewals`, {connections} clients on their own addresses"),
+        format!(
+            "{}/s ({} in {:.1} s, p50 {p50:.2} ms)",
+            grouped(renewal_rate),
+            grouped(renewals.renewals as f64),
+            renewals.seconds
+        ),
+    );
+    let share = renewal_rate / raw_rate;
+    results.against(
+        "renewals ÷ single durable commits",
+        format!("{:.0}%", share * 100.0),
+        "≥ 100%",
+        share >= 1.0,
+    );
+    if renewals.ran_out > 0 {
+        results.notes.push(format!(
+            "{} renewal clients used up their codes before the end: the rate is a floor",
+            renewals.ran_out
+        ));
+    }
+    results
+        .series
+        .insert("write: POST /v1/renewals".into(), renewals.distribution);
+
+    results.figure(format!("login over HTTP, median of {logins}"), ms(login));
+    results.figure("one argon2id verify, median", ms(verify));
+    let ratio = login.as_secs_f64() / verify.as_secs_f64();
+    results.against(
+        "login ÷ one verify",
+        format!("{ratio:.2}×"),
+        "≤ 1.2×",
+        ratio <= 1.2,
+    );
+    results
+}
+
+/// Logins over HTTP alternating with bare argon2id verifies, so that both see the same
+/// machine; the last login's token serves the read path.
+async fn login_against_verify(
+    ctx: &Context,
+    base: &str,
+    logins: usize,
+) -> (Duration, Duration, String) {
+    let created = new_member(ctx, "山田 太郎", "bench@example.jp", Vec::new()).await;
     let client = reqwest::Client::new();
-    let login_body =
+    let body =
         json!({"customer_id": created.customer_id.to_string(), "access_key": created.access_key});
-    // Logins and bare verifies alternate, so that both see the same machine.
     let hash = madoguchi_core::secret::hash_access_key("bench-access-key");
-    let mut login_times = Vec::new();
-    let mut verify_times = Vec::new();
+    let (mut login_times, mut verify_times) = (Vec::new(), Vec::new());
     let mut token = String::new();
-    for _ in 0..args.logins {
+    for _ in 0..logins {
         let started = Instant::now();
         let answer: serde_json::Value = client
-            .post(format!("{madoguchi}/v1/sessions"))
-            .json(&login_body)
+            .post(format!("{base}/v1/sessions"))
+            .json(&body)
             .send()
             .await
-            .unwrap()
+            .expect("a login")
             .json()
             .await
-            .unwrap();
+            .expect("its answer");
         login_times.push(started.elapsed());
-        token = answer["token"].as_str().unwrap().to_owned();
+        token = answer["token"].as_str().expect("a token").to_owned();
 
         let started = Instant::now();
         assert!(madoguchi_core::secret::verify_access_key(
@@ -125,78 +254,27 @@ async fn main() {
         ));
         verify_times.push(started.elapsed());
     }
-
-    let bare = load(format!("{hello}/hello"), None, &args).await;
-    let layers = load(format!("{madoguchi}/healthz"), None, &args).await;
-    let usage = load(format!("{madoguchi}/v1/usage"), Some(token), &args).await;
-
-    let renewals = renewals(&ctx, &madoguchi, &args).await;
-    let commit = raw_redb_commit(dir.path(), 200);
-
-    println!("| measure | value |");
-    println!("| --- | --- |");
-    println!(
-        "| bare axum hello: requests/s ({} conns, {} s) | {:.0} ({} requests, p50 {}, p99 {}) |",
-        args.connections,
-        args.seconds,
-        bare.per_second,
-        bare.requests,
-        ms(bare.p50),
-        ms(bare.p99)
-    );
-    println!(
-        "| GET /v1/usage: requests/s | {:.0} ({} requests, p50 {}, p99 {}) |",
-        usage.per_second,
-        usage.requests,
-        ms(usage.p50),
-        ms(usage.p99)
-    );
-    println!(
-        "| GET /healthz through madoguchi's layers | {:.0} (p50 {}, p99 {}) |",
-        layers.per_second,
-        ms(layers.p50),
-        ms(layers.p99)
-    );
-    println!(
-        "| usage ÷ hello (target ≥ 50%) | {:.0}% |",
-        100.0 * usage.per_second / bare.per_second
-    );
-    let login = median(login_times);
-    let verify = median(verify_times);
-    println!(
-        "| login p50 over HTTP ({} logins) | {} |",
-        args.logins,
-        ms(login)
-    );
-    println!("| one argon2id verify, median | {} |", ms(verify));
-    println!(
-        "| login ÷ verify (target ≤ 1.2×) | {:.2}× |",
-        login.as_secs_f64() / verify.as_secs_f64()
-    );
-    println!(
-        "| raw redb durable commit, median of 200 | {} ({:.0} commits/s) |",
-        ms(commit),
-        1.0 / commit.as_secs_f64()
-    );
-    let (renewed, per_second) = renewals;
-    println!(
-        "| POST /v1/renewals ({} conns): renewals/s | {:.0} ({} renewals) |",
-        args.connections, per_second, renewed
-    );
-    println!(
-        "| renewals ÷ raw commits (target ≥ 70%) | {:.0}% |",
-        100.0 * per_second * commit.as_secs_f64()
-    );
+    (median(login_times), median(verify_times), token)
 }
 
-/// The write path: `connections` clients renewing their own licences with fresh codes,
-/// over HTTP, for `seconds`.
-async fn renewals(ctx: &Context, base: &str, args: &Args) -> (usize, f64) {
+/// The write path: members with a term licence each and enough fresh codes, then the
+/// renewal client process against them.
+async fn renewals(
+    ctx: &Context,
+    base: &str,
+    dir: &std::path::Path,
+    seconds: u64,
+    connections: usize,
+) -> RenewalLoad {
     use madoguchi_core::domain::{Billing, Plan, Product};
     use madoguchi_core::service::admin::{NewLicense, issue_codes};
-    let per_client = 2_000;
+    // Enough codes for 12,000 renewals a second; a client that runs out is reported.
+    let per_client = (seconds as usize * 12_000)
+        .div_ceil(connections)
+        .div_ceil(1_000)
+        * 1_000;
     let mut clients = Vec::new();
-    for n in 0..args.connections {
+    for n in 0..connections {
         let email = format!("renewal{n}@example.jp");
         let licence = NewLicense {
             product: Product::SecuritySuite,
@@ -208,66 +286,103 @@ async fn renewals(ctx: &Context, base: &str, args: &Args) -> (usize, f64) {
         let created = new_member(ctx, "更新 太郎", &email, vec![licence]).await;
         let mut codes = Vec::new();
         for _ in 0..per_client / 1_000 {
-            codes.extend(
-                issue_codes(ctx, Product::SecuritySuite, 1, 1_000, None)
-                    .await
-                    .unwrap()
-                    .codes,
-            );
+            let issued = issue_codes(ctx, Product::SecuritySuite, 1, 1_000, None)
+                .await
+                .expect("codes");
+            codes.extend(issued.codes.iter().map(ToString::to_string));
         }
-        clients.push((created.serials[0].serial.to_string(), email, codes));
-    }
-    let until = Instant::now() + Duration::from_secs(args.seconds);
-    let started = Instant::now();
-    let workers = clients
-        .into_iter()
-        .enumerate()
-        .map(|(n, (serial, email, codes))| {
-            let url = format!("{base}/v1/renewals");
-            // Each client from its own loopback address, as members are: one address may only
-            // have 20 renewals running at once (SPEC §2, §5).
-            let address = std::net::Ipv4Addr::new(127, 0, 1, n as u8 + 2);
-            tokio::spawn(async move {
-                let client = reqwest::Client::builder()
-                    .local_address(std::net::IpAddr::V4(address))
-                    .build()
-                    .unwrap();
-                let mut done = 0;
-                for code in codes {
-                    if Instant::now() >= until {
-                        break;
-                    }
-                    let body = json!({"code": code.to_string(), "serial": serial, "email": email,
-                                  "consent": {"terms_version": "2026-10", "agreed": true}});
-                    let response = client.post(&url).json(&body).send().await.unwrap();
-                    assert_eq!(response.status(), 201);
-                    done += 1;
-                }
-                done
-            })
+        clients.push(RenewalClient {
+            serial: created.serials[0].serial.to_string(),
+            email,
+            codes,
         });
-    let done: usize = futures::future::join_all(workers)
+    }
+    let fixtures = dir.join("renewal-clients.json");
+    std::fs::write(&fixtures, serde_json::to_vec(&clients).expect("json")).expect("fixtures");
+    let output = tokio::process::Command::new(std::env::current_exe().expect("this binary"))
+        .args(["renewal-client", "--url", &format!("{base}/v1/renewals")])
+        .arg("--fixtures")
+        .arg(&fixtures)
+        .args(["--seconds", &seconds.to_string()])
+        .output()
         .await
-        .into_iter()
-        .map(Result::unwrap)
-        .sum();
-    (done, done as f64 / started.elapsed().as_secs_f64())
+        .expect("the renewal client runs");
+    assert!(
+        output.status.success(),
+        "the renewal client failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the renewal client's result")
 }
 
-/// The floor under every write: one durable (fsync'd) redb commit of a small record.
-fn raw_redb_commit(dir: &std::path::Path, commits: u64) -> Duration {
+/// Each client renews from its own loopback address, as members do: one address may only
+/// have 20 renewals running at once (SPEC §2, §5).
+async fn renewal_client(url: &str, fixtures: &std::path::Path, seconds: u64) -> RenewalLoad {
+    let clients: Vec<RenewalClient> =
+        serde_json::from_slice(&std::fs::read(fixtures).expect("fixtures")).expect("fixtures");
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let workers = clients.into_iter().enumerate().map(|(n, client)| {
+        let url = url.to_owned();
+        let address = std::net::Ipv4Addr::new(127, 0, 1, u8::try_from(n + 2).expect("≤ 250"));
+        tokio::spawn(async move {
+            let http = reqwest::Client::builder()
+                .local_address(std::net::IpAddr::V4(address))
+                .build()
+                .expect("a client");
+            let mut latencies = Vec::new();
+            let mut ran_out = true;
+            for code in client.codes {
+                if Instant::now() >= until {
+                    ran_out = false;
+                    break;
+                }
+                let body = json!({"code": code, "serial": client.serial, "email": client.email,
+                                  "consent": {"terms_version": "2026-10", "agreed": true}});
+                let sent = Instant::now();
+                let response = http.post(&url).json(&body).send().await.expect("an answer");
+                assert_eq!(response.status(), 201, "a renewal");
+                response.bytes().await.expect("its body");
+                latencies.push(sent.elapsed());
+            }
+            (latencies, ran_out)
+        })
+    });
+    let mut latencies = Vec::new();
+    let mut ran_out = 0;
+    for (mut some, out) in futures::future::join_all(workers)
+        .await
+        .into_iter()
+        .map(|r| r.expect("a client"))
+    {
+        latencies.append(&mut some);
+        ran_out += usize::from(out);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    RenewalLoad {
+        renewals: latencies.len(),
+        seconds: elapsed,
+        ran_out,
+        distribution: distribution(&latencies),
+    }
+}
+
+/// The floor under every write, on the same disk as the server's file: one durable
+/// (fsync'd) redb commit of a small record at a time.
+fn raw_redb_commits(dir: &std::path::Path, commits: u64) -> Duration {
     const TABLE: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("raw");
-    let db = redb::Database::create(dir.join("raw.redb")).unwrap();
+    let db = redb::Database::create(dir.join("raw.redb")).expect("a redb file");
     let value = [7u8; 300];
     let times = (0..commits)
         .map(|n| {
             let started = Instant::now();
-            let txn = db.begin_write().unwrap();
+            let txn = db.begin_write().expect("a write");
             txn.open_table(TABLE)
-                .unwrap()
+                .expect("the table")
                 .insert(n, value.as_slice())
-                .unwrap();
-            txn.commit().unwrap();
+                .expect("an insert");
+            txn.commit().expect("a commit");
             started.elapsed()
         })
         .collect();
