@@ -4,32 +4,35 @@
 //! path gets past the disk's one-commit-at-a-time rate, and one transaction's bookkeeping
 //! (its pages, its commit) serves them all.
 //!
-//! - Each write stays atomic: a write checks every condition before it changes anything
-//!   (`write::check` before `write::apply`), so a failed condition (a version that moved, a
-//!   place already taken) leaves nothing of it in the shared transaction, and only it
-//!   fails. Any other failure, or a panic, may have left half a write behind: the whole
-//!   transaction is rolled back and every write in it fails (a storage error, which the
-//!   callers answer as such; it does not happen while the disk works).
+//! - Each write stays atomic. A write checks its conditions before it changes anything
+//!   (`write::check` before `write::apply`), so a refused condition (a version that moved,
+//!   a place already taken: `StoreError::Conflict`) leaves nothing of it in the shared
+//!   transaction, and only it fails. Any other failure, or a panic, may have left half a
+//!   write behind: the transaction is rolled back, that write fails alone, and the writes
+//!   applied before it are applied again, in a fresh transaction (a write is a closure
+//!   that can run more than once, and nothing of a rolled-back run is kept).
 //! - Each write stays isolated: the writes of a group run one after another, each seeing
 //!   the ones before it, as if each had been committed alone in that order. They come from
 //!   different requests: a request waits for its write's answer before it makes the next,
 //!   and a group is the queue as it was when the group began.
 //! - None is acknowledged before it is durable: the group's transaction is committed with
 //!   `Durability::Immediate` (its fsync) before any of its writes is answered.
-//! - Bookkeeping whose loss in a crash harms nothing (a session's last-seen time,
+//! - Bookkeeping whose loss in a crash harms little (a session's last-seen time,
 //!   `Writer::write_soon`; a per-client count's row, `Writer::write_behind`) goes in a
-//!   transaction of its own, committed first without an fsync and answered at once. It becomes durable with the
-//!   next durable commit; a group of such writes alone has no fsync. A crash loses at most
-//!   the places of requests that were running, which the crash ended anyway, and a
-//!   minute of a session's idle time.
+//!   transaction of its own, committed first without an fsync and answered at once. It
+//!   becomes durable with the next durable commit, and at the latest `UNSYNCED_AT_MOST`
+//!   later, when the writer makes it durable on its own: a crash loses at most that much of
+//!   it.
 //! - A failed commit leaves redb refusing further writes, while a group it could not
 //!   persist may still be visible: the process stops at once, and opening the file again
 //!   recovers the last durable state (the crash the design is tested against).
 
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use redb::{Database, Durability, WriteTransaction};
 use tokio::sync::oneshot;
@@ -40,9 +43,12 @@ use crate::store::StoreError;
 /// for all of it.
 const MOST_IN_A_GROUP: usize = 256;
 
+/// How long bookkeeping committed without an fsync may wait for one.
+const UNSYNCED_AT_MOST: Duration = Duration::from_millis(50);
+
 /// Called once its transaction is committed (and, for a durable write, its fsync done):
-/// sends the write's answer, or the commit's failure.
-type Acknowledge = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// sends the write's answer.
+type Acknowledge = Box<dyn FnOnce() + Send>;
 
 /// What a write did in the shared transaction.
 enum Applied {
@@ -51,12 +57,26 @@ enum Applied {
     /// Refused by one of its conditions before it changed anything, and answered; or its
     /// caller had gone away and it did nothing.
     Nothing,
-    /// Failed after it may have changed something (answered with its error): the
+    /// Failed after it may have changed something, and answered with its error: the
     /// transaction must be rolled back.
     Tainted,
 }
 
-type Work = Box<dyn FnOnce(&WriteTransaction) -> Applied + Send>;
+type Work = Box<dyn FnMut(&WriteTransaction) -> Applied + Send>;
+
+/// A write that failed, and whether it may have left something behind in the transaction.
+struct Failed {
+    error: StoreError,
+    left_behind: bool,
+}
+
+impl Failed {
+    /// A write of one step: only a refused condition is known to have changed nothing.
+    fn judged(error: StoreError) -> Self {
+        let left_behind = !matches!(error, StoreError::Conflict(_));
+        Self { error, left_behind }
+    }
+}
 
 /// When a write is answered.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -92,34 +112,66 @@ impl Writer {
 
     /// Runs `work` in the group's transaction; its answer comes once that is durable.
     /// `work` must check its conditions before it changes anything: only a
-    /// `StoreError::Conflict` is taken to have left nothing behind.
-    pub(super) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    /// `StoreError::Conflict` is taken to have left nothing behind. It may run more than
+    /// once (see the module's comment); only the last run counts.
+    pub(super) async fn write<T, F>(&self, mut work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
-        self.queue(Answer::WhenDurable, work).await
+        self.queue(Answer::WhenDurable, move |txn| {
+            work(txn).map_err(Failed::judged)
+        })
+        .await
+    }
+
+    /// A write in two steps, answered once durable: `check` reads every condition and
+    /// changes nothing (any failure of it leaves nothing behind), then `apply` writes (any
+    /// failure of it may have, and rolls the transaction back). The caller gets either
+    /// step's error as it is: a commit that conflicts with itself is still a `Conflict`.
+    pub(super) async fn write_checked<C, A>(
+        &self,
+        mut check: C,
+        mut apply: A,
+    ) -> Result<(), StoreError>
+    where
+        C: FnMut(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
+        A: FnMut(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
+    {
+        self.queue(Answer::WhenDurable, move |txn| {
+            check(txn).map_err(|error| Failed {
+                error,
+                left_behind: false,
+            })?;
+            apply(txn).map_err(|error| Failed {
+                error,
+                left_behind: true,
+            })
+        })
+        .await
     }
 
     /// Runs `work` like `write`, but answers as soon as it is committed, without waiting
     /// for an fsync: for bookkeeping a crash may lose (see the module's comment).
-    pub(super) async fn write_soon<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub(super) async fn write_soon<T, F>(&self, mut work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
-        self.queue(Answer::WhenApplied, work).await
+        self.queue(Answer::WhenApplied, move |txn| {
+            work(txn).map_err(Failed::judged)
+        })
+        .await
     }
 
     /// Queues `work` with no one waiting for it: bookkeeping already decided in memory
-    /// (`counts.rs`), written in the order queued with the next group's writes that are
-    /// answered without an fsync, and durable with the next fsync.
-    pub(super) fn write_behind<F>(&self, work: F)
+    /// (`counts.rs`), written in the order queued, like a `write_soon`.
+    pub(super) fn write_behind<F>(&self, mut work: F)
     where
-        F: FnOnce(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
+        F: FnMut(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
     {
         let work: Work = Box::new(move |txn| match work(txn) {
-            Ok(()) => Applied::Done(Box::new(|_| {})),
+            Ok(()) => Applied::Done(Box::new(|| {})),
             Err(error) => {
                 tracing::error!(%error, "a written-behind record could not be written");
                 Applied::Tainted
@@ -140,29 +192,42 @@ impl Writer {
         self.write(|_| Ok(())).await
     }
 
-    async fn queue<T, F>(&self, when: Answer, work: F) -> Result<T, StoreError>
+    async fn queue<T, F>(&self, when: Answer, mut work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&WriteTransaction) -> Result<T, Failed> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
+        // Shared with the acknowledgement of each run, so that a run rolled back leaves the
+        // answer to the next.
+        let answer = Arc::new(Mutex::new(Some(answer)));
+        let send = |answer: &Mutex<Option<oneshot::Sender<_>>>, result| {
+            if let Some(answer) = answer.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = answer.send(result);
+            }
+        };
         let work: Work = Box::new(move |txn| {
             // A caller that has gone away (its request dropped) is told nothing: its write
             // is not made, as it was not yet acknowledged.
-            if answer.is_closed() {
+            let gone = answer
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .is_none_or(oneshot::Sender::is_closed);
+            if gone {
                 return Applied::Nothing;
             }
             match work(txn) {
-                Ok(value) => Applied::Done(Box::new(move |committed: Result<(), StoreError>| {
-                    let _ = answer.send(committed.map(|()| value));
-                })),
-                Err(error) => {
-                    let clean = matches!(error, StoreError::Conflict(_));
-                    let _ = answer.send(Err(error));
-                    if clean {
-                        Applied::Nothing
-                    } else {
+                Ok(value) => {
+                    let answer = answer.clone();
+                    Applied::Done(Box::new(move || send(&answer, Ok(value))))
+                }
+                Err(Failed { error, left_behind }) => {
+                    send(&answer, Err(error));
+                    if left_behind {
                         Applied::Tainted
+                    } else {
+                        Applied::Nothing
                     }
                 }
             }
@@ -188,7 +253,25 @@ impl Drop for Writer {
 }
 
 fn write_groups(db: &Database, queue: &mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
+    // Whether writes committed without an fsync wait for one.
+    let mut unsynced = false;
+    loop {
+        let first = if unsynced {
+            match queue.recv_timeout(UNSYNCED_AT_MOST) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    commit(begin(db, Durability::Immediate));
+                    unsynced = false;
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match queue.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            }
+        };
         let mut group = vec![first];
         while group.len() < MOST_IN_A_GROUP {
             match queue.try_recv() {
@@ -200,36 +283,32 @@ fn write_groups(db: &Database, queue: &mpsc::Receiver<Job>) {
             .into_iter()
             .partition(|job| job.answer == Answer::WhenDurable);
         if !soon.is_empty() {
-            commit_together(db, soon, Durability::None);
+            unsynced |= commit_together(db, soon, Durability::None);
         }
-        if !durable.is_empty() {
-            commit_together(db, durable, Durability::Immediate);
+        if !durable.is_empty() && commit_together(db, durable, Durability::Immediate) {
+            unsynced = false;
         }
     }
+    // A clean close persists what was committed without an fsync.
 }
 
 /// Applies `jobs` one after another in one write transaction, commits it with
-/// `durability`, then answers them. A write that taints the transaction fails with the
-/// writes applied before it; the ones after it go on in a fresh transaction.
-fn commit_together(db: &Database, jobs: Vec<Job>, durability: Durability) {
-    let mut jobs = jobs.into_iter().peekable();
-    while jobs.peek().is_some() {
-        let txn = match begin(db, durability) {
-            Ok(txn) => txn,
-            Err(error) => {
-                // No transaction to write in: the jobs are dropped, and their callers told
-                // that the writer did not answer.
-                tracing::error!(%error, "the database refused a write transaction");
-                return;
-            }
-        };
-        let mut done = Vec::new();
+/// `durability`, then answers them; whether anything was committed. A job that taints the
+/// transaction fails alone: the transaction is rolled back and the jobs applied before it
+/// run again in a fresh one.
+fn commit_together(db: &Database, jobs: Vec<Job>, durability: Durability) -> bool {
+    let mut waiting: VecDeque<Job> = jobs.into();
+    let mut committed = false;
+    while !waiting.is_empty() {
+        let txn = begin(db, durability);
+        let mut applied: Vec<(Job, Acknowledge)> = Vec::new();
         let mut tainted = false;
-        for job in jobs.by_ref() {
-            // A panic drops the job's answer (its caller sees the writer's error) and may
-            // have left half of it behind, like any failure that is not a refused condition.
+        while let Some(mut job) = waiting.pop_front() {
+            // A panic drops the job and with it its answer (its caller sees the writer's
+            // error), and may have left half of it behind, like any failure that is not a
+            // refused condition.
             match catch_unwind(AssertUnwindSafe(|| (job.work)(&txn))) {
-                Ok(Applied::Done(acknowledge)) => done.push(acknowledge),
+                Ok(Applied::Done(acknowledge)) => applied.push((job, acknowledge)),
                 Ok(Applied::Nothing) => {}
                 Ok(Applied::Tainted) | Err(_) => {
                     tainted = true;
@@ -237,34 +316,105 @@ fn commit_together(db: &Database, jobs: Vec<Job>, durability: Durability) {
                 }
             }
         }
-        if tainted {
+        if tainted || applied.is_empty() {
             let _ = txn.abort();
-            for acknowledge in done {
-                acknowledge(Err(StoreError::Backend(
-                    "a write committed with this one failed; neither was kept".to_owned(),
-                )));
+            // The runs rolled back are dropped with their acknowledgements, unanswered;
+            // the jobs run again, first.
+            for (job, _) in applied.into_iter().rev() {
+                waiting.push_front(job);
             }
             continue;
         }
-        if done.is_empty() {
-            let _ = txn.abort();
-            continue;
+        commit(txn);
+        committed = true;
+        for (_, acknowledge) in applied {
+            acknowledge();
         }
-        if let Err(error) = txn.commit() {
-            // Nothing of it can be trusted to be on disk, and redb refuses every later
-            // write: stop here, and let the next start recover the last durable state.
-            tracing::error!(%error, "the database could not commit a group; stopping");
-            std::process::abort();
-        }
-        for acknowledge in done {
-            acknowledge(Ok(()));
-        }
+    }
+    committed
+}
+
+fn begin(db: &Database, durability: Durability) -> WriteTransaction {
+    let mut txn = db.begin_write().unwrap_or_else(|error| stop(&error));
+    txn.set_durability(durability)
+        .unwrap_or_else(|error| stop(&error));
+    txn
+}
+
+fn commit(txn: WriteTransaction) {
+    if let Err(error) = txn.commit() {
+        stop(&error);
     }
 }
 
-fn begin(db: &Database, durability: Durability) -> Result<WriteTransaction, StoreError> {
-    let mut txn = db.begin_write()?;
-    txn.set_durability(durability)
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-    Ok(txn)
+/// The database cannot write any more: nothing of what it holds unsynced can be trusted to
+/// reach the disk, and redb refuses every later write. Stop here, and let the next start
+/// recover the last durable state.
+fn stop(error: &dyn std::fmt::Display) -> ! {
+    tracing::error!(%error, "the database cannot write; stopping");
+    std::process::abort();
+}
+
+#[cfg(test)]
+mod tests {
+    use redb::{ReadableDatabase, TableDefinition};
+
+    use super::*;
+
+    const T: TableDefinition<&str, u64> = TableDefinition::new("t");
+
+    fn put(txn: &WriteTransaction, key: &str) -> Result<(), StoreError> {
+        txn.open_table(T)?.insert(key, 1)?;
+        Ok(())
+    }
+
+    fn kept(db: &Database, key: &str) -> bool {
+        let txn = db.begin_read().expect("read");
+        let table = txn.open_table(T).expect("table");
+        table.get(key).expect("get").is_some()
+    }
+
+    /// Writes queued behind a slow one form one group: a write that fails after it wrote
+    /// fails alone, and the writes before and after it in the group are kept.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_write_that_fails_half_way_fails_alone() {
+        let db = Arc::new(
+            Database::builder()
+                .create_with_backend(redb::backends::InMemoryBackend::new())
+                .expect("a database"),
+        );
+        let writer = Arc::new(Writer::start(db.clone()).expect("a writer"));
+        let slow = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .write(|txn| {
+                        std::thread::sleep(Duration::from_millis(200));
+                        put(txn, "slow")
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let before = writer.write(|txn| put(txn, "before"));
+        let broken = writer.write(|txn| {
+            put(txn, "broken")?;
+            Err::<(), _>(StoreError::Backend("failed after writing".to_owned()))
+        });
+        let refused = writer.write(|txn| {
+            let _ = txn;
+            Err::<(), _>(StoreError::Conflict("a version moved".to_owned()))
+        });
+        let after = writer.write(|txn| put(txn, "after"));
+        let (before, broken, refused, after) = tokio::join!(before, broken, refused, after);
+        slow.await.expect("joined").expect("the slow write");
+        assert!(before.is_ok() && after.is_ok(), "{before:?} {after:?}");
+        assert!(matches!(broken, Err(StoreError::Backend(_))), "{broken:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        assert!(kept(&db, "slow") && kept(&db, "before") && kept(&db, "after"));
+        assert!(!kept(&db, "broken"), "nothing of the failed write is kept");
+    }
 }

@@ -476,25 +476,15 @@ impl Store for RedbStore {
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        // Every condition first, so that a refused one leaves the group's transaction as it
+        // was (`group.rs`); an error while writing rolls the group back.
+        let writes = Arc::new(writes);
+        let checked = writes.clone();
         self.writer
-            .write(move |txn| {
-                // Every condition first: a refused one leaves the group's transaction as
-                // it was (`group.rs`).
-                for write in &writes {
-                    write::check(txn, write)?;
-                }
-                for write in writes {
-                    // Past the checks, a failure may leave half of this commit behind: it
-                    // is not a refusal but a failure of the group (not a `Conflict`).
-                    write::apply(txn, write).map_err(|error| match error {
-                        StoreError::Conflict(what) => {
-                            StoreError::Backend(format!("a commit conflicts with itself: {what}"))
-                        }
-                        other => other,
-                    })?;
-                }
-                Ok(())
-            })
+            .write_checked(
+                move |txn| checked.iter().try_for_each(|w| write::check(txn, w)),
+                move |txn| writes.iter().try_for_each(|w| write::apply(txn, w.clone())),
+            )
             .await
     }
 
