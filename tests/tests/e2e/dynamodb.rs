@@ -110,6 +110,87 @@ async fn a_page_costs_the_same_however_long_the_list() {
     assert_eq!(short_cost.calls, 1, "one Query");
 }
 
+/// A table written before the lists were sharded keeps them in `gsi1` (`EXPIRY`,
+/// `OUTBOX#PENDING`): the readers still find those entries, so no reminder (SPEC §8) and no
+/// retry (SPEC §9) is lost, and rewriting an item moves it to the sharded lists.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn entries_of_the_unsharded_lists_are_still_read() {
+    use madoguchi_core::store::Store;
+    let table = format!("test-{}", madoguchi_core::secret::random_digits(12));
+    let store = crate::support::dynamodb_table(&table).await;
+    let config = aws_config::load_from_env().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    let put = |item: Item| {
+        client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(item))
+            .send()
+    };
+    // A licence and two mails as the earlier layout wrote them: index keys in gsi1 only.
+    let serial = "SSU-90000001";
+    put(HashMap::from([
+        ("pk".to_owned(), s("CUSTOMER#CAF9000001")),
+        ("sk".to_owned(), s(&format!("CUSTOMER#SERIAL#{serial}"))),
+        ("gsi1pk".to_owned(), s("EXPIRY")),
+        ("gsi1sk".to_owned(), s(&format!("1998-05-01#{serial}"))),
+    ]))
+    .await
+    .unwrap();
+    let due = "00000000000000000001";
+    for (mail_id, place) in [
+        (
+            "00000000000000000001-aaaaaaaa",
+            format!("{due}#00000000000000000001-aaaaaaaa"),
+        ),
+        // The first layout of all: the mail id alone.
+        (
+            "00000000000000000002-bbbbbbbb",
+            "00000000000000000002-bbbbbbbb".to_owned(),
+        ),
+    ] {
+        put(HashMap::from([
+            ("pk".to_owned(), s("MAILTO#old@example.jp")),
+            ("sk".to_owned(), s(&format!("MAIL#{mail_id}"))),
+            ("gsi1pk".to_owned(), s("OUTBOX#PENDING")),
+            ("gsi1sk".to_owned(), s(&place)),
+        ]))
+        .await
+        .unwrap();
+    }
+
+    let until = "1998-05-31".parse().unwrap();
+    let listed = store.serials_expiring(until, None, 10).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|place| (place.expires_on.to_string(), place.serial.to_string()))
+            .collect::<Vec<_>>(),
+        [("1998-05-01".to_owned(), serial.to_owned())]
+    );
+    let after_it = store
+        .serials_expiring(until, listed.last(), 10)
+        .await
+        .unwrap();
+    assert!(after_it.is_empty(), "{after_it:?}");
+
+    let pending = store
+        .pending_mails(jiff::Timestamp::now(), None, 10)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = pending.iter().map(|m| m.place.mail_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "00000000000000000001-aaaaaaaa",
+            "00000000000000000002-bbbbbbbb"
+        ]
+    );
+    assert!(pending.iter().all(|m| m.to.as_str() == "old@example.jp"));
+}
+
 type Item = HashMap<String, AttributeValue>;
 
 /// Every item of a table, as DynamoDB holds it.

@@ -14,6 +14,10 @@ use super::keys::{self, Key};
 use crate::domain::{CustomerId, RenewalCode, Serial};
 use crate::store::{RenewalView, StoreError};
 
+/// Rounds of a batch read before giving up on keys DynamoDB keeps leaving unprocessed (it
+/// does so when throttled): the caller's own backoff takes it from there.
+const MOST_ROUNDS: u32 = 8;
+
 impl DynamoStore {
     /// The items under `wanted`, in its order (`None` where nothing is stored), read with
     /// one `BatchGetItem` and again for whatever DynamoDB leaves unprocessed.
@@ -35,6 +39,11 @@ impl DynamoStore {
         );
         let mut round = 0;
         while let Some(keys) = asking.take() {
+            if round == MOST_ROUNDS {
+                return Err(StoreError::Throttled(
+                    "BatchGetItem left keys unprocessed round after round".to_owned(),
+                ));
+            }
             if round > 0 {
                 tokio::time::sleep(crate::store::backoff::pause(round)).await;
             }
