@@ -10,7 +10,7 @@
 //! ```sh
 //! cargo run --release -p madoguchi-bench --bin reminders -- --engine redb --sizes 100000,1000000
 //! eval "$(scripts/dynamodb-local start)"
-//! cargo run --release -p madoguchi-bench --bin reminders -- --engine dynamodb --sizes 5000,50000
+//! cargo run --release -p madoguchi-bench --bin reminders -- --engine dynamodb --sizes 2000,20000
 //! ```
 
 use std::path::PathBuf;

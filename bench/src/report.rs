@@ -141,12 +141,17 @@ fn machine() -> String {
 const BEGIN: &str = "<!-- bench:begin (scripts/bench writes this section) -->";
 const END: &str = "<!-- bench:end -->";
 
+/// Replaces what is between the marks (the marks stay); a README without them gets the
+/// section at its end, marks and all.
 fn replace_section(readme: &Path, section: &str) {
     let text = std::fs::read_to_string(readme).expect("the README");
-    let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
-        panic!("{} has no {BEGIN} … {END} section", readme.display());
+    let marked = text
+        .find(BEGIN)
+        .and_then(|begin| Some((begin, begin + text[begin..].find(END)?)));
+    let updated = match marked {
+        Some((begin, end)) => format!("{}{BEGIN}\n{section}{}", &text[..begin], &text[end..]),
+        None => format!("{}\n{BEGIN}\n{section}{END}\n", text.trim_end()),
     };
-    let updated = format!("{}{BEGIN}\n{section}{}", &text[..begin], &text[end..]);
     std::fs::write(readme, updated).expect("the README");
 }
 
