@@ -6,8 +6,8 @@
 //! are written in the order the counts changed, and made durable with the next group of
 //! writes (`group.rs`). Opening the file loads the table back.
 //!
-//! A crash loses the changes not yet durable: places of requests the crash ended anyway,
-//! and the last fraction of a second's guesses.
+//! A crash loses the changes not yet durable, at most 50 ms of them (`group.rs`): places
+//! of requests the crash ended anyway, and the last guesses counted.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

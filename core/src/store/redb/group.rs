@@ -32,7 +32,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, WriteTransaction};
 use tokio::sync::oneshot;
@@ -187,7 +187,9 @@ impl Writer {
     }
 
     /// Returns once every write applied so far is durable: an empty write goes through the
-    /// queue, and groups are made durable in order.
+    /// queue, and groups are made durable in order. (Tests wait on it for rows written
+    /// behind.)
+    #[cfg(test)]
     pub(super) async fn durable(&self) -> Result<(), StoreError> {
         self.write(|_| Ok(())).await
     }
@@ -253,15 +255,22 @@ impl Drop for Writer {
 }
 
 fn write_groups(db: &Database, queue: &mpsc::Receiver<Job>) {
-    // Whether writes committed without an fsync wait for one.
-    let mut unsynced = false;
+    // Since when writes committed without an fsync have waited for one: even a steady
+    // stream of such writes alone gets one every `UNSYNCED_AT_MOST`.
+    let mut unsynced_since: Option<Instant> = None;
     loop {
-        let first = if unsynced {
-            match queue.recv_timeout(UNSYNCED_AT_MOST) {
-                Ok(job) => job,
+        let first = if let Some(since) = unsynced_since {
+            let left = UNSYNCED_AT_MOST.saturating_sub(since.elapsed());
+            match queue.recv_timeout(left) {
+                Ok(job) if !left.is_zero() => job,
+                Ok(job) => {
+                    make_durable(db);
+                    unsynced_since = None;
+                    job
+                }
                 Err(RecvTimeoutError::Timeout) => {
-                    commit(begin(db, Durability::Immediate));
-                    unsynced = false;
+                    make_durable(db);
+                    unsynced_since = None;
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -282,11 +291,11 @@ fn write_groups(db: &Database, queue: &mpsc::Receiver<Job>) {
         let (durable, soon): (Vec<Job>, Vec<Job>) = group
             .into_iter()
             .partition(|job| job.answer == Answer::WhenDurable);
-        if !soon.is_empty() {
-            unsynced |= commit_together(db, soon, Durability::None);
+        if !soon.is_empty() && commit_together(db, soon, Durability::None) {
+            unsynced_since.get_or_insert_with(Instant::now);
         }
         if !durable.is_empty() && commit_together(db, durable, Durability::Immediate) {
-            unsynced = false;
+            unsynced_since = None;
         }
     }
     // A clean close persists what was committed without an fsync.
@@ -339,6 +348,11 @@ fn begin(db: &Database, durability: Durability) -> WriteTransaction {
     txn.set_durability(durability)
         .unwrap_or_else(|error| stop(&error));
     txn
+}
+
+/// An empty commit with immediate durability: its fsync persists every commit before it.
+fn make_durable(db: &Database) {
+    commit(begin(db, Durability::Immediate));
 }
 
 fn commit(txn: WriteTransaction) {

@@ -371,12 +371,9 @@ impl Store for RedbStore {
     }
 
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let record: Option<IdempotencyRecord> = self.get(IDEMPOTENCY, key.to_owned()).await?;
-        // A stored answer is replayed as kept: what it answers must be durable first.
-        if record.as_ref().is_some_and(|r| r.response.is_some()) {
-            self.writer.durable().await?;
-        }
-        Ok(record)
+        // A stored answer is replayed as kept, so it must be durable: it is, as it is
+        // written by a commit, which is visible only once its group's fsync is done.
+        self.get(IDEMPOTENCY, key.to_owned()).await
     }
 
     async fn pending_mails(
@@ -417,11 +414,8 @@ impl Store for RedbStore {
                 Ok(mails)
             })
             .await?;
-        // A mail is sent only for a change that is durable: one lost to a crash before its
-        // group's fsync must not have been announced.
-        if !mails.is_empty() {
-            self.writer.durable().await?;
-        }
+        // A mail is sent only for a change that is durable: mails are enqueued by commits,
+        // visible only once their group's fsync is done.
         Ok(mails)
     }
 
@@ -702,6 +696,37 @@ mod tests {
         for id in distinct.iter().chain([&contested]) {
             assert!(reopened.customer(id).await.expect("read").is_some());
         }
+    }
+
+    /// Counts are written behind without an fsync of their own: with no other write
+    /// coming, the writer makes them durable within its bound, so a crash image taken a
+    /// little later holds them, and a store opened on it counts on from them.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn counts_written_behind_become_durable_on_their_own() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("counts.redb");
+        let crash_image = dir.path().join("crash-image.redb");
+        let at: Timestamp = "2026-11-22T00:00:00Z".parse().expect("instant");
+        let rule = CountRule {
+            key: "renewal:192.0.2.7".to_owned(),
+            limit: 3,
+            length: jiff::SignedDuration::from_mins(10),
+        };
+        {
+            let store = RedbStore::open(&path).expect("open");
+            for _ in 0..3 {
+                let taken = store.take_place(&rule, at).await.expect("a place");
+                assert!(matches!(taken, Admission::Admitted(_)));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            std::fs::copy(&path, &crash_image).expect("a copy of the file");
+        }
+        let reopened = RedbStore::open(&crash_image).expect("open the crash image");
+        let fourth = reopened.take_place(&rule, at).await.expect("an answer");
+        assert!(
+            matches!(fourth, Admission::Refused { .. }),
+            "the three places survived the crash: {fourth:?}"
+        );
     }
 
     /// Mails pending in a file from before retries (an unordered index of ids) are filed
