@@ -28,6 +28,7 @@ use madoguchi_core::domain::{
     SerialStatus,
 };
 use madoguchi_core::service::reminders;
+use madoguchi_core::store::dynamodb::Consumed;
 use madoguchi_core::store::{Expect, Store, Write};
 use madoguchi_core::{Context, Settings, SystemClock};
 
@@ -61,6 +62,8 @@ struct Run {
     generated_in: Duration,
     job: Duration,
     file_bytes: Option<u64>,
+    /// On DynamoDB: what the job's calls consumed, as DynamoDB reports it.
+    consumed: Option<Consumed>,
 }
 
 #[tokio::main]
@@ -102,6 +105,20 @@ async fn main() {
             ),
             format!("{:.2} s", run.job.as_secs_f64()),
         );
+        if let Some(used) = run.consumed {
+            results.figure(
+                format!(
+                    "{} licences: the job's DynamoDB calls and units",
+                    grouped(run.licences as f64)
+                ),
+                format!(
+                    "{} calls, {:.1} read, {:.1} write units (as Local counts them)",
+                    grouped(used.calls as f64),
+                    used.read_units,
+                    used.write_units + used.transaction_units
+                ),
+            );
+        }
     }
     if let [small, .., large] = runs.as_slice() {
         let ratio = large.job.as_secs_f64() / small.job.as_secs_f64();
@@ -132,15 +149,17 @@ async fn run(args: &Args, licences: usize) -> Run {
     }
     .expect("a temp dir");
     let file = dir.path().join("reminders.redb");
-    let store: Arc<dyn Store> = match args.engine {
-        Engine::Redb => {
-            Arc::new(madoguchi_core::store::redb::RedbStore::open(&file).expect("a redb file"))
-        }
+    let (store, meter): (Arc<dyn Store>, _) = match args.engine {
+        Engine::Redb => (
+            Arc::new(madoguchi_core::store::redb::RedbStore::open(&file).expect("a redb file")),
+            None,
+        ),
         Engine::Dynamodb => {
             let table = format!("reminders-{licences}-{}", std::process::id());
             let store = madoguchi_core::store::dynamodb::DynamoStore::from_env(table).await;
             store.ensure_table().await.expect("a table");
-            Arc::new(store)
+            let (store, meter) = store.metered();
+            (Arc::new(store), Some(meter))
         }
     };
     let ctx = Context::new(store.clone(), Arc::new(SystemClock), Settings::default());
@@ -149,9 +168,13 @@ async fn run(args: &Args, licences: usize) -> Run {
     generate(&*store, args.engine, licences, args.due, today).await;
     let generated_in = started.elapsed();
 
+    let before = meter.as_ref().map(|meter| meter.read());
     let started = Instant::now();
     let summary = reminders::run(&ctx, today).await.expect("the job runs");
     let job = started.elapsed();
+    let consumed = meter
+        .zip(before)
+        .map(|(meter, before)| meter.read() - before);
     assert_eq!(
         (summary.due, summary.sent),
         (args.due, args.due),
@@ -163,6 +186,7 @@ async fn run(args: &Args, licences: usize) -> Run {
         generated_in,
         job,
         file_bytes,
+        consumed,
     }
 }
 
