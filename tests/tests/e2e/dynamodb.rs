@@ -189,6 +189,18 @@ async fn entries_of_the_unsharded_lists_are_still_read() {
         ]
     );
     assert!(pending.iter().all(|m| m.to.as_str() == "old@example.jp"));
+    // A page after each: the first layout's entry pages like the others, and once.
+    let now = jiff::Timestamp::now();
+    let second = store
+        .pending_mails(now, Some(&pending[0].place), 10)
+        .await
+        .unwrap();
+    assert_eq!(second, pending[1..]);
+    let none = store
+        .pending_mails(now, Some(&pending[1].place), 10)
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "{none:?}");
 }
 
 type Item = HashMap<String, AttributeValue>;

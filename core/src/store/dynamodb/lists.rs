@@ -131,12 +131,7 @@ fn expiry_place(item: &Item) -> Result<ExpiryPlace, StoreError> {
 
 fn pending_mail(item: &Item) -> Result<PendingMail, StoreError> {
     let sk = attribute(item, "gsi2sk")?;
-    // The first layout's entries are the mail id alone, which starts with the mail's
-    // creation in the same 20 digits: due then, which they are.
-    let (due, mail_id) = sk
-        .split_once('#')
-        .or_else(|| Some((sk.get(..20)?, sk)))
-        .ok_or_else(|| malformed(sk))?;
+    let (due, mail_id) = sk.split_once('#').ok_or_else(|| malformed(sk))?;
     let due_at = due
         .parse::<i128>()
         .ok()
@@ -194,11 +189,19 @@ impl DynamoStore {
                 "gsi1sk",
                 list.unsharded().to_owned(),
             )));
-        // The unsharded partition's entries carry their place in `gsi1sk`.
+        // The unsharded partition's entries carry their place in `gsi1sk`; the first
+        // layout's pending entries, the mail id alone, get the place it stands for, so
+        // that they sort and page like the others.
         let shards = shards.map(|pages| async {
             let mut items = pages.await?;
             for item in &mut items {
                 if let Some(place) = item.remove("gsi1sk") {
+                    let place = match place.as_s() {
+                        Ok(id) if !id.contains('#') && id.len() > 20 => {
+                            s(format!("{}#{id}", &id[..20]))
+                        }
+                        _ => place,
+                    };
                     item.insert("gsi2sk".to_owned(), place);
                 }
             }
@@ -218,6 +221,41 @@ impl DynamoStore {
         Ok(entries.into_iter().map(|(_, item)| item).collect())
     }
 
+    /// Up to `limit` places of `list` after `after`, read by `read`. An entry that does
+    /// not read as a place (a key no longer valid by today's rules) is logged and passed
+    /// over, and the page filled from further on, so that it holds back none of the others
+    /// (SPEC §9) and a short page still means the list's end.
+    async fn read_list<T>(
+        &self,
+        list: List,
+        upto: String,
+        mut after: Option<String>,
+        limit: usize,
+        read: fn(&Item) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut found = Vec::new();
+        while found.len() < limit {
+            let wanted = limit - found.len();
+            let items = self
+                .list_page(list, upto.clone(), after.clone(), wanted)
+                .await?;
+            let full = items.len() == wanted;
+            for item in &items {
+                match read(item) {
+                    Ok(place) => found.push(place),
+                    Err(error) => {
+                        tracing::error!(%error, "a list entry that cannot be read; passed over");
+                    }
+                }
+            }
+            match items.last() {
+                Some(last) if full => after = Some(attribute(last, "gsi2sk")?.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(found)
+    }
+
     pub(super) async fn expiring(
         &self,
         until: Date,
@@ -227,11 +265,8 @@ impl DynamoStore {
         // `~` sorts after every serial: the whole of the last day.
         let upto = format!("{until}#~");
         let after = after.map(|place| expiry_sk(place.expires_on, &place.serial));
-        self.list_page(List::Expiry, upto, after, limit)
-            .await?
-            .iter()
-            .map(expiry_place)
-            .collect()
+        self.read_list(List::Expiry, upto, after, limit, expiry_place)
+            .await
     }
 
     pub(super) async fn pending(
@@ -241,11 +276,14 @@ impl DynamoStore {
         limit: usize,
     ) -> Result<Vec<PendingMail>, StoreError> {
         let upto = format!("{:020}#~", due_by.as_nanosecond());
-        self.list_page(List::Pending, upto, after.map(pending_sk), limit)
-            .await?
-            .iter()
-            .map(pending_mail)
-            .collect()
+        self.read_list(
+            List::Pending,
+            upto,
+            after.map(pending_sk),
+            limit,
+            pending_mail,
+        )
+        .await
     }
 }
 

@@ -128,7 +128,7 @@ impl Writer {
     /// A write in two steps, answered once durable: `check` reads every condition and
     /// changes nothing (any failure of it leaves nothing behind), then `apply` writes (any
     /// failure of it may have, and rolls the transaction back). The caller gets either
-    /// step's error as it is: a commit that conflicts with itself is still a `Conflict`.
+    /// step's error, except that a conflict found while writing is a storage error.
     pub(super) async fn write_checked<C, A>(
         &self,
         mut check: C,
@@ -143,8 +143,15 @@ impl Writer {
                 error,
                 left_behind: false,
             })?;
+            // A commit that conflicts with itself (two of its writes on one key) is a bug to
+            // report, not a race to retry.
             apply(txn).map_err(|error| Failed {
-                error,
+                error: match error {
+                    StoreError::Conflict(what) => {
+                        StoreError::Backend(format!("a commit conflicts with itself: {what}"))
+                    }
+                    other => other,
+                },
                 left_behind: true,
             })
         })
@@ -208,19 +215,24 @@ impl Writer {
                 let _ = answer.send(result);
             }
         };
+        // Whether a run of this write was applied: a write run again after a rollback may
+        // already have decided other writes' answers (a conflict with it), so it is made
+        // again even if its own caller has gone away meanwhile.
+        let mut applied_once = false;
         let work: Work = Box::new(move |txn| {
-            // A caller that has gone away (its request dropped) is told nothing: its write
-            // is not made, as it was not yet acknowledged.
+            // A caller that has gone away (its request dropped) before its write ran is
+            // told nothing: the write is not made, as it was not yet acknowledged.
             let gone = answer
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .as_ref()
                 .is_none_or(oneshot::Sender::is_closed);
-            if gone {
+            if gone && !applied_once {
                 return Applied::Nothing;
             }
             match work(txn) {
                 Ok(value) => {
+                    applied_once = true;
                     let answer = answer.clone();
                     Applied::Done(Box::new(move || send(&answer, Ok(value))))
                 }
@@ -273,7 +285,10 @@ fn write_groups(db: &Database, queue: &mpsc::Receiver<Job>) {
                     unsynced_since = None;
                     continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Disconnected) => {
+                    make_durable(db);
+                    break;
+                }
             }
         } else {
             match queue.recv() {
