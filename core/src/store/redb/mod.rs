@@ -477,7 +477,7 @@ impl Store for RedbStore {
         self.writer
             .write_checked(
                 move |txn| checked.iter().try_for_each(|w| write::check(txn, w)),
-                move |txn| writes.iter().try_for_each(|w| write::apply(txn, w.clone())),
+                move |txn| writes.iter().try_for_each(|w| write::apply(txn, w)),
             )
             .await
     }

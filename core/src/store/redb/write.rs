@@ -146,22 +146,22 @@ fn check_version(
     }
 }
 
-pub(super) fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreError> {
+pub(super) fn apply(txn: &WriteTransaction, write: &Write) -> Result<(), StoreError> {
     match write {
         Write::PutCustomer(Versioned {
             record: customer,
             expect,
         }) => {
             let key = customer.customer_id.to_string();
-            put_versioned(txn, CUSTOMERS, &key, encode(&customer)?, expect)
+            put_versioned(txn, CUSTOMERS, &key, encode(customer)?, *expect)
         }
         Write::CheckCustomer {
             customer_id,
             version,
-        } => check_version(txn, CUSTOMERS, customer_id.as_str(), version),
+        } => check_version(txn, CUSTOMERS, customer_id.as_str(), *version),
         Write::CheckSerial {
             serial, version, ..
-        } => check_version(txn, SERIALS, serial.as_str(), version),
+        } => check_version(txn, SERIALS, serial.as_str(), *version),
         Write::PutSerial(Versioned {
             record: serial,
             expect,
@@ -172,13 +172,13 @@ pub(super) fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreErr
                 let stored = table.get(key.as_str())?;
                 stored.map(|bytes| decode(bytes.value())).transpose()?
             };
-            put_versioned(txn, SERIALS, &key, encode(&serial)?, expect)?;
+            put_versioned(txn, SERIALS, &key, encode(serial)?, *expect)?;
             // Keep the expiry index (SPEC §8) in step with the licence.
             let mut index = txn.open_multimap_table(SERIALS_BY_EXPIRY)?;
             if let Some(date) = before.as_ref().and_then(reminder_date) {
                 index.remove(date.to_string().as_str(), key.as_str())?;
             }
-            if let Some(date) = reminder_date(&serial) {
+            if let Some(date) = reminder_date(serial) {
                 index.insert(date.to_string().as_str(), key.as_str())?;
             }
             Ok(())
@@ -193,7 +193,7 @@ pub(super) fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreErr
         }
         Write::AppendHistory { serial, seq, event } => {
             let mut table = txn.open_table(HISTORY)?;
-            let key = (serial.as_str(), seq);
+            let key = (serial.as_str(), *seq);
             if table.get(key)?.is_some() {
                 return Err(StoreError::Conflict(format!("history {serial} #{seq}")));
             }
@@ -245,7 +245,7 @@ pub(super) fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreErr
             expect,
         }) => {
             let key = code.code.key().to_owned();
-            put_versioned(txn, CODES, &key, encode(&code)?, expect)
+            put_versioned(txn, CODES, &key, encode(code)?, *expect)
         }
         Write::PutReceipt {
             customer_id,
@@ -264,7 +264,7 @@ pub(super) fn apply(txn: &WriteTransaction, write: Write) -> Result<(), StoreErr
         }
         Write::PutIdempotency(Versioned { record, expect }) => {
             let key = record.key.clone();
-            put_versioned(txn, IDEMPOTENCY, &key, encode(&record)?, expect)
+            put_versioned(txn, IDEMPOTENCY, &key, encode(record)?, *expect)
         }
         Write::EnqueueMail(mail) => {
             let id = mail.mail_id.as_str();
