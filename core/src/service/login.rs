@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::throttle::Window;
-use super::{Context, Error, argon2_slot, retry_on_conflict};
+use super::{Context, Error, retry_on_conflict};
 use crate::domain::{AccessKey, CustomerId, PersonName, Session};
 use crate::mail::Mail;
 use crate::secret::{new_session_token, token_digest, verify_access_key};
@@ -80,8 +80,9 @@ async fn attempt(
     // so the answer takes the same time either way.
     let verified_hash = customer.as_ref().map(|c| c.access_key_hash.clone());
     let stored_hash = verified_hash.clone();
-    let matched =
-        argon2_slot(move || verify_access_key(access_key.expose(), stored_hash.as_deref())).await?;
+    let matched = ctx
+        .argon2(move || verify_access_key(access_key.expose(), stored_hash.as_deref()))
+        .await?;
 
     let outcome = match &customer {
         None => Outcome::WrongKey,

@@ -21,7 +21,7 @@ pub mod usage;
 mod tests;
 
 use std::future::Future;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::Error;
@@ -32,12 +32,14 @@ use crate::clock::Clock;
 use crate::settings::Settings;
 use crate::store::{Store, StoreError};
 
-/// Everything an operation needs: the store, the clock and the settings.
+/// Everything an operation needs: the store, the clock, the settings, and the queue where
+/// argon2 work waits its turn.
 #[derive(Clone)]
 pub struct Context {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    argon2: Arc<Argon2Queue>,
 }
 
 impl Context {
@@ -46,7 +48,17 @@ impl Context {
             store,
             clock,
             settings: Arc::new(settings),
+            argon2: Arc::new(Argon2Queue::for_this_machine()),
         }
+    }
+
+    /// Runs argon2 hashing or verifying in this context's queue, or refuses with 503
+    /// `busy`.
+    pub(crate) async fn argon2<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        self.argon2.run(work).await
     }
 
     pub fn today(&self) -> jiff::civil::Date {
@@ -165,6 +177,13 @@ pub(crate) struct Argon2Queue {
 }
 
 impl Argon2Queue {
+    /// Two running per core, 128 waiting per core (about a second of work), at most 2 s of
+    /// waiting. A process has one context, so one queue: its limits are the process's.
+    fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self::new(cores * 2, cores * 128, Duration::from_secs(2))
+    }
+
     pub(crate) fn new(running: usize, max_waiting: usize, deadline: Duration) -> Self {
         Self {
             running: Arc::new(Semaphore::new(running)),
@@ -226,20 +245,6 @@ impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
-}
-
-/// The process's queue: two running per core, 128 waiting per core (about a second of
-/// work), at most 2 s of waiting.
-static ARGON2: LazyLock<Argon2Queue> = LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Argon2Queue::new(cores * 2, cores * 128, Duration::from_secs(2))
-});
-
-/// Runs argon2 work in the process's queue, or refuses with 503 `busy`.
-pub(crate) async fn argon2_slot<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Error> {
-    ARGON2.run(work).await
 }
 
 #[cfg(test)]

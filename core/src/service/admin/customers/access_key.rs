@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::domain::CustomerId;
 use crate::secret::{hash_access_key, new_access_key};
-use crate::service::{AnswerLog, Context, Error, argon2_slot, keep_answer_as, retry_on_conflict};
+use crate::service::{AnswerLog, Context, Error, keep_answer_as, retry_on_conflict};
 use crate::store::{Expect, Write};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -21,7 +21,7 @@ pub async fn reissue_access_key(
 ) -> Result<ReissuedAccessKey, Error> {
     let access_key = new_access_key();
     let key = access_key.clone();
-    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await?;
+    let access_key_hash = ctx.argon2(move || hash_access_key(&key)).await?;
     retry_on_conflict(|| attempt(ctx, customer_id, &access_key, &access_key_hash, answer_log)).await
 }
 

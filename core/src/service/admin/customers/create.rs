@@ -15,7 +15,7 @@ use crate::domain::{
     ServiceApplication, ServiceStatus,
 };
 use crate::secret::{hash_access_key, new_access_key};
-use crate::service::{AnswerLog, Context, Error, argon2_slot, keep_answer, retry_on_conflict};
+use crate::service::{AnswerLog, Context, Error, keep_answer, retry_on_conflict};
 use crate::store::{Expect, Write};
 
 /// A licence to create with the member.
@@ -167,7 +167,7 @@ pub async fn create_customer(
     let licenses = with_standard(new.licenses.clone());
     let access_key = new_access_key();
     let key = access_key.clone();
-    let access_key_hash = argon2_slot(move || hash_access_key(&key)).await?;
+    let access_key_hash = ctx.argon2(move || hash_access_key(&key)).await?;
     // Fresh IDs collide rarely; a collision fails the commit and the retry draws new ones.
     retry_on_conflict(|| {
         attempt(
