@@ -1,16 +1,17 @@
 //! The embedded store: one redb file, one `Database` per process.
 //!
-//! redb's API is blocking, so every read runs on tokio's blocking pool, and every write on
-//! one writer thread that commits the writes waiting together, with one fsync for the group
+//! redb's API is blocking, so every read runs on the store's few reader threads
+//! (`readers`), and every write on one writer thread that commits the writes waiting together, with one fsync for the group
 //! (`group`): an acknowledged write survives a crash. Values are JSON.
 //!
 //! This file holds the store and its reads; `tables` the file's layout, `write` what each
-//! write of a commit does, `group` the writer, `sweep` the removal of what has ended,
+//! write of a commit does, `group` the writer, `readers` the reader threads, `sweep` the removal of what has ended,
 //! `error` how redb's errors become `StoreError`s.
 
 mod counts;
 mod error;
 mod group;
+mod readers;
 mod sweep;
 mod tables;
 mod write;
@@ -73,12 +74,15 @@ fn read_serials_of(
 
 #[derive(Clone)]
 pub struct RedbStore {
-    db: Arc<Database>,
     /// The per-client counts, kept in memory and written behind (`counts.rs`).
     counts: Arc<counts::Counts>,
-    /// Declared after `db`: the last handle's drop stops and joins the writer, which then
-    /// lets go of the file.
+    /// The last handle's drop stops and joins the writer and the readers, which hold the
+    /// database: then the file is free.
     writer: Arc<group::Writer>,
+    readers: Arc<readers::Readers>,
+    /// For tests that look into the file beside the store.
+    #[cfg(test)]
+    db: Arc<Database>,
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
@@ -113,10 +117,14 @@ impl RedbStore {
         let db = Arc::new(db);
         let writer = group::Writer::start(db.clone())
             .map_err(|e| StoreError::Backend(format!("the database writer: {e}")))?;
+        let readers = readers::Readers::start(db.clone())
+            .map_err(|e| StoreError::Backend(format!("the database readers: {e}")))?;
         Ok(Self {
-            db,
             counts: Arc::new(counts),
             writer: Arc::new(writer),
+            readers: Arc::new(readers),
+            #[cfg(test)]
+            db,
         })
     }
 
@@ -126,16 +134,13 @@ impl RedbStore {
             .write_behind(move |txn| counts::write_row(txn, &row));
     }
 
-    /// Runs blocking database work off the async runtime.
+    /// Runs a blocking read off the async runtime, on a reader thread.
     async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
     {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || work(&db))
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?
+        self.readers.read(work).await
     }
 
     async fn get<T>(
@@ -181,7 +186,7 @@ impl Store for RedbStore {
     ) -> Result<Option<SessionView>, StoreError> {
         let token_digest = token_digest.to_owned();
         self.blocking(move |db| {
-            // One read transaction, one trip to the blocking pool: the session, its member
+            // One read transaction, one trip to a reader thread: the session, its member
             // and their serials are one snapshot.
             let txn = db.begin_read()?;
             let Some(bytes) = txn.open_table(SESSIONS)?.get(token_digest.as_str())? else {
@@ -311,7 +316,7 @@ impl Store for RedbStore {
     ) -> Result<RenewalView, StoreError> {
         let (code, serial) = (code.key().to_owned(), serial.to_string());
         self.blocking(move |db| {
-            // One read transaction, one trip to the blocking pool: the code, the serial and
+            // One read transaction, one trip to a reader thread: the code, the serial and
             // its member are one snapshot.
             let txn = db.begin_read()?;
             let Some(code) = read_row(&txn, CODES, &code)? else {
