@@ -64,6 +64,10 @@ enum Applied {
 
 type Work = Box<dyn FnMut(&WriteTransaction) -> Applied + Send>;
 
+/// Run on the writer thread once a write's transaction is committed, before the write is
+/// answered (the store forgets the session views it made stale: `views.rs`).
+pub(super) type Committed = Box<dyn Fn() + Send + Sync>;
+
 /// A write that failed, and whether it may have left something behind in the transaction.
 struct Failed {
     error: StoreError,
@@ -119,7 +123,7 @@ impl Writer {
         T: Send + 'static,
         F: FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
-        self.queue(Answer::WhenDurable, move |txn| {
+        self.queue(Answer::WhenDurable, None, move |txn| {
             work(txn).map_err(Failed::judged)
         })
         .await
@@ -129,16 +133,18 @@ impl Writer {
     /// changes nothing (any failure of it leaves nothing behind), then `apply` writes (any
     /// failure of it may have, and rolls the transaction back). The caller gets either
     /// step's error, except that a conflict found while writing is a storage error.
+    /// `committed` runs once the write is committed, before it is answered.
     pub(super) async fn write_checked<C, A>(
         &self,
         mut check: C,
         mut apply: A,
+        committed: Committed,
     ) -> Result<(), StoreError>
     where
         C: FnMut(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
         A: FnMut(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
     {
-        self.queue(Answer::WhenDurable, move |txn| {
+        self.queue(Answer::WhenDurable, Some(committed), move |txn| {
             check(txn).map_err(|error| Failed {
                 error,
                 left_behind: false,
@@ -160,12 +166,17 @@ impl Writer {
 
     /// Runs `work` like `write`, but answers as soon as it is committed, without waiting
     /// for an fsync: for bookkeeping a crash may lose (see the module's comment).
-    pub(super) async fn write_soon<T, F>(&self, mut work: F) -> Result<T, StoreError>
+    /// `committed` runs once the write is committed, before it is answered.
+    pub(super) async fn write_soon<T, F>(
+        &self,
+        mut work: F,
+        committed: Committed,
+    ) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
-        self.queue(Answer::WhenApplied, move |txn| {
+        self.queue(Answer::WhenApplied, Some(committed), move |txn| {
             work(txn).map_err(Failed::judged)
         })
         .await
@@ -201,7 +212,12 @@ impl Writer {
         self.write(|_| Ok(())).await
     }
 
-    async fn queue<T, F>(&self, when: Answer, mut work: F) -> Result<T, StoreError>
+    async fn queue<T, F>(
+        &self,
+        when: Answer,
+        committed: Option<Committed>,
+        mut work: F,
+    ) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnMut(&WriteTransaction) -> Result<T, Failed> + Send + 'static,
@@ -219,6 +235,7 @@ impl Writer {
         // already have decided other writes' answers (a conflict with it), so it is made
         // again even if its own caller has gone away meanwhile.
         let mut applied_once = false;
+        let committed: Option<Arc<Committed>> = committed.map(Arc::new);
         let work: Work = Box::new(move |txn| {
             // A caller that has gone away (its request dropped) before its write ran is
             // told nothing: the write is not made, as it was not yet acknowledged.
@@ -234,7 +251,13 @@ impl Writer {
                 Ok(value) => {
                     applied_once = true;
                     let answer = answer.clone();
-                    Applied::Done(Box::new(move || send(&answer, Ok(value))))
+                    let committed = committed.clone();
+                    Applied::Done(Box::new(move || {
+                        if let Some(committed) = committed {
+                            committed();
+                        }
+                        send(&answer, Ok(value));
+                    }))
                 }
                 Err(Failed { error, left_behind }) => {
                     send(&answer, Err(error));

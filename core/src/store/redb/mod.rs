@@ -5,7 +5,8 @@
 //! (`group`): an acknowledged write survives a crash. Values are JSON.
 //!
 //! This file holds the store and its reads; `tables` the file's layout, `write` what each
-//! write of a commit does, `group` the writer, `readers` the reader threads, `sweep` the removal of what has ended,
+//! write of a commit does, `group` the writer, `readers` the reader threads, `views` the
+//! session views kept in memory, `sweep` the removal of what has ended,
 //! `error` how redb's errors become `StoreError`s.
 
 mod counts;
@@ -14,6 +15,7 @@ mod group;
 mod readers;
 mod sweep;
 mod tables;
+mod views;
 mod write;
 
 use std::ops::Bound;
@@ -76,6 +78,8 @@ fn read_serials_of(
 pub struct RedbStore {
     /// The per-client counts, kept in memory and written behind (`counts.rs`).
     counts: Arc<counts::Counts>,
+    /// Session views answered from memory until a write changes them (`views.rs`).
+    views: Arc<views::Views>,
     /// The last handle's drop stops and joins the writer and the readers, which hold the
     /// database: then the file is free.
     writer: Arc<group::Writer>,
@@ -121,6 +125,7 @@ impl RedbStore {
             .map_err(|e| StoreError::Backend(format!("the database readers: {e}")))?;
         Ok(Self {
             counts: Arc::new(counts),
+            views: Arc::default(),
             writer: Arc::new(writer),
             readers: Arc::new(readers),
             #[cfg(test)]
@@ -184,27 +189,37 @@ impl Store for RedbStore {
         token_digest: &str,
         with_serials: bool,
     ) -> Result<Option<SessionView>, StoreError> {
+        if let Some(view) = self.views.get(token_digest, with_serials) {
+            return Ok(Some(view));
+        }
+        // Taken before the read: a write committed meanwhile keeps the view from being kept.
+        let seq = self.views.seq();
         let token_digest = token_digest.to_owned();
-        self.blocking(move |db| {
-            // One read transaction, one trip to a reader thread: the session, its member
-            // and their serials are one snapshot.
-            let txn = db.begin_read()?;
-            let Some(bytes) = txn.open_table(SESSIONS)?.get(token_digest.as_str())? else {
-                return Ok(None);
-            };
-            let session: Session = decode(bytes.value())?;
-            let member = read_row(&txn, CUSTOMERS, session.customer_id.as_str())?;
-            let serials = match (with_serials, &member) {
-                (true, Some(member)) => read_serials_of(&txn, member)?,
-                _ => Vec::new(),
-            };
-            Ok(Some(SessionView {
-                session,
-                member,
-                serials,
-            }))
-        })
-        .await
+        let view = self
+            .blocking(move |db| {
+                // One read transaction, one trip to a reader thread: the session, its
+                // member and their serials are one snapshot.
+                let txn = db.begin_read()?;
+                let Some(bytes) = txn.open_table(SESSIONS)?.get(token_digest.as_str())? else {
+                    return Ok(None);
+                };
+                let session: Session = decode(bytes.value())?;
+                let member = read_row(&txn, CUSTOMERS, session.customer_id.as_str())?;
+                let serials = match (with_serials, &member) {
+                    (true, Some(member)) => read_serials_of(&txn, member)?,
+                    _ => Vec::new(),
+                };
+                Ok(Some(SessionView {
+                    session,
+                    member,
+                    serials,
+                }))
+            })
+            .await?;
+        if let Some(view) = &view {
+            self.views.keep(seq, view, with_serials);
+        }
+        Ok(view)
     }
 
     async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
@@ -477,31 +492,39 @@ impl Store for RedbStore {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         // Every condition first, so that a refused one leaves the group's transaction as it
         // was (`group.rs`); an error while writing rolls the group back.
+        let touched = views::Touched::by(&writes);
+        let views = self.views.clone();
         let writes = Arc::new(writes);
         let checked = writes.clone();
         self.writer
             .write_checked(
                 move |txn| checked.iter().try_for_each(|w| write::check(txn, w)),
                 move |txn| writes.iter().try_for_each(|w| write::apply(txn, w)),
+                Box::new(move || views.forget(&touched)),
             )
             .await
     }
 
     async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+        let touched = views::Touched::session(token_digest.to_owned());
+        let views = self.views.clone();
         let token_digest = token_digest.to_owned();
         self.writer
-            .write_soon(move |txn| {
-                let mut table = txn.open_table(SESSIONS)?;
-                let stored = match table.get(token_digest.as_str())? {
-                    Some(bytes) => Some(decode::<Session>(bytes.value())?),
-                    None => None,
-                };
-                if let Some(mut session) = stored {
-                    session.last_seen_at = at;
-                    table.insert(token_digest.as_str(), encode(&session)?.as_slice())?;
-                }
-                Ok(())
-            })
+            .write_soon(
+                move |txn| {
+                    let mut table = txn.open_table(SESSIONS)?;
+                    let stored = match table.get(token_digest.as_str())? {
+                        Some(bytes) => Some(decode::<Session>(bytes.value())?),
+                        None => None,
+                    };
+                    if let Some(mut session) = stored {
+                        session.last_seen_at = at;
+                        table.insert(token_digest.as_str(), encode(&session)?.as_slice())?;
+                    }
+                    Ok(())
+                },
+                Box::new(move || views.forget(&touched)),
+            )
             .await
     }
 

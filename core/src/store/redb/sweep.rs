@@ -251,6 +251,10 @@ impl RedbStore {
                     .blocking(move |db| table.batch(db, &settings, now, after.as_deref()))
                     .await?;
                 *table.count(&mut swept) += removed;
+                if removed > 0 && matches!(table, Sweepable::Records(Records::Sessions)) {
+                    // Removed outside the writer, which forgets what it writes.
+                    self.views.forget_all();
+                }
                 match next {
                     Some(next) => after = Some(next),
                     None => break,

@@ -1,0 +1,244 @@
+//! Session views kept in memory: what `Store::session_view` read for a token, answered
+//! again without a trip to a reader thread until a write changes it.
+//!
+//! Every authenticated request reads its session, its member and (for usage) the member's
+//! serials; under load the trip to a reader thread and back was most of the read path's
+//! cost (README, "Performance"). redb is opened by one process only and every change goes
+//! through this store, so the process can know when a view it keeps goes stale:
+//!
+//! - A commit forgets the views of every session and member it writes (`Touched`), after
+//!   its transaction is committed and before any of its writes is answered: a request
+//!   that starts after a write was answered never sees a view from before it.
+//! - A view read while a write committed may be from before that write. Each forgetting
+//!   counts one more change (`seq`); a view is kept only if no change was counted since
+//!   before its read began, so a view from before a write is never kept after it.
+//! - Whatever else removes sessions (the sweep) forgets every view.
+//!
+//! At most `MOST_KEPT` views are kept; past that they are all forgotten, and the busy ones
+//! come back with their next read.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::domain::CustomerId;
+use crate::store::{SessionView, Write};
+
+const MOST_KEPT: usize = 16_384;
+
+#[derive(Default)]
+pub(super) struct Views {
+    kept: Mutex<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    /// Changes counted so far.
+    seq: u64,
+    by_token: HashMap<String, View>,
+    /// Each member's tokens with a view kept.
+    by_member: HashMap<CustomerId, Vec<String>>,
+}
+
+struct View {
+    view: SessionView,
+    with_serials: bool,
+}
+
+/// The sessions and members a commit writes.
+#[derive(Default)]
+pub(super) struct Touched {
+    sessions: Vec<String>,
+    members: Vec<CustomerId>,
+}
+
+impl Touched {
+    pub(super) fn by(writes: &[Write]) -> Self {
+        let mut touched = Self::default();
+        for write in writes {
+            match write {
+                Write::PutCustomer(customer) => {
+                    touched.members.push(customer.record.customer_id.clone())
+                }
+                Write::PutSerial(serial) => {
+                    touched.members.push(serial.record.customer_id.clone());
+                }
+                Write::PutSession(session) => {
+                    touched.sessions.push(session.token_digest.clone());
+                }
+                Write::DeleteSession { token_digest } => {
+                    touched.sessions.push(token_digest.clone());
+                }
+                Write::DeleteSessionsOf { customer_id } => {
+                    touched.members.push(customer_id.clone());
+                }
+                // Nothing a session view holds.
+                Write::CheckSerial { .. }
+                | Write::CheckCustomer { .. }
+                | Write::AppendHistory { .. }
+                | Write::PutProvider(_)
+                | Write::PutCode(_)
+                | Write::PutReceipt { .. }
+                | Write::PutIdempotency(_)
+                | Write::RecordReminder { .. }
+                | Write::EnqueueMail(_) => {}
+            }
+        }
+        touched
+    }
+
+    pub(super) fn session(token_digest: String) -> Self {
+        Self {
+            sessions: vec![token_digest],
+            members: Vec::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.sessions.is_empty() && self.members.is_empty()
+    }
+}
+
+impl Views {
+    /// The view kept for a token, if it holds what is asked for.
+    pub(super) fn get(&self, token_digest: &str, with_serials: bool) -> Option<SessionView> {
+        let kept = self.lock();
+        let View {
+            view,
+            with_serials: kept_with_serials,
+        } = kept.by_token.get(token_digest)?;
+        if with_serials && !kept_with_serials {
+            return None;
+        }
+        // Serials only when asked for, as a read gives them.
+        Some(SessionView {
+            session: view.session.clone(),
+            member: view.member.clone(),
+            serials: if with_serials {
+                view.serials.clone()
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// The changes counted so far: taken before a read, given back to `keep`.
+    pub(super) fn seq(&self) -> u64 {
+        self.lock().seq
+    }
+
+    /// Keeps a view read after `seq` was taken, unless something changed since.
+    pub(super) fn keep(&self, seq: u64, view: &SessionView, with_serials: bool) {
+        let mut kept = self.lock();
+        if kept.seq != seq {
+            return;
+        }
+        if kept.by_token.len() >= MOST_KEPT {
+            kept.by_token.clear();
+            kept.by_member.clear();
+        }
+        let token = view.session.token_digest.clone();
+        let member = view.session.customer_id.clone();
+        let view = View {
+            view: view.clone(),
+            with_serials,
+        };
+        if kept.by_token.insert(token.clone(), view).is_none() {
+            kept.by_member.entry(member).or_default().push(token);
+        }
+    }
+
+    /// Forgets the views a commit made stale; called once it is committed, before its
+    /// writes are answered.
+    pub(super) fn forget(&self, touched: &Touched) {
+        if touched.is_empty() {
+            return;
+        }
+        let mut kept = self.lock();
+        kept.seq += 1;
+        for token in &touched.sessions {
+            kept.by_token.remove(token);
+        }
+        for member in &touched.members {
+            for token in kept.by_member.remove(member).unwrap_or_default() {
+                kept.by_token.remove(&token);
+            }
+        }
+    }
+
+    /// Forgets every view.
+    pub(super) fn forget_all(&self) {
+        let mut kept = self.lock();
+        kept.seq += 1;
+        kept.by_token.clear();
+        kept.by_member.clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+        // Nothing is left half-changed by a panic under this lock that a reader could
+        // trust wrongly: at worst a view is missing.
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::domain::Session;
+
+    fn view_of(token: &str, member: &CustomerId) -> SessionView {
+        SessionView {
+            session: Session {
+                token_digest: token.to_owned(),
+                customer_id: member.clone(),
+                created_at: Timestamp::UNIX_EPOCH,
+                last_seen_at: Timestamp::UNIX_EPOCH,
+            },
+            member: None,
+            serials: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_view_read_before_a_write_is_not_kept_after_it() {
+        let member = CustomerId::parse("CAF1234567").unwrap();
+        let views = Views::default();
+        let seq = views.seq();
+        views.forget(&Touched::by(&[Write::DeleteSessionsOf {
+            customer_id: member.clone(),
+        }]));
+        views.keep(seq, &view_of("a", &member), true);
+        assert!(views.get("a", false).is_none());
+
+        let seq = views.seq();
+        views.keep(seq, &view_of("a", &member), false);
+        assert!(views.get("a", false).is_some());
+        assert!(views.get("a", true).is_none(), "kept without the serials");
+    }
+
+    #[test]
+    fn a_write_forgets_the_views_of_its_sessions_and_members_only() {
+        let (one, other) = (
+            CustomerId::parse("CAF1234567").unwrap(),
+            CustomerId::parse("CAF7654321").unwrap(),
+        );
+        let views = Views::default();
+        for (token, member) in [("a", &one), ("b", &one), ("c", &other), ("d", &other)] {
+            views.keep(views.seq(), &view_of(token, member), true);
+        }
+        views.forget(&Touched::by(&[Write::DeleteSessionsOf {
+            customer_id: one.clone(),
+        }]));
+        views.forget(&Touched::session("c".to_owned()));
+        let kept: Vec<_> = ["a", "b", "c", "d"]
+            .into_iter()
+            .filter(|token| views.get(token, true).is_some())
+            .collect();
+        assert_eq!(kept, ["d"]);
+        // A write of nothing a view holds forgets nothing and counts no change.
+        let seq = views.seq();
+        views.forget(&Touched::by(&[Write::RecordReminder { key: "r".into() }]));
+        assert_eq!(views.seq(), seq);
+    }
+}
