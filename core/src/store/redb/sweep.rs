@@ -20,6 +20,7 @@ use redb::{
 use tokio::sync::watch;
 
 use super::tables::{CLIENT_COUNTS, IDEMPOTENCY, REMINDERS, SESSIONS, SESSIONS_OF_MEMBER};
+use super::views::Views;
 use super::{RedbStore, decode};
 use crate::domain::Session;
 use crate::settings::Settings;
@@ -186,6 +187,7 @@ impl Sweepable {
     fn batch(
         self,
         db: &Database,
+        views: &Views,
         settings: &Settings,
         now: Timestamp,
         after: Option<&str>,
@@ -221,6 +223,10 @@ impl Sweepable {
             }
         };
         txn.commit()?;
+        if removed > 0 && matches!(self, Sweepable::Records(Records::Sessions)) {
+            // Removed outside the writer, which forgets the views of what it writes.
+            views.forget_all();
+        }
         Ok((removed, next))
     }
 
@@ -247,14 +253,11 @@ impl RedbStore {
             let mut after: Option<String> = None;
             loop {
                 let settings = settings.clone();
+                let views = self.views.clone();
                 let (removed, next) = self
-                    .blocking(move |db| table.batch(db, &settings, now, after.as_deref()))
+                    .blocking(move |db| table.batch(db, &views, &settings, now, after.as_deref()))
                     .await?;
                 *table.count(&mut swept) += removed;
-                if removed > 0 && matches!(table, Sweepable::Records(Records::Sessions)) {
-                    // Removed outside the writer, which forgets what it writes.
-                    self.views.forget_all();
-                }
                 match next {
                     Some(next) => after = Some(next),
                     None => break,

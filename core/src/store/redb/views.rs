@@ -17,8 +17,8 @@
 //! At most `MOST_KEPT` views are kept; past that they are all forgotten, and the busy ones
 //! come back with their next read.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use crate::domain::CustomerId;
 use crate::store::{SessionView, Write};
@@ -36,11 +36,13 @@ struct Kept {
     seq: u64,
     by_token: HashMap<String, View>,
     /// Each member's tokens with a view kept.
-    by_member: HashMap<CustomerId, Vec<String>>,
+    by_member: HashMap<CustomerId, HashSet<String>>,
 }
 
+/// Shared, so that a request clones a pointer under the lock and the view outside it.
+#[derive(Clone)]
 struct View {
-    view: SessionView,
+    view: Arc<SessionView>,
     with_serials: bool,
 }
 
@@ -101,14 +103,11 @@ impl Touched {
 impl Views {
     /// The view kept for a token, if it holds what is asked for.
     pub(super) fn get(&self, token_digest: &str, with_serials: bool) -> Option<SessionView> {
-        let kept = self.lock();
-        let View {
-            view,
-            with_serials: kept_with_serials,
-        } = kept.by_token.get(token_digest)?;
-        if with_serials && !kept_with_serials {
+        let kept = self.lock().by_token.get(token_digest).cloned()?;
+        if with_serials && !kept.with_serials {
             return None;
         }
+        let view = &kept.view;
         // Serials only when asked for, as a read gives them.
         Some(SessionView {
             session: view.session.clone(),
@@ -128,23 +127,26 @@ impl Views {
 
     /// Keeps a view read after `seq` was taken, unless something changed since.
     pub(super) fn keep(&self, seq: u64, view: &SessionView, with_serials: bool) {
+        let token = view.session.token_digest.clone();
+        let member = view.session.customer_id.clone();
+        let view = View {
+            view: Arc::new(view.clone()),
+            with_serials,
+        };
         let mut kept = self.lock();
         if kept.seq != seq {
             return;
         }
-        if kept.by_token.len() >= MOST_KEPT {
-            kept.by_token.clear();
-            kept.by_member.clear();
-        }
-        let token = view.session.token_digest.clone();
-        let member = view.session.customer_id.clone();
-        let view = View {
-            view: view.clone(),
-            with_serials,
-        };
-        if kept.by_token.insert(token.clone(), view).is_none() {
-            kept.by_member.entry(member).or_default().push(token);
-        }
+        // Past the bound every view goes (dropped once the lock is let go); the busy ones
+        // come back with their next read.
+        let forgotten = (kept.by_token.len() >= MOST_KEPT).then(|| kept.take());
+        kept.by_member
+            .entry(member)
+            .or_default()
+            .insert(token.clone());
+        kept.by_token.insert(token, view);
+        drop(kept);
+        drop(forgotten);
     }
 
     /// Forgets the views a commit made stale; called once it is committed, before its
@@ -153,30 +155,54 @@ impl Views {
         if touched.is_empty() {
             return;
         }
+        let mut forgotten = Vec::new();
         let mut kept = self.lock();
         kept.seq += 1;
         for token in &touched.sessions {
-            kept.by_token.remove(token);
+            if let Some(view) = kept.by_token.remove(token) {
+                let member = &view.view.session.customer_id;
+                if let Some(tokens) = kept.by_member.get_mut(member) {
+                    tokens.remove(token);
+                    if tokens.is_empty() {
+                        kept.by_member.remove(member);
+                    }
+                }
+                forgotten.push(view);
+            }
         }
         for member in &touched.members {
             for token in kept.by_member.remove(member).unwrap_or_default() {
-                kept.by_token.remove(&token);
+                forgotten.extend(kept.by_token.remove(&token));
             }
         }
+        // The lock goes first, then what was forgotten.
+        drop(kept);
+        drop(forgotten);
     }
 
     /// Forgets every view.
     pub(super) fn forget_all(&self) {
         let mut kept = self.lock();
         kept.seq += 1;
-        kept.by_token.clear();
-        kept.by_member.clear();
+        let forgotten = kept.take();
+        drop(kept);
+        drop(forgotten);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
         // Nothing is left half-changed by a panic under this lock that a reader could
-        // trust wrongly: at worst a view is missing.
+        // trust wrongly: at worst a view is missing, or a member lists a token too many.
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Kept {
+    /// Every view, taken out, to be dropped by the caller after the lock is let go.
+    fn take(&mut self) -> (HashMap<String, View>, HashMap<CustomerId, HashSet<String>>) {
+        (
+            std::mem::take(&mut self.by_token),
+            std::mem::take(&mut self.by_member),
+        )
     }
 }
 
@@ -236,6 +262,10 @@ mod tests {
             .filter(|token| views.get(token, true).is_some())
             .collect();
         assert_eq!(kept, ["d"]);
+        // A forgotten session leaves its member's list too: touches (once a minute per
+        // session) do not pile up.
+        views.forget(&Touched::session("d".to_owned()));
+        assert!(views.lock().by_member.is_empty());
         // A write of nothing a view holds forgets nothing and counts no change.
         let seq = views.seq();
         views.forget(&Touched::by(&[Write::RecordReminder { key: "r".into() }]));
