@@ -1,13 +1,14 @@
 //! The embedded store: one redb file, one `Database` per process.
 //!
 //! redb's API is blocking, so every read runs on the store's few reader threads
-//! (`readers`), and every write on one writer thread that commits the writes waiting together, with one fsync for the group
-//! (`group`): an acknowledged write survives a crash. Values are JSON.
+//! (`readers`), and every write on one writer thread that commits the writes waiting
+//! together, with one fsync for the group (`group`): an acknowledged write survives a
+//! crash. Values are JSON.
 //!
 //! This file holds the store and its reads; `tables` the file's layout, `write` what each
 //! write of a commit does, `group` the writer, `readers` the reader threads, `views` the
-//! session views kept in memory, `sweep` the removal of what has ended,
-//! `error` how redb's errors become `StoreError`s.
+//! session views kept in memory, `sweep` the removal of what has ended, `error` how redb's
+//! errors become `StoreError`s.
 
 mod counts;
 mod error;
