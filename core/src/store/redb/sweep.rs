@@ -4,10 +4,10 @@
 //! addresses, renewals with fresh Idempotency-Keys) would grow it without bound.
 //!
 //! A sweep goes through one table at a time in batches: a read transaction picks up to
-//! `BATCH` ended rows among the next `SCAN` keys, then a short write transaction removes
-//! those still ended when it reads them again (a session touched, a key claimed afresh
-//! meanwhile stays). Requests' own commits take turns with the batches, so the sweep never
-//! holds redb's one writer for long. Each table has its own rule and its own removal below.
+//! `BATCH` ended rows among the next `SCAN` keys, then the writer removes those still ended
+//! when it reads them again (a session touched, a key claimed afresh meanwhile stays), in
+//! the group of requests' writes that is next. A batch is short, so the sweep never holds
+//! redb's one writer for long. Each table has its own rule and its own removal below.
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -20,7 +20,6 @@ use redb::{
 use tokio::sync::watch;
 
 use super::tables::{CLIENT_COUNTS, IDEMPOTENCY, REMINDERS, SESSIONS, SESSIONS_OF_MEMBER};
-use super::views::Views;
 use super::{RedbStore, decode};
 use crate::domain::Session;
 use crate::settings::Settings;
@@ -182,52 +181,49 @@ impl Sweepable {
         Sweepable::Reminders,
     ];
 
-    /// One batch: its ended keys in a read transaction, their removal in a write one.
-    /// The count removed, and where the next batch starts.
-    fn batch(
+    /// Up to a batch of ended keys, read in one read transaction, and where the next batch
+    /// starts.
+    fn ended(
         self,
         db: &Database,
-        views: &Views,
         settings: &Settings,
         now: Timestamp,
         after: Option<&str>,
-    ) -> Result<(usize, Option<String>), StoreError> {
-        let (keys, next) = {
-            let txn = db.begin_read()?;
-            match self {
-                Sweepable::Records(records) => {
-                    let table = txn.open_table(records.table())?;
-                    ended_keys(&table, after, |_, bytes| {
-                        records.is_ended(bytes, settings, now)
-                    })?
-                }
-                Sweepable::Reminders => {
-                    let table = txn.open_table(REMINDERS)?;
-                    ended_keys(&table, after, |key, ()| reminder_ended(key, now))?
-                }
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+        let txn = db.begin_read()?;
+        match self {
+            Sweepable::Records(records) => {
+                let table = txn.open_table(records.table())?;
+                ended_keys(&table, after, |_, bytes| {
+                    records.is_ended(bytes, settings, now)
+                })
             }
-        };
-        if keys.is_empty() {
-            return Ok((0, next));
+            Sweepable::Reminders => {
+                let table = txn.open_table(REMINDERS)?;
+                ended_keys(&table, after, |key, ()| reminder_ended(key, now))
+            }
         }
-        let txn = db.begin_write()?;
-        let removed = match self {
-            Sweepable::Records(records) => records.remove(&txn, &keys, settings, now)?,
+    }
+
+    /// Removes those of `keys` still ended, in the writer's transaction; the count removed.
+    fn remove(
+        self,
+        txn: &WriteTransaction,
+        keys: &[String],
+        settings: &Settings,
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        match self {
+            Sweepable::Records(records) => records.remove(txn, keys, settings, now),
             Sweepable::Reminders => {
                 let mut table = txn.open_table(REMINDERS)?;
                 let mut removed = 0;
                 for key in keys.iter().filter(|key| reminder_ended(key, now)) {
                     removed += usize::from(table.remove(key.as_str())?.is_some());
                 }
-                removed
+                Ok(removed)
             }
-        };
-        txn.commit()?;
-        if removed > 0 && matches!(self, Sweepable::Records(Records::Sessions)) {
-            // Removed outside the writer, which forgets the views of what it writes.
-            views.forget_all();
         }
-        Ok((removed, next))
     }
 
     fn count(self, swept: &mut Swept) -> &mut usize {
@@ -252,12 +248,23 @@ impl RedbStore {
         for table in Sweepable::ALL {
             let mut after: Option<String> = None;
             loop {
-                let settings = settings.clone();
-                let views = self.views.clone();
-                let (removed, next) = self
-                    .blocking(move |db| table.batch(db, &views, &settings, now, after.as_deref()))
+                let read = settings.clone();
+                let (keys, next) = self
+                    .blocking(move |db| table.ended(db, &read, now, after.as_deref()))
                     .await?;
-                *table.count(&mut swept) += removed;
+                if !keys.is_empty() {
+                    let settings = settings.clone();
+                    let removed = self
+                        .writer
+                        .write(move |txn| table.remove(txn, &keys, &settings, now))
+                        .await?;
+                    if removed > 0 && matches!(table, Sweepable::Records(Records::Sessions)) {
+                        // Sessions that had ended: a view of one is refused anyway, and is
+                        // forgotten here.
+                        self.views.forget_all();
+                    }
+                    *table.count(&mut swept) += removed;
+                }
                 match next {
                     Some(next) => after = Some(next),
                     None => break,
