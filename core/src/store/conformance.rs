@@ -81,6 +81,7 @@ pub async fn run_all(store: &dyn Store) {
     codes_receipts_providers_and_reminders_are_written_once(store).await;
     every_session_of_a_member_ends_together(store).await;
     a_session_is_read_with_its_member_and_serials(store).await;
+    a_session_view_follows_every_write_to_it(store).await;
     a_renewal_reads_its_code_serial_and_member_together(store).await;
     concurrent_writers_on_one_version_have_one_winner(store).await;
     lists_are_read_a_page_at_a_time(store).await;
@@ -865,6 +866,90 @@ async fn a_session_is_read_with_its_member_and_serials(store: &dyn Store) {
         .expect("read")
         .expect("the session");
     assert!(view.member.is_none() && view.serials.is_empty());
+}
+
+/// A view read again after each kind of write that changes it shows the change (SPEC §2:
+/// locking, cancellation and logging out end what a token may do at once), however often
+/// it was read before.
+async fn a_session_view_follows_every_write_to_it(store: &dyn Store) {
+    let id = fresh_id();
+    let serial = serial_record(&id, "2031-01-31");
+    let mut member = customer(&id);
+    member.serials = vec![serial.serial.clone()];
+    let (session, other) = (session_of(&id), session_of(&id));
+    store
+        .commit(vec![
+            Write::put_customer(member.clone(), Expect::Absent),
+            Write::put_serial(serial.clone(), Expect::Absent),
+            Write::PutSession(session.clone()),
+            Write::PutSession(other.clone()),
+        ])
+        .await
+        .expect("a member with a serial, logged in twice");
+    let view = || async {
+        let view = store.session_view(&session.token_digest, true).await;
+        view.expect("read")
+    };
+    let twice = || async {
+        view().await;
+        view().await.expect("the session")
+    };
+
+    let seen = twice().await;
+    let mut locked = seen.member.expect("the member");
+    locked.locked_at = Some(at(60));
+    store
+        .commit(vec![Write::put_customer(
+            locked.clone(),
+            Expect::Version(locked.version),
+        )])
+        .await
+        .expect("locked");
+    let seen = twice().await;
+    assert_eq!(seen.member.expect("the member").locked_at, Some(at(60)));
+
+    let mut moved = seen.serials[0].clone();
+    moved.program_version += 1;
+    store
+        .commit(vec![Write::put_serial(
+            moved.clone(),
+            Expect::Version(moved.version),
+        )])
+        .await
+        .expect("the serial changed");
+    let seen = twice().await;
+    assert_eq!(seen.serials[0].program_version, moved.program_version);
+    assert_eq!(seen.serials[0].version, moved.version + 1);
+
+    store
+        .touch_session(&session.token_digest, at(120))
+        .await
+        .expect("touched");
+    assert_eq!(twice().await.session.last_seen_at, at(120));
+
+    store
+        .commit(vec![Write::DeleteSession {
+            token_digest: session.token_digest.clone(),
+        }])
+        .await
+        .expect("logged out");
+    assert!(view().await.is_none(), "a logged-out token has no view");
+
+    let other_view = || async {
+        let view = store.session_view(&other.token_digest, false).await;
+        view.expect("read")
+    };
+    assert!(other_view().await.is_some());
+    store
+        .commit(vec![Write::DeleteSessionsOf {
+            customer_id: id.clone(),
+        }])
+        .await
+        .expect("every session ended");
+    assert!(
+        other_view().await.is_none(),
+        "every session of the member ended"
+    );
 }
 
 /// SPEC §5: a renewal's reads, as one view; nothing past an unknown code, no member past

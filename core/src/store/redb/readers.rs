@@ -6,7 +6,9 @@
 //! profile of `GET /v1/usage` put 36% of the process in futex calls and 25% in the
 //! scheduler's task switch. A few threads that stay busy while the queue is full take the
 //! next read without sleeping (README, "Performance"). The writer has its own thread
-//! (`group`), and argon2 work stays on tokio's pool, so neither holds a read back.
+//! (`group`), and argon2 work stays on tokio's pool, so neither holds a read back. DESIGN
+//! asks for `spawn_blocking`; what it asks for, redb's blocking calls off the async
+//! workers, these threads keep.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -40,7 +42,8 @@ impl Readers {
                     .spawn(move || {
                         for read in reads {
                             // A read that panics answers nobody (its caller gets an error),
-                            // and the thread goes on with the next.
+                            // and the thread goes on with the next. (Release builds abort
+                            // on a panic instead, as everywhere in the process.)
                             let _ = catch_unwind(AssertUnwindSafe(|| read(&db)));
                         }
                     })

@@ -8,7 +8,9 @@
 //!
 //! - A commit forgets the views of every session and member it writes (`Touched`), after
 //!   its transaction is committed and before any of its writes is answered: a request
-//!   that starts after a write was answered never sees a view from before it.
+//!   that starts after a write was answered never sees a view from before it. (A request
+//!   running in the moment between the commit and the forgetting may see the view from
+//!   before, as it would had it read a moment earlier.)
 //! - A view read while a write committed may be from before that write. Each forgetting
 //!   counts one more change (`seq`); a view is kept only if no change was counted since
 //!   before its read began, so a view from before a write is never kept after it.
