@@ -886,16 +886,9 @@ async fn a_session_view_follows_every_write_to_it(store: &dyn Store) {
         ])
         .await
         .expect("a member with a serial, logged in twice");
-    let view = || async {
-        let view = store.session_view(&session.token_digest, true).await;
-        view.expect("read")
-    };
-    let twice = || async {
-        view().await;
-        view().await.expect("the session")
-    };
-
-    let seen = twice().await;
+    let seen = read_twice(store, &session.token_digest, true)
+        .await
+        .expect("the session");
     let mut locked = seen.member.expect("the member");
     locked.locked_at = Some(at(60));
     store
@@ -905,7 +898,9 @@ async fn a_session_view_follows_every_write_to_it(store: &dyn Store) {
         )])
         .await
         .expect("locked");
-    let seen = twice().await;
+    let seen = read_twice(store, &session.token_digest, true)
+        .await
+        .expect("the session");
     assert_eq!(seen.member.expect("the member").locked_at, Some(at(60)));
 
     let mut moved = seen.serials[0].clone();
@@ -917,7 +912,9 @@ async fn a_session_view_follows_every_write_to_it(store: &dyn Store) {
         )])
         .await
         .expect("the serial changed");
-    let seen = twice().await;
+    let seen = read_twice(store, &session.token_digest, true)
+        .await
+        .expect("the session");
     assert_eq!(seen.serials[0].program_version, moved.program_version);
     assert_eq!(seen.serials[0].version, moved.version + 1);
 
@@ -925,7 +922,10 @@ async fn a_session_view_follows_every_write_to_it(store: &dyn Store) {
         .touch_session(&session.token_digest, at(120))
         .await
         .expect("touched");
-    assert_eq!(twice().await.session.last_seen_at, at(120));
+    let seen = read_twice(store, &session.token_digest, true)
+        .await
+        .expect("the session");
+    assert_eq!(seen.session.last_seen_at, at(120));
 
     store
         .commit(vec![Write::DeleteSession {
@@ -933,13 +933,18 @@ async fn a_session_view_follows_every_write_to_it(store: &dyn Store) {
         }])
         .await
         .expect("logged out");
-    assert!(view().await.is_none(), "a logged-out token has no view");
+    assert!(
+        read_twice(store, &session.token_digest, true)
+            .await
+            .is_none(),
+        "a logged-out token has no view"
+    );
 
-    let other_view = || async {
-        let view = store.session_view(&other.token_digest, false).await;
-        view.expect("read")
-    };
-    assert!(other_view().await.is_some());
+    assert!(
+        read_twice(store, &other.token_digest, false)
+            .await
+            .is_some()
+    );
     store
         .commit(vec![Write::DeleteSessionsOf {
             customer_id: id.clone(),
@@ -947,9 +952,23 @@ async fn a_session_view_follows_every_write_to_it(store: &dyn Store) {
         .await
         .expect("every session ended");
     assert!(
-        other_view().await.is_none(),
+        read_twice(store, &other.token_digest, false)
+            .await
+            .is_none(),
         "every session of the member ended"
     );
+}
+
+/// A session's view read twice, as the second read saw it: a store that keeps what it
+/// read answers the second from that.
+async fn read_twice(
+    store: &dyn Store,
+    token_digest: &str,
+    with_serials: bool,
+) -> Option<super::SessionView> {
+    let read = || store.session_view(token_digest, with_serials);
+    read().await.expect("read");
+    read().await.expect("read")
 }
 
 /// SPEC §5: a renewal's reads, as one view; nothing past an unknown code, no member past

@@ -507,7 +507,7 @@ impl Store for RedbStore {
     }
 
     async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
-        let touched = views::Touched::session(token_digest.to_owned());
+        let touched = views::Touched::sessions(vec![token_digest.to_owned()]);
         let views = self.views.clone();
         let token_digest = token_digest.to_owned();
         self.writer

@@ -20,6 +20,7 @@ use redb::{
 use tokio::sync::watch;
 
 use super::tables::{CLIENT_COUNTS, IDEMPOTENCY, REMINDERS, SESSIONS, SESSIONS_OF_MEMBER};
+use super::views::Touched;
 use super::{RedbStore, decode};
 use crate::domain::Session;
 use crate::settings::Settings;
@@ -253,15 +254,17 @@ impl RedbStore {
                     .blocking(move |db| table.ended(db, &read, now, after.as_deref()))
                     .await?;
                 if !keys.is_empty() {
+                    // Sessions that had ended: a view of one is refused anyway, and is
+                    // forgotten once they are removed.
+                    let sessions = matches!(table, Sweepable::Records(Records::Sessions))
+                        .then(|| Touched::sessions(keys.clone()));
                     let settings = settings.clone();
                     let removed = self
                         .writer
                         .write(move |txn| table.remove(txn, &keys, &settings, now))
                         .await?;
-                    if removed > 0 && matches!(table, Sweepable::Records(Records::Sessions)) {
-                        // Sessions that had ended: a view of one is refused anyway, and is
-                        // forgotten here.
-                        self.views.forget_all();
+                    if let Some(sessions) = sessions {
+                        self.views.forget(&sessions);
                     }
                     *table.count(&mut swept) += removed;
                 }

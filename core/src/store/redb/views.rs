@@ -14,7 +14,7 @@
 //! - A view read while a write committed may be from before that write. Each forgetting
 //!   counts one more change (`seq`); a view is kept only if no change was counted since
 //!   before its read began, so a view from before a write is never kept after it.
-//! - Whatever else removes sessions (the sweep) forgets every view.
+//! - The sweep forgets the sessions it removes, once they are removed.
 //!
 //! At most `MOST_KEPT` views are kept; past that they are all forgotten, and the busy ones
 //! come back with their next read.
@@ -90,9 +90,9 @@ impl Touched {
         touched
     }
 
-    pub(super) fn session(token_digest: String) -> Self {
+    pub(super) fn sessions(token_digests: Vec<String>) -> Self {
         Self {
-            sessions: vec![token_digest],
+            sessions: token_digests,
             members: Vec::new(),
         }
     }
@@ -182,15 +182,6 @@ impl Views {
         drop(forgotten);
     }
 
-    /// Forgets every view.
-    pub(super) fn forget_all(&self) {
-        let mut kept = self.lock();
-        kept.seq += 1;
-        let forgotten = kept.take();
-        drop(kept);
-        drop(forgotten);
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
         // Nothing is left half-changed by a panic under this lock that a reader could
         // trust wrongly: at worst a view is missing, or a member lists a token too many.
@@ -258,7 +249,7 @@ mod tests {
         views.forget(&Touched::by(&[Write::DeleteSessionsOf {
             customer_id: one.clone(),
         }]));
-        views.forget(&Touched::session("c".to_owned()));
+        views.forget(&Touched::sessions(vec!["c".to_owned()]));
         let kept: Vec<_> = ["a", "b", "c", "d"]
             .into_iter()
             .filter(|token| views.get(token, true).is_some())
@@ -266,7 +257,7 @@ mod tests {
         assert_eq!(kept, ["d"]);
         // A forgotten session leaves its member's list too: touches (once a minute per
         // session) do not pile up.
-        views.forget(&Touched::session("d".to_owned()));
+        views.forget(&Touched::sessions(vec!["d".to_owned()]));
         assert!(views.lock().by_member.is_empty());
         // A write of nothing a view holds forgets nothing and counts no change.
         let seq = views.seq();
