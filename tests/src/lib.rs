@@ -4,6 +4,8 @@
 //! random: core holds what every deployment runs, and local-dev binds its configured
 //! address with a graceful shutdown, which is another thing.
 
+pub mod cloud;
+
 use std::net::SocketAddr;
 
 /// Serves `router` in the background on a free loopback port and returns its base URL,

@@ -52,6 +52,15 @@ impl Context {
         }
     }
 
+    /// The same context over another store: the clock, settings and argon2 queue are
+    /// shared (a deployment's functions each reach the one table their own way).
+    pub fn with_store(&self, store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            ..self.clone()
+        }
+    }
+
     /// Runs argon2 hashing or verifying in this context's queue, or refuses with 503
     /// `busy`.
     pub(crate) async fn argon2<T: Send + 'static>(

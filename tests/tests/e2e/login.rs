@@ -221,6 +221,12 @@ async fn a_burst_of_concurrent_guesses_gets_no_more_than_its_share() {
     let refused_as_wrong = count(StatusCode::UNAUTHORIZED);
     let throttled = count(StatusCode::TOO_MANY_REQUESTS);
     let busy = count(StatusCode::SERVICE_UNAVAILABLE);
+    let others: Vec<_> = answers
+        .iter()
+        .filter(|a| ![401, 429, 503].contains(&a.status.as_u16()))
+        .map(|a| (a.status, a.body.clone()))
+        .collect();
+    assert!(others.is_empty(), "answers outside the SPEC's: {others:?}");
     assert_eq!(refused_as_wrong + throttled + busy, 150);
     assert!(refused_as_wrong <= 100, "{refused_as_wrong} answers");
     let mut stragglers = 0;
@@ -237,4 +243,52 @@ async fn a_burst_of_concurrent_guesses_gets_no_more_than_its_share() {
         100,
         "100 answers, and not one more"
     );
+}
+
+/// SPEC §2, §12: a lock and an operator's reissue each end every session of the member,
+/// even 200 of them, more than one DynamoDB transaction holds.
+#[tokio::test]
+async fn a_lock_and_a_reissue_each_end_two_hundred_live_sessions() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let all_dead = |tokens: Vec<String>| {
+        let app = &app;
+        async move {
+            for token in tokens {
+                let usage = app.get("/v1/usage", &token).await;
+                assert_eq!(usage.status, StatusCode::UNAUTHORIZED);
+                // Gone from the store, not only refused while the member is locked.
+                let digest = madoguchi_core::secret::token_digest(&token);
+                assert!(app.ctx.store.session(&digest).await.unwrap().is_none());
+            }
+        }
+    };
+
+    let tokens = app.sessions_of(&member, 200).await;
+    assert_eq!(
+        app.get("/v1/usage", &tokens[199]).await.status,
+        StatusCode::OK
+    );
+    for _ in 0..10 {
+        app.try_login(&member.customer_id, "Wrong-Key-123").await;
+    }
+    assert_eq!(app.try_login_as(&member).await.status, StatusCode::LOCKED);
+    all_dead(tokens).await;
+
+    let reissued = app
+        .admin_post(
+            &format!("/customers/{}/access-key", member.customer_id),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(reissued.status, StatusCode::OK, "{:?}", reissued.body);
+    let tokens = app.sessions_of(&member, 200).await;
+    let again = app
+        .admin_post(
+            &format!("/customers/{}/access-key", member.customer_id),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    all_dead(tokens).await;
 }

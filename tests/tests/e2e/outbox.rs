@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::smtp_sink::SmtpSink;
 use crate::support::{Member, TestApp, dynamodb_table, logs, start_of_tests};
 
-fn fixture(name: &str) -> Value {
+pub(crate) fn fixture(name: &str) -> Value {
     let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
@@ -33,7 +33,7 @@ fn smtp(sink: &SmtpSink) -> SmtpSender {
 
 /// A member whose serial is moved to a second device: the move queues a `serial_moved`
 /// mail (SPEC §3). Returns that mail as stored.
-async fn moved_serial(app: &TestApp, member: &Member) -> Mail {
+pub(crate) async fn moved_serial(app: &TestApp, member: &Member) -> Mail {
     let token = app.login(member).await;
     let path = format!("/v1/serials/{}/activation", member.serials[0]);
     for device in ["pc-1", "pc-2"] {
@@ -58,7 +58,7 @@ async fn stored_mails(ctx: &Context, email: &str) -> Vec<Mail> {
         .unwrap()
 }
 
-async fn stored(ctx: &Context, mail: &Mail) -> Mail {
+pub(crate) async fn stored(ctx: &Context, mail: &Mail) -> Mail {
     ctx.store
         .mail(&mail.to, &mail.mail_id)
         .await
@@ -66,7 +66,7 @@ async fn stored(ctx: &Context, mail: &Mail) -> Mail {
         .expect("stored")
 }
 
-fn delivered_with_id(received: &[crate::smtp_sink::Received], mail: &Mail) -> usize {
+pub(crate) fn delivered_with_id(received: &[crate::smtp_sink::Received], mail: &Mail) -> usize {
     let id = format!("Message-ID: <{}@example.jp>", mail.mail_id);
     received.iter().filter(|r| r.data.contains(&id)).count()
 }
@@ -217,7 +217,7 @@ async fn the_scheduled_sweep_leaves_new_mails_to_the_stream_then_delivers_them()
 }
 
 /// The fixture's records, with the mail record's keys and image those of `item`.
-fn stream_of(item: &Value, records: &[usize]) -> Value {
+pub(crate) fn stream_of(item: &Value, records: &[usize]) -> Value {
     let template = fixture("dynamodb-stream/outbox.json");
     let records: Vec<Value> = records
         .iter()
@@ -235,7 +235,7 @@ fn stream_of(item: &Value, records: &[usize]) -> Value {
 
 /// The mail's item as DynamoDB holds it, in the stream's JSON form, found without
 /// knowing the table's keys.
-async fn item_of(table: &str, mail: &Mail) -> Value {
+pub(crate) async fn item_of(table: &str, mail: &Mail) -> Value {
     let client = aws_sdk_dynamodb::Client::new(&aws_config::load_from_env().await);
     let scanned = client
         .scan()
@@ -254,7 +254,7 @@ async fn item_of(table: &str, mail: &Mail) -> Value {
     serde_json::to_value(serde_dynamo::Item::from(items[0].clone())).unwrap()
 }
 
-fn batch(answer: Answer) -> BatchResponse {
+pub(crate) fn batch(answer: Answer) -> BatchResponse {
     match answer {
         Answer::Batch(response) => response,
         other => panic!("not a batch answer: {other:?}"),

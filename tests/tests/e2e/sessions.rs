@@ -153,3 +153,54 @@ async fn a_login_racing_a_cancellation_leaves_no_session() {
         }
     }
 }
+
+/// SPEC §2 on every operation a member reaches: a request refreshes the session's idle
+/// time, and a session idle for thirteen minutes is dead (and removed) whichever operation
+/// meets it. In the cloud's shape each of these is a different function.
+#[tokio::test]
+async fn every_operation_keeps_a_session_alive_and_ends_an_idle_one() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    let history = format!("/v1/serials/{}/history", member.serials[0]);
+    let cancellation = json!({"dry_run": true});
+    let renewal = crate::support::renewal("AAAAA-AAAAA-AAAAA-AAAAA", &member, true);
+    let routes: [(Method, &str, Option<serde_json::Value>); 7] = [
+        (Method::GET, "/v1/usage", None),
+        (Method::GET, &history, None),
+        (Method::GET, "/v1/line-notification", None),
+        (Method::GET, "/v1/readers", None),
+        (
+            Method::POST,
+            "/v1/membership/cancellation",
+            Some(cancellation),
+        ),
+        (Method::POST, "/v1/renewals", Some(renewal)),
+        (Method::DELETE, "/v1/sessions/current", None),
+    ];
+    for (method, path, body) in routes {
+        let token = app.login(&member).await;
+        // Ten minutes idle: alive, and the request counts as activity…
+        app.advance(SignedDuration::from_mins(10));
+        let kept = app
+            .call(method.clone(), path, Some(&token), body.clone())
+            .await;
+        assert_ne!(kept.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        if method == Method::DELETE {
+            continue;
+        }
+        // …so ten minutes more are not thirteen idle ones…
+        app.advance(SignedDuration::from_mins(10));
+        let still = app
+            .call(method.clone(), path, Some(&token), body.clone())
+            .await;
+        assert_ne!(still.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        // …and thirteen are.
+        app.advance(SignedDuration::from_secs(780));
+        let ended = app
+            .call(method.clone(), path, Some(&token), body.clone())
+            .await;
+        assert_eq!(ended.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        let usage = app.get("/v1/usage", &token).await;
+        assert_eq!(usage.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
+}

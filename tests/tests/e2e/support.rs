@@ -7,7 +7,8 @@ use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::store::Store;
 use madoguchi_core::store::dynamodb::DynamoStore;
 use madoguchi_core::store::redb::RedbStore;
-use madoguchi_core::{Context, ManualClock, Settings};
+use madoguchi_core::{Clock, Context, ManualClock, Settings};
+use madoguchi_tests::cloud::Cloud;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
@@ -45,13 +46,10 @@ pub fn logs() -> String {
     String::from_utf8_lossy(&LOGS.get().expect("logs captured").lock().unwrap()).into_owned()
 }
 
-/// The engine the suite runs on: a fresh redb file, or with `MADOGUCHI_TEST_STORE=dynamodb`
-/// a fresh table in DynamoDB Local (`scripts/test` runs the suite both ways).
-async fn store_under_test(dir: &std::path::Path) -> Arc<dyn Store> {
-    match std::env::var("MADOGUCHI_TEST_STORE").as_deref() {
-        Ok("dynamodb") => Arc::new(fresh_dynamodb_table().await),
-        _ => Arc::new(RedbStore::open(&dir.join("madoguchi.redb")).unwrap()),
-    }
+/// Whether the suite runs on DynamoDB Local (`MADOGUCHI_TEST_STORE=dynamodb`, as
+/// `scripts/test`'s second pass sets it) rather than a fresh redb file per test.
+fn on_dynamodb() -> bool {
+    std::env::var("MADOGUCHI_TEST_STORE").as_deref() == Ok("dynamodb")
 }
 
 /// A new table of its own in DynamoDB Local, named for no other test.
@@ -83,6 +81,9 @@ pub struct TestApp {
     /// The server's key for stored answers: another app over the same store (a Lambda
     /// function) must hold the same one to replay them.
     pub sealing_key: madoguchi_core::secret::SealingKey,
+    /// In the cloud's shape ([`TestApp::in_the_cloud`]): the proxy each function reaches
+    /// the table through, held to its IAM policy.
+    pub cloud: Option<Arc<Cloud>>,
     _dir: tempfile::TempDir,
 }
 
@@ -188,18 +189,37 @@ impl TestApp {
         Self::spawn_with(Settings::default()).await
     }
 
+    /// On redb, one process over a fresh file, as local-dev runs; on DynamoDB, in the
+    /// cloud's shape ([`TestApp::in_the_cloud_with`]), every route served by its function
+    /// through the IAM proxy.
     pub async fn spawn_with(settings: Settings) -> Self {
+        if on_dynamodb() {
+            return Self::in_the_cloud_with(settings).await;
+        }
         let dir = tempfile::tempdir().unwrap();
-        let store = store_under_test(dir.path()).await;
-        Self::serve(store, settings, dir).await
+        let store = RedbStore::open(&dir.path().join("madoguchi.redb")).unwrap();
+        Self::serve(Arc::new(store), settings, dir, None).await
     }
 
     /// Over a store of the test's own choosing, whatever engine the suite runs on.
     pub async fn spawn_over(store: Arc<dyn Store>) -> Self {
-        Self::serve(store, Settings::default(), tempfile::tempdir().unwrap()).await
+        Self::serve(
+            store,
+            Settings::default(),
+            tempfile::tempdir().unwrap(),
+            None,
+        )
+        .await
     }
 
-    async fn serve(store: Arc<dyn Store>, settings: Settings, dir: tempfile::TempDir) -> Self {
+    /// Serves every operation over `store`; with a `cloud`, each route is served as its
+    /// function serves it, over a client of that function's own through the proxy.
+    async fn serve(
+        store: Arc<dyn Store>,
+        settings: Settings,
+        dir: tempfile::TempDir,
+        cloud: Option<Cloud>,
+    ) -> Self {
         capture_logs();
         let clock = Arc::new(ManualClock::new(start_of_tests()));
         let ctx = Context::new(store, clock.clone(), settings);
@@ -213,15 +233,52 @@ impl TestApp {
             admin_token: Some(admin_token.clone().into()),
             sealing_key: sealing_key.clone(),
         };
+        let cloud = cloud.map(Arc::new);
+        let router = match &cloud {
+            Some(cloud) => deployed_routes(cloud, &state).await,
+            None => app(all_operations(), state),
+        };
         Self {
-            base: madoguchi_tests::serve(app(all_operations(), state)).await,
+            base: madoguchi_tests::serve(router).await,
             client: reqwest::Client::new(),
             clock,
             ctx,
             admin_token,
             sealing_key,
+            cloud,
             _dir: dir,
         }
+    }
+
+    /// The cloud's shape: a fresh table in DynamoDB Local, and in front of it the proxy
+    /// that holds every function's calls against its policy in `infra/template.yaml`.
+    /// The test's own requests (making members, reading state) go to the table directly,
+    /// as an operator's setup would; what a function does goes through
+    /// [`TestApp::as_function`].
+    pub async fn in_the_cloud() -> Self {
+        Self::in_the_cloud_with(Settings::default()).await
+    }
+
+    pub async fn in_the_cloud_with(settings: Settings) -> Self {
+        let store = fresh_dynamodb_table().await;
+        let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap();
+        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "ap-northeast-1".into());
+        let cloud = Cloud::start(&upstream, store.table(), &region).await;
+        let dir = tempfile::tempdir().unwrap();
+        Self::serve(Arc::new(store), settings, dir, Some(cloud)).await
+    }
+
+    pub fn cloud(&self) -> &Cloud {
+        self.cloud
+            .as_deref()
+            .expect("a test of the functions starts with TestApp::in_the_cloud")
+    }
+
+    /// What the function `name` runs on: the test's clock and settings, and a client of
+    /// its own that reaches the table through the function's endpoint of the proxy (its
+    /// `AWS_ENDPOINT_URL_DYNAMODB`).
+    pub async fn as_function(&self, name: &str) -> Context {
+        function_context(self.cloud(), &self.ctx, name).await
     }
 
     pub fn advance(&self, by: SignedDuration) {
@@ -457,6 +514,33 @@ impl TestApp {
         answer.body["token"].as_str().unwrap().to_owned()
     }
 
+    /// `count` live sessions of the member, stored as a login stores them (test setup that
+    /// spares the argon2 verify of each login); their tokens.
+    pub async fn sessions_of(&self, member: &Member, count: usize) -> Vec<String> {
+        use madoguchi_core::domain::{CustomerId, Session};
+        use madoguchi_core::store::Write;
+        let customer_id = CustomerId::parse(&member.customer_id).unwrap();
+        let now = self.clock.now();
+        let tokens: Vec<String> = (0..count)
+            .map(|_| madoguchi_core::secret::new_session_token())
+            .collect();
+        for chunk in tokens.chunks(40) {
+            let writes = chunk
+                .iter()
+                .map(|token| {
+                    Write::PutSession(Session {
+                        token_digest: madoguchi_core::secret::token_digest(token),
+                        customer_id: customer_id.clone(),
+                        created_at: now,
+                        last_seen_at: now,
+                    })
+                })
+                .collect();
+            self.ctx.store.commit(writes).await.unwrap();
+        }
+        tokens
+    }
+
     /// Purchase codes issued by an operator.
     pub async fn issue_codes(&self, product: &str, term_months: u32, count: u32) -> Vec<String> {
         let issued = self
@@ -505,6 +589,65 @@ impl TestApp {
             .map(|m| m["kind"].as_str().unwrap().to_owned())
             .collect()
     }
+}
+
+/// The context of the function `name`: `ctx`'s clock and settings, over a client of its
+/// own that reaches the table through its endpoint of the proxy.
+async fn function_context(cloud: &Cloud, ctx: &Context, name: &str) -> Context {
+    let sdk = aws_config::load_from_env().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .endpoint_url(cloud.endpoint(name))
+        .build();
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        cloud.stack().table.clone(),
+    )
+    .with_session_lifetime(ctx.settings.session_lifetime);
+    ctx.with_store(Arc::new(store))
+}
+
+/// Every route as the template deploys it: served by the function that serves it (SPEC
+/// §12), over that function's own client, so that each call is held against that
+/// function's policy. The app's own routes (`/openapi.json`, `/healthz`) and unknown paths
+/// go to `usage`, as the template sends them.
+async fn deployed_routes(cloud: &Cloud, state: &AppState) -> axum::Router {
+    use madoguchi_core::lambda::Function;
+    use tower::ServiceExt as _;
+    // (path template's segments, the function's app), `{name}` matching any one segment.
+    let mut routes: Vec<(Vec<String>, axum::Router)> = Vec::new();
+    let mut usage = None;
+    for function in Function::ALL {
+        let function_state = AppState {
+            ctx: function_context(cloud, &state.ctx, function.name()).await,
+            ..state.clone()
+        };
+        let served = app(function.operations(), function_state);
+        let (_, api) = function.operations().split_for_parts();
+        for path in api.paths.paths.keys() {
+            let segments = path.split('/').map(str::to_owned).collect();
+            routes.push((segments, served.clone()));
+        }
+        if function == Function::Usage {
+            usage = Some(served);
+        }
+    }
+    let usage = usage.expect("usage serves the app's own routes");
+    let dispatch = tower::service_fn(move |request: axum::extract::Request| {
+        let path: Vec<&str> = request.uri().path().split('/').collect();
+        let serving = routes
+            .iter()
+            .find(|(template, _)| {
+                template.len() == path.len()
+                    && template
+                        .iter()
+                        .zip(&path)
+                        .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+            })
+            .map_or(&usage, |(_, router)| router)
+            .clone();
+        serving.oneshot(request)
+    });
+    axum::Router::new().fallback_service(dispatch)
 }
 
 pub async fn answer(response: reqwest::Response) -> Answer {

@@ -11,13 +11,8 @@
 //!   id) and read each record they act on by its key anyway, strongly consistent.
 //!
 //! The operators' list of failed mails stays in `gsi1` (whole items): it is short and read
-//! whole.
-//!
-//! A table written before `gsi2` holds its lists in `gsi1`, unsharded (`EXPIRY`,
-//! `OUTBOX#PENDING`). Each reader queries that partition too, as one more shard, so that
-//! such a table loses no reminder and no retry. An item leaves it as soon as it is written
-//! again (every write puts the whole item, with the new keys only), and sending a mail
-//! removes both.
+//! whole, by operators only. The reminder job and the dispatcher query `gsi2` alone, which
+//! is all their IAM policies allow them (infra/template.yaml).
 
 use std::collections::HashMap;
 
@@ -43,14 +38,6 @@ enum List {
 }
 
 impl List {
-    /// The list's partition in `gsi1` before it was sharded.
-    fn unsharded(self) -> &'static str {
-        match self {
-            List::Expiry => "EXPIRY",
-            List::Pending => "OUTBOX#PENDING",
-        }
-    }
-
     fn partition(self, shard: u32) -> String {
         let name = match self {
             List::Expiry => "EXPIRY",
@@ -162,51 +149,24 @@ impl DynamoStore {
         limit: usize,
     ) -> Result<Vec<Item>, StoreError> {
         let wanted = limit.saturating_add(usize::from(after.is_some()));
-        let query = |index: &str, pk_name: &str, sk_name: &str, pk: String| {
+        let query = |pk: String| {
             let mut query = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name(index)
-                .expression_attribute_names("#pk", pk_name)
-                .expression_attribute_names("#sk", sk_name)
+                .index_name(GSI2)
                 .expression_attribute_values(":pk", s(pk))
                 .expression_attribute_values(":upto", s(upto.clone()))
                 .set_limit(i32::try_from(wanted).ok());
             query = match &after {
                 Some(after) => query
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :after AND :upto")
+                    .key_condition_expression("gsi2pk = :pk AND gsi2sk BETWEEN :after AND :upto")
                     .expression_attribute_values(":after", s(after.clone())),
-                None => query.key_condition_expression("#pk = :pk AND #sk <= :upto"),
+                None => query.key_condition_expression("gsi2pk = :pk AND gsi2sk <= :upto"),
             };
             self.query_pages(query, wanted)
         };
-        let shards = (0..SHARDS)
-            .map(|shard| query(GSI2, "gsi2pk", "gsi2sk", list.partition(shard)))
-            .chain(std::iter::once(query(
-                keys::GSI1,
-                "gsi1pk",
-                "gsi1sk",
-                list.unsharded().to_owned(),
-            )));
-        // The unsharded partition's entries carry their place in `gsi1sk`; the first
-        // layout's pending entries, the mail id alone, get the place it stands for, so
-        // that they sort and page like the others.
-        let shards = shards.map(|pages| async {
-            let mut items = pages.await?;
-            for item in &mut items {
-                if let Some(place) = item.remove("gsi1sk") {
-                    let place = match place.as_s() {
-                        Ok(id) if !id.contains('#') && id.len() > 20 => {
-                            s(format!("{}#{id}", &id[..20]))
-                        }
-                        _ => place,
-                    };
-                    item.insert("gsi2sk".to_owned(), place);
-                }
-            }
-            Ok::<_, StoreError>(items)
-        });
+        let shards = (0..SHARDS).map(|shard| query(list.partition(shard)));
         let mut entries: Vec<(String, Item)> = futures::future::try_join_all(shards)
             .await?
             .into_iter()

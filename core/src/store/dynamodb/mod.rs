@@ -71,6 +71,11 @@ impl DynamoStore {
         }
     }
 
+    /// The table this store reads and writes.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
     /// Sessions expire by TTL after this lifetime (keep it equal to the settings').
     pub fn with_session_lifetime(mut self, lifetime: jiff::SignedDuration) -> Self {
         self.session_lifetime = lifetime;

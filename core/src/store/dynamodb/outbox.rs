@@ -33,10 +33,8 @@ impl DynamoStore {
             // The index may lag and a stream record may come again: a mail no longer
             // pending is not marked again.
             .condition_expression("#status = :pending")
-            // Off every list: the pending one, and the `gsi1` one of tables written before `gsi2`.
-            .update_expression(
-                "SET #status = :sent, sent_at = :at REMOVE gsi2pk, gsi2sk, gsi1pk, gsi1sk",
-            )
+            // Off the pending list.
+            .update_expression("SET #status = :sent, sent_at = :at REMOVE gsi2pk, gsi2sk")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", status(MailStatus::Pending)?)
             .expression_attribute_values(":sent", status(MailStatus::Sent)?)

@@ -5,7 +5,7 @@ use madoguchi_core::http::AppState;
 use madoguchi_core::lambda::Function;
 use reqwest::StatusCode;
 
-use super::{deployed, fixture, invoke, with_header};
+use super::{call, deployed, fixture, invoke, with_header};
 use crate::support::{Member, TestApp, logs};
 
 async fn log_in(app: &TestApp, member: &Member) -> String {
@@ -16,7 +16,7 @@ async fn log_in(app: &TestApp, member: &Member) -> String {
             ("access_key", &member.access_key),
         ],
     );
-    let logged_in = invoke(Function::Login, deployed(app), &event).await;
+    let logged_in = call(app, Function::Login, &event).await;
     assert_eq!(
         logged_in.status,
         StatusCode::CREATED,
@@ -27,13 +27,14 @@ async fn log_in(app: &TestApp, member: &Member) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn a_member_logs_in_and_reads_usage_through_the_functions() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::in_the_cloud().await;
     let member = app.member().await;
     let token = log_in(&app, &member).await;
 
     let event = fixture("apigw-v2/usage.json", &[("token", &token)]);
-    let usage = invoke(Function::Usage, deployed(&app), &event).await;
+    let usage = call(&app, Function::Usage, &event).await;
     assert_eq!(usage.status, StatusCode::OK, "{:?}", usage.body);
     assert_eq!(usage.body["customer_id"], member.customer_id.as_str());
     assert_eq!(
@@ -43,21 +44,23 @@ async fn a_member_logs_in_and_reads_usage_through_the_functions() {
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn a_named_stage_is_not_part_of_the_route() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::in_the_cloud().await;
     let member = app.member().await;
     let token = log_in(&app, &member).await;
 
     let event = fixture("apigw-v2/usage-staged.json", &[("token", &token)]);
     assert!(event.contains("\"rawPath\": \"/prod/v1/usage\""));
-    let usage = invoke(Function::Usage, deployed(&app), &event).await;
+    let usage = call(&app, Function::Usage, &event).await;
     assert_eq!(usage.status, StatusCode::OK, "{:?}", usage.body);
     assert_eq!(usage.body["customer_id"], member.customer_id.as_str());
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn a_base64_encoded_body_is_read() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::in_the_cloud().await;
     let member = app.member().await;
     let token = log_in(&app, &member).await;
 
@@ -65,7 +68,7 @@ async fn a_base64_encoded_body_is_read() {
         "apigw-v2/activation-base64-body.json",
         &[("token", &token), ("serial", &member.serials[0])],
     );
-    let activated = invoke(Function::Activation, deployed(&app), &event).await;
+    let activated = call(&app, Function::Activation, &event).await;
     assert_eq!(activated.status, StatusCode::OK, "{:?}", activated.body);
     assert_eq!(activated.body["status"], "in_use");
     assert_eq!(activated.body["device"]["device_id"], "pc-living-room");
@@ -73,14 +76,15 @@ async fn a_base64_encoded_body_is_read() {
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn an_iam_caller_is_an_operator_and_is_logged_by_arn() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::in_the_cloud().await;
     let member = app.member().await;
     let id = [("customer_id", member.customer_id.as_str())];
 
     let event = fixture("apigw-v2/admin-customer-iam.json", &id);
     assert!(!event.contains("authorization"));
-    let state = invoke(Function::Admin, deployed(&app), &event).await;
+    let state = call(&app, Function::Admin, &event).await;
     assert_eq!(state.status, StatusCode::OK, "{:?}", state.body);
     assert_eq!(state.body["customer_id"], member.customer_id.as_str());
 
@@ -93,27 +97,28 @@ async fn an_iam_caller_is_an_operator_and_is_logged_by_arn() {
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn without_an_iam_caller_the_admin_function_refuses_even_the_local_token() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::in_the_cloud().await;
     let member = app.member().await;
     let event = fixture(
         "apigw-v2/admin-customer.json",
         &[("customer_id", &member.customer_id)],
     );
 
-    let anonymous = invoke(Function::Admin, deployed(&app), &event).await;
+    let anonymous = call(&app, Function::Admin, &event).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     assert_eq!(anonymous.code(), "unauthorized");
 
     // The local emulator's token is no key in a function configured without one…
     let bearer = format!("Bearer {}", app.admin_token);
     let with_token = with_header(&event, "authorization", &bearer);
-    let refused = invoke(Function::Admin, deployed(&app), &with_token).await;
+    let refused = call(&app, Function::Admin, &with_token).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
 
     // …and is one where MADOGUCHI_ADMIN_TOKEN is set.
     let configured = AppState {
-        ctx: app.ctx.clone(),
+        ctx: app.as_function("admin").await,
         admin_token: Some(app.admin_token.clone().into()),
         sealing_key: app.sealing_key.clone(),
     };
@@ -122,13 +127,14 @@ async fn without_an_iam_caller_the_admin_function_refuses_even_the_local_token()
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn an_iam_callers_retry_gets_the_first_answer_again() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::in_the_cloud().await;
     let event = fixture("apigw-v2/admin-codes-iam.json", &[]);
-    let first = invoke(Function::Admin, deployed(&app), &event).await;
+    let first = call(&app, Function::Admin, &event).await;
     assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
     assert_eq!(first.body["codes"].as_array().unwrap().len(), 2);
-    let again = invoke(Function::Admin, deployed(&app), &event).await;
+    let again = call(&app, Function::Admin, &event).await;
     assert_eq!(again.status, StatusCode::CREATED);
     assert_eq!(again.body, first.body);
 }
@@ -136,8 +142,9 @@ async fn an_iam_callers_retry_gets_the_first_answer_again() {
 /// SPEC §2 and §12: the client address is API Gateway's source IP; an IPv6 caller is
 /// counted by its /64.
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn the_login_throttle_counts_the_ipv6_source_address() {
-    let app = TestApp::spawn_with(Settings {
+    let app = TestApp::in_the_cloud_with(Settings {
         login_failures_per_client: 3,
         ..Settings::default()
     })
@@ -153,8 +160,15 @@ async fn the_login_throttle_counts_the_ipv6_source_address() {
     const FIXTURE_64: &str = "2001:db8:4a7f:1c00:";
     assert!(wrong.contains(FIXTURE_64));
     let login = |event: String| {
-        let state = deployed(&app);
-        async move { invoke(Function::Login, state, &event).await }
+        let app = &app;
+        async move {
+            invoke(
+                Function::Login,
+                deployed(app, Function::Login).await,
+                &event,
+            )
+            .await
+        }
     };
 
     let mut throttled = login(wrong.clone()).await;

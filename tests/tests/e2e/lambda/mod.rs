@@ -1,10 +1,15 @@
 //! SPEC §12: the Lambda functions, driven with the events API Gateway (HTTP API, payload
-//! 2.0) and EventBridge send, kept as JSON in `tests/fixtures`. Each function's app is the
-//! one its binary serves, called without a socket, over the same store as the test's
-//! loopback server (where the test creates its members).
+//! 2.0), EventBridge and the table's stream send, kept as JSON in `tests/fixtures`. Each
+//! function's app is the one its binary serves, called without a socket, over the table
+//! of the test's loopback server (where the test creates its members) in DynamoDB Local,
+//! through that function's endpoint of the IAM proxy: a call its policy in
+//! `infra/template.yaml` does not allow fails the test, naming the function, the action
+//! and the resource.
 
 mod expiry_reminder;
 mod http;
+mod iam;
+mod outbox_dispatcher;
 mod routes;
 mod start;
 
@@ -36,13 +41,19 @@ pub fn with_header(event: &str, name: &str, value: &str) -> String {
     event.to_string()
 }
 
-/// The functions as deployed: no admin token, operators are IAM callers.
-pub fn deployed(app: &TestApp) -> AppState {
+/// The function as deployed: its own client through the proxy, no admin token (operators
+/// are IAM callers).
+pub async fn deployed(app: &TestApp, function: Function) -> AppState {
     AppState {
-        ctx: app.ctx.clone(),
+        ctx: app.as_function(function.name()).await,
         admin_token: None,
         sealing_key: app.sealing_key.clone(),
     }
+}
+
+/// Hands an API Gateway event to the function as deployed.
+pub async fn call(app: &TestApp, function: Function, event: &str) -> Answer {
+    invoke(function, deployed(app, function).await, event).await
 }
 
 /// Hands an API Gateway event to a function's app, as `lambda_http` does.

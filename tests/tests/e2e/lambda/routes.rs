@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use serde_yaml_ng::Value as Yaml;
 
-use super::{deployed, fixture, invoke};
+use super::{call, fixture};
 use crate::support::TestApp;
 
 /// `GET /v1/usage`, as the template and OpenAPI write a route.
@@ -114,8 +114,9 @@ fn concrete(path: &str) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn a_function_answers_other_functions_routes_with_not_found() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::in_the_cloud().await;
     for function in Function::ALL {
         let own = served_by(function);
         for (method, path) in Function::ALL.into_iter().flat_map(served_by) {
@@ -126,7 +127,7 @@ async fn a_function_answers_other_functions_routes_with_not_found() {
                 "apigw-v2/route.json",
                 &[("method", &method), ("path", &concrete(&path))],
             );
-            let answer = invoke(function, deployed(&app), &event).await;
+            let answer = call(&app, function, &event).await;
             // The same path with another method of its own would be 405; no function
             // shares a path with another.
             assert_eq!(
@@ -140,8 +141,9 @@ async fn a_function_answers_other_functions_routes_with_not_found() {
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn every_function_describes_the_whole_api_and_answers_health_checks() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::in_the_cloud().await;
     // What local-dev serves, every route mounted.
     let whole = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(whole.status, StatusCode::OK);
@@ -151,7 +153,7 @@ async fn every_function_describes_the_whole_api_and_answers_health_checks() {
             "apigw-v2/route.json",
             &[("method", "GET"), ("path", "/openapi.json")],
         );
-        let document = invoke(function, deployed(&app), &event).await;
+        let document = call(&app, function, &event).await;
         assert_eq!(document.status, StatusCode::OK, "{}", function.name());
         assert_eq!(document.body, whole, "{}", function.name());
 
@@ -159,7 +161,7 @@ async fn every_function_describes_the_whole_api_and_answers_health_checks() {
             "apigw-v2/route.json",
             &[("method", "GET"), ("path", "/healthz")],
         );
-        let health = invoke(function, deployed(&app), &event).await;
+        let health = call(&app, function, &event).await;
         assert_eq!(health.status, StatusCode::OK, "{}", function.name());
     }
 }
