@@ -120,7 +120,8 @@ enum Outcome {
 }
 
 /// For an active member a wrong key is one more consecutive failure; the tenth locks the
-/// account, ends every session and queues a notice (SPEC §2).
+/// account, ends every session and queues a notice (SPEC §2). Once locked, a wrong key is
+/// `account_locked` like a right one.
 async fn count_failure(
     ctx: &Context,
     customer_id: &CustomerId,
@@ -128,7 +129,13 @@ async fn count_failure(
 ) -> Result<FailureWritten, Error> {
     retry_on_conflict(|| async {
         let customer = ctx.store.customer(customer_id).await?;
-        let Some(mut customer) = customer.filter(|c| !c.is_locked() && !c.is_cancelled()) else {
+        // The lock landed while this attempt ran (another attempt's tenth failure): it is
+        // answered as every attempt on a locked account is, so that no answer in a burst
+        // tells a right key from a wrong one (SPEC §2).
+        if customer.as_ref().is_some_and(|c| c.is_locked()) {
+            return Err(Error::AccountLocked);
+        }
+        let Some(mut customer) = customer.filter(|c| !c.is_cancelled()) else {
             return Ok(FailureWritten::No);
         };
         let expect = Expect::Version(customer.version);

@@ -7,6 +7,11 @@
 //! limit, and once `limit` answers have been given in the window, every further attempt is
 //! refused with 429, a right guess included (it must not tell a guesser which guess was
 //! right). The window opens with its first place and lasts `length`.
+//!
+//! An attempt that finds every place taken while some are still held by running attempts
+//! waits for one of them to settle (at most `SETTLE_WAIT`) before it is refused: a burst of
+//! attempts the rule does not count (right keys, `code_already_redeemed`, …) gives its
+//! places back as it answers, and is never refused merely for being a burst.
 
 use std::net::IpAddr;
 
@@ -14,6 +19,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{Context, Error};
 use crate::store::{Admission, CountRule, Place};
+
+/// How long an attempt waits for a place held by a running attempt (SPEC §2: 2 s).
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// One client's count under one rule.
 pub(crate) struct Window {
@@ -32,20 +40,52 @@ impl Window {
     }
 
     /// Takes a place for this attempt, or refuses with 429 and the seconds until the
-    /// window closes.
+    /// window closes. While places are held by attempts still running, it waits for one to
+    /// settle, up to `SETTLE_WAIT`.
     pub(crate) async fn take(&self, ctx: &Context, now: Timestamp) -> Result<Held<'_>, Error> {
-        match ctx.store.take_place(&self.rule, now).await? {
-            Admission::Admitted(place) => Ok(Held {
-                window: self,
-                place,
-            }),
-            Admission::Refused { reopens_at } => {
-                let wait = reopens_at.duration_since(now).as_secs_f64().ceil().max(1.0);
-                tracing::info!(rule = %self.rule.key, "attempt refused: per-client limit reached");
-                Err(Error::TooManyAttempts {
-                    retry_after_seconds: wait as u64,
-                })
+        let give_up_at = tokio::time::Instant::now() + SETTLE_WAIT;
+        loop {
+            match ctx.store.take_place(&self.rule, now).await? {
+                Admission::Admitted(place) => {
+                    return Ok(Held {
+                        window: self,
+                        place,
+                    });
+                }
+                Admission::Refused { running, .. }
+                    if running > 0 && self.settles(ctx, now, give_up_at).await? => {}
+                Admission::Refused { reopens_at, .. } => {
+                    let wait = reopens_at.duration_since(now).as_secs_f64().ceil().max(1.0);
+                    tracing::info!(rule = %self.rule.key, "attempt refused: per-client limit reached");
+                    return Err(Error::TooManyAttempts {
+                        retry_after_seconds: wait as u64,
+                    });
+                }
             }
+        }
+    }
+
+    /// Waits until a place may be free (a running attempt gave its place back), reading
+    /// the count, never writing it; false once `give_up_at` comes first.
+    async fn settles(
+        &self,
+        ctx: &Context,
+        now: Timestamp,
+        give_up_at: tokio::time::Instant,
+    ) -> Result<bool, Error> {
+        let mut pause = std::time::Duration::from_millis(10);
+        loop {
+            // Jittered, so that the waiters of a burst do not all ask at once.
+            let jitter = rand::random_range(0..=pause.as_millis() as u64 / 2);
+            let pause_now = pause + std::time::Duration::from_millis(jitter);
+            if tokio::time::Instant::now() + pause_now >= give_up_at {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause_now).await;
+            if ctx.store.place_may_be_free(&self.rule, now).await? {
+                return Ok(true);
+            }
+            pause = (pause * 2).min(std::time::Duration::from_millis(100));
         }
     }
 }

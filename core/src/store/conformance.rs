@@ -1122,19 +1122,27 @@ async fn a_client_count_gives_no_more_places_than_its_limit(store: &dyn Store) {
     assert_eq!(
         take(3).await.expect("take"),
         Admission::Refused {
-            reopens_at: at(600)
+            reopens_at: at(600),
+            running: 3,
         },
-        "the limit is reached"
+        "the limit is reached, every place held by an attempt still running"
     );
     store.keep_place(&rule.key, third).await.expect("keep");
-    assert!(
-        matches!(take(4).await.expect("take"), Admission::Refused { .. }),
-        "a kept place stays taken"
+    assert_eq!(
+        take(4).await.expect("take"),
+        Admission::Refused {
+            reopens_at: at(600),
+            running: 2,
+        },
+        "a kept place stays taken, and is no longer running"
     );
+    let may_be_free = |second| store.place_may_be_free(&rule, at(second));
+    assert!(!may_be_free(4).await.expect("read"), "every place taken");
     store
         .give_back_place(&rule.key, second)
         .await
         .expect("give back");
+    assert!(may_be_free(5).await.expect("read"), "a place given back");
     admitted(take(5).await.expect("the place given back is free"));
     assert!(matches!(
         take(6).await.expect("take"),
@@ -1142,6 +1150,7 @@ async fn a_client_count_gives_no_more_places_than_its_limit(store: &dyn Store) {
     ));
 
     // The window closes 10 minutes after it opened; a new one opens with the next place.
+    assert!(may_be_free(600).await.expect("read"), "a closed window");
     let later = admitted(take(600).await.expect("take"));
     assert_eq!(later.window_opened_at, at(600));
     store

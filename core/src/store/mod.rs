@@ -144,8 +144,10 @@ pub struct Place {
 pub enum Admission {
     /// The attempt holds this place until it is given back or kept.
     Admitted(Place),
-    /// Every place of the open window is taken; it closes at `reopens_at`.
-    Refused { reopens_at: Timestamp },
+    /// Every place of the open window is taken; it closes at `reopens_at`. `running` of
+    /// them are held by attempts still running (taken, neither kept nor given back), so a
+    /// place may yet be given back before the window closes.
+    Refused { reopens_at: Timestamp, running: u32 },
 }
 
 /// The rule of one per-client count: at most `limit` places in a window that opens with
@@ -430,6 +432,12 @@ pub trait Store: Send + Sync + 'static {
     /// while `rule.limit` places are taken in the open window; a window that has closed
     /// is replaced by a new one opening `now`.
     async fn take_place(&self, rule: &CountRule, now: Timestamp) -> Result<Admission, StoreError>;
+
+    /// Whether `take_place` may admit now: a read, which takes nothing. An attempt waiting
+    /// for a running one to settle asks this, so that its waiting adds no writes to the
+    /// count every attempt of the client writes.
+    async fn place_may_be_free(&self, rule: &CountRule, now: Timestamp)
+    -> Result<bool, StoreError>;
 
     /// Gives a place back (the attempt's answer is not one the rule counts). A window that
     /// has been replaced since means nothing to do.

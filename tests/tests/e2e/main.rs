@@ -3,6 +3,7 @@
 mod activation;
 mod admin;
 mod bad_input;
+mod bursts;
 mod cancellation;
 mod dynamodb;
 mod idempotency;

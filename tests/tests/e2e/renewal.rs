@@ -8,7 +8,7 @@ use crate::support::{Member, TestApp, licence, renewal};
 
 /// A member with one security-suite licence on program `version`: a term one expiring on
 /// `expires_on`, or a monthly one.
-async fn licensed(app: &TestApp, expires_on: Option<&str>, version: u32) -> Member {
+pub(crate) async fn licensed(app: &TestApp, expires_on: Option<&str>, version: u32) -> Member {
     let mut licence = licence(expires_on);
     licence["version"] = json!(version);
     app.member_with("flets_next", json!([licence])).await
@@ -275,7 +275,7 @@ async fn after_twenty_wrong_guesses_from_one_address_every_attempt_is_throttled(
 }
 
 /// Guesses sent at once; each answer's `code`, or `ok` for a real renewal quote.
-async fn burst(
+pub(crate) async fn burst(
     app: &TestApp,
     code: &str,
     member: &Member,
@@ -299,7 +299,7 @@ async fn burst(
         .collect()
 }
 
-fn count(answers: &[String], code: &str) -> usize {
+pub(crate) fn count(answers: &[String], code: &str) -> usize {
     answers.iter().filter(|a| *a == code).count()
 }
 

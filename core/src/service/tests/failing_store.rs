@@ -153,6 +153,14 @@ impl Store for Throttled {
     ) -> Result<Admission, StoreError> {
         self.store.take_place(rule, now).await
     }
+
+    async fn place_may_be_free(
+        &self,
+        rule: &CountRule,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.store.place_may_be_free(rule, now).await
+    }
     async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
         self.store.give_back_place(key, place).await
     }

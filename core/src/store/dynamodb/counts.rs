@@ -77,8 +77,11 @@ impl DynamoStore {
             {
                 Some((Some(opened_at), Some(places))) if opened_at.as_millisecond() > closed_by => {
                     if places >= i64::from(rule.limit) {
+                        let kept = stored.as_ref().and_then(|item| number(item, "kept"));
+                        let running = places.saturating_sub(kept.unwrap_or(0)).max(0);
                         return Ok(Admission::Refused {
                             reopens_at: opened_at + rule.length,
+                            running: u32::try_from(running).unwrap_or(u32::MAX),
                         });
                     }
                     // A place was given back since: count again.
@@ -91,6 +94,24 @@ impl DynamoStore {
             }
         }
         Err(StoreError::Conflict(format!("the count {}", rule.key)))
+    }
+
+    /// One strongly consistent read of the count: no window open, or a place free in it.
+    pub(super) async fn count_place_may_be_free(
+        &self,
+        rule: &CountRule,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let closed_by = (now - rule.length).as_millisecond();
+        let Some(item) = self.raw_item(keys::client_count(&rule.key)).await? else {
+            return Ok(true);
+        };
+        Ok(match (opened(&item), number(&item, "places")) {
+            (Some(opened_at), Some(places)) if opened_at.as_millisecond() > closed_by => {
+                places < i64::from(rule.limit)
+            }
+            _ => true,
+        })
     }
 
     /// Replaces a closed (or missing) window with one opening `now`, holding one place;

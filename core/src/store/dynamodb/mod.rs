@@ -431,6 +431,14 @@ impl Store for DynamoStore {
         self.take_count_place(rule, now).await
     }
 
+    async fn place_may_be_free(
+        &self,
+        rule: &CountRule,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.count_place_may_be_free(rule, now).await
+    }
+
     async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
         self.settle_count_place(key, place, "SET places = places - :one", "places >= :one")
             .await

@@ -77,6 +77,7 @@ impl Counts {
         if count.places >= rule.limit {
             return Ok(Admission::Refused {
                 reopens_at: count.opened_at + rule.length,
+                running: count.places.saturating_sub(count.kept),
             });
         }
         count.places += 1;
@@ -85,6 +86,12 @@ impl Counts {
         };
         write_behind((rule.key.clone(), encode(&*count)?));
         Ok(Admission::Admitted(place))
+    }
+
+    pub(super) fn place_may_be_free(&self, rule: &CountRule, now: Timestamp) -> bool {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.get(&rule.key)
+            .is_none_or(|count| count.opened_at + rule.length <= now || count.places < rule.limit)
     }
 
     pub(super) fn give_back(

@@ -551,6 +551,14 @@ impl Store for RedbStore {
             .take_place(rule, now, |row| self.write_count(row))
     }
 
+    async fn place_may_be_free(
+        &self,
+        rule: &CountRule,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        Ok(self.counts.place_may_be_free(rule, now))
+    }
+
     async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
         self.counts
             .give_back(key, place, |row| self.write_count(row))
