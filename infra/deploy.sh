@@ -42,16 +42,19 @@ portal=$(output PortalUrl)
 echo "portal: $portal"
 
 # The operators' routes are IAM-authorised: sign with the deploying credentials.
-# Whatever kind the credentials are (static keys, SSO, a role), as variables.
+# Whatever kind the credentials are (static keys, SSO, a role), as variables. They reach
+# curl through its standard input as a config file, never on its command line, where any
+# user of the machine could read them with `ps`.
 eval "$(aws configure export-credentials --format env)"
-key=${AWS_ACCESS_KEY_ID:?no credentials}
-secret=${AWS_SECRET_ACCESS_KEY:?no credentials}
-token=${AWS_SESSION_TOKEN:-}
+: "${AWS_ACCESS_KEY_ID:?no credentials}" "${AWS_SECRET_ACCESS_KEY:?no credentials}"
 signed() {
-  local extra=()
-  [ -n "$token" ] && extra=(-H "x-amz-security-token: $token")
-  curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:$region:execute-api" \
-    --user "$key:$secret" "${extra[@]}" "$@"
+  {
+    printf 'user = "%s:%s"\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY"
+    if [ -n "${AWS_SESSION_TOKEN:-}" ]; then
+      printf 'header = "x-amz-security-token: %s"\n' "$AWS_SESSION_TOKEN"
+    fi
+  } | curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:$region:execute-api" \
+    --config - "$@"
 }
 
 seed_provider() {
