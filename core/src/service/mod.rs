@@ -40,6 +40,8 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     argon2: Arc<Argon2Queue>,
+    /// Attempts waiting for a place in their client's count (`throttle.rs`).
+    waiting: Arc<throttle::Queues>,
 }
 
 impl Context {
@@ -49,6 +51,7 @@ impl Context {
             clock,
             settings: Arc::new(settings),
             argon2: Arc::new(Argon2Queue::for_this_machine()),
+            waiting: Arc::default(),
         }
     }
 

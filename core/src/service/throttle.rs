@@ -12,8 +12,15 @@
 //! waits for one of them to settle (at most `SETTLE_WAIT`) before it is refused: a burst of
 //! attempts the rule does not count (right keys, `code_already_redeemed`, …) gives its
 //! places back as it answers, and is never refused merely for being a burst.
+//!
+//! Within one process the waiters of a count take their turns in order (`Queues`): while
+//! one waits, a newcomer queues behind it instead of taking the next place given back, so
+//! no waiter is passed over until it gives up. Across processes (Lambda instances, each
+//! answering one request at a time) waiters poll the store and the first to ask wins; an
+//! attempt there holds its place for tens of milliseconds, so 2 s is many turns.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -22,6 +29,29 @@ use crate::store::{Admission, CountRule, Place};
 
 /// How long an attempt waits for a place held by a running attempt (SPEC §2: 2 s).
 const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The queues of waiting attempts, one per count, in this process.
+#[derive(Default)]
+pub(crate) struct Queues {
+    by_count: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Queues {
+    fn of(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut queues = self.by_count.lock().unwrap_or_else(|e| e.into_inner());
+        queues.entry(key.to_owned()).or_default().clone()
+    }
+
+    /// Forgets a count's queue once nobody is in it, so that the map holds only the counts
+    /// being waited on.
+    fn leave(&self, key: &str, queue: Arc<tokio::sync::Mutex<()>>) {
+        let mut queues = self.by_count.lock().unwrap_or_else(|e| e.into_inner());
+        // Ours and the map's: nobody else is queued or about to be.
+        if Arc::strong_count(&queue) == 2 {
+            queues.remove(key);
+        }
+    }
+}
 
 /// One client's count under one rule.
 pub(crate) struct Window {
@@ -44,6 +74,41 @@ impl Window {
     /// settle, up to `SETTLE_WAIT`.
     pub(crate) async fn take(&self, ctx: &Context, now: Timestamp) -> Result<Held<'_>, Error> {
         let give_up_at = tokio::time::Instant::now() + SETTLE_WAIT;
+        let queue = ctx.waiting.of(&self.rule.key);
+        let taken = self.take_in_turn(ctx, now, &queue, give_up_at).await;
+        ctx.waiting.leave(&self.rule.key, queue);
+        taken
+    }
+
+    /// Takes a place at once when nobody in this process waits for one; otherwise queues
+    /// behind those who do, and waits its turn.
+    async fn take_in_turn(
+        &self,
+        ctx: &Context,
+        now: Timestamp,
+        queue: &tokio::sync::Mutex<()>,
+        give_up_at: tokio::time::Instant,
+    ) -> Result<Held<'_>, Error> {
+        if let Ok(_alone) = queue.try_lock() {
+            match ctx.store.take_place(&self.rule, now).await? {
+                Admission::Admitted(place) => {
+                    return Ok(Held {
+                        window: self,
+                        place,
+                    });
+                }
+                Admission::Refused {
+                    running: 0,
+                    reopens_at,
+                } => {
+                    return Err(self.refused(now, reopens_at));
+                }
+                Admission::Refused { .. } => {}
+            }
+        }
+        // Waiting, in order (tokio's mutex is fair), for at most the rest of SETTLE_WAIT.
+        // Past that, one last ask: the answer says when the window reopens.
+        let _turn = tokio::time::timeout_at(give_up_at, queue.lock()).await.ok();
         loop {
             match ctx.store.take_place(&self.rule, now).await? {
                 Admission::Admitted(place) => {
@@ -55,13 +120,18 @@ impl Window {
                 Admission::Refused { running, .. }
                     if running > 0 && self.settles(ctx, now, give_up_at).await? => {}
                 Admission::Refused { reopens_at, .. } => {
-                    let wait = reopens_at.duration_since(now).as_secs_f64().ceil().max(1.0);
-                    tracing::info!(rule = %self.rule.key, "attempt refused: per-client limit reached");
-                    return Err(Error::TooManyAttempts {
-                        retry_after_seconds: wait as u64,
-                    });
+                    return Err(self.refused(now, reopens_at));
                 }
             }
+        }
+    }
+
+    /// 429, with the seconds until the window closes.
+    fn refused(&self, now: Timestamp, reopens_at: Timestamp) -> Error {
+        let wait = reopens_at.duration_since(now).as_secs_f64().ceil().max(1.0);
+        tracing::info!(rule = %self.rule.key, "attempt refused: per-client limit reached");
+        Error::TooManyAttempts {
+            retry_after_seconds: wait as u64,
         }
     }
 
