@@ -54,9 +54,15 @@ pub enum Delivery {
     Skipped,
 }
 
+/// How long a dispatcher's claim on a mail lasts: longer than the dispatcher function's
+/// 60 s timeout (infra/template.yaml), so that a claim outlives the invocation that took
+/// it, and a claim left by one that died is taken over by the sweep after it.
+pub const CLAIM_LEASE: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
 /// Delivers one mail if it is still pending and due. The mail is read again by its key
 /// first, strongly consistent, so a stale index or a repeated stream record sends nothing
-/// twice. Only the store's failures are errors; a mail that cannot be sent is recorded
+/// twice; then claimed (`Store::claim_mail`), so that two dispatchers at once never both
+/// send it. Only the store's failures are errors; a mail that cannot be sent is recorded
 /// for a later attempt.
 pub async fn deliver(
     ctx: &Context,
@@ -68,8 +74,18 @@ pub async fn deliver(
         tracing::warn!(mail_id, "no such mail to deliver");
         return Ok(Delivery::Skipped);
     };
-    if !mail.is_due(ctx.clock.now()) {
+    let now = ctx.clock.now();
+    if !mail.is_due(now) {
         tracing::debug!(mail_id, status = ?mail.status, "mail not due; nothing to do");
+        return Ok(Delivery::Skipped);
+    }
+    let claimer = crate::secret::random_string(b"0123456789abcdefghijklmnopqrstuvwxyz", 16);
+    if !ctx
+        .store
+        .claim_mail(&mail, &claimer, now, now + CLAIM_LEASE)
+        .await?
+    {
+        tracing::debug!(mail_id, "mail claimed by another dispatcher; nothing to do");
         return Ok(Delivery::Skipped);
     }
     match sender.send(&mail).await {

@@ -73,6 +73,7 @@ pub async fn run_all(store: &dyn Store) {
     a_failed_attempt_waits_without_holding_back_others(store).await;
     a_mail_failed_for_the_last_time_leaves_pending_and_is_listed(store).await;
     a_sent_mail_cannot_be_sent_again(store).await;
+    a_mail_is_claimed_by_one_dispatcher_at_a_time(store).await;
     claims_and_history_are_guarded(store).await;
     a_client_count_gives_no_more_places_than_its_limit(store).await;
     concurrent_attempts_take_no_more_places_than_the_limit(store).await;
@@ -380,6 +381,59 @@ async fn a_mail_failed_for_the_last_time_leaves_pending_and_is_listed(store: &dy
 }
 
 /// SPEC §9: a sent mail is never sent again: a second mark and a late failure are no-ops.
+/// SPEC §9, §12: two dispatchers at once never both send one mail. A claim holds until it
+/// lapses, the mail is marked sent, or its failed attempt is recorded; the claimer's own
+/// claim sent again is still its own; a claim from a read older than a recorded attempt
+/// is refused.
+async fn a_mail_is_claimed_by_one_dispatcher_at_a_time(store: &dyn Store) {
+    let to = fresh_address("claimed");
+    let mail = Mail::new(&to, MailKind::SerialMoved, "s".into(), "b".into(), at(40));
+    store
+        .commit(vec![Write::EnqueueMail(mail.clone())])
+        .await
+        .expect("enqueue");
+    let claim = |mail: &Mail, claimer: &'static str, now: i64| {
+        let mail = mail.clone();
+        async move {
+            store
+                .claim_mail(&mail, claimer, at(now), at(now + 300))
+                .await
+                .expect("claim")
+        }
+    };
+    assert!(claim(&mail, "first", 41).await, "an unclaimed mail");
+    assert!(!claim(&mail, "second", 42).await, "claimed by another");
+    assert!(
+        claim(&mail, "first", 43).await,
+        "the claimer's own claim again"
+    );
+    // The claim taken again at 43 holds until 343.
+    assert!(claim(&mail, "second", 344).await, "a lapsed claim");
+    assert!(
+        !claim(&mail, "first", 345).await,
+        "claimed by another again"
+    );
+
+    let failed = mail.after_failed_attempt(at(346), "refused");
+    assert!(store.record_failed_attempt(&failed).await.expect("record"));
+    assert!(
+        !claim(&mail, "third", 347).await,
+        "a read from before the attempt was recorded"
+    );
+    assert!(
+        claim(&failed, "third", 348).await,
+        "the attempt ended the claim"
+    );
+
+    assert!(
+        store
+            .mark_mail_sent(&to, &mail.mail_id, at(349))
+            .await
+            .expect("mark")
+    );
+    assert!(!claim(&failed, "fourth", 10_000).await, "a sent mail");
+}
+
 async fn a_sent_mail_cannot_be_sent_again(store: &dyn Store) {
     let to = fresh_address("sent");
     let mail = Mail::new(&to, MailKind::SerialMoved, "s".into(), "b".into(), at(30));

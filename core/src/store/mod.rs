@@ -400,6 +400,21 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<bool, StoreError>;
 
+    /// Claims a pending mail for one delivery, so that two dispatchers at once (a sweep
+    /// and its retry, the stream and the sweep) never send it twice (SPEC §9, §12). It
+    /// applies only while the stored mail is pending with `mail`'s attempts and no other
+    /// claim runs at `now`; `claim` names this claimer, so that its own claim sent again
+    /// (an answer lost on the way) is still its own. The claim ends when the mail is
+    /// marked sent or its failed attempt recorded, or at `until` (a dispatcher that died
+    /// holding it). `false`: not this dispatcher's to send.
+    async fn claim_mail(
+        &self,
+        mail: &Mail,
+        claim: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError>;
+
     /// Stores `mail` as it is after a failed attempt (`Mail::after_failed_attempt`): due
     /// again later, or failed and listed with the failed ones. It applies only while the
     /// stored mail is pending with one attempt fewer, so a mail delivered meanwhile stays

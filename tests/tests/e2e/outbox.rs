@@ -407,3 +407,52 @@ fn the_fixtures_and_the_answer_are_in_lambdas_shapes() {
     };
     assert_eq!(serde_json::to_value(ours).unwrap(), answer);
 }
+
+/// SPEC §9, §12: two sweeps at once (a sweep and its retry, say) over 500 due mails, with a
+/// mail server slow to accept each: every mail is delivered once, never by both.
+#[tokio::test]
+async fn two_sweeps_at_once_deliver_each_mail_once() {
+    use madoguchi_core::mail::MailKind;
+    use madoguchi_core::store::Write;
+    let app = TestApp::spawn().await;
+    let sink = SmtpSink::start().await;
+    sink.slow_down(std::time::Duration::from_millis(2));
+    let now = app.clock.now();
+    let mails: Vec<Mail> = (0..500)
+        .map(|n| {
+            let to = Email::parse(&format!("sweep{:02}@example.jp", n % 50)).unwrap();
+            Mail::new(
+                &to,
+                MailKind::SerialMoved,
+                format!("件名 {n}"),
+                "本文".into(),
+                now,
+            )
+        })
+        .collect();
+    for chunk in mails.chunks(50) {
+        let writes = chunk.iter().cloned().map(Write::EnqueueMail).collect();
+        app.ctx.store.commit(writes).await.unwrap();
+    }
+    // Two invocations of the dispatcher, each with its own client (and, in the cloud's
+    // shape, its own endpoint of the IAM proxy) and its own connection to the server.
+    let dispatcher = || async {
+        match &app.cloud {
+            Some(_) => app.as_function("outbox-dispatcher").await,
+            None => app.ctx.clone(),
+        }
+    };
+    let (one, two) = (dispatcher().await, dispatcher().await);
+    let (sender_one, sender_two) = (smtp(&sink), smtp(&sink));
+    let (first, second) = tokio::join!(
+        sweep(&one, &sender_one, now, 1_000),
+        sweep(&two, &sender_two, now, 1_000)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first.sent + second.sent, 500, "{first:?} {second:?}");
+    let received = sink.received();
+    assert_eq!(received.len(), 500);
+    for mail in &mails {
+        assert_eq!(delivered_with_id(&received, mail), 1, "{}", mail.mail_id);
+    }
+}

@@ -20,6 +20,8 @@ pub struct Received {
 struct Shared {
     received: Mutex<Vec<Received>>,
     refused: Mutex<HashSet<String>>,
+    /// How long the sink takes over each message before accepting it.
+    slowness: Mutex<std::time::Duration>,
 }
 
 #[derive(Clone)]
@@ -51,6 +53,11 @@ impl SmtpSink {
             .lock()
             .unwrap()
             .insert(address.to_owned());
+    }
+
+    /// From now on, each message takes this long to be accepted, as a busy server's do.
+    pub fn slow_down(&self, by: std::time::Duration) {
+        *self.shared.slowness.lock().unwrap() = by;
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -115,6 +122,8 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                     data.push('\n');
                 }
+                let slowness = *shared.slowness.lock().unwrap();
+                tokio::time::sleep(slowness).await;
                 shared.received.lock().unwrap().push(Received {
                     from: from.clone(),
                     to: std::mem::take(&mut to),

@@ -131,6 +131,15 @@ impl Store for Throttled {
     ) -> Result<bool, StoreError> {
         self.store.mark_mail_sent(to, mail_id, at).await
     }
+    async fn claim_mail(
+        &self,
+        mail: &Mail,
+        claim: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.store.claim_mail(mail, claim, now, until).await
+    }
     async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
         self.store.record_failed_attempt(mail).await
     }

@@ -368,6 +368,16 @@ impl Store for DynamoStore {
         self.mark_sent(to, mail_id, at).await
     }
 
+    async fn claim_mail(
+        &self,
+        mail: &Mail,
+        claim: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.claim(mail, claim, now, until).await
+    }
+
     async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
         self.record_attempt(mail).await
     }

@@ -52,6 +52,47 @@ impl DynamoStore {
         }
     }
 
+    /// The claim is two attributes beside the mail, `claim_id` and `claimed_until_ms`
+    /// (milliseconds, so that the condition compares numbers). Recording an attempt puts
+    /// the whole item again, which ends the claim.
+    pub(super) async fn claim(
+        &self,
+        mail: &Mail,
+        claim: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::mail(&mail.to, &mail.mail_id).attributes()))
+            .condition_expression(
+                "#status = :pending \
+                 AND (attempts = :attempts OR attribute_not_exists(attempts)) \
+                 AND (attribute_not_exists(claimed_until_ms) OR claimed_until_ms <= :now \
+                      OR claim_id = :claim)",
+            )
+            .update_expression("SET claim_id = :claim, claimed_until_ms = :until")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", status(MailStatus::Pending)?)
+            .expression_attribute_values(":attempts", n(mail.attempts))
+            .expression_attribute_values(":now", n(now.as_millisecond()))
+            .expression_attribute_values(":until", n(until.as_millisecond()))
+            .expression_attribute_values(":claim", super::item::s(claim.to_owned()))
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await;
+        match claimed {
+            Ok(output) => {
+                self.consumed_writing(&output.consumed_capacity);
+                Ok(true)
+            }
+            Err(error) if condition_failed(&error) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     pub(super) async fn record_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
         let mut mail_item = item(mail, keys::mail(&mail.to, &mail.mail_id))?;
         match mail.status {

@@ -10,6 +10,7 @@
 //! session views kept in memory, `sweep` the removal of what has ended, `error` how redb's
 //! errors become `StoreError`s.
 
+mod claims;
 mod counts;
 mod error;
 mod group;
@@ -81,6 +82,8 @@ pub struct RedbStore {
     counts: Arc<counts::Counts>,
     /// Session views answered from memory until a write changes them (`views.rs`).
     views: Arc<views::Views>,
+    /// The dispatchers' claims on mails being delivered (`claims.rs`).
+    claims: Arc<claims::Claims>,
     /// The last handle's drop stops and joins the writer and the readers, which hold the
     /// database: then the file is free.
     writer: Arc<group::Writer>,
@@ -127,6 +130,7 @@ impl RedbStore {
         Ok(Self {
             counts: Arc::new(counts),
             views: Arc::default(),
+            claims: Arc::default(),
             writer: Arc::new(writer),
             readers: Arc::new(readers),
             #[cfg(test)]
@@ -600,7 +604,34 @@ impl Store for RedbStore {
             .await
     }
 
+    async fn claim_mail(
+        &self,
+        mail: &Mail,
+        claim: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let stored = self.mail(&mail.to, &mail.mail_id).await?;
+        let pending_as_read = stored.is_some_and(|stored| {
+            stored.status == MailStatus::Pending && stored.attempts == mail.attempts
+        });
+        Ok(pending_as_read
+            && self
+                .claims
+                .claim(&mail.mail_id, mail.attempts, claim, now, until))
+    }
+
     async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
+        let recorded = self.write_failed_attempt(mail).await?;
+        if recorded {
+            self.claims.end_with_attempt(&mail.mail_id, mail.attempts);
+        }
+        Ok(recorded)
+    }
+}
+
+impl RedbStore {
+    async fn write_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
         let mail = mail.clone();
         self.writer
             .write(move |txn| {
