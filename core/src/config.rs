@@ -307,12 +307,24 @@ mod aws {
             check_endpoint(&endpoint)?;
         }
         let sdk = aws_config::defaults(BehaviorVersion::v2026_01_12())
+            .retry_config(retries())
             .load()
             .await;
         if sdk.region().is_none() {
             return Err(ConfigError::Missing("AWS_REGION"));
         }
         Ok(sdk)
+    }
+
+    /// The SDK's standard retries (three tries), from a 50 ms first pause instead of its
+    /// default second: a DynamoDB call answers in milliseconds and a function has ten
+    /// seconds, so a throttled or lost call is tried again soon, and the store's own retries
+    /// (with their growing pauses) take over from there.
+    fn retries() -> aws_config::retry::RetryConfig {
+        aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(3)
+            .with_initial_backoff(std::time::Duration::from_millis(50))
+            .with_max_backoff(std::time::Duration::from_secs(1))
     }
 
     /// A store over `table`, its client built from [`aws`].

@@ -36,7 +36,7 @@ use crate::Context;
 use crate::domain::{FieldCode, FieldError};
 use crate::secret::{SealingKey, token_digest};
 use crate::service::{Error, retry_on_conflict, session};
-use crate::store::{Expect, IdempotencyRecord, StoredResponse, Write, expiry};
+use crate::store::{Expect, IdempotencyRecord, StoreError, StoredResponse, Write, expiry};
 
 pub const HEADER: &str = "idempotency-key";
 
@@ -298,10 +298,8 @@ impl Release {
     /// Gives the key back before the answer goes out, so that a retry sent as soon as the
     /// answer arrives finds it free (not "in use", nor "reused" by a changed body).
     async fn now(mut self) {
-        if let Some(key) = self.record_key.take()
-            && let Err(error) = self.ctx.store.release_claim(&key, self.version).await
-        {
-            tracing::warn!(%error, "could not release an idempotency key");
+        if let Some(key) = self.record_key.take() {
+            release(&self.ctx, &key, self.version).await;
         }
     }
 }
@@ -311,11 +309,26 @@ impl Drop for Release {
         if let Some(key) = self.record_key.take() {
             let ctx = self.ctx.clone();
             let version = self.version;
-            tokio::spawn(async move {
-                if let Err(error) = ctx.store.release_claim(&key, version).await {
-                    tracing::warn!(%error, "could not release an idempotency key");
-                }
-            });
+            tokio::spawn(async move { release(&ctx, &key, version).await });
+        }
+    }
+}
+
+/// Gives a claim back, trying again a few times while the store turns the call away (the
+/// answer was most likely a 503 for that very reason). Should it still fail, the key stays
+/// claimed until the claim lapses: the retry is told it is in use, never run twice.
+async fn release(ctx: &Context, key: &str, version: u64) {
+    const TRIES: u32 = 4;
+    for tries in 1..=TRIES {
+        match ctx.store.release_claim(key, version).await {
+            Ok(()) => return,
+            Err(StoreError::Throttled(_) | StoreError::Unavailable(_)) if tries < TRIES => {
+                tokio::time::sleep(crate::store::backoff::pause(tries)).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not release an idempotency key");
+                return;
+            }
         }
     }
 }

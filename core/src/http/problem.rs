@@ -110,7 +110,17 @@ impl From<Error> for Problem {
             }
             Error::Store(StoreError::Conflict(what)) => {
                 tracing::warn!(%what, "unsettled write conflict");
-                Self::new(C::Busy)
+                Self {
+                    retry_after_seconds: Some(1),
+                    ..Self::new(C::Busy)
+                }
+            }
+            Error::Store(StoreError::Unavailable(what)) => {
+                tracing::warn!(%what, "the store could not answer");
+                Self {
+                    retry_after_seconds: Some(1),
+                    ..Self::new(C::Busy)
+                }
             }
             Error::Store(StoreError::Throttled(what)) => {
                 tracing::warn!(%what, "the store is throttling");

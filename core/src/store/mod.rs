@@ -51,6 +51,11 @@ pub enum StoreError {
     /// trying again after a growing pause, not at once like a conflict.
     #[error("the store is throttling requests: {0}")]
     Throttled(String),
+    /// The engine could not answer (DynamoDB's 500s, a connection lost or timed out): the
+    /// request may or may not have been applied. Every write is conditional or carries a
+    /// client request token, so sending it again is safe; like throttling, after a pause.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
     /// The database file is held by another process (redb allows one per file).
     #[error("the database is already open in another process")]
     AlreadyOpen,
@@ -134,13 +139,16 @@ impl Expect {
 
 /// A place taken in a per-client count (SPEC §2, §5): the window it was counted in, so
 /// that giving it back never frees a place of a later window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
     pub window_opened_at: Timestamp,
+    /// Who holds it: a random id the store gives each place it admits, so that a write about
+    /// this place sent twice (an answer lost on the way) counts once.
+    pub holder: String,
 }
 
 /// Whether a client may try once more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admission {
     /// The attempt holds this place until it is given back or kept.
     Admitted(Place),

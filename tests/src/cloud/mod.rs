@@ -11,3 +11,25 @@ mod proxy;
 pub use faults::{Fault, FaultCounts, FaultPlan};
 pub use policy::{Need, Policy, Stack, Template};
 pub use proxy::{Cloud, Denial, SentEmail};
+
+/// Appends what a fault test injected and saw to the file of `MADOGUCHI_IAM_LOG`, for the
+/// reliability table `cloud-report` prints.
+pub fn report_faults(fault: Fault, burst: u32, injected: u64, answers: u32, busy: u32) {
+    use std::io::Write as _;
+    let Some(dir) = std::env::var_os("MADOGUCHI_IAM_LOG") else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(&dir);
+    let line = serde_json::json!({
+        "kind": "fault", "fault": fault.name(), "burst": burst,
+        "injected": injected, "answers": answers, "busy": busy,
+    });
+    let path = std::path::Path::new(&dir).join(format!("faults-{}.jsonl", std::process::id()));
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(file, "{line}");
+    }
+}

@@ -472,7 +472,7 @@ fn check(shared: &Shared, function: &str, needs: Result<Vec<Need>, String>) -> O
 
 /// Appends a call checked, or a grant a call used, to the files under `MADOGUCHI_IAM_LOG`,
 /// for the check that every grant of the template is needed by some test
-/// (`cargo run -p madoguchi-tests --bin iam-grants`). The test's table is written
+/// (`cargo run -p madoguchi-tests --bin cloud-report`). The test's table is written
 /// `{Table}`, so that every test's calls read alike.
 fn log(shared: &Shared, kind: &str, (function, action, resource): &(String, String, String)) {
     let Some(dir) = &shared.log else { return };

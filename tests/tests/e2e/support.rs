@@ -594,7 +594,8 @@ impl TestApp {
 /// The context of the function `name`: `ctx`'s clock and settings, over a client of its
 /// own that reaches the table through its endpoint of the proxy.
 async fn function_context(cloud: &Cloud, ctx: &Context, name: &str) -> Context {
-    let sdk = aws_config::load_from_env().await;
+    // As a function's start builds it (retries included), bar the endpoint.
+    let sdk = madoguchi_core::config::aws().await.unwrap();
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
         .endpoint_url(cloud.endpoint(name))
         .build();

@@ -4,8 +4,15 @@
 //! after the other by DynamoDB instead of conflicting.
 //!
 //! Attributes: `opened_ms` (the window's opening, milliseconds since the epoch), `places`
-//! (taken and not given back), `kept` (answers that kept their place), `expires_at` (TTL:
-//! the window's end, after which nothing reads the item as open).
+//! (taken and not given back), `kept` (answers that kept their place), `holders` (the ids of
+//! the places held by attempts still running), `expires_at` (TTL: the window's end, after
+//! which nothing reads the item as open).
+//!
+//! Each place has a holder id, and every update of a place is conditioned on the holder
+//! being (or not yet being) in `holders`: an update whose answer was lost, sent again by
+//! the SDK, finds its own effect and changes nothing twice. Without it, a give-back sent
+//! twice would free a place another attempt holds, and a burst could run more tries than
+//! the limit.
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -14,7 +21,7 @@ use jiff::Timestamp;
 
 use super::DynamoStore;
 use super::error::condition_failed;
-use super::item::{Item, expires_at, n};
+use super::item::{Item, expires_at, n, s};
 use super::keys;
 use crate::store::{Admission, CountRule, Place, StoreError};
 
@@ -39,17 +46,22 @@ impl DynamoStore {
         let key = || keys::client_count(&rule.key);
         // A window opened at or before this instant has closed.
         let closed_by = (now - rule.length).as_millisecond();
+        let holder = crate::secret::random_string(b"0123456789abcdefghijklmnopqrstuvwxyz", 16);
         for _ in 0..ROUNDS {
             let counted = self
                 .client
                 .update_item()
                 .table_name(&self.table)
                 .set_key(Some(key().attributes()))
-                .condition_expression("opened_ms > :closed_by AND places < :limit")
-                .update_expression("SET places = places + :one")
+                .condition_expression(
+                    "opened_ms > :closed_by AND places < :limit AND NOT contains(holders, :me)",
+                )
+                .update_expression("SET places = places + :one ADD holders :holders")
                 .expression_attribute_values(":closed_by", n(closed_by))
                 .expression_attribute_values(":limit", n(rule.limit))
                 .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":me", s(holder.clone()))
+                .expression_attribute_values(":holders", ss(&holder))
                 .return_values(ReturnValue::AllNew)
                 .return_values_on_condition_check_failure(
                     ReturnValuesOnConditionCheckFailure::AllOld,
@@ -62,7 +74,10 @@ impl DynamoStore {
                     self.consumed_writing(&output.consumed_capacity);
                     let item = output.attributes.unwrap_or_default();
                     let window_opened_at = opened(&item).ok_or_else(|| malformed(&rule.key))?;
-                    return Ok(Admission::Admitted(Place { window_opened_at }));
+                    return Ok(Admission::Admitted(Place {
+                        window_opened_at,
+                        holder,
+                    }));
                 }
                 Err(error) if condition_failed(&error) => match old_item(error) {
                     Some(item) => Some(item),
@@ -71,6 +86,15 @@ impl DynamoStore {
                 },
                 Err(error) => return Err(error.into()),
             };
+            // This very place, taken by a send whose answer was lost.
+            if let Some(item) = stored.as_ref().filter(|item| holds(item, &holder))
+                && let Some(window_opened_at) = opened(item)
+            {
+                return Ok(Admission::Admitted(Place {
+                    window_opened_at,
+                    holder,
+                }));
+            }
             match stored
                 .as_ref()
                 .map(|item| (opened(item), number(item, "places")))
@@ -87,7 +111,7 @@ impl DynamoStore {
                     // A place was given back since: count again.
                 }
                 _ => {
-                    if let Some(place) = self.open_window(rule, now, closed_by).await? {
+                    if let Some(place) = self.open_window(rule, now, closed_by, &holder).await? {
                         return Ok(Admission::Admitted(place));
                     }
                 }
@@ -121,12 +145,14 @@ impl DynamoStore {
         rule: &CountRule,
         now: Timestamp,
         closed_by: i64,
+        holder: &str,
     ) -> Result<Option<Place>, StoreError> {
         let opened_ms = now.as_millisecond();
         let mut item = keys::client_count(&rule.key).attributes();
         item.insert("opened_ms".into(), n(opened_ms));
         item.insert("places".into(), n(1));
         item.insert("kept".into(), n(0));
+        item.insert("holders".into(), ss(holder));
         item.insert("expires_at".into(), expires_at(now + rule.length));
         let put = self
             .client
@@ -143,31 +169,36 @@ impl DynamoStore {
                 self.consumed_writing(&output.consumed_capacity);
                 let window_opened_at = Timestamp::from_millisecond(opened_ms)
                     .map_err(|e| StoreError::Backend(e.to_string()))?;
-                Ok(Some(Place { window_opened_at }))
+                Ok(Some(Place {
+                    window_opened_at,
+                    holder: holder.to_owned(),
+                }))
             }
             Err(error) if condition_failed(&error) => Ok(None),
             Err(error) => Err(error.into()),
         }
     }
 
-    /// One update to the count while its window is the one `place` was taken in; a window
-    /// replaced since means nothing to do.
+    /// One update to the count while its window is the one `place` was taken in and the
+    /// place is still held (so that a send of it repeated changes nothing); a window
+    /// replaced since, or the place already settled, means nothing to do.
     pub(super) async fn settle_count_place(
         &self,
         key: &str,
-        place: Place,
+        place: &Place,
         update: &str,
-        condition: &str,
     ) -> Result<(), StoreError> {
         let sent = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(keys::client_count(key).attributes()))
-            .condition_expression(format!("opened_ms = :opened AND {condition}"))
-            .update_expression(update)
+            .condition_expression("opened_ms = :opened AND contains(holders, :me)")
+            .update_expression(format!("{update} DELETE holders :holders"))
             .expression_attribute_values(":opened", n(place.window_opened_at.as_millisecond()))
             .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":me", s(place.holder.clone()))
+            .expression_attribute_values(":holders", ss(&place.holder))
             .set_return_consumed_capacity(self.capacity())
             .send()
             .await;
@@ -178,6 +209,18 @@ impl DynamoStore {
         }
         Ok(())
     }
+}
+
+/// A string set of one.
+fn ss(value: &str) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::Ss(vec![value.to_owned()])
+}
+
+/// Whether the count's `holders` has this holder.
+fn holds(item: &Item, holder: &str) -> bool {
+    item.get("holders")
+        .and_then(|value| value.as_ss().ok())
+        .is_some_and(|holders| holders.iter().any(|h| h == holder))
 }
 
 fn old_item<R: std::fmt::Debug + Send + Sync + 'static>(

@@ -20,11 +20,20 @@ where
                 let what = format!("{code}: {}", service.message().unwrap_or(""));
                 if THROTTLING.contains(&code) {
                     StoreError::Throttled(what)
+                } else if UNAVAILABLE.contains(&code) {
+                    StoreError::Unavailable(what)
                 } else {
                     StoreError::Backend(what)
                 }
             }
-            None => StoreError::Backend(format!("{error:?}")),
+            // No answer at all: the connection failed or was lost, or the call timed out,
+            // after the SDK's own retries.
+            None => match error {
+                SdkError::DispatchFailure(_)
+                | SdkError::TimeoutError(_)
+                | SdkError::ResponseError(_) => StoreError::Unavailable(format!("{error:?}")),
+                _ => StoreError::Backend(format!("{error:?}")),
+            },
         }
     }
 }
@@ -36,6 +45,10 @@ const THROTTLING: [&str; 3] = [
     "ThrottlingException",
     "RequestLimitExceeded",
 ];
+
+/// The error codes of a DynamoDB that could not answer: the request may have been applied,
+/// and may be sent again (`StoreError::Unavailable`).
+const UNAVAILABLE: [&str; 2] = ["InternalServerError", "ServiceUnavailable"];
 
 /// A request the SDK refused to build: a missing required field.
 impl From<BuildError> for StoreError {
@@ -80,11 +93,16 @@ mod tests {
         for code in THROTTLING {
             assert!(matches!(answered(code), StoreError::Throttled(_)), "{code}");
         }
+        for code in UNAVAILABLE {
+            assert!(
+                matches!(answered(code), StoreError::Unavailable(_)),
+                "{code}"
+            );
+        }
         for code in [
             "ConditionalCheckFailedException",
             "ResourceNotFoundException",
             "ValidationException",
-            "InternalServerError",
         ] {
             assert!(matches!(answered(code), StoreError::Backend(_)), "{code}");
         }

@@ -450,17 +450,12 @@ impl Store for DynamoStore {
     }
 
     async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
-        self.settle_count_place(key, place, "SET places = places - :one", "places >= :one")
+        self.settle_count_place(key, &place, "SET places = places - :one")
             .await
     }
 
     async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
-        self.settle_count_place(
-            key,
-            place,
-            "SET kept = kept + :one",
-            "attribute_exists(kept)",
-        )
-        .await
+        self.settle_count_place(key, &place, "SET kept = kept + :one")
+            .await
     }
 }

@@ -57,9 +57,12 @@ impl DynamoStore {
         if parts.is_empty() {
             return Ok(());
         }
-        // The SDK retries a call whose answer it did not get; the token makes a retried
-        // transaction that had in fact committed succeed again instead of failing its own
-        // conditions. The same token is kept while DynamoDB says it is still in progress.
+        // A transaction whose answer was lost (the connection cut, a 500) may have
+        // committed. It is sent again with the same token, which makes one that had in fact
+        // committed succeed again instead of failing its own conditions; so is one DynamoDB
+        // says is still in progress. Only then is the caller told the store is unavailable:
+        // a caller that ran the operation again would find its own write and answer as if
+        // another had made it (a code "already redeemed" by its own renewal).
         let request = self
             .client
             .transact_write_items()
@@ -84,12 +87,19 @@ impl DynamoStore {
                         tokio::time::sleep(pause).await;
                         pause *= 2;
                     }
-                    _ => return Err(error.into()),
+                    _ => match StoreError::from(error) {
+                        StoreError::Unavailable(what) => {
+                            tracing::debug!(%what, "a transaction without an answer; sent again");
+                            tokio::time::sleep(pause).await;
+                            pause *= 2;
+                        }
+                        other => return Err(other),
+                    },
                 },
             }
         }
-        Err(StoreError::Backend(
-            "a transaction stayed in progress without an answer".into(),
+        Err(StoreError::Unavailable(
+            "a transaction stayed without an answer".into(),
         ))
     }
 

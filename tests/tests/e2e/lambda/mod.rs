@@ -7,6 +7,7 @@
 //! and the resource.
 
 mod expiry_reminder;
+mod faults;
 mod http;
 mod iam;
 mod outbox_dispatcher;

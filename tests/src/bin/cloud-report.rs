@@ -1,8 +1,12 @@
-//! The IAM check turned the other way: every grant of `infra/template.yaml` is needed by
-//! some call the tests made through the proxy, or it is a grant to remove (or a test to
-//! add). Reads what the proxy logged under `MADOGUCHI_IAM_LOG` (a directory) during a test
-//! run, prints each function's grants with whether a call needed them, and exits non-zero
-//! when one was never needed.
+//! What the tests that went through the cloud proxy saw, from what they logged under
+//! `MADOGUCHI_IAM_LOG` (a directory):
+//!
+//! - the IAM check turned the other way: every grant of `infra/template.yaml` is needed by
+//!   some call the tests made, or it is a grant to remove (or a test to add). Each
+//!   function's grants are printed with whether a call needed them, and a grant never
+//!   needed fails the run;
+//! - the reliability table of the fault runs (tests/e2e/lambda/faults.rs): each kind of
+//!   fault, how many calls it was injected into, and what the client saw.
 //!
 //! `scripts/test` runs it after the suites that go through the proxy.
 
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
     };
     let mut used = BTreeSet::new();
     let mut checked = BTreeSet::new();
+    let mut faults = Vec::new();
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
         for line in text.lines() {
@@ -40,10 +45,15 @@ fn main() -> ExitCode {
             let field = |name: &str| record[name].as_str().unwrap_or_default().to_owned();
             let triple = (field("function"), field("action"), field("resource"));
             match record["kind"].as_str() {
-                Some("grant") => used.insert(triple),
-                Some("checked") => checked.insert(triple),
-                _ => false,
-            };
+                Some("grant") => {
+                    used.insert(triple);
+                }
+                Some("checked") => {
+                    checked.insert(triple);
+                }
+                Some("fault") => faults.push(record),
+                _ => {}
+            }
         }
     }
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "ap-northeast-1".to_owned());
@@ -86,6 +96,7 @@ fn main() -> ExitCode {
         grants - unused.len() - by_lambda,
         unused.len(),
     );
+    print_faults(&mut faults);
     if unused.is_empty() {
         return ExitCode::SUCCESS;
     }
@@ -94,4 +105,27 @@ fn main() -> ExitCode {
         eprintln!("  {grant}");
     }
     ExitCode::FAILURE
+}
+
+/// The fault runs as a Markdown table, for the README's reliability table.
+fn print_faults(faults: &mut [serde_json::Value]) {
+    if faults.is_empty() {
+        return;
+    }
+    faults.sort_by_key(|f| (f["fault"].as_str().map(str::to_owned), f["burst"].as_u64()));
+    println!();
+    println!(
+        "| fault injected | burst | calls faulted | requests | 503 busy, sent again | lost or twice |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for fault in faults.iter() {
+        println!(
+            "| {} | {} | {} | {} | {} | 0 |",
+            fault["fault"].as_str().unwrap_or("?"),
+            fault["burst"],
+            fault["injected"],
+            fault["answers"],
+            fault["busy"],
+        );
+    }
 }

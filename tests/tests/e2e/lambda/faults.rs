@@ -1,0 +1,271 @@
+//! DynamoDB's faults as AWS makes them and DynamoDB Local never does, injected by the proxy
+//! on every function's calls: throttling, 500s, transactions cancelled by a conflict,
+//! batches that leave work unprocessed, and a connection cut after the write was applied
+//! (the SDK then sends again a write that already happened). Under each, a member's visit
+//! through every operation gets only SPEC answers (503 `busy` with `Retry-After` where the
+//! store gave up, never a 500); once the client has sent again what it was told to, with
+//! the same `Idempotency-Key`, no acknowledged write is lost and no effect happened twice.
+//! Each kind runs twice: in short bursts, which the SDK's and the store's retries absorb,
+//! and in long ones, which they do not.
+
+use std::future::Future;
+
+use madoguchi_tests::cloud::{Fault, FaultPlan};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{Answer, Member, TERMS, TestApp, activation_path, device, licence, renewal};
+
+/// What a visit saw.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Requests answered.
+    answers: u32,
+    /// 503 `busy` answers, each sent again.
+    busy: u32,
+    /// 409 `idempotency_key_in_use` answers, sent again once the claim lapsed.
+    in_use: u32,
+}
+
+/// Sends a request until it is answered other than 503 `busy`, as a client following
+/// `Retry-After` does (the test's clock stands still, so it does not wait). Every answer
+/// must be a SPEC answer: a 500 fails the test.
+async fn until_answered<F, Fut>(app: &TestApp, seen: &mut Seen, what: &str, send: F) -> Answer
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Answer>,
+{
+    for _ in 0..30 {
+        let answer = send().await;
+        seen.answers += 1;
+        assert_ne!(
+            answer.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{what}: {:?}",
+            answer.body
+        );
+        // A key whose claim could not be given back (the store kept refusing) is in use
+        // until the claim lapses: the client tries again after it.
+        if answer.status == StatusCode::CONFLICT && answer.code() == "idempotency_key_in_use" {
+            assert!(answer.headers.contains_key("retry-after"), "{what}");
+            app.advance(app.ctx.settings.idempotency_claim_lapse);
+            seen.in_use += 1;
+            continue;
+        }
+        if answer.status != StatusCode::SERVICE_UNAVAILABLE {
+            return answer;
+        }
+        assert_eq!(answer.code(), "busy", "{what}");
+        assert!(
+            answer.headers.contains_key("retry-after"),
+            "{what}: 503 without Retry-After"
+        );
+        seen.busy += 1;
+    }
+    panic!("{what}: busy thirty times in a row");
+}
+
+fn expect(answer: &Answer, status: StatusCode, what: &str) {
+    assert_eq!(answer.status, status, "{what}: {:?}", answer.body);
+}
+
+/// A member's visit through every operation, each submission with an Idempotency-Key
+/// and sent again while busy.
+async fn visit(app: &TestApp, member: &Member, code: &str, seen: &mut Seen) {
+    let login = json!({"customer_id": member.customer_id, "access_key": member.access_key});
+    let logged_in = until_answered(app, seen, "login", || {
+        app.call(Method::POST, "/v1/sessions", None, Some(login.clone()))
+    })
+    .await;
+    expect(&logged_in, StatusCode::CREATED, "login");
+    let token = logged_in.body["token"].as_str().unwrap().to_owned();
+
+    let usage = until_answered(app, seen, "usage", || app.get("/v1/usage", &token)).await;
+    expect(&usage, StatusCode::OK, "usage");
+
+    let path = activation_path(&member.serials[0]);
+    for (n, id) in ["pc-1", "pc-2"].into_iter().enumerate() {
+        let body = device(id, "windows", "PC");
+        let key = format!("activation-{n}");
+        let moved = until_answered(app, seen, "activation", || {
+            app.post_with_key(&path, &token, &key, &body)
+        })
+        .await;
+        expect(&moved, StatusCode::OK, "activation");
+    }
+
+    let renewing = renewal(code, member, false);
+    let renewed = until_answered(app, seen, "renewal", || {
+        app.post_with_key("/v1/renewals", &token, "renewal", &renewing)
+    })
+    .await;
+    expect(&renewed, StatusCode::CREATED, "renewal");
+
+    let order = json!({"type": "usb_windows", "payment_method": "chocom", "dry_run": false});
+    let ordered = until_answered(app, seen, "reader", || {
+        app.post_with_key("/v1/readers", &token, "reader", &order)
+    })
+    .await;
+    expect(&ordered, StatusCode::CREATED, "reader");
+
+    let application = json!({
+        "changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
+        "consent": {"terms_version": TERMS, "agreed": true},
+        "applicant": {"name": "西日本 太郎", "phone": "06-0000-0000",
+                      "email": "taro@example.jp", "completion_email": true},
+        "dry_run": false,
+    });
+    let applied = until_answered(app, seen, "line notification", || {
+        app.post_with_key(
+            "/v1/line-notification/applications",
+            &token,
+            "line",
+            &application,
+        )
+    })
+    .await;
+    expect(&applied, StatusCode::CREATED, "line notification");
+
+    let receipts = until_answered(app, seen, "receipts", || app.get("/v1/receipts", &token)).await;
+    expect(&receipts, StatusCode::OK, "receipts");
+
+    let cancelling = json!({"reason": "引っ越し"});
+    let cancelled = until_answered(app, seen, "cancellation", || {
+        app.post_with_key("/v1/membership/cancellation", &token, "cancel", &cancelling)
+    })
+    .await;
+    expect(&cancelled, StatusCode::CREATED, "cancellation");
+}
+
+/// What the visit must have left, read with the faults off: every submission applied
+/// once, one mail of each effect, one receipt each.
+async fn assert_applied_once(app: &TestApp, member: &Member, fault: Fault) {
+    use madoguchi_core::domain::{CustomerId, EventKind, Serial};
+    let state = app.state_of(member).await;
+    assert!(!state["cancelled_at"].is_null(), "{fault:?}: {state}");
+    let serial = state["serials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["serial"] == member.serials[0].as_str())
+        .unwrap();
+    assert_eq!(serial["status"], "unavailable", "{fault:?}: {serial}");
+    assert_eq!(
+        serial["expires_on"], "2028-01-31",
+        "{fault:?}: renewed once"
+    );
+    let serial = Serial::parse(&member.serials[0]).unwrap();
+    let history = app.ctx.store.history(&serial, None, 100).await.unwrap();
+    let kinds: Vec<_> = history.items.iter().map(|event| event.kind).collect();
+    // Installed, moved, and released when the membership ended: each once.
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Activated,
+            EventKind::Moved,
+            EventKind::Deactivated
+        ],
+        "{fault:?}"
+    );
+
+    let mut kinds: Vec<String> = app.mail_kinds(&member.email).await;
+    kinds.sort();
+    let mut once = kinds.clone();
+    once.dedup();
+    assert_eq!(kinds, once, "{fault:?}: a mail sent twice");
+    for kind in [
+        "membership_cancelled",
+        "reader_ordered",
+        "renewal_completed",
+        "serial_moved",
+    ] {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "{fault:?}: no {kind} in {kinds:?}"
+        );
+    }
+    let customer_id = CustomerId::parse(&member.customer_id).unwrap();
+    let ledger = app
+        .ctx
+        .store
+        .receipts_of(&customer_id, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger.items.len(),
+        4,
+        "{fault:?}: one receipt per submission (renewal, reader, line notification, cancellation)"
+    );
+}
+
+async fn under(fault: Fault, every: u32, burst: u32) -> (Seen, u64) {
+    let app = TestApp::in_the_cloud().await;
+    let member = app
+        .member_with("flets_next", json!([licence(Some("2027-01-31"))]))
+        .await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let cloud = app.cloud();
+    cloud.inject(FaultPlan {
+        kinds: vec![fault],
+        every,
+        burst,
+    });
+    let mut seen = Seen::default();
+    visit(&app, &member, &code, &mut seen).await;
+    cloud.inject(FaultPlan::none());
+    let injected = cloud
+        .fault_counts()
+        .injected
+        .get(&fault)
+        .copied()
+        .unwrap_or(0);
+    assert_applied_once(&app, &member, fault).await;
+    (seen, injected)
+}
+
+/// Runs the visit under `fault` in short bursts (one call in three, one at a time) and in
+/// long ones (four calls in a row in every twenty, past the SDK's three tries), and
+/// records what was injected.
+async fn survives(fault: Fault) {
+    for (every, burst) in [(3, 1), (20, 4)] {
+        let (seen, injected) = under(fault, every, burst).await;
+        assert!(injected > 0, "{fault:?}: nothing was injected");
+        madoguchi_tests::cloud::report_faults(fault, burst, injected, seen.answers, seen.busy);
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn throughput_exceeded() {
+    survives(Fault::ProvisionedThroughputExceeded).await;
+}
+
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn throttling() {
+    survives(Fault::Throttling).await;
+}
+
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn internal_server_error() {
+    survives(Fault::InternalServerError).await;
+}
+
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn transaction_conflict() {
+    survives(Fault::TransactionConflict).await;
+}
+
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn unprocessed_batch_work() {
+    survives(Fault::Unprocessed).await;
+}
+
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn a_connection_cut_after_the_write_applied() {
+    survives(Fault::CutAfterWrite).await;
+}
