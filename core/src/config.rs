@@ -14,6 +14,10 @@ pub const SMTP_URL: &str = "MADOGUCHI_SMTP_URL";
 pub const MAIL_FROM: &str = "MADOGUCHI_MAIL_FROM";
 pub const SEALING_KEY: &str = "MADOGUCHI_SEALING_KEY";
 pub const EDGE_SECRET: &str = "MADOGUCHI_EDGE_SECRET";
+/// In the cloud the two secrets are not in a function's configuration: it names the
+/// Secrets Manager secret, and reads it at its start (SPEC §12).
+pub const SEALING_KEY_SECRET_ARN: &str = "MADOGUCHI_SEALING_KEY_SECRET_ARN";
+pub const EDGE_SECRET_ARN: &str = "MADOGUCHI_EDGE_SECRET_ARN";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -37,6 +41,34 @@ pub struct Config {
     /// What the portal's CloudFront adds to every request it passes on (SPEC §13); unset
     /// where the API is reached directly.
     pub edge_secret: Option<EdgeSecret>,
+    /// The Secrets Manager secrets that hold them, where they are not given as values.
+    pub sealing_key_secret: Option<SecretArn>,
+    pub edge_secret_secret: Option<SecretArn>,
+}
+
+/// The ARN of a Secrets Manager secret a function reads at its start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretArn(String);
+
+impl FromStr for SecretArn {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        if value.starts_with("arn:") && value.contains(":secretsmanager:") {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(format!(
+                "`{value}` is not the ARN of a Secrets Manager secret"
+            ))
+        }
+    }
+}
+
+impl SecretArn {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Config {
@@ -59,6 +91,12 @@ impl Config {
             sealing_key: sealing_key(optional(&lookup, SEALING_KEY)?)?,
             edge_secret: optional(&lookup, EDGE_SECRET)?
                 .map(|value| parse(EDGE_SECRET, value))
+                .transpose()?,
+            sealing_key_secret: optional(&lookup, SEALING_KEY_SECRET_ARN)?
+                .map(|value| parse(SEALING_KEY_SECRET_ARN, value))
+                .transpose()?,
+            edge_secret_secret: optional(&lookup, EDGE_SECRET_ARN)?
+                .map(|value| parse(EDGE_SECRET_ARN, value))
                 .transpose()?,
         })
     }
@@ -288,7 +326,7 @@ impl AdminToken {
 }
 
 #[cfg(feature = "dynamodb")]
-pub use self::aws::{aws, dynamo_store};
+pub use self::aws::{aws, dynamo_store, dynamo_store_with};
 
 #[cfg(feature = "dynamodb")]
 mod aws {
@@ -329,8 +367,12 @@ mod aws {
 
     /// A store over `table`, its client built from [`aws`].
     pub async fn dynamo_store(table: &str) -> Result<DynamoStore, ConfigError> {
-        let client = aws_sdk_dynamodb::Client::new(&aws().await?);
-        Ok(DynamoStore::new(client, table))
+        Ok(dynamo_store_with(&aws().await?, table))
+    }
+
+    /// A store over `table`, its client built from `sdk`.
+    pub fn dynamo_store_with(sdk: &SdkConfig, table: &str) -> DynamoStore {
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table)
     }
 
     fn check_endpoint(endpoint: &str) -> Result<(), ConfigError> {

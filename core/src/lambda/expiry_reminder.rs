@@ -85,7 +85,11 @@ pub async fn remind(ctx: &Context, event: &Value) -> Result<Summary, Error> {
 /// Serves the expiry-reminder function.
 pub async fn run_expiry_reminder() -> Result<(), Error> {
     start::init_logs();
-    let ctx = start::init(async { start::context(&Config::from_env()?).await }).await?;
+    let ctx = start::init(async {
+        let config = Config::from_env()?;
+        start::context(&config, &crate::config::aws().await?).await
+    })
+    .await?;
     tracing::info!(function = "expiry-reminder", "ready");
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let ctx = ctx.clone();

@@ -8,6 +8,7 @@ mod expiry_reminder;
 mod function;
 #[cfg(all(feature = "smtp", feature = "ses"))]
 mod outbox_dispatcher;
+mod secrets;
 mod start;
 
 pub use api_gateway::{LambdaApp, from_api_gateway};
@@ -21,22 +22,35 @@ pub use start::report_init_error;
 use crate::config::{AdminToken, Config};
 use crate::http::AppState;
 
-/// Serves one HTTP function: logs, configuration and the store are set up once per cold
-/// start, then every event goes through `function`'s app.
+/// Serves one HTTP function: logs, configuration, secrets and the store are set up once
+/// per cold start, then every event goes through `function`'s app.
 pub async fn run_http(function: Function) -> Result<(), Error> {
     start::init_logs();
     let (state, edge) = start::init(async {
         let config = Config::from_env()?;
-        let sealing_key = config.required_sealing_key()?;
-        let ctx = start::context(&config).await?;
-        let state = AppState {
-            ctx,
-            admin_token: config.admin_token.map(AdminToken::into_shared),
-            sealing_key,
-        };
-        Ok((state, config.edge_secret))
+        let sdk = crate::config::aws().await?;
+        http_state(&config, &sdk).await
     })
     .await?;
     tracing::info!(function = function.name(), "ready");
     lambda_http::run(function.app(state, edge)).await
+}
+
+/// What an HTTP function serves with: its context over the table (warmed up), the sealing
+/// key and the portal's edge secret, read at the same time.
+pub async fn http_state(
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+) -> Result<(AppState, Option<crate::config::EdgeSecret>), Error> {
+    let (ctx, sealing_key, edge) = tokio::try_join!(
+        start::context(config, sdk),
+        secrets::sealing_key(config, sdk),
+        secrets::edge_secret(config, sdk),
+    )?;
+    let state = AppState {
+        ctx,
+        admin_token: config.admin_token.clone().map(AdminToken::into_shared),
+        sealing_key,
+    };
+    Ok((state, edge))
 }

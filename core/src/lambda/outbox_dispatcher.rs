@@ -17,7 +17,8 @@ pub async fn run_outbox_dispatcher() -> Result<(), Error> {
     let (ctx, sender) = start::init(async {
         let config = Config::from_env()?;
         let sender = sender(&MailConfig::from_env()?).await?;
-        Ok((start::context(&config).await?, sender))
+        let sdk = crate::config::aws().await?;
+        Ok((start::context(&config, &sdk).await?, sender))
     })
     .await?;
     tracing::info!(function = "outbox-dispatcher", "ready");

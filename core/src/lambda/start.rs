@@ -63,8 +63,11 @@ pub async fn report_init_error(
 /// Everything an operation needs, over the table the template created. One cheap read
 /// warms the client up (credentials, the TLS handshake), so the first member's request
 /// does not pay for it; a table that cannot be read stops the start here, named.
-pub(super) async fn context(config: &Config) -> Result<Context, Error> {
-    let store = config::dynamo_store(config.table.as_str()).await?;
+pub(super) async fn context(
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Context, Error> {
+    let store = config::dynamo_store_with(sdk, config.table.as_str());
     // A read through the store of a key that never exists: session keys are SHA-256 hex.
     store.session("warm-up").await.map_err(|error| {
         format!(

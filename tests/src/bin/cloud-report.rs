@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     let mut unused = Vec::new();
     let mut grants = 0;
     println!(
-        "{:<18} {:<28} {:<8} resource",
+        "{:<18} {:<30} {:<8} resource",
         "function", "action", "needed"
     );
     for (function, policy) in &policies {
@@ -82,7 +82,7 @@ fn main() -> ExitCode {
                 unused.push(format!("{function}: {action} on {resource}"));
                 "NO"
             };
-            println!("{function:<18} {action:<28} {needed:<8} {resource}");
+            println!("{function:<18} {action:<30} {needed:<8} {resource}");
         }
     }
     let by_lambda = policies

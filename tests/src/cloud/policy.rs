@@ -239,6 +239,8 @@ pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
 /// The template, read once.
 pub struct Template {
     resources: serde_yaml_ng::Mapping,
+    /// `Globals.Function`: what SAM gives every function unless it says otherwise.
+    globals: Yaml,
 }
 
 impl Template {
@@ -255,7 +257,8 @@ impl Template {
             .as_mapping()
             .expect("the template has Resources")
             .clone();
-        Self { resources }
+        let globals = template["Globals"]["Function"].clone();
+        Self { resources, globals }
     }
 
     /// The function resources, by the binary they run.
@@ -271,6 +274,30 @@ impl Template {
                 (binary, r)
             })
             .collect()
+    }
+
+    /// A function's environment as deployed: the globals' variables, then its own, each
+    /// resolved against `stack`.
+    pub fn environment(
+        &self,
+        binary: &str,
+        stack: &Stack,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let function = self
+            .functions()
+            .remove(binary)
+            .ok_or_else(|| format!("no function runs {binary}"))?;
+        let mut variables = BTreeMap::new();
+        for source in [&self.globals, &function["Properties"]] {
+            let Some(own) = source["Environment"]["Variables"].as_mapping() else {
+                continue;
+            };
+            for (name, value) in own {
+                let name = name.as_str().ok_or("a variable without a name")?;
+                variables.insert(name.to_owned(), self.resolve(value, stack)?);
+            }
+        }
+        Ok(variables)
     }
 
     /// Every function's policy, resolved against `stack`.

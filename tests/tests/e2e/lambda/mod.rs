@@ -12,6 +12,7 @@ mod http;
 mod iam;
 mod outbox_dispatcher;
 mod routes;
+mod secrets;
 mod start;
 
 use madoguchi_core::http::AppState;
