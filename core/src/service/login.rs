@@ -47,25 +47,16 @@ pub async fn log_in(
     let now = ctx.clock.now();
     let window = client_window(ctx, client);
     let place = window.take(ctx, now).await?;
-    let mut written = FailureWritten::No;
-    let answer = attempt(ctx, &customer_id, access_key, now, &mut written).await;
+    let answer = attempt(ctx, &customer_id, access_key, now).await;
     // Only `invalid_credentials` keeps the client's place (SPEC §2); every other answer,
     // a 503 included, gives it back.
-    match (&answer, written) {
-        (Err(Error::InvalidCredentials), FailureWritten::OnTheMember) => {}
-        // An unknown ID writes its kept place instead, so that it costs the one write a
-        // wrong key on a member costs.
-        (Err(Error::InvalidCredentials), FailureWritten::No) => place.keep(ctx).await,
+    // Kept places are recorded as kept, so that the count knows them from places held by
+    // attempts still running (which a newcomer waits for, SPEC §2).
+    match &answer {
+        Err(Error::InvalidCredentials) => place.keep(ctx).await,
         _ => place.give_back(ctx).await,
     }
     answer
-}
-
-/// Whether a wrong key was already written down as the member's consecutive failure.
-#[derive(Clone, Copy)]
-enum FailureWritten {
-    No,
-    OnTheMember,
 }
 
 async fn attempt(
@@ -73,7 +64,6 @@ async fn attempt(
     customer_id: &CustomerId,
     access_key: AccessKey,
     now: Timestamp,
-    written: &mut FailureWritten,
 ) -> Result<LoggedIn, Error> {
     let customer = ctx.store.customer(customer_id).await?;
     // The verify runs whether or not the ID exists (against a dummy hash when it does not),
@@ -101,7 +91,7 @@ async fn attempt(
             Err(Error::MembershipCancelled)
         }
         Outcome::WrongKey => {
-            *written = count_failure(ctx, customer_id, now).await?;
+            count_failure(ctx, customer_id, now).await?;
             tracing::info!(%customer_id, "login refused: invalid credentials");
             Err(Error::InvalidCredentials)
         }
@@ -126,7 +116,7 @@ async fn count_failure(
     ctx: &Context,
     customer_id: &CustomerId,
     now: Timestamp,
-) -> Result<FailureWritten, Error> {
+) -> Result<(), Error> {
     retry_on_conflict(|| async {
         let customer = ctx.store.customer(customer_id).await?;
         // The lock landed while this attempt ran (another attempt's tenth failure): it is
@@ -136,7 +126,7 @@ async fn count_failure(
             return Err(Error::AccountLocked);
         }
         let Some(mut customer) = customer.filter(|c| !c.is_cancelled()) else {
-            return Ok(FailureWritten::No);
+            return Ok(());
         };
         let expect = Expect::Version(customer.version);
         customer.failed_logins += 1;
@@ -151,7 +141,7 @@ async fn count_failure(
         }
         writes.push(Write::put_customer(customer, expect));
         ctx.store.commit(writes).await?;
-        Ok(FailureWritten::OnTheMember)
+        Ok(())
     })
     .await
 }

@@ -163,7 +163,7 @@ where
                     tokio::time::sleep(Duration::from_millis(pause)).await;
                 }
             }
-            Err(Error::Store(StoreError::Throttled(what) | StoreError::Unavailable(what))) => {
+            Err(Error::Store(StoreError::Throttled(what))) => {
                 throttled += 1;
                 if throttled == THROTTLED_TRIES {
                     tracing::warn!(%what, "the store kept throttling; giving up");

@@ -53,6 +53,22 @@ impl Queues {
     }
 }
 
+/// An attempt's place in its count's queue, left however the attempt ends (a request
+/// dropped half-way included), so that the map forgets queues nobody is in.
+struct InQueue<'a> {
+    queues: &'a Queues,
+    key: &'a str,
+    queue: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+impl Drop for InQueue<'_> {
+    fn drop(&mut self) {
+        if let Some(queue) = self.queue.take() {
+            self.queues.leave(self.key, queue);
+        }
+    }
+}
+
 /// One client's count under one rule.
 pub(crate) struct Window {
     rule: CountRule,
@@ -74,10 +90,13 @@ impl Window {
     /// settle, up to `SETTLE_WAIT`.
     pub(crate) async fn take(&self, ctx: &Context, now: Timestamp) -> Result<Held<'_>, Error> {
         let give_up_at = tokio::time::Instant::now() + SETTLE_WAIT;
-        let queue = ctx.waiting.of(&self.rule.key);
-        let taken = self.take_in_turn(ctx, now, &queue, give_up_at).await;
-        ctx.waiting.leave(&self.rule.key, queue);
-        taken
+        let queue = InQueue {
+            queues: &ctx.waiting,
+            key: &self.rule.key,
+            queue: Some(ctx.waiting.of(&self.rule.key)),
+        };
+        let lock = queue.queue.as_deref().expect("just made");
+        self.take_in_turn(ctx, now, lock, give_up_at).await
     }
 
     /// Takes a place at once when nobody in this process waits for one; otherwise queues

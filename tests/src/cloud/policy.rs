@@ -315,6 +315,10 @@ impl Template {
     fn policy_of(&self, function: &Yaml, stack: &Stack) -> Result<Policy, String> {
         let properties = &function["Properties"];
         let mut documents = Vec::new();
+        if properties.get("Role").is_some() && properties.get("Policies").is_some() {
+            // SAM refuses a function with both; a grant added that way would pass here.
+            return Err("both a Role and Policies: SAM takes one or the other".to_owned());
+        }
         if let Some(role) = properties.get("Role") {
             // `!GetAtt SomeRole.Arn`: that role's inline policies.
             let Yaml::Tagged(tagged) = role else {

@@ -48,7 +48,11 @@ const THROTTLING: [&str; 3] = [
 
 /// The error codes of a DynamoDB that could not answer: the request may have been applied,
 /// and may be sent again (`StoreError::Unavailable`).
-const UNAVAILABLE: [&str; 2] = ["InternalServerError", "ServiceUnavailable"];
+const UNAVAILABLE: [&str; 3] = [
+    "InternalServerError",
+    "InternalFailure",
+    "ServiceUnavailable",
+];
 
 /// A request the SDK refused to build: a missing required field.
 impl From<BuildError> for StoreError {
