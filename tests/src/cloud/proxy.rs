@@ -18,6 +18,24 @@ use super::calls;
 use super::faults::{self, Fault, FaultCounts, FaultPlan};
 use super::policy::{Need, Policy, Stack, Template};
 
+/// The key of the shared endpoint among the endpoints.
+const SHARED: &str = "(shared)";
+
+/// The function a request on the shared endpoint comes from: the `app/<name>` part of the
+/// SDK's user agent.
+fn app_id(request: &Request) -> Option<String> {
+    let agents = [
+        request.header("x-amz-user-agent"),
+        request.header("user-agent"),
+    ];
+    agents.into_iter().flatten().find_map(|agent| {
+        agent
+            .split_whitespace()
+            .find_map(|part| part.strip_prefix("app/"))
+            .map(str::to_owned)
+    })
+}
+
 /// A call a function's policy does not allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denial {
@@ -107,11 +125,16 @@ impl Cloud {
         });
         let mut endpoints = BTreeMap::new();
         let mut tasks = Vec::new();
-        for function in shared.policies.keys() {
+        let named = shared.policies.keys().cloned().map(Some);
+        // The last listener is shared by every function, each telling who it is (below).
+        for function in named.chain(std::iter::once(None)) {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let address = listener.local_addr().unwrap();
-            endpoints.insert(function.clone(), format!("http://{address}"));
-            let (shared, function) = (shared.clone(), function.clone());
+            endpoints.insert(
+                function.clone().unwrap_or_else(|| SHARED.to_owned()),
+                format!("http://{address}"),
+            );
+            let shared = shared.clone();
             tasks.push(tokio::spawn(async move {
                 while let Ok((stream, _)) = listener.accept().await {
                     // An answer is written in one piece; without this, Nagle's algorithm
@@ -119,7 +142,7 @@ impl Cloud {
                     let _ = stream.set_nodelay(true);
                     let (shared, function) = (shared.clone(), function.clone());
                     tokio::spawn(async move {
-                        let _ = serve_connection(stream, &shared, &function).await;
+                        let _ = serve_connection(stream, &shared, function.as_deref()).await;
                     });
                 }
             }));
@@ -129,6 +152,14 @@ impl Cloud {
             endpoints,
             tasks,
         }
+    }
+
+    /// The one endpoint every function may share, where each call is held against the
+    /// policy of the function its SDK names with `AWS_SDK_UA_APP_ID` (`app/<function>` in
+    /// its user agent): for `cargo lambda watch`, which gives every function the same
+    /// process environment but each package its own metadata variables.
+    pub fn shared_endpoint(&self) -> &str {
+        &self.endpoints[SHARED]
     }
 
     pub fn stack(&self) -> &Stack {
@@ -280,14 +311,22 @@ fn json_reply(status: u16, content_type: &str, body: &Value) -> Reply {
 async fn serve_connection(
     mut stream: TcpStream,
     shared: &Shared,
-    function: &str,
+    function: Option<&str>,
 ) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     loop {
         let Some(request) = read_request(&mut stream, &mut buffer).await? else {
             return Ok(());
         };
-        match handle(shared, function, request).await {
+        // A caller on the shared endpoint that names no function of the template is held
+        // to no policy: every call it makes is refused.
+        let function = match function {
+            Some(function) => function.to_owned(),
+            None => app_id(&request)
+                .filter(|id| shared.policies.contains_key(id))
+                .unwrap_or_else(|| "(a caller naming no function)".to_owned()),
+        };
+        match handle(shared, &function, request).await {
             Reply::Cut => return Ok(()),
             Reply::Answer {
                 status,
@@ -426,7 +465,8 @@ fn check(shared: &Shared, function: &str, needs: Result<Vec<Need>, String>) -> O
             ));
         }
     };
-    let policy = &shared.policies[function];
+    let nobody = Policy::default();
+    let policy = shared.policies.get(function).unwrap_or(&nobody);
     for need in needs {
         match policy.grant_for(&need) {
             Some((action, resource)) if policy.allows(&need) => {
