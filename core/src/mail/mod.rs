@@ -14,7 +14,9 @@ pub mod stream;
 mod templates;
 
 pub use attempts::{MAX_ATTEMPTS, backoff};
-pub use dispatcher::{Delivery, MailError, MailSender, Sweep, deliver, dispatch_pending, sweep};
+pub use dispatcher::{
+    CLAIM_LEASE, Delivery, MailError, MailSender, Sweep, deliver, dispatch_pending, sweep,
+};
 pub use eml::EmlDirectory;
 /// A sender's address, as `sender_address` reads it.
 pub use lettre::message::Mailbox;

@@ -268,6 +268,12 @@ impl TestApp {
         Self::serve(Arc::new(store), settings, dir, Some(cloud)).await
     }
 
+    /// The AWS configuration the function `name` starts with (retries included), bar
+    /// the endpoint: its own of the proxy, for DynamoDB, Secrets Manager and SES alike.
+    pub async fn sdk_of(&self, name: &str) -> aws_config::SdkConfig {
+        sdk_of(self.cloud(), name).await
+    }
+
     pub fn cloud(&self) -> &Cloud {
         self.cloud
             .as_deref()
@@ -594,17 +600,29 @@ impl TestApp {
 /// The context of the function `name`: `ctx`'s clock and settings, over a client of its
 /// own that reaches the table through its endpoint of the proxy.
 async fn function_context(cloud: &Cloud, ctx: &Context, name: &str) -> Context {
-    // As a function's start builds it (retries included), bar the endpoint.
-    let sdk = madoguchi_core::config::aws().await.unwrap();
-    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
-        .endpoint_url(cloud.endpoint(name))
-        .build();
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::from_conf(config),
-        cloud.stack().table.clone(),
-    )
-    .with_session_lifetime(ctx.settings.session_lifetime);
+    let sdk = sdk_of(cloud, name).await;
+    let store = madoguchi_core::config::dynamo_store_with(&sdk, &cloud.stack().table)
+        .with_session_lifetime(ctx.settings.session_lifetime);
     ctx.with_store(Arc::new(store))
+}
+
+async fn sdk_of(cloud: &Cloud, name: &str) -> aws_config::SdkConfig {
+    let mut sdk = madoguchi_core::config::aws().await.unwrap().into_builder();
+    // Without the service-specific settings read from the environment: the test process's
+    // AWS_ENDPOINT_URL_DYNAMODB (DynamoDB Local itself) would win over this endpoint, and
+    // the function's calls would pass the proxy by.
+    sdk.set_service_config(Some(NoServiceSettings));
+    sdk.endpoint_url(cloud.endpoint(name)).build()
+}
+
+/// Service-specific settings: none, whatever the environment says.
+#[derive(Debug)]
+struct NoServiceSettings;
+
+impl aws_types::service_config::LoadServiceConfig for NoServiceSettings {
+    fn load_config(&self, _: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        None
+    }
 }
 
 /// Every route as the template deploys it: served by the function that serves it (SPEC

@@ -198,6 +198,51 @@ async fn assert_applied_once(app: &TestApp, member: &Member, fault: Fault) {
     );
 }
 
+/// The dispatcher delivers the visit's mails under the same faults, sweeping again (past
+/// the claim of a sweep that gave up) until none is pending. Each mail goes once, or twice
+/// where the mark after a send was lost (SPEC §9 allows that one copy), never more.
+async fn deliver(app: &TestApp, member: &Member) {
+    use madoguchi_core::Clock as _;
+    use madoguchi_core::domain::Email;
+    use madoguchi_core::mail::stream::STREAM_SETTLE;
+    use madoguchi_core::mail::{MailStatus, sweep};
+    // Read from the table directly: the test's look, not a function's call.
+    let to = Email::parse(&member.email).unwrap();
+    let mails_of = || async { app.ctx.store.mails_to(&to).await.unwrap() };
+    let dispatcher = app.as_function("outbox-dispatcher").await;
+    let sender = super::outbox_dispatcher::ses(app).await;
+    app.advance(STREAM_SETTLE);
+    for _ in 0..20 {
+        let pending = mails_of()
+            .await
+            .iter()
+            .filter(|m| m.status == MailStatus::Pending)
+            .count();
+        if pending == 0 {
+            break;
+        }
+        let _ = sweep(&dispatcher, &sender, app.clock.now(), 100).await;
+        app.advance(madoguchi_core::mail::CLAIM_LEASE);
+    }
+    let mails = mails_of().await;
+    assert!(
+        mails.iter().all(|m| m.status == MailStatus::Sent),
+        "{mails:?}"
+    );
+    let sent = app.cloud().sent_emails();
+    for mail in &mails {
+        let copies = sent
+            .iter()
+            .filter(|e| e.to == [member.email.clone()] && e.subject == mail.subject)
+            .count();
+        assert!(
+            (1..=2).contains(&copies),
+            "{:?} sent {copies} times",
+            mail.kind
+        );
+    }
+}
+
 async fn under(fault: Fault, every: u32, burst: u32) -> (Seen, u64) {
     let app = TestApp::in_the_cloud().await;
     let member = app
@@ -212,6 +257,7 @@ async fn under(fault: Fault, every: u32, burst: u32) -> (Seen, u64) {
     });
     let mut seen = Seen::default();
     visit(&app, &member, &code, &mut seen).await;
+    deliver(&app, &member).await;
     cloud.inject(FaultPlan::none());
     let injected = cloud
         .fault_counts()

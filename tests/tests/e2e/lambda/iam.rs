@@ -73,11 +73,7 @@ fn the_template_reads_as_one_policy_per_function() {
 async fn a_call_the_policy_does_not_allow_is_refused_and_named() {
     let app = TestApp::in_the_cloud().await;
     let cloud = app.cloud();
-    let sdk = aws_config::load_from_env().await;
-    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
-        .endpoint_url(cloud.endpoint("usage"))
-        .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let client = aws_sdk_dynamodb::Client::new(&app.sdk_of("usage").await);
     let table = cloud.stack().table.clone();
     let refused = client
         .query()

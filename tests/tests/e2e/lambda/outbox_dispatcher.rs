@@ -11,15 +11,14 @@ use crate::support::TestApp;
 
 /// SES as the dispatcher reaches it: through its own endpoint of the proxy, from the
 /// template's `SenderAddress`.
-async fn ses(app: &TestApp) -> SesSender {
-    let cloud = app.cloud();
-    let sdk = aws_config::load_from_env().await;
-    let config = aws_sdk_sesv2::config::Builder::from(&sdk)
-        .endpoint_url(cloud.endpoint("outbox-dispatcher"))
-        .build();
-    let from = format!("madoguchi <{}>", cloud.stack().parameters["SenderAddress"]);
+pub(crate) async fn ses(app: &TestApp) -> SesSender {
+    let sdk = app.sdk_of("outbox-dispatcher").await;
+    let from = format!(
+        "madoguchi <{}>",
+        app.cloud().stack().parameters["SenderAddress"]
+    );
     SesSender::new(
-        aws_sdk_sesv2::Client::from_conf(config),
+        aws_sdk_sesv2::Client::new(&sdk),
         &sender_address(&from).unwrap(),
     )
 }

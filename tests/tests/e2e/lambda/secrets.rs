@@ -38,13 +38,7 @@ async fn each_function_reads_the_secrets_it_uses_at_its_start_and_no_other() {
         }
         let config =
             Config::from_lookup(|v| variables.get(v).cloned().ok_or(VarError::NotPresent)).unwrap();
-        // The function's own endpoint of the proxy, for DynamoDB and Secrets Manager alike.
-        let sdk = madoguchi_core::config::aws()
-            .await
-            .unwrap()
-            .into_builder()
-            .endpoint_url(cloud.endpoint(name))
-            .build();
+        let sdk = app.sdk_of(name).await;
         let (state, edge_secret) = http_state(&config, &sdk)
             .await
             .unwrap_or_else(|e| panic!("{name} cannot start: {e}"));
@@ -82,12 +76,7 @@ async fn each_function_reads_the_secrets_it_uses_at_its_start_and_no_other() {
                 .all(|v| !v.contains("SECRET") && !v.contains("SEALING")),
             "{name}: {variables:?}"
         );
-        let sdk = madoguchi_core::config::aws()
-            .await
-            .unwrap()
-            .into_builder()
-            .endpoint_url(cloud.endpoint(name))
-            .build();
+        let sdk = app.sdk_of(name).await;
         let refused = aws_sdk_secretsmanager::Client::new(&sdk)
             .get_secret_value()
             .secret_id(&sealing)
