@@ -1,5 +1,12 @@
 //! 解約 (SPEC §7): the membership ends, and every consequence applies at once, in one
 //! commit: serials unavailable, notification off, rentals to return, sessions ended.
+//!
+//! A member with more serials than one commit changes (`SERIALS_PER_COMMIT`) is cancelled
+//! in steps. The first commit ends the membership with everything else and the first
+//! serials; the rest are retired right after, a commit at a time. Nothing can use a serial
+//! of a cancelled member meanwhile (no session survives, a renewal and the reminders refuse
+//! a cancelled member), and whatever a crash leaves is finished by the next request that
+//! finds it: a second cancellation, an operator's read of the member, or the reminder job.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -10,11 +17,11 @@ use super::line_notification::set;
 use super::{AnswerLog, Context, Error, keep_answer_past_session, receipts, retry_on_conflict};
 use crate::domain::japan;
 use crate::domain::{
-    CustomerId, EventKind, HistoryEvent, ProviderCode, ReaderStatus, ReceiptKind, Serial,
-    SerialStatus, SetVia, Setting,
+    Customer, CustomerId, EventKind, HistoryEvent, ProviderCode, ReaderStatus, ReceiptKind, Serial,
+    SerialRecord, SerialStatus, SetVia, Setting,
 };
 use crate::mail::Mail;
-use crate::store::{Expect, Write};
+use crate::store::{Expect, SERIALS_PER_COMMIT, Write};
 
 #[derive(Debug, Clone)]
 pub struct CancellationRequest {
@@ -90,13 +97,14 @@ pub async fn cancel(
     request: CancellationRequest,
     answer_log: Option<&dyn AnswerLog>,
 ) -> Result<Outcome, Error> {
-    retry_on_conflict(|| async {
+    let (outcome, more_to_retire) = retry_on_conflict(|| async {
         let (mut customer, serials) = ctx
             .store
             .customer_with_serials(customer_id)
             .await?
             .ok_or(Error::NotFound)?;
         if customer.is_cancelled() {
+            retire(ctx, &customer, serials).await?;
             return Err(Error::AlreadyCancelled);
         }
         let providers = ctx.store.providers().await?;
@@ -145,11 +153,12 @@ pub async fn cancel(
             "すべての端末でログアウトされます。".to_owned(),
         ));
         if request.dry_run {
-            return Ok(Outcome::Preview(Preview {
+            let preview = Preview {
                 effective_on: today,
                 refund: 0,
                 consequences,
-            }));
+            };
+            return Ok((Outcome::Preview(preview), false));
         }
 
         let expect = Expect::Version(customer.version);
@@ -166,25 +175,13 @@ pub async fn cancel(
         for reader in customer.readers.iter_mut().filter(|r| r.rental) {
             reader.status = ReaderStatus::ToBeReturned;
         }
-        let mut writes = Vec::new();
-        for mut serial in serials {
-            let serial_expect = Expect::Version(serial.version);
-            if let Some(device) = serial.device.take() {
-                writes.push(Write::AppendHistory {
-                    serial: serial.serial.clone(),
-                    seq: serial.events,
-                    event: HistoryEvent {
-                        at: now,
-                        kind: EventKind::Deactivated,
-                        device,
-                        previous_device: None,
-                    },
-                });
-                serial.events += 1;
-            }
-            serial.status = SerialStatus::Unavailable;
-            writes.push(Write::put_serial(serial, serial_expect));
-        }
+        let to_retire: Vec<SerialRecord> = serials.into_iter().filter(usable).collect();
+        let more_to_retire = to_retire.len() > SERIALS_PER_COMMIT;
+        let mut writes: Vec<Write> = to_retire
+            .into_iter()
+            .take(SERIALS_PER_COMMIT)
+            .flat_map(|serial| retirement(serial, now))
+            .collect();
         let summary = match &request.reason {
             Some(reason) => format!("解約（理由: {reason}）"),
             None => "解約".to_owned(),
@@ -215,7 +212,83 @@ pub async fn cancel(
         writes.extend(keep_answer_past_session(answer_log, &cancelled));
         ctx.store.commit(writes).await?;
         tracing::info!(%customer_id, "membership cancelled");
-        Ok(Outcome::Cancelled(cancelled))
+        Ok((Outcome::Cancelled(cancelled), more_to_retire))
+    })
+    .await?;
+    if more_to_retire {
+        // The membership has ended and the member has their receipt: serials left by a
+        // failure here are finished by the next request that finds them.
+        if let Err(error) = finish(ctx, customer_id).await {
+            tracing::warn!(%customer_id, %error, "serials of a cancelled member left to retire");
+        }
+    }
+    Ok(outcome)
+}
+
+/// Whether a serial still has to be made unavailable.
+fn usable(serial: &SerialRecord) -> bool {
+    serial.status != SerialStatus::Unavailable
+}
+
+/// The writes that make one serial unavailable at `at`: off its device (a history event
+/// says so) and out of the expiry index.
+fn retirement(mut serial: SerialRecord, at: Timestamp) -> Vec<Write> {
+    let expect = Expect::Version(serial.version);
+    let mut writes = Vec::with_capacity(2);
+    if let Some(device) = serial.device.take() {
+        writes.push(Write::AppendHistory {
+            serial: serial.serial.clone(),
+            seq: serial.events,
+            event: HistoryEvent {
+                at,
+                kind: EventKind::Deactivated,
+                device,
+                previous_device: None,
+            },
+        });
+        serial.events += 1;
+    }
+    serial.status = SerialStatus::Unavailable;
+    writes.push(Write::put_serial(serial, expect));
+    writes
+}
+
+/// Retires what a cancelled member still has usable, a commit at a time, dated when the
+/// membership ended. Each commit names the versions it read, so finishers racing each
+/// other conflict and the loser re-reads.
+async fn retire(
+    ctx: &Context,
+    customer: &Customer,
+    serials: Vec<SerialRecord>,
+) -> Result<(), Error> {
+    let Some(cancelled_at) = customer.cancelled_at else {
+        return Ok(());
+    };
+    let to_retire: Vec<SerialRecord> = serials.into_iter().filter(usable).collect();
+    for chunk in to_retire.chunks(SERIALS_PER_COMMIT) {
+        let writes = chunk
+            .iter()
+            .cloned()
+            .flat_map(|serial| retirement(serial, cancelled_at))
+            .collect();
+        ctx.store.commit(writes).await?;
+    }
+    if !to_retire.is_empty() {
+        tracing::info!(customer_id = %customer.customer_id, retired = to_retire.len(), "serials of a cancelled member retired");
+    }
+    Ok(())
+}
+
+/// Finishes the cancellation of a member whose serials a failure left usable; nothing to
+/// do for any other member.
+pub async fn finish(ctx: &Context, customer_id: &CustomerId) -> Result<(), Error> {
+    retry_on_conflict(|| async {
+        match ctx.store.customer_with_serials(customer_id).await? {
+            Some((customer, serials)) if customer.is_cancelled() => {
+                retire(ctx, &customer, serials).await
+            }
+            _ => Ok(()),
+        }
     })
     .await
 }

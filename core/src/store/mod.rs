@@ -11,6 +11,8 @@ pub mod conformance;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod expiry;
+#[cfg(any(test, feature = "conformance"))]
+pub mod fixtures;
 #[cfg(feature = "redb")]
 pub mod redb;
 
@@ -23,6 +25,12 @@ use crate::domain::{
     SerialRecord, Session,
 };
 use crate::mail::{DuePlace, Mail, PendingMail};
+
+/// The most serials one commit changes. A serial is up to two items of a DynamoDB
+/// transaction, which holds at most 100, beside the member's own few writes; so a member is
+/// created with at most this many, and an operation on more (a cancellation) changes them
+/// over several commits, each of which leaves a state the next request can finish.
+pub const SERIALS_PER_COMMIT: usize = 40;
 
 /// What one renewal reads: each part None when it is not there (or, for the serial and
 /// member, when the code is not).

@@ -159,6 +159,11 @@ pub struct FaultPlan {
     pub kinds: Vec<Fault>,
     pub every: u32,
     pub burst: u32,
+    /// The operations it faults (`TransactWriteItems`, …); empty: every one a kind applies to.
+    pub operations: Vec<&'static str>,
+    /// Eligible calls let through before the plan starts: the first commit of an operation
+    /// applied, the ones after it faulted, as when a process dies between them.
+    pub spared: u64,
 }
 
 impl FaultPlan {
@@ -167,6 +172,19 @@ impl FaultPlan {
             kinds: Vec::new(),
             every: 1,
             burst: 0,
+            operations: Vec::new(),
+            spared: 0,
+        }
+    }
+
+    /// Every call of `operation` after the first `spared` answered with `fault`.
+    pub fn outage_of(operation: &'static str, fault: Fault, spared: u64) -> Self {
+        Self {
+            kinds: vec![fault],
+            every: 1,
+            burst: 1,
+            operations: vec![operation],
+            spared,
         }
     }
 }

@@ -539,11 +539,13 @@ fn next_fault(shared: &Shared, operation: &str) -> Option<Fault> {
         .copied()
         .filter(|k| k.applies_to(operation))
         .collect();
-    if applicable.is_empty() || plan.burst == 0 {
+    let chosen = plan.operations.is_empty() || plan.operations.contains(&operation);
+    if applicable.is_empty() || plan.burst == 0 || !chosen {
         return None;
     }
-    let n = *seen;
     *seen += 1;
+    // The calls spared come first; the pattern counts from the first one after them.
+    let n = (*seen - 1).checked_sub(plan.spared)?;
     let every = u64::from(plan.every.max(1));
     if n % every >= u64::from(plan.burst) {
         return None;

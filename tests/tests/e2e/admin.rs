@@ -118,6 +118,30 @@ async fn licences_are_checked_across_fields() {
     }
 }
 
+/// A member is created with at most 40 serials, the line's standard one included.
+#[tokio::test]
+async fn a_member_is_created_with_at_most_forty_serials() {
+    let app = TestApp::spawn().await;
+    let plus = json!({"product": "mobile-security", "plan": "license_plus", "billing": "monthly"});
+    let create = |count: usize| {
+        let licenses = vec![plus.clone(); count];
+        app.create_customer(json!({
+            "name": "山田 太郎", "email": "t@example.jp", "line": "flets_next",
+            "licenses": licenses,
+        }))
+    };
+    let largest = create(39).await;
+    assert_eq!(largest.status, StatusCode::CREATED, "{:?}", largest.body);
+    assert_eq!(largest.body["serials"].as_array().unwrap().len(), 40);
+    let past = create(40).await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        past.has_field_code("licenses", "too_long"),
+        "{:?}",
+        past.body
+    );
+}
+
 #[tokio::test]
 async fn many_codes_are_issued_at_once_and_each_is_redeemable() {
     let app = TestApp::spawn().await;

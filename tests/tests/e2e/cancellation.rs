@@ -339,3 +339,45 @@ async fn a_retried_cancellation_gets_its_receipt_with_the_ended_token() {
     let late = app.post_with_key(path, &token, "leave-1", &body).await;
     assert_eq!(late.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
 }
+
+/// SPEC §12: a member of the largest size the API allows (200 serials, half of them on
+/// devices, 200 live sessions, every provider) is cancelled whole: more than one DynamoDB
+/// transaction holds, so the store's steps are all taken before the answer.
+#[tokio::test]
+async fn a_member_of_two_hundred_serials_and_sessions_is_cancelled_whole() {
+    let app = TestApp::spawn().await;
+    for n in 0..30 {
+        let code = format!("W{:04}", 300 + n);
+        let provider = json!({"provider_code": code, "provider_name": format!("事業者{n}"), "service_name": "光電話"});
+        assert_eq!(
+            app.admin_post("/providers", provider).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let mut member = app.member().await;
+    app.grow(&mut member, 199, "2027-06-30").await;
+    let tokens = app.sessions_of(&member, 200).await;
+    let usage = app.get("/v1/usage", &tokens[199]).await;
+    assert_eq!(usage.body["serials"].as_array().unwrap().len(), 200);
+    assert_eq!(app.usable_serials(&member).await, (200, 0));
+
+    let done = app.cancel_membership(&tokens[0]).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    assert_eq!(
+        app.usable_serials(&member).await,
+        (0, 100),
+        "every serial unavailable, each of the 100 on a device taken off it"
+    );
+    for token in &tokens {
+        let digest = madoguchi_core::secret::token_digest(token);
+        assert!(app.ctx.store.session(&digest).await.unwrap().is_none());
+    }
+    let state = app.state_of(&member).await;
+    let providers = state["providers"].as_array().unwrap();
+    assert_eq!(providers.len(), 32);
+    assert!(providers.iter().all(|p| p["setting"] == "do_not_notify"));
+    let notices = app
+        .mails_of_kind(&member.email, "membership_cancelled")
+        .await;
+    assert_eq!(notices.len(), 1);
+}

@@ -1,5 +1,8 @@
 //! SPEC §7: 解約, with every consequence at once.
 
+use std::sync::atomic::Ordering;
+
+use super::failing_store::throttled_store;
 use super::{CLIENT, Counter, Member, device, term};
 use crate::domain::{
     EventKind, Os, PaymentMethod, Plan, ReaderStatus, ReaderType, SerialStatus, SetVia, Setting,
@@ -10,7 +13,9 @@ use crate::service::activation::activate;
 use crate::service::cancellation::{CancellationRequest, Outcome, cancel};
 use crate::service::reader::{self, OrderRequest};
 use crate::service::session::authenticate;
-use crate::service::{admin, line_notification};
+use crate::service::{admin, line_notification, reminders};
+use crate::store::SERIALS_PER_COMMIT;
+use crate::store::fixtures::grow_member;
 
 /// A member with two serials (the first on a device), a rented reader and a session.
 async fn busy_member(counter: &Counter) -> (Member, String) {
@@ -146,4 +151,137 @@ async fn a_cancellation_applies_every_consequence_at_once() {
     assert_refused!(reissue, Error::AlreadyCancelled);
     // Records are kept: the member is still there to be looked at.
     assert!(counter.stored(&member).await.is_cancelled());
+}
+
+/// A member grown to `extra` more licences than they were created with (ending
+/// 2026-12-10, so that the reminder job lists them), every other one on a device.
+async fn grown_member(counter: &Counter, extra: usize) -> Member {
+    let mut member = counter.member(Vec::new()).await;
+    let grown = grow_member(
+        counter.ctx.store.as_ref(),
+        &member.id,
+        extra,
+        super::date("2026-12-10"),
+        counter.ctx.clock.now(),
+    )
+    .await
+    .unwrap();
+    member.serials.extend(grown);
+    member
+}
+
+/// How many of the member's serials are still usable, and how many events say a device
+/// lost its licence.
+async fn left_usable(counter: &Counter, member: &Member) -> (usize, usize) {
+    let (_, serials) = counter
+        .ctx
+        .store
+        .customer_with_serials(&member.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let usable = serials
+        .iter()
+        .filter(|s| s.status != SerialStatus::Unavailable)
+        .count();
+    let mut deactivated = 0;
+    for serial in &member.serials {
+        let events = counter.history(member, serial).await;
+        deactivated += events
+            .iter()
+            .filter(|e| e.kind == EventKind::Deactivated)
+            .count();
+    }
+    (usable, deactivated)
+}
+
+/// SPEC §12: a member with more serials than one commit changes is cancelled whole.
+#[tokio::test]
+async fn a_member_larger_than_one_commit_is_cancelled_whole() {
+    let counter = Counter::open().await;
+    let member = grown_member(&counter, 150).await;
+    assert_eq!(left_usable(&counter, &member).await, (151, 0));
+
+    let Ok(Outcome::Cancelled(_)) = cancelling(&counter, &member, false).await else {
+        panic!("a submission did not cancel");
+    };
+    assert_eq!(
+        left_usable(&counter, &member).await,
+        (0, 75),
+        "every serial unavailable, each of the 75 on a device taken off it"
+    );
+    let mails = counter.mails(&member, MailKind::MembershipCancelled).await;
+    assert_eq!(mails.len(), 1);
+}
+
+/// SPEC §12: a cancellation stopped after its first commit has ended the membership (the
+/// member got a receipt); the serials it left are finished by whichever request next
+/// finds them, each once.
+#[tokio::test]
+async fn a_cancellation_stopped_halfway_is_finished_by_the_next_request() {
+    let counter = Counter::open().await;
+    let (store, ctx) = throttled_store(&counter, 0);
+    let on_store = Counter {
+        ctx,
+        clock: counter.clock.clone(),
+    };
+    let finishers = [
+        "a second cancellation",
+        "an operator's read",
+        "the reminder job",
+    ];
+    for finisher in finishers {
+        let member = grown_member(&on_store, 150).await;
+        store.commits_before_outage.store(1, Ordering::SeqCst);
+        let cancelled = cancelling(&on_store, &member, false).await;
+        assert!(
+            matches!(cancelled, Ok(Outcome::Cancelled(_))),
+            "the membership ended with the first commit"
+        );
+        store
+            .commits_before_outage
+            .store(u32::MAX, Ordering::SeqCst);
+        let (usable, _) = left_usable(&on_store, &member).await;
+        assert_eq!(usable, 151 - SERIALS_PER_COMMIT, "{finisher}: left halfway");
+        assert_refused!(
+            on_store
+                .log_in_with(&member, &member.access_key, CLIENT)
+                .await,
+            Error::MembershipCancelled
+        );
+
+        match finisher {
+            "a second cancellation" => assert_refused!(
+                cancelling(&on_store, &member, false).await,
+                Error::AlreadyCancelled
+            ),
+            "an operator's read" => {
+                let state = admin::customer_state(&on_store.ctx, &member.id)
+                    .await
+                    .unwrap();
+                let shown = serde_json::to_value(&state.serials).unwrap();
+                assert!(
+                    shown
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|s| s["status"] == "unavailable"),
+                    "shown as the member was told"
+                );
+            }
+            _ => {
+                let summary = reminders::run(&on_store.ctx, super::date("2026-11-22"))
+                    .await
+                    .unwrap();
+                assert_eq!(summary.sent, 0, "a cancelled member gets no reminder");
+            }
+        }
+        assert_eq!(
+            left_usable(&on_store, &member).await,
+            (0, 75),
+            "{finisher}: every serial retired, each device event once"
+        );
+        let mails = on_store.mails(&member, MailKind::MembershipCancelled).await;
+        assert_eq!(mails.len(), 1);
+    }
 }

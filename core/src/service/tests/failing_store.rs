@@ -29,6 +29,9 @@ pub(super) struct Throttled {
     pub(super) session_failures_left: AtomicU32,
     /// Member reads to fail as throttled before they work again.
     pub(super) customer_failures_left: AtomicU32,
+    /// Commits to apply before every later one fails without an answer, as a process that
+    /// crashed or lost the store would (`u32::MAX`: never).
+    pub(super) commits_before_outage: AtomicU32,
 }
 
 /// Takes one from `left` if any is left: whether this call is to fail.
@@ -48,6 +51,10 @@ impl Store for Throttled {
             return Err(StoreError::Conflict(
                 "transaction cancelled: [\"ThrottlingError\"]".into(),
             ));
+        }
+        // Taking one of the commits left before the outage; none left, the outage is on.
+        if !fails(&self.commits_before_outage) {
+            return Err(StoreError::Unavailable("no answer".into()));
         }
         self.store.commit(writes).await
     }
@@ -190,6 +197,7 @@ pub(super) fn throttled_store(counter: &Counter, refusals: u32) -> (Arc<Throttle
         refusals_left: AtomicU32::new(refusals),
         session_failures_left: AtomicU32::new(0),
         customer_failures_left: AtomicU32::new(0),
+        commits_before_outage: AtomicU32::new(u32::MAX),
     });
     let ctx = Context {
         store: store.clone(),

@@ -254,6 +254,7 @@ async fn under(fault: Fault, every: u32, burst: u32) -> (Seen, u64) {
         kinds: vec![fault],
         every,
         burst,
+        ..FaultPlan::none()
     });
     let mut seen = Seen::default();
     visit(&app, &member, &code, &mut seen).await;
@@ -314,4 +315,55 @@ async fn unprocessed_batch_work() {
 #[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn a_connection_cut_after_the_write_applied() {
     survives(Fault::CutAfterWrite).await;
+}
+
+/// SPEC §12: a cancellation of a member larger than one transaction, whose later commits
+/// meet an outage (every transaction after the first failing with a 500, past the SDK's
+/// and the store's tries), has still ended the membership, and says so. What it left is
+/// finished by the next request that finds it: an operator's read through the admin
+/// function, or a run of the reminder job, each held to its own policy.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn a_cancellation_cut_short_by_an_outage_is_finished_by_the_next_request() {
+    use madoguchi_core::service::reminders;
+    let app = TestApp::in_the_cloud().await;
+    for finisher in ["admin", "expiry-reminder"] {
+        let mut member = app.member().await;
+        app.grow(&mut member, 99, "2026-12-10").await;
+        let token = app.login(&member).await;
+        app.cloud().inject(FaultPlan::outage_of(
+            "TransactWriteItems",
+            Fault::InternalServerError,
+            1,
+        ));
+        let done = app.cancel_membership(&token).await;
+        app.cloud().inject(FaultPlan::none());
+        assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+        let (usable, _) = app.usable_serials(&member).await;
+        assert_eq!(usable, 60, "{finisher}: the first 40 of 100 retired");
+        assert_eq!(
+            app.try_login_as(&member).await.refusal(),
+            (StatusCode::FORBIDDEN, "membership_cancelled")
+        );
+
+        if finisher == "admin" {
+            let state = app.state_of(&member).await;
+            let serials = state["serials"].as_array().unwrap();
+            assert!(serials.iter().all(|s| s["status"] == "unavailable"));
+        } else {
+            let job = app.as_function(finisher).await;
+            let today = "2026-11-22".parse().unwrap();
+            let summary = reminders::run(&job, today).await.unwrap();
+            assert_eq!(summary.sent, 0, "a cancelled member gets no reminder");
+        }
+        assert_eq!(
+            app.usable_serials(&member).await,
+            (0, 50),
+            "{finisher}: every serial retired, each device event once"
+        );
+        let notices = app
+            .mails_of_kind(&member.email, "membership_cancelled")
+            .await;
+        assert_eq!(notices.len(), 1);
+    }
 }

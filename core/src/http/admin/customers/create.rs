@@ -29,8 +29,10 @@ pub struct NewCustomerRequest {
     /// `flets_next` or `collab`.
     #[schema(example = "flets_next")]
     line: String,
-    /// Licences to issue. Without a `standard` one, the line gets a monthly standard serial.
+    /// Licences to issue, at most 40 with the line's standard one (`too_long` past that).
+    /// Without a `standard` one, the line gets a monthly standard serial.
     #[serde(default)]
+    #[schema(max_items = 40)]
     licenses: Vec<NewLicenseRequest>,
     /// Service applications to record; the line's defaults when absent.
     #[serde(default)]

@@ -16,7 +16,7 @@ use crate::domain::{
 };
 use crate::secret::{hash_access_key, new_access_key};
 use crate::service::{AnswerLog, Context, Error, keep_answer, retry_on_conflict};
-use crate::store::{Expect, Write};
+use crate::store::{Expect, SERIALS_PER_COMMIT, Write};
 
 /// A licence to create with the member.
 #[derive(Debug, Clone)]
@@ -55,12 +55,12 @@ pub struct IssuedSerial {
 /// The rules across fields of a new member's licences.
 fn check_licenses(licenses: &[NewLicense]) -> Result<(), Error> {
     let mut errors = FieldErrors::new();
-    // Every licence is a few items of one DynamoDB transaction; twenty is far above any
-    // real line and well inside the limit.
-    if licenses.len() > 20 {
+    // A member is created in one commit (the line's standard serial may be added): far
+    // above any real line. Members grow past it with the services they apply for later.
+    let standards = licenses.iter().filter(|l| l.plan == Plan::Standard).count();
+    if licenses.len() + usize::from(standards == 0) > SERIALS_PER_COMMIT {
         errors.push("licenses", FieldCode::TooLong);
     }
-    let standards = licenses.iter().filter(|l| l.plan == Plan::Standard).count();
     if standards > 1 {
         errors.push("licenses", FieldCode::MoreThanOneStandard);
     }

@@ -4,11 +4,12 @@ use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::SerialStatus;
 use crate::domain::japan;
 use crate::domain::{CustomerId, Email, Line, PersonName, Reader, ServiceApplication};
 use crate::service::line_notification::{ProviderView, settings_of};
 use crate::service::usage::{SerialView, ServiceOverview, services_of};
-use crate::service::{Context, Error};
+use crate::service::{Context, Error, cancellation};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -58,11 +59,23 @@ pub async fn customer_state(
     ctx: &Context,
     customer_id: &CustomerId,
 ) -> Result<CustomerState, Error> {
-    let (customer, serials) = ctx
-        .store
-        .customer_with_serials(customer_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let read = || async {
+        ctx.store
+            .customer_with_serials(customer_id)
+            .await?
+            .ok_or(Error::NotFound)
+    };
+    let (mut customer, mut serials) = read().await?;
+    if customer.is_cancelled()
+        && serials
+            .iter()
+            .any(|s| s.status != SerialStatus::Unavailable)
+    {
+        // A cancellation stopped halfway: finished before it is shown, so that an operator
+        // sees what the member was told.
+        cancellation::finish(ctx, customer_id).await?;
+        (customer, serials) = read().await?;
+    }
     let providers = ctx.store.providers().await?;
     Ok(CustomerState {
         services: services_of(&customer),
