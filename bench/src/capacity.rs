@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use madoguchi_bench::results::Results;
 use madoguchi_core::http::{AppState, all_operations, app};
-use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
+use madoguchi_core::mail::EmlDirectory;
+use madoguchi_core::service::outbox::dispatch_pending;
 use madoguchi_core::service::{admin, reminders};
 use madoguchi_core::store::dynamodb::{CapacityMeter, Consumed, DynamoStore};
 use madoguchi_core::{Context, Settings, SystemClock};

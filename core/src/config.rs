@@ -326,14 +326,13 @@ impl AdminToken {
 }
 
 #[cfg(feature = "dynamodb")]
-pub use self::aws::{aws, dynamo_store, dynamo_store_with};
+pub use self::aws::aws;
 
 #[cfg(feature = "dynamodb")]
 mod aws {
     use aws_config::{BehaviorVersion, SdkConfig};
 
     use super::ConfigError;
-    use crate::store::dynamodb::DynamoStore;
 
     const ENDPOINT: &str = "AWS_ENDPOINT_URL_DYNAMODB";
 
@@ -363,16 +362,6 @@ mod aws {
             .with_max_attempts(3)
             .with_initial_backoff(std::time::Duration::from_millis(50))
             .with_max_backoff(std::time::Duration::from_secs(1))
-    }
-
-    /// A store over `table`, its client built from [`aws`].
-    pub async fn dynamo_store(table: &str) -> Result<DynamoStore, ConfigError> {
-        Ok(dynamo_store_with(&aws().await?, table))
-    }
-
-    /// A store over `table`, its client built from `sdk`.
-    pub fn dynamo_store_with(sdk: &SdkConfig, table: &str) -> DynamoStore {
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table)
     }
 
     fn check_endpoint(endpoint: &str) -> Result<(), ConfigError> {

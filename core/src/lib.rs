@@ -1,20 +1,30 @@
-//! madoguchi-core: the self-service counter's rules, its storage ports and adapters, and the
-//! HTTP routers that every deployment (one Lambda per operation, or local-dev) mounts.
+//! madoguchi-core: the self-service counter's rules, its storage port and adapters, the
+//! mail senders, and the HTTP routers that every deployment (one Lambda function per
+//! operation, or local-dev) mounts.
 //!
-//! Data flows one way: `http` parses a request into `domain` types, a `service` function
-//! applies the SPEC's rules, and the `store` commits the result in one atomic write.
+//! The layers, top to bottom. A module uses its own layer and those below it, never one
+//! above (`scripts/check-layers` holds it so; ARCHITECTURE.md says why in this order):
+//! `http` parses a request into `domain` values, a `service` operation applies the rules,
+//! and the `store` commits the result in one atomic write.
 
-pub mod clock;
-pub mod config;
-pub mod domain;
-pub mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;
-pub mod mail;
-pub mod secret;
+
+pub mod http;
+
 pub mod service;
-pub mod settings;
+
+pub mod mail;
+
 pub mod store;
+
+pub mod domain;
+
+pub mod config;
+pub mod settings;
+
+pub mod clock;
+pub mod secret;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use service::Context;

@@ -14,13 +14,13 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use madoguchi_core::config::{self, ReminderDays, TableName};
 use madoguchi_core::http::{AppState, all_operations, app};
-use madoguchi_core::mail::{
-    DEFAULT_FROM, EmlDirectory, MailSender, SmtpSender, configured_sender, dispatch_pending,
-};
+use madoguchi_core::mail::{DEFAULT_FROM, EmlDirectory, MailSender, SmtpSender, configured_sender};
 use madoguchi_core::secret::SealingKey;
+use madoguchi_core::service::outbox::dispatch_pending;
 use madoguchi_core::service::reminders;
 use madoguchi_core::store::Store;
-use madoguchi_core::store::redb::{self, RedbStore};
+use madoguchi_core::store::dynamodb::DynamoStore;
+use madoguchi_core::store::redb::RedbStore;
 use madoguchi_core::{Context, Settings, SystemClock};
 use tokio::sync::watch;
 
@@ -115,7 +115,7 @@ async fn open_store(args: &Args) -> Result<(Arc<dyn Store>, Option<RedbStore>), 
             Ok((Arc::new(store.clone()), Some(store)))
         }
         StoreKind::Dynamodb => {
-            let store = config::dynamo_store(args.table.as_str()).await?;
+            let store = DynamoStore::configured(args.table.as_str()).await?;
             store
                 .ensure_table()
                 .await
@@ -127,7 +127,7 @@ async fn open_store(args: &Args) -> Result<(Arc<dyn Store>, Option<RedbStore>), 
 }
 
 async fn create_table(table: &TableName) -> Result<(), Failure> {
-    let store = config::dynamo_store(table.as_str()).await?;
+    let store = DynamoStore::configured(table.as_str()).await?;
     store
         .ensure_table()
         .await
@@ -158,8 +158,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let dispatcher = tokio::spawn(deliver_mail(ctx.clone(), sender, stop_rx.clone()));
     let reminder_job = tokio::spawn(remind_daily(ctx.clone(), stop_rx.clone()));
-    let sweeper =
-        redb.map(|redb| tokio::spawn(redb::keep_swept(redb, ctx.clone(), SWEEP_EVERY, stop_rx)));
+    let sweeper = redb.map(|redb| tokio::spawn(keep_swept(redb, ctx.clone(), stop_rx)));
 
     let state = AppState {
         ctx,
@@ -287,6 +286,28 @@ async fn remind_daily(ctx: Context, mut stop: watch::Receiver<bool>) {
                 }
             }
             _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Removes what has ended from the redb file (DynamoDB does it by TTL), every
+/// `SWEEP_EVERY`, until told to stop; logs what each sweep removed (counts only).
+async fn keep_swept(store: RedbStore, ctx: Context, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+        match store.sweep(&ctx.settings, ctx.clock.now()).await {
+            Ok(swept) if swept.total() > 0 => tracing::info!(
+                sessions = swept.sessions,
+                idempotency = swept.idempotency,
+                client_counts = swept.client_counts,
+                reminders = swept.reminders,
+                "swept what has ended"
+            ),
+            Ok(_) => tracing::debug!("swept: nothing had ended"),
+            Err(error) => tracing::warn!(%error, "sweep failed"),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod code;
 pub mod customer;
 pub mod field_code;
 pub mod japan;
+pub mod mail;
 pub mod provider;
 pub mod reader;
 pub mod receipt;
@@ -19,6 +20,7 @@ pub use customer::{
     ServiceStatus,
 };
 pub use field_code::FieldCode;
+pub use mail::{DuePlace, MAX_ATTEMPTS, Mail, MailKind, MailStatus, PendingMail, backoff, scrub};
 pub use provider::{
     ApplicantName, Phone, Provider, ProviderCode, ProviderSetting, SetVia, Setting,
 };

@@ -25,7 +25,7 @@ pub async fn run_outbox_dispatcher() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let (ctx, sender) = (ctx.clone(), sender.clone());
         async move {
-            crate::mail::stream::dispatch(&ctx, sender.as_ref(), event.payload)
+            crate::service::outbox::stream::dispatch(&ctx, sender.as_ref(), event.payload)
                 .await
                 .map_err(Error::from)
         }

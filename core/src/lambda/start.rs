@@ -11,6 +11,7 @@ use lambda_runtime_api_client::{PooledClient, build_request};
 use super::Error;
 use crate::config::{self, Config};
 use crate::store::Store;
+use crate::store::dynamodb::DynamoStore;
 use crate::{Context, Settings, SystemClock};
 
 /// JSON lines when the function's log format is JSON (`AWS_LAMBDA_LOG_FORMAT`), plain text
@@ -67,7 +68,7 @@ pub(super) async fn context(
     config: &Config,
     sdk: &aws_config::SdkConfig,
 ) -> Result<Context, Error> {
-    let store = config::dynamo_store_with(sdk, config.table.as_str());
+    let store = DynamoStore::with_sdk(sdk, config.table.as_str());
     // A read through the store of a key that never exists: session keys are SHA-256 hex.
     store.session("warm-up").await.map_err(|error| {
         format!(

@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use lettre::message::Mailbox;
 
 use super::message::{DEFAULT_FROM, message, sender_address};
-use super::{Mail, MailError, MailSender};
+use super::{MailError, MailSender};
+use crate::domain::Mail;
 
 pub struct EmlDirectory {
     dir: PathBuf,

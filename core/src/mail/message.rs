@@ -2,7 +2,8 @@
 
 use lettre::message::{Mailbox, Message, header::ContentType};
 
-use super::{Mail, MailError};
+use super::MailError;
+use crate::domain::Mail;
 
 /// The sender when `MADOGUCHI_MAIL_FROM` is not set (local delivery and SMTP sinks).
 pub const DEFAULT_FROM: &str = "madoguchi <no-reply@madoguchi.invalid>";

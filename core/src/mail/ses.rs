@@ -8,7 +8,8 @@ use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use base64::Engine as _;
 use lettre::message::Mailbox;
 
-use super::{Mail, MailError, MailSender};
+use super::{MailError, MailSender};
+use crate::domain::Mail;
 
 pub struct SesSender {
     client: Client,
@@ -104,7 +105,8 @@ mod tests {
 
     use super::*;
     use crate::domain::Email;
-    use crate::mail::{MailKind, sender_address};
+    use crate::domain::MailKind;
+    use crate::mail::sender_address;
 
     type Seen = Arc<Mutex<Vec<(String, Value)>>>;
 

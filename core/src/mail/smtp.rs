@@ -8,7 +8,8 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::message::message;
-use super::{Mail, MailError, MailSender};
+use super::{MailError, MailSender};
+use crate::domain::Mail;
 
 pub struct SmtpSender {
     transport: AsyncSmtpTransport<Tokio1Executor>,

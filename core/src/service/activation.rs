@@ -8,11 +8,11 @@ use utoipa::ToSchema;
 
 use super::paging::{self, Paging};
 use super::{AnswerLog, Context, Error, keep_answer_as, retry_on_conflict};
+use crate::domain::Mail;
 use crate::domain::{
     CustomerId, Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Serial, SerialRecord,
     SerialStatus,
 };
-use crate::mail::Mail;
 use crate::store::{Expect, Write};
 
 /// The device asking for protection.

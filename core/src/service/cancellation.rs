@@ -15,12 +15,12 @@ use utoipa::ToSchema;
 
 use super::line_notification::set;
 use super::{AnswerLog, Context, Error, keep_answer_past_session, receipts, retry_on_conflict};
+use crate::domain::Mail;
 use crate::domain::japan;
 use crate::domain::{
     Customer, CustomerId, EventKind, HistoryEvent, ProviderCode, ReaderStatus, ReceiptKind, Serial,
     SerialRecord, SerialStatus, SetVia, Setting,
 };
-use crate::mail::Mail;
 use crate::store::{Expect, SERIALS_PER_COMMIT, Write};
 
 #[derive(Debug, Clone)]

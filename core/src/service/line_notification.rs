@@ -8,12 +8,12 @@ use utoipa::ToSchema;
 
 use super::terms::{Consent, TermsKind};
 use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
+use crate::domain::Mail;
 use crate::domain::japan;
 use crate::domain::{
     ApplicantName, Customer, CustomerId, Email, Phone, Provider, ProviderCode, ProviderSetting,
     ReceiptKind, SetVia, Setting,
 };
-use crate::mail::Mail;
 use crate::store::{Expect, Write};
 
 /// SPEC §4: submitted applications per member per Japan day. Each may mail an address the

@@ -6,6 +6,7 @@ pub mod cancellation;
 mod error;
 pub mod line_notification;
 pub mod login;
+pub mod outbox;
 pub mod paging;
 pub mod reader;
 pub mod receipts;
@@ -18,7 +19,7 @@ pub mod unlock;
 pub mod usage;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -5,12 +5,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
+use crate::domain::Mail;
 use crate::domain::japan;
 use crate::domain::reader::{READER_LIMIT, new_reader_id};
 use crate::domain::{
     CustomerId, PaymentMethod, Price, Reader, ReaderStatus, ReaderType, ReceiptKind,
 };
-use crate::mail::Mail;
 use crate::store::{Expect, Write};
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Context, Error, retry_on_conflict};
-use crate::mail::Mail;
+use crate::domain::Mail;
 use crate::store::{Expect, ExpiryPlace, Write, reminder_date};
 
 /// Licences read from the expiry index at a time.

@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 use super::terms::{Consent, TermsKind};
 use super::throttle::Window;
 use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
+use crate::domain::Mail;
 use crate::domain::japan;
 use crate::domain::{
     Billing, CustomerId, Email, Product, ReceiptKind, Redemption, RenewalCode, Serial,
 };
-use crate::mail::Mail;
 use crate::store::{Expect, RenewalView, Write};
 
 #[derive(Debug, Clone)]

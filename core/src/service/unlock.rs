@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use jiff::{SignedDuration, Timestamp};
 
 use super::{Context, Error, login, retry_on_conflict};
+use crate::domain::Mail;
 use crate::domain::{Customer, CustomerId, UnlockCode};
-use crate::mail::Mail;
 use crate::secret::secrets_equal;
 use crate::store::{Expect, Write};
 

@@ -7,7 +7,7 @@ use super::{
     Admission, CountRule, Expect, IdempotencyRecord, Place, ReceiptPlace, Store, StoreError, Write,
 };
 use crate::domain::{CustomerId, Email, Line, PersonName, Session, customer::Customer};
-use crate::mail::{DuePlace, Mail, MailKind, MailStatus};
+use crate::domain::{DuePlace, Mail, MailKind, MailStatus};
 
 fn at(second: i64) -> Timestamp {
     Timestamp::from_second(1_795_000_000 + second).expect("in range")
@@ -353,7 +353,7 @@ async fn a_mail_failed_for_the_last_time_leaves_pending_and_is_listed(store: &dy
         .await
         .expect("enqueue");
     let mut now = at(20);
-    for _ in 0..crate::mail::MAX_ATTEMPTS {
+    for _ in 0..crate::domain::MAX_ATTEMPTS {
         mail = mail.after_failed_attempt(now, "550 5.1.1 no such user");
         assert!(store.record_failed_attempt(&mail).await.expect("record"));
         now = mail.next_attempt_at.unwrap_or(now);
@@ -365,7 +365,7 @@ async fn a_mail_failed_for_the_last_time_leaves_pending_and_is_listed(store: &dy
         .expect("read")
         .expect("kept");
     assert_eq!(stored.status, MailStatus::Failed);
-    assert_eq!(stored.attempts, crate::mail::MAX_ATTEMPTS);
+    assert_eq!(stored.attempts, crate::domain::MAX_ATTEMPTS);
     let far = at(1_000_000);
     assert!(position(&due_ids(store, far, None).await, &mail).is_none());
     let failed = store.failed_mails().await.expect("read");

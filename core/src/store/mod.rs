@@ -24,7 +24,7 @@ use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::{DuePlace, Mail, PendingMail};
+use crate::domain::{DuePlace, Mail, PendingMail};
 
 /// The most serials one commit changes. A serial is up to two items of a DynamoDB
 /// transaction, which holds at most 100, beside the member's own few writes; so a member is

@@ -1,6 +1,7 @@
 //! No access key, token, admin token or full email address in any log line.
 
-use madoguchi_core::mail::{EmlDirectory, dispatch_pending};
+use madoguchi_core::mail::EmlDirectory;
+use madoguchi_core::service::outbox::dispatch_pending;
 use reqwest::Method;
 use serde_json::json;
 

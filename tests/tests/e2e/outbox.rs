@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use madoguchi_core::domain::Email;
-use madoguchi_core::mail::stream::{Answer, BatchResponse, STREAM_SETTLE, dispatch};
-use madoguchi_core::mail::{Mail, MailStatus, SmtpSender, Sweep, backoff, sender_address, sweep};
+use madoguchi_core::domain::{Mail, MailStatus, backoff};
+use madoguchi_core::mail::{SmtpSender, sender_address};
+use madoguchi_core::service::outbox::stream::{Answer, BatchResponse, STREAM_SETTLE, dispatch};
+use madoguchi_core::service::outbox::{Sweep, sweep};
 use madoguchi_core::store::dynamodb::DynamoStore;
 use madoguchi_core::{Clock, Context, ManualClock};
 use reqwest::StatusCode;
@@ -400,8 +402,8 @@ fn the_fixtures_and_the_answer_are_in_lambdas_shapes() {
         read.batch_item_failures[0].item_identifier.as_deref(),
         Some("111100000000000000000001")
     );
-    let ours = madoguchi_core::mail::stream::BatchResponse {
-        batch_item_failures: vec![madoguchi_core::mail::stream::BatchItemFailure {
+    let ours = madoguchi_core::service::outbox::stream::BatchResponse {
+        batch_item_failures: vec![madoguchi_core::service::outbox::stream::BatchItemFailure {
             item_identifier: "111100000000000000000001".into(),
         }],
     };
@@ -412,7 +414,7 @@ fn the_fixtures_and_the_answer_are_in_lambdas_shapes() {
 /// mail server slow to accept each: every mail is delivered once, never by both.
 #[tokio::test]
 async fn two_sweeps_at_once_deliver_each_mail_once() {
-    use madoguchi_core::mail::MailKind;
+    use madoguchi_core::domain::MailKind;
     use madoguchi_core::store::Write;
     let app = TestApp::spawn().await;
     let sink = SmtpSink::start().await;

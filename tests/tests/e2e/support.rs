@@ -648,7 +648,7 @@ impl TestApp {
 /// own that reaches the table through its endpoint of the proxy.
 async fn function_context(cloud: &Cloud, ctx: &Context, name: &str) -> Context {
     let sdk = sdk_of(cloud, name).await;
-    let store = madoguchi_core::config::dynamo_store_with(&sdk, &cloud.stack().table)
+    let store = DynamoStore::with_sdk(&sdk, &cloud.stack().table)
         .with_session_lifetime(ctx.settings.session_lifetime);
     ctx.with_store(Arc::new(store))
 }

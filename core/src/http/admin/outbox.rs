@@ -8,12 +8,12 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::domain::MailStatus;
 use crate::domain::text::keyword;
 use crate::domain::{Email, FieldCode};
 use crate::http::AppState;
 use crate::http::auth::Operator;
 use crate::http::problem::Problem;
-use crate::mail::MailStatus;
 use crate::service::Error;
 use crate::service::admin::{self, Outbox, OutboxFilter};
 

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::domain::Email;
 use crate::domain::japan;
-use crate::mail::{MailKind, MailStatus};
+use crate::domain::{MailKind, MailStatus};
 use crate::service::{Context, Error};
 
 #[derive(Debug, Serialize, ToSchema)]

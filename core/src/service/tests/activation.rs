@@ -3,8 +3,8 @@
 use jiff::SignedDuration;
 
 use super::{Counter, Member, device};
+use crate::domain::MailKind;
 use crate::domain::{EventKind, Os, SerialStatus};
-use crate::mail::MailKind;
 use crate::service::Error;
 use crate::service::activation::{Activation, DeviceRequest, activate};
 

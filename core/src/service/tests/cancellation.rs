@@ -4,10 +4,10 @@ use std::sync::atomic::Ordering;
 
 use super::failing_store::throttled_store;
 use super::{CLIENT, Counter, Member, device, term};
+use crate::domain::MailKind;
 use crate::domain::{
     EventKind, Os, PaymentMethod, Plan, ReaderStatus, ReaderType, SerialStatus, SetVia, Setting,
 };
-use crate::mail::MailKind;
 use crate::service::Error;
 use crate::service::activation::activate;
 use crate::service::cancellation::{CancellationRequest, Outcome, cancel};

@@ -13,7 +13,7 @@ use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::{DuePlace, Mail};
+use crate::domain::{DuePlace, Mail};
 use crate::service::Context;
 use crate::store::redb::RedbStore;
 use crate::store::{
@@ -22,16 +22,16 @@ use crate::store::{
 
 /// A store whose next commits are cancelled the way DynamoDB cancels a throttled
 /// transaction (`StoreError::Conflict`, nothing applied), then work as usual.
-pub(super) struct Throttled {
+pub(crate) struct Throttled {
     store: RedbStore,
     refusals_left: AtomicU32,
     /// Session look-ups to fail as throttled before they work again.
-    pub(super) session_failures_left: AtomicU32,
+    pub(crate) session_failures_left: AtomicU32,
     /// Member reads to fail as throttled before they work again.
-    pub(super) customer_failures_left: AtomicU32,
+    pub(crate) customer_failures_left: AtomicU32,
     /// Commits to apply before every later one fails without an answer, as a process that
     /// crashed or lost the store would (`u32::MAX`: never).
-    pub(super) commits_before_outage: AtomicU32,
+    pub(crate) commits_before_outage: AtomicU32,
 }
 
 /// Takes one from `left` if any is left: whether this call is to fail.
@@ -121,7 +121,7 @@ impl Store for Throttled {
         due_by: Timestamp,
         after: Option<&DuePlace>,
         limit: usize,
-    ) -> Result<Vec<crate::mail::PendingMail>, StoreError> {
+    ) -> Result<Vec<crate::domain::PendingMail>, StoreError> {
         self.store.pending_mails(due_by, after, limit).await
     }
     async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
@@ -186,12 +186,12 @@ impl Store for Throttled {
 }
 
 /// The counter's clock and settings over a store that refuses its next `refusals` commits.
-pub(super) fn throttled(counter: &Counter, refusals: u32) -> Context {
+pub(crate) fn throttled(counter: &Counter, refusals: u32) -> Context {
     throttled_store(counter, refusals).1
 }
 
 /// The same, with the store itself, so that a test can turn its other failures on.
-pub(super) fn throttled_store(counter: &Counter, refusals: u32) -> (Arc<Throttled>, Context) {
+pub(crate) fn throttled_store(counter: &Counter, refusals: u32) -> (Arc<Throttled>, Context) {
     let store = Arc::new(Throttled {
         store: RedbStore::in_memory().expect("an in-memory database"),
         refusals_left: AtomicU32::new(refusals),

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use jiff::SignedDuration;
 
 use super::{CLIENT, Counter};
-use crate::mail::MailKind;
+use crate::domain::MailKind;
 use crate::service::session::authenticate;
 use crate::service::{Error, admin};
 use crate::settings::Settings;

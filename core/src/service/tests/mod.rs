@@ -18,8 +18,8 @@ use super::{Context, Error};
 use crate::clock::ManualClock;
 use crate::domain::{AccessKey, Billing, Customer, CustomerId, DeviceId, DeviceName, Email};
 use crate::domain::{Line, Os, PersonName, Plan};
+use crate::domain::{Mail, MailKind};
 use crate::domain::{Product, RenewalCode, Serial};
-use crate::mail::{Mail, MailKind};
 use crate::settings::Settings;
 use crate::store::redb::RedbStore;
 
@@ -36,8 +36,7 @@ macro_rules! assert_refused {
 
 mod activation;
 mod cancellation;
-mod failing_store;
-mod idempotency;
+pub(crate) mod failing_store;
 mod login;
 mod providers;
 mod reader;
@@ -48,22 +47,22 @@ mod renewal;
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
 
 /// A member as the tests know them.
-struct Member {
-    id: CustomerId,
-    access_key: String,
-    email: Email,
-    serials: Vec<Serial>,
+pub(crate) struct Member {
+    pub(crate) id: CustomerId,
+    pub(crate) access_key: String,
+    pub(crate) email: Email,
+    pub(crate) serials: Vec<Serial>,
 }
 
 /// madoguchi with nobody else at the counter: an empty in-memory store with the seeded
 /// providers, and a clock that stands at 2026-11-22 09:00 in Japan until a test moves it.
-struct Counter {
-    ctx: Context,
-    clock: Arc<ManualClock>,
+pub(crate) struct Counter {
+    pub(crate) ctx: Context,
+    pub(crate) clock: Arc<ManualClock>,
 }
 
 impl Counter {
-    async fn open() -> Self {
+    pub(crate) async fn open() -> Self {
         Self::with(Settings::default()).await
     }
 
@@ -83,7 +82,7 @@ impl Counter {
 
     /// A member on a flets_next line with these licences (the line adds a monthly standard
     /// one when none is given).
-    async fn member(&self, licenses: Vec<NewLicense>) -> Member {
+    pub(crate) async fn member(&self, licenses: Vec<NewLicense>) -> Member {
         let email = Email::parse(&format!(
             "member.{}@example.jp",
             crate::secret::random_digits(8)
@@ -118,7 +117,7 @@ impl Counter {
     }
 
     /// A session token of the member's.
-    async fn token(&self, member: &Member) -> String {
+    pub(crate) async fn token(&self, member: &Member) -> String {
         self.log_in_with(member, &member.access_key, CLIENT)
             .await
             .expect("the right key logs in")
@@ -126,7 +125,7 @@ impl Counter {
     }
 
     /// The member as stored.
-    async fn stored(&self, member: &Member) -> Customer {
+    pub(crate) async fn stored(&self, member: &Member) -> Customer {
         self.ctx
             .store
             .customer(&member.id)

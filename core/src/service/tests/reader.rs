@@ -1,8 +1,8 @@
 //! SPEC §6: paid card readers, five at most, at 2,777 yen each.
 
 use super::{Counter, Member};
+use crate::domain::MailKind;
 use crate::domain::{PaymentMethod, Price, Reader, ReaderStatus, ReaderType};
-use crate::mail::MailKind;
 use crate::service::Error;
 use crate::service::reader::{OrderRequest, OrderStatus, Outcome, order, readers};
 

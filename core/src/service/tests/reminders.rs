@@ -1,7 +1,7 @@
 //! SPEC §8: the daily expiry reminders.
 
 use super::{CLIENT, Counter, Member, date, renewal};
-use crate::mail::MailKind;
+use crate::domain::MailKind;
 use crate::service::cancellation::{CancellationRequest, cancel};
 use crate::service::reminders::{Summary, run};
 use crate::service::renewal::renew;

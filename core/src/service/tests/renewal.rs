@@ -5,8 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use jiff::SignedDuration;
 
 use super::{CLIENT, Counter, date, renewal, term};
+use crate::domain::MailKind;
 use crate::domain::{Email, Plan, Serial};
-use crate::mail::MailKind;
 use crate::service::Error;
 use crate::service::renewal::{Outcome, Quote, RenewalRequest, Renewed, renew};
 

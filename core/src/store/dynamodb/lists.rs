@@ -22,8 +22,8 @@ use jiff::civil::Date;
 use super::DynamoStore;
 use super::item::{Item, s};
 use super::keys;
+use crate::domain::{DuePlace, PendingMail};
 use crate::domain::{Email, Serial};
-use crate::mail::{DuePlace, PendingMail};
 use crate::store::{ExpiryPlace, StoreError};
 
 /// The keys-only index of the two lists.

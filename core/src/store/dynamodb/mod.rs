@@ -40,7 +40,7 @@ use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::{DuePlace, Mail, PendingMail};
+use crate::domain::{DuePlace, Mail, PendingMail};
 use error::condition_failed;
 use item::{Item, n, record, s};
 use keys::{IndexKey, Key, Prefix};
@@ -60,6 +60,17 @@ impl DynamoStore {
     pub async fn from_env(table: impl Into<String>) -> Self {
         let config = aws_config::load_from_env().await;
         Self::new(Client::new(&config), table)
+    }
+
+    /// A store over `table`, its client configured as a deployment configures it
+    /// (`config::aws`: the standard variables, the SDK's behaviour and retries pinned).
+    pub async fn configured(table: &str) -> Result<Self, crate::config::ConfigError> {
+        Ok(Self::with_sdk(&crate::config::aws().await?, table))
+    }
+
+    /// A store over `table`, its client built from `sdk`.
+    pub fn with_sdk(sdk: &aws_config::SdkConfig, table: &str) -> Self {
+        Self::new(Client::new(sdk), table)
     }
 
     pub fn new(client: Client, table: impl Into<String>) -> Self {

@@ -10,7 +10,7 @@ use super::item::{item, n};
 use super::keys;
 use super::lists;
 use crate::domain::Email;
-use crate::mail::{Mail, MailStatus};
+use crate::domain::{Mail, MailStatus};
 use crate::store::StoreError;
 
 impl DynamoStore {

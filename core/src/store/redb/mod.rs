@@ -34,7 +34,7 @@ use redb::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use sweep::{Swept, keep_swept};
+pub use sweep::Swept;
 
 use super::{
     Admission, CountRule, ExpiryPlace, IdempotencyRecord, Page, Place, ReceiptPlace, RenewalView,
@@ -44,7 +44,7 @@ use crate::domain::{
     CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
     SerialRecord, Session,
 };
-use crate::mail::{DuePlace, Mail, MailStatus, PendingMail};
+use crate::domain::{DuePlace, Mail, MailStatus, PendingMail};
 use tables::{
     CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, OUTBOX, OUTBOX_DUE, OUTBOX_FAILED,
     PROVIDERS, RECEIPTS, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, due_key, ledger_key,
@@ -818,7 +818,7 @@ mod tests {
         let to = Email::parse("old@example.jp").expect("valid");
         let mail = Mail::new(
             &to,
-            crate::mail::MailKind::SerialMoved,
+            crate::domain::MailKind::SerialMoved,
             "s".into(),
             "b".into(),
             at,

@@ -11,13 +11,11 @@
 
 use std::ops::Bound;
 use std::sync::Arc;
-use std::time::Duration;
 
 use jiff::Timestamp;
 use redb::{
     Database, ReadableDatabase, ReadableTable, Table, TableDefinition, Value, WriteTransaction,
 };
-use tokio::sync::watch;
 
 use super::tables::{CLIENT_COUNTS, IDEMPOTENCY, REMINDERS, SESSIONS, SESSIONS_OF_MEMBER};
 use super::views::Touched;
@@ -275,33 +273,6 @@ impl RedbStore {
             }
         }
         Ok(swept)
-    }
-}
-
-/// Sweeps the store every `every` by the context's clock and settings, until told to stop,
-/// logging what each sweep removed (counts only).
-pub async fn keep_swept(
-    store: RedbStore,
-    ctx: crate::Context,
-    every: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
-        }
-        match store.sweep(&ctx.settings, ctx.clock.now()).await {
-            Ok(swept) if swept.total() > 0 => tracing::info!(
-                sessions = swept.sessions,
-                idempotency = swept.idempotency,
-                client_counts = swept.client_counts,
-                reminders = swept.reminders,
-                "swept what has ended"
-            ),
-            Ok(_) => tracing::debug!("swept: nothing had ended"),
-            Err(error) => tracing::warn!(%error, "sweep failed"),
-        }
     }
 }
 

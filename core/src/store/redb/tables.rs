@@ -8,7 +8,7 @@ use redb::{
 };
 
 use super::decode;
-use crate::mail::{DuePlace, Mail};
+use crate::domain::{DuePlace, Mail};
 use crate::store::{ReceiptPlace, StoreError};
 
 pub(super) const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");

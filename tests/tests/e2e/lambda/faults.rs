@@ -204,8 +204,9 @@ async fn assert_applied_once(app: &TestApp, member: &Member, fault: Fault) {
 async fn deliver(app: &TestApp, member: &Member) {
     use madoguchi_core::Clock as _;
     use madoguchi_core::domain::Email;
-    use madoguchi_core::mail::stream::STREAM_SETTLE;
-    use madoguchi_core::mail::{MailStatus, sweep};
+    use madoguchi_core::domain::MailStatus;
+    use madoguchi_core::service::outbox::stream::STREAM_SETTLE;
+    use madoguchi_core::service::outbox::sweep;
     // Read from the table directly: the test's look, not a function's call.
     let to = Email::parse(&member.email).unwrap();
     let mails_of = || async { app.ctx.store.mails_to(&to).await.unwrap() };
@@ -222,7 +223,7 @@ async fn deliver(app: &TestApp, member: &Member) {
             break;
         }
         let _ = sweep(&dispatcher, &sender, app.clock.now(), 100).await;
-        app.advance(madoguchi_core::mail::CLAIM_LEASE);
+        app.advance(madoguchi_core::service::outbox::CLAIM_LEASE);
     }
     let mails = mails_of().await;
     assert!(

@@ -2,8 +2,9 @@
 //! scheduled sweep (`{"sweep":true}`), sending through SES, every call held against the
 //! dispatcher's role in the template.
 
-use madoguchi_core::mail::stream::{Answer, BatchResponse, STREAM_SETTLE, dispatch};
-use madoguchi_core::mail::{MailStatus, SesSender, sender_address};
+use madoguchi_core::domain::MailStatus;
+use madoguchi_core::mail::{SesSender, sender_address};
+use madoguchi_core::service::outbox::stream::{Answer, BatchResponse, STREAM_SETTLE, dispatch};
 use serde_json::Value;
 
 use crate::outbox::{batch, fixture, item_of, moved_serial, stored, stream_of};
@@ -23,7 +24,7 @@ pub(crate) async fn ses(app: &TestApp) -> SesSender {
     )
 }
 
-fn swept(answer: Answer) -> madoguchi_core::mail::Sweep {
+fn swept(answer: Answer) -> madoguchi_core::service::outbox::Sweep {
     match answer {
         Answer::Swept(swept) => swept,
         other => panic!("not a sweep: {other:?}"),

@@ -38,7 +38,7 @@ impl Mail {
 
 /// A failure's reason as it may be kept and logged: every address in it masked (a server's
 /// refusal often quotes the recipient), on one line, and short.
-pub(crate) fn scrub(reason: &str) -> String {
+pub fn scrub(reason: &str) -> String {
     let masked = mask_addresses(reason);
     let one_line: String = masked.split_whitespace().collect::<Vec<_>>().join(" ");
     match one_line.char_indices().nth(MAX_REASON_CHARS) {
@@ -77,7 +77,7 @@ fn mask_addresses(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::domain::Email;
-    use crate::mail::MailKind;
+    use crate::domain::MailKind;
 
     #[test]
     fn the_wait_doubles_from_a_minute_up_to_an_hour() {

@@ -9,11 +9,11 @@ use axum::http::{Method, Request, StatusCode, header};
 use serde_json::json;
 use tower::ServiceExt;
 
-use super::Counter;
-use super::failing_store::throttled_store;
 use crate::http::{AppState, all_operations, app};
 use crate::secret::SealingKey;
 use crate::service::admin;
+use crate::service::tests::Counter;
+use crate::service::tests::failing_store::throttled_store;
 
 /// When the caller's session cannot be looked up (the store throttles), the key cannot be
 /// claimed: the request is refused with 503 instead of running unguarded, so that its

@@ -1,6 +1,8 @@
 //! The app `Router` driven with `oneshot`, no socket (axum's `examples/testing`): how
 //! requests are read and refusals written (SPEC §1), over an in-memory store.
 
+mod store_faults;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::dispatcher::{Sweep, deliver, sweep};
-use super::{MailError, MailSender};
-use crate::Context;
+use crate::mail::{MailError, MailSender};
+use crate::service::Context;
 use crate::store::dynamodb::stream::StreamEvent;
 
 /// The answer to a stream batch: the records to be handed over again, by sequence number

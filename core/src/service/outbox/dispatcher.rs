@@ -6,41 +6,13 @@
 //! under the mail's id, so there a second delivery replaces the first instead of adding a
 //! copy, and over SMTP the copy carries the first one's Message-ID.
 
-use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::attempts::scrub;
-use super::{DuePlace, Mail, MailStatus};
-use crate::Context;
-use crate::domain::Email;
+use crate::domain::{DuePlace, Email, MailStatus, scrub};
+use crate::mail::{MailError, MailSender};
+use crate::service::Context;
 use crate::store::StoreError;
-
-#[derive(Debug, thiserror::Error)]
-pub enum MailError {
-    #[error("the mail could not be built: {0}")]
-    Build(String),
-    #[error("the mail could not be delivered: {0}")]
-    Delivery(#[from] std::io::Error),
-    /// The mail server or service refused the mail or could not be reached. The reason is
-    /// scrubbed of addresses where it is made.
-    #[error("the mail was refused or not accepted: {0}")]
-    Transport(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl MailError {
-    /// A refusal from the other side, whose text may quote the recipient.
-    pub fn transport(reason: impl std::fmt::Display) -> Self {
-        MailError::Transport(scrub(&reason.to_string()))
-    }
-}
-
-#[async_trait]
-pub trait MailSender: Send + Sync {
-    async fn send(&self, mail: &Mail) -> Result<(), MailError>;
-}
 
 /// What became of one mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,7 +169,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::mail::{EmlDirectory, MailKind};
+    use crate::domain::{Mail, MailKind};
+    use crate::mail::EmlDirectory;
     use crate::store::Write;
     use crate::store::redb::RedbStore;
     use crate::{ManualClock, Settings};

@@ -1,0 +1,8 @@
+//! The outbox's delivery (docs/mail.md): each mail due is re-read, claimed, handed to a
+//! sender and marked sent; the table's stream and the scheduled sweep both start it.
+
+mod dispatcher;
+#[cfg(feature = "dynamodb")]
+pub mod stream;
+
+pub use dispatcher::{CLAIM_LEASE, Delivery, Sweep, deliver, dispatch_pending, sweep};
