@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deploys madoguchi to an AWS account with SAM, uploads the members' web portal (web/) to
-# its bucket behind CloudFront, then seeds the providers of SPEC §10 through the
+# its bucket behind CloudFront, then seeds the providers of docs/operators.md through the
 # operators' API. Needs: the AWS SAM CLI, cargo-lambda with zig (see
 # infra/README.md), curl ≥ 7.75 (for --aws-sigv4), and credentials for the account in the
 # usual AWS variables or profile.
@@ -34,7 +34,7 @@ output() {
 api=$(output ApiUrl)
 echo "API: $api"
 
-# The members' web portal (SPEC §13): web/ as it is, no build step. `no-cache` makes
+# The members' web portal (docs/portal.md): web/ as it is, no build step. `no-cache` makes
 # browsers and CloudFront check each file again, so a new release shows at once.
 aws s3 sync web/ "s3://$(output PortalBucketName)/" --region "$region" --delete \
   --cache-control no-cache

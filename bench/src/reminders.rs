@@ -1,4 +1,4 @@
-//! The reminder job at scale (SPEC §8; DESIGN "Targets"): for each size, a fresh store
+//! The reminder job at scale (docs/reminders.md; docs/performance.md#targets): for each size, a fresh store
 //! gets that many members with one term licence each, their expiry dates spread over
 //! three years and exactly `--due` of them inside the job's window; then the job for today
 //! is timed. The target: the job with the same 1,000 due takes at most 1.5× as long at

@@ -1,7 +1,8 @@
 //! The last step of `scripts/bench`: reads what each measuring binary kept (`--results`
 //! files in one directory), prints one table with each target beside its figure, draws the
 //! latency distributions and the reminder job's time against table size into `docs/`, and
-//! puts the table into the README between its `bench:begin` and `bench:end` marks.
+//! puts the table into docs/performance.md between its `bench:begin` and `bench:end`
+//! marks.
 //!
 //! `cargo run --release -p madoguchi-bench --bin report -- --from target/bench`
 
@@ -19,10 +20,11 @@ struct Args {
     /// Where the plots go.
     #[arg(long, default_value = "docs")]
     docs: PathBuf,
-    /// The README whose performance section is replaced; none to print only.
+    /// The page whose measured section is replaced (docs/performance.md); none to print
+    /// only.
     #[arg(long)]
-    readme: Option<PathBuf>,
-    /// The command that produced the results, named in the README beside them.
+    page: Option<PathBuf>,
+    /// The command that produced the results, named on the page beside them.
     #[arg(long, default_value = "scripts/bench")]
     command: String,
 }
@@ -87,19 +89,21 @@ fn main() {
         println!("drew {}", path.display());
     }
 
-    if let Some(readme) = &args.readme {
+    if let Some(page) = &args.page {
         let mut section = format!(
             "Measured by `{}` on {}, {}.\n\n{table}\n",
             args.command,
             jiff::Zoned::now().date(),
             machine()
         );
+        // The plots are linked from the page's own directory.
+        let base = page.parent().unwrap_or(Path::new(""));
         for (title, path) in &plots {
-            let relative = path.strip_prefix(".").unwrap_or(path);
+            let relative = path.strip_prefix(base).unwrap_or(path);
             section.push_str(&format!("\n![{title}]({})\n", relative.display()));
         }
-        replace_section(readme, &section);
-        println!("updated {}", readme.display());
+        replace_section(page, &section);
+        println!("updated {}", page.display());
     }
 }
 
@@ -141,10 +145,10 @@ fn machine() -> String {
 const BEGIN: &str = "<!-- bench:begin (scripts/bench writes this section) -->";
 const END: &str = "<!-- bench:end -->";
 
-/// Replaces what is between the marks (the marks stay); a README without them gets the
+/// Replaces what is between the marks (the marks stay); a page without them gets the
 /// section at its end, marks and all.
-fn replace_section(readme: &Path, section: &str) {
-    let text = std::fs::read_to_string(readme).expect("the README");
+fn replace_section(page: &Path, section: &str) {
+    let text = std::fs::read_to_string(page).expect("the page");
     let marked = text
         .find(BEGIN)
         .and_then(|begin| Some((begin, begin + text[begin..].find(END)?)));
@@ -152,7 +156,7 @@ fn replace_section(readme: &Path, section: &str) {
         Some((begin, end)) => format!("{}{BEGIN}\n{section}{}", &text[..begin], &text[end..]),
         None => format!("{}\n{BEGIN}\n{section}{END}\n", text.trim_end()),
     };
-    std::fs::write(readme, updated).expect("the README");
+    std::fs::write(page, updated).expect("the page");
 }
 
 /// Percentiles on a scale of nines, so that the tail gets room: 90% is 1, 99% 2, 99.9% 3.

@@ -1,4 +1,4 @@
-//! Configuration from the environment, in one place (SPEC §11, §12): a Lambda function and
+//! Configuration from the environment, in one place (README.md#running-locally, docs/cloud.md): a Lambda function and
 //! local-dev read each variable the same way, and a missing or malformed one stops the
 //! start with a message that names it.
 
@@ -15,7 +15,7 @@ pub const MAIL_FROM: &str = "MADOGUCHI_MAIL_FROM";
 pub const SEALING_KEY: &str = "MADOGUCHI_SEALING_KEY";
 pub const EDGE_SECRET: &str = "MADOGUCHI_EDGE_SECRET";
 /// In the cloud the two secrets are not in a function's configuration: it names the
-/// Secrets Manager secret, and reads it at its start (SPEC §12).
+/// Secrets Manager secret, and reads it at its start (docs/cloud.md).
 pub const SEALING_KEY_SECRET_ARN: &str = "MADOGUCHI_SEALING_KEY_SECRET_ARN";
 pub const EDGE_SECRET_ARN: &str = "MADOGUCHI_EDGE_SECRET_ARN";
 
@@ -27,7 +27,7 @@ pub enum ConfigError {
     Malformed { name: &'static str, reason: String },
 }
 
-/// What a Lambda function reads at start (SPEC §12). Not `Debug`: it holds the admin token.
+/// What a Lambda function reads at start (docs/cloud.md). Not `Debug`: it holds the admin token.
 #[derive(Clone)]
 pub struct Config {
     /// The table the template created; a function never creates one.
@@ -36,9 +36,9 @@ pub struct Config {
     /// Operators may also use this bearer token (the local emulator, tests); in the cloud
     /// they are IAM callers and it is unset.
     pub admin_token: Option<AdminToken>,
-    /// The secret stored answers are sealed with (SPEC §1); the HTTP functions need it.
+    /// The secret stored answers are sealed with (docs/api.md); the HTTP functions need it.
     pub sealing_key: Option<crate::secret::SealingKey>,
-    /// What the portal's CloudFront adds to every request it passes on (SPEC §13); unset
+    /// What the portal's CloudFront adds to every request it passes on (docs/portal.md); unset
     /// where the API is reached directly.
     pub edge_secret: Option<EdgeSecret>,
     /// The Secrets Manager secrets that hold them, where they are not given as values.
@@ -109,7 +109,7 @@ impl Config {
     }
 }
 
-/// How mail leaves (SPEC §9, §12): over SMTP when `MADOGUCHI_SMTP_URL` is set (lettre's URL
+/// How mail leaves (docs/mail.md, docs/cloud.md): over SMTP when `MADOGUCHI_SMTP_URL` is set (lettre's URL
 /// form), else through SES. Not `Debug`: an SMTP URL may hold a password.
 #[derive(Clone)]
 pub struct MailConfig {
@@ -225,7 +225,7 @@ impl TableName {
     }
 }
 
-/// SPEC §8: the days before expiry that get a reminder, written `30,14,7,1`.
+/// docs/reminders.md: the days before expiry that get a reminder, written `30,14,7,1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReminderDays(pub Vec<u32>);
 
@@ -261,7 +261,7 @@ impl fmt::Display for ReminderDays {
     }
 }
 
-/// The operators' bearer token (SPEC §10): it travels in an `Authorization` header, so it
+/// The operators' bearer token (docs/operators.md): it travels in an `Authorization` header, so it
 /// is visible ASCII. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AdminToken(Arc<str>);

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-/// SPEC §2: OWASP's argon2id parameters, m=19 MiB, t=2, p=1.
+/// docs/login.md: OWASP's argon2id parameters, m=19 MiB, t=2, p=1.
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
@@ -78,7 +78,7 @@ pub fn secrets_equal(a: &str, b: &str) -> bool {
         .into()
 }
 
-/// The server's own key for sealing stored answers (SPEC §1): answers that hold secrets
+/// The server's own key for sealing stored answers (docs/api.md): answers that hold secrets
 /// are never sealed with a key derived only from what a client sends. Locally a random
 /// secret kept in the data dir; in the cloud a secret the template provides.
 #[derive(Clone)]

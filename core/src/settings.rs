@@ -1,27 +1,27 @@
-//! The tunable numbers of SPEC §2, with the SPEC's defaults.
+//! The tunable numbers of docs/login.md, with their documented defaults.
 
 use jiff::SignedDuration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// SPEC §2: consecutive failures that lock an account (結果コード58).
+    /// docs/login.md: consecutive failures that lock an account (結果コード58).
     pub lock_after_failures: u32,
-    /// SPEC §2: `invalid_credentials` answers (and wrong unlock codes, §2a) one client
+    /// docs/login.md: `invalid_credentials` answers (and wrong unlock codes, §2a) one client
     /// address may receive per window; every attempt after that is 429.
     pub login_failures_per_client: u32,
     pub login_failure_window: SignedDuration,
-    /// SPEC §5: `code_not_found` and `serial_or_email_mismatch` answers per client address.
+    /// docs/renewal.md: `code_not_found` and `serial_or_email_mismatch` answers per client address.
     pub renewal_failures_per_client: u32,
     pub renewal_failure_window: SignedDuration,
-    /// SPEC §2: a session dies after this long without a request…
+    /// docs/login.md: a session dies after this long without a request…
     pub session_idle_timeout: SignedDuration,
     /// …and this long after login, whatever happens.
     pub session_lifetime: SignedDuration,
-    /// SPEC §8: days before expiry at which a reminder is mailed.
+    /// docs/reminders.md: days before expiry at which a reminder is mailed.
     pub reminder_thresholds: Vec<u32>,
     /// `last_seen` is written at most this often, so that reads stay reads.
     pub session_touch_interval: SignedDuration,
-    /// SPEC §1: how long the first answer to an `Idempotency-Key` is kept for replays…
+    /// docs/api.md: how long the first answer to an `Idempotency-Key` is kept for replays…
     pub idempotency_kept_for: SignedDuration,
     /// …and how long a claim whose request never answered (the process died) holds the key.
     pub idempotency_claim_lapse: SignedDuration,

@@ -30,7 +30,7 @@ enum StoreKind {
     Dynamodb,
 }
 
-/// Serves madoguchi on one address over an embedded database (SPEC §11).
+/// Serves madoguchi on one address over an embedded database (README.md#running-locally).
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -53,7 +53,7 @@ struct Args {
     /// Storage engine.
     #[arg(long, env = "MADOGUCHI_STORE", value_enum, default_value_t = StoreKind::Redb)]
     store: StoreKind,
-    /// Days before expiry that get a reminder mail (SPEC §8).
+    /// Days before expiry that get a reminder mail (docs/reminders.md).
     #[arg(long, env = "MADOGUCHI_REMINDER_DAYS", default_value = "30,14,7,1")]
     reminder_days: ReminderDays,
     /// DynamoDB table name (with `--store dynamodb`).
@@ -184,7 +184,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// SPEC §10: the given token, or the one saved in the data dir, or a new random one saved
+/// docs/operators.md: the given token, or the one saved in the data dir, or a new random one saved
 /// with mode 0600. Only the file's path is ever printed.
 fn admin_token(given: Option<String>, data_dir: &Path) -> Result<String, Failure> {
     if let Some(token) = config::admin_token(given)? {
@@ -204,7 +204,7 @@ fn admin_token(given: Option<String>, data_dir: &Path) -> Result<String, Failure
     Ok(token)
 }
 
-/// SPEC §1: the given secret, or the one saved in the data dir, or a new random one saved
+/// docs/api.md: the given secret, or the one saved in the data dir, or a new random one saved
 /// with mode 0600, so that answers kept for retries can still be opened after a restart.
 fn sealing_key(given: Option<String>, data_dir: &Path) -> Result<SealingKey, Failure> {
     if let Some(key) = config::sealing_key(given)? {
@@ -237,7 +237,7 @@ pub(crate) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> 
     file.sync_all()
 }
 
-/// SPEC §9, §11: over SMTP when `MADOGUCHI_SMTP_URL` is set, else `.eml` files into
+/// docs/mail.md, README.md#running-locally: over SMTP when `MADOGUCHI_SMTP_URL` is set, else `.eml` files into
 /// `<data dir>/mail/`.
 fn mail_sender(args: &Args) -> Result<Box<dyn MailSender>, Failure> {
     let from = configured_sender(&args.mail_from)?;
@@ -273,7 +273,7 @@ async fn deliver_mail(
     }
 }
 
-/// SPEC §8: the reminder job, daily at 09:00 Japan time, until told to stop.
+/// docs/reminders.md: the reminder job, daily at 09:00 Japan time, until told to stop.
 async fn remind_daily(ctx: Context, mut stop: watch::Receiver<bool>) {
     loop {
         let now = ctx.clock.now();

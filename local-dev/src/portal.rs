@@ -1,4 +1,4 @@
-//! The members' web portal (SPEC §13): the static files of `web/`, served beside the API on
+//! The members' web portal (docs/portal.md): the static files of `web/`, served beside the API on
 //! the same origin, with the headers CloudFront adds in the cloud (`infra/template.yaml`).
 //! Release builds carry the files inside the binary; debug builds read them from `web/` on
 //! every request, so an edited page shows on reload.

@@ -165,7 +165,7 @@ async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
     let mode = std::fs::metadata(&token_file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     let admin_token = std::fs::read_to_string(&token_file).unwrap();
-    // SPEC §1: the server's own key for stored answers, readable only by its owner.
+    // docs/api.md: the server's own key for stored answers, readable only by its owner.
     let key_file = data.join("sealing-key");
     let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
@@ -205,7 +205,7 @@ async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
     assert!(!stdout.contains(&access_key), "keys are printed only once");
 }
 
-/// SPEC §13: the portal at `/` beside the API, its files with the content security policy
+/// docs/portal.md: the portal at `/` beside the API, its files with the content security policy
 /// and their types, while an unknown API path is still the API's problem document.
 #[tokio::test]
 async fn the_portal_is_served_at_the_root_beside_the_api() {
@@ -305,7 +305,7 @@ fn help_describes_the_settings() {
     }
 }
 
-/// DESIGN's crash test: kill -9 while serial moves are being acknowledged, restart on the
+/// The crash test of docs/reliability.md: kill -9 while serial moves are being acknowledged, restart on the
 /// same file, and find every acknowledged move in the serial's history. Three rounds.
 #[tokio::test]
 async fn no_acknowledged_write_is_lost_to_kill_9() {
@@ -373,7 +373,7 @@ async fn no_acknowledged_write_is_lost_to_kill_9() {
 
     let after = operator(dir.path());
     let token = post_json(&client, format!("{}/v1/sessions", after.base), None, &login).await;
-    // The whole history, page by page (SPEC §3).
+    // The whole history, page by page (docs/usage.md).
     let mut recorded = std::collections::HashSet::new();
     let mut cursor = String::new();
     loop {

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 
 /// Serves `router` in the background on a free loopback port and returns its base URL,
 /// `http://127.0.0.1:<port>`. Every request carries its peer as `ConnectInfo<SocketAddr>`,
-/// the client address of SPEC §2, as it does under local-dev.
+/// the client address of docs/login.md, as it does under local-dev.
 pub async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -1,5 +1,5 @@
 //! A `lambda_http` function that answers "hello": the floor the functions' start is measured
-//! against (DESIGN "Targets"). Like them, it sets up logs before it serves.
+//! against (docs/performance.md#targets). Like them, it sets up logs before it serves.
 
 use lambda_http::{Body, Error, Request, Response, run, service_fn};
 

@@ -1,4 +1,4 @@
-//! The BOLA matrix (SPEC §1: another member's object is answered exactly as one that does
+//! The BOLA matrix (docs/api.md: another member's object is answered exactly as one that does
 //! not exist), built from `/openapi.json` so that a new route is tried without an edit
 //! here: every `/v1/` route that names an object, in its path or in its body, is called
 //! with member A's session and each of member B's objects, and must answer 404 exactly as

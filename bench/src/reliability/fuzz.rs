@@ -17,7 +17,7 @@ pub struct Figures {
     pub operations: usize,
 }
 
-/// Checks left out, and why: each asserts something SPEC does not promise.
+/// Checks left out, and why: each asserts something the API does not promise (docs/).
 const EXCLUDED_CHECKS: &str = "positive_data_acceptance";
 
 /// The routes whose success ends the member's session.

@@ -1,5 +1,5 @@
 //! The log scan: no access key, session token, admin token, renewal code, unlock code or
-//! full email address in any line local-dev wrote during the run (SPEC §2, §10).
+//! full email address in any line local-dev wrote during the run (docs/login.md, docs/operators.md).
 
 use std::time::Duration;
 
@@ -89,7 +89,7 @@ fn has_eight_digits(line: &str) -> bool {
 }
 
 /// The unlock codes the run can obtain, added to the secrets the scan looks for: once
-/// `/v1/account-unlock` (SPEC §2a) is served, a member is locked, asks for a code, and the
+/// `/v1/account-unlock` (docs/login.md#self-service-unlock) is served, a member is locked, asks for a code, and the
 /// code is read from the `unlock_code` mail and used. Until then this finds none.
 pub async fn obtain_unlock_codes(server: &LocalDev, secrets: &Secrets) -> Result<String, Failure> {
     let api = &server.api;

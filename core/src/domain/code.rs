@@ -1,4 +1,4 @@
-//! 購入コード (SPEC §5): renewal codes in Crockford's base-32 with a check symbol, so a typo
+//! 購入コード (docs/renewal.md): renewal codes in Crockford's base-32 with a check symbol, so a typo
 //! is caught before any look-up.
 
 use jiff::Timestamp;

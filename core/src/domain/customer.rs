@@ -1,4 +1,4 @@
-//! Members (SPEC §2, §10): who they are, how they log in, what their line carries.
+//! Members (docs/login.md, docs/operators.md): who they are, how they log in, what their line carries.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -146,7 +146,7 @@ pub enum Line {
     Collab,
 }
 
-/// The services a line can carry (SPEC §3), in the order the overview lists them.
+/// The services a line can carry (docs/usage.md), in the order the overview lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Service {
@@ -190,7 +190,7 @@ pub struct ServiceApplication {
     pub status: ServiceStatus,
 }
 
-/// What the overview shows for one service. SPEC §3 / seed 001 ※: when applications are
+/// What the overview shows for one service. docs/usage.md / seed 001 ※: when applications are
 /// in different states at once, the overview shows 利用中. Without one in use, the state
 /// that is still moving wins (changing, then registering, then terminating).
 pub fn overview_status(applications: impl IntoIterator<Item = ServiceStatus>) -> ServiceStatus {
@@ -233,22 +233,22 @@ pub struct Customer {
     pub email: Email,
     pub line: Line,
     pub access_key_hash: String,
-    /// Consecutive failed logins since the last success (SPEC §2).
+    /// Consecutive failed logins since the last success (docs/login.md).
     pub failed_logins: u32,
     pub locked_at: Option<Timestamp>,
     pub cancelled_at: Option<Timestamp>,
     pub services: Vec<ServiceApplication>,
     pub serials: Vec<Serial>,
-    /// Settings that differ from the initial 通知する (SPEC §4).
+    /// Settings that differ from the initial 通知する (docs/line-notification.md).
     #[serde(default)]
     pub provider_settings: Vec<ProviderSetting>,
-    /// The starter-kit reader and any rentals (SPEC §6).
+    /// The starter-kit reader and any rentals (docs/readers.md).
     #[serde(default)]
     pub readers: Vec<Reader>,
-    /// Self-service unlock (SPEC §2a): the mailed code, if any, and the codes sent lately.
+    /// Self-service unlock (docs/login.md#self-service-unlock): the mailed code, if any, and the codes sent lately.
     #[serde(default)]
     pub unlock: super::Unlock,
-    /// Line-notification applications submitted on the day they were last counted (SPEC §4:
+    /// Line-notification applications submitted on the day they were last counted (docs/line-notification.md:
     /// at most 10 a day). On the member's record, so the count is checked and raised in the
     /// same versioned commit as the application itself.
     #[serde(default)]
@@ -280,7 +280,7 @@ impl Customer {
     }
 
     /// A provider's setting before any change: 通知する on a live line. After cancellation
-    /// every provider is 通知しない, even one registered later (SPEC §7).
+    /// every provider is 通知しない, even one registered later (docs/cancellation.md).
     pub fn initial_setting(&self) -> Setting {
         if self.is_cancelled() {
             Setting::DoNotNotify

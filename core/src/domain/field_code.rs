@@ -1,4 +1,4 @@
-//! The stable field `code`s of SPEC §1's `errors` list, as a closed set: a misspelt code
+//! The stable field `code`s of docs/api.md's `errors` list, as a closed set: a misspelt code
 //! does not compile, and every code has its message (`http::problem::catalogue`).
 
 /// Declares an enum of stable wire codes: each variant with the text clients branch on,

@@ -1,4 +1,4 @@
-//! Japan time (SPEC §1): dates are calendar days in Asia/Tokyo, instants carry `+09:00`.
+//! Japan time (docs/api.md): dates are calendar days in Asia/Tokyo, instants carry `+09:00`.
 //!
 //! Japan has kept UTC+9 without daylight saving since 1951, so a fixed offset is exact and
 //! needs no time-zone database (Lambda images may have none).

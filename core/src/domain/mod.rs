@@ -1,5 +1,5 @@
 //! Values that parse at the edge: once a value has one of these types it is valid
-//! everywhere. Input is normalised first (SPEC §1: NFKC, trim).
+//! everywhere. Input is normalised first (docs/api.md: NFKC, trim).
 
 pub mod code;
 pub mod customer;

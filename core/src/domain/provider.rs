@@ -1,4 +1,4 @@
-//! 回線情報通知 (SPEC §4): the service providers a line's identifier may be notified to,
+//! 回線情報通知 (docs/line-notification.md): the service providers a line's identifier may be notified to,
 //! the member's setting for each, and the applicant of a change.
 
 use jiff::civil::Date;

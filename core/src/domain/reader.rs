@@ -1,4 +1,4 @@
-//! ICカードリーダー (SPEC §6): the starter-kit reader and paid rentals.
+//! ICカードリーダー (docs/readers.md): the starter-kit reader and paid rentals.
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -51,7 +51,7 @@ pub enum PaymentMethod {
     Chocom,
 }
 
-/// Whole yen, rounded down at each step (SPEC §6).
+/// Whole yen, rounded down at each step (docs/readers.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Price {
     pub base: u64,

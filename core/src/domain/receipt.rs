@@ -1,4 +1,4 @@
-//! 受付番号 (SPEC §1): every submission gets a receipt the member can quote.
+//! 受付番号 (docs/api.md): every submission gets a receipt the member can quote.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Serials (シリアル番号) and the devices they protect (SPEC §3).
+//! Serials (シリアル番号) and the devices they protect (docs/usage.md).
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -41,7 +41,7 @@ impl Serial {
     }
 }
 
-/// The products a serial can be for (SPEC §10: seeded).
+/// The products a serial can be for (docs/operators.md: seeded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Product {
@@ -154,7 +154,7 @@ pub struct SerialRecord {
     pub billing: Billing,
     /// The last day the licence is valid (Japan time); `None` for monthly billing.
     pub expires_on: Option<Date>,
-    /// The program version the licence is for (SPEC §5: `upgrade_required`).
+    /// The program version the licence is for (docs/renewal.md: `upgrade_required`).
     pub program_version: u32,
     /// 製品認証キー: never changes, even on renewal.
     pub product_key: String,
@@ -162,7 +162,7 @@ pub struct SerialRecord {
     pub device: Option<Device>,
     /// How many history events the serial has; the next event's sequence number.
     pub events: u64,
-    /// The expiry date whose "expired" notice was mailed (SPEC §8); the licence then leaves
+    /// The expiry date whose "expired" notice was mailed (docs/reminders.md); the licence then leaves
     /// the expiry index until a renewal gives it a new date.
     #[serde(default)]
     pub expired_notice_for: Option<Date>,
@@ -170,7 +170,7 @@ pub struct SerialRecord {
 }
 
 impl SerialRecord {
-    /// SPEC §3: a term licence is expired once Japan's calendar is past `expires_on`.
+    /// docs/usage.md: a term licence is expired once Japan's calendar is past `expires_on`.
     pub fn is_expired_on(&self, today: Date) -> bool {
         self.billing == Billing::Term && self.expires_on.is_some_and(|last| today > last)
     }
@@ -193,7 +193,7 @@ pub enum EventKind {
     Activated,
     /// Moved from another device, which lost protection.
     Moved,
-    /// Activated again on the device that already held it. No longer recorded (SPEC §3: that
+    /// Activated again on the device that already held it. No longer recorded (docs/usage.md: that
     /// adds no event); kept so that histories written before still read.
     Reactivated,
     /// Released from its device; awaiting install again.

@@ -1,4 +1,4 @@
-//! A logged-in session (SPEC §2). Only the token's digest is stored.
+//! A logged-in session (docs/login.md). Only the token's digest is stored.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

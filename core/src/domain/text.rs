@@ -4,7 +4,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::field_code::FieldCode;
 
-/// SPEC §1: Unicode NFKC (full-width → half-width), then trim.
+/// docs/api.md: Unicode NFKC (full-width → half-width), then trim.
 pub fn normalise(input: &str) -> String {
     input.nfkc().collect::<String>().trim().to_owned()
 }

@@ -1,4 +1,4 @@
-//! アカウントロック解除 (SPEC §2a): a one-time code mailed to a locked member.
+//! アカウントロック解除 (docs/login.md#self-service-unlock): a one-time code mailed to a locked member.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
 //! `POST`/`DELETE /v1/serials/{serial}/activation`, `GET /v1/serials/{serial}/history`
-//! (SPEC §3).
+//! (docs/usage.md).
 
 use axum::Json;
 use axum::extract::State;

@@ -18,7 +18,7 @@ pub(super) fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// A logged-in member (SPEC §2): the handler runs only with a live session.
+/// A logged-in member (docs/login.md): the handler runs only with a live session.
 pub struct Member(pub Session);
 
 impl FromRequestParts<AppState> for Member {
@@ -34,7 +34,7 @@ impl FromRequestParts<AppState> for Member {
     }
 }
 
-/// A logged-in member read together with their serials (SPEC §3's usage): the session's
+/// A logged-in member read together with their serials (docs/usage.md's usage): the session's
 /// checks and the answer's data from one trip to the store.
 pub struct MemberWithSerials(pub session::Authenticated);
 
@@ -48,7 +48,7 @@ impl FromRequestParts<AppState> for MemberWithSerials {
     }
 }
 
-/// A member if the request is logged in, nobody if it carries no token (SPEC §5: renewal
+/// A member if the request is logged in, nobody if it carries no token (docs/renewal.md: renewal
 /// needs no login). A token that is there but dead is still 401.
 pub struct MaybeMember(pub Option<Session>);
 
@@ -64,7 +64,7 @@ impl FromRequestParts<AppState> for MaybeMember {
     }
 }
 
-/// An operator (SPEC §10, §12): an IAM caller that API Gateway authorised, or a holder of
+/// An operator (docs/operators.md, docs/cloud.md): an IAM caller that API Gateway authorised, or a holder of
 /// the admin token when one is configured.
 pub struct Operator;
 
@@ -114,7 +114,7 @@ impl ClientIp {
         ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
     }
 
-    /// SPEC §2: every per-client limit counts IPv4 by the whole address and IPv6 by its /64
+    /// docs/login.md: every per-client limit counts IPv4 by the whole address and IPv6 by its /64
     /// prefix (a home line holds at least a /64). An IPv4 client seen through a dual-stack
     /// socket (`::ffff:a.b.c.d`) is an IPv4 client.
     fn as_counted(self) -> Self {

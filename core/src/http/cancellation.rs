@@ -1,4 +1,4 @@
-//! `POST /v1/membership/cancellation` (SPEC §7).
+//! `POST /v1/membership/cancellation` (docs/cancellation.md).
 
 use axum::Json;
 use axum::extract::State;

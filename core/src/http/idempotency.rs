@@ -1,4 +1,4 @@
-//! `Idempotency-Key` (SPEC §1): a POST sent again with the same key and the same body gets
+//! `Idempotency-Key` (docs/api.md): a POST sent again with the same key and the same body gets
 //! the first answer again (same status, same body) and has no second effect; the same key
 //! with a different body is 422 `idempotency_key_reused`. Keys are scoped to the caller
 //! (the member, the operator, or for a call without login such as a renewal, the client
@@ -14,7 +14,7 @@
 //! knows a caller and a key) can neither read an answer nor tell whose it is.
 //!
 //! A cancellation ends the session it was sent with, yet its retry must still get its
-//! receipt (SPEC §1): its answer is also filed under the ended token, which is where a
+//! receipt (docs/api.md): its answer is also filed under the ended token, which is where a
 //! request with a dead token finds it.
 
 use axum::body::{Body, to_bytes};

@@ -1,5 +1,5 @@
 //! The JSON body extractor: every way a body can be wrong becomes a problem answer
-//! (SPEC §1), never a 500 and never axum's plain-text rejection.
+//! (docs/api.md), never a 500 and never axum's plain-text rejection.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};

@@ -1,4 +1,4 @@
-//! `GET /v1/line-notification`, `POST /v1/line-notification/applications` (SPEC §4).
+//! `GET /v1/line-notification`, `POST /v1/line-notification/applications` (docs/line-notification.md).
 
 use axum::Json;
 use axum::extract::State;
@@ -85,7 +85,7 @@ pub struct ApplicantRequest {
     completion_email: Option<bool>,
 }
 
-/// Every field rule of SPEC §4, reported together.
+/// Every field rule of docs/line-notification.md, reported together.
 fn parse_application(request: ApplicationRequest) -> Result<Application, FieldErrors> {
     let mut errors = FieldErrors::new();
     if request.changes.is_empty() {

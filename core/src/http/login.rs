@@ -1,4 +1,4 @@
-//! `POST /v1/sessions`, `DELETE /v1/sessions/current` (SPEC §2).
+//! `POST /v1/sessions`, `DELETE /v1/sessions/current` (docs/login.md).
 
 use axum::Json;
 use axum::extract::State;

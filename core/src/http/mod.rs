@@ -1,4 +1,4 @@
-//! The HTTP contract (SPEC §1–3, §10): one router per operation, mounted together by
+//! The HTTP contract (docs/api.md–3, §10): one router per operation, mounted together by
 //! local-dev and one at a time by each Lambda function.
 
 pub mod activation;
@@ -38,15 +38,15 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::service::Context;
 use problem::{Problem, ProblemCode};
 
-/// SPEC §1: bodies over 64 KiB are 413.
+/// docs/api.md: bodies over 64 KiB are 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
     pub ctx: Context,
-    /// The operators' bearer token (SPEC §10); none where only IAM callers operate (§12).
+    /// The operators' bearer token (docs/operators.md); none where only IAM callers operate (§12).
     pub admin_token: Option<Arc<str>>,
-    /// The server's key for stored answers (SPEC §1).
+    /// The server's key for stored answers (docs/api.md).
     pub sealing_key: crate::secret::SealingKey,
 }
 
@@ -66,7 +66,7 @@ pub fn all_operations() -> OpenApiRouter<AppState> {
         .merge(admin::router())
 }
 
-/// The OpenAPI document of the whole API (SPEC §1), built on first use: a Lambda function
+/// The OpenAPI document of the whole API (docs/api.md), built on first use: a Lambda function
 /// serving a few operations still describes them all, without paying for it at start.
 pub fn api_document() -> &'static utoipa::openapi::OpenApi {
     static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {

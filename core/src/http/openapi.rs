@@ -1,4 +1,4 @@
-//! The OpenAPI document (SPEC §1): what every route declares, plus what holds for many
+//! The OpenAPI document (docs/api.md): what every route declares, plus what holds for many
 //! routes at once, written here once.
 
 use utoipa::openapi::path::Operation;
@@ -44,7 +44,7 @@ pub(super) fn with_common_problems(mut api: utoipa::openapi::OpenApi) -> utoipa:
 )]
 struct ApiDoc;
 
-/// The `Idempotency-Key` header of the submissions that document it (SPEC §1): only
+/// The `Idempotency-Key` header of the submissions that document it (docs/api.md): only
 /// described here; the idempotency guard reads the header itself.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -138,7 +138,7 @@ fn operations(
     })
 }
 
-/// Every refusal, 4xx or 5xx, is a problem document (SPEC §1). A route documents each status
+/// Every refusal, 4xx or 5xx, is a problem document (docs/api.md). A route documents each status
 /// it can refuse with and names its `code`s in the description; the body, the same for all,
 /// is added here.
 struct ProblemDocuments;

@@ -1,4 +1,4 @@
-//! `?limit=` and `?cursor=` of the paged lists (SPEC §1, §3), checked before anything is
+//! `?limit=` and `?cursor=` of the paged lists (docs/api.md, docs/usage.md), checked before anything is
 //! read: a bad one is 422 `validation_failed` naming the field, whichever list it asks for.
 
 use axum::extract::rejection::QueryRejection;

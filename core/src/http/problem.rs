@@ -1,4 +1,4 @@
-//! RFC 9457 problem documents (SPEC §1): the one place where a refusal becomes a status
+//! RFC 9457 problem documents (docs/api.md): the one place where a refusal becomes a status
 //! code, a stable `code` and human text in Japanese or English.
 
 mod catalogue;

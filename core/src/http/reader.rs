@@ -1,4 +1,4 @@
-//! `GET /v1/readers`, `POST /v1/readers` (SPEC §6).
+//! `GET /v1/readers`, `POST /v1/readers` (docs/readers.md).
 
 use axum::Json;
 use axum::extract::State;

@@ -1,4 +1,4 @@
-//! `GET /v1/receipts` (SPEC §1): everything the member has submitted, newest first.
+//! `GET /v1/receipts` (docs/api.md): everything the member has submitted, newest first.
 
 use axum::Json;
 use axum::extract::State;

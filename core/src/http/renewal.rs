@@ -1,4 +1,4 @@
-//! `POST /v1/renewals` (SPEC §5): no login needed; the serial and its registered email
+//! `POST /v1/renewals` (docs/renewal.md): no login needed; the serial and its registered email
 //! prove ownership.
 
 use axum::Json;
@@ -42,7 +42,7 @@ pub struct RenewalRequestBody {
 fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
     let email =
         Email::parse(&request.email).map_err(|invalid| Error::invalid_field("email", invalid))?;
-    // SPEC §5: a typo is caught by the check symbol, before any look-up.
+    // docs/renewal.md: a typo is caught by the check symbol, before any look-up.
     let code = RenewalCode::parse(&request.code).map_err(|refusal| match refusal {
         CodeRefusal::Format => Error::InvalidCodeFormat,
         CodeRefusal::Checksum => Error::CodeChecksumMismatch,

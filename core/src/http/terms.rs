@@ -1,4 +1,4 @@
-//! `GET /v1/terms/{kind}` (SPEC §4, §5), and the consent every application carries.
+//! `GET /v1/terms/{kind}` (docs/line-notification.md, docs/renewal.md), and the consent every application carries.
 
 use axum::Json;
 use serde::Deserialize;

@@ -1,4 +1,4 @@
-//! `POST /v1/account-unlock`, `POST /v1/account-unlock/confirm` (SPEC §2a).
+//! `POST /v1/account-unlock`, `POST /v1/account-unlock/confirm` (docs/login.md#self-service-unlock).
 
 use axum::Json;
 use axum::extract::State;

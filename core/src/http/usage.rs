@@ -1,4 +1,4 @@
-//! `GET /v1/usage` (SPEC §3).
+//! `GET /v1/usage` (docs/usage.md).
 
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;

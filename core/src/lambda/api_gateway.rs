@@ -1,5 +1,5 @@
 //! What API Gateway's HTTP API says about a request (payload 2.0), turned into what the
-//! routers read (SPEC §12): the client address is `requestContext.http.sourceIp`, a named
+//! routers read (docs/cloud.md): the client address is `requestContext.http.sourceIp`, a named
 //! stage's `/<stage>` prefix is not part of the route, and an IAM caller is an operator.
 
 use std::net::IpAddr;
@@ -63,7 +63,7 @@ pub fn from_api_gateway(mut request: Request) -> Request {
     request
 }
 
-/// Behind the portal's CloudFront (SPEC §13), API Gateway's source IP is the edge's: the
+/// Behind the portal's CloudFront (docs/portal.md), API Gateway's source IP is the edge's: the
 /// client is the viewer address CloudFront reports. That header is believed only beside
 /// the edge secret, which CloudFront adds and a client cannot know; anything else keeps
 /// the source IP, so that a client cannot choose the address its tries are counted by.

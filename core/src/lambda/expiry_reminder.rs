@@ -1,4 +1,4 @@
-//! The expiry-reminder function (SPEC §8, §12): EventBridge Scheduler invokes it daily at
+//! The expiry-reminder function (docs/reminders.md, docs/cloud.md): EventBridge Scheduler invokes it daily at
 //! 00:00 UTC with `{"scheduled_time": …}`. It runs for the Japan date of the time the event
 //! names, not of the moment it runs, so a late or retried invocation does that day's work.
 
@@ -28,7 +28,7 @@ pub enum EventError {
         expected: &'static str,
         value: String,
     },
-    /// Running ahead would send false "expired" notices (SPEC §10: `date_in_future`).
+    /// Running ahead would send false "expired" notices (docs/operators.md: `date_in_future`).
     #[error("{date} is after today in Japan ({today})")]
     DateInFuture { date: Date, today: Date },
 }

@@ -1,4 +1,4 @@
-//! Which function serves which operations (SPEC §12). `infra/template.yaml` routes the same
+//! Which function serves which operations (docs/cloud.md). `infra/template.yaml` routes the same
 //! paths to the same functions; a test holds the two together.
 
 use utoipa_axum::router::OpenApiRouter;

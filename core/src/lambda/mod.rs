@@ -1,4 +1,4 @@
-//! The Lambda adapter (SPEC §12): each HTTP function serves its operations through the same
+//! The Lambda adapter (docs/cloud.md): each HTTP function serves its operations through the same
 //! `http::app` local-dev serves, behind API Gateway's HTTP API (payload 2.0); the
 //! expiry-reminder job answers the schedule's events, and the outbox dispatcher the
 //! table's stream and its sweep. A function's `main` is one call here.

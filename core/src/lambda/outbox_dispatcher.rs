@@ -1,4 +1,4 @@
-//! The outbox-dispatcher function (SPEC §9, §12): the table's stream hands it each new
+//! The outbox-dispatcher function (docs/mail.md, docs/cloud.md): the table's stream hands it each new
 //! mail to deliver; its schedule (`{"sweep":true}`) has it sweep up every mail still due.
 
 use std::sync::Arc;

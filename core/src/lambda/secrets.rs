@@ -1,4 +1,4 @@
-//! The secrets an HTTP function needs, read once at its start (SPEC §12). In the cloud a
+//! The secrets an HTTP function needs, read once at its start (docs/cloud.md). In the cloud a
 //! function's configuration names each secret by its ARN, never holds its value, and IAM
 //! lets only the functions that use a secret read it; locally (`scripts/emulator`) the
 //! value may be given as a variable instead. The reads run at the same time as the

@@ -1,4 +1,4 @@
-//! A function's cold start (DESIGN "Lambda"): logs, configuration and the store, once; and
+//! A function's cold start (docs/cloud.md#start-up): logs, configuration and the store, once; and
 //! when that fails, the reason reported to the Lambda runtime as the init error.
 
 use std::future::Future;
@@ -21,7 +21,7 @@ pub(super) fn init_logs() {
 }
 
 /// Runs a function's start; a failure is logged, reported to the runtime API as the init
-/// error (SPEC §12) and returned, so that `main` exits with it.
+/// error (docs/cloud.md) and returned, so that `main` exits with it.
 pub(super) async fn init<T>(start: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
     let error = match start.await {
         Ok(ready) => return Ok(ready),

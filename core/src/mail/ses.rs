@@ -26,7 +26,7 @@ impl SesSender {
     }
 
     /// A sender with the client configured from the standard AWS variables, the SDK's
-    /// behaviour pinned as for DynamoDB (DESIGN "Lambda").
+    /// behaviour pinned as for DynamoDB (docs/cloud.md#start-up).
     pub async fn from_env(from: &Mailbox) -> Self {
         let config = aws_config::defaults(aws_config::BehaviorVersion::v2026_01_12())
             .load()

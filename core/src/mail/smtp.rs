@@ -1,4 +1,4 @@
-//! Delivery over SMTP (SPEC §9, §12: `MADOGUCHI_SMTP_URL`), with lettre. The URL takes
+//! Delivery over SMTP (docs/mail.md, docs/cloud.md: `MADOGUCHI_SMTP_URL`), with lettre. The URL takes
 //! lettre's form: `smtp://host:port` in plain text (a local sink), `smtps://…` (TLS from the
 //! start) or `smtp://…?tls=required` (STARTTLS) otherwise, with `user:password@` when the
 //! server asks for a login.

@@ -1,4 +1,4 @@
-//! Installing a serial on a device, releasing it, and its history (SPEC §3).
+//! Installing a serial on a device, releasing it, and its history (docs/usage.md).
 //!
 //! One serial serves one device: activating it elsewhere moves it, and the device that had
 //! it loses protection (seed 000: 他の端末に切り替わり、ご利用いただけなくなります).
@@ -123,7 +123,7 @@ pub async fn activate(
     .await
 }
 
-/// SPEC §3: activating again on the device that holds the serial adds no event and mails
+/// docs/usage.md: activating again on the device that holds the serial adds no event and mails
 /// nothing; the answer is the serial in use there, taken from nobody. A new name or OS for
 /// the device is kept (the member sees what they last typed), still without an event; with
 /// nothing new, nothing is written but a kept answer.

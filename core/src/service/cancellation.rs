@@ -1,4 +1,4 @@
-//! 解約 (SPEC §7): the membership ends, and every consequence applies at once, in one
+//! 解約 (docs/cancellation.md): the membership ends, and every consequence applies at once, in one
 //! commit: serials unavailable, notification off, rentals to return, sessions ended.
 //!
 //! A member with more serials than one commit changes (`SERIALS_PER_COMMIT`) is cancelled

@@ -1,4 +1,4 @@
-//! Why an operation refused. Each variant is one stable `code` of the SPEC; the HTTP layer
+//! Why an operation refused. Each variant is one stable `code` of the API (docs/api.md#every-code-and-its-status); the HTTP layer
 //! maps them to status codes and messages in one place (`http::problem`).
 
 use crate::domain::{FieldCode, FieldErrors};
@@ -12,13 +12,13 @@ pub enum Error {
     InvalidCredentials,
     #[error("account locked")]
     AccountLocked,
-    /// SPEC §2a: one answer for a wrong, expired, used or void code, or a member who is
+    /// docs/login.md#self-service-unlock: one answer for a wrong, expired, used or void code, or a member who is
     /// not locked.
     #[error("invalid unlock code")]
     InvalidUnlockCode,
     #[error("too many failed attempts from this client")]
     TooManyAttempts { retry_after_seconds: u64 },
-    /// SPEC §4: the member's applications for today are used up.
+    /// docs/line-notification.md: the member's applications for today are used up.
     #[error("too many applications today")]
     TooManyApplications { retry_after_seconds: u64 },
     /// A cancelled member tried to use the service.
@@ -35,7 +35,7 @@ pub enum Error {
     SerialUnavailable,
     #[error("licence expired")]
     LicenseExpired,
-    /// SPEC §4/§5: the terms were not agreed to, or not their current version.
+    /// docs/line-notification.md/§5: the terms were not agreed to, or not their current version.
     #[error("consent required")]
     ConsentRequired,
     #[error("provider not found")]
@@ -51,7 +51,7 @@ pub enum Error {
     CodeChecksumMismatch,
     #[error("renewal code not found")]
     CodeNotFound,
-    /// One answer for an unknown serial and a wrong email (SPEC §5).
+    /// One answer for an unknown serial and a wrong email (docs/renewal.md).
     #[error("serial or email mismatch")]
     SerialOrEmailMismatch,
     #[error("renewal code already redeemed")]
@@ -69,7 +69,7 @@ pub enum Error {
     ReaderLimitReached,
     #[error("unsupported payment method")]
     UnsupportedPaymentMethod,
-    /// SPEC §8: the operators' run of the reminder job for a day still to come.
+    /// docs/reminders.md: the operators' run of the reminder job for a day still to come.
     #[error("the date is after today in Japan")]
     DateInFuture,
     /// Write conflicts did not settle within the retry budget.

@@ -1,4 +1,4 @@
-//! 回線情報通知の通知可否設定 (SPEC §4): per provider, whether the line's identifier is
+//! 回線情報通知の通知可否設定 (docs/line-notification.md): per provider, whether the line's identifier is
 //! notified; changed by an application with consent, a confirmation step and a receipt.
 
 use jiff::Timestamp;
@@ -16,7 +16,7 @@ use crate::domain::{
 };
 use crate::store::{Expect, Write};
 
-/// SPEC §4: submitted applications per member per Japan day. Each may mail an address the
+/// docs/line-notification.md: submitted applications per member per Japan day. Each may mail an address the
 /// member types, so the limit keeps the form from becoming a way to send mail.
 const DAILY_APPLICATIONS: u32 = 10;
 
@@ -207,10 +207,10 @@ pub async fn apply(
             }));
         }
 
-        // SPEC §4: all changes apply together, in one commit, or none do.
+        // docs/line-notification.md: all changes apply together, in one commit, or none do.
         let now = ctx.clock.now();
         let today = japan::date_of(now);
-        // SPEC §4: the count rides on the member's version, so concurrent submissions cannot
+        // docs/line-notification.md: the count rides on the member's version, so concurrent submissions cannot
         // all read the same count and all pass.
         if customer.applications.count_on(today) >= DAILY_APPLICATIONS {
             return Err(Error::TooManyApplications {

@@ -1,4 +1,4 @@
-//! ログイン (SPEC §2): customer ID and access key in, a session token out.
+//! ログイン (docs/login.md): customer ID and access key in, a session token out.
 
 use std::net::IpAddr;
 
@@ -27,7 +27,7 @@ pub struct CustomerSummary {
     pub name: PersonName,
 }
 
-/// The client's count of `invalid_credentials` answers (SPEC §2), which wrong unlock
+/// The client's count of `invalid_credentials` answers (docs/login.md), which wrong unlock
 /// codes share (§2a).
 pub(crate) fn client_window(ctx: &Context, client: IpAddr) -> Window {
     Window::new(
@@ -48,10 +48,10 @@ pub async fn log_in(
     let window = client_window(ctx, client);
     let place = window.take(ctx, now).await?;
     let answer = attempt(ctx, &customer_id, access_key, now).await;
-    // Only `invalid_credentials` keeps the client's place (SPEC §2); every other answer,
+    // Only `invalid_credentials` keeps the client's place (docs/login.md); every other answer,
     // a 503 included, gives it back.
     // Kept places are recorded as kept, so that the count knows them from places held by
-    // attempts still running (which a newcomer waits for, SPEC §2).
+    // attempts still running (which a newcomer waits for, docs/login.md).
     match &answer {
         Err(Error::InvalidCredentials) => place.keep(ctx).await,
         _ => place.give_back(ctx).await,
@@ -110,7 +110,7 @@ enum Outcome {
 }
 
 /// For an active member a wrong key is one more consecutive failure; the tenth locks the
-/// account, ends every session and queues a notice (SPEC §2). Once locked, a wrong key is
+/// account, ends every session and queues a notice (docs/login.md). Once locked, a wrong key is
 /// `account_locked` like a right one.
 async fn count_failure(
     ctx: &Context,
@@ -121,7 +121,7 @@ async fn count_failure(
         let customer = ctx.store.customer(customer_id).await?;
         // The lock landed while this attempt ran (another attempt's tenth failure): it is
         // answered as every attempt on a locked account is, so that no answer in a burst
-        // tells a right key from a wrong one (SPEC §2).
+        // tells a right key from a wrong one (docs/login.md).
         if customer.as_ref().is_some_and(|c| c.is_locked()) {
             return Err(Error::AccountLocked);
         }
@@ -149,7 +149,7 @@ async fn count_failure(
 /// A success resets the failure count (and the client's place is given back). The session is
 /// written in the same commit as a new version of the member, which checks that no lock,
 /// cancellation or new access key landed since the key was verified, and makes any of
-/// those racing it fail and look again for the member's sessions (SPEC §2: they end every
+/// those racing it fail and look again for the member's sessions (docs/login.md: they end every
 /// session, even one opened at the same moment).
 async fn open_session(
     ctx: &Context,

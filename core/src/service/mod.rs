@@ -90,14 +90,14 @@ impl Context {
     }
 }
 
-/// Where a submission's answer is kept for an `Idempotency-Key` (SPEC §1). A submitting
+/// Where a submission's answer is kept for an `Idempotency-Key` (docs/api.md). A submitting
 /// service adds `record`'s write to the same commit as its effect, so the effect and the
 /// answer a retry will get are stored together or not at all.
 pub trait AnswerLog: Send + Sync {
     fn record(&self, status: u16, body: &[u8]) -> crate::store::Write;
 
     /// The same answer, filed also for the session this submission ends (a cancellation),
-    /// so that a retry with the now dead token still gets it (SPEC §1). `None` when the
+    /// so that a retry with the now dead token still gets it (docs/api.md). `None` when the
     /// caller has no session.
     fn record_for_ended_session(&self, status: u16, body: &[u8]) -> Option<crate::store::Write>;
 }
@@ -145,7 +145,7 @@ const MAX_ATTEMPTS: u32 = 200;
 /// than held for long.
 const THROTTLED_TRIES: u32 = 4;
 
-/// Runs a read-decide-commit attempt until it commits without a conflict (SPEC §3: "the
+/// Runs a read-decide-commit attempt until it commits without a conflict (docs/usage.md: "the
 /// server retries its own write conflicts"). A store that throttles is tried again after a
 /// growing pause, a few times only.
 pub(crate) async fn retry_on_conflict<T, F, Fut>(mut attempt: F) -> Result<T, Error>

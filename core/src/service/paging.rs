@@ -1,4 +1,4 @@
-//! Lists read a page at a time (SPEC §1, §3): `limit` items (50 unless asked, at most
+//! Lists read a page at a time (docs/api.md, docs/usage.md): `limit` items (50 unless asked, at most
 //! 200), and a `next_cursor` to hand back for the page after, null on the last page.
 //!
 //! A cursor is the place of the last item read, base64url-encoded: opaque to clients, and

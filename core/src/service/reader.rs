@@ -1,4 +1,4 @@
-//! ICカードリーダーの追加申込み (SPEC §6): the catalogue with its exact yen, and orders.
+//! ICカードリーダーの追加申込み (docs/readers.md): the catalogue with its exact yen, and orders.
 
 use jiff::Timestamp;
 use serde::Serialize;

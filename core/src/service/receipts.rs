@@ -1,4 +1,4 @@
-//! 受付一覧 (SPEC §1): the member's ledger of everything they submitted.
+//! 受付一覧 (docs/api.md): the member's ledger of everything they submitted.
 
 use jiff::Timestamp;
 use serde::Serialize;

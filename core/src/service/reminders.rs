@@ -1,4 +1,4 @@
-//! 有効期限のお知らせ (SPEC §8): the daily job that mails expiry reminders.
+//! 有効期限のお知らせ (docs/reminders.md): the daily job that mails expiry reminders.
 //!
 //! For each term licence due, the most urgent threshold reached and not yet sent for its
 //! expiry date is mailed, so a missed day catches up with one mail; one "expired" notice
@@ -62,7 +62,7 @@ fn reminder_key(listed: &ExpiryPlace, due: Due) -> String {
     crate::store::expiry::reminder_key(&listed.serial, listed.expires_on, &which)
 }
 
-/// The operators' run for a day they choose (SPEC §8): never a day still to come, whose
+/// The operators' run for a day they choose (docs/reminders.md): never a day still to come, whose
 /// run would send false "expired" notices.
 pub async fn run_chosen(ctx: &Context, date: Date) -> Result<Summary, Error> {
     if date > ctx.today() {

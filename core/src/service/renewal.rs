@@ -1,4 +1,4 @@
-//! 更新ユーザー登録 (SPEC §5): a purchase code adds its term to a licence. The serial and
+//! 更新ユーザー登録 (docs/renewal.md): a purchase code adds its term to a licence. The serial and
 //! product key stay; remaining days are never lost; a code is redeemed once, ever.
 
 use std::net::IpAddr;
@@ -59,7 +59,7 @@ pub enum Outcome {
     Renewed(Renewed),
 }
 
-/// SPEC §5: `max(current expiry, today) + term` in calendar months (Japan time): the days
+/// docs/renewal.md: `max(current expiry, today) + term` in calendar months (Japan time): the days
 /// left are kept, and an expired licence renews from today.
 pub fn new_expiry(current: Option<Date>, today: Date, term_months: u32) -> Option<Date> {
     let from = current.map_or(today, |c| c.max(today));
@@ -75,7 +75,7 @@ fn window(ctx: &Context, client: IpAddr) -> Window {
     )
 }
 
-/// Refusals that count against the client (SPEC §5: guessing codes or ownership).
+/// Refusals that count against the client (docs/renewal.md: guessing codes or ownership).
 fn is_guess(error: &Error) -> bool {
     matches!(error, Error::CodeNotFound | Error::SerialOrEmailMismatch)
 }
@@ -90,7 +90,7 @@ pub async fn renew(
     request.consent.check(TermsKind::Renewal)?;
     let now = ctx.clock.now();
     // The place is taken before the code is looked up: past the limit every request is
-    // refused, a right guess included, so a burst learns nothing (SPEC §5).
+    // refused, a right guess included, so a burst learns nothing (docs/renewal.md).
     let window = window(ctx, client);
     let place = window.take(ctx, now).await?;
     let answer = retry_on_conflict(|| attempt(ctx, &request, caller, now, answer_log)).await;
@@ -156,7 +156,7 @@ async fn attempt(
         }));
     }
 
-    // SPEC §5: the code's redemption and the new expiry are one atomic write; the versions
+    // docs/renewal.md: the code's redemption and the new expiry are one atomic write; the versions
     // make one of any number of concurrent redemptions win.
     let code_expect = Expect::Version(code.version);
     let serial_expect = Expect::Version(serial.version);
@@ -196,7 +196,7 @@ async fn attempt(
     Ok(Outcome::Renewed(renewed))
 }
 
-/// SPEC §10: licences on an older program must upgrade before they can renew.
+/// docs/operators.md: licences on an older program must upgrade before they can renew.
 pub fn oldest_renewable_version(product: Product) -> u32 {
     match product {
         Product::SecuritySuite => 17,

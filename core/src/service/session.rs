@@ -1,4 +1,4 @@
-//! Sessions (SPEC §2): a bearer token is valid until 13 idle minutes or 12 hours pass, or
+//! Sessions (docs/login.md): a bearer token is valid until 13 idle minutes or 12 hours pass, or
 //! the member logs out.
 //!
 //! Idleness is measured from the recorded `last_seen_at`, which is refreshed at most once a

@@ -1,4 +1,4 @@
-//! 同意事項 (SPEC §4, §5): the consent texts and their versions. A consent counts only for
+//! 同意事項 (docs/line-notification.md, docs/renewal.md): the consent texts and their versions. A consent counts only for
 //! the current version, so a change of terms asks every member again.
 
 use serde::Serialize;
@@ -66,7 +66,7 @@ pub struct Consent {
 }
 
 impl Consent {
-    /// SPEC §4: 422 `consent_required` unless `agreed` is true for the current version.
+    /// docs/line-notification.md: 422 `consent_required` unless `agreed` is true for the current version.
     pub fn check(&self, kind: TermsKind) -> Result<(), Error> {
         if self.agreed && self.terms_version == current(kind).version {
             Ok(())

@@ -1,4 +1,4 @@
-//! Per-client limits (SPEC §2 login, §2a unlock codes, §5 renewal guesses), counted in the
+//! Per-client limits (docs/login.md login, §2a unlock codes, §5 renewal guesses), counted in the
 //! store so that they hold across processes and Lambda instances.
 //!
 //! Every attempt takes a place in its client's count *before* its answer is known and
@@ -27,7 +27,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::{Context, Error};
 use crate::store::{Admission, CountRule, Place};
 
-/// How long an attempt waits for a place held by a running attempt (SPEC §2: 2 s).
+/// How long an attempt waits for a place held by a running attempt (docs/login.md: 2 s).
 const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The queues of waiting attempts, one per count, in this process.

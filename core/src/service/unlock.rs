@@ -1,4 +1,4 @@
-//! アカウントロック解除 (SPEC §2a): a locked member asks for a one-time code by mail and
+//! アカウントロック解除 (docs/login.md#self-service-unlock): a locked member asks for a one-time code by mail and
 //! types it to lift the lock, so that a lock cannot be used to shut a member out until a
 //! letter arrives. The access key does not change.
 
@@ -60,7 +60,7 @@ pub async fn request_code(ctx: &Context, customer_id: &CustomerId) -> Result<(),
 }
 
 /// `POST /v1/account-unlock/confirm`: the right code lifts the lock and clears the failure
-/// count. A wrong code counts against the client like a wrong login (SPEC §2), so guessing
+/// count. A wrong code counts against the client like a wrong login (docs/login.md), so guessing
 /// codes across members is held to the same limit.
 pub async fn confirm(
     ctx: &Context,

@@ -1,4 +1,4 @@
-//! ご利用状況の確認 (SPEC §3): the services of the line and every serial.
+//! ご利用状況の確認 (docs/usage.md): the services of the line and every serial.
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -53,7 +53,7 @@ impl From<&SerialRecord> for SerialView {
     }
 }
 
-/// The overview of every service of the line, in the SPEC's order.
+/// The overview of every service of the line, in the order docs/usage.md gives.
 pub fn services_of(customer: &Customer) -> Vec<ServiceOverview> {
     Service::ALL
         .into_iter()

@@ -274,7 +274,7 @@ async fn the_outbox_keeps_mails_until_they_are_marked_sent(store: &dyn Store) {
     );
 }
 
-/// SPEC §9: a failed attempt is recorded, and the mail is not due again before its time,
+/// docs/mail.md: a failed attempt is recorded, and the mail is not due again before its time,
 /// while the mails behind it are; it is due once its time comes.
 async fn a_failed_attempt_waits_without_holding_back_others(store: &dyn Store) {
     let to = fresh_address("retry");
@@ -343,7 +343,7 @@ async fn a_failed_attempt_waits_without_holding_back_others(store: &dyn Store) {
     assert!(position(&due_ids(store, retry_at, None).await, &failing).is_none());
 }
 
-/// SPEC §9: after its tenth failed attempt a mail is `failed`: off the pending index, and
+/// docs/mail.md: after its tenth failed attempt a mail is `failed`: off the pending index, and
 /// listed with the failed ones.
 async fn a_mail_failed_for_the_last_time_leaves_pending_and_is_listed(store: &dyn Store) {
     let to = fresh_address("failed");
@@ -380,8 +380,8 @@ async fn a_mail_failed_for_the_last_time_leaves_pending_and_is_listed(store: &dy
     );
 }
 
-/// SPEC §9: a sent mail is never sent again: a second mark and a late failure are no-ops.
-/// SPEC §9, §12: two dispatchers at once never both send one mail. A claim holds until it
+/// docs/mail.md: a sent mail is never sent again: a second mark and a late failure are no-ops.
+/// docs/mail.md, docs/cloud.md: two dispatchers at once never both send one mail. A claim holds until it
 /// lapses, the mail is marked sent, or its failed attempt is recorded; the claimer's own
 /// claim sent again is still its own; a claim from a read older than a recorded attempt
 /// is refused.
@@ -599,7 +599,7 @@ async fn all_expiring(
     }
 }
 
-/// SPEC §8: a large due set is read a page at a time, in order, each licence once,
+/// docs/reminders.md: a large due set is read a page at a time, in order, each licence once,
 /// whether a day's licences fill several pages or a page spans several days.
 async fn the_expiry_index_is_read_a_page_at_a_time(store: &dyn Store) {
     let date = |s: &str| s.parse::<jiff::civil::Date>().expect("a date");
@@ -632,7 +632,7 @@ async fn the_expiry_index_is_read_a_page_at_a_time(store: &dyn Store) {
     assert_eq!(until_the_2nd.len(), 10, "nothing after `until`");
 }
 
-/// SPEC §8: the job finds licences through the index, which follows every write.
+/// docs/reminders.md: the job finds licences through the index, which follows every write.
 async fn the_expiry_index_follows_each_licence(store: &dyn Store) {
     // Dates far in the past keep this check clear of every other check's licences.
     let until = |s: &str| s.parse::<jiff::civil::Date>().expect("a date");
@@ -821,7 +821,7 @@ async fn codes_receipts_providers_and_reminders_are_written_once(store: &dyn Sto
     assert!(store.reminder_sent(&reminder).await.expect("read"));
 }
 
-/// SPEC §7: cancellation ends every session of the member, and only theirs.
+/// docs/cancellation.md: cancellation ends every session of the member, and only theirs.
 async fn every_session_of_a_member_ends_together(store: &dyn Store) {
     let (leaving, staying) = (fresh_id(), fresh_id());
     let sessions = [
@@ -862,7 +862,7 @@ async fn every_session_of_a_member_ends_together(store: &dyn Store) {
     );
 }
 
-/// What a member's request reads first (SPEC §2, §3): the session, its member and, when
+/// What a member's request reads first (docs/login.md, docs/usage.md): the session, its member and, when
 /// asked, the member's serials, as one view; none for an unknown token, and no member once
 /// the member is gone.
 async fn a_session_is_read_with_its_member_and_serials(store: &dyn Store) {
@@ -922,7 +922,7 @@ async fn a_session_is_read_with_its_member_and_serials(store: &dyn Store) {
     assert!(view.member.is_none() && view.serials.is_empty());
 }
 
-/// A view read again after each kind of write that changes it shows the change (SPEC §2:
+/// A view read again after each kind of write that changes it shows the change (docs/login.md:
 /// locking, cancellation and logging out end what a token may do at once), however often
 /// it was read before.
 async fn a_session_view_follows_every_write_to_it(store: &dyn Store) {
@@ -1025,7 +1025,7 @@ async fn read_twice(
     read().await.expect("read")
 }
 
-/// SPEC §5: a renewal's reads, as one view; nothing past an unknown code, no member past
+/// docs/renewal.md: a renewal's reads, as one view; nothing past an unknown code, no member past
 /// an unknown serial.
 async fn a_renewal_reads_its_code_serial_and_member_together(store: &dyn Store) {
     use crate::domain::{Product, RenewalCode, Serial};
@@ -1163,7 +1163,7 @@ fn admitted(admission: Admission) -> Place {
     }
 }
 
-/// SPEC §2: once `limit` places are taken, every attempt is refused until the window
+/// docs/login.md: once `limit` places are taken, every attempt is refused until the window
 /// closes; a place given back is free again, but only in its own window.
 async fn a_client_count_gives_no_more_places_than_its_limit(store: &dyn Store) {
     let rule = count_rule(3);
@@ -1219,7 +1219,7 @@ async fn a_client_count_gives_no_more_places_than_its_limit(store: &dyn Store) {
     );
 }
 
-/// SPEC §2: "a burst cannot run more tries than the limit", and concurrent attempts from
+/// docs/login.md: "a burst cannot run more tries than the limit", and concurrent attempts from
 /// one client never fail with a conflict.
 async fn concurrent_attempts_take_no_more_places_than_the_limit(store: &dyn Store) {
     let rule = count_rule(10);
@@ -1236,7 +1236,7 @@ async fn concurrent_attempts_take_no_more_places_than_the_limit(store: &dyn Stor
     assert_eq!((admitted, refused), (10, 20), "{results:?}");
 }
 
-/// SPEC §1, §3: a serial's history oldest first and a member's ledger newest first, a page
+/// docs/api.md, docs/usage.md: a serial's history oldest first and a member's ledger newest first, a page
 /// at a time from the place the previous page ended; the last page says nothing follows.
 async fn lists_are_read_a_page_at_a_time(store: &dyn Store) {
     use crate::domain::{

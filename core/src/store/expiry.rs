@@ -11,7 +11,7 @@ use crate::domain::{Serial, Session};
 use crate::settings::Settings;
 
 /// The end of a session: 13 idle minutes after it was last seen, or 12 hours after login,
-/// whichever comes first (SPEC §2). Past it, authentication refuses the token anyway.
+/// whichever comes first (docs/login.md). Past it, authentication refuses the token anyway.
 pub fn session_ends(session: &Session, settings: &Settings) -> Timestamp {
     let idle = session.last_seen_at + settings.session_idle_timeout;
     let lifetime = session.created_at + settings.session_lifetime;
@@ -19,7 +19,7 @@ pub fn session_ends(session: &Session, settings: &Settings) -> Timestamp {
 }
 
 /// When a per-client count's window, opened at `opened_at`, has closed by every rule that
-/// keeps counts (SPEC §2, §5): the next place taken opens a new window, so the count is
+/// keeps counts (docs/login.md, docs/renewal.md): the next place taken opens a new window, so the count is
 /// read by nothing any more.
 pub fn count_window_ends(opened_at: Timestamp, settings: &Settings) -> Timestamp {
     let window = settings
@@ -28,7 +28,7 @@ pub fn count_window_ends(opened_at: Timestamp, settings: &Settings) -> Timestamp
     opened_at + window
 }
 
-/// When an `Idempotency-Key` may be used afresh (SPEC §1): an answer is kept its 24 hours,
+/// When an `Idempotency-Key` may be used afresh (docs/api.md): an answer is kept its 24 hours,
 /// a claim that never got one lapses sooner. Past it, the record is replaced on next use.
 pub fn idempotency_ends(record: &IdempotencyRecord, settings: &Settings) -> Timestamp {
     let kept = match record.response {
@@ -38,7 +38,7 @@ pub fn idempotency_ends(record: &IdempotencyRecord, settings: &Settings) -> Time
     record.created_at + kept
 }
 
-/// The key a sent reminder is recorded under (SPEC §8: at most one mail per serial, expiry
+/// The key a sent reminder is recorded under (docs/reminders.md: at most one mail per serial, expiry
 /// date and threshold): `<serial>|<expiry date>|<threshold, or "expired">`.
 pub fn reminder_key(serial: &Serial, expires_on: Date, which: &str) -> String {
     format!("{serial}|{expires_on}|{which}")

@@ -145,7 +145,7 @@ impl Expect {
     }
 }
 
-/// A place taken in a per-client count (SPEC §2, §5): the window it was counted in, so
+/// A place taken in a per-client count (docs/login.md, docs/renewal.md): the window it was counted in, so
 /// that giving it back never frees a place of a later window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
@@ -176,7 +176,7 @@ pub struct CountRule {
     pub length: jiff::SignedDuration,
 }
 
-/// The first answer to a request sent with an `Idempotency-Key` (SPEC §1), or the mark
+/// The first answer to a request sent with an `Idempotency-Key` (docs/api.md), or the mark
 /// that it is still being worked on.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
@@ -235,7 +235,7 @@ pub enum Write {
     DeleteSession {
         token_digest: String,
     },
-    /// Ends every session of a member (SPEC §7: cancellation).
+    /// Ends every session of a member (docs/cancellation.md: cancellation).
     DeleteSessionsOf {
         customer_id: CustomerId,
     },
@@ -248,7 +248,7 @@ pub enum Write {
         receipt: Receipt,
     },
     PutIdempotency(Versioned<IdempotencyRecord>),
-    /// Marks a reminder as sent; fails if it already was (SPEC §8: at most one each).
+    /// Marks a reminder as sent; fails if it already was (docs/reminders.md: at most one each).
     RecordReminder {
         key: String,
     },
@@ -290,7 +290,7 @@ impl Write {
 pub trait Store: Send + Sync + 'static {
     async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError>;
 
-    /// A customer with every serial of theirs, read together (SPEC §3's usage).
+    /// A customer with every serial of theirs, read together (docs/usage.md's usage).
     async fn customer_with_serials(
         &self,
         id: &CustomerId,
@@ -300,7 +300,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Up to `limit` (at least one) events of a serial's history, oldest first, after event
     /// number `after` when given; the page's place is an event's number. It reads that page
-    /// only, so a read costs the same however long the history grows (SPEC §3).
+    /// only, so a read costs the same however long the history grows (docs/usage.md).
     async fn history(
         &self,
         serial: &Serial,
@@ -311,7 +311,7 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
 
     /// A session with its member, and with the member's serials when `with_serials`, read
-    /// together: what a member's request needs before its answer (SPEC §2's checks, and
+    /// together: what a member's request needs before its answer (docs/login.md's checks, and
     /// the whole of §3's usage) in one trip to the store. redb reads it in one read
     /// transaction; by default it is the reads one after another.
     async fn session_view(
@@ -354,7 +354,7 @@ pub trait Store: Send + Sync + 'static {
 
     async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError>;
 
-    /// What a renewal reads before it decides (SPEC §5): the code, the serial, and the
+    /// What a renewal reads before it decides (docs/renewal.md): the code, the serial, and the
     /// serial's member, together. redb reads them in one read transaction; by default they
     /// are read one after another. The serial and member are not read for an unknown code.
     async fn renewal_view(
@@ -378,7 +378,7 @@ pub trait Store: Send + Sync + 'static {
     }
 
     /// Up to `limit` (at least one) of a member's receipts, newest first, older than
-    /// `before` when given. Like `history`, it reads that page only (SPEC §1).
+    /// `before` when given. Like `history`, it reads that page only (docs/api.md).
     async fn receipts_of(
         &self,
         customer_id: &CustomerId,
@@ -399,10 +399,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<PendingMail>, StoreError>;
 
     /// One mail by its key, read strongly consistent: what the dispatcher checks before it
-    /// sends (SPEC §9).
+    /// sends (docs/mail.md).
     async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError>;
 
-    /// Every mail given up after its last failed attempt, oldest first (SPEC §10).
+    /// Every mail given up after its last failed attempt, oldest first (docs/operators.md).
     async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError>;
 
     /// Marks a pending mail sent and takes it off the pending index. One conditional write
@@ -417,7 +417,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
 
     /// Claims a pending mail for one delivery, so that two dispatchers at once (a sweep
-    /// and its retry, the stream and the sweep) never send it twice (SPEC §9, §12). It
+    /// and its retry, the stream and the sweep) never send it twice (docs/mail.md, docs/cloud.md). It
     /// applies only while the stored mail is pending with `mail`'s attempts and no other
     /// claim runs at `now`; `claim` names this claimer, so that its own claim sent again
     /// (an answer lost on the way) is still its own. The claim ends when the mail is

@@ -1,4 +1,4 @@
-// 解約 (SPEC §7, seed 004), by clicking: the explanation, the dry run listing every
+// 解約 (docs/cancellation.md, seed 004), by clicking: the explanation, the dry run listing every
 // consequence with the no-refund notice (中途解約の返金なし), a required "I understand"
 // before the red button, and 受付完了 that stays on screen although the submission has
 // ended the session; afterwards every member page asks for a login, and the login says
@@ -99,7 +99,7 @@ test('a member cancels: every consequence is listed, the receipt stays on screen
   await expect(screenHeading(page, '解約の受付完了')).toBeVisible();
   await checkScreen(page, 'cancel-done');
 
-  // Everything changed at once (SPEC §7).
+  // Everything changed at once (docs/cancellation.md).
   const after = await admin.member(member.customer_id);
   expect(after.membership).toBe('cancelled');
   expect(after.serials.map((s) => s.status)).toEqual(after.serials.map(() => 'unavailable'));

@@ -1,4 +1,4 @@
-// 回線情報通知の通知可否設定 (SPEC §4, seed 001), by clicking: the providers and what to
+// 回線情報通知の通知可否設定 (docs/line-notification.md, seed 001), by clicking: the providers and what to
 // change, 同意書, 申込者情報, 確認 (the dry run), 受付完了; errors shown where they belong,
 // Back at every step, one receipt per confirmation, and the limit of 10 a day.
 import {
@@ -94,7 +94,7 @@ test('a member changes two providers step by step and keeps the receipt', async 
 
   await expect(screenHeading(page, '申込者情報の入力')).toBeVisible();
   await checkScreen(page, 'line-notification-applicant');
-  // Full-width input is accepted: the API normalises it (SPEC §1).
+  // Full-width input is accepted: the API normalises it (docs/api.md).
   await fillApplicant(page, {
     name: '西日本 太郎',
     phone: fullWidth('06-1234-5678'),

@@ -1,4 +1,4 @@
-// ログイン and ログアウト (SPEC §2), by clicking.
+// ログイン and ログアウト (docs/login.md), by clicking.
 import { readFileSync } from 'node:fs';
 import { test, expect, logIn, checkScreen, screenHeading, fullWidth } from '../support/portal.js';
 
@@ -15,7 +15,7 @@ test('a member logs in with the access key, sees ご利用状況 and logs out', 
   await expect(key).toHaveAttribute('type', 'text');
   await expect(page.getByRole('button', { name: 'アクセスキーを隠す' })).toHaveAttribute('aria-pressed', 'true');
 
-  // Full-width input is accepted: the API normalises it (SPEC §1).
+  // Full-width input is accepted: the API normalises it (docs/api.md).
   await page.getByLabel('お客さまID').fill(fullWidth(member.customer_id));
   await page.getByRole('button', { name: 'ログイン', exact: true }).click();
   await expect(screenHeading(page, 'ご利用状況')).toBeVisible();
@@ -25,7 +25,7 @@ test('a member logs in with the access key, sees ご利用状況 and logs out', 
   await page.getByRole('button', { name: 'ログアウト' }).click();
   await expect(screenHeading(page, 'ログイン')).toBeVisible();
   await expect(page.getByText('ログアウトしました。')).toBeVisible();
-  // The token is dead on the server (SPEC §2), and a member's page asks for a login again.
+  // The token is dead on the server (docs/login.md), and a member's page asks for a login again.
   const usage = await page.request.get('/v1/usage', { headers: { Authorization: `Bearer ${token}` } });
   expect(usage.status()).toBe(401);
   await page.goto('/#/usage');

@@ -1,4 +1,4 @@
-// 受付履歴 (SPEC §1): every receipt of the member, newest first, 20 at a time, with
+// 受付履歴 (docs/api.md): every receipt of the member, newest first, 20 at a time, with
 // 「さらに表示」 appending the next page.
 import { test, expect, logIn, checkScreen, screenHeading, memberSession } from '../support/portal.js';
 
@@ -9,7 +9,7 @@ async function memberApi(playwright, baseURL, member) {
   const { request, headers } = await memberSession(playwright, baseURL, member);
   const version = async (kind) => (await (await request.get(`/v1/terms/${kind}`)).json()).version;
   return {
-    /** 回線情報通知: 060000 back and forth (at most 10 a day, SPEC §4). */
+    /** 回線情報通知: 060000 back and forth (at most 10 a day, docs/line-notification.md). */
     async lineNotification(setting) {
       const response = await request.post('/v1/line-notification/applications', {
         headers,

@@ -1,4 +1,4 @@
-// 更新ユーザー登録 (SPEC §5, seed 002), by clicking: logged in (a serial of the member's
+// 更新ユーザー登録 (docs/renewal.md, seed 002), by clicking: logged in (a serial of the member's
 // own, also reached from ご利用状況) and without a login (serial and registered email typed);
 // the new expiry shown before submitting is max(current, today) + term; typos caught at the
 // code field; a double click renews once.
@@ -29,7 +29,7 @@ function addMonths(iso, months) {
   return `${year}-${pad(month)}-${pad(Math.min(d, last))}`;
 }
 
-/** SPEC §5: max(current expiry, today) + term. */
+/** docs/renewal.md: max(current expiry, today) + term. */
 function renewedExpiry(current, months) {
   const today = japanDay(0);
   return addMonths(current && current > today ? current : today, months);

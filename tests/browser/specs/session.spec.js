@@ -1,4 +1,4 @@
-// The 13-minute idle timeout (SPEC §2): a warning two minutes before with a button to stay
+// The 13-minute idle timeout (docs/login.md): a warning two minutes before with a button to stay
 // logged in, and what was typed kept when the session ends. The page's clock is driven by
 // Playwright, so minutes pass at once.
 import { test, expect, logIn, checkScreen, screenHeading } from '../support/portal.js';

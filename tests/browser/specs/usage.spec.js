@@ -1,5 +1,5 @@
 // ご利用状況 and one serial's page: history, moving it to another device, releasing it
-// (SPEC §3), by clicking.
+// (docs/usage.md), by clicking.
 import { test, expect, logIn, checkScreen, screenHeading, japanDay, japaneseDate, recordSubmissions } from '../support/portal.js';
 
 test('ご利用状況 lists the services and every serial with status, device and expiry', async ({ page, admin }) => {
@@ -22,7 +22,7 @@ test('ご利用状況 lists the services and every serial with status, device an
   await expect(services.getByRole('row', { name: /リモートサポートサービス.*登録中/ })).toBeVisible();
 
   const [standard, plus] = member.serials;
-  // A collaboration line: the standard serial is 利用不可 (SPEC §3).
+  // A collaboration line: the standard serial is 利用不可 (docs/usage.md).
   const first = page.getByRole('article').filter({ hasText: standard.serial });
   await expect(first).toContainText('利用不可');
   await expect(first).toContainText('月額');

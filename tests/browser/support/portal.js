@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
-/** Today in Japan plus `days`, as YYYY-MM-DD (SPEC §1 dates are Japan dates). */
+/** Today in Japan plus `days`, as YYYY-MM-DD (docs/api.md dates are Japan dates). */
 export function japanDay(days = 0) {
   const at = new Date(Date.now() + days * 86_400_000);
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(at);
@@ -56,7 +56,7 @@ export class Admin {
     return { ...created, email, name };
   }
 
-  /** Purchase codes (SPEC §5). */
+  /** Purchase codes (docs/renewal.md). */
   async codes({ product = 'security-suite', termMonths = 12, count = 1 } = {}) {
     const { codes } = await this.call('POST', '/codes', { product, term_months: termMonths, count });
     return codes;
@@ -74,10 +74,10 @@ export class Admin {
   }
 }
 
-/** A receipt number as SPEC §1 writes it: `R-20261122-7K3M9Q`. */
+/** A receipt number as docs/api.md writes it: `R-20261122-7K3M9Q`. */
 export const RECEIPT_NO = /^R-\d{8}-[0-9A-Z]{6}$/;
 
-/** Half-width letters, digits and signs typed as their full-width forms (SPEC §1: the API
+/** Half-width letters, digits and signs typed as their full-width forms (docs/api.md: the API
  * normalises them). */
 export function fullWidth(text) {
   return text.replace(/[0-9A-Za-z@.\-]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));

@@ -107,7 +107,7 @@ fn main() -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// The fault runs as a Markdown table, for the README's reliability table.
+/// The fault runs as a Markdown table, for the reliability table of docs/reliability.md.
 fn print_faults(faults: &mut [serde_json::Value]) {
     if faults.is_empty() {
         return;

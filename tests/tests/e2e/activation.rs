@@ -1,4 +1,4 @@
-//! SPEC §3: one serial serves one device; moves are mailed and recorded.
+//! docs/usage.md: one serial serves one device; moves are mailed and recorded.
 
 use std::collections::HashSet;
 

@@ -1,4 +1,4 @@
-//! SPEC §10: the operators' API for members.
+//! docs/operators.md: the operators' API for members.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;

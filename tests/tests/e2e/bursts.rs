@@ -1,4 +1,4 @@
-//! SPEC §2: bursts at the limits. Each rule here holds within a time bound (an attempt
+//! docs/login.md: bursts at the limits. Each rule here holds within a time bound (an attempt
 //! waits at most 2 s for a place held by a running one), so `scripts/test` runs this module
 //! on its own, one test at a time on each engine, with nothing else competing for the
 //! store: the tests then say whether the rule holds, not how loaded the machine was.
@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use crate::renewal::{burst, count, licensed};
 use crate::support::{TestApp, renewal};
 
-/// SPEC §2, §5: a burst of attempts the rule does not count is never refused for being a
+/// docs/login.md, docs/renewal.md: a burst of attempts the rule does not count is never refused for being a
 /// burst. 100 submissions of one code from one address, 40 at a time: one renews, every
 /// other is told the code is used, and not one is 429, though each held a place while it
 /// ran.
@@ -47,7 +47,7 @@ async fn a_burst_of_answers_the_limit_does_not_count_is_never_refused() {
     assert_eq!(count(&answers, "too_many_attempts"), 40, "{answers:?}");
 }
 
-/// SPEC §2: once the lock lands, no answer tells a right key from a wrong one, even to a
+/// docs/login.md: once the lock lands, no answer tells a right key from a wrong one, even to a
 /// burst that was already running. Nine wrong keys, then thirty wrong keys and the right
 /// one at once: either the right key came first (a login, which resets the count; the
 /// thirty then lock the account at their tenth), or the lock came first and every attempt

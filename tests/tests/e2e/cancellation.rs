@@ -1,4 +1,4 @@
-//! SPEC §7: 解約, with every consequence at once.
+//! docs/cancellation.md: 解約, with every consequence at once.
 
 use jiff::SignedDuration;
 use madoguchi_core::domain::CustomerId;
@@ -306,7 +306,7 @@ async fn every_one_of_many_sessions_ends_with_the_membership() {
     }
 }
 
-/// SPEC §1: a cancellation ends the session it was sent with, yet its retry (same key, same
+/// docs/api.md: a cancellation ends the session it was sent with, yet its retry (same key, same
 /// body, same token) gets the first answer again; anything else with the token is 401.
 #[tokio::test]
 async fn a_retried_cancellation_gets_its_receipt_with_the_ended_token() {
@@ -340,7 +340,7 @@ async fn a_retried_cancellation_gets_its_receipt_with_the_ended_token() {
     assert_eq!(late.refusal(), (StatusCode::UNAUTHORIZED, "unauthorized"));
 }
 
-/// SPEC §12: a member of the largest size the API allows (200 serials, half of them on
+/// docs/cloud.md: a member of the largest size the API allows (200 serials, half of them on
 /// devices, 200 live sessions, every provider) is cancelled whole: more than one DynamoDB
 /// transaction holds, so the store's steps are all taken before the answer.
 #[tokio::test]

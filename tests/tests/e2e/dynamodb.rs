@@ -27,7 +27,7 @@ async fn dynamodb_creates_its_table_once_however_often_asked() {
     store.ensure_table().await.unwrap();
 }
 
-/// SPEC §1, §3: "a request costs the same however long the history grows". A page is one
+/// docs/api.md, docs/usage.md: "a request costs the same however long the history grows". A page is one
 /// Query of the page's items, whatever lies beyond it: the capacity DynamoDB reports for a
 /// page of a long history (or ledger) is what a page of a short one costs.
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! SPEC §1: the same Idempotency-Key with the same body returns the first answer and has
+//! docs/api.md: the same Idempotency-Key with the same body returns the first answer and has
 //! no second effect; with a different body it is 422 `idempotency_key_reused`.
 
 use reqwest::{Method, StatusCode, header};

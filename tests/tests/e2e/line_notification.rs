@@ -1,4 +1,4 @@
-//! SPEC §4: 回線情報通知の通知可否設定.
+//! docs/line-notification.md: 回線情報通知の通知可否設定.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -170,7 +170,7 @@ async fn consent_is_required_for_the_current_terms() {
     }
 }
 
-/// Every field error of SPEC §4, each sent on its own.
+/// Every field error of docs/line-notification.md, each sent on its own.
 #[tokio::test]
 async fn every_field_rule_has_its_code() {
     let app = TestApp::spawn().await;

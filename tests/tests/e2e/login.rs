@@ -1,4 +1,4 @@
-//! SPEC §2: log in, lock after 10 failures, the per-client throttle.
+//! docs/login.md: log in, lock after 10 failures, the per-client throttle.
 
 use jiff::SignedDuration;
 use madoguchi_core::store::{Expect, Write};
@@ -208,7 +208,7 @@ async fn malformed_credentials_are_refused_field_by_field() {
     );
 }
 
-/// SPEC §2: a burst cannot run more tries than the limit. Some of the burst may be refused
+/// docs/login.md: a burst cannot run more tries than the limit. Some of the burst may be refused
 /// as `busy` (the argon2 queue is bounded), which gives its place back; guessing on until
 /// refused then shows that exactly 100 answers were given, burst and stragglers together.
 #[tokio::test]
@@ -226,7 +226,10 @@ async fn a_burst_of_concurrent_guesses_gets_no_more_than_its_share() {
         .filter(|a| ![401, 429, 503].contains(&a.status.as_u16()))
         .map(|a| (a.status, a.body.clone()))
         .collect();
-    assert!(others.is_empty(), "answers outside the SPEC's: {others:?}");
+    assert!(
+        others.is_empty(),
+        "answers the API does not document: {others:?}"
+    );
     assert_eq!(refused_as_wrong + throttled + busy, 150);
     assert!(refused_as_wrong <= 100, "{refused_as_wrong} answers");
     let mut stragglers = 0;
@@ -245,7 +248,7 @@ async fn a_burst_of_concurrent_guesses_gets_no_more_than_its_share() {
     );
 }
 
-/// SPEC §2, §12: a lock and an operator's reissue each end every session of the member,
+/// docs/login.md, docs/cloud.md: a lock and an operator's reissue each end every session of the member,
 /// even 200 of them, more than one DynamoDB transaction holds.
 #[tokio::test]
 async fn a_lock_and_a_reissue_each_end_two_hundred_live_sessions() {

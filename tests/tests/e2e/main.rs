@@ -1,4 +1,4 @@
-//! End-to-end tests: real HTTP on loopback, a real redb file per test, SPEC.md's rules.
+//! End-to-end tests: real HTTP on loopback, a real redb file per test, the rules of docs/.
 
 mod activation;
 mod admin;

@@ -1,4 +1,4 @@
-//! SPEC §1: `/openapi.json` is generated from the code; `/healthz` answers.
+//! docs/api.md: `/openapi.json` is generated from the code; `/healthz` answers.
 
 use reqwest::{Method, StatusCode};
 
@@ -87,7 +87,7 @@ async fn submitting_posts_document_both_answers_and_their_problems() {
     }
 }
 
-/// SPEC §1, §3: the paged lists document `limit` and `cursor`, and `next_cursor` in their
+/// docs/api.md, docs/usage.md: the paged lists document `limit` and `cursor`, and `next_cursor` in their
 /// answers; the daily limit of applications documents its 429.
 #[tokio::test]
 async fn paged_lists_and_the_daily_limit_are_documented() {

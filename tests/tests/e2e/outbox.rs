@@ -1,4 +1,4 @@
-//! SPEC §9, §12: the outbox dispatcher. Mails queued by real operations are delivered over
+//! docs/mail.md, docs/cloud.md: the outbox dispatcher. Mails queued by real operations are delivered over
 //! SMTP to a sink this test runs on loopback; a failing mail is retried with backoff
 //! without holding back the others, and is `failed` after 10 attempts. The cloud's
 //! dispatcher takes the table's stream records (JSON kept in `tests/fixtures`) and the
@@ -34,7 +34,7 @@ fn smtp(sink: &SmtpSink) -> SmtpSender {
 }
 
 /// A member whose serial is moved to a second device: the move queues a `serial_moved`
-/// mail (SPEC §3). Returns that mail as stored.
+/// mail (docs/usage.md). Returns that mail as stored.
 pub(crate) async fn moved_serial(app: &TestApp, member: &Member) -> Mail {
     let token = app.login(member).await;
     let path = format!("/v1/serials/{}/activation", member.serials[0]);
@@ -139,7 +139,7 @@ async fn a_failing_mail_is_retried_with_backoff_never_holds_back_others_and_fail
         "a failed mail is not tried again"
     );
 
-    // SPEC §10: operators list the mails that gave up.
+    // docs/operators.md: operators list the mails that gave up.
     let failed = app.admin_get("/outbox?status=failed").await;
     assert_eq!(failed.status, StatusCode::OK, "{:?}", failed.body);
     let mails = failed.body["mails"].as_array().unwrap();
@@ -410,7 +410,7 @@ fn the_fixtures_and_the_answer_are_in_lambdas_shapes() {
     assert_eq!(serde_json::to_value(ours).unwrap(), answer);
 }
 
-/// SPEC §9, §12: two sweeps at once (a sweep and its retry, say) over 500 due mails, with a
+/// docs/mail.md, docs/cloud.md: two sweeps at once (a sweep and its retry, say) over 500 due mails, with a
 /// mail server slow to accept each: every mail is delivered once, never by both.
 #[tokio::test]
 async fn two_sweeps_at_once_deliver_each_mail_once() {

@@ -1,4 +1,4 @@
-//! SPEC §6: ICカードリーダーの追加申込み.
+//! docs/readers.md: ICカードリーダーの追加申込み.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

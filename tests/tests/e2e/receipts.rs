@@ -1,4 +1,4 @@
-//! SPEC §1: 受付一覧, the member's ledger, newest first, a page at a time.
+//! docs/api.md: 受付一覧, the member's ledger, newest first, a page at a time.
 
 use jiff::SignedDuration;
 use reqwest::StatusCode;

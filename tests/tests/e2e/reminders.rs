@@ -1,4 +1,4 @@
-//! SPEC §8: 有効期限のお知らせ.
+//! docs/reminders.md: 有効期限のお知らせ.
 
 use jiff::Timestamp;
 use reqwest::StatusCode;

@@ -1,4 +1,4 @@
-//! SPEC §5: 更新ユーザー登録.
+//! docs/renewal.md: 更新ユーザー登録.
 
 use jiff::SignedDuration;
 use reqwest::{StatusCode, header};
@@ -72,7 +72,7 @@ async fn an_expired_licence_renews_from_today() {
 }
 
 /// Two hundred clients, each from its own address: one address may only have 20 attempts
-/// running at once (SPEC §2: an attempt holds its place in the count while it runs).
+/// running at once (docs/login.md: an attempt holds its place in the count while it runs).
 #[tokio::test]
 async fn two_hundred_concurrent_redemptions_of_one_code_have_one_winner() {
     let app = TestApp::spawn().await;
@@ -314,7 +314,7 @@ async fn a_burst_of_guesses_learns_no_more_than_twenty_answers() {
     assert_eq!(told, 20, "20 answers, and not one more");
 }
 
-/// SPEC §5: once the count is full, every request is refused, right guesses included,
+/// docs/renewal.md: once the count is full, every request is refused, right guesses included,
 /// even in a burst that mixes them with wrong ones; otherwise a burst would learn which of
 /// its guesses was right.
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! SPEC §2: sessions die on logout, after 13 idle minutes, and after 12 hours.
+//! docs/login.md: sessions die on logout, after 13 idle minutes, and after 12 hours.
 
 use jiff::SignedDuration;
 use reqwest::{Method, StatusCode, header};
@@ -84,7 +84,7 @@ async fn stored(app: &TestApp, token: &str) -> bool {
     app.ctx.store.session(&digest).await.unwrap().is_some()
 }
 
-/// SPEC §2: locking an account ends every session of the member.
+/// docs/login.md: locking an account ends every session of the member.
 #[tokio::test]
 async fn locking_an_account_ends_its_sessions() {
     let app = TestApp::spawn().await;
@@ -99,7 +99,7 @@ async fn locking_an_account_ends_its_sessions() {
     assert!(!stored(&app, &token).await, "the session was removed");
 }
 
-/// SPEC §2: reissuing the access key ends every session, and a login racing the reissue
+/// docs/login.md: reissuing the access key ends every session, and a login racing the reissue
 /// never leaves one alive: either it lost (the key changed) or its session was ended.
 #[tokio::test]
 async fn a_login_racing_a_reissue_leaves_no_session() {
@@ -126,7 +126,7 @@ async fn a_login_racing_a_reissue_leaves_no_session() {
     }
 }
 
-/// SPEC §7: cancelling ends every session, even one a login opens at the same moment.
+/// docs/cancellation.md: cancelling ends every session, even one a login opens at the same moment.
 #[tokio::test]
 async fn a_login_racing_a_cancellation_leaves_no_session() {
     let app = TestApp::spawn().await;
@@ -154,7 +154,7 @@ async fn a_login_racing_a_cancellation_leaves_no_session() {
     }
 }
 
-/// SPEC §2 on every operation a member reaches: a request refreshes the session's idle
+/// docs/login.md on every operation a member reaches: a request refreshes the session's idle
 /// time, and a session idle for thirteen minutes is dead (and removed) whichever operation
 /// meets it. In the cloud's shape each of these is a different function.
 #[tokio::test]

@@ -345,7 +345,7 @@ impl TestApp {
     }
 
     /// Each `(query, field, code)` sent to the list at `path` is refused with 422
-    /// `validation_failed` naming that field (SPEC §1, §3: `limit` and `cursor`).
+    /// `validation_failed` naming that field (docs/api.md, docs/usage.md: `limit` and `cursor`).
     pub async fn assert_queries_refused(
         &self,
         path: &str,
@@ -368,7 +368,7 @@ impl TestApp {
     }
 
     /// `POST /v1/renewals` without a login, from the loopback address `127.0.<n / 250>.<n % 250
-    /// + 2>`: one of many clients, each with its own per-client count (SPEC §5).
+    /// + 2>`: one of many clients, each with its own per-client count (docs/renewal.md).
     pub async fn renew_from(&self, client: u32, body: Value) -> Answer {
         let address =
             std::net::Ipv4Addr::new(127, 0, (client / 250) as u8, (client % 250 + 2) as u8);
@@ -405,7 +405,7 @@ impl TestApp {
         ledger.body["receipts"].as_array().unwrap().clone()
     }
 
-    /// Every page of a paged list (SPEC §1) of `limit` items, following `next_cursor` from
+    /// Every page of a paged list (docs/api.md) of `limit` items, following `next_cursor` from
     /// the first page to the one that says none follow; `list` names the items' field.
     pub async fn pages(
         &self,
@@ -672,8 +672,7 @@ impl aws_types::service_config::LoadServiceConfig for NoServiceSettings {
     }
 }
 
-/// Every route as the template deploys it: served by the function that serves it (SPEC
-/// §12), over that function's own client, so that each call is held against that
+/// Every route as the template deploys it: served by the function that serves it (docs/cloud.md), over that function's own client, so that each call is held against that
 /// function's policy. The app's own routes (`/openapi.json`, `/healthz`) and unknown paths
 /// go to `usage`, as the template sends them.
 async fn deployed_routes(cloud: &Cloud, state: &AppState) -> axum::Router {

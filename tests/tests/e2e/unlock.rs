@@ -1,4 +1,4 @@
-//! SPEC §2a: アカウントロック解除 with a mailed one-time code.
+//! docs/login.md#self-service-unlock: アカウントロック解除 with a mailed one-time code.
 
 use jiff::SignedDuration;
 use madoguchi_core::Settings;
@@ -152,7 +152,7 @@ async fn a_code_expires_after_thirty_minutes_and_is_void_after_five_wrong_tries(
     assert_eq!(app.try_login_as(&member).await.status, StatusCode::LOCKED);
 }
 
-/// SPEC §2a: wrong codes count against the client like wrong logins; past the limit
+/// docs/login.md#self-service-unlock: wrong codes count against the client like wrong logins; past the limit
 /// every attempt from that address is 429, the right code included.
 #[tokio::test]
 async fn wrong_codes_count_against_the_client_like_wrong_logins() {

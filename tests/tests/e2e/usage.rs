@@ -1,4 +1,4 @@
-//! SPEC §3: the services of the line and every serial.
+//! docs/usage.md: the services of the line and every serial.
 
 use reqwest::StatusCode;
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! Failed deliveries (SPEC §9): a mail that fails is retried later with backoff, and after
+//! Failed deliveries (docs/mail.md): a mail that fails is retried later with backoff, and after
 //! `MAX_ATTEMPTS` failures it is `failed` and waits for an operator.
 
 use jiff::{SignedDuration, Timestamp};

@@ -33,7 +33,7 @@ pub enum MailKind {
 pub enum MailStatus {
     Pending,
     Sent,
-    /// Given up after `MAX_ATTEMPTS` failed deliveries (SPEC §9); operators list these.
+    /// Given up after `MAX_ATTEMPTS` failed deliveries (docs/mail.md); operators list these.
     Failed,
 }
 

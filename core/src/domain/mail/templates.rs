@@ -1,4 +1,4 @@
-//! The text of each mail, in Japanese (SPEC §9): each names the serial and dates concerned.
+//! The text of each mail, in Japanese (docs/mail.md): each names the serial and dates concerned.
 
 use jiff::Timestamp;
 
@@ -9,7 +9,7 @@ use crate::domain::{Customer, Device, Email, Price, Reader, Serial, SerialRecord
 const SIGNATURE: &str = "\n--\nmadoguchi サポートセンター\n本メールは送信専用です。";
 
 impl Mail {
-    /// SPEC §2: 10 consecutive failures lock the account (結果コード58).
+    /// docs/login.md: 10 consecutive failures lock the account (結果コード58).
     pub fn account_locked(customer: &Customer, at: Timestamp) -> Self {
         let body = format!(
             "{name} 様\n\n\
@@ -33,7 +33,7 @@ impl Mail {
         )
     }
 
-    /// SPEC §2a: the one-time code that lifts the lock.
+    /// docs/login.md#self-service-unlock: the one-time code that lifts the lock.
     pub fn unlock_code(
         customer: &Customer,
         code: &crate::domain::UnlockCode,
@@ -62,7 +62,7 @@ impl Mail {
         )
     }
 
-    /// SPEC §3: a serial moved to another device, which lost protection.
+    /// docs/usage.md: a serial moved to another device, which lost protection.
     pub fn serial_moved(
         customer: &Customer,
         serial: &Serial,
@@ -93,7 +93,7 @@ impl Mail {
         )
     }
 
-    /// SPEC §4: 工事完了通知, to the applicant's address.
+    /// docs/line-notification.md: 工事完了通知, to the applicant's address.
     pub fn line_notification_completed(
         to: &Email,
         applicant: &str,
@@ -123,7 +123,7 @@ impl Mail {
         )
     }
 
-    /// SPEC §5: the renewed licence: serial, product key and the new expiry date.
+    /// docs/renewal.md: the renewed licence: serial, product key and the new expiry date.
     pub fn renewal_completed(
         customer: &Customer,
         serial: &SerialRecord,
@@ -156,7 +156,7 @@ impl Mail {
         )
     }
 
-    /// SPEC §6: a rented card reader was ordered and awaits payment.
+    /// docs/readers.md: a rented card reader was ordered and awaits payment.
     pub fn reader_ordered(
         customer: &Customer,
         reader: &Reader,
@@ -187,7 +187,7 @@ impl Mail {
         )
     }
 
-    /// SPEC §7: the membership ended, with what it changed.
+    /// docs/cancellation.md: the membership ended, with what it changed.
     pub fn membership_cancelled(
         customer: &Customer,
         serials: &[Serial],
@@ -227,7 +227,7 @@ impl Mail {
         )
     }
 
-    /// SPEC §8: the licence expires in `days_left` days.
+    /// docs/reminders.md: the licence expires in `days_left` days.
     pub fn expiry_reminder(
         customer: &Customer,
         serial: &SerialRecord,
@@ -257,7 +257,7 @@ impl Mail {
         )
     }
 
-    /// SPEC §8: the licence has expired.
+    /// docs/reminders.md: the licence has expired.
     pub fn license_expired(customer: &Customer, serial: &SerialRecord, at: Timestamp) -> Self {
         let expires = serial
             .expires_on

@@ -1,4 +1,4 @@
-//! The operators' API under `/admin/v1` (SPEC §10), one module per operation.
+//! The operators' API under `/admin/v1` (docs/operators.md), one module per operation.
 
 mod codes;
 mod customers;

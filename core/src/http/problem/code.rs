@@ -1,4 +1,4 @@
-//! The stable `code` of every problem answer (SPEC §1) and the status it is answered with.
+//! The stable `code` of every problem answer (docs/api.md) and the status it is answered with.
 
 use axum::http::StatusCode;
 

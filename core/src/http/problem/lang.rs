@@ -1,4 +1,4 @@
-//! The language of a problem's human text (SPEC §1).
+//! The language of a problem's human text (docs/api.md).
 
 use axum::http::{HeaderMap, header};
 

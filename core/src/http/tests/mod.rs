@@ -1,5 +1,5 @@
 //! The app `Router` driven with `oneshot`, no socket (axum's `examples/testing`): how
-//! requests are read and refusals written (SPEC §1), over an in-memory store.
+//! requests are read and refusals written (docs/api.md), over an in-memory store.
 
 mod store_faults;
 
@@ -113,7 +113,7 @@ async fn send(router: &Router, request: Request<Body>) -> Answer {
     }
 }
 
-/// SPEC §1: a refusal is an RFC 9457 problem document with a stable `code`, in Japanese
+/// docs/api.md: a refusal is an RFC 9457 problem document with a stable `code`, in Japanese
 /// by default.
 #[tokio::test]
 async fn a_refusal_is_a_problem_document_in_japanese() {
@@ -134,7 +134,7 @@ async fn a_refusal_is_a_problem_document_in_japanese() {
     assert!(answer.body.get("errors").is_none(), "no field errors here");
 }
 
-/// SPEC §1: human text is English when `Accept-Language` prefers it, and says so in
+/// docs/api.md: human text is English when `Accept-Language` prefers it, and says so in
 /// `Content-Language`; the `code` does not change.
 #[tokio::test]
 async fn accept_language_en_gets_english_text() {
@@ -163,7 +163,7 @@ async fn accept_language_en_gets_english_text() {
     assert_eq!(japanese_first.code(), "invalid_credentials");
 }
 
-/// SPEC §1: bodies over 64 KiB are 413 `payload_too_large`; one of exactly 64 KiB is read.
+/// docs/api.md: bodies over 64 KiB are 413 `payload_too_large`; one of exactly 64 KiB is read.
 #[tokio::test]
 async fn a_body_over_64_kib_is_413() {
     let router = served(&context(Settings::default()));
@@ -187,7 +187,7 @@ async fn a_body_over_64_kib_is_413() {
     assert_eq!(over.code(), "payload_too_large");
 }
 
-/// SPEC §1: a body that is not JSON is 400 `malformed_json`.
+/// docs/api.md: a body that is not JSON is 400 `malformed_json`.
 #[tokio::test]
 async fn malformed_json_is_400() {
     let router = served(&context(Settings::default()));
@@ -197,7 +197,7 @@ async fn malformed_json_is_400() {
     assert_eq!(answer.body["status"], 400);
 }
 
-/// SPEC §1: unknown JSON fields are rejected with 422 `validation_failed`, the field named
+/// docs/api.md: unknown JSON fields are rejected with 422 `validation_failed`, the field named
 /// in `errors`.
 #[tokio::test]
 async fn an_unknown_field_is_422_and_named() {
@@ -213,7 +213,7 @@ async fn an_unknown_field_is_422_and_named() {
     assert!(errors[0]["message"].as_str().is_some_and(|m| !m.is_empty()));
 }
 
-/// SPEC §1–2: a customer endpoint without a live token is 401 `unauthorized` with a
+/// docs/api.md–2: a customer endpoint without a live token is 401 `unauthorized` with a
 /// Bearer challenge.
 #[tokio::test]
 async fn a_customer_endpoint_without_a_token_is_401_with_a_bearer_challenge() {
@@ -230,7 +230,7 @@ async fn a_customer_endpoint_without_a_token_is_401_with_a_bearer_challenge() {
     }
 }
 
-/// SPEC §1: an unknown path is a 404 problem, a known path with another method a 405 one.
+/// docs/api.md: an unknown path is a 404 problem, a known path with another method a 405 one.
 #[tokio::test]
 async fn unknown_paths_and_methods_are_problems() {
     let router = served(&context(Settings::default()));
@@ -243,7 +243,7 @@ async fn unknown_paths_and_methods_are_problems() {
     assert_eq!(answer.code(), "method_not_allowed");
 }
 
-/// SPEC §2: locally the client address is the socket peer; its failures are its own.
+/// docs/login.md: locally the client address is the socket peer; its failures are its own.
 #[tokio::test]
 async fn the_client_address_is_the_connections_peer() {
     let settings = Settings {
@@ -271,7 +271,7 @@ async fn the_client_address_is_the_connections_peer() {
     assert_eq!(neighbour.code(), "invalid_credentials");
 }
 
-/// SPEC §2–3: a whole flow through the router: log in, then read usage with the token.
+/// docs/login.md–3: a whole flow through the router: log in, then read usage with the token.
 #[tokio::test]
 async fn a_login_opens_a_session_the_usage_route_accepts() {
     let ctx = context(Settings::default());

@@ -1,4 +1,4 @@
-//! SPEC §1: a submission with an `Idempotency-Key` never runs without its key claimed.
+//! docs/api.md: a submission with an `Idempotency-Key` never runs without its key claimed.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;

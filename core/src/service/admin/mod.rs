@@ -1,4 +1,4 @@
-//! Operators' work (SPEC §10): members (create, inspect, reissue the access key), purchase
+//! Operators' work (docs/operators.md): members (create, inspect, reissue the access key), purchase
 //! codes, service providers and the outbox, one module per operation.
 
 mod codes;

@@ -22,7 +22,7 @@ pub struct OutboxMail {
     #[serde(with = "japan::instant")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
-    /// Failed deliveries so far (SPEC §9: `failed` after 10).
+    /// Failed deliveries so far (docs/mail.md: `failed` after 10).
     pub attempts: u32,
     /// Why the last delivery failed, addresses masked.
     pub last_error: Option<String>,
@@ -33,12 +33,12 @@ pub struct Outbox {
     pub mails: Vec<OutboxMail>,
 }
 
-/// Which mails operators ask for (SPEC §10).
+/// Which mails operators ask for (docs/operators.md).
 #[derive(Debug, Clone)]
 pub enum OutboxFilter {
     /// Every mail to one address, or only those with a status.
     To(Email, Option<MailStatus>),
-    /// Every mail given up after its last failed attempt (SPEC §9).
+    /// Every mail given up after its last failed attempt (docs/mail.md).
     Failed,
 }
 

@@ -1,10 +1,10 @@
-//! Service providers (SPEC §10): the seeded ones, and `POST /admin/v1/providers`.
+//! Service providers (docs/operators.md): the seeded ones, and `POST /admin/v1/providers`.
 
 use crate::domain::{Provider, ProviderCode};
 use crate::service::{AnswerLog, Context, Error, keep_answer, retry_on_conflict};
 use crate::store::Write;
 
-/// SPEC §10: the providers every deployment starts with. Registering them again is a no-op,
+/// docs/operators.md: the providers every deployment starts with. Registering them again is a no-op,
 /// so every start may call this.
 pub async fn seed_providers(ctx: &Context) -> Result<(), Error> {
     let seeds = [

@@ -1,4 +1,4 @@
-//! Delivery of the outbox (SPEC §9): each mail due is re-read, handed to a sender, then
+//! Delivery of the outbox (docs/mail.md): each mail due is re-read, handed to a sender, then
 //! marked sent; a failed delivery is recorded and retried later with backoff, so it never
 //! holds back the mails behind it.
 //!
@@ -138,7 +138,7 @@ pub async fn sweep(
         read += page.len();
         for mail in page {
             // A store failure on one mail (its re-read or its mark) must not hold back the
-            // mails behind it (SPEC §9): it stays pending for the next sweep.
+            // mails behind it (docs/mail.md): it stays pending for the next sweep.
             let mail_id = &mail.place.mail_id;
             match deliver(ctx, sender, &mail.to, mail_id).await {
                 Ok(delivery) => summary.count(delivery),
@@ -183,7 +183,7 @@ mod tests {
             .collect()
     }
 
-    /// SPEC §9: a crash between delivering and marking sends the mail again on restart, and
+    /// docs/mail.md: a crash between delivering and marking sends the mail again on restart, and
     /// that second delivery replaces the first instead of adding a copy.
     #[tokio::test(flavor = "multi_thread")]
     async fn a_delivery_repeated_after_a_crash_leaves_one_mail() {

@@ -1,4 +1,4 @@
-//! The cloud's outbox dispatcher (SPEC §9, §12): invoked by the table's stream with the
+//! The cloud's outbox dispatcher (docs/mail.md, docs/cloud.md): invoked by the table's stream with the
 //! records of new mails, and on a schedule to sweep up what the stream did not deliver
 //! (retries after a failure, mails left past the stream's 24-hour retention).
 

@@ -1,4 +1,4 @@
-//! SPEC §3: one serial serves one device.
+//! docs/usage.md: one serial serves one device.
 
 use jiff::SignedDuration;
 
@@ -16,7 +16,7 @@ async fn install(
     activate(&counter.ctx, &member.id, &member.serials[0], on, None).await
 }
 
-/// SPEC §3: activating on another device moves the serial there, names the device that
+/// docs/usage.md: activating on another device moves the serial there, names the device that
 /// lost it, records the move and mails the member.
 #[tokio::test]
 async fn a_move_names_the_previous_device_and_is_mailed_and_recorded() {
@@ -56,7 +56,7 @@ async fn a_move_names_the_previous_device_and_is_mailed_and_recorded() {
     assert_eq!(events[1].at, counter.ctx.clock.now());
 }
 
-/// SPEC §3: activating again on the device that holds the serial is no move: no previous
+/// docs/usage.md: activating again on the device that holds the serial is no move: no previous
 /// device, no mail, and the device keeps its first activation time.
 #[tokio::test]
 async fn activating_again_on_the_holding_device_moves_nothing() {
@@ -77,7 +77,7 @@ async fn activating_again_on_the_holding_device_moves_nothing() {
     assert_eq!(counter.mail_count(&member, MailKind::SerialMoved).await, 0);
 }
 
-/// SPEC §3: a term licence is usable through its last day in Japan, and 409
+/// docs/usage.md: a term licence is usable through its last day in Japan, and 409
 /// `license_expired` from the next Japanese day on.
 #[tokio::test]
 async fn a_term_licence_expires_at_the_end_of_its_last_day_in_japan() {

@@ -1,4 +1,4 @@
-//! SPEC §7: 解約, with every consequence at once.
+//! docs/cancellation.md: 解約, with every consequence at once.
 
 use std::sync::atomic::Ordering;
 
@@ -46,7 +46,7 @@ async fn cancelling(counter: &Counter, member: &Member, dry_run: bool) -> Result
     cancel(&counter.ctx, &member.id, request, None).await
 }
 
-/// SPEC §7: the dry run states every consequence, refund 0 among them, and changes nothing.
+/// docs/cancellation.md: the dry run states every consequence, refund 0 among them, and changes nothing.
 #[tokio::test]
 async fn a_dry_run_lists_every_consequence_and_changes_nothing() {
     let counter = Counter::open().await;
@@ -85,7 +85,7 @@ async fn a_dry_run_lists_every_consequence_and_changes_nothing() {
     assert!(authenticate(&counter.ctx, &token).await.is_ok());
 }
 
-/// SPEC §7: on submit, at once: serials unavailable, notification off, rentals to return,
+/// docs/cancellation.md: on submit, at once: serials unavailable, notification off, rentals to return,
 /// every session ended, a mail queued; then login is 403 and a second cancellation 409.
 #[tokio::test]
 async fn a_cancellation_applies_every_consequence_at_once() {
@@ -195,7 +195,7 @@ async fn left_usable(counter: &Counter, member: &Member) -> (usize, usize) {
     (usable, deactivated)
 }
 
-/// SPEC §12: a member with more serials than one commit changes is cancelled whole.
+/// docs/cloud.md: a member with more serials than one commit changes is cancelled whole.
 #[tokio::test]
 async fn a_member_larger_than_one_commit_is_cancelled_whole() {
     let counter = Counter::open().await;
@@ -214,7 +214,7 @@ async fn a_member_larger_than_one_commit_is_cancelled_whole() {
     assert_eq!(mails.len(), 1);
 }
 
-/// SPEC §12: a cancellation stopped after its first commit has ended the membership (the
+/// docs/cloud.md: a cancellation stopped after its first commit has ended the membership (the
 /// member got a receipt); the serials it left are finished by whichever request next
 /// finds them, each once.
 #[tokio::test]

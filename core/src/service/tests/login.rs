@@ -1,4 +1,4 @@
-//! SPEC §2: the account lock, the per-client limit and the session's lifetimes.
+//! docs/login.md: the account lock, the per-client limit and the session's lifetimes.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -12,7 +12,7 @@ use crate::settings::Settings;
 
 const WRONG: &str = "Wrong-Key-123";
 
-/// SPEC §2: 10 consecutive failures lock the account, even against the right key, and
+/// docs/login.md: 10 consecutive failures lock the account, even against the right key, and
 /// queue one notice; time does not lift the lock, an operator's reissue does (§10).
 #[tokio::test]
 async fn ten_failures_lock_the_account_until_the_key_is_reissued() {
@@ -57,7 +57,7 @@ async fn ten_failures_lock_the_account_until_the_key_is_reissued() {
     assert!(new.is_ok());
 }
 
-/// SPEC §2: the count is of consecutive failures; a success resets it.
+/// docs/login.md: the count is of consecutive failures; a success resets it.
 #[tokio::test]
 async fn a_success_resets_the_count_of_consecutive_failures() {
     let counter = Counter::open().await;
@@ -76,7 +76,7 @@ async fn a_success_resets_the_count_of_consecutive_failures() {
     counter.token(&member).await;
 }
 
-/// SPEC §2: `invalid_credentials` answers are counted per client address, across
+/// docs/login.md: `invalid_credentials` answers are counted per client address, across
 /// accounts; past the limit every attempt from that address is 429, a right key included,
 /// while another address is untouched. The window closes 10 minutes after it opened.
 #[tokio::test]
@@ -120,7 +120,7 @@ async fn failures_are_limited_per_client_address() {
     );
 }
 
-/// SPEC §2: a session dies after 13 minutes (780 s) without a request; a request within
+/// docs/login.md: a session dies after 13 minutes (780 s) without a request; a request within
 /// them starts the 13 minutes again.
 #[tokio::test]
 async fn a_session_dies_after_thirteen_idle_minutes() {
@@ -141,7 +141,7 @@ async fn a_session_dies_after_thirteen_idle_minutes() {
     );
 }
 
-/// SPEC §2: however active, a session ends 12 hours after login.
+/// docs/login.md: however active, a session ends 12 hours after login.
 #[tokio::test]
 async fn no_session_outlives_twelve_hours() {
     let counter = Counter::open().await;
@@ -209,7 +209,7 @@ async fn argon2_work_waits_in_a_bounded_queue_with_a_deadline() {
     assert!(queue.run(|| true).await.unwrap(), "free again");
 }
 
-/// SPEC §2: only `invalid_credentials` keeps the client's place. A login that ends in 503
+/// docs/login.md: only `invalid_credentials` keeps the client's place. A login that ends in 503
 /// (the store throttling) gives it back, so the client is not counted for it.
 #[tokio::test]
 async fn a_login_answered_busy_gives_its_place_back() {

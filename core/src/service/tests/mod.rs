@@ -1,4 +1,4 @@
-//! The middle tier between unit and end-to-end tests: SPEC.md's rules through the service
+//! The middle tier between unit and end-to-end tests: the rules of docs/ through the service
 //! functions themselves, over an in-memory redb store and a clock the test moves. There is
 //! no socket and no HTTP, so a rule with many cases runs in milliseconds, and a failure
 //! points at the service that broke it.

@@ -1,4 +1,4 @@
-//! SPEC §10: registering a provider. Only a code already registered is 409
+//! docs/operators.md: registering a provider. Only a code already registered is 409
 //! `provider_exists`; any other refused commit (DynamoDB throttling a transaction, or one
 //! conflicting with another) is retried like every other write.
 

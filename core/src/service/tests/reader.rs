@@ -1,4 +1,4 @@
-//! SPEC §6: paid card readers, five at most, at 2,777 yen each.
+//! docs/readers.md: paid card readers, five at most, at 2,777 yen each.
 
 use super::{Counter, Member};
 use crate::domain::MailKind;
@@ -6,7 +6,7 @@ use crate::domain::{PaymentMethod, Price, Reader, ReaderStatus, ReaderType};
 use crate::service::Error;
 use crate::service::reader::{OrderRequest, OrderStatus, Outcome, order, readers};
 
-/// SPEC §6: base 2,500 + tax 250 + fee 27 (1% of 2,750, rounded down).
+/// docs/readers.md: base 2,500 + tax 250 + fee 27 (1% of 2,750, rounded down).
 const RENTAL: Price = Price {
     base: 2_500,
     tax: 250,
@@ -32,7 +32,7 @@ async fn held(counter: &Counter, member: &Member) -> Vec<Reader> {
     readers(&counter.ctx, &member.id).await.unwrap().readers
 }
 
-/// SPEC §6: the starter-kit reader counts towards the five, so four rentals fill them;
+/// docs/readers.md: the starter-kit reader counts towards the five, so four rentals fill them;
 /// a dry run quotes and orders nothing; an order awaits payment and is mailed.
 #[tokio::test]
 async fn four_rentals_fill_the_five_places_with_the_starter_reader() {
@@ -70,7 +70,7 @@ async fn four_rentals_fill_the_five_places_with_the_starter_reader() {
     assert!(mails.iter().all(|m| m.body.contains("2777円")));
 }
 
-/// SPEC §6: the PC card reader is announced but not orderable.
+/// docs/readers.md: the PC card reader is announced but not orderable.
 #[tokio::test]
 async fn an_announced_reader_type_cannot_be_ordered() {
     let counter = Counter::open().await;

@@ -1,4 +1,4 @@
-//! SPEC §8: the daily expiry reminders.
+//! docs/reminders.md: the daily expiry reminders.
 
 use super::{CLIENT, Counter, Member, date, renewal};
 use crate::domain::MailKind;
@@ -23,7 +23,7 @@ async fn notices(counter: &Counter, member: &Member) -> (usize, usize) {
     )
 }
 
-/// SPEC §8: the job sends the most urgent threshold reached and not yet sent, so a first
+/// docs/reminders.md: the job sends the most urgent threshold reached and not yet sent, so a first
 /// run six days out sends one mail (not the 30-, 14- and 7-day ones), later runs send each
 /// remaining threshold once, and one "expired" notice follows the expiry.
 #[tokio::test]
@@ -47,7 +47,7 @@ async fn missed_days_catch_up_with_one_mail_for_the_most_urgent_threshold() {
     assert_eq!(notices(&counter, &member).await, (2, 1));
 }
 
-/// SPEC §8: the thresholds are configurable; only the configured ones send.
+/// docs/reminders.md: the thresholds are configurable; only the configured ones send.
 #[tokio::test]
 async fn the_thresholds_are_configurable() {
     let counter = Counter::with(Settings {
@@ -74,7 +74,7 @@ async fn the_thresholds_are_configurable() {
     }
 }
 
-/// SPEC §8: a renewal gives a new expiry date, for which reminders start again; a
+/// docs/reminders.md: a renewal gives a new expiry date, for which reminders start again; a
 /// cancelled member's licences get none.
 #[tokio::test]
 async fn a_renewal_starts_reminders_again_and_a_cancellation_ends_them() {

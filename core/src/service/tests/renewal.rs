@@ -1,4 +1,4 @@
-//! SPEC §5: a purchase code adds its term to a licence.
+//! docs/renewal.md: a purchase code adds its term to a licence.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -33,7 +33,7 @@ async fn expiry_of(counter: &Counter, serial: &Serial) -> Option<jiff::civil::Da
     stored.expect("the serial exists").expires_on
 }
 
-/// SPEC §5: the new expiry is `max(current expires_on, today) + term` in calendar months:
+/// docs/renewal.md: the new expiry is `max(current expires_on, today) + term` in calendar months:
 /// days left are kept, an expired licence renews from today, and a month-end lands on the
 /// shorter month's end. The serial and product key stay, and the member is mailed.
 #[tokio::test]
@@ -101,7 +101,7 @@ async fn a_renewal_adds_its_term_to_the_later_of_expiry_and_today() {
     assert!(first.body.contains("2028年01月01日"));
 }
 
-/// SPEC §5: a code is redeemed once, ever: not again on its serial, nor on anyone else's.
+/// docs/renewal.md: a code is redeemed once, ever: not again on its serial, nor on anyone else's.
 #[tokio::test]
 async fn a_code_is_redeemed_once_ever() {
     let counter = Counter::open().await;
@@ -126,7 +126,7 @@ async fn a_code_is_redeemed_once_ever() {
     );
 }
 
-/// SPEC §5: once 20 `serial_or_email_mismatch` answers have been given in 10 minutes, one
+/// docs/renewal.md: once 20 `serial_or_email_mismatch` answers have been given in 10 minutes, one
 /// client address gets 429 for everything, a right guess included; other addresses are not
 /// held back.
 #[tokio::test]

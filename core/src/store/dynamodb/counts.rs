@@ -1,4 +1,4 @@
-//! Per-client counts (SPEC §2, §5): one item per count, changed only by single conditional
+//! Per-client counts (docs/login.md, docs/renewal.md): one item per count, changed only by single conditional
 //! updates (`places = places + 1` while a place is free), never inside a transaction, so
 //! that concurrent attempts from one address (everyone behind one NAT) are counted one
 //! after the other by DynamoDB instead of conflicting.

@@ -1,5 +1,5 @@
-//! The two lists read in order of a date: the expiry index (SPEC §8) and the outbox's
-//! pending list (SPEC §9), in the secondary index `gsi2`.
+//! The two lists read in order of a date: the expiry index (docs/reminders.md) and the outbox's
+//! pending list (docs/mail.md), in the secondary index `gsi2`.
 //!
 //! - **Sharded**: each list is spread over `SHARDS` partitions (`EXPIRY#07`,
 //!   `OUTBOX#PENDING#12`) by a hash of the serial or the mail's id, so that the writes of a
@@ -184,7 +184,7 @@ impl DynamoStore {
     /// Up to `limit` places of `list` after `after`, read by `read`. An entry that does
     /// not read as a place (a key no longer valid by today's rules) is logged and passed
     /// over, and the page filled from further on, so that it holds back none of the others
-    /// (SPEC §9) and a short page still means the list's end.
+    /// (docs/mail.md) and a short page still means the list's end.
     async fn read_list<T>(
         &self,
         list: List,

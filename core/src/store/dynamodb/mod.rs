@@ -50,7 +50,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     meter: Option<Arc<CapacityMeter>>,
-    /// When DynamoDB's TTL may remove a session (SPEC §2: 12 hours after login).
+    /// When DynamoDB's TTL may remove a session (docs/login.md: 12 hours after login).
     session_lifetime: jiff::SignedDuration,
 }
 

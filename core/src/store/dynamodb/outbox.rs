@@ -1,4 +1,4 @@
-//! The outbox's own reads and writes (SPEC §9): the failed list and the dispatcher's two
+//! The outbox's own reads and writes (docs/mail.md): the failed list and the dispatcher's two
 //! conditional writes (the pending list is read in `lists.rs`), each a single call
 //! outside any transaction where a failed condition means "nothing to do".
 

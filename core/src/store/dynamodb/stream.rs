@@ -1,4 +1,4 @@
-//! The table's stream as Lambda hands it over (SPEC §12): a batch of records, each the new
+//! The table's stream as Lambda hands it over (docs/cloud.md): a batch of records, each the new
 //! image of one changed item. Only the fields the outbox dispatcher reads are kept; the
 //! rest of Lambda's event is ignored.
 

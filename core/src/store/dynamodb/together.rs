@@ -1,5 +1,5 @@
 //! Items read together: one `BatchGetItem` for keys known at once, strongly consistent.
-//! A renewal's reads (SPEC §5) take two of them instead of four `GetItem`s one after
+//! A renewal's reads (docs/renewal.md) take two of them instead of four `GetItem`s one after
 //! another: the code with the serial's owner pointer, then the serial with its member.
 //! A serial's item is filed under its member (so usage is one Query), and its key is known
 //! only once the pointer has been read: that is why the renewal needs two trips, not one.
@@ -77,7 +77,7 @@ impl DynamoStore {
         Ok(std::array::from_fn(|i| found.remove(&places[i])))
     }
 
-    /// SPEC §5: the code and the serial's owner pointer together, then the serial and its
+    /// docs/renewal.md: the code and the serial's owner pointer together, then the serial and its
     /// member together. Neither is read for an unknown code.
     pub(super) async fn read_for_renewal(
         &self,

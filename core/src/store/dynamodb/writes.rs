@@ -72,7 +72,7 @@ pub(super) fn customers_marker(table: &str) -> Result<TransactWriteItem, StoreEr
 
 fn serial_item(serial: &SerialRecord) -> Result<Item, StoreError> {
     let mut item = item(serial, keys::serial(&serial.customer_id, &serial.serial))?;
-    // The sparse expiry index (SPEC §8): only licences that can still get reminders.
+    // The sparse expiry index (docs/reminders.md): only licences that can still get reminders.
     if let Some(date) = reminder_date(serial) {
         item.extend(lists::expiry_entry(date, &serial.serial).attributes());
     }

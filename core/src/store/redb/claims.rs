@@ -1,4 +1,4 @@
-//! Claims on mails being delivered (SPEC §9, §12). redb is opened by one process, so its
+//! Claims on mails being delivered (docs/mail.md, docs/cloud.md). redb is opened by one process, so its
 //! dispatchers' claims live in that process's memory: a crash ends them all, as a lapsed
 //! claim would, and the mails are delivered by the next sweep.
 //!

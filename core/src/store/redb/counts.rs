@@ -1,4 +1,4 @@
-//! Per-client counts (SPEC §2, §5). redb is opened by one process, so the counts are kept
+//! Per-client counts (docs/login.md, docs/renewal.md). redb is opened by one process, so the counts are kept
 //! in that process's memory, behind one lock: a place is taken, given back or kept by one
 //! step under the lock, exact however many requests of a client arrive at once, without a
 //! trip to the writer thread or a read-modify-write on a hot row. Each change is then

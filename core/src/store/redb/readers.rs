@@ -5,10 +5,10 @@
 //! read in flight, and every read then wakes a sleeping thread and switches to it: a
 //! profile of `GET /v1/usage` put 36% of the process in futex calls and 25% in the
 //! scheduler's task switch. A few threads that stay busy while the queue is full take the
-//! next read without sleeping (README, "Performance"). The writer has its own thread
-//! (`group`), and argon2 work stays on tokio's pool, so neither holds a read back. DESIGN
-//! asks for `spawn_blocking`; what it asks for, redb's blocking calls off the async
-//! workers, these threads keep.
+//! next read without sleeping (docs/performance.md). The writer has its own thread
+//! (`group`), and argon2 work stays on tokio's pool, so neither holds a read back. The usual
+//! advice is `spawn_blocking`; its point, redb's blocking calls off the async workers,
+//! these threads keep.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;

@@ -19,7 +19,7 @@ pub(super) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("
 /// Customer → token digests: every session of a member, to end them all at once.
 pub(super) const SESSIONS_OF_MEMBER: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("sessions_of_member");
-/// `<rule>:<client>` → the open window of a per-client count (SPEC §2, §5).
+/// `<rule>:<client>` → the open window of a per-client count (docs/login.md, docs/renewal.md).
 pub(super) const CLIENT_COUNTS: TableDefinition<&str, &[u8]> =
     TableDefinition::new("client_counts");
 pub(super) const PROVIDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("providers");
@@ -28,7 +28,7 @@ pub(super) const RECEIPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("
 /// (customer, acceptance time in ns, receipt number) of every receipt: a member's ledger in
 /// time order, read a page at a time by a range over the key.
 pub(super) const LEDGER: TableDefinition<(&str, i128, &str), ()> = TableDefinition::new("ledger");
-/// Expiry date → serial, for every licence that can get a reminder (SPEC §8): the job reads
+/// Expiry date → serial, for every licence that can get a reminder (docs/reminders.md): the job reads
 /// the days it needs, never every licence.
 pub(super) const SERIALS_BY_EXPIRY: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("serials_by_expiry");
@@ -40,7 +40,7 @@ pub(super) const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("ou
 /// the dispatcher reads the mails due without scanning delivered ones or ones waiting for a
 /// later retry.
 pub(super) const OUTBOX_DUE: TableDefinition<(i128, &str), ()> = TableDefinition::new("outbox_due");
-/// Ids of the mails given up after their last failed attempt (SPEC §9).
+/// Ids of the mails given up after their last failed attempt (docs/mail.md).
 pub(super) const OUTBOX_FAILED: TableDefinition<&str, ()> = TableDefinition::new("outbox_failed");
 /// Recipient → mail ids: the operators' outbox view by address.
 pub(super) const MAILS_TO: MultimapTableDefinition<&str, &str> =

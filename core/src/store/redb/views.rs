@@ -3,7 +3,7 @@
 //!
 //! Every authenticated request reads its session, its member and (for usage) the member's
 //! serials; under load the trip to a reader thread and back was most of the read path's
-//! cost (README, "Performance"). redb is opened by one process only and every change goes
+//! cost (docs/performance.md). redb is opened by one process only and every change goes
 //! through this store, so the process can know when a view it keeps goes stale:
 //!
 //! - A commit forgets the views of every session and member it writes (`Touched`), after

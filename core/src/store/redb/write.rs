@@ -173,7 +173,7 @@ pub(super) fn apply(txn: &WriteTransaction, write: &Write) -> Result<(), StoreEr
                 stored.map(|bytes| decode(bytes.value())).transpose()?
             };
             put_versioned(txn, SERIALS, &key, encode(serial)?, *expect)?;
-            // Keep the expiry index (SPEC §8) in step with the licence.
+            // Keep the expiry index (docs/reminders.md) in step with the licence.
             let mut index = txn.open_multimap_table(SERIALS_BY_EXPIRY)?;
             if let Some(date) = before.as_ref().and_then(reminder_date) {
                 index.remove(date.to_string().as_str(), key.as_str())?;

@@ -1,4 +1,4 @@
-//! SPEC §8 and §12: the expiry-reminder function runs for the Japan date of its event.
+//! docs/reminders.md, docs/cloud.md: the expiry-reminder function runs for the Japan date of its event.
 
 use madoguchi_core::lambda::remind;
 use serde_json::{Value, json};

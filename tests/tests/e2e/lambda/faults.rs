@@ -2,7 +2,7 @@
 //! on every function's calls: throttling, 500s, transactions cancelled by a conflict,
 //! batches that leave work unprocessed, and a connection cut after the write was applied
 //! (the SDK then sends again a write that already happened). Under each, a member's visit
-//! through every operation gets only SPEC answers (503 `busy` with `Retry-After` where the
+//! through every operation gets only answers the API documents (503 `busy` with `Retry-After` where the
 //! store gave up, never a 500); once the client has sent again what it was told to, with
 //! the same `Idempotency-Key`, no acknowledged write is lost and no effect happened twice.
 //! Each kind runs twice: in short bursts, which the SDK's and the store's retries absorb,
@@ -29,7 +29,7 @@ struct Seen {
 
 /// Sends a request until it is answered other than 503 `busy`, as a client following
 /// `Retry-After` does (the test's clock stands still, so it does not wait). Every answer
-/// must be a SPEC answer: a 500 fails the test.
+/// must be one the API documents: a 500 fails the test.
 async fn until_answered<F, Fut>(app: &TestApp, seen: &mut Seen, what: &str, send: F) -> Answer
 where
     F: Fn() -> Fut,
@@ -200,7 +200,7 @@ async fn assert_applied_once(app: &TestApp, member: &Member, fault: Fault) {
 
 /// The dispatcher delivers the visit's mails under the same faults, sweeping again (past
 /// the claim of a sweep that gave up) until none is pending. Each mail goes once, or twice
-/// where the mark after a send was lost (SPEC §9 allows that one copy), never more.
+/// where the mark after a send was lost (docs/mail.md allows that one copy), never more.
 async fn deliver(app: &TestApp, member: &Member) {
     use madoguchi_core::Clock as _;
     use madoguchi_core::domain::Email;
@@ -318,7 +318,7 @@ async fn a_connection_cut_after_the_write_applied() {
     survives(Fault::CutAfterWrite).await;
 }
 
-/// SPEC §12: a cancellation of a member larger than one transaction, whose later commits
+/// docs/cloud.md: a cancellation of a member larger than one transaction, whose later commits
 /// meet an outage (every transaction after the first failing with a 500, past the SDK's
 /// and the store's tries), has still ended the membership, and says so. What it left is
 /// finished by the next request that finds it: an operator's read through the admin

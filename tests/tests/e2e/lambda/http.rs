@@ -1,4 +1,5 @@
-//! The HTTP functions answer API Gateway's events as the SPEC says (§2, §3, §10, §12).
+//! The HTTP functions answer API Gateway's events as docs/login.md, usage.md,
+//! operators.md and cloud.md say.
 
 use madoguchi_core::Settings;
 use madoguchi_core::http::AppState;
@@ -139,7 +140,7 @@ async fn an_iam_callers_retry_gets_the_first_answer_again() {
     assert_eq!(again.body, first.body);
 }
 
-/// SPEC §2 and §12: the client address is API Gateway's source IP; an IPv6 caller is
+/// docs/login.md, docs/cloud.md: the client address is API Gateway's source IP; an IPv6 caller is
 /// counted by its /64.
 #[tokio::test]
 #[ignore = "needs DynamoDB Local: scripts/test starts it"]

@@ -1,4 +1,4 @@
-//! SPEC §12: the check that holds every function's calls against its policy in
+//! docs/cloud.md: the check that holds every function's calls against its policy in
 //! `infra/template.yaml` reads the policies as IAM does, and refuses what they do not
 //! allow, naming the function, the action and the resource.
 

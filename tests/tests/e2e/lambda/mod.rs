@@ -1,4 +1,4 @@
-//! SPEC §12: the Lambda functions, driven with the events API Gateway (HTTP API, payload
+//! docs/cloud.md: the Lambda functions, driven with the events API Gateway (HTTP API, payload
 //! 2.0), EventBridge and the table's stream send, kept as JSON in `tests/fixtures`. Each
 //! function's app is the one its binary serves, called without a socket, over the table
 //! of the test's loopback server (where the test creates its members) in DynamoDB Local,

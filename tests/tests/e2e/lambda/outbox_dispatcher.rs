@@ -1,4 +1,4 @@
-//! SPEC §9, §12: the outbox-dispatcher function as deployed: the table's stream and its
+//! docs/mail.md, docs/cloud.md: the outbox-dispatcher function as deployed: the table's stream and its
 //! scheduled sweep (`{"sweep":true}`), sending through SES, every call held against the
 //! dispatcher's role in the template.
 

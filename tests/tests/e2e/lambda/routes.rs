@@ -1,4 +1,4 @@
-//! SPEC §12: every route is served by exactly one function, and `infra/template.yaml` (the
+//! docs/cloud.md: every route is served by exactly one function, and `infra/template.yaml` (the
 //! one place that says which) routes each path to the function that serves it.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +32,7 @@ fn served_by(function: Function) -> BTreeSet<Route> {
     documented(&serde_json::to_value(api).unwrap())
 }
 
-/// The app's own routes (SPEC §1), which every function serves and the template sends to
+/// The app's own routes (docs/api.md), which every function serves and the template sends to
 /// `usage`.
 fn app_routes() -> BTreeSet<Route> {
     [("GET", "/openapi.json"), ("GET", "/healthz")]

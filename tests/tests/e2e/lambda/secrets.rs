@@ -1,4 +1,4 @@
-//! SPEC §12: a secret reaches only the functions that use it, and never as plain text in a
+//! docs/cloud.md: a secret reaches only the functions that use it, and never as plain text in a
 //! function's configuration. Each HTTP function, configured as the template configures it,
 //! is given the ARN of each secret it uses and reads it at its start from Secrets Manager
 //! (the proxy's stand-in, held to the function's policy); the two functions that serve no

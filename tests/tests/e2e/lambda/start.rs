@@ -1,4 +1,4 @@
-//! SPEC §12: a function that cannot start tells the Lambda runtime why, naming the variable.
+//! docs/cloud.md: a function that cannot start tells the Lambda runtime why, naming the variable.
 
 use std::sync::{Arc, Mutex};
 

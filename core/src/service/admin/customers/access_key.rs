@@ -1,4 +1,4 @@
-//! `POST /admin/v1/customers/{customer_id}/access-key`. SPEC §10: a new access key
+//! `POST /admin/v1/customers/{customer_id}/access-key`. docs/operators.md: a new access key
 //! replaces the old one and lifts a lock; every session of the member ends (§2).
 
 use serde::Serialize;

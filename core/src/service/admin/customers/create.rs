@@ -83,7 +83,7 @@ fn check_licenses(licenses: &[NewLicense]) -> Result<(), Error> {
     }
 }
 
-/// SPEC §3: every line includes one standard serial; without one in the request, the
+/// docs/usage.md: every line includes one standard serial; without one in the request, the
 /// line gets a monthly security-suite licence.
 fn with_standard(mut licenses: Vec<NewLicense>) -> Vec<NewLicense> {
     if !licenses.iter().any(|l| l.plan == Plan::Standard) {
@@ -147,7 +147,7 @@ fn issue(license: &NewLicense, customer_id: &CustomerId, line: Line) -> SerialRe
     }
 }
 
-/// SPEC §6: the first reader comes free with the starter kit.
+/// docs/readers.md: the first reader comes free with the starter kit.
 fn starter_kit_reader(now: Timestamp) -> Reader {
     Reader {
         reader_id: new_reader_id(),
