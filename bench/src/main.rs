@@ -316,7 +316,7 @@ async fn renewals(
 }
 
 /// Each client renews from its own loopback address, as members do: one address may only
-/// have 20 renewals running at once (SPEC §2, §5).
+/// have 20 renewals running at once (docs/login.md, docs/renewal.md).
 async fn renewal_client(url: &str, fixtures: &std::path::Path, seconds: u64) -> RenewalLoad {
     let clients: Vec<RenewalClient> =
         serde_json::from_slice(&std::fs::read(fixtures).expect("fixtures")).expect("fixtures");

@@ -1,5 +1,5 @@
 // The one way the portal talks to madoguchi: the public HTTP API on the same origin
-// (SPEC §1). Problems come back as `ApiProblem`s carrying the stable `code`.
+// (docs/api.md). Problems come back as `ApiProblem`s carrying the stable `code`.
 
 import * as session from './session.js';
 

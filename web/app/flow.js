@@ -4,7 +4,7 @@
 //
 // The confirmation step shows the API's dry run, and holds one Idempotency-Key for what it
 // confirms: a double click or a retry after a lost answer sends that same key, so the
-// submission takes effect once (SPEC §1). A confirmation shown again after a submission
+// submission takes effect once (docs/api.md). A confirmation shown again after a submission
 // whose answer was lost (a reload, a dropped connection) first asks for that answer with
 // the same key, since a dry run would now refuse what has already been done.
 

@@ -20,7 +20,7 @@ const ROUTES = [
   ['/readers', 'member', () => import('./screens/readers.js')],
   ['/readers/:step', 'member', () => import('./screens/readers.js')],
   ['/cancel', 'member', () => import('./screens/cancel.js')],
-  // 受付完了 of a cancellation is shown after the session it ended (SPEC §7).
+  // 受付完了 of a cancellation is shown after the session it ended (docs/cancellation.md).
   ['/cancel/done', 'any', () => import('./screens/cancel.js')],
   ['/cancel/:step', 'member', () => import('./screens/cancel.js')],
   ['/receipts', 'member', () => import('./screens/receipts.js')],
@@ -212,7 +212,7 @@ logout.addEventListener('click', () => whileBusy(logout, 'ログアウト中…'
   session.end('logout');
 }));
 
-// Idle warning: two minutes before the server would end the session (SPEC §2, 13 minutes).
+// Idle warning: two minutes before the server would end the session (docs/login.md, 13 minutes).
 const dialog = document.getElementById('idle-warning');
 const left = document.getElementById('idle-left');
 const stay = document.getElementById('idle-stay');

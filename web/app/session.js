@@ -1,5 +1,5 @@
 // The member's login, kept per browser tab (sessionStorage): a reload keeps it, closing the
-// tab forgets it. The server ends a session after 13 idle minutes (SPEC §2); the portal
+// tab forgets it. The server ends a session after 13 idle minutes (docs/login.md); the portal
 // keeps its own clock of the last call so that it can warn two minutes before.
 
 const KEY = 'madoguchi.session';

@@ -1,4 +1,4 @@
-//! The `activation` Lambda function: A serial's device activation, release and history (SPEC §3, §12).
+//! The `activation` Lambda function: A serial's device activation, release and history (docs/usage.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, Function, run_http};
 

@@ -1,4 +1,4 @@
-//! The `admin` Lambda function: The operators' API, for IAM callers (SPEC §10, §12).
+//! The `admin` Lambda function: The operators' API, for IAM callers (docs/operators.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, Function, run_http};
 

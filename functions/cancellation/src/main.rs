@@ -1,4 +1,4 @@
-//! The `cancellation` Lambda function: 解約 (SPEC §7, §12).
+//! The `cancellation` Lambda function: 解約 (docs/cancellation.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, Function, run_http};
 

@@ -1,4 +1,4 @@
-//! The `expiry-reminder` Lambda function: 有効期限のお知らせ, daily (SPEC §8, §12).
+//! The `expiry-reminder` Lambda function: 有効期限のお知らせ, daily (docs/reminders.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, run_expiry_reminder};
 

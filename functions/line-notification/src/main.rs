@@ -1,4 +1,4 @@
-//! The `line-notification` Lambda function: 回線情報通知の通知可否設定 and its terms (SPEC §4, §12).
+//! The `line-notification` Lambda function: 回線情報通知の通知可否設定 and its terms (docs/line-notification.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, Function, run_http};
 

@@ -1,4 +1,4 @@
-//! The `login` Lambda function: ログイン / ログアウト (SPEC §2, §12).
+//! The `login` Lambda function: ログイン / ログアウト (docs/login.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, Function, run_http};
 

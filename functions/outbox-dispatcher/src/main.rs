@@ -1,5 +1,5 @@
 //! The `outbox-dispatcher` Lambda function: delivers the outbox from the table's stream and
-//! a scheduled sweep (SPEC §9, §12).
+//! a scheduled sweep (docs/mail.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, run_outbox_dispatcher};
 

@@ -1,4 +1,4 @@
-//! The `reader` Lambda function: ICカードリーダーの追加申込み (SPEC §6, §12).
+//! The `reader` Lambda function: ICカードリーダーの追加申込み (docs/readers.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, Function, run_http};
 

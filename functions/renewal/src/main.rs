@@ -1,4 +1,4 @@
-//! The `renewal` Lambda function: 更新ユーザー登録 (SPEC §5, §12).
+//! The `renewal` Lambda function: 更新ユーザー登録 (docs/renewal.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, Function, run_http};
 

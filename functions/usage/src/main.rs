@@ -1,4 +1,4 @@
-//! The `usage` Lambda function: ご利用状況の確認 and the receipts ledger (SPEC §3, §1, §12).
+//! The `usage` Lambda function: ご利用状況の確認 and the receipts ledger (docs/usage.md, docs/api.md, docs/cloud.md).
 
 use madoguchi_core::lambda::{Error, Function, run_http};
 

@@ -1,4 +1,4 @@
-// 解約 (SPEC §7): the membership ends, and with it every serial, the line information
+// 解約 (docs/cancellation.md): the membership ends, and with it every serial, the line information
 // notification and every session of the member; the annual fee is not refunded
 // (中途解約の返金なし). 解約理由 → 確認 (the dry run lists every consequence; the member
 // confirms having read them) → 受付完了, which stays on screen although the submission
@@ -111,7 +111,7 @@ async function reasonStep({ view, go }) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const reason = values(form).reason.trim();
-    // Characters after NFKC, as the server counts them (SPEC §1): not UTF-16 units.
+    // Characters after NFKC, as the server counts them (docs/api.md): not UTF-16 units.
     const length = [...reason.normalize('NFKC')].length;
     if (length > REASON_MAX) {
       showErrors(form, [{ field: 'reason', message: `解約の理由は${REASON_MAX}文字以内でご記入ください（現在${length}文字）。` }]);
@@ -173,7 +173,7 @@ async function confirm({ view, go }) {
       message: '解約の内容をご確認のうえ、「了承します」にチェックを入れてください。',
     }]),
     // A lost answer may be asked for again with the same key and body: the server replays
-    // it although the session is already over (SPEC §1).
+    // it although the session is already over (docs/api.md).
     send: async () => finish(await f.submit('/v1/membership/cancellation', body), preview, go),
     refused: (problem) => showErrors(form, explain(problem)),
   });
@@ -205,7 +205,7 @@ async function confirm({ view, go }) {
 }
 
 /**
- * The cancellation went through, and with it the member's session (SPEC §7). The receipt
+ * The cancellation went through, and with it the member's session (docs/cancellation.md). The receipt
  * is kept for 受付完了; everything else the member typed in this tab is forgotten; the
  * portal forgets the login without going to ログイン, then shows the receipt.
  */

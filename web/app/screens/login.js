@@ -1,4 +1,4 @@
-// ログイン (SPEC §2): customer ID and access key, with the lock and cancellation answers
+// ログイン (docs/login.md): customer ID and access key, with the lock and cancellation answers
 // explained, and the way to unlock (§2a) one click away.
 
 import { api } from '../api.js';

@@ -1,4 +1,4 @@
-// ICカードリーダーの追加申込み (SPEC §6): the member's readers (the free starter-kit one
+// ICカードリーダーの追加申込み (docs/readers.md): the member's readers (the free starter-kit one
 // included), the catalogue priced to the yen, and an order of one more reader as a paid
 // rental (有償貸与), paid by e-money (ちょコム) only. 種類の選択 → 確認 (the dry run's
 // price) → 受付完了.
@@ -23,7 +23,7 @@ import { choices, errorSummary, showErrors, values, onSubmit } from '../forms.js
 import { flow } from '../flow.js';
 
 const STEPS = ['種類の選択', '確認', '受付完了'];
-/** SPEC §6: at most 5 readers per member, the starter-kit reader included. */
+/** docs/readers.md: at most 5 readers per member, the starter-kit reader included. */
 const LIMIT = 5;
 const PAYMENT = 'chocom';
 

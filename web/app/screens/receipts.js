@@ -1,4 +1,4 @@
-// 受付履歴 (SPEC §1): everything the member has submitted, newest first, a page at a time;
+// 受付履歴 (docs/api.md): everything the member has submitted, newest first, a page at a time;
 // 「さらに表示」 appends the next page below the ones already shown.
 
 import { api } from '../api.js';

@@ -1,4 +1,4 @@
-// 更新ユーザー登録 (SPEC §5): a purchase code adds its term to a term licence. Logged in,
+// 更新ユーザー登録 (docs/renewal.md): a purchase code adds its term to a term licence. Logged in,
 // the member picks one of their own serials; without a login (as on ESET's page) the serial
 // and the email registered to it prove ownership. 入力 → 確認 (the dry run: the new expiry
 // is shown before anything changes) → 受付完了.
@@ -56,7 +56,7 @@ function bodyOf(state) {
 
 /**
  * The code as printed on 「購入コードのご案内」, for checking it against the paper: the
- * server's normalisation (SPEC §5) applied to what was typed, in groups of five.
+ * server's normalisation (docs/renewal.md) applied to what was typed, in groups of five.
  */
 function shownCode(typed) {
   const symbols = typed.normalize('NFKC').toUpperCase().replace(/[-\s]/g, '')

@@ -1,4 +1,4 @@
-// One serial (SPEC §3): its status, device and expiry, its history (paged), and the two
+// One serial (docs/usage.md): its status, device and expiry, its history (paged), and the two
 // things a member does with it here: move it to another device, or stop using it on the
 // current one. Both say plainly that the device it leaves is no longer protected.
 
@@ -173,7 +173,7 @@ function confirmDialog({ title, body, confirm, danger = false, onConfirm }) {
 }
 
 function confirmMove(serial, body, form, changed, forget) {
-  // One key per confirmation: a double click or a retry sends the same key (SPEC §1).
+  // One key per confirmation: a double click or a retry sends the same key (docs/api.md).
   const key = newKey();
   const moving = serial.status === 'in_use';
   confirmDialog({

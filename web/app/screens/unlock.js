@@ -1,4 +1,4 @@
-// アカウントロック解除 (SPEC §2a): ask for a code by customer ID, then type the 8-digit code
+// アカウントロック解除 (docs/login.md#self-service-unlock): ask for a code by customer ID, then type the 8-digit code
 // from the mail. The first answer never says whether the ID exists or is locked, so the
 // screen says what happens in either case.
 

@@ -1,4 +1,4 @@
-// ご利用状況 (SPEC §3): the line's services with their states, and every serial with its
+// ご利用状況 (docs/usage.md): the line's services with their states, and every serial with its
 // status, device and expiry, each leading to its own page (history, moving, releasing).
 
 import { api } from '../api.js';
