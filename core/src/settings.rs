@@ -6,7 +6,7 @@ use jiff::SignedDuration;
 pub struct Settings {
     /// docs/login.md: consecutive failures that lock an account (結果コード58).
     pub lock_after_failures: u32,
-    /// docs/login.md: `invalid_credentials` answers (and wrong unlock codes, §2a) one client
+    /// docs/login.md: `invalid_credentials` answers (and wrong unlock codes) one client
     /// address may receive per window; every attempt after that is 429.
     pub login_failures_per_client: u32,
     pub login_failure_window: SignedDuration,

@@ -45,7 +45,7 @@ export function uid(prefix) {
   return `${prefix}-${ids}`;
 }
 
-// The words of the seed portals for the API's values (docs/usage.md–§6).
+// The words of the seed portals for the API's values (docs/usage.md to docs/readers.md).
 export const SERVICE = {
   line_notification: '回線情報通知',
   security: 'セキュリティ対策ツール',

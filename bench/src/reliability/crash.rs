@@ -1,6 +1,6 @@
 //! `kill -9` of local-dev under a mixed write load, then a restart on the same data dir,
 //! round after round: every write it acknowledged must be there after each restart, with
-//! its receipt and its mail, and the invariants of docs/usage.md–§6 must hold.
+//! its receipt and its mail, and the invariants of docs/usage.md, renewal.md and readers.md must hold.
 //!
 //! A write cut off by the kill (sent, never answered) may or may not have happened; the
 //! checks accept either, never a half. Writes to one serial (activations) and one member's

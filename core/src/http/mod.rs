@@ -1,5 +1,5 @@
-//! The HTTP contract (docs/api.md–3, §10): one router per operation, mounted together by
-//! local-dev and one at a time by each Lambda function.
+//! The HTTP contract (docs/api.md, and each operation's page): one router per operation,
+//! mounted together by local-dev and one at a time by each Lambda function.
 
 pub mod activation;
 pub mod admin;
@@ -44,7 +44,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub ctx: Context,
-    /// The operators' bearer token (docs/operators.md); none where only IAM callers operate (§12).
+    /// The operators' bearer token (docs/operators.md); none where only IAM callers operate (docs/cloud.md).
     pub admin_token: Option<Arc<str>>,
     /// The server's key for stored answers (docs/api.md).
     pub sealing_key: crate::secret::SealingKey,

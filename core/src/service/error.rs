@@ -35,7 +35,7 @@ pub enum Error {
     SerialUnavailable,
     #[error("licence expired")]
     LicenseExpired,
-    /// docs/line-notification.md/§5: the terms were not agreed to, or not their current version.
+    /// docs/line-notification.md, docs/renewal.md: the terms were not agreed to, or not their current version.
     #[error("consent required")]
     ConsentRequired,
     #[error("provider not found")]

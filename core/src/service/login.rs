@@ -28,7 +28,7 @@ pub struct CustomerSummary {
 }
 
 /// The client's count of `invalid_credentials` answers (docs/login.md), which wrong unlock
-/// codes share (§2a).
+/// codes share (docs/login.md#self-service-unlock).
 pub(crate) fn client_window(ctx: &Context, client: IpAddr) -> Window {
     Window::new(
         "login",

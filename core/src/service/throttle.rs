@@ -1,5 +1,6 @@
-//! Per-client limits (docs/login.md login, §2a unlock codes, §5 renewal guesses), counted in the
-//! store so that they hold across processes and Lambda instances.
+//! Per-client limits (logins and unlock codes: docs/login.md; renewal guesses:
+//! docs/renewal.md), counted in the store so that they hold across processes and Lambda
+//! instances.
 //!
 //! Every attempt takes a place in its client's count *before* its answer is known and
 //! holds it while it runs; only the answers the rule names keep it, every other answer

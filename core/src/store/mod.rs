@@ -312,7 +312,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// A session with its member, and with the member's serials when `with_serials`, read
     /// together: what a member's request needs before its answer (docs/login.md's checks, and
-    /// the whole of §3's usage) in one trip to the store. redb reads it in one read
+    /// the whole of the usage answer's) in one trip to the store. redb reads it in one read
     /// transaction; by default it is the reads one after another.
     async fn session_view(
         &self,

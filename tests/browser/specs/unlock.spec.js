@@ -1,4 +1,4 @@
-// The lock after 10 wrong keys (docs/login.md) and the self-service unlock (§2a), by clicking;
+// The lock after 10 wrong keys (docs/login.md) and the self-service unlock, by clicking;
 // the code is read from the mail the outbox holds.
 import { test, expect, logIn, checkScreen, screenHeading, fullWidth } from '../support/portal.js';
 

@@ -1,5 +1,5 @@
 // ログイン (docs/login.md): customer ID and access key, with the lock and cancellation answers
-// explained, and the way to unlock (§2a) one click away.
+// explained, and the way to unlock one click away.
 
 import { api } from '../api.js';
 import { add, h, notice } from '../dom.js';

@@ -13,7 +13,7 @@ use crate::settings::Settings;
 const WRONG: &str = "Wrong-Key-123";
 
 /// docs/login.md: 10 consecutive failures lock the account, even against the right key, and
-/// queue one notice; time does not lift the lock, an operator's reissue does (§10).
+/// queue one notice; time does not lift the lock, an operator's reissue does (docs/operators.md).
 #[tokio::test]
 async fn ten_failures_lock_the_account_until_the_key_is_reissued() {
     let counter = Counter::open().await;

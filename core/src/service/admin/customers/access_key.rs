@@ -1,5 +1,5 @@
 //! `POST /admin/v1/customers/{customer_id}/access-key`. docs/operators.md: a new access key
-//! replaces the old one and lifts a lock; every session of the member ends (§2).
+//! replaces the old one and lifts a lock; every session of the member ends (docs/login.md).
 
 use serde::Serialize;
 use utoipa::ToSchema;
