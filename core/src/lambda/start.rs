@@ -10,7 +10,7 @@ use lambda_runtime_api_client::{PooledClient, build_request};
 
 use super::Error;
 use crate::config::{self, Config};
-use crate::store::Store;
+use crate::store::Sessions;
 use crate::store::dynamodb::DynamoStore;
 use crate::{Context, Settings, SystemClock};
 

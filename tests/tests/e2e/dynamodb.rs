@@ -11,6 +11,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::support::{TestApp, dynamodb_table, fresh_dynamodb_table, renewal};
+use madoguchi_core::store::Commit;
+use madoguchi_core::store::Ledger;
 
 #[tokio::test]
 #[ignore = "needs DynamoDB Local: scripts/test starts it"]
@@ -37,7 +39,7 @@ async fn a_page_costs_the_same_however_long_the_list() {
         CustomerId, Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Product, Receipt,
         ReceiptKind, Serial,
     };
-    use madoguchi_core::store::{Store, Write};
+    use madoguchi_core::store::Write;
 
     let (store, meter) = fresh_dynamodb_table().await.metered();
     let at: jiff::Timestamp = "2026-11-22T00:00:00Z".parse().unwrap();

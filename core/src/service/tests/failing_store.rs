@@ -15,9 +15,18 @@ use crate::domain::{
 };
 use crate::domain::{DuePlace, Mail};
 use crate::service::Context;
+use crate::store::ClientCounts;
+use crate::store::Commit;
+use crate::store::Idempotency;
+use crate::store::Ledger;
+use crate::store::Members;
+use crate::store::Outbox;
+use crate::store::Reminders;
+use crate::store::Renewals;
+use crate::store::Sessions;
 use crate::store::redb::RedbStore;
 use crate::store::{
-    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, Store, StoreError, Write,
+    Admission, CountRule, IdempotencyRecord, Page, Place, ReceiptPlace, StoreError, Write,
 };
 
 /// A store whose next commits are cancelled the way DynamoDB cancels a throttled
@@ -41,7 +50,141 @@ fn fails(left: &AtomicU32) -> bool {
 }
 
 #[async_trait]
-impl Store for Throttled {
+impl Members for Throttled {
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
+        if fails(&self.customer_failures_left) {
+            return Err(StoreError::Throttled("ThrottlingException".into()));
+        }
+        self.store.customer(id).await
+    }
+
+    async fn customer_with_serials(
+        &self,
+        id: &CustomerId,
+    ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError> {
+        self.store.customer_with_serials(id).await
+    }
+
+    async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
+        self.store.serial(serial).await
+    }
+
+    async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
+        self.store.providers().await
+    }
+
+    async fn has_customers(&self) -> Result<bool, StoreError> {
+        self.store.has_customers().await
+    }
+}
+
+#[async_trait]
+impl Sessions for Throttled {
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
+        if fails(&self.session_failures_left) {
+            return Err(StoreError::Throttled("ThrottlingException".into()));
+        }
+        self.store.session(token_digest).await
+    }
+
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.store.touch_session(token_digest, at).await
+    }
+}
+
+#[async_trait]
+impl Renewals for Throttled {
+    async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError> {
+        self.store.code(code).await
+    }
+}
+
+#[async_trait]
+impl Ledger for Throttled {
+    async fn history(
+        &self,
+        serial: &Serial,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<HistoryEvent, u64>, StoreError> {
+        self.store.history(serial, after, limit).await
+    }
+
+    async fn receipts_of(
+        &self,
+        customer_id: &CustomerId,
+        before: Option<&ReceiptPlace>,
+        limit: usize,
+    ) -> Result<Page<Receipt, ReceiptPlace>, StoreError> {
+        self.store.receipts_of(customer_id, before, limit).await
+    }
+}
+
+#[async_trait]
+impl Reminders for Throttled {
+    async fn serials_expiring(
+        &self,
+        until: jiff::civil::Date,
+        after: Option<&crate::store::ExpiryPlace>,
+        limit: usize,
+    ) -> Result<Vec<crate::store::ExpiryPlace>, StoreError> {
+        self.store.serials_expiring(until, after, limit).await
+    }
+
+    async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
+        self.store.reminder_sent(key).await
+    }
+}
+
+#[async_trait]
+impl Outbox for Throttled {
+    async fn pending_mails(
+        &self,
+        due_by: Timestamp,
+        after: Option<&DuePlace>,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::PendingMail>, StoreError> {
+        self.store.pending_mails(due_by, after, limit).await
+    }
+
+    async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
+        self.store.mail(to, mail_id).await
+    }
+
+    async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError> {
+        self.store.failed_mails().await
+    }
+
+    async fn mark_mail_sent(
+        &self,
+        to: &Email,
+        mail_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.store.mark_mail_sent(to, mail_id, at).await
+    }
+
+    async fn claim_mail(
+        &self,
+        mail: &Mail,
+        claim: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.store.claim_mail(mail, claim, now, until).await
+    }
+
+    async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
+        self.store.record_failed_attempt(mail).await
+    }
+
+    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
+        self.store.mails_to(to).await
+    }
+}
+
+#[async_trait]
+impl Commit for Throttled {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let refuse = self
             .refusals_left
@@ -58,110 +201,21 @@ impl Store for Throttled {
         }
         self.store.commit(writes).await
     }
+}
 
-    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
-        if fails(&self.customer_failures_left) {
-            return Err(StoreError::Throttled("ThrottlingException".into()));
-        }
-        self.store.customer(id).await
-    }
-    async fn customer_with_serials(
-        &self,
-        id: &CustomerId,
-    ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError> {
-        self.store.customer_with_serials(id).await
-    }
-    async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
-        self.store.serial(serial).await
-    }
-    async fn history(
-        &self,
-        serial: &Serial,
-        after: Option<u64>,
-        limit: usize,
-    ) -> Result<Page<HistoryEvent, u64>, StoreError> {
-        self.store.history(serial, after, limit).await
-    }
-    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
-        if fails(&self.session_failures_left) {
-            return Err(StoreError::Throttled("ThrottlingException".into()));
-        }
-        self.store.session(token_digest).await
-    }
-    async fn serials_expiring(
-        &self,
-        until: jiff::civil::Date,
-        after: Option<&crate::store::ExpiryPlace>,
-        limit: usize,
-    ) -> Result<Vec<crate::store::ExpiryPlace>, StoreError> {
-        self.store.serials_expiring(until, after, limit).await
-    }
-    async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
-        self.store.reminder_sent(key).await
-    }
-    async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
-        self.store.providers().await
-    }
-    async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError> {
-        self.store.code(code).await
-    }
-    async fn receipts_of(
-        &self,
-        customer_id: &CustomerId,
-        before: Option<&ReceiptPlace>,
-        limit: usize,
-    ) -> Result<Page<Receipt, ReceiptPlace>, StoreError> {
-        self.store.receipts_of(customer_id, before, limit).await
-    }
+#[async_trait]
+impl Idempotency for Throttled {
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.store.idempotency(key).await
     }
-    async fn pending_mails(
-        &self,
-        due_by: Timestamp,
-        after: Option<&DuePlace>,
-        limit: usize,
-    ) -> Result<Vec<crate::domain::PendingMail>, StoreError> {
-        self.store.pending_mails(due_by, after, limit).await
-    }
-    async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
-        self.store.mail(to, mail_id).await
-    }
-    async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError> {
-        self.store.failed_mails().await
-    }
-    async fn mark_mail_sent(
-        &self,
-        to: &Email,
-        mail_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        self.store.mark_mail_sent(to, mail_id, at).await
-    }
-    async fn claim_mail(
-        &self,
-        mail: &Mail,
-        claim: &str,
-        now: jiff::Timestamp,
-        until: jiff::Timestamp,
-    ) -> Result<bool, StoreError> {
-        self.store.claim_mail(mail, claim, now, until).await
-    }
-    async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
-        self.store.record_failed_attempt(mail).await
-    }
-    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
-        self.store.mails_to(to).await
-    }
-    async fn has_customers(&self) -> Result<bool, StoreError> {
-        self.store.has_customers().await
-    }
-    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
-        self.store.touch_session(token_digest, at).await
-    }
+
     async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError> {
         self.store.release_claim(key, version).await
     }
+}
+
+#[async_trait]
+impl ClientCounts for Throttled {
     async fn take_place(
         &self,
         rule: &CountRule,
@@ -177,9 +231,11 @@ impl Store for Throttled {
     ) -> Result<bool, StoreError> {
         self.store.place_may_be_free(rule, now).await
     }
+
     async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
         self.store.give_back_place(key, place).await
     }
+
     async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
         self.store.keep_place(key, place).await
     }

@@ -14,16 +14,16 @@
 //! twice would free a place another attempt holds, and a burst could run more tries than
 //! the limit.
 
+use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use jiff::Timestamp;
 
-use super::DynamoStore;
 use super::error::condition_failed;
 use super::item::{Item, expires_at, n, s};
-use super::keys;
-use crate::store::{Admission, CountRule, Place, StoreError};
+use super::{DynamoStore, keys};
+use crate::store::{Admission, ClientCounts, CountRule, Place, StoreError};
 
 /// Rounds of "the window changed under us" before giving up. Each round loses only to a
 /// window opening or a place given back, so two are nearly always enough.
@@ -234,4 +234,29 @@ fn old_item<R: std::fmt::Debug + Send + Sync + 'static>(
 
 fn malformed(key: &str) -> StoreError {
     StoreError::Backend(format!("the count {key} has no window"))
+}
+
+#[async_trait]
+impl ClientCounts for DynamoStore {
+    async fn take_place(&self, rule: &CountRule, now: Timestamp) -> Result<Admission, StoreError> {
+        self.take_count_place(rule, now).await
+    }
+
+    async fn place_may_be_free(
+        &self,
+        rule: &CountRule,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.count_place_may_be_free(rule, now).await
+    }
+
+    async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        self.settle_count_place(key, &place, "SET places = places - :one")
+            .await
+    }
+
+    async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        self.settle_count_place(key, &place, "SET kept = kept + :one")
+            .await
+    }
 }

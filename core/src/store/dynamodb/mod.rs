@@ -8,39 +8,35 @@
 //! `stream` which of the table's stream records are new mails, `table` provisioning,
 //! `meter` consumed capacity, `error` how SDK failures become `StoreError`s.
 
+mod commit;
 mod counts;
 mod error;
+mod idempotency;
 mod item;
 mod keys;
+mod ledger;
 mod lists;
+mod members;
 mod meter;
 mod outbox;
+mod reminders;
+mod renewals;
+mod sessions;
 pub mod stream;
 mod table;
 mod together;
-mod transaction;
 mod writes;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use jiff::Timestamp;
-use jiff::civil::Date;
 use serde::de::DeserializeOwned;
 
 pub use meter::{CapacityMeter, Consumed};
 
-use super::{
-    Admission, CountRule, ExpiryPlace, IdempotencyRecord, Page, Place, ReceiptPlace, RenewalView,
-    Store, StoreError, Write,
-};
-use crate::domain::{
-    CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
-    SerialRecord, Session,
-};
-use crate::domain::{DuePlace, Mail, PendingMail};
+use super::{Page, StoreError};
+use crate::domain::{CustomerId, Serial};
 use error::condition_failed;
 use item::{Item, n, record, s};
 use keys::{IndexKey, Key, Prefix};
@@ -251,222 +247,5 @@ impl DynamoStore {
             .get::<Owner>(keys::serial_owner(serial))
             .await?
             .map(|o| o.owner))
-    }
-}
-
-#[async_trait]
-impl Store for DynamoStore {
-    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
-        self.get(keys::member(id)).await
-    }
-
-    async fn customer_with_serials(
-        &self,
-        id: &CustomerId,
-    ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError> {
-        // One Query: the member and their serials share a partition and a key prefix.
-        let mut items = self
-            .query_prefix(keys::member_with_serials(id), false)
-            .await?;
-        let member = s(keys::member(id).sk);
-        let Some(position) = items.iter().position(|i| i.get("sk") == Some(&member)) else {
-            return Ok(None);
-        };
-        let customer: Customer = record(items.remove(position))?;
-        let mut serials: Vec<SerialRecord> =
-            items.into_iter().map(record).collect::<Result<_, _>>()?;
-        // In the member's order, as issued.
-        serials.sort_by_key(|s| customer.serials.iter().position(|c| *c == s.serial));
-        Ok(Some((customer, serials)))
-    }
-
-    async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
-        let Some(owner) = self.owner_of(serial).await? else {
-            return Ok(None);
-        };
-        self.get(keys::serial(&owner, serial)).await
-    }
-
-    async fn history(
-        &self,
-        serial: &Serial,
-        after: Option<u64>,
-        limit: usize,
-    ) -> Result<Page<HistoryEvent, u64>, StoreError> {
-        let after = after.map(|seq| keys::event(serial, seq));
-        self.page(
-            keys::history(serial),
-            false,
-            after,
-            limit,
-            keys::event_number,
-        )
-        .await
-    }
-
-    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
-        self.get(keys::session(token_digest)).await
-    }
-
-    async fn serials_expiring(
-        &self,
-        until: Date,
-        after: Option<&ExpiryPlace>,
-        limit: usize,
-    ) -> Result<Vec<ExpiryPlace>, StoreError> {
-        self.expiring(until, after, limit).await
-    }
-
-    async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
-        self.exists(keys::reminder(key)).await
-    }
-
-    async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
-        self.records(keys::providers()).await
-    }
-
-    async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError> {
-        self.get(keys::code(code)).await
-    }
-
-    async fn renewal_view(
-        &self,
-        code: &RenewalCode,
-        serial: &Serial,
-    ) -> Result<RenewalView, StoreError> {
-        self.read_for_renewal(code, serial).await
-    }
-
-    async fn receipts_of(
-        &self,
-        customer_id: &CustomerId,
-        before: Option<&ReceiptPlace>,
-        limit: usize,
-    ) -> Result<Page<Receipt, ReceiptPlace>, StoreError> {
-        let before = before.map(|place| keys::receipt_at(customer_id, place));
-        let prefix = keys::receipts(customer_id);
-        self.page(prefix, true, before, limit, keys::receipt_place)
-            .await
-    }
-
-    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.get(keys::idempotency(key)).await
-    }
-
-    async fn pending_mails(
-        &self,
-        due_by: Timestamp,
-        after: Option<&DuePlace>,
-        limit: usize,
-    ) -> Result<Vec<PendingMail>, StoreError> {
-        self.pending(due_by, after, limit).await
-    }
-
-    async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
-        self.get(keys::mail(to, mail_id)).await
-    }
-
-    async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError> {
-        self.failed().await
-    }
-
-    async fn mark_mail_sent(
-        &self,
-        to: &Email,
-        mail_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        self.mark_sent(to, mail_id, at).await
-    }
-
-    async fn claim_mail(
-        &self,
-        mail: &Mail,
-        claim: &str,
-        now: Timestamp,
-        until: Timestamp,
-    ) -> Result<bool, StoreError> {
-        self.claim(mail, claim, now, until).await
-    }
-
-    async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
-        self.record_attempt(mail).await
-    }
-
-    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
-        self.records(keys::mails_to(to)).await
-    }
-
-    async fn has_customers(&self) -> Result<bool, StoreError> {
-        self.exists(keys::customers_marker()).await
-    }
-
-    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        self.transact(writes).await
-    }
-
-    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
-        let sent = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::session(token_digest).attributes()))
-            .condition_expression("attribute_exists(pk)")
-            .update_expression("SET last_seen_at = :at")
-            .expression_attribute_values(":at", serde_dynamo::to_attribute_value(at)?)
-            .set_return_consumed_capacity(self.capacity())
-            .send()
-            .await;
-        match sent {
-            Ok(output) => self.consumed_writing(&output.consumed_capacity),
-            // The session is gone: nothing to refresh.
-            Err(error) if condition_failed(&error) => {}
-            Err(error) => return Err(error.into()),
-        }
-        Ok(())
-    }
-
-    async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError> {
-        let sent = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::idempotency(key).attributes()))
-            .condition_expression("version = :claimed AND attribute_type(#response, :null)")
-            .expression_attribute_names("#response", "response")
-            .expression_attribute_values(":claimed", n(version))
-            .expression_attribute_values(":null", s("NULL"))
-            .set_return_consumed_capacity(self.capacity())
-            .send()
-            .await;
-        match sent {
-            Ok(output) => self.consumed_writing(&output.consumed_capacity),
-            // Answered, taken over or gone: not this claim to give back.
-            Err(error) if condition_failed(&error) => {}
-            Err(error) => return Err(error.into()),
-        }
-        Ok(())
-    }
-
-    async fn take_place(&self, rule: &CountRule, now: Timestamp) -> Result<Admission, StoreError> {
-        self.take_count_place(rule, now).await
-    }
-
-    async fn place_may_be_free(
-        &self,
-        rule: &CountRule,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        self.count_place_may_be_free(rule, now).await
-    }
-
-    async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
-        self.settle_count_place(key, &place, "SET places = places - :one")
-            .await
-    }
-
-    async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
-        self.settle_count_place(key, &place, "SET kept = kept + :one")
-            .await
     }
 }

@@ -2,16 +2,14 @@
 //! conditional writes (the pending list is read in `lists.rs`), each a single call
 //! outside any transaction where a failed condition means "nothing to do".
 
+use async_trait::async_trait;
 use jiff::Timestamp;
 
-use super::DynamoStore;
 use super::error::condition_failed;
 use super::item::{item, n};
-use super::keys;
-use super::lists;
-use crate::domain::Email;
-use crate::domain::{Mail, MailStatus};
-use crate::store::StoreError;
+use super::{DynamoStore, keys, lists};
+use crate::domain::{DuePlace, Email, Mail, MailStatus, PendingMail};
+use crate::store::{Outbox, StoreError};
 
 impl DynamoStore {
     /// Every failed mail, oldest first.
@@ -134,4 +132,51 @@ impl DynamoStore {
 
 fn status(status: MailStatus) -> Result<aws_sdk_dynamodb::types::AttributeValue, StoreError> {
     Ok(serde_dynamo::to_attribute_value(status)?)
+}
+
+#[async_trait]
+impl Outbox for DynamoStore {
+    async fn pending_mails(
+        &self,
+        due_by: Timestamp,
+        after: Option<&DuePlace>,
+        limit: usize,
+    ) -> Result<Vec<PendingMail>, StoreError> {
+        self.pending(due_by, after, limit).await
+    }
+
+    async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
+        self.get(keys::mail(to, mail_id)).await
+    }
+
+    async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError> {
+        self.failed().await
+    }
+
+    async fn mark_mail_sent(
+        &self,
+        to: &Email,
+        mail_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.mark_sent(to, mail_id, at).await
+    }
+
+    async fn claim_mail(
+        &self,
+        mail: &Mail,
+        claim: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.claim(mail, claim, now, until).await
+    }
+
+    async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
+        self.record_attempt(mail).await
+    }
+
+    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
+        self.records(keys::mails_to(to)).await
+    }
 }

@@ -5,12 +5,11 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 
-use super::DynamoStore;
 use super::item::{Item, expires_at, item, n, s};
 use super::keys::{self, Key};
-use super::lists;
+use super::{DynamoStore, lists};
 use crate::domain::SerialRecord;
-use crate::store::{Expect, Store, StoreError, Versioned, Write, expiry, reminder_date};
+use crate::store::{Expect, Sessions, StoreError, Versioned, Write, expiry, reminder_date};
 
 /// A put, as one part of a transaction, under a condition if given.
 fn put(

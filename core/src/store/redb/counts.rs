@@ -12,13 +12,14 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use async_trait::async_trait;
 use jiff::Timestamp;
 use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::tables::CLIENT_COUNTS;
-use super::{decode, encode};
-use crate::store::{Admission, CountRule, Place, StoreError};
+use super::{RedbStore, decode, encode};
+use crate::store::{Admission, ClientCounts, CountRule, Place, StoreError};
 
 /// The open window of one count.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -148,4 +149,29 @@ pub(super) fn write_row(txn: &WriteTransaction, (key, bytes): &Row) -> Result<()
     txn.open_table(CLIENT_COUNTS)?
         .insert(key.as_str(), bytes.as_slice())?;
     Ok(())
+}
+
+#[async_trait]
+impl ClientCounts for RedbStore {
+    async fn take_place(&self, rule: &CountRule, now: Timestamp) -> Result<Admission, StoreError> {
+        self.counts
+            .take_place(rule, now, |row| self.write_count(row))
+    }
+
+    async fn place_may_be_free(
+        &self,
+        rule: &CountRule,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        Ok(self.counts.place_may_be_free(rule, now))
+    }
+
+    async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        self.counts
+            .give_back(key, place, |row| self.write_count(row))
+    }
+
+    async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
+        self.counts.keep(key, place, |row| self.write_count(row))
+    }
 }

@@ -11,44 +11,36 @@
 //! errors become `StoreError`s.
 
 mod claims;
+mod commit;
 mod counts;
 mod error;
 mod group;
+mod idempotency;
+mod ledger;
+mod members;
+mod outbox;
 mod readers;
+mod reminders;
+mod renewals;
+mod sessions;
 mod sweep;
 mod tables;
 mod views;
 mod write;
 
-use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use jiff::Timestamp;
-use jiff::civil::Date;
-use redb::{
-    Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
-    TableDefinition,
-};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use sweep::Swept;
 
-use super::{
-    Admission, CountRule, ExpiryPlace, IdempotencyRecord, Page, Place, ReceiptPlace, RenewalView,
-    SessionView, Store, StoreError, Write,
-};
-use crate::domain::{
-    CodeRecord, Customer, CustomerId, Email, HistoryEvent, Provider, Receipt, RenewalCode, Serial,
-    SerialRecord, Session,
-};
-use crate::domain::{DuePlace, Mail, MailStatus, PendingMail};
-use tables::{
-    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, OUTBOX, OUTBOX_DUE, OUTBOX_FAILED,
-    PROVIDERS, RECEIPTS, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, due_key, ledger_key,
-};
+use super::StoreError;
+use crate::domain::{Customer, SerialRecord};
+use crate::domain::{Mail, MailStatus};
+use tables::{OUTBOX, OUTBOX_DUE, OUTBOX_FAILED, SERIALS, due_key, ledger_key};
 
 /// One row of `table`, in a read transaction.
 fn read_row<T: DeserializeOwned>(
@@ -166,470 +158,6 @@ impl RedbStore {
     }
 }
 
-#[async_trait]
-impl Store for RedbStore {
-    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
-        self.get(CUSTOMERS, id.to_string()).await
-    }
-
-    async fn customer_with_serials(
-        &self,
-        id: &CustomerId,
-    ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError> {
-        let id = id.to_string();
-        self.blocking(move |db| {
-            // One read transaction: the customer and their serials are one snapshot.
-            let txn = db.begin_read()?;
-            let Some(customer) = read_row(&txn, CUSTOMERS, &id)? else {
-                return Ok(None);
-            };
-            let serials = read_serials_of(&txn, &customer)?;
-            Ok(Some((customer, serials)))
-        })
-        .await
-    }
-
-    async fn session_view(
-        &self,
-        token_digest: &str,
-        with_serials: bool,
-    ) -> Result<Option<SessionView>, StoreError> {
-        if let Some(view) = self.views.get(token_digest, with_serials) {
-            return Ok(Some(view));
-        }
-        // Taken before the read: a write committed meanwhile keeps the view from being kept.
-        let seq = self.views.seq();
-        let token_digest = token_digest.to_owned();
-        let view = self
-            .blocking(move |db| {
-                // One read transaction, one trip to a reader thread: the session, its
-                // member and their serials are one snapshot.
-                let txn = db.begin_read()?;
-                let Some(bytes) = txn.open_table(SESSIONS)?.get(token_digest.as_str())? else {
-                    return Ok(None);
-                };
-                let session: Session = decode(bytes.value())?;
-                let member = read_row(&txn, CUSTOMERS, session.customer_id.as_str())?;
-                let serials = match (with_serials, &member) {
-                    (true, Some(member)) => read_serials_of(&txn, member)?,
-                    _ => Vec::new(),
-                };
-                Ok(Some(SessionView {
-                    session,
-                    member,
-                    serials,
-                }))
-            })
-            .await?;
-        if let Some(view) = &view {
-            self.views.keep(seq, view, with_serials);
-        }
-        Ok(view)
-    }
-
-    async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
-        self.get(SERIALS, serial.to_string()).await
-    }
-
-    async fn history(
-        &self,
-        serial: &Serial,
-        after: Option<u64>,
-        limit: usize,
-    ) -> Result<Page<HistoryEvent, u64>, StoreError> {
-        let serial = serial.to_string();
-        // A page starts at the event after `after`; there is none after the last number.
-        let Some(from) = after.map_or(Some(0), |seq| seq.checked_add(1)) else {
-            return Ok(Page::from_read(Vec::new(), limit));
-        };
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(HISTORY)?;
-            let read = table
-                .range((serial.as_str(), from)..=(serial.as_str(), u64::MAX))?
-                .take(limit.saturating_add(1))
-                .map(|entry| {
-                    let (key, event) = entry?;
-                    Ok((key.value().1, decode(event.value())?))
-                })
-                .collect::<Result<_, StoreError>>()?;
-            Ok(Page::from_read(read, limit))
-        })
-        .await
-    }
-
-    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
-        self.get(SESSIONS, token_digest.to_owned()).await
-    }
-
-    async fn serials_expiring(
-        &self,
-        until: Date,
-        after: Option<&ExpiryPlace>,
-        limit: usize,
-    ) -> Result<Vec<ExpiryPlace>, StoreError> {
-        let after = after.cloned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let index = txn.open_multimap_table(SERIALS_BY_EXPIRY)?;
-            let from = after
-                .as_ref()
-                .map_or(String::new(), |place| place.expires_on.to_string());
-            let until = until.to_string();
-            let mut found = Vec::new();
-            for day in index.range(from.as_str()..=until.as_str())? {
-                let (day, serials) = day?;
-                let expires_on: Date = day
-                    .value()
-                    .parse()
-                    .map_err(|_| StoreError::Backend(format!("an index date {}", day.value())))?;
-                for serial in serials {
-                    let serial = Serial::parse(serial?.value())
-                        .map_err(|_| StoreError::Backend("an index serial".to_owned()))?;
-                    let place = ExpiryPlace { expires_on, serial };
-                    // A day's serials come in order; the ones up to `after` were on the
-                    // page before.
-                    if after.as_ref().is_some_and(|after| place <= *after) {
-                        continue;
-                    }
-                    found.push(place);
-                    if found.len() == limit {
-                        return Ok(found);
-                    }
-                }
-            }
-            Ok(found)
-        })
-        .await
-    }
-
-    async fn reminder_sent(&self, key: &str) -> Result<bool, StoreError> {
-        let key = key.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(REMINDERS)?;
-            Ok(table.get(key.as_str())?.is_some())
-        })
-        .await
-    }
-
-    async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
-        self.blocking(|db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(PROVIDERS)?;
-            table
-                .iter()?
-                .map(|entry| decode(entry?.1.value()))
-                .collect()
-        })
-        .await
-    }
-
-    async fn code(&self, code: &RenewalCode) -> Result<Option<CodeRecord>, StoreError> {
-        self.get(CODES, code.key().to_owned()).await
-    }
-
-    async fn renewal_view(
-        &self,
-        code: &RenewalCode,
-        serial: &Serial,
-    ) -> Result<RenewalView, StoreError> {
-        let (code, serial) = (code.key().to_owned(), serial.to_string());
-        self.blocking(move |db| {
-            // One read transaction, one trip to a reader thread: the code, the serial and
-            // its member are one snapshot.
-            let txn = db.begin_read()?;
-            let Some(code) = read_row(&txn, CODES, &code)? else {
-                return Ok(RenewalView::default());
-            };
-            let serial: Option<SerialRecord> = read_row(&txn, SERIALS, &serial)?;
-            let member = match &serial {
-                Some(serial) => read_row(&txn, CUSTOMERS, serial.customer_id.as_str())?,
-                None => None,
-            };
-            Ok(RenewalView {
-                code: Some(code),
-                serial,
-                member,
-            })
-        })
-        .await
-    }
-
-    async fn receipts_of(
-        &self,
-        customer_id: &CustomerId,
-        before: Option<&ReceiptPlace>,
-        limit: usize,
-    ) -> Result<Page<Receipt, ReceiptPlace>, StoreError> {
-        let customer_id = customer_id.to_string();
-        let before = before.cloned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let ledger = txn.open_table(LEDGER)?;
-            let receipts = txn.open_table(RECEIPTS)?;
-            let oldest = Bound::Included((customer_id.as_str(), i128::MIN, ""));
-            let newest = match &before {
-                Some(place) => Bound::Excluded(ledger_key(&customer_id, place)),
-                None => Bound::Included((customer_id.as_str(), i128::MAX, "")),
-            };
-            let mut read = Vec::new();
-            for entry in ledger.range((oldest, newest))?.rev() {
-                if read.len() > limit {
-                    break;
-                }
-                let (key, ()) = entry.map(|(k, v)| (k, v.value()))?;
-                let (_, at, no) = key.value();
-                let Some(bytes) = receipts.get(no)? else {
-                    continue;
-                };
-                let place = ReceiptPlace {
-                    accepted_at: Timestamp::from_nanosecond(at)
-                        .map_err(|e| StoreError::Backend(e.to_string()))?,
-                    receipt_no: no.to_owned(),
-                };
-                read.push((place, decode(bytes.value())?));
-            }
-            Ok(Page::from_read(read, limit))
-        })
-        .await
-    }
-
-    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        // A stored answer is replayed as kept, so it must be durable: it is, as it is
-        // written by a commit, which is visible only once its group's fsync is done.
-        self.get(IDEMPOTENCY, key.to_owned()).await
-    }
-
-    async fn pending_mails(
-        &self,
-        due_by: Timestamp,
-        after: Option<&DuePlace>,
-        limit: usize,
-    ) -> Result<Vec<PendingMail>, StoreError> {
-        let after = after.cloned();
-        let mails: Vec<PendingMail> = self
-            .blocking(move |db| {
-                let txn = db.begin_read()?;
-                let due = txn.open_table(OUTBOX_DUE)?;
-                let outbox = txn.open_table(OUTBOX)?;
-                let from = match &after {
-                    Some(place) => Bound::Excluded(due_key(place)),
-                    None => Bound::Unbounded,
-                };
-                let mut mails = Vec::new();
-                for entry in due.range::<(i128, &str)>((from, Bound::Unbounded))? {
-                    let (key, ()) = entry.map(|(k, v)| (k, v.value()))?;
-                    let (due_at, id) = key.value();
-                    if due_at > due_by.as_nanosecond() || mails.len() == limit {
-                        break;
-                    }
-                    if let Some(bytes) = outbox.get(id)? {
-                        let mail: Mail = decode(bytes.value())?;
-                        mails.push(PendingMail {
-                            to: mail.to,
-                            place: DuePlace {
-                                due_at: Timestamp::from_nanosecond(due_at)
-                                    .map_err(|e| StoreError::Backend(e.to_string()))?,
-                                mail_id: id.to_owned(),
-                            },
-                        });
-                    }
-                }
-                Ok(mails)
-            })
-            .await?;
-        // A mail is sent only for a change that is durable: mails are enqueued by commits,
-        // visible only once their group's fsync is done.
-        Ok(mails)
-    }
-
-    async fn mail(&self, to: &Email, mail_id: &str) -> Result<Option<Mail>, StoreError> {
-        let to = to.clone();
-        let mail: Option<Mail> = self.get(OUTBOX, mail_id.to_owned()).await?;
-        // Mails are keyed by recipient and id in the other engine: answer alike.
-        Ok(mail.filter(|m| m.to == to))
-    }
-
-    async fn failed_mails(&self) -> Result<Vec<Mail>, StoreError> {
-        self.blocking(|db| {
-            let txn = db.begin_read()?;
-            let failed = txn.open_table(OUTBOX_FAILED)?;
-            let outbox = txn.open_table(OUTBOX)?;
-            let mut mails = Vec::new();
-            for entry in failed.iter()? {
-                let (id, ()) = entry.map(|(k, v)| (k, v.value()))?;
-                if let Some(bytes) = outbox.get(id.value())? {
-                    mails.push(decode(bytes.value())?);
-                }
-            }
-            Ok(mails)
-        })
-        .await
-    }
-
-    async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
-        let to = to.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let index = txn.open_multimap_table(MAILS_TO)?;
-            let outbox = txn.open_table(OUTBOX)?;
-            let mut mails = Vec::new();
-            for id in index.get(to.as_str())? {
-                if let Some(bytes) = outbox.get(id?.value())? {
-                    mails.push(decode(bytes.value())?);
-                }
-            }
-            Ok(mails)
-        })
-        .await
-    }
-
-    async fn has_customers(&self) -> Result<bool, StoreError> {
-        self.blocking(|db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(CUSTOMERS)?;
-            Ok(!table.is_empty()?)
-        })
-        .await
-    }
-
-    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        // Every condition first, so that a refused one leaves the group's transaction as it
-        // was (`group.rs`); an error while writing rolls the group back.
-        let touched = views::Touched::by(&writes);
-        let views = self.views.clone();
-        let writes = Arc::new(writes);
-        let checked = writes.clone();
-        self.writer
-            .write_checked(
-                move |txn| checked.iter().try_for_each(|w| write::check(txn, w)),
-                move |txn| writes.iter().try_for_each(|w| write::apply(txn, w)),
-                Box::new(move || views.forget(&touched)),
-            )
-            .await
-    }
-
-    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
-        let touched = views::Touched::sessions(vec![token_digest.to_owned()]);
-        let views = self.views.clone();
-        let token_digest = token_digest.to_owned();
-        self.writer
-            .write_soon(
-                move |txn| {
-                    let mut table = txn.open_table(SESSIONS)?;
-                    let stored = match table.get(token_digest.as_str())? {
-                        Some(bytes) => Some(decode::<Session>(bytes.value())?),
-                        None => None,
-                    };
-                    if let Some(mut session) = stored {
-                        session.last_seen_at = at;
-                        table.insert(token_digest.as_str(), encode(&session)?.as_slice())?;
-                    }
-                    Ok(())
-                },
-                Box::new(move || views.forget(&touched)),
-            )
-            .await
-    }
-
-    async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError> {
-        let key = key.to_owned();
-        self.writer
-            .write(move |txn| {
-                let mut table = txn.open_table(IDEMPOTENCY)?;
-                let stored: Option<IdempotencyRecord> = table
-                    .get(key.as_str())?
-                    .map(|bytes| decode(bytes.value()))
-                    .transpose()?;
-                if stored.is_some_and(|r| r.version == version && r.response.is_none()) {
-                    table.remove(key.as_str())?;
-                }
-                Ok(())
-            })
-            .await
-    }
-
-    async fn take_place(&self, rule: &CountRule, now: Timestamp) -> Result<Admission, StoreError> {
-        self.counts
-            .take_place(rule, now, |row| self.write_count(row))
-    }
-
-    async fn place_may_be_free(
-        &self,
-        rule: &CountRule,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        Ok(self.counts.place_may_be_free(rule, now))
-    }
-
-    async fn give_back_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
-        self.counts
-            .give_back(key, place, |row| self.write_count(row))
-    }
-
-    async fn keep_place(&self, key: &str, place: Place) -> Result<(), StoreError> {
-        self.counts.keep(key, place, |row| self.write_count(row))
-    }
-
-    async fn mark_mail_sent(
-        &self,
-        to: &Email,
-        mail_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let (to, mail_id) = (to.clone(), mail_id.to_owned());
-        self.writer
-            .write(move |txn| {
-                let marked = {
-                    let mut outbox = txn.open_table(OUTBOX)?;
-                    let stored: Option<Mail> = outbox
-                        .get(mail_id.as_str())?
-                        .map(|bytes| decode(bytes.value()))
-                        .transpose()?;
-                    match stored {
-                        Some(mut mail) if mail.to == to && mail.status == MailStatus::Pending => {
-                            txn.open_table(OUTBOX_DUE)?
-                                .remove(due_key(&mail.due_place()))?;
-                            mail.status = MailStatus::Sent;
-                            mail.sent_at = Some(at);
-                            outbox.insert(mail_id.as_str(), encode(&mail)?.as_slice())?;
-                            true
-                        }
-                        _ => false,
-                    }
-                };
-                Ok(marked)
-            })
-            .await
-    }
-
-    async fn claim_mail(
-        &self,
-        mail: &Mail,
-        claim: &str,
-        now: Timestamp,
-        until: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let stored = self.mail(&mail.to, &mail.mail_id).await?;
-        let pending_as_read = stored.is_some_and(|stored| {
-            stored.status == MailStatus::Pending && stored.attempts == mail.attempts
-        });
-        Ok(pending_as_read
-            && self
-                .claims
-                .claim(&mail.mail_id, mail.attempts, claim, now, until))
-    }
-
-    async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
-        let recorded = self.write_failed_attempt(mail).await?;
-        if recorded {
-            self.claims.end_with_attempt(&mail.mail_id, mail.attempts);
-        }
-        Ok(recorded)
-    }
-}
-
 impl RedbStore {
     async fn write_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
         let mail = mail.clone();
@@ -674,7 +202,14 @@ impl RedbStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Expect;
+    use jiff::Timestamp;
+
+    use super::tables::CUSTOMERS;
+
+    use crate::domain::{CustomerId, Email};
+    use crate::store::{
+        Admission, ClientCounts, Commit, CountRule, Expect, Members, Outbox, Write,
+    };
 
     #[tokio::test(flavor = "multi_thread")]
     async fn the_in_memory_database_passes_the_conformance_suite() {

@@ -284,7 +284,10 @@ mod tests {
 
     use super::*;
     use crate::domain::CustomerId;
-    use crate::store::{CountRule, Expect, Store, StoredResponse, Write};
+    use crate::store::{
+        ClientCounts, Commit, CountRule, Expect, Idempotency, Reminders, Sessions, StoredResponse,
+        Write,
+    };
 
     fn start() -> Timestamp {
         "2026-11-22T00:00:00Z".parse().expect("instant")

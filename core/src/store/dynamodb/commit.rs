@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::error::TransactionCanceledException;
 use aws_sdk_dynamodb::types::{DeleteRequest, TransactWriteItem, WriteRequest};
@@ -10,7 +11,7 @@ use aws_sdk_dynamodb::types::{DeleteRequest, TransactWriteItem, WriteRequest};
 use super::DynamoStore;
 use super::item::Item;
 use super::writes::customers_marker;
-use crate::store::{Expect, StoreError, Versioned, Write};
+use crate::store::{Commit, Expect, StoreError, Versioned, Write};
 
 /// DynamoDB's own limit on one transaction.
 const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -187,6 +188,13 @@ fn cancellation(cancelled: &TransactionCanceledException) -> StoreError {
         StoreError::Throttled(what)
     } else {
         StoreError::Conflict(what)
+    }
+}
+
+#[async_trait]
+impl Commit for DynamoStore {
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.transact(writes).await
     }
 }
 

@@ -1,0 +1,35 @@
+//! DynamoStore's `Idempotency` (the port is `store/idempotency.rs`).
+
+use async_trait::async_trait;
+
+use super::{DynamoStore, condition_failed, keys, n, s};
+use crate::store::{Idempotency, IdempotencyRecord, StoreError};
+
+#[async_trait]
+impl Idempotency for DynamoStore {
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.get(keys::idempotency(key)).await
+    }
+
+    async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError> {
+        let sent = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::idempotency(key).attributes()))
+            .condition_expression("version = :claimed AND attribute_type(#response, :null)")
+            .expression_attribute_names("#response", "response")
+            .expression_attribute_values(":claimed", n(version))
+            .expression_attribute_values(":null", s("NULL"))
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await;
+        match sent {
+            Ok(output) => self.consumed_writing(&output.consumed_capacity),
+            // Answered, taken over or gone: not this claim to give back.
+            Err(error) if condition_failed(&error) => {}
+            Err(error) => return Err(error.into()),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,36 @@
+//! DynamoStore's `Sessions` (the port is `store/sessions.rs`).
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use super::{DynamoStore, condition_failed, keys};
+use crate::domain::Session;
+use crate::store::{Sessions, StoreError};
+
+#[async_trait]
+impl Sessions for DynamoStore {
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
+        self.get(keys::session(token_digest)).await
+    }
+
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::session(token_digest).attributes()))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("SET last_seen_at = :at")
+            .expression_attribute_values(":at", serde_dynamo::to_attribute_value(at)?)
+            .set_return_consumed_capacity(self.capacity())
+            .send()
+            .await;
+        match sent {
+            Ok(output) => self.consumed_writing(&output.consumed_capacity),
+            // The session is gone: nothing to refresh.
+            Err(error) if condition_failed(&error) => {}
+            Err(error) => return Err(error.into()),
+        }
+        Ok(())
+    }
+}

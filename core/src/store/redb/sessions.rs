@@ -1,0 +1,78 @@
+//! RedbStore's `Sessions` (the port is `store/sessions.rs`).
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use redb::{ReadableDatabase, ReadableTable};
+
+use super::tables::{CUSTOMERS, SESSIONS};
+use super::{RedbStore, decode, encode, read_row, read_serials_of, views};
+use crate::domain::Session;
+use crate::store::{SessionView, Sessions, StoreError};
+
+#[async_trait]
+impl Sessions for RedbStore {
+    async fn session_view(
+        &self,
+        token_digest: &str,
+        with_serials: bool,
+    ) -> Result<Option<SessionView>, StoreError> {
+        if let Some(view) = self.views.get(token_digest, with_serials) {
+            return Ok(Some(view));
+        }
+        // Taken before the read: a write committed meanwhile keeps the view from being kept.
+        let seq = self.views.seq();
+        let token_digest = token_digest.to_owned();
+        let view = self
+            .blocking(move |db| {
+                // One read transaction, one trip to a reader thread: the session, its
+                // member and their serials are one snapshot.
+                let txn = db.begin_read()?;
+                let Some(bytes) = txn.open_table(SESSIONS)?.get(token_digest.as_str())? else {
+                    return Ok(None);
+                };
+                let session: Session = decode(bytes.value())?;
+                let member = read_row(&txn, CUSTOMERS, session.customer_id.as_str())?;
+                let serials = match (with_serials, &member) {
+                    (true, Some(member)) => read_serials_of(&txn, member)?,
+                    _ => Vec::new(),
+                };
+                Ok(Some(SessionView {
+                    session,
+                    member,
+                    serials,
+                }))
+            })
+            .await?;
+        if let Some(view) = &view {
+            self.views.keep(seq, view, with_serials);
+        }
+        Ok(view)
+    }
+
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
+        self.get(SESSIONS, token_digest.to_owned()).await
+    }
+
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+        let touched = views::Touched::sessions(vec![token_digest.to_owned()]);
+        let views = self.views.clone();
+        let token_digest = token_digest.to_owned();
+        self.writer
+            .write_soon(
+                move |txn| {
+                    let mut table = txn.open_table(SESSIONS)?;
+                    let stored = match table.get(token_digest.as_str())? {
+                        Some(bytes) => Some(decode::<Session>(bytes.value())?),
+                        None => None,
+                    };
+                    if let Some(mut session) = stored {
+                        session.last_seen_at = at;
+                        table.insert(token_digest.as_str(), encode(&session)?.as_slice())?;
+                    }
+                    Ok(())
+                },
+                Box::new(move || views.forget(&touched)),
+            )
+            .await
+    }
+}

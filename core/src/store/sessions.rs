@@ -1,0 +1,54 @@
+//! Sessions: one by its token's digest, the view a member's request reads before its
+//! answer, and the refresh of `last_seen_at` (at most once a minute, docs/login.md#sessions).
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use crate::domain::{Customer, SerialRecord, Session};
+use crate::store::{Members, StoreError};
+
+/// A session as one read sees it: the session, its member (None once deleted), and the
+/// member's serials when they were asked for. Not `Debug`: the member holds the key's hash.
+#[derive(Clone)]
+pub struct SessionView {
+    pub session: Session,
+    pub member: Option<Customer>,
+    pub serials: Vec<SerialRecord>,
+}
+
+#[async_trait]
+pub trait Sessions: Members + Send + Sync {
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
+
+    /// A session with its member, and with the member's serials when `with_serials`, read
+    /// together: what a member's request needs before its answer (docs/login.md's checks, and
+    /// the whole of the usage answer's) in one trip to the store. redb reads it in one read
+    /// transaction; by default it is the reads one after another.
+    async fn session_view(
+        &self,
+        token_digest: &str,
+        with_serials: bool,
+    ) -> Result<Option<SessionView>, StoreError> {
+        let Some(session) = self.session(token_digest).await? else {
+            return Ok(None);
+        };
+        let (member, serials) = if with_serials {
+            match self.customer_with_serials(&session.customer_id).await? {
+                Some((member, serials)) => (Some(member), serials),
+                None => (None, Vec::new()),
+            }
+        } else {
+            (self.customer(&session.customer_id).await?, Vec::new())
+        };
+        Ok(Some(SessionView {
+            session,
+            member,
+            serials,
+        }))
+    }
+
+    /// Refreshes `last_seen_at` of a session that still exists. One conditional write of its
+    /// own, never part of a commit: a session already gone means nothing to do, so a touch
+    /// racing a logout cannot bring the session back.
+    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError>;
+}
