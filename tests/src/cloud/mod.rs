@@ -7,6 +7,7 @@ pub mod calls;
 pub mod faults;
 pub mod policy;
 mod proxy;
+mod wire;
 
 pub use faults::{Fault, FaultCounts, FaultPlan};
 pub use policy::{Need, Policy, Stack, Template};

@@ -202,11 +202,7 @@ impl DynamoStore {
             .set_return_consumed_capacity(self.capacity())
             .send()
             .await;
-        match sent {
-            Ok(output) => self.consumed_writing(&output.consumed_capacity),
-            Err(error) if condition_failed(&error) => {}
-            Err(error) => return Err(error.into()),
-        }
+        self.applied(sent, |o| &o.consumed_capacity)?;
         Ok(())
     }
 }

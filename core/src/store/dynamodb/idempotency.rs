@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{DynamoStore, condition_failed, keys, n, s};
+use super::{DynamoStore, keys, n, s};
 use crate::store::{Idempotency, IdempotencyRecord, StoreError};
 
 #[async_trait]
@@ -24,12 +24,8 @@ impl Idempotency for DynamoStore {
             .set_return_consumed_capacity(self.capacity())
             .send()
             .await;
-        match sent {
-            Ok(output) => self.consumed_writing(&output.consumed_capacity),
-            // Answered, taken over or gone: not this claim to give back.
-            Err(error) if condition_failed(&error) => {}
-            Err(error) => return Err(error.into()),
-        }
+        // Answered, taken over or gone: not this claim to give back.
+        self.applied(sent, |o| &o.consumed_capacity)?;
         Ok(())
     }
 }

@@ -91,6 +91,28 @@ impl DynamoStore {
         self.consumed(reports, |meter| &meter.milli_write);
     }
 
+    /// The answer of one conditional write whose failed condition means "nothing to do"
+    /// (a session already gone, a claim answered, a mail no longer pending): whether it
+    /// applied, its write units counted; any other failure is the call's error.
+    pub(super) fn applied<O, E, R>(
+        &self,
+        sent: Result<O, aws_sdk_dynamodb::error::SdkError<E, R>>,
+        capacity: impl Fn(&O) -> &Option<ConsumedCapacity>,
+    ) -> Result<bool, crate::store::StoreError>
+    where
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::fmt::Debug,
+        R: std::fmt::Debug,
+    {
+        match sent {
+            Ok(output) => {
+                self.consumed_writing(capacity(&output));
+                Ok(true)
+            }
+            Err(error) if super::condition_failed(&error) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// Counts one TransactWriteItems and the write units it reports.
     pub(super) fn consumed_in_transaction<'a>(
         &self,

@@ -5,7 +5,6 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-use super::error::condition_failed;
 use super::item::{item, n};
 use super::{DynamoStore, keys, lists};
 use crate::domain::{DuePlace, Email, Mail, MailStatus, PendingMail};
@@ -40,14 +39,7 @@ impl DynamoStore {
             .set_return_consumed_capacity(self.capacity())
             .send()
             .await;
-        match sent {
-            Ok(output) => {
-                self.consumed_writing(&output.consumed_capacity);
-                Ok(true)
-            }
-            Err(error) if condition_failed(&error) => Ok(false),
-            Err(error) => Err(error.into()),
-        }
+        self.applied(sent, |o| &o.consumed_capacity)
     }
 
     /// The claim is two attributes beside the mail, `claim_id` and `claimed_until_ms`
@@ -81,14 +73,7 @@ impl DynamoStore {
             .set_return_consumed_capacity(self.capacity())
             .send()
             .await;
-        match claimed {
-            Ok(output) => {
-                self.consumed_writing(&output.consumed_capacity);
-                Ok(true)
-            }
-            Err(error) if condition_failed(&error) => Ok(false),
-            Err(error) => Err(error.into()),
-        }
+        self.applied(claimed, |o| &o.consumed_capacity)
     }
 
     pub(super) async fn record_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
@@ -119,14 +104,7 @@ impl DynamoStore {
             .set_return_consumed_capacity(self.capacity())
             .send()
             .await;
-        match put {
-            Ok(output) => {
-                self.consumed_writing(&output.consumed_capacity);
-                Ok(true)
-            }
-            Err(error) if condition_failed(&error) => Ok(false),
-            Err(error) => Err(error.into()),
-        }
+        self.applied(put, |o| &o.consumed_capacity)
     }
 }
 

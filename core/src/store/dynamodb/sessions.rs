@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-use super::{DynamoStore, condition_failed, keys};
+use super::{DynamoStore, keys};
 use crate::domain::Session;
 use crate::store::{Sessions, StoreError};
 
@@ -25,12 +25,8 @@ impl Sessions for DynamoStore {
             .set_return_consumed_capacity(self.capacity())
             .send()
             .await;
-        match sent {
-            Ok(output) => self.consumed_writing(&output.consumed_capacity),
-            // The session is gone: nothing to refresh.
-            Err(error) if condition_failed(&error) => {}
-            Err(error) => return Err(error.into()),
-        }
+        // The session gone means nothing to refresh.
+        self.applied(sent, |o| &o.consumed_capacity)?;
         Ok(())
     }
 }

@@ -17,8 +17,11 @@
 //!   and a group is the queue as it was when the group began.
 //! - None is acknowledged before it is durable: the group's transaction is committed with
 //!   `Durability::Immediate` (its fsync) before any of its writes is answered.
-//! - Bookkeeping whose loss in a crash harms little (a session's last-seen time,
-//!   `Writer::write_soon`; a per-client count's row, `Writer::write_behind`) goes in a
+//! - Every write is a `Change` (`change.rs`), a value the writer applies; once its
+//!   transaction is committed, and before it is answered, the writer forgets the session
+//!   views the change touched.
+//! - Bookkeeping whose loss in a crash harms little (a session's last-seen time; a
+//!   per-client count's row, `Writer::apply_behind`) goes in a
 //!   transaction of its own, committed first without an fsync and answered at once. It
 //!   becomes durable with the next durable commit, and at the latest `UNSYNCED_AT_MOST`
 //!   later, when the writer makes it durable on its own: a crash loses at most that much of
@@ -37,6 +40,8 @@ use std::time::{Duration, Instant};
 use redb::{Database, Durability, WriteTransaction};
 use tokio::sync::oneshot;
 
+use super::change::{Answer, Change, Failed, Outcome};
+use super::views::Views;
 use crate::store::StoreError;
 
 /// The most writes one transaction holds, so that the first of a long queue does not wait
@@ -65,31 +70,8 @@ enum Applied {
 type Work = Box<dyn FnMut(&WriteTransaction) -> Applied + Send>;
 
 /// Run on the writer thread once a write's transaction is committed, before the write is
-/// answered (the store forgets the session views it made stale: `views.rs`).
-pub(super) type Committed = Box<dyn Fn() + Send + Sync>;
-
-/// A write that failed, and whether it may have left something behind in the transaction.
-struct Failed {
-    error: StoreError,
-    left_behind: bool,
-}
-
-impl Failed {
-    /// A write of one step: only a refused condition is known to have changed nothing.
-    fn judged(error: StoreError) -> Self {
-        let left_behind = !matches!(error, StoreError::Conflict(_));
-        Self { error, left_behind }
-    }
-}
-
-/// When a write is answered.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Answer {
-    /// Once it is durable.
-    WhenDurable,
-    /// As soon as its transaction is committed, before any fsync.
-    WhenApplied,
-}
+/// answered: the writer forgets the session views its change made stale (`views.rs`).
+type Committed = Box<dyn Fn() + Send + Sync>;
 
 struct Job {
     work: Work,
@@ -100,10 +82,12 @@ struct Job {
 pub(super) struct Writer {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
+    /// The session views kept in memory, which the writer forgets as its changes touch them.
+    views: Arc<Views>,
 }
 
 impl Writer {
-    pub(super) fn start(db: Arc<Database>) -> std::io::Result<Self> {
+    pub(super) fn start(db: Arc<Database>, views: Arc<Views>) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("redb-writer".to_owned())
@@ -111,87 +95,29 @@ impl Writer {
         Ok(Self {
             jobs: Some(jobs),
             thread: Some(thread),
+            views,
         })
     }
 
-    /// Runs `work` in the group's transaction; its answer comes once that is durable.
-    /// `work` must check its conditions before it changes anything: only a
-    /// `StoreError::Conflict` is taken to have left nothing behind. It may run more than
-    /// once (see the module's comment); only the last run counts.
-    pub(super) async fn write<T, F>(&self, mut work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
-    {
-        self.queue(Answer::WhenDurable, None, move |txn| {
-            work(txn).map_err(Failed::judged)
-        })
-        .await
+    /// Applies `change` in the group's transaction and answers when `change.answer()`
+    /// says, after forgetting the session views it touched (see `change.rs`).
+    pub(super) async fn apply(&self, change: Change) -> Result<Outcome, StoreError> {
+        let forget = self.forgetting(&change);
+        self.queue(change.answer(), Some(forget), move |txn| change.apply(txn))
+            .await
     }
 
-    /// A write in two steps, answered once durable: `check` reads every condition and
-    /// changes nothing (any failure of it leaves nothing behind), then `apply` writes (any
-    /// failure of it may have, and rolls the transaction back). The caller gets either
-    /// step's error, except that a conflict found while writing is a storage error.
-    /// `committed` runs once the write is committed, before it is answered.
-    pub(super) async fn write_checked<C, A>(
-        &self,
-        mut check: C,
-        mut apply: A,
-        committed: Committed,
-    ) -> Result<(), StoreError>
-    where
-        C: FnMut(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
-        A: FnMut(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
-    {
-        self.queue(Answer::WhenDurable, Some(committed), move |txn| {
-            check(txn).map_err(|error| Failed {
-                error,
-                left_behind: false,
-            })?;
-            // A commit that conflicts with itself (two of its writes on one key) is a bug to
-            // report, not a race to retry.
-            apply(txn).map_err(|error| Failed {
-                error: match error {
-                    StoreError::Conflict(what) => {
-                        StoreError::Backend(format!("a commit conflicts with itself: {what}"))
-                    }
-                    other => other,
-                },
-                left_behind: true,
-            })
-        })
-        .await
-    }
-
-    /// Runs `work` like `write`, but answers as soon as it is committed, without waiting
-    /// for an fsync: for bookkeeping a crash may lose (see the module's comment).
-    /// `committed` runs once the write is committed, before it is answered.
-    pub(super) async fn write_soon<T, F>(
-        &self,
-        mut work: F,
-        committed: Committed,
-    ) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
-    {
-        self.queue(Answer::WhenApplied, Some(committed), move |txn| {
-            work(txn).map_err(Failed::judged)
-        })
-        .await
-    }
-
-    /// Queues `work` with no one waiting for it: bookkeeping already decided in memory
-    /// (`counts.rs`), written in the order queued, like a `write_soon`.
-    pub(super) fn write_behind<F>(&self, mut work: F)
-    where
-        F: FnMut(&WriteTransaction) -> Result<(), StoreError> + Send + 'static,
-    {
-        let work: Work = Box::new(move |txn| match work(txn) {
-            Ok(()) => Applied::Done(Box::new(|| {})),
-            Err(error) => {
-                tracing::error!(%error, "a written-behind record could not be written");
+    /// Queues `change` with no one waiting for it: bookkeeping already decided in memory
+    /// (`counts.rs`), written in the order queued, answered like a change applied soon.
+    pub(super) fn apply_behind(&self, change: Change) {
+        let forget = Arc::new(self.forgetting(&change));
+        let work: Work = Box::new(move |txn| match change.apply(txn) {
+            Ok(_) => {
+                let forget = forget.clone();
+                Applied::Done(Box::new(move || forget()))
+            }
+            Err(failed) => {
+                tracing::error!(error = %failed.error, "a written-behind record could not be written");
                 Applied::Tainted
             }
         });
@@ -202,6 +128,32 @@ impl Writer {
                 answer: Answer::WhenApplied,
             });
         }
+    }
+
+    /// What the writer does once `change` is committed: forget the views it touched.
+    fn forgetting(&self, change: &Change) -> Committed {
+        let touched = change.touched();
+        let views = self.views.clone();
+        Box::new(move || views.forget(&touched))
+    }
+
+    /// Runs `work` in the group's transaction; its answer comes once that is durable.
+    /// `work` must check its conditions before it changes anything: only a
+    /// `StoreError::Conflict` is taken to have left nothing behind. (The writer's own tests
+    /// write through it; the store writes only `Change`s.)
+    #[cfg(test)]
+    pub(super) async fn write<T, F>(&self, mut work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.queue(Answer::WhenDurable, None, move |txn| {
+            work(txn).map_err(|error| {
+                let left_behind = !matches!(error, StoreError::Conflict(_));
+                Failed { error, left_behind }
+            })
+        })
+        .await
     }
 
     /// Returns once every write applied so far is durable: an empty write goes through the
@@ -435,7 +387,7 @@ mod tests {
                 .create_with_backend(redb::backends::InMemoryBackend::new())
                 .expect("a database"),
         );
-        let writer = Arc::new(Writer::start(db.clone()).expect("a writer"));
+        let writer = Arc::new(Writer::start(db.clone(), Arc::default()).expect("a writer"));
         let slow = {
             let writer = writer.clone();
             tokio::spawn(async move {

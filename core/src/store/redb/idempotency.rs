@@ -1,6 +1,9 @@
 //! RedbStore's `Idempotency` (the port is `store/idempotency.rs`).
 
 use async_trait::async_trait;
+use redb::WriteTransaction;
+
+use super::change::Change;
 use redb::ReadableTable;
 
 use super::tables::IDEMPOTENCY;
@@ -18,17 +21,22 @@ impl Idempotency for RedbStore {
     async fn release_claim(&self, key: &str, version: u64) -> Result<(), StoreError> {
         let key = key.to_owned();
         self.writer
-            .write(move |txn| {
-                let mut table = txn.open_table(IDEMPOTENCY)?;
-                let stored: Option<IdempotencyRecord> = table
-                    .get(key.as_str())?
-                    .map(|bytes| decode(bytes.value()))
-                    .transpose()?;
-                if stored.is_some_and(|r| r.version == version && r.response.is_none()) {
-                    table.remove(key.as_str())?;
-                }
-                Ok(())
-            })
+            .apply(Change::ReleaseClaim { key, version })
             .await
+            .map(|_| ())
     }
+}
+
+/// Removes a claim that got no answer, only while it is still that claim (same version)
+/// and unanswered: a kept answer is never erased.
+pub(super) fn release(txn: &WriteTransaction, key: &str, version: u64) -> Result<(), StoreError> {
+    let mut table = txn.open_table(IDEMPOTENCY)?;
+    let stored: Option<IdempotencyRecord> = table
+        .get(key)?
+        .map(|bytes| decode(bytes.value()))
+        .transpose()?;
+    if stored.is_some_and(|r| r.version == version && r.response.is_none()) {
+        table.remove(key)?;
+    }
+    Ok(())
 }

@@ -10,6 +10,7 @@
 //! session views kept in memory, `sweep` the removal of what has ended, `error` how redb's
 //! errors become `StoreError`s.
 
+mod change;
 mod claims;
 mod commit;
 mod counts;
@@ -31,7 +32,7 @@ mod write;
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadTransaction, ReadableDatabase, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -39,8 +40,7 @@ pub use sweep::Swept;
 
 use super::StoreError;
 use crate::domain::{Customer, SerialRecord};
-use crate::domain::{Mail, MailStatus};
-use tables::{OUTBOX, OUTBOX_DUE, OUTBOX_FAILED, SERIALS, due_key, ledger_key};
+use tables::{SERIALS, due_key, ledger_key};
 
 /// One row of `table`, in a read transaction.
 fn read_row<T: DeserializeOwned>(
@@ -115,13 +115,14 @@ impl RedbStore {
         let counts = counts::Counts::load(&txn)?;
         txn.commit()?;
         let db = Arc::new(db);
-        let writer = group::Writer::start(db.clone())
+        let views: Arc<views::Views> = Arc::default();
+        let writer = group::Writer::start(db.clone(), views.clone())
             .map_err(|e| StoreError::Backend(format!("the database writer: {e}")))?;
         let readers = readers::Readers::start(db.clone())
             .map_err(|e| StoreError::Backend(format!("the database readers: {e}")))?;
         Ok(Self {
             counts: Arc::new(counts),
-            views: Arc::default(),
+            views,
             claims: Arc::default(),
             writer: Arc::new(writer),
             readers: Arc::new(readers),
@@ -132,8 +133,7 @@ impl RedbStore {
 
     /// Writes a count's changed row behind its change (`counts.rs`).
     fn write_count(&self, row: counts::Row) {
-        self.writer
-            .write_behind(move |txn| counts::write_row(txn, &row));
+        self.writer.apply_behind(change::Change::CountRow(row));
     }
 
     /// Runs a blocking read off the async runtime, on a reader thread.
@@ -158,53 +158,13 @@ impl RedbStore {
     }
 }
 
-impl RedbStore {
-    async fn write_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
-        let mail = mail.clone();
-        self.writer
-            .write(move |txn| {
-                let recorded = {
-                    let mut outbox = txn.open_table(OUTBOX)?;
-                    let stored: Option<Mail> = outbox
-                        .get(mail.mail_id.as_str())?
-                        .map(|bytes| decode(bytes.value()))
-                        .transpose()?;
-                    match stored {
-                        Some(stored)
-                            if stored.to == mail.to
-                                && stored.status == MailStatus::Pending
-                                && stored.attempts + 1 == mail.attempts =>
-                        {
-                            let mut due = txn.open_table(OUTBOX_DUE)?;
-                            due.remove(due_key(&stored.due_place()))?;
-                            match mail.status {
-                                MailStatus::Pending => {
-                                    due.insert(due_key(&mail.due_place()), ())?;
-                                }
-                                MailStatus::Failed => {
-                                    txn.open_table(OUTBOX_FAILED)?
-                                        .insert(mail.mail_id.as_str(), ())?;
-                                }
-                                MailStatus::Sent => {}
-                            }
-                            outbox.insert(mail.mail_id.as_str(), encode(&mail)?.as_slice())?;
-                            true
-                        }
-                        _ => false,
-                    }
-                };
-                Ok(recorded)
-            })
-            .await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::Timestamp;
 
-    use super::tables::CUSTOMERS;
+    use super::tables::{CUSTOMERS, OUTBOX};
+    use crate::domain::Mail;
 
     use crate::domain::{CustomerId, Email};
     use crate::store::{

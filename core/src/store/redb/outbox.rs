@@ -3,6 +3,9 @@
 use std::ops::Bound;
 
 use async_trait::async_trait;
+use redb::WriteTransaction;
+
+use super::change::Change;
 use jiff::Timestamp;
 use redb::{ReadableDatabase, ReadableTable};
 
@@ -104,29 +107,11 @@ impl Outbox for RedbStore {
         at: Timestamp,
     ) -> Result<bool, StoreError> {
         let (to, mail_id) = (to.clone(), mail_id.to_owned());
-        self.writer
-            .write(move |txn| {
-                let marked = {
-                    let mut outbox = txn.open_table(OUTBOX)?;
-                    let stored: Option<Mail> = outbox
-                        .get(mail_id.as_str())?
-                        .map(|bytes| decode(bytes.value()))
-                        .transpose()?;
-                    match stored {
-                        Some(mut mail) if mail.to == to && mail.status == MailStatus::Pending => {
-                            txn.open_table(OUTBOX_DUE)?
-                                .remove(due_key(&mail.due_place()))?;
-                            mail.status = MailStatus::Sent;
-                            mail.sent_at = Some(at);
-                            outbox.insert(mail_id.as_str(), encode(&mail)?.as_slice())?;
-                            true
-                        }
-                        _ => false,
-                    }
-                };
-                Ok(marked)
-            })
-            .await
+        let marked = self
+            .writer
+            .apply(Change::MarkMailSent { to, mail_id, at })
+            .await?;
+        Ok(marked.applied())
     }
 
     async fn claim_mail(
@@ -147,10 +132,73 @@ impl Outbox for RedbStore {
     }
 
     async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
-        let recorded = self.write_failed_attempt(mail).await?;
+        let recorded = self
+            .writer
+            .apply(Change::RecordFailedAttempt(mail.clone()))
+            .await?
+            .applied();
         if recorded {
             self.claims.end_with_attempt(&mail.mail_id, mail.attempts);
         }
         Ok(recorded)
+    }
+}
+
+/// Marks a pending mail sent and takes it off the pending list; `false` when it is no
+/// longer pending (marked already, given up) or not there.
+pub(super) fn mark_sent(
+    txn: &WriteTransaction,
+    to: &Email,
+    mail_id: &str,
+    at: Timestamp,
+) -> Result<bool, StoreError> {
+    let mut outbox = txn.open_table(OUTBOX)?;
+    let stored: Option<Mail> = outbox
+        .get(mail_id)?
+        .map(|bytes| decode(bytes.value()))
+        .transpose()?;
+    match stored {
+        Some(mut mail) if mail.to == *to && mail.status == MailStatus::Pending => {
+            txn.open_table(OUTBOX_DUE)?
+                .remove(due_key(&mail.due_place()))?;
+            mail.status = MailStatus::Sent;
+            mail.sent_at = Some(at);
+            outbox.insert(mail_id, encode(&mail)?.as_slice())?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Stores `mail` as it is after a failed attempt, only while the stored mail is pending
+/// with one attempt fewer: due again later, or failed and listed with the failed ones.
+pub(super) fn record_failed(txn: &WriteTransaction, mail: &Mail) -> Result<bool, StoreError> {
+    let mut outbox = txn.open_table(OUTBOX)?;
+    let stored: Option<Mail> = outbox
+        .get(mail.mail_id.as_str())?
+        .map(|bytes| decode(bytes.value()))
+        .transpose()?;
+    match stored {
+        Some(stored)
+            if stored.to == mail.to
+                && stored.status == MailStatus::Pending
+                && stored.attempts + 1 == mail.attempts =>
+        {
+            let mut due = txn.open_table(OUTBOX_DUE)?;
+            due.remove(due_key(&stored.due_place()))?;
+            match mail.status {
+                MailStatus::Pending => {
+                    due.insert(due_key(&mail.due_place()), ())?;
+                }
+                MailStatus::Failed => {
+                    txn.open_table(OUTBOX_FAILED)?
+                        .insert(mail.mail_id.as_str(), ())?;
+                }
+                MailStatus::Sent => {}
+            }
+            outbox.insert(mail.mail_id.as_str(), encode(&mail)?.as_slice())?;
+            Ok(true)
+        }
+        _ => Ok(false),
     }
 }

@@ -1,11 +1,14 @@
 //! RedbStore's `Sessions` (the port is `store/sessions.rs`).
 
 use async_trait::async_trait;
+use redb::WriteTransaction;
+
+use super::change::Change;
 use jiff::Timestamp;
 use redb::{ReadableDatabase, ReadableTable};
 
 use super::tables::{CUSTOMERS, SESSIONS};
-use super::{RedbStore, decode, encode, read_row, read_serials_of, views};
+use super::{RedbStore, decode, encode, read_row, read_serials_of};
 use crate::domain::Session;
 use crate::store::{SessionView, Sessions, StoreError};
 
@@ -54,25 +57,29 @@ impl Sessions for RedbStore {
     }
 
     async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
-        let touched = views::Touched::sessions(vec![token_digest.to_owned()]);
-        let views = self.views.clone();
         let token_digest = token_digest.to_owned();
         self.writer
-            .write_soon(
-                move |txn| {
-                    let mut table = txn.open_table(SESSIONS)?;
-                    let stored = match table.get(token_digest.as_str())? {
-                        Some(bytes) => Some(decode::<Session>(bytes.value())?),
-                        None => None,
-                    };
-                    if let Some(mut session) = stored {
-                        session.last_seen_at = at;
-                        table.insert(token_digest.as_str(), encode(&session)?.as_slice())?;
-                    }
-                    Ok(())
-                },
-                Box::new(move || views.forget(&touched)),
-            )
+            .apply(Change::TouchSession { token_digest, at })
             .await
+            .map(|_| ())
     }
+}
+
+/// Refreshes a session's `last_seen_at`, if it is still there: a touch racing a logout
+/// cannot bring the session back.
+pub(super) fn touch(
+    txn: &WriteTransaction,
+    token_digest: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let mut table = txn.open_table(SESSIONS)?;
+    let stored = match table.get(token_digest)? {
+        Some(bytes) => Some(decode::<Session>(bytes.value())?),
+        None => None,
+    };
+    if let Some(mut session) = stored {
+        session.last_seen_at = at;
+        table.insert(token_digest, encode(&session)?.as_slice())?;
+    }
+    Ok(())
 }

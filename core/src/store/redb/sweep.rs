@@ -17,8 +17,8 @@ use redb::{
     Database, ReadableDatabase, ReadableTable, Table, TableDefinition, Value, WriteTransaction,
 };
 
+use super::change::Change;
 use super::tables::{CLIENT_COUNTS, IDEMPOTENCY, REMINDERS, SESSIONS, SESSIONS_OF_MEMBER};
-use super::views::Touched;
 use super::{RedbStore, decode};
 use crate::domain::Session;
 use crate::settings::Settings;
@@ -46,13 +46,13 @@ impl Swept {
 
 /// The tables a sweep goes through: records (JSON values) and the reminders sent (keys).
 #[derive(Debug, Clone, Copy)]
-enum Sweepable {
+pub(super) enum Sweepable {
     Records(Records),
     Reminders,
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Records {
+pub(super) enum Records {
     Sessions,
     Idempotency,
     ClientCounts,
@@ -204,8 +204,13 @@ impl Sweepable {
         }
     }
 
+    /// Whether its rows are sessions, whose views a removal makes stale.
+    pub(super) fn holds_sessions(self) -> bool {
+        matches!(self, Sweepable::Records(Records::Sessions))
+    }
+
     /// Removes those of `keys` still ended, in the writer's transaction; the count removed.
-    fn remove(
+    pub(super) fn remove(
         self,
         txn: &WriteTransaction,
         keys: &[String],
@@ -252,19 +257,16 @@ impl RedbStore {
                     .blocking(move |db| table.ended(db, &read, now, after.as_deref()))
                     .await?;
                 if !keys.is_empty() {
-                    // Sessions that had ended: a view of one is refused anyway, and is
-                    // forgotten once they are removed.
-                    let sessions = matches!(table, Sweepable::Records(Records::Sessions))
-                        .then(|| Touched::sessions(keys.clone()));
-                    let settings = settings.clone();
                     let removed = self
                         .writer
-                        .write(move |txn| table.remove(txn, &keys, &settings, now))
+                        .apply(Change::Sweep {
+                            table,
+                            keys,
+                            settings: settings.clone(),
+                            now,
+                        })
                         .await?;
-                    if let Some(sessions) = sessions {
-                        self.views.forget(&sessions);
-                    }
-                    *table.count(&mut swept) += removed;
+                    *table.count(&mut swept) += removed.removed();
                 }
                 match next {
                     Some(next) => after = Some(next),

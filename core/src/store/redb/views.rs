@@ -6,15 +6,16 @@
 //! cost (docs/performance.md). redb is opened by one process only and every change goes
 //! through this store, so the process can know when a view it keeps goes stale:
 //!
-//! - A commit forgets the views of every session and member it writes (`Touched`), after
-//!   its transaction is committed and before any of its writes is answered: a request
-//!   that starts after a write was answered never sees a view from before it. (A request
-//!   running in the moment between the commit and the forgetting may see the view from
-//!   before, as it would had it read a moment earlier.)
+//! - Every write reaches the file as a `Change` (`change.rs`), and the writer forgets the
+//!   views of every session and member the change touched (`Change::touched`), after its
+//!   transaction is committed and before it is answered: a request that starts after a
+//!   write was answered never sees a view from before it. (A request running in the moment
+//!   between the commit and the forgetting may see the view from before, as it would had
+//!   it read a moment earlier.)
 //! - A view read while a write committed may be from before that write. Each forgetting
 //!   counts one more change (`seq`); a view is kept only if no change was counted since
 //!   before its read began, so a view from before a write is never kept after it.
-//! - The sweep forgets the sessions it removes, once they are removed.
+//! - The sweep's batches are changes too: the sessions they remove are forgotten with them.
 //!
 //! At most `MOST_KEPT` views are kept; past that they are all forgotten, and the busy ones
 //! come back with their next read.

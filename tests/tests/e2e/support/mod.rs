@@ -1,5 +1,10 @@
 //! A real madoguchi on a loopback port, over a real redb file, with a clock the test moves.
 
+mod cloud;
+mod setup;
+
+use cloud::deployed_routes;
+
 use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::{SignedDuration, Timestamp};
@@ -251,43 +256,6 @@ impl TestApp {
         }
     }
 
-    /// The cloud's shape: a fresh table in DynamoDB Local, and in front of it the proxy
-    /// that holds every function's calls against its policy in `infra/template.yaml`.
-    /// The test's own requests (making members, reading state) go to the table directly,
-    /// as an operator's setup would; what a function does goes through
-    /// [`TestApp::as_function`].
-    pub async fn in_the_cloud() -> Self {
-        Self::in_the_cloud_with(Settings::default()).await
-    }
-
-    pub async fn in_the_cloud_with(settings: Settings) -> Self {
-        let store = fresh_dynamodb_table().await;
-        let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap();
-        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "ap-northeast-1".into());
-        let cloud = Cloud::start(&upstream, store.table(), &region).await;
-        let dir = tempfile::tempdir().unwrap();
-        Self::serve(Arc::new(store), settings, dir, Some(cloud)).await
-    }
-
-    /// The AWS configuration the function `name` starts with (retries included), bar
-    /// the endpoint: its own of the proxy, for DynamoDB, Secrets Manager and SES alike.
-    pub async fn sdk_of(&self, name: &str) -> aws_config::SdkConfig {
-        sdk_of(self.cloud(), name).await
-    }
-
-    pub fn cloud(&self) -> &Cloud {
-        self.cloud
-            .as_deref()
-            .expect("a test of the functions starts with TestApp::in_the_cloud")
-    }
-
-    /// What the function `name` runs on: the test's clock and settings, and a client of
-    /// its own that reaches the table through the function's endpoint of the proxy (its
-    /// `AWS_ENDPOINT_URL_DYNAMODB`).
-    pub async fn as_function(&self, name: &str) -> Context {
-        function_context(self.cloud(), &self.ctx, name).await
-    }
-
     pub fn advance(&self, by: SignedDuration) {
         self.clock.advance(by);
     }
@@ -521,79 +489,6 @@ impl TestApp {
         answer.body["token"].as_str().unwrap().to_owned()
     }
 
-    /// `count` live sessions of the member, stored as a login stores them (test setup that
-    /// spares the argon2 verify of each login); their tokens.
-    pub async fn sessions_of(&self, member: &Member, count: usize) -> Vec<String> {
-        use madoguchi_core::domain::Session;
-        use madoguchi_core::store::Write;
-        let customer_id = CustomerId::parse(&member.customer_id).unwrap();
-        let now = self.clock.now();
-        let tokens: Vec<String> = (0..count)
-            .map(|_| madoguchi_core::secret::new_session_token())
-            .collect();
-        for chunk in tokens.chunks(40) {
-            let writes = chunk
-                .iter()
-                .map(|token| {
-                    Write::PutSession(Session {
-                        token_digest: madoguchi_core::secret::token_digest(token),
-                        customer_id: customer_id.clone(),
-                        created_at: now,
-                        last_seen_at: now,
-                    })
-                })
-                .collect();
-            self.ctx.store.commit(writes).await.unwrap();
-        }
-        tokens
-    }
-
-    /// Grows the member by `count` term licences ending on `expires_on`, every other one
-    /// in use (past what the API creates at once; see `store::fixtures`).
-    pub async fn grow(&self, member: &mut Member, count: usize, expires_on: &str) {
-        let customer_id = CustomerId::parse(&member.customer_id).unwrap();
-        let grown = madoguchi_core::store::fixtures::grow_member(
-            self.ctx.store.as_ref(),
-            &customer_id,
-            count,
-            expires_on.parse().unwrap(),
-            self.clock.now(),
-        )
-        .await
-        .unwrap();
-        member
-            .serials
-            .extend(grown.into_iter().map(|s| s.to_string()));
-    }
-
-    /// The member's serials as stored: how many are still usable, and how many history
-    /// events say a device lost its licence.
-    pub async fn usable_serials(&self, member: &Member) -> (usize, usize) {
-        use madoguchi_core::domain::{EventKind, Serial, SerialStatus};
-        let customer_id = CustomerId::parse(&member.customer_id).unwrap();
-        let store = &self.ctx.store;
-        let (_, serials) = store
-            .customer_with_serials(&customer_id)
-            .await
-            .unwrap()
-            .unwrap();
-        let usable = serials
-            .iter()
-            .filter(|s| s.status != SerialStatus::Unavailable)
-            .count();
-        let mut deactivated = 0;
-        for serial in &member.serials {
-            let serial = Serial::parse(serial).unwrap();
-            let history = store.history(&serial, None, 200).await.unwrap();
-            deactivated += history
-                .items
-                .iter()
-                .filter(|e| e.kind == EventKind::Deactivated)
-                .count();
-        }
-        (usable, deactivated)
-    }
-
     /// Purchase codes issued by an operator.
     pub async fn issue_codes(&self, product: &str, term_months: u32, count: u32) -> Vec<String> {
         let issued = self
@@ -642,77 +537,6 @@ impl TestApp {
             .map(|m| m["kind"].as_str().unwrap().to_owned())
             .collect()
     }
-}
-
-/// The context of the function `name`: `ctx`'s clock and settings, over a client of its
-/// own that reaches the table through its endpoint of the proxy.
-async fn function_context(cloud: &Cloud, ctx: &Context, name: &str) -> Context {
-    let sdk = sdk_of(cloud, name).await;
-    let store = DynamoStore::with_sdk(&sdk, &cloud.stack().table)
-        .with_session_lifetime(ctx.settings.session_lifetime);
-    ctx.with_store(Arc::new(store))
-}
-
-async fn sdk_of(cloud: &Cloud, name: &str) -> aws_config::SdkConfig {
-    let mut sdk = madoguchi_core::config::aws().await.unwrap().into_builder();
-    // Without the service-specific settings read from the environment: the test process's
-    // AWS_ENDPOINT_URL_DYNAMODB (DynamoDB Local itself) would win over this endpoint, and
-    // the function's calls would pass the proxy by.
-    sdk.set_service_config(Some(NoServiceSettings));
-    sdk.endpoint_url(cloud.endpoint(name)).build()
-}
-
-/// Service-specific settings: none, whatever the environment says.
-#[derive(Debug)]
-struct NoServiceSettings;
-
-impl aws_types::service_config::LoadServiceConfig for NoServiceSettings {
-    fn load_config(&self, _: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
-        None
-    }
-}
-
-/// Every route as the template deploys it: served by the function that serves it (docs/cloud.md), over that function's own client, so that each call is held against that
-/// function's policy. The app's own routes (`/openapi.json`, `/healthz`) and unknown paths
-/// go to `usage`, as the template sends them.
-async fn deployed_routes(cloud: &Cloud, state: &AppState) -> axum::Router {
-    use madoguchi_core::lambda::Function;
-    use tower::ServiceExt as _;
-    // (path template's segments, the function's app), `{name}` matching any one segment.
-    let mut routes: Vec<(Vec<String>, axum::Router)> = Vec::new();
-    let mut usage = None;
-    for function in Function::ALL {
-        let function_state = AppState {
-            ctx: function_context(cloud, &state.ctx, function.name()).await,
-            ..state.clone()
-        };
-        let served = app(function.operations(), function_state);
-        let (_, api) = function.operations().split_for_parts();
-        for path in api.paths.paths.keys() {
-            let segments = path.split('/').map(str::to_owned).collect();
-            routes.push((segments, served.clone()));
-        }
-        if function == Function::Usage {
-            usage = Some(served);
-        }
-    }
-    let usage = usage.expect("usage serves the app's own routes");
-    let dispatch = tower::service_fn(move |request: axum::extract::Request| {
-        let path: Vec<&str> = request.uri().path().split('/').collect();
-        let serving = routes
-            .iter()
-            .find(|(template, _)| {
-                template.len() == path.len()
-                    && template
-                        .iter()
-                        .zip(&path)
-                        .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
-            })
-            .map_or(&usage, |(_, router)| router)
-            .clone();
-        serving.oneshot(request)
-    });
-    axum::Router::new().fallback_service(dispatch)
 }
 
 pub async fn answer(response: reqwest::Response) -> Answer {
