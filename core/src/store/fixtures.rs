@@ -80,3 +80,29 @@ fn licence(
         version: 0,
     }
 }
+
+/// A member's serials as stored: how many are still usable (not `unavailable`), and how
+/// many history events say a device lost its licence (what a cancellation leaves).
+pub async fn usable_and_deactivated(
+    store: &dyn Store,
+    customer_id: &CustomerId,
+) -> Result<(usize, usize), StoreError> {
+    let (_, serials) = store
+        .customer_with_serials(customer_id)
+        .await?
+        .ok_or_else(|| StoreError::Backend(format!("no member {customer_id}")))?;
+    let usable = serials
+        .iter()
+        .filter(|s| s.status != SerialStatus::Unavailable)
+        .count();
+    let mut deactivated = 0;
+    for serial in &serials {
+        let history = store.history(&serial.serial, None, 200).await?;
+        deactivated += history
+            .items
+            .iter()
+            .filter(|e| e.kind == crate::domain::EventKind::Deactivated)
+            .count();
+    }
+    Ok((usable, deactivated))
+}

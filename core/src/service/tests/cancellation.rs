@@ -15,7 +15,7 @@ use crate::service::reader::{self, OrderRequest};
 use crate::service::session::authenticate;
 use crate::service::{admin, line_notification, reminders};
 use crate::store::SERIALS_PER_COMMIT;
-use crate::store::fixtures::grow_member;
+use crate::store::fixtures::{grow_member, usable_and_deactivated};
 
 /// A member with two serials (the first on a device), a rented reader and a session.
 async fn busy_member(counter: &Counter) -> (Member, String) {
@@ -173,26 +173,9 @@ async fn grown_member(counter: &Counter, extra: usize) -> Member {
 /// How many of the member's serials are still usable, and how many events say a device
 /// lost its licence.
 async fn left_usable(counter: &Counter, member: &Member) -> (usize, usize) {
-    let (_, serials) = counter
-        .ctx
-        .store
-        .customer_with_serials(&member.id)
+    usable_and_deactivated(counter.ctx.store.as_ref(), &member.id)
         .await
         .unwrap()
-        .unwrap();
-    let usable = serials
-        .iter()
-        .filter(|s| s.status != SerialStatus::Unavailable)
-        .count();
-    let mut deactivated = 0;
-    for serial in &member.serials {
-        let events = counter.history(member, serial).await;
-        deactivated += events
-            .iter()
-            .filter(|e| e.kind == EventKind::Deactivated)
-            .count();
-    }
-    (usable, deactivated)
 }
 
 /// docs/cloud.md: a member with more serials than one commit changes is cancelled whole.

@@ -52,28 +52,12 @@ impl TestApp {
     /// The member's serials as stored: how many are still usable, and how many history
     /// events say a device lost its licence.
     pub async fn usable_serials(&self, member: &Member) -> (usize, usize) {
-        use madoguchi_core::domain::{EventKind, Serial, SerialStatus};
         let customer_id = CustomerId::parse(&member.customer_id).unwrap();
-        let store = &self.ctx.store;
-        let (_, serials) = store
-            .customer_with_serials(&customer_id)
-            .await
-            .unwrap()
-            .unwrap();
-        let usable = serials
-            .iter()
-            .filter(|s| s.status != SerialStatus::Unavailable)
-            .count();
-        let mut deactivated = 0;
-        for serial in &member.serials {
-            let serial = Serial::parse(serial).unwrap();
-            let history = store.history(&serial, None, 200).await.unwrap();
-            deactivated += history
-                .items
-                .iter()
-                .filter(|e| e.kind == EventKind::Deactivated)
-                .count();
-        }
-        (usable, deactivated)
+        madoguchi_core::store::fixtures::usable_and_deactivated(
+            self.ctx.store.as_ref(),
+            &customer_id,
+        )
+        .await
+        .unwrap()
     }
 }
