@@ -80,7 +80,7 @@ fn demos(ctx: &Context) -> Result<Vec<Demo>, Failure> {
                         service: Service::Security,
                         status: ServiceStatus::InUse,
                     },
-                    // Two applications at once: the overview shows 利用中 (seed 001 ※).
+                    // Two applications at once: the overview shows 利用中 (the original portal's note ※).
                     ServiceApplication {
                         service: Service::RemoteSupport,
                         status: ServiceStatus::InUse,

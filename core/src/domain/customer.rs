@@ -190,7 +190,7 @@ pub struct ServiceApplication {
     pub status: ServiceStatus,
 }
 
-/// What the overview shows for one service. docs/usage.md / seed 001 ※: when applications are
+/// What the overview shows for one service. docs/usage.md ※: when applications are
 /// in different states at once, the overview shows 利用中. Without one in use, the state
 /// that is still moving wins (changing, then registering, then terminating).
 pub fn overview_status(applications: impl IntoIterator<Item = ServiceStatus>) -> ServiceStatus {

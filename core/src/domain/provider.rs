@@ -71,7 +71,7 @@ pub struct ProviderSetting {
 }
 
 /// お名前 of an applicant: 1–20 characters, none of `~ ～ | ｜ & %` nor control characters
-/// (seed 001: 特殊な文字は使用できません).
+/// (the original portal: 特殊な文字は使用できません).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicantName(String);
 string_newtype!(ApplicantName);
@@ -124,7 +124,7 @@ impl Phone {
     }
 }
 
-/// Mobile carriers' mail domains: their phones refuse the completion mail (seed 001:
+/// Mobile carriers' mail domains: their phones refuse the completion mail (the original portal:
 /// 携帯電話のメールアドレスはご利用になれません).
 const MOBILE_CARRIER_DOMAINS: [&str; 6] = [
     "docomo.ne.jp",

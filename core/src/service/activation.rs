@@ -1,7 +1,7 @@
 //! Installing a serial on a device, releasing it, and its history (docs/usage.md).
 //!
 //! One serial serves one device: activating it elsewhere moves it, and the device that had
-//! it loses protection (seed 000: 他の端末に切り替わり、ご利用いただけなくなります).
+//! it loses protection (the original portal: 他の端末に切り替わり、ご利用いただけなくなります).
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -60,6 +60,7 @@ pub async fn activate(
     answer_log: Option<&dyn AnswerLog>,
 ) -> Result<Activation, Error> {
     retry_on_conflict(|| async {
+        let (customer, guard) = member_guard(ctx, customer_id).await?;
         let mut record = own_serial(ctx, customer_id, serial).await?;
         if record.status == SerialStatus::Unavailable {
             return Err(Error::SerialUnavailable);
@@ -73,7 +74,7 @@ pub async fn activate(
             .clone()
             .filter(|d| d.device_id == request.device_id)
         {
-            return reactivate(ctx, record, held, &request, answer_log).await;
+            return reactivate(ctx, record, held, &request, guard, answer_log).await;
         }
         let previous = record.device.take();
         let device = Device {
@@ -87,9 +88,9 @@ pub async fn activate(
             Some(held) => (EventKind::Moved, Some(held)),
         };
 
-        let mut writes = Vec::with_capacity(3);
+        let mut writes = Vec::with_capacity(4);
+        writes.push(guard);
         if let Some(from) = &moved_from {
-            let customer = ctx.member(customer_id).await?;
             writes.push(Write::EnqueueMail(Mail::serial_moved(
                 &customer, serial, &device, from, now,
             )));
@@ -132,6 +133,7 @@ async fn reactivate(
     mut record: SerialRecord,
     held: Device,
     request: &DeviceRequest,
+    guard: Write,
     answer_log: Option<&dyn AnswerLog>,
 ) -> Result<Activation, Error> {
     let device = Device {
@@ -153,6 +155,7 @@ async fn reactivate(
     }
     writes.extend(keep_answer_as(answer_log, 200, &activation));
     if !writes.is_empty() {
+        writes.push(guard);
         ctx.store.commit(writes).await?;
     }
     Ok(activation)
@@ -165,6 +168,7 @@ pub async fn deactivate(
     serial: &Serial,
 ) -> Result<Activation, Error> {
     retry_on_conflict(|| async {
+        let (_, guard) = member_guard(ctx, customer_id).await?;
         let mut record = own_serial(ctx, customer_id, serial).await?;
         if record.status == SerialStatus::Unavailable {
             return Err(Error::SerialUnavailable);
@@ -197,6 +201,7 @@ pub async fn deactivate(
                     event,
                 },
                 Write::put_serial(record, expect),
+                guard,
             ])
             .await?;
         tracing::info!(%customer_id, %serial, "serial released");
@@ -227,4 +232,24 @@ pub async fn history(
         events: page.items,
         next_cursor: page.next.as_ref().map(paging::cursor),
     })
+}
+
+/// The member as a serial's change must still find them: refused once cancelled (their
+/// sessions ended with it), and a guard for the commit, so that a cancellation landing
+/// first makes the commit fail and its retry refuse. A large member's cancellation retires
+/// their serials over several commits (docs/cancellation.md), so a serial's own version
+/// does not stand for its member's.
+async fn member_guard(
+    ctx: &Context,
+    customer_id: &CustomerId,
+) -> Result<(crate::domain::Customer, Write), Error> {
+    let member = ctx.member(customer_id).await?;
+    if member.is_cancelled() {
+        return Err(Error::Unauthorized);
+    }
+    let guard = Write::CheckCustomer {
+        customer_id: customer_id.clone(),
+        version: member.version,
+    };
+    Ok((member, guard))
 }

@@ -6,7 +6,8 @@
 //! serials; the rest are retired right after, a commit at a time. Nothing can use a serial
 //! of a cancelled member meanwhile (no session survives, a renewal and the reminders refuse
 //! a cancelled member), and whatever a crash leaves is finished by the next request that
-//! finds it: a second cancellation, an operator's read of the member, or the reminder job.
+//! finds it: the member's login (refused), a renewal of one of its licences (refused), an
+//! operator's read of the member, the reminder job, or a second cancellation.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -104,7 +105,9 @@ pub async fn cancel(
             .await?
             .ok_or(Error::NotFound)?;
         if customer.is_cancelled() {
-            retire(ctx, &customer, serials).await?;
+            if !request.dry_run && serials.iter().any(usable) {
+                finish_left(ctx, customer_id).await;
+            }
             return Err(Error::AlreadyCancelled);
         }
         let providers = ctx.store.providers().await?;
@@ -218,11 +221,27 @@ pub async fn cancel(
     if more_to_retire {
         // The membership has ended and the member has their receipt: serials left by a
         // failure here are finished by the next request that finds them.
-        if let Err(error) = finish(ctx, customer_id).await {
-            tracing::warn!(%customer_id, %error, "serials of a cancelled member left to retire");
-        }
+        finish_left(ctx, customer_id).await;
     }
     Ok(outcome)
+}
+
+/// Finishes what a cancellation left, as a task of its own, so that a caller that goes
+/// away (a client that disconnects drops its request) does not stop it halfway. A failure
+/// is logged, never answered: the request that found the state has its own answer, and
+/// the next one that finds it tries again.
+pub(crate) async fn finish_left(ctx: &Context, customer_id: &CustomerId) {
+    let (task_ctx, id) = (ctx.clone(), customer_id.clone());
+    let finished = tokio::spawn(async move { finish(&task_ctx, &id).await }).await;
+    match finished {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::warn!(%customer_id, %error, "serials of a cancelled member left to retire")
+        }
+        Err(error) => {
+            tracing::error!(%customer_id, %error, "retiring a cancelled member's serials failed")
+        }
+    }
 }
 
 /// Whether a serial still has to be made unavailable.

@@ -129,9 +129,7 @@ async fn remind(ctx: &Context, listed: &ExpiryPlace, due: Due) -> Result<bool, E
         };
         if customer.is_cancelled() {
             // Listed, so still usable: a cancellation stopped halfway. It is finished here.
-            if let Err(error) = super::cancellation::finish(ctx, &customer.customer_id).await {
-                tracing::warn!(customer_id = %customer.customer_id, %error, "a cancellation left unfinished");
-            }
+            super::cancellation::finish_left(ctx, &customer.customer_id).await;
             return Ok(false);
         }
         let now = ctx.clock.now();

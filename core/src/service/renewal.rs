@@ -129,6 +129,10 @@ async fn attempt(
         return Err(Error::SerialOrEmailMismatch);
     }
     if customer.is_cancelled() {
+        if serial.status != crate::domain::SerialStatus::Unavailable {
+            // Still usable: a cancellation stopped halfway. It is finished here.
+            super::cancellation::finish_left(ctx, &customer.customer_id).await;
+        }
         return Err(Error::MembershipCancelled);
     }
     if code.redeemed.is_some() {
@@ -189,6 +193,12 @@ async fn attempt(
         Write::put_code(code, code_expect),
         Write::put_serial(serial, serial_expect),
         filing,
+        // A cancellation landing first fails this commit, whichever serials it has retired
+        // so far (docs/cancellation.md); the retry then refuses.
+        Write::CheckCustomer {
+            customer_id: customer.customer_id.clone(),
+            version: customer.version,
+        },
     ];
     writes.extend(keep_answer(answer_log, &renewed));
     ctx.store.commit(writes).await?;

@@ -1,4 +1,4 @@
-// 解約 (docs/cancellation.md, seed 004), by clicking: the explanation, the dry run listing every
+// 解約 (docs/cancellation.md), by clicking: the explanation, the dry run listing every
 // consequence with the no-refund notice (中途解約の返金なし), a required "I understand"
 // before the red button, and 受付完了 that stays on screen although the submission has
 // ended the session; afterwards every member page asks for a login, and the login says

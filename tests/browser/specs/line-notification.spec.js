@@ -1,4 +1,4 @@
-// 回線情報通知の通知可否設定 (docs/line-notification.md, seed 001), by clicking: the providers and what to
+// 回線情報通知の通知可否設定 (docs/line-notification.md), by clicking: the providers and what to
 // change, 同意書, 申込者情報, 確認 (the dry run), 受付完了; errors shown where they belong,
 // Back at every step, one receipt per confirmation, and the limit of 10 a day.
 import {

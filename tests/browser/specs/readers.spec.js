@@ -1,4 +1,4 @@
-// ICカードリーダーの追加申込み (docs/readers.md, seed 004), by clicking: the member's readers (the
+// ICカードリーダーの追加申込み (docs/readers.md), by clicking: the member's readers (the
 // free starter-kit one included), the catalogue priced to the yen, an order as a paid
 // rental (有償貸与) paid by ちょコム, and the limit of five readers.
 import { test, expect, logIn, checkScreen, screenHeading, RECEIPT_NO, recordSubmissions } from '../support/portal.js';

@@ -1,4 +1,4 @@
-// 更新ユーザー登録 (docs/renewal.md, seed 002), by clicking: logged in (a serial of the member's
+// 更新ユーザー登録 (docs/renewal.md), by clicking: logged in (a serial of the member's
 // own, also reached from ご利用状況) and without a login (serial and registered email typed);
 // the new expiry shown before submitting is max(current, today) + term; typos caught at the
 // code field; a double click renews once.

@@ -1,4 +1,4 @@
-// 回線情報通知の通知可否設定 (docs/line-notification.md, seed 001): the member picks the service providers
+// 回線情報通知の通知可否設定 (docs/line-notification.md): the member picks the service providers
 // whose setting changes and to what, reads and agrees to the 同意書, gives the 申込者情報,
 // checks the API's dry run, submits once, and keeps the receipt (受付完了).
 //

@@ -268,3 +268,45 @@ async fn a_cancellation_stopped_halfway_is_finished_by_the_next_request() {
         assert_eq!(mails.len(), 1);
     }
 }
+
+/// A cancellation stopped halfway leaves serials usable in their records; no change to one
+/// of them is accepted after the membership ended, whoever asks (a request that passed
+/// authentication just before, here called below HTTP): the member is read and guarded in
+/// every such commit.
+#[tokio::test]
+async fn no_serial_changes_after_the_membership_ended_even_half_retired() {
+    let counter = Counter::open().await;
+    let (store, ctx) = throttled_store(&counter, 0);
+    let on_store = Counter {
+        ctx,
+        clock: counter.clock.clone(),
+    };
+    let member = grown_member(&on_store, 150).await;
+    store.commits_before_outage.store(1, Ordering::SeqCst);
+    assert!(matches!(
+        cancelling(&on_store, &member, false).await,
+        Ok(Outcome::Cancelled(_))
+    ));
+    store
+        .commits_before_outage
+        .store(u32::MAX, Ordering::SeqCst);
+    // Serial 100 was grown in use on a device (every other one is), and is still usable.
+    let late = &member.serials[101];
+    let before = on_store.ctx.store.serial(late).await.unwrap().unwrap();
+    assert_eq!(before.status, SerialStatus::InUse, "not retired yet");
+
+    let moved = activate(
+        &on_store.ctx,
+        &member.id,
+        late,
+        device("pc-late", Os::Windows, "PC"),
+        None,
+    )
+    .await;
+    assert_refused!(moved, Error::Unauthorized);
+    let released = crate::service::activation::deactivate(&on_store.ctx, &member.id, late).await;
+    assert_refused!(released, Error::Unauthorized);
+    let after = on_store.ctx.store.serial(late).await.unwrap().unwrap();
+    assert_eq!(after.version, before.version, "nothing written to it");
+    assert_eq!(on_store.mail_count(&member, MailKind::SerialMoved).await, 0);
+}

@@ -134,28 +134,36 @@ pub(super) async fn a_session_is_read_with_its_member_and_serials(store: &dyn St
     assert!(view.member.is_none() && view.serials.is_empty());
 }
 
-/// The kinds of commit write, numbered by an exhaustive match: a new kind of write does not
-/// compile until it has a number here, and `a_session_view_follows_every_write_to_it`
-/// fails until it has a case.
-const WRITE_KINDS: usize = 14;
+/// Numbers each kind of commit write: an exhaustive match, so that a new kind of write does
+/// not compile until it has an arm here, and the count follows the arms, so that
+/// `a_session_view_follows_every_write_to_it` then fails until the new kind has a case.
+macro_rules! write_kinds {
+    ($($kind:pat => $n:literal,)*) => {
+        const WRITE_KINDS: usize = [$($n),*].len();
 
-fn kind_of(write: &Write) -> usize {
-    match write {
-        Write::PutCustomer(_) => 0,
-        Write::CheckSerial { .. } => 1,
-        Write::CheckCustomer { .. } => 2,
-        Write::PutSerial(_) => 3,
-        Write::AppendHistory { .. } => 4,
-        Write::PutSession(_) => 5,
-        Write::DeleteSession { .. } => 6,
-        Write::DeleteSessionsOf { .. } => 7,
-        Write::PutProvider(_) => 8,
-        Write::PutCode(_) => 9,
-        Write::PutReceipt { .. } => 10,
-        Write::PutIdempotency(_) => 11,
-        Write::RecordReminder { .. } => 12,
-        Write::EnqueueMail(_) => 13,
-    }
+        fn kind_of(write: &Write) -> usize {
+            match write {
+                $($kind => $n,)*
+            }
+        }
+    };
+}
+
+write_kinds! {
+    Write::PutCustomer(_) => 0,
+    Write::CheckSerial { .. } => 1,
+    Write::CheckCustomer { .. } => 2,
+    Write::PutSerial(_) => 3,
+    Write::AppendHistory { .. } => 4,
+    Write::PutSession(_) => 5,
+    Write::DeleteSession { .. } => 6,
+    Write::DeleteSessionsOf { .. } => 7,
+    Write::PutProvider(_) => 8,
+    Write::PutCode(_) => 9,
+    Write::PutReceipt { .. } => 10,
+    Write::PutIdempotency(_) => 11,
+    Write::RecordReminder { .. } => 12,
+    Write::EnqueueMail(_) => 13,
 }
 
 /// What a view shows that a write could change: the member's version, each serial's

@@ -322,13 +322,15 @@ async fn a_connection_cut_after_the_write_applied() {
 /// meet an outage (every transaction after the first failing with a 500, past the SDK's
 /// and the store's tries), has still ended the membership, and says so. What it left is
 /// finished by the next request that finds it: an operator's read through the admin
-/// function, or a run of the reminder job, each held to its own policy.
+/// function, a run of the reminder job, the member's login, or a renewal of one of its
+/// licences, each held to its own function's policy.
 #[tokio::test]
 #[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn a_cancellation_cut_short_by_an_outage_is_finished_by_the_next_request() {
     use madoguchi_core::service::reminders;
     let app = TestApp::in_the_cloud().await;
-    for finisher in ["admin", "expiry-reminder"] {
+    let codes = app.issue_codes("security-suite", 12, 1).await;
+    for finisher in ["admin", "expiry-reminder", "login", "renewal"] {
         let mut member = app.member().await;
         app.grow(&mut member, 99, "2026-12-10").await;
         let token = app.login(&member).await;
@@ -342,12 +344,22 @@ async fn a_cancellation_cut_short_by_an_outage_is_finished_by_the_next_request()
         assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
         let (usable, _) = app.usable_serials(&member).await;
         assert_eq!(usable, 60, "{finisher}: the first 40 of 100 retired");
-        assert_eq!(
-            app.try_login_as(&member).await.refusal(),
-            (StatusCode::FORBIDDEN, "membership_cancelled")
-        );
-
-        if finisher == "admin" {
+        if finisher == "login" {
+            // The member's own next request: their login, refused.
+            assert_eq!(
+                app.try_login_as(&member).await.refusal(),
+                (StatusCode::FORBIDDEN, "membership_cancelled")
+            );
+        } else if finisher == "renewal" {
+            // A renewal of a licence the cancellation had not reached yet, refused.
+            let mut renewing = member.clone();
+            renewing.serials = vec![member.serials[99].clone()];
+            let refused = app.renew(renewal(&codes[0], &renewing, false)).await;
+            assert_eq!(
+                refused.refusal(),
+                (StatusCode::FORBIDDEN, "membership_cancelled")
+            );
+        } else if finisher == "admin" {
             let state = app.state_of(&member).await;
             let serials = state["serials"].as_array().unwrap();
             assert!(serials.iter().all(|s| s["status"] == "unavailable"));

@@ -56,7 +56,8 @@ pub struct IssuedSerial {
 fn check_licenses(licenses: &[NewLicense]) -> Result<(), Error> {
     let mut errors = FieldErrors::new();
     // A member is created in one commit (the line's standard serial may be added): far
-    // above any real line. Members grow past it with the services they apply for later.
+    // above any real line. The operations on a member work up to 200 serials
+    // (docs/cancellation.md), which a member can reach only by growing after creation.
     let standards = licenses.iter().filter(|l| l.plan == Plan::Standard).count();
     if licenses.len() + usize::from(standards == 0) > SERIALS_PER_COMMIT {
         errors.push("licenses", FieldCode::TooLong);
