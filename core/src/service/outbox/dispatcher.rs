@@ -140,7 +140,7 @@ pub async fn sweep(
             // A store failure on one mail (its re-read or its mark) must not hold back the
             // mails behind it (docs/mail.md): it stays pending for the next sweep.
             let mail_id = &mail.place.mail_id;
-            match deliver(ctx, sender, &mail.to, mail_id).await {
+            match deliver_patiently(ctx, sender, &mail.to, mail_id).await {
                 Ok(delivery) => summary.count(delivery),
                 Err(error) => {
                     tracing::error!(%mail_id, %error, "the store failed on this mail; the next sweep tries it again");
@@ -153,6 +153,30 @@ pub async fn sweep(
         }
     }
     Ok(summary)
+}
+
+/// Tries a mail's delivery again, after a growing pause, while the store only throttles
+/// or does not answer: once the SDK's own retries are spent (its retry budget runs out
+/// under a long spell of throttling), a single throttled call would otherwise hold the
+/// mail back for a whole sweep. Every step of a delivery is conditional, so a step sent
+/// again is safe; a mail still failing is left for the next sweep.
+async fn deliver_patiently(
+    ctx: &Context,
+    sender: &dyn MailSender,
+    to: &Email,
+    mail_id: &str,
+) -> Result<Delivery, StoreError> {
+    const TRIES: u32 = 4;
+    let mut tries = 1;
+    loop {
+        match deliver(ctx, sender, to, mail_id).await {
+            Err(StoreError::Throttled(_) | StoreError::Unavailable(_)) if tries < TRIES => {
+                tokio::time::sleep(crate::store::backoff::pause(tries)).await;
+                tries += 1;
+            }
+            answer => return answer,
+        }
+    }
 }
 
 /// Delivers up to `limit` mails due now; returns how many were delivered.

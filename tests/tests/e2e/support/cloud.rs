@@ -45,8 +45,16 @@ impl TestApp {
 /// The context of the function `name`: `ctx`'s clock and settings, over a client of its
 /// own that reaches the table through its endpoint of the proxy.
 async fn function_context(cloud: &Cloud, ctx: &Context, name: &str) -> Context {
+    use aws_sdk_dynamodb::config::retry::RetryPartition;
     let sdk = sdk_of(cloud, name).await;
-    let store = DynamoStore::with_sdk(&sdk, &cloud.stack().table)
+    // Each function is a process of its own in AWS, with the SDK's retry budget (its token
+    // bucket) to itself; here they share one process, so each gets a partition of its own,
+    // lest faults injected into one function's calls spend another's retries.
+    let table = cloud.stack().table.clone();
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .retry_partition(RetryPartition::new(format!("{table}/{name}")))
+        .build();
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), table)
         .with_session_lifetime(ctx.settings.session_lifetime);
     ctx.with_store(Arc::new(store))
 }
