@@ -31,7 +31,7 @@ use madoguchi_core::store::dynamodb::DynamoStore;
 use tokio::sync::oneshot;
 
 /// The functions, by their binary's name (docs/cloud.md).
-const FUNCTIONS: [&str; 10] = [
+const FUNCTIONS: [&str; 11] = [
     "login",
     "usage",
     "activation",
@@ -39,6 +39,7 @@ const FUNCTIONS: [&str; 10] = [
     "renewal",
     "reader",
     "cancellation",
+    "services",
     "admin",
     "expiry-reminder",
     "outbox-dispatcher",

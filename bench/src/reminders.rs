@@ -257,6 +257,7 @@ fn member_with_licence(n: usize, expires_on: Date, hash: &str, now: jiff::Timest
         readers: Vec::new(),
         unlock: Default::default(),
         applications: Default::default(),
+        open_orders: Vec::new(),
         created_at: now,
         version: 0,
     };

@@ -14,6 +14,8 @@ pub const SMTP_URL: &str = "MADOGUCHI_SMTP_URL";
 pub const MAIL_FROM: &str = "MADOGUCHI_MAIL_FROM";
 pub const SEALING_KEY: &str = "MADOGUCHI_SEALING_KEY";
 pub const EDGE_SECRET: &str = "MADOGUCHI_EDGE_SECRET";
+/// The EventBridge bus orders are handed to (docs/orders.md): its name or ARN.
+pub const ORDER_BUS: &str = "MADOGUCHI_ORDER_BUS";
 /// In the cloud the two secrets are not in a function's configuration: it names the
 /// Secrets Manager secret, and reads it at its start (docs/cloud.md).
 pub const SEALING_KEY_SECRET_ARN: &str = "MADOGUCHI_SEALING_KEY_SECRET_ARN";
@@ -135,6 +137,11 @@ impl MailConfig {
         }
         Ok(config)
     }
+}
+
+/// The bus the cloud's dispatcher hands orders to (`MADOGUCHI_ORDER_BUS`, required there).
+pub fn order_bus(lookup: impl Fn(&str) -> Result<String, VarError>) -> Result<String, ConfigError> {
+    required(&lookup, ORDER_BUS).map(|bus| bus.trim().to_owned())
 }
 
 /// `MADOGUCHI_ADMIN_TOKEN` however it was given (local-dev also takes it as a flag); blank

@@ -1,8 +1,9 @@
 //! madoguchi in one local process: every router over one redb file, the outbox delivered
-//! as `.eml` files (or over SMTP), demo members on first start, the members' web portal at
-//! `/`, and once a minute a sweep of what has ended (sessions, idempotency records, closed
+//! as `.eml` files (or over SMTP), orders carried out by a simulated back office, demo
+//! members on first start, the members' web portal at `/`, and once a minute a sweep of what has ended (sessions, idempotency records, closed
 //! per-client counts, old reminders).
 
+mod back_office;
 mod portal;
 mod seed;
 
@@ -66,6 +67,11 @@ struct Args {
     /// The sender of every mail.
     #[arg(long, env = "MADOGUCHI_MAIL_FROM", default_value = DEFAULT_FROM)]
     mail_from: String,
+    /// Minutes the simulated back office takes to carry out an order (工事, a step of a
+    /// reader's shipment); 0 at once; `off` leaves every order to
+    /// `POST /admin/v1/orders/{order_no}/events`.
+    #[arg(long, env = "MADOGUCHI_WORKS_MINUTES", default_value = "1")]
+    works_minutes: back_office::Works,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -158,6 +164,13 @@ async fn run(args: Args) -> Result<(), Failure> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let dispatcher = tokio::spawn(deliver_mail(ctx.clone(), sender, stop_rx.clone()));
     let reminder_job = tokio::spawn(remind_daily(ctx.clone(), stop_rx.clone()));
+    let hand_overs = back_office::HandOverFiles::new(&args.data_dir)?;
+    let back_office = tokio::spawn(back_office::run(
+        ctx.clone(),
+        hand_overs,
+        args.works_minutes,
+        stop_rx.clone(),
+    ));
     let sweeper = redb.map(|redb| tokio::spawn(keep_swept(redb, ctx.clone(), stop_rx)));
 
     let state = AppState {
@@ -176,6 +189,7 @@ async fn run(args: Args) -> Result<(), Failure> {
 
     let _ = stop_tx.send(true);
     reminder_job.await?;
+    back_office.await?;
     if let Some(sweeper) = sweeper {
         sweeper.await?;
     }

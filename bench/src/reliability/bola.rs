@@ -97,7 +97,10 @@ async fn owner(
     let objects = Objects::from([
         ("serial", made.serials.clone()),
         ("reader_id", vec![text(&reader["reader"]["reader_id"])]),
-        ("order_no", vec![text(&reader["order_no"])]),
+        (
+            "order_no",
+            vec![text(&reader["order_no"]), text(&line["order_no"])],
+        ),
         (
             "receipt_no",
             vec![

@@ -53,6 +53,9 @@ impl LocalDev {
             .env("MADOGUCHI_ADDR", "127.0.0.1:0")
             .env("MADOGUCHI_DATA_DIR", data_dir)
             .env("MADOGUCHI_SEED_DEMO", "false")
+            // Orders carried out at once by the simulated back office: the checks after a
+            // restart find each acknowledged one completed, with its effect and its mail.
+            .env("MADOGUCHI_WORKS_MINUTES", "0")
             .env_remove("MADOGUCHI_ADMIN_TOKEN")
             .env_remove("MADOGUCHI_SMTP_URL")
             .env_remove("MADOGUCHI_STORE")

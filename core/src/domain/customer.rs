@@ -253,6 +253,9 @@ pub struct Customer {
     /// same versioned commit as the application itself.
     #[serde(default)]
     pub applications: DayCount,
+    /// Orders not yet completed or failed (docs/orders.md), kept in step with the orders.
+    #[serde(default)]
+    pub open_orders: Vec<super::order::OpenOrder>,
     pub created_at: Timestamp,
     /// Optimistic-concurrency version: every write expects the version it read.
     pub version: u64,
@@ -272,6 +275,31 @@ impl Customer {
         self.provider_settings
             .iter()
             .find(|s| &s.provider_code == provider)
+    }
+
+    /// The open order that will change a provider's setting, and the setting it will set.
+    pub fn pending_setting(
+        &self,
+        provider: &ProviderCode,
+    ) -> Option<(Setting, &super::order::OrderNo)> {
+        self.open_orders
+            .iter()
+            .find_map(|open| match &open.details {
+                super::order::OrderDetails::LineNotification { changes, .. } => changes
+                    .iter()
+                    .find(|c| &c.provider_code == provider)
+                    .map(|c| (c.after, &open.order_no)),
+                _ => None,
+            })
+    }
+
+    /// Replaces the open order of the same number with `order` while it is open, and
+    /// removes it once it is not.
+    pub fn follow_order(&mut self, order: &super::order::Order) {
+        self.open_orders.retain(|o| o.order_no != order.order_no);
+        if order.is_open() {
+            self.open_orders.push(order.as_open());
+        }
     }
 
     pub fn current_setting(&self, provider: &ProviderCode) -> Setting {

@@ -6,6 +6,8 @@ pub mod customer;
 pub mod field_code;
 pub mod japan;
 pub mod mail;
+pub mod order;
+pub mod product_order;
 pub mod provider;
 pub mod reader;
 pub mod receipt;
@@ -21,6 +23,9 @@ pub use customer::{
 };
 pub use field_code::FieldCode;
 pub use mail::{DuePlace, MAX_ATTEMPTS, Mail, MailKind, MailStatus, PendingMail, backoff, scrub};
+pub use order::{
+    OpenOrder, Order, OrderDetails, OrderKind, OrderNo, OrderStatus, OrderStep, SettingChange,
+};
 pub use provider::{
     ApplicantName, Phone, Provider, ProviderCode, ProviderSetting, SetVia, Setting,
 };

@@ -35,4 +35,7 @@ pub struct Receipt {
     pub kind: ReceiptKind,
     /// One line in Japanese: what was accepted.
     pub summary: String,
+    /// The order it placed (docs/orders.md), when it placed one.
+    #[serde(default)]
+    pub order_no: Option<String>,
 }

@@ -10,6 +10,7 @@ pub mod json;
 pub mod line_notification;
 pub mod login;
 mod openapi;
+pub mod orders;
 pub mod paging;
 pub mod path;
 pub mod problem;
@@ -63,6 +64,7 @@ pub fn all_operations() -> OpenApiRouter<AppState> {
         .merge(reader::router())
         .merge(cancellation::router())
         .merge(receipts::router())
+        .merge(orders::router())
         .merge(admin::router())
 }
 

@@ -39,6 +39,7 @@ pub(super) fn with_common_problems(mut api: utoipa::openapi::OpenApi) -> utoipa:
         (name = "readers", description = "ICカードリーダーの追加申込み"),
         (name = "cancellation", description = "解約"),
         (name = "receipts", description = "受付一覧"),
+        (name = "orders", description = "ご注文（工事・発送）の状況"),
         (name = "admin", description = "Operators"),
     )
 )]

@@ -88,6 +88,8 @@ impl From<Error> for Problem {
             Error::ConsentRequired => Self::new(C::ConsentRequired),
             Error::ProviderNotFound => Self::new(C::ProviderNotFound),
             Error::NoChange => Self::new(C::NoChange),
+            Error::ChangePending => Self::new(C::ChangePending),
+            Error::InvalidTransition { .. } => Self::new(C::InvalidTransition),
             Error::ProviderExists => Self::new(C::ProviderExists),
             Error::InvalidCodeFormat => Self::new(C::InvalidCodeFormat),
             Error::CodeChecksumMismatch => Self::new(C::CodeChecksumMismatch),

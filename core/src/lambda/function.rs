@@ -6,8 +6,8 @@ use utoipa_axum::router::OpenApiRouter;
 use super::api_gateway::{self, LambdaApp};
 use crate::config::EdgeSecret;
 use crate::http::{
-    self, AppState, activation, admin, cancellation, line_notification, login, reader, receipts,
-    renewal, terms, unlock, usage,
+    self, AppState, activation, admin, cancellation, line_notification, login, orders, reader,
+    receipts, renewal, terms, unlock, usage,
 };
 
 /// One HTTP function: its crate, package and binary are `functions/<name>`.
@@ -20,11 +20,12 @@ pub enum Function {
     Renewal,
     Reader,
     Cancellation,
+    Services,
     Admin,
 }
 
 impl Function {
-    pub const ALL: [Function; 8] = [
+    pub const ALL: [Function; 9] = [
         Function::Login,
         Function::Usage,
         Function::Activation,
@@ -32,6 +33,7 @@ impl Function {
         Function::Renewal,
         Function::Reader,
         Function::Cancellation,
+        Function::Services,
         Function::Admin,
     ];
 
@@ -44,12 +46,14 @@ impl Function {
             Function::Renewal => "renewal",
             Function::Reader => "reader",
             Function::Cancellation => "cancellation",
+            Function::Services => "services",
             Function::Admin => "admin",
         }
     }
 
     /// The routers this function mounts. A serial's history goes with activation, receipts
-    /// with usage, terms with line notification, logout with login.
+    /// with usage, terms with line notification, logout with login; a member's orders with
+    /// services (docs/orders.md).
     pub fn operations(self) -> OpenApiRouter<AppState> {
         match self {
             Function::Login => login::router().merge(unlock::router()),
@@ -59,6 +63,7 @@ impl Function {
             Function::Renewal => renewal::router(),
             Function::Reader => reader::router(),
             Function::Cancellation => cancellation::router(),
+            Function::Services => orders::router(),
             Function::Admin => admin::router(),
         }
     }

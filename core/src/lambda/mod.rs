@@ -6,7 +6,9 @@
 mod api_gateway;
 mod expiry_reminder;
 mod function;
-#[cfg(all(feature = "smtp", feature = "ses"))]
+#[cfg(feature = "eventbridge")]
+pub mod order_bus;
+#[cfg(all(feature = "smtp", feature = "ses", feature = "eventbridge"))]
 mod outbox_dispatcher;
 mod secrets;
 mod start;
@@ -15,7 +17,7 @@ pub use api_gateway::{LambdaApp, from_api_gateway};
 pub use expiry_reminder::{EventError, job_date, remind, run_expiry_reminder};
 pub use function::Function;
 pub use lambda_runtime::Error;
-#[cfg(all(feature = "smtp", feature = "ses"))]
+#[cfg(all(feature = "smtp", feature = "ses", feature = "eventbridge"))]
 pub use outbox_dispatcher::run_outbox_dispatcher;
 pub use start::report_init_error;
 

@@ -1,33 +1,43 @@
 //! The outbox-dispatcher function (docs/mail.md, docs/cloud.md): the table's stream hands it each new
-//! mail to deliver; its schedule (`{"sweep":true}`) has it sweep up every mail still due.
+//! mail to deliver and each order to hand to the back office's bus (docs/orders.md); its
+//! schedule (`{"sweep":true}`) has it sweep up every mail and order still due.
 
 use std::sync::Arc;
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
+use super::order_bus::OrderBus;
 use super::{Error, start};
 use crate::config::{Config, MailConfig};
 use crate::mail::{DEFAULT_FROM, MailSender, SesSender, SmtpSender, configured_sender};
+use crate::service::outbox::BackOffice;
 
 /// Runs the dispatcher: configuration, the sender and the store once per cold start, then
 /// every invocation through `mail::stream::dispatch`.
 pub async fn run_outbox_dispatcher() -> Result<(), Error> {
     start::init_logs();
-    let (ctx, sender) = start::init(async {
+    let (ctx, sender, bus) = start::init(async {
         let config = Config::from_env()?;
         let sender = sender(&MailConfig::from_env()?).await?;
+        let bus = crate::config::order_bus(|name| std::env::var(name))?;
         let sdk = crate::config::aws().await?;
-        Ok((start::context(&config, &sdk).await?, sender))
+        let bus: Arc<dyn BackOffice> = Arc::new(OrderBus::new(&sdk, bus));
+        Ok((start::context(&config, &sdk).await?, sender, bus))
     })
     .await?;
     tracing::info!(function = "outbox-dispatcher", "ready");
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
-        let (ctx, sender) = (ctx.clone(), sender.clone());
+        let (ctx, sender, bus) = (ctx.clone(), sender.clone(), bus.clone());
         async move {
-            crate::service::outbox::stream::dispatch(&ctx, sender.as_ref(), event.payload)
-                .await
-                .map_err(Error::from)
+            crate::service::outbox::stream::dispatch(
+                &ctx,
+                sender.as_ref(),
+                bus.as_ref(),
+                event.payload,
+            )
+            .await
+            .map_err(Error::from)
         }
     }))
     .await

@@ -15,12 +15,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::line_notification::set;
-use super::{AnswerLog, Context, Error, keep_answer_past_session, receipts, retry_on_conflict};
+use super::{
+    AnswerLog, Context, Error, keep_answer_past_session, orders, receipts, retry_on_conflict,
+};
 use crate::domain::Mail;
 use crate::domain::japan;
 use crate::domain::{
-    Customer, CustomerId, EventKind, HistoryEvent, ProviderCode, ReaderStatus, ReceiptKind, Serial,
-    SerialRecord, SerialStatus, SetVia, Setting,
+    Customer, CustomerId, EventKind, HistoryEvent, OrderDetails, OrderNo, ProviderCode,
+    ReaderStatus, ReceiptKind, Serial, SerialRecord, SerialStatus, SetVia, Setting,
 };
 use crate::store::{Expect, SERIALS_PER_COMMIT, Write};
 
@@ -38,6 +40,8 @@ pub enum ConsequenceKind {
     SerialUnavailable,
     NotificationStops,
     ReaderToReturn,
+    /// An order still open is withdrawn (docs/orders.md).
+    OrderWithdrawn,
     SessionsEnd,
 }
 
@@ -52,6 +56,9 @@ pub struct Consequence {
     pub provider_code: Option<ProviderCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reader_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub order_no: Option<OrderNo>,
 }
 
 impl Consequence {
@@ -62,6 +69,7 @@ impl Consequence {
             serial: None,
             provider_code: None,
             reader_id: None,
+            order_no: None,
         }
     }
 }
@@ -85,6 +93,9 @@ pub struct Cancelled {
     #[schema(value_type = String, format = Date)]
     pub effective_on: Date,
     pub refund: u64,
+    /// The end of the line, handed to the back office (docs/orders.md).
+    #[schema(value_type = String)]
+    pub order_no: OrderNo,
 }
 
 pub enum Outcome {
@@ -127,7 +138,11 @@ pub async fn cancel(
                 )
             });
         }
-        for provider in &providers {
+        // Only the providers still notified change; the others already are 通知しない.
+        let notified = providers
+            .iter()
+            .filter(|p| customer.current_setting(&p.provider_code) == Setting::Notify);
+        for provider in notified {
             consequences.push(Consequence {
                 provider_code: Some(provider.provider_code.clone()),
                 ..Consequence::new(
@@ -147,6 +162,19 @@ pub async fn cancel(
                     format!(
                         "貸与中のICカードリーダー {} をご返却ください。",
                         reader.reader_id
+                    ),
+                )
+            });
+        }
+        for open in &customer.open_orders {
+            consequences.push(Consequence {
+                order_no: Some(open.order_no.clone()),
+                ..Consequence::new(
+                    ConsequenceKind::OrderWithdrawn,
+                    format!(
+                        "お申し込み中の{}（注文番号 {}）は取り下げになります。",
+                        open.details.kind().name_ja(),
+                        open.order_no
                     ),
                 )
             });
@@ -178,19 +206,28 @@ pub async fn cancel(
         for reader in customer.readers.iter_mut().filter(|r| r.rental) {
             reader.status = ReaderStatus::ToBeReturned;
         }
+        // docs/orders.md: the open orders are withdrawn, and the line's end is an order.
+        let mut writes = orders::withdraw_all(ctx, &mut customer, now).await?;
+        let (termination, placing) =
+            orders::place(&mut customer, OrderDetails::LineTermination, now);
+        writes.push(placing);
+        // A serial is up to two items of a transaction and an order one: the orders take
+        // the place of serials, which the steps after retire.
+        let first_serials = SERIALS_PER_COMMIT.saturating_sub(writes.len().div_ceil(2));
         let to_retire: Vec<SerialRecord> = serials.into_iter().filter(usable).collect();
-        let more_to_retire = to_retire.len() > SERIALS_PER_COMMIT;
-        let mut writes: Vec<Write> = to_retire
-            .into_iter()
-            .take(SERIALS_PER_COMMIT)
-            .flat_map(|serial| retirement(serial, now))
-            .collect();
+        let more_to_retire = to_retire.len() > first_serials;
+        writes.extend(
+            to_retire
+                .into_iter()
+                .take(first_serials)
+                .flat_map(|serial| retirement(serial, now)),
+        );
         let summary = match &request.reason {
             Some(reason) => format!("解約（理由: {reason}）"),
             None => "解約".to_owned(),
         };
         let (receipt, filing) =
-            receipts::file(customer_id, ReceiptKind::Cancellation, summary, now);
+            receipts::file_for_order(ReceiptKind::Cancellation, summary, &termination);
         let to_return: Vec<_> = customer.readers.iter().filter(|r| r.rental).collect();
         writes.push(Write::EnqueueMail(Mail::membership_cancelled(
             &customer,
@@ -204,6 +241,7 @@ pub async fn cancel(
             accepted_at: now,
             effective_on: today,
             refund: 0,
+            order_no: termination.order_no.clone(),
         };
         writes.extend([
             filing,

@@ -43,6 +43,15 @@ pub enum Error {
     /// A change asked for the setting the provider already has.
     #[error("no change")]
     NoChange,
+    /// docs/line-notification.md: a change to a provider whose earlier change is still an open order.
+    #[error("a change to this provider is pending")]
+    ChangePending,
+    /// docs/orders.md: a move an order cannot make (backwards, or after its end).
+    #[error("the order cannot move from {from:?} to {to:?}")]
+    InvalidTransition {
+        from: crate::domain::OrderStatus,
+        to: crate::domain::OrderStatus,
+    },
     #[error("provider already registered")]
     ProviderExists,
     #[error("invalid renewal code format")]

@@ -7,12 +7,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::terms::{Consent, TermsKind};
-use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
-use crate::domain::Mail;
+use super::{AnswerLog, Context, Error, keep_answer, orders, receipts, retry_on_conflict};
 use crate::domain::japan;
+use crate::domain::order::CompletionMail;
 use crate::domain::{
-    ApplicantName, Customer, CustomerId, Email, Phone, Provider, ProviderCode, ProviderSetting,
-    ReceiptKind, SetVia, Setting,
+    ApplicantName, Customer, CustomerId, Email, OrderDetails, OrderNo, Phone, Provider,
+    ProviderCode, ProviderSetting, ReceiptKind, SetVia, Setting, SettingChange,
 };
 use crate::store::{Expect, Write};
 
@@ -32,6 +32,16 @@ pub struct ProviderView {
     pub set_on: Option<Date>,
     /// 設定方法: null while the initial 通知する stands.
     pub set_via: Option<SetVia>,
+    /// 変更中: the setting an open order will set, until it completes; null otherwise.
+    pub pending: Option<Pending>,
+}
+
+/// A change accepted and not yet carried out (docs/orders.md).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Pending {
+    pub setting: Setting,
+    #[schema(value_type = String)]
+    pub order_no: OrderNo,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,7 +65,14 @@ pub fn settings_of(customer: &Customer, providers: &[Provider]) -> Vec<ProviderV
                     None => (customer.initial_setting(), None, None),
                 },
             };
+            let pending = customer
+                .pending_setting(&p.provider_code)
+                .map(|(setting, order_no)| Pending {
+                    setting,
+                    order_no: order_no.clone(),
+                });
             ProviderView {
+                pending,
                 provider_code: p.provider_code.clone(),
                 provider_name: p.provider_name.clone(),
                 service_name: p.service_name.clone(),
@@ -103,13 +120,8 @@ pub struct Application {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ChangeView {
-    pub provider_code: ProviderCode,
-    pub provider_name: String,
-    pub before: Setting,
-    pub after: Setting,
-}
+/// One change as the confirmation and the receipt show it.
+pub type ChangeView = SettingChange;
 
 /// The confirmation screen: nothing has changed yet.
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,10 +130,11 @@ pub struct Confirmation {
     pub applicant: Applicant,
 }
 
+/// docs/orders.md: a submission is accepted at once; the back office carries it out.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationStatus {
-    Applied,
+    Accepted,
 }
 
 /// The receipt of an applied change.
@@ -131,6 +144,9 @@ pub struct Applied {
     #[serde(with = "japan::instant")]
     #[schema(value_type = String, format = DateTime)]
     pub accepted_at: Timestamp,
+    /// The order that carries the changes out (docs/orders.md).
+    #[schema(value_type = String)]
+    pub order_no: OrderNo,
     pub status: ApplicationStatus,
     pub changes: Vec<ChangeView>,
 }
@@ -153,6 +169,9 @@ fn plan(
                 .iter()
                 .find(|p| p.provider_code == change.provider_code)
                 .ok_or(Error::ProviderNotFound)?;
+            if customer.pending_setting(&change.provider_code).is_some() {
+                return Err(Error::ChangePending);
+            }
             let before = customer.current_setting(&change.provider_code);
             if before == change.setting {
                 return Err(Error::NoChange);
@@ -219,49 +238,35 @@ pub async fn apply(
         }
         customer.applications.add_one(today);
         let expect = Expect::Version(customer.version);
-        for change in &changes {
-            set(
-                &mut customer,
-                &change.provider_code,
-                change.after,
-                today,
-                SetVia::Web,
-            );
-        }
+        // docs/orders.md: the changes are one order, carried out by the back office; each
+        // provider keeps its setting, shown pending, until the order completes.
+        let applicant = &application.applicant;
+        let completion_mail = match (applicant.completion_email, &applicant.email) {
+            (true, Some(to)) => Some(CompletionMail {
+                to: to.clone(),
+                name: applicant.name.to_string(),
+            }),
+            _ => None,
+        };
+        let details = OrderDetails::LineNotification {
+            changes: changes.clone(),
+            completion_mail,
+        };
+        let (order, placing) = orders::place(&mut customer, details, now);
         let summary = format!("回線情報通知の通知可否設定の変更（{}件）", changes.len());
         let (receipt, filing) =
-            receipts::file(customer_id, ReceiptKind::LineNotification, summary, now);
+            receipts::file_for_order(ReceiptKind::LineNotification, summary, &order);
         let applied = Applied {
             receipt_no: receipt.receipt_no.clone(),
             accepted_at: now,
-            status: ApplicationStatus::Applied,
+            order_no: order.order_no.clone(),
+            status: ApplicationStatus::Accepted,
             changes,
         };
-        let mut writes = vec![Write::put_customer(customer, expect), filing];
-        let applicant = &application.applicant;
-        if let (true, Some(to)) = (applicant.completion_email, &applicant.email) {
-            let lines: Vec<_> = applied
-                .changes
-                .iter()
-                .map(|c| {
-                    (
-                        format!("{} ({})", c.provider_name, c.provider_code),
-                        c.before,
-                        c.after,
-                    )
-                })
-                .collect();
-            writes.push(Write::EnqueueMail(Mail::line_notification_completed(
-                to,
-                applicant.name.as_str(),
-                &applied.receipt_no,
-                &lines,
-                now,
-            )));
-        }
+        let mut writes = vec![Write::put_customer(customer, expect), filing, placing];
         writes.extend(keep_answer(answer_log, &applied));
         ctx.store.commit(writes).await?;
-        tracing::info!(%customer_id, receipt_no = %applied.receipt_no, "line notification changed");
+        tracing::info!(%customer_id, receipt_no = %applied.receipt_no, order_no = %applied.order_no, "line notification change accepted");
         Ok(Outcome::Applied(applied))
     })
     .await

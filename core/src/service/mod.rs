@@ -6,6 +6,7 @@ pub mod cancellation;
 mod error;
 pub mod line_notification;
 pub mod login;
+pub mod orders;
 pub mod outbox;
 pub mod paging;
 pub mod reader;

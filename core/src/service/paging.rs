@@ -10,8 +10,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::Timestamp;
 
+use crate::domain::OrderNo;
 use crate::domain::{FieldCode, FieldErrors};
-use crate::store::ReceiptPlace;
+use crate::store::{OrderPlace, ReceiptPlace};
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
@@ -55,6 +56,23 @@ impl Place for ReceiptPlace {
         number_like.then(|| ReceiptPlace {
             accepted_at,
             receipt_no: receipt_no.to_owned(),
+        })
+    }
+}
+
+/// A list of orders: when an order was placed (ns) and its number.
+impl Place for OrderPlace {
+    const LIST: &'static str = "orders";
+
+    fn write(&self) -> String {
+        format!("{}:{}", self.placed_at.as_nanosecond(), self.order_no)
+    }
+
+    fn read(text: &str) -> Option<Self> {
+        let (at, order_no) = text.split_once(':')?;
+        Some(OrderPlace {
+            placed_at: Timestamp::from_nanosecond(digits(at)?.parse().ok()?).ok()?,
+            order_no: OrderNo::parse(order_no)?,
         })
     }
 }

@@ -62,12 +62,6 @@ pub struct OrderQuote {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    AwaitingPayment,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct Ordered {
     pub receipt_no: String,
     #[serde(with = "japan::instant")]
@@ -76,7 +70,8 @@ pub struct Ordered {
     pub order_no: String,
     pub reader: Reader,
     pub price: Price,
-    pub status: OrderStatus,
+    /// `awaiting_payment` (docs/orders.md).
+    pub status: crate::domain::OrderStatus,
 }
 
 pub enum Outcome {
@@ -133,7 +128,7 @@ pub async fn order(
             order_no,
             reader,
             price,
-            status: OrderStatus::AwaitingPayment,
+            status: crate::domain::OrderStatus::AwaitingPayment,
         };
         let mut writes = vec![
             Write::put_customer(customer, expect),

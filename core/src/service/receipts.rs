@@ -34,6 +34,27 @@ pub async fn ledger(
     })
 }
 
+/// The receipt of a submission that placed `order`: it carries the number drawn for the
+/// order (`orders::place`), and names the order.
+pub(crate) fn file_for_order(
+    kind: ReceiptKind,
+    summary: String,
+    order: &crate::domain::Order,
+) -> (Receipt, Write) {
+    let receipt = Receipt {
+        receipt_no: order.receipt_no.clone(),
+        accepted_at: order.placed_at,
+        kind,
+        summary,
+        order_no: Some(order.order_no.to_string()),
+    };
+    let write = Write::PutReceipt {
+        customer_id: order.customer_id.clone(),
+        receipt: receipt.clone(),
+    };
+    (receipt, write)
+}
+
 /// A new receipt and the write that files it; a number already taken fails the commit,
 /// and the retry draws another.
 pub(crate) fn file(
@@ -47,6 +68,7 @@ pub(crate) fn file(
         accepted_at: at,
         kind,
         summary,
+        order_no: None,
     };
     let write = Write::PutReceipt {
         customer_id: customer_id.clone(),

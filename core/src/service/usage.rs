@@ -14,6 +14,8 @@ use crate::domain::{
 pub struct Usage {
     pub customer_id: CustomerId,
     pub name: PersonName,
+    /// The registered address, masked (`t***@example.jp`): where a renewal's mail goes.
+    pub email: String,
     pub services: Vec<ServiceOverview>,
     pub serials: Vec<SerialView>,
 }
@@ -59,15 +61,33 @@ pub fn services_of(customer: &Customer) -> Vec<ServiceOverview> {
         .into_iter()
         .map(|service| ServiceOverview {
             service,
-            status: overview_status(
-                customer
-                    .services
-                    .iter()
-                    .filter(|a| a.service == service)
-                    .map(|a| a.status),
-            ),
+            status: service_status(customer, service),
         })
         .collect()
+}
+
+/// One service's status (docs/orders.md): while an order for it is open, the order's
+/// progress (登録中, 変更中, 廃止中); otherwise its applications', where one in use wins
+/// over the others (docs/usage.md ※).
+fn service_status(customer: &Customer, service: Service) -> ServiceStatus {
+    let ordering: Vec<ServiceStatus> = customer
+        .open_orders
+        .iter()
+        .filter_map(|open| open.details.service_status())
+        .filter(|(of, _)| *of == service)
+        .map(|(_, status)| status)
+        .collect();
+    if ordering.is_empty() {
+        overview_status(
+            customer
+                .services
+                .iter()
+                .filter(|a| a.service == service)
+                .map(|a| a.status),
+        )
+    } else {
+        overview_status(ordering)
+    }
 }
 
 /// The usage of a member read with their serials (one trip to the store: see
@@ -76,6 +96,7 @@ pub fn usage_of(customer: Customer, serials: &[SerialRecord]) -> Usage {
     Usage {
         services: services_of(&customer),
         serials: serials.iter().map(SerialView::from).collect(),
+        email: customer.email.masked(),
         customer_id: customer.customer_id,
         name: customer.name,
     }

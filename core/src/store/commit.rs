@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    CodeRecord, Customer, CustomerId, HistoryEvent, Mail, Provider, Receipt, Serial, SerialRecord,
-    Session,
+    CodeRecord, Customer, CustomerId, HistoryEvent, Mail, Order, Provider, Receipt, Serial,
+    SerialRecord, Session,
 };
 use crate::store::{IdempotencyRecord, StoreError};
 
@@ -91,6 +91,8 @@ pub enum Write {
         key: String,
     },
     EnqueueMail(Mail),
+    /// An order, placed (`Expect::Absent`: its number must be free) or moved.
+    PutOrder(Versioned<Order>),
 }
 
 impl Write {
@@ -114,6 +116,14 @@ impl Write {
         code.version = expect.next_version();
         Write::PutCode(Versioned {
             record: code,
+            expect,
+        })
+    }
+
+    pub fn put_order(mut order: Order, expect: Expect) -> Self {
+        order.version = expect.next_version();
+        Write::PutOrder(Versioned {
+            record: order,
             expect,
         })
     }

@@ -18,6 +18,7 @@ pub mod fixtures;
 mod idempotency;
 mod ledger;
 mod members;
+mod orders;
 mod outbox;
 #[cfg(feature = "redb")]
 pub mod redb;
@@ -30,6 +31,7 @@ pub use counts::{Admission, ClientCounts, CountRule, Place};
 pub use idempotency::{Idempotency, IdempotencyRecord, StoredResponse};
 pub use ledger::{Ledger, ReceiptPlace};
 pub use members::Members;
+pub use orders::{OrderPlace, Orders, PublishPlace};
 pub use outbox::Outbox;
 pub use reminders::{ExpiryPlace, Reminders, reminder_date};
 pub use renewals::{RenewalView, Renewals};
@@ -91,6 +93,7 @@ pub trait Store:
     + Ledger
     + Reminders
     + Outbox
+    + Orders
     + Commit
     + Idempotency
     + ClientCounts
@@ -105,6 +108,7 @@ impl<T> Store for T where
         + Ledger
         + Reminders
         + Outbox
+        + Orders
         + Commit
         + Idempotency
         + ClientCounts

@@ -111,6 +111,24 @@ pub fn ses_send_needs(
     Ok(vec![need])
 }
 
+/// The needs of EventBridge `PutEvents`: `events:PutEvents` on the bus of each entry (its
+/// name or ARN; the account's `default` bus when it names none).
+pub fn events_needs(operation: &str, body: &Value, stack: &Stack) -> Result<Vec<Need>, String> {
+    if operation != "PutEvents" {
+        return Err(format!("the stand-in serves no EventBridge {operation}"));
+    }
+    let entries = body["Entries"]
+        .as_array()
+        .ok_or("PutEvents without Entries")?;
+    Ok(entries
+        .iter()
+        .map(|entry| {
+            let bus = entry["EventBusName"].as_str().unwrap_or("default");
+            Need::new("events:PutEvents", stack.event_bus_arn(bus))
+        })
+        .collect())
+}
+
 /// `名前 <a@b>` or `=?UTF-8?B?…?= <a@b>` → `a@b`.
 pub fn bare_address(from: &str) -> String {
     match (from.rfind('<'), from.rfind('>')) {

@@ -11,7 +11,7 @@ mod wire;
 
 pub use faults::{Fault, FaultCounts, FaultPlan};
 pub use policy::{Need, Policy, Stack, Template};
-pub use proxy::{Cloud, Denial, SentEmail};
+pub use proxy::{Cloud, Denial, PutEvent, SentEmail};
 
 /// Appends what a fault test injected and saw to the file of `MADOGUCHI_IAM_LOG`, for the
 /// reliability table `cloud-report` prints.

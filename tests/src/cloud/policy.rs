@@ -61,6 +61,23 @@ impl Stack {
         )
     }
 
+    /// The name of the event bus the template's resource `logical` creates.
+    pub fn event_bus_name(&self, logical: &str) -> String {
+        format!("{}-{logical}", self.name)
+    }
+
+    /// The ARN of an event bus of this account and region, by name (or as given, when it
+    /// is an ARN already).
+    pub fn event_bus_arn(&self, bus: &str) -> String {
+        if bus.starts_with("arn:") {
+            return bus.to_owned();
+        }
+        format!(
+            "arn:aws:events:{}:{}:event-bus/{bus}",
+            self.region, self.account
+        )
+    }
+
     /// The ARN of an SES identity (an address or a domain).
     pub fn ses_identity_arn(&self, identity: &str) -> String {
         format!(
@@ -462,6 +479,7 @@ impl Template {
         Ok(match resource["Type"].as_str() {
             Some("AWS::DynamoDB::Table") => stack.table.clone(),
             Some("AWS::SecretsManager::Secret") => stack.secret_arn(name),
+            Some("AWS::Events::EventBus") => stack.event_bus_name(name),
             Some(other) => format!("{}-{name}-{}", stack.name, other.replace("::", "-")),
             None => return Err(format!("!Ref {name}: a resource without a Type")),
         })
@@ -482,6 +500,9 @@ impl Template {
                 "{}/stream/2026-01-01T00:00:00.000",
                 stack.table_arn(&stack.table)
             ),
+            (Some("AWS::Events::EventBus"), "Arn") => {
+                stack.event_bus_arn(&stack.event_bus_name(name))
+            }
             (Some("AWS::SQS::Queue"), "Arn") => {
                 format!("arn:aws:sqs:{region}:{account}:{}-{name}", stack.name)
             }

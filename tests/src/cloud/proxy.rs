@@ -1,6 +1,6 @@
 //! The proxy: one loopback endpoint per function, in front of DynamoDB Local, that holds
 //! every call against that function's statements in the template, stands in for Secrets
-//! Manager and SES (held to the same check), and injects DynamoDB's faults.
+//! Manager, SES and EventBridge (held to the same check), and injects DynamoDB's faults.
 //!
 //! It speaks HTTP/1.1 itself, over plain TCP, because one of the faults it makes is a
 //! connection closed after the write was applied and before any answer: a server
@@ -64,6 +64,16 @@ pub struct SentEmail {
     pub subject: String,
 }
 
+/// An event the EventBridge stand-in accepted.
+#[derive(Debug, Clone)]
+pub struct PutEvent {
+    pub function: String,
+    pub bus: String,
+    pub source: String,
+    pub detail_type: String,
+    pub detail: Value,
+}
+
 /// The proxy's state, shared by its endpoints.
 struct Shared {
     stack: Stack,
@@ -85,6 +95,7 @@ struct Shared {
     sent: Mutex<Vec<SentEmail>>,
     /// Addresses SES answers `MessageRejected` for.
     refused: Mutex<BTreeSet<String>>,
+    events: Mutex<Vec<PutEvent>>,
     log: Option<std::path::PathBuf>,
 }
 
@@ -122,6 +133,7 @@ impl Cloud {
             ses_identities: Mutex::new(vec![domain]),
             sent: Mutex::default(),
             refused: Mutex::default(),
+            events: Mutex::default(),
             log: std::env::var_os("MADOGUCHI_IAM_LOG").map(Into::into),
         });
         let mut endpoints = BTreeMap::new();
@@ -207,6 +219,11 @@ impl Cloud {
     /// The mails the SES stand-in accepted.
     pub fn sent_emails(&self) -> Vec<SentEmail> {
         self.shared.sent.lock().unwrap().clone()
+    }
+
+    /// The events the EventBridge stand-in accepted.
+    pub fn put_events(&self) -> Vec<PutEvent> {
+        self.shared.events.lock().unwrap().clone()
     }
 
     /// From now on, SES has the sender's address verified as an identity of its own, not
@@ -323,6 +340,13 @@ async fn handle(shared: &Shared, function: &str, request: Request) -> Reply {
             return denied;
         }
         return secret(shared, function, operation, &body);
+    }
+    if let Some(operation) = target.strip_prefix("AWSEvents.") {
+        let needs = calls::events_needs(operation, &body, &shared.stack);
+        if let Some(denied) = check(shared, function, needs) {
+            return denied;
+        }
+        return put_events(shared, function, &body);
     }
     if request.method == "POST" && request.path.starts_with("/v2/email/outbound-emails") {
         let verified = shared.ses_identities.lock().unwrap().clone();
@@ -580,4 +604,26 @@ fn send_email(shared: &Shared, function: &str, body: &Value) -> Reply {
     all.push(sent);
     let id = format!("0100019-stand-in-{:08}", all.len());
     json_reply(200, "application/json", &json!({"MessageId": id}))
+}
+
+fn put_events(shared: &Shared, function: &str, body: &Value) -> Reply {
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let mut all = shared.events.lock().unwrap();
+    let mut entries = Vec::new();
+    for entry in body["Entries"].as_array().into_iter().flatten() {
+        all.push(PutEvent {
+            function: function.to_owned(),
+            bus: text(&entry["EventBusName"]),
+            source: text(&entry["Source"]),
+            detail_type: text(&entry["DetailType"]),
+            detail: serde_json::from_str(entry["Detail"].as_str().unwrap_or("null"))
+                .unwrap_or(Value::Null),
+        });
+        entries.push(json!({"EventId": format!("stand-in-{:08}", all.len())}));
+    }
+    json_reply(
+        200,
+        "application/x-amz-json-1.1",
+        &json!({"FailedEntryCount": 0, "Entries": entries}),
+    )
 }

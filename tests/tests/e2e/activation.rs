@@ -311,6 +311,8 @@ async fn a_bad_limit_or_cursor_is_a_field_error_never_a_failure() {
             .post("/v1/line-notification/applications", &token, application)
             .await;
         assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
+        app.carry_out(applied.body["order_no"].as_str().unwrap())
+            .await;
     }
     let ledger = app.get("/v1/receipts?limit=1", &token).await;
     let receipts_cursor = ledger.body["next_cursor"]

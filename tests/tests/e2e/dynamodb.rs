@@ -75,6 +75,7 @@ async fn a_page_costs_the_same_however_long_the_list() {
                     accepted_at: at + jiff::SignedDuration::from_secs(n as i64),
                     kind: ReceiptKind::Renewal,
                     summary: "セキュリティ対策ツールの更新（12か月）".into(),
+                    order_no: None,
                 },
             })
             .collect();

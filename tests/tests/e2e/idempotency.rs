@@ -210,8 +210,8 @@ async fn a_replayed_application_returns_its_receipt() {
     let without_key = app.post(path, &token, body).await;
     assert_eq!(
         without_key.code(),
-        "no_change",
-        "the first one applied, once"
+        "change_pending",
+        "the first one accepted, once"
     );
     assert_eq!(app.receipts(&token).await.len(), 1);
 }

@@ -85,8 +85,15 @@ async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
 
     let applied = submit(&app, &token, application(stop_w0099(), applicant(), false)).await;
     assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
-    assert_eq!(applied.body["status"], "applied");
+    assert_eq!(applied.body["status"], "accepted");
     let receipt_no = applied.body["receipt_no"].as_str().unwrap();
+    let order_no = applied.body["order_no"].as_str().unwrap();
+    // docs/orders.md: the setting stands until the back office carries the order out.
+    let pending = app.get("/v1/line-notification", &token).await;
+    assert_eq!(setting_of(&pending.body, "W0099")["setting"], "notify");
+    assert!(app.mails_to("taro@example.jp").await.is_empty());
+    app.advance(jiff::SignedDuration::from_mins(10));
+    app.carry_out(order_no).await;
     assert!(
         receipt_no.starts_with("R-20261122-") && receipt_no.len() == 17,
         "{receipt_no}"
@@ -96,7 +103,7 @@ async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
     let overview = app.get("/v1/line-notification", &token).await;
     let w0099 = setting_of(&overview.body, "W0099");
     assert_eq!(w0099["setting"], "do_not_notify");
-    assert_eq!(w0099["set_on"], "2026-11-22");
+    assert_eq!(w0099["set_on"], "2026-11-22", "the day the 工事 completed");
     assert_eq!(w0099["set_via"], "web");
     assert_eq!(setting_of(&overview.body, "060000")["setting"], "notify");
 
@@ -106,15 +113,18 @@ async fn a_dry_run_confirms_and_a_submit_applies_with_a_receipt_and_a_mail() {
 
     let mails = app.mails_to("taro@example.jp").await;
     assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0]["kind"], "line_notification_completed");
+    assert_eq!(mails[0]["kind"], "works_completed");
     let body = mails[0]["body"].as_str().unwrap();
     assert!(body.contains("W0099") && body.contains("通知しない") && body.contains(receipt_no));
+    assert!(body.contains(order_no) && body.contains("工事"));
 
     // And back again, without a completion mail.
     let back = json!([{"provider_code": "W0099", "setting": "notify"}]);
     let quiet = json!({"name": "西日本 太郎", "phone": "0600000000", "completion_email": false});
     let restored = submit(&app, &token, application(back, quiet, false)).await;
     assert_eq!(restored.status, StatusCode::CREATED, "{:?}", restored.body);
+    app.carry_out(restored.body["order_no"].as_str().unwrap())
+        .await;
     assert_eq!(app.mails_to("taro@example.jp").await.len(), 1);
 }
 
@@ -274,12 +284,10 @@ async fn operators_register_providers_and_see_members_settings() {
     let overview = app.get("/v1/line-notification", &token).await;
     assert_eq!(setting_of(&overview.body, "W0100")["setting"], "notify");
     let change = json!([{"provider_code": "w0100", "setting": "do_not_notify"}]);
-    assert_eq!(
-        submit(&app, &token, application(change, applicant(), false))
-            .await
-            .status,
-        StatusCode::CREATED
-    );
+    let applied = submit(&app, &token, application(change, applicant(), false)).await;
+    assert_eq!(applied.status, StatusCode::CREATED);
+    app.carry_out(applied.body["order_no"].as_str().unwrap())
+        .await;
     let state = app.state_of(&member).await;
     assert_eq!(setting_of(&state, "W0100")["setting"], "do_not_notify");
     assert_eq!(setting_of(&state, "W0099")["setting"], "notify");
@@ -312,6 +320,8 @@ async fn ten_applications_a_day_then_429_until_midnight_in_japan() {
             "{n}: {:?}",
             applied.body
         );
+        app.carry_out(applied.body["order_no"].as_str().unwrap())
+            .await;
     }
     let eleventh = submit(
         &app,

@@ -12,6 +12,7 @@ mod line_notification;
 mod login;
 mod logs;
 mod openapi;
+mod orders;
 mod outbox;
 mod readers;
 mod receipts;

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::smtp_sink::SmtpSink;
-use crate::support::{Member, TestApp, dynamodb_table, logs, start_of_tests};
+use crate::support::{HandedOver, Member, TestApp, dynamodb_table, logs, start_of_tests};
 
 pub(crate) fn fixture(name: &str) -> Value {
     let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -195,25 +195,37 @@ async fn the_scheduled_sweep_leaves_new_mails_to_the_stream_then_delivers_them()
         "detail": {}
     });
     let swept = |answer: Answer| match answer {
-        Answer::Swept(swept) => swept,
+        Answer::Swept(swept) => swept.mails,
         other => panic!("not a sweep: {other:?}"),
     };
 
-    let at_once = dispatch(&app.ctx, &sender, fixture("schedule/outbox-sweep.json"))
-        .await
-        .unwrap();
+    let at_once = dispatch(
+        &app.ctx,
+        &sender,
+        &HandedOver::default(),
+        fixture("schedule/outbox-sweep.json"),
+    )
+    .await
+    .unwrap();
     assert_eq!(swept(at_once).sent, 0, "a mail this new is the stream's");
     app.advance(STREAM_SETTLE);
-    let later = dispatch(&app.ctx, &sender, eventbridge.clone())
-        .await
-        .unwrap();
+    let later = dispatch(
+        &app.ctx,
+        &sender,
+        &HandedOver::default(),
+        eventbridge.clone(),
+    )
+    .await
+    .unwrap();
     assert_eq!(swept(later).sent, 1);
     assert_eq!(
         delivered_with_id(&sink.received_by(&member.email), &mail),
         1
     );
     assert_eq!(stored(&app.ctx, &mail).await.status, MailStatus::Sent);
-    let again = dispatch(&app.ctx, &sender, eventbridge).await.unwrap();
+    let again = dispatch(&app.ctx, &sender, &HandedOver::default(), eventbridge)
+        .await
+        .unwrap();
     assert_eq!(swept(again), Sweep::default());
     assert_eq!(sink.received().len(), 1);
 }
@@ -275,9 +287,14 @@ async fn a_stream_insert_delivers_its_mail_once_and_nothing_else_sends() {
     let inserted = item_of(&table, &mail).await;
     assert_eq!(inserted["status"], json!({"S": "pending"}));
 
-    let answer = dispatch(&app.ctx, &sender, stream_of(&inserted, &[0, 2]))
-        .await
-        .unwrap();
+    let answer = dispatch(
+        &app.ctx,
+        &sender,
+        &HandedOver::default(),
+        stream_of(&inserted, &[0, 2]),
+    )
+    .await
+    .unwrap();
     assert_eq!(batch(answer), BatchResponse::default());
     let received = sink.received_by(&member.email);
     assert_eq!(delivered_with_id(&received, &mail), 1);
@@ -294,7 +311,9 @@ async fn a_stream_insert_delivers_its_mail_once_and_nothing_else_sends() {
         stream_of(&sent_item, &[1]),
         stream_of(&inserted, &[2, 0, 1]),
     ] {
-        let answer = dispatch(&app.ctx, &sender, event).await.unwrap();
+        let answer = dispatch(&app.ctx, &sender, &HandedOver::default(), event)
+            .await
+            .unwrap();
         assert_eq!(batch(answer), BatchResponse::default());
     }
     assert_eq!(sink.received().len(), 1, "sent once");
@@ -319,9 +338,14 @@ async fn a_stream_mail_that_fails_to_send_is_left_to_the_sweep_not_the_batch() {
         records.push(record);
     }
 
-    let answer = dispatch(&app.ctx, &sender, json!({"Records": records}))
-        .await
-        .unwrap();
+    let answer = dispatch(
+        &app.ctx,
+        &sender,
+        &HandedOver::default(),
+        json!({"Records": records}),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         batch(answer),
         BatchResponse::default(),
@@ -371,9 +395,14 @@ async fn records_whose_store_failed_are_handed_back_by_sequence_number() {
         Default::default(),
     );
     let sink = SmtpSink::start().await;
-    let answer = dispatch(&ctx, &smtp(&sink), fixture("dynamodb-stream/outbox.json"))
-        .await
-        .unwrap();
+    let answer = dispatch(
+        &ctx,
+        &smtp(&sink),
+        &HandedOver::default(),
+        fixture("dynamodb-stream/outbox.json"),
+    )
+    .await
+    .unwrap();
     // Only the mail's insertion was worked on; the marking and the receipt are ignored.
     assert_eq!(
         serde_json::to_value(answer).unwrap(),

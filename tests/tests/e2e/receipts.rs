@@ -25,6 +25,8 @@ async fn applications(app: &TestApp, token: &str, count: usize) -> Vec<String> {
             .post("/v1/line-notification/applications", token, application)
             .await;
         assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
+        app.carry_out(applied.body["order_no"].as_str().unwrap())
+            .await;
         numbers.push(applied.body["receipt_no"].as_str().unwrap().to_owned());
         app.advance(SignedDuration::from_mins(1));
     }

@@ -36,8 +36,9 @@ pub(super) async fn verify(
     for (m, crew) in crews.iter().enumerate() {
         let who = &crew.member.customer_id;
         let writes: Vec<&Write> = ledger.iter().filter(|w| w.member == m).collect();
-        let state = member::state(api, admin, who).await?;
         let token = fresh_token(api, crew, secrets).await?;
+        let member_orders = orders_carried_out(api, &token).await?;
+        let state = member::state(api, admin, who).await?;
         let receipts = member::all_pages(api, "/v1/receipts", &token, "receipts").await?;
         let receipt_nos: HashSet<&str> = receipts.iter().map(|r| text(&r["receipt_no"])).collect();
         let receipts_of = |kind: &str| receipts.iter().filter(|r| r["kind"] == kind).count();
@@ -267,12 +268,46 @@ pub(super) async fn verify(
             check.that(receipt_nos.contains(receipt), || {
                 format!("{who}: line-notification receipt {receipt} missing")
             });
-            check.that(mailed("line_notification_completed", &[receipt]), || {
-                format!("{who}: no completion mail for {receipt}")
+            let order_no = text(&answer["order_no"]);
+            let order = member_orders.iter().find(|o| o["order_no"] == order_no);
+            check.that(order.is_some(), || {
+                format!("{who}: the order {order_no} of receipt {receipt} is missing")
+            });
+            if let Some(order) = order {
+                check.that(order["status"] == "completed", || {
+                    format!(
+                        "{who}: the order {order_no} is {}, not completed",
+                        order["status"]
+                    )
+                });
+            }
+            check.that(mailed("works_completed", &[receipt]), || {
+                format!("{who}: no 工事完了通知 for {receipt}")
             });
         }
     }
     Ok(())
+}
+
+/// Every order of the member, once the simulated back office has carried out each one
+/// still open (local-dev runs with `MADOGUCHI_WORKS_MINUTES=0`): orders accepted before the
+/// kill are handed over and completed after the restart.
+async fn orders_carried_out(api: &Api, token: &str) -> Result<Vec<Value>, Failure> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let orders = member::all_pages(api, "/v1/orders", token, "orders").await?;
+        let open = orders
+            .iter()
+            .filter(|o| !matches!(text(&o["status"]), "completed" | "failed"))
+            .count();
+        if open == 0 {
+            return Ok(orders);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("{open} orders still open 30 s after the restart").into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// The decoded text of every `.eml` file local-dev delivered.

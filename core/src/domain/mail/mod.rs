@@ -20,7 +20,12 @@ pub enum MailKind {
     AccountLocked,
     UnlockCode,
     SerialMoved,
-    LineNotificationCompleted,
+    /// 工事完了通知 (docs/orders.md). Mails stored before orders were kinds of their own
+    /// read as this one.
+    #[serde(alias = "line_notification_completed")]
+    WorksCompleted,
+    /// An order not carried out, and why (docs/orders.md).
+    OrderFailed,
     RenewalCompleted,
     ReaderOrdered,
     MembershipCancelled,

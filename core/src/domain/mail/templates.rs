@@ -4,7 +4,10 @@ use jiff::Timestamp;
 
 use super::{Mail, MailKind};
 use crate::domain::japan::{format_date_for_people, format_for_people};
-use crate::domain::{Customer, Device, Email, Price, Reader, Serial, SerialRecord, Setting};
+use crate::domain::order::reason;
+use crate::domain::{
+    Customer, Device, Email, Order, Price, Reader, Serial, SerialRecord, SettingChange,
+};
 
 const SIGNATURE: &str = "\n--\nmadoguchi サポートセンター\n本メールは送信専用です。";
 
@@ -93,31 +96,69 @@ impl Mail {
         )
     }
 
-    /// docs/line-notification.md: 工事完了通知, to the applicant's address.
-    pub fn line_notification_completed(
+    /// docs/orders.md: 工事完了通知 of a line-notification order, to the applicant's address:
+    /// the 工事 is done, and which provider is now 通知する or 通知しない.
+    pub fn works_completed(
         to: &Email,
         applicant: &str,
-        receipt_no: &str,
-        changes: &[(String, Setting, Setting)],
+        order: &Order,
+        changes: &[SettingChange],
         at: Timestamp,
     ) -> Self {
         let lines: Vec<String> = changes
             .iter()
-            .map(|(provider, before, after)| {
-                format!("・{provider}: {} → {}", before.name_ja(), after.name_ja())
+            .map(|c| {
+                format!(
+                    "・{}（{}）: {}",
+                    c.provider_name,
+                    c.provider_code,
+                    c.after.name_ja()
+                )
             })
             .collect();
         let body = format!(
             "{applicant} 様\n\n\
-             回線情報通知の通知可否設定の変更工事が {at} に完了しました。\n\
-             受付番号: {receipt_no}\n\n{}\n{SIGNATURE}",
+             お申し込みいただいた回線情報通知の通知可否設定の変更工事が、{at} に完了しました。\n\
+             受付番号: {receipt_no}\n注文番号: {order_no}\n\n\
+             現在の設定は次のとおりです。\n{}\n{SIGNATURE}",
             lines.join("\n"),
             at = format_for_people(at),
+            receipt_no = order.receipt_no,
+            order_no = order.order_no,
         );
         Self::new(
             to,
-            MailKind::LineNotificationCompleted,
-            "【madoguchi】回線情報通知 工事完了のお知らせ".to_owned(),
+            MailKind::WorksCompleted,
+            "【madoguchi】工事完了のお知らせ（回線情報通知）".to_owned(),
+            body,
+            at,
+        )
+    }
+
+    /// docs/orders.md: an order the back office did not carry out, and why; nothing it
+    /// would have changed has changed.
+    pub fn order_failed(customer: &Customer, order: &Order, at: Timestamp) -> Self {
+        let reason = order
+            .reason()
+            .map_or_else(|| "理由は記録されていません。".to_owned(), reason::name_ja);
+        let body = format!(
+            "{name} 様\n\n\
+             お申し込みいただいた{what}は、お手続きを完了できませんでした。\n\
+             受付番号: {receipt_no}\n注文番号: {order_no}\n理由: {reason}\n\n\
+             ご注文による変更は行われておらず、設定やご契約はお申し込み前のままです。\n\
+             あらためてお申し込みいただくか、サポートセンターにお問い合わせください。\n{SIGNATURE}",
+            name = customer.name,
+            what = order.kind().name_ja(),
+            receipt_no = order.receipt_no,
+            order_no = order.order_no,
+        );
+        Self::new(
+            &customer.email,
+            MailKind::OrderFailed,
+            format!(
+                "【madoguchi】{}を完了できませんでした",
+                order.kind().name_ja()
+            ),
             body,
             at,
         )

@@ -3,6 +3,7 @@
 mod codes;
 mod customers;
 mod jobs;
+mod orders;
 mod outbox;
 mod providers;
 
@@ -17,4 +18,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(codes::router())
         .merge(providers::router())
         .merge(jobs::router())
+        .merge(orders::router())
 }

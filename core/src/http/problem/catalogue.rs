@@ -170,6 +170,26 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
                 "A change asks for the setting the provider already has.",
             ),
         ),
+        C::ChangePending => (
+            (
+                "変更中です",
+                "このサービス提供者の通知可否設定は変更の工事中です。工事が完了してから、あらためてお申し込みください。",
+            ),
+            (
+                "Change pending",
+                "A change to this provider's setting is still being carried out. Apply again once it is completed.",
+            ),
+        ),
+        C::InvalidTransition => (
+            (
+                "この状態からは変更できません",
+                "ご注文はすでに進んでいるか、完了または不成立となっているため、この操作はできません。",
+            ),
+            (
+                "Invalid transition",
+                "The order cannot make this move: it is backwards, or the order has already completed or failed.",
+            ),
+        ),
         C::ProviderExists => (
             (
                 "登録済みです",

@@ -27,6 +27,8 @@ wire_codes! {
         ConsentRequired = "consent_required",
         ProviderNotFound = "provider_not_found",
         NoChange = "no_change",
+        ChangePending = "change_pending",
+        InvalidTransition = "invalid_transition",
         ProviderExists = "provider_exists",
         InvalidCodeFormat = "invalid_code_format",
         CodeChecksumMismatch = "code_checksum_mismatch",
@@ -63,6 +65,8 @@ impl ProblemCode {
             | C::SerialUnavailable
             | C::LicenseExpired
             | C::NoChange
+            | C::ChangePending
+            | C::InvalidTransition
             | C::ProviderExists
             | C::CodeAlreadyRedeemed
             | C::CodeProductMismatch

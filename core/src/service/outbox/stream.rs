@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::dispatcher::{Sweep, deliver, sweep};
+use super::handover::{BackOffice, HandOvers, hand_over, hand_over_due};
 use crate::mail::{MailError, MailSender};
 use crate::service::Context;
 use crate::store::dynamodb::stream::StreamEvent;
@@ -34,10 +35,24 @@ pub struct BatchItemFailure {
 pub async fn deliver_stream(
     ctx: &Context,
     sender: &dyn MailSender,
+    back_office: &dyn BackOffice,
     event: &StreamEvent,
 ) -> BatchResponse {
     let mut response = BatchResponse::default();
     for record in &event.records {
+        if let Some(order_no) = record.order_to_hand_over() {
+            // An order is read again before it is handed over, as a mail is before it is
+            // sent: a record seen twice hands nothing over twice.
+            if let Err(error) = hand_over(ctx, back_office, &order_no).await {
+                tracing::error!(%order_no, %error, "the store failed; the record will come again");
+                if let Some(sequence) = record.sequence_number() {
+                    response.batch_item_failures.push(BatchItemFailure {
+                        item_identifier: sequence.to_owned(),
+                    });
+                }
+            }
+            continue;
+        }
         let Some(mail) = record.inserted_mail() else {
             continue;
         };
@@ -92,7 +107,15 @@ impl Invocation {
 #[serde(untagged)]
 pub enum Answer {
     Batch(BatchResponse),
-    Swept(Sweep),
+    Swept(Swept),
+}
+
+/// What a sweep did: the mails, and the orders handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Swept {
+    #[serde(flatten)]
+    pub mails: Sweep,
+    pub orders: HandOvers,
 }
 
 /// One invocation: a stream batch answered with its partial failures, or a sweep of every
@@ -101,11 +124,12 @@ pub enum Answer {
 pub async fn dispatch(
     ctx: &Context,
     sender: &dyn MailSender,
+    back_office: &dyn BackOffice,
     event: Value,
 ) -> Result<Answer, MailError> {
     match Invocation::from_event(event)? {
         Invocation::Stream(batch) => {
-            let response = deliver_stream(ctx, sender, &batch).await;
+            let response = deliver_stream(ctx, sender, back_office, &batch).await;
             tracing::info!(
                 records = batch.records.len(),
                 handed_back = response.batch_item_failures.len(),
@@ -116,14 +140,20 @@ pub async fn dispatch(
         Invocation::Sweep => {
             let due_by = ctx.clock.now() - STREAM_SETTLE;
             let swept = sweep(ctx, sender, due_by, SWEEP_LIMIT).await?;
+            let orders = hand_over_due(ctx, back_office, due_by, SWEEP_LIMIT).await?;
             tracing::info!(
                 sent = swept.sent,
                 retrying = swept.retrying,
                 failed = swept.failed,
                 skipped = swept.skipped,
+                orders_published = orders.published,
+                orders_retrying = orders.retrying,
                 "outbox sweep"
             );
-            Ok(Answer::Swept(swept))
+            Ok(Answer::Swept(Swept {
+                mails: swept,
+                orders,
+            }))
         }
     }
 }

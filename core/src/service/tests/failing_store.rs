@@ -184,6 +184,45 @@ impl Outbox for Throttled {
 }
 
 #[async_trait]
+impl crate::store::Orders for Throttled {
+    async fn order(
+        &self,
+        order_no: &crate::domain::OrderNo,
+    ) -> Result<Option<crate::domain::Order>, StoreError> {
+        self.store.order(order_no).await
+    }
+
+    async fn orders_of(
+        &self,
+        customer_id: &crate::domain::CustomerId,
+        before: Option<&crate::store::OrderPlace>,
+        limit: usize,
+    ) -> Result<crate::store::Page<crate::domain::Order, crate::store::OrderPlace>, StoreError>
+    {
+        self.store.orders_of(customer_id, before, limit).await
+    }
+
+    async fn orders_in(
+        &self,
+        status: crate::domain::OrderStatus,
+        before: Option<&crate::store::OrderPlace>,
+        limit: usize,
+    ) -> Result<crate::store::Page<crate::domain::Order, crate::store::OrderPlace>, StoreError>
+    {
+        self.store.orders_in(status, before, limit).await
+    }
+
+    async fn orders_to_publish(
+        &self,
+        due_by: Timestamp,
+        after: Option<&crate::store::PublishPlace>,
+        limit: usize,
+    ) -> Result<Vec<crate::store::PublishPlace>, StoreError> {
+        self.store.orders_to_publish(due_by, after, limit).await
+    }
+}
+
+#[async_trait]
 impl Commit for Throttled {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let refuse = self

@@ -38,6 +38,7 @@ mod activation;
 mod cancellation;
 pub(crate) mod failing_store;
 mod login;
+mod orders;
 mod providers;
 mod reader;
 mod reminders;

@@ -2,9 +2,10 @@
 
 use super::{Counter, Member};
 use crate::domain::MailKind;
+use crate::domain::OrderStatus;
 use crate::domain::{PaymentMethod, Price, Reader, ReaderStatus, ReaderType};
 use crate::service::Error;
-use crate::service::reader::{OrderRequest, OrderStatus, Outcome, order, readers};
+use crate::service::reader::{OrderRequest, Outcome, order, readers};
 
 /// docs/readers.md: base 2,500 + tax 250 + fee 27 (1% of 2,750, rounded down).
 const RENTAL: Price = Price {

@@ -136,6 +136,7 @@ pub(super) async fn codes_receipts_providers_and_reminders_are_written_once(stor
             accepted_at: at(second),
             kind: ReceiptKind::ReaderOrder,
             summary: "s".into(),
+            order_no: None,
         },
     };
     let first = format!("R-CONF-{}", customer_id.as_str());

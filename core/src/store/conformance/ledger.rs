@@ -92,6 +92,7 @@ pub(super) async fn lists_are_read_a_page_at_a_time(store: &dyn Store) {
                 accepted_at,
                 kind: ReceiptKind::Renewal,
                 summary: "s".into(),
+                order_no: None,
             };
             store
                 .commit(vec![Write::PutReceipt {

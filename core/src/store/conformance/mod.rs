@@ -7,6 +7,7 @@ mod counts;
 mod idempotency;
 mod ledger;
 mod members;
+mod orders;
 mod outbox;
 mod reminders;
 mod renewals;
@@ -40,6 +41,7 @@ pub(super) fn customer(id: &CustomerId) -> Customer {
         readers: Vec::new(),
         unlock: Default::default(),
         applications: Default::default(),
+        open_orders: Vec::new(),
         created_at: at(0),
         version: 0,
     }
@@ -98,6 +100,7 @@ pub async fn run_all(store: &dyn Store) {
     commit::concurrent_writers_on_one_version_have_one_winner(store).await;
     ledger::lists_are_read_a_page_at_a_time(store).await;
     members::stored_rows_read_without_todays_rules(store).await;
+    orders::orders_are_listed_as_they_move(store).await;
 }
 
 pub(super) fn serial_record(

@@ -164,6 +164,7 @@ write_kinds! {
     Write::PutIdempotency(_) => 11,
     Write::RecordReminder { .. } => 12,
     Write::EnqueueMail(_) => 13,
+    Write::PutOrder(_) => 14,
 }
 
 /// What a view shows that a write could change: the member's version, each serial's
@@ -247,6 +248,7 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
                 accepted_at: at(2),
                 kind: crate::domain::ReceiptKind::ReaderOrder,
                 summary: "s".into(),
+                order_no: None,
             },
         },
         Write::put_idempotency(
@@ -269,6 +271,15 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
             "b".into(),
             at(3),
         )),
+        Write::put_order(
+            crate::domain::Order::place(
+                &id,
+                &format!("R-VIEW-{tag}"),
+                crate::domain::OrderDetails::LineTermination,
+                at(3),
+            ),
+            Expect::Absent,
+        ),
     ];
     for write in unchanged {
         let kind = kind_of(&write);

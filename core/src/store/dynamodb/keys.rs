@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 
 use super::item::{Item, s};
-use crate::domain::{CustomerId, Email, ProviderCode, Receipt, RenewalCode, Serial};
-use crate::store::ReceiptPlace;
+use crate::domain::{
+    CustomerId, Email, OrderNo, OrderStatus, ProviderCode, Receipt, RenewalCode, Serial,
+};
+use crate::store::{OrderPlace, ReceiptPlace};
 
 /// The primary key of one item.
 pub(super) struct Key {
@@ -255,4 +257,71 @@ pub(super) fn all_failed() -> IndexKey {
 /// Whether an item's key is a mail's (`mail` above): how the stream's records are told apart.
 pub(super) fn is_mail(pk: &str, sk: &str) -> bool {
     pk.starts_with(MAIL_PARTITION) && sk.starts_with(MAIL_SORT)
+}
+
+const ORDER: &str = "ORDER#";
+
+fn order_sort(place: &OrderPlace) -> String {
+    format!("{:024}#{}", place.placed_at.as_nanosecond(), place.order_no)
+}
+
+/// An order is filed in its member's partition by when it was placed, so a member's
+/// orders read newest first a page at a time, as receipts do (docs/orders.md).
+pub(super) fn order_at(owner: &CustomerId, place: &OrderPlace) -> Key {
+    Key::new(
+        member_partition(owner),
+        format!("{ORDER}{}", order_sort(place)),
+    )
+}
+
+pub(super) fn orders_of(owner: &CustomerId) -> Prefix {
+    Prefix {
+        pk: member_partition(owner),
+        sk: ORDER,
+    }
+}
+
+/// The place an order's sort key (`order_at`) or its status list's (`order_status_entry`)
+/// names.
+pub(super) fn order_place(sk: &str) -> Option<OrderPlace> {
+    let (at, no) = sk.strip_prefix(ORDER).unwrap_or(sk).split_once('#')?;
+    Some(OrderPlace {
+        placed_at: Timestamp::from_nanosecond(at.parse().ok()?).ok()?,
+        order_no: OrderNo::parse(no)?,
+    })
+}
+
+/// Finds an order by its number (the back office's events name only the number), and
+/// makes numbers unique.
+pub(super) fn order_pointer(order_no: &OrderNo) -> Key {
+    Key::new(format!("ORDER#{order_no}"), "ORDER")
+}
+
+fn status_list(status: OrderStatus) -> String {
+    format!("ORDERS#{}", status.as_str())
+}
+
+/// An order's entry in the operators' list of its status (`gsi1`, whole items).
+pub(super) fn order_status_entry(status: OrderStatus, place: &OrderPlace) -> Item {
+    HashMap::from([
+        ("gsi1pk".to_owned(), s(status_list(status))),
+        ("gsi1sk".to_owned(), s(order_sort(place))),
+    ])
+}
+
+/// The partition of a status list and the sort key a page of it starts before.
+pub(super) fn status_list_before(
+    status: OrderStatus,
+    before: Option<&OrderPlace>,
+) -> (String, String) {
+    (
+        status_list(status),
+        before.map_or_else(|| "~".to_owned(), order_sort),
+    )
+}
+
+/// Whether an item's key is an order's (`order_at` above): how the stream's records are
+/// told apart.
+pub(super) fn is_order(pk: &str, sk: &str) -> bool {
+    pk.starts_with("CUSTOMER#") && sk.starts_with(ORDER)
 }

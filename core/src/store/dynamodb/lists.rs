@@ -23,8 +23,8 @@ use super::DynamoStore;
 use super::item::{Item, s};
 use super::keys;
 use crate::domain::{DuePlace, PendingMail};
-use crate::domain::{Email, Serial};
-use crate::store::{ExpiryPlace, StoreError};
+use crate::domain::{Email, OrderNo, Serial};
+use crate::store::{ExpiryPlace, PublishPlace, StoreError};
 
 /// The keys-only index of the two lists.
 pub(super) const GSI2: &str = "gsi2";
@@ -35,6 +35,8 @@ const SHARDS: u32 = 16;
 enum List {
     Expiry,
     Pending,
+    /// Orders whose hand-over to the back office is due (docs/orders.md).
+    Publish,
 }
 
 impl List {
@@ -42,6 +44,7 @@ impl List {
         let name = match self {
             List::Expiry => "EXPIRY",
             List::Pending => "OUTBOX#PENDING",
+            List::Publish => "ORDERS#PUBLISH",
         };
         format!("{name}#{shard:02}")
     }
@@ -96,6 +99,18 @@ pub(super) fn pending_entry(place: &DuePlace) -> Entry {
     }
 }
 
+fn publish_sk(place: &PublishPlace) -> String {
+    format!("{:020}#{}", place.due_at.as_nanosecond(), place.order_no)
+}
+
+/// An order's entry in the list of hand-overs due.
+pub(super) fn publish_entry(place: &PublishPlace) -> Entry {
+    Entry {
+        pk: List::Publish.partition(shard_of(place.order_no.as_str())),
+        sk: publish_sk(place),
+    }
+}
+
 fn attribute<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
     item.get(name)
         .and_then(|value| value.as_s().ok())
@@ -134,6 +149,19 @@ fn pending_mail(item: &Item) -> Result<PendingMail, StoreError> {
             due_at,
             mail_id: mail_id.to_owned(),
         },
+    })
+}
+
+fn publish_place(item: &Item) -> Result<PublishPlace, StoreError> {
+    let sk = attribute(item, "gsi2sk")?;
+    let (due, no) = sk.split_once('#').ok_or_else(|| malformed(sk))?;
+    Ok(PublishPlace {
+        due_at: due
+            .parse::<i128>()
+            .ok()
+            .and_then(|ns| Timestamp::from_nanosecond(ns).ok())
+            .ok_or_else(|| malformed(sk))?,
+        order_no: OrderNo::parse(no).ok_or_else(|| malformed(sk))?,
     })
 }
 
@@ -242,6 +270,23 @@ impl DynamoStore {
             after.map(pending_sk),
             limit,
             pending_mail,
+        )
+        .await
+    }
+
+    pub(super) async fn to_publish(
+        &self,
+        due_by: Timestamp,
+        after: Option<&PublishPlace>,
+        limit: usize,
+    ) -> Result<Vec<PublishPlace>, StoreError> {
+        let upto = format!("{:020}#~", due_by.as_nanosecond());
+        self.read_list(
+            List::Publish,
+            upto,
+            after.map(publish_sk),
+            limit,
+            publish_place,
         )
         .await
     }

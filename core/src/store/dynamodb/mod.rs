@@ -18,6 +18,7 @@ mod ledger;
 mod lists;
 mod members;
 mod meter;
+mod orders;
 mod outbox;
 mod reminders;
 mod renewals;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_dynamo::{AttributeValue, Item};
 
 use super::keys;
-use crate::domain::Email;
+use crate::domain::{Email, OrderNo};
 
 /// A batch of stream records (`{"Records":[…]}`).
 #[derive(Debug, Clone, Deserialize)]
@@ -75,6 +75,43 @@ impl StreamRecord {
             }),
             Err(error) => {
                 tracing::warn!(%error, sequence_number = ?self.sequence_number(), "a mail's stream image does not name it");
+                None
+            }
+        }
+    }
+
+    /// The order this record wrote with a hand-over pending and unclaimed, if it is one
+    /// (docs/orders.md): its placement or a withdrawal. A claim's own write, the mark that
+    /// ends it, and every other item's record are nothing to hand over.
+    pub fn order_to_hand_over(&self) -> Option<OrderNo> {
+        if self.event_name == "REMOVE" {
+            return None;
+        }
+        let key = |name: &str| match self.dynamodb.keys.get(name) {
+            Some(AttributeValue::S(value)) => Some(value.as_str()),
+            _ => None,
+        };
+        if !keys::is_order(key("pk")?, key("sk")?) {
+            return None;
+        }
+        #[derive(Deserialize)]
+        struct Publication {
+            pending: bool,
+            claim: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Named {
+            order_no: OrderNo,
+            publication: Publication,
+        }
+        let image = self.dynamodb.new_image.clone()?;
+        match serde_dynamo::from_item::<_, Named>(image) {
+            Ok(named) if named.publication.pending && named.publication.claim.is_none() => {
+                Some(named.order_no)
+            }
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!(%error, sequence_number = ?self.sequence_number(), "an order's stream image does not name it");
                 None
             }
         }

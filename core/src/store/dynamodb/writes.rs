@@ -9,7 +9,9 @@ use super::item::{Item, expires_at, item, n, s};
 use super::keys::{self, Key};
 use super::{DynamoStore, lists};
 use crate::domain::SerialRecord;
-use crate::store::{Expect, Sessions, StoreError, Versioned, Write, expiry, reminder_date};
+use crate::store::{
+    Expect, OrderPlace, PublishPlace, Sessions, StoreError, Versioned, Write, expiry, reminder_date,
+};
 
 /// A put, as one part of a transaction, under a condition if given.
 fn put(
@@ -198,6 +200,28 @@ impl DynamoStore {
                 let mut mail_item = item(&mail, keys::mail(&mail.to, &mail.mail_id))?;
                 mail_item.extend(lists::pending_entry(&mail.due_place()).attributes());
                 vec![absent(table, mail_item)?]
+            }
+            Write::PutOrder(Versioned {
+                record: order,
+                expect,
+            }) => {
+                let place = OrderPlace::of(&order);
+                let mut order_item = item(&order, keys::order_at(&order.customer_id, &place))?;
+                order_item.extend(keys::order_status_entry(order.status, &place));
+                if let Some(due) = PublishPlace::of(&order) {
+                    order_item.extend(lists::publish_entry(&due).attributes());
+                }
+                let mut parts = vec![versioned(table, order_item, expect)?];
+                if expect == Expect::Absent {
+                    let mut pointer = keys::order_pointer(&order.order_no).attributes();
+                    pointer.insert("owner".into(), s(order.customer_id.to_string()));
+                    pointer.insert(
+                        "placed_ns".into(),
+                        s(order.placed_at.as_nanosecond().to_string()),
+                    );
+                    parts.push(absent(table, pointer)?);
+                }
+                parts
             }
         })
     }

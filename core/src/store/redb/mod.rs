@@ -19,6 +19,7 @@ mod group;
 mod idempotency;
 mod ledger;
 mod members;
+mod orders;
 mod outbox;
 mod readers;
 mod reminders;

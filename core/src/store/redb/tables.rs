@@ -46,6 +46,18 @@ pub(super) const OUTBOX_FAILED: TableDefinition<&str, ()> = TableDefinition::new
 pub(super) const MAILS_TO: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("mails_to");
 
+/// Order number → order (docs/orders.md).
+pub(super) const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
+/// (customer, placed in ns, order number) of every order: a member's orders in time order.
+pub(super) const ORDERS_OF_MEMBER: TableDefinition<(&str, i128, &str), ()> =
+    TableDefinition::new("orders_of_member");
+/// (status, placed in ns, order number) of every order: the operators' lists by status.
+pub(super) const ORDERS_BY_STATUS: TableDefinition<(&str, i128, &str), ()> =
+    TableDefinition::new("orders_by_status");
+/// (due in ns, order number) of every order whose hand-over to the back office is pending.
+pub(super) const ORDERS_TO_PUBLISH: TableDefinition<(i128, &str), ()> =
+    TableDefinition::new("orders_to_publish");
+
 /// Creates every table up front, so that reads never meet a missing one.
 pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(CUSTOMERS)?;
@@ -65,6 +77,10 @@ pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(OUTBOX_DUE)?;
     txn.open_table(OUTBOX_FAILED)?;
     txn.open_multimap_table(MAILS_TO)?;
+    txn.open_table(ORDERS)?;
+    txn.open_table(ORDERS_OF_MEMBER)?;
+    txn.open_table(ORDERS_BY_STATUS)?;
+    txn.open_table(ORDERS_TO_PUBLISH)?;
     Ok(())
 }
 

@@ -85,7 +85,8 @@ impl Touched {
                 | Write::PutReceipt { .. }
                 | Write::PutIdempotency(_)
                 | Write::RecordReminder { .. }
-                | Write::EnqueueMail(_) => {}
+                | Write::EnqueueMail(_)
+                | Write::PutOrder(_) => {}
             }
         }
         touched

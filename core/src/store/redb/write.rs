@@ -9,12 +9,13 @@
 use redb::{ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
 use super::tables::{
-    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, OUTBOX, OUTBOX_DUE, PROVIDERS,
-    RECEIPTS, REMINDERS, SERIALS, SERIALS_BY_EXPIRY, SESSIONS, SESSIONS_OF_MEMBER, due_key,
+    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, ORDERS, ORDERS_BY_STATUS,
+    ORDERS_OF_MEMBER, ORDERS_TO_PUBLISH, OUTBOX, OUTBOX_DUE, PROVIDERS, RECEIPTS, REMINDERS,
+    SERIALS, SERIALS_BY_EXPIRY, SESSIONS, SESSIONS_OF_MEMBER, due_key,
 };
 use super::{decode, encode};
-use crate::domain::{SerialRecord, Session};
-use crate::store::{Expect, StoreError, Versioned, Write, reminder_date};
+use crate::domain::{Order, SerialRecord, Session};
+use crate::store::{Expect, PublishPlace, StoreError, Versioned, Write, reminder_date};
 
 /// Only the version of a stored record, whatever its other fields.
 #[derive(serde::Deserialize)]
@@ -127,6 +128,9 @@ pub(super) fn check(txn: &WriteTransaction, write: &Write) -> Result<(), StoreEr
         Write::EnqueueMail(mail) => {
             let id = mail.mail_id.as_str();
             check_absent(txn, OUTBOX, id, id)
+        }
+        Write::PutOrder(Versioned { record, expect }) => {
+            check_expect(txn, ORDERS, record.order_no.as_str(), *expect)
         }
     }
 }
@@ -279,5 +283,37 @@ pub(super) fn apply(txn: &WriteTransaction, write: &Write) -> Result<(), StoreEr
             by_recipient.insert(mail.to.as_str(), id)?;
             Ok(())
         }
+        Write::PutOrder(Versioned {
+            record: order,
+            expect,
+        }) => put_order(txn, order, *expect),
     }
+}
+
+/// Stores an order and keeps its three indexes in step: the member's list (written once),
+/// the list of its status, and the list of hand-overs due.
+fn put_order(txn: &WriteTransaction, order: &Order, expect: Expect) -> Result<(), StoreError> {
+    let no = order.order_no.as_str();
+    let before: Option<Order> = {
+        let table = txn.open_table(ORDERS)?;
+        let stored = table.get(no)?;
+        stored.map(|bytes| decode(bytes.value())).transpose()?
+    };
+    put_versioned(txn, ORDERS, no, encode(order)?, expect)?;
+    let placed = order.placed_at.as_nanosecond();
+    txn.open_table(ORDERS_OF_MEMBER)?
+        .insert((order.customer_id.as_str(), placed, no), ())?;
+    let mut by_status = txn.open_table(ORDERS_BY_STATUS)?;
+    let mut to_publish = txn.open_table(ORDERS_TO_PUBLISH)?;
+    if let Some(before) = &before {
+        by_status.remove((before.status.as_str(), placed, no))?;
+        if let Some(place) = PublishPlace::of(before) {
+            to_publish.remove((place.due_at.as_nanosecond(), no))?;
+        }
+    }
+    by_status.insert((order.status.as_str(), placed, no), ())?;
+    if let Some(place) = PublishPlace::of(order) {
+        to_publish.insert((place.due_at.as_nanosecond(), no), ())?;
+    }
+    Ok(())
 }

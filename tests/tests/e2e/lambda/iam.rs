@@ -39,6 +39,7 @@ fn the_template_reads_as_one_policy_per_function() {
             "outbox-dispatcher",
             "reader",
             "renewal",
+            "services",
             "usage"
         ]
     );

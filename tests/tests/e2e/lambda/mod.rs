@@ -10,6 +10,7 @@ mod expiry_reminder;
 mod faults;
 mod http;
 mod iam;
+mod orders;
 mod outbox_dispatcher;
 mod routes;
 mod secrets;

@@ -3,6 +3,7 @@
 //! dispatcher's role in the template.
 
 use madoguchi_core::domain::MailStatus;
+use madoguchi_core::lambda::order_bus::OrderBus;
 use madoguchi_core::mail::{SesSender, sender_address};
 use madoguchi_core::service::outbox::stream::{Answer, BatchResponse, STREAM_SETTLE, dispatch};
 use serde_json::Value;
@@ -24,9 +25,17 @@ pub(crate) async fn ses(app: &TestApp) -> SesSender {
     )
 }
 
+/// The back office's bus as the dispatcher reaches it: through its endpoint of the proxy,
+/// by the name the template gives it.
+pub(crate) async fn order_bus(app: &TestApp) -> OrderBus {
+    let sdk = app.sdk_of("outbox-dispatcher").await;
+    let name = app.cloud().stack().event_bus_name("OrderBus");
+    OrderBus::new(&sdk, name)
+}
+
 fn swept(answer: Answer) -> madoguchi_core::service::outbox::Sweep {
     match answer {
-        Answer::Swept(swept) => swept,
+        Answer::Swept(swept) => swept.mails,
         other => panic!("not a sweep: {other:?}"),
     }
 }
@@ -37,13 +46,14 @@ async fn the_stream_and_the_sweep_deliver_through_ses_within_the_dispatchers_rol
     let app = TestApp::in_the_cloud().await;
     let dispatcher = app.as_function("outbox-dispatcher").await;
     let sender = ses(&app).await;
+    let bus = order_bus(&app).await;
     let table = app.cloud().stack().table.clone();
 
     // A new mail, handed over by the stream.
     let member = app.member().await;
     let mail = moved_serial(&app, &member).await;
     let inserted = item_of(&table, &mail).await;
-    let answer = dispatch(&dispatcher, &sender, stream_of(&inserted, &[0]))
+    let answer = dispatch(&dispatcher, &sender, &bus, stream_of(&inserted, &[0]))
         .await
         .unwrap();
     assert_eq!(batch(answer), BatchResponse::default());
@@ -54,7 +64,7 @@ async fn the_stream_and_the_sweep_deliver_through_ses_within_the_dispatchers_rol
     let refused = moved_serial(&app, &other).await;
     app.cloud().refuse_mail_to(&other.email);
     let inserted = item_of(&table, &refused).await;
-    let answer = dispatch(&dispatcher, &sender, stream_of(&inserted, &[0]))
+    let answer = dispatch(&dispatcher, &sender, &bus, stream_of(&inserted, &[0]))
         .await
         .unwrap();
     assert_eq!(batch(answer), BatchResponse::default());
@@ -64,12 +74,20 @@ async fn the_stream_and_the_sweep_deliver_through_ses_within_the_dispatchers_rol
 
     // The schedule's input, as the template writes it, once the retry is due.
     let sweep: Value = fixture("schedule/outbox-sweep.json");
-    let early = swept(dispatch(&dispatcher, &sender, sweep.clone()).await.unwrap());
+    let early = swept(
+        dispatch(&dispatcher, &sender, &bus, sweep.clone())
+            .await
+            .unwrap(),
+    );
     assert_eq!(early.sent, 0);
     app.advance(STREAM_SETTLE);
     app.advance(jiff::SignedDuration::from_hours(1));
     let cloud = app.cloud();
-    let later = swept(dispatch(&dispatcher, &sender, sweep.clone()).await.unwrap());
+    let later = swept(
+        dispatch(&dispatcher, &sender, &bus, sweep.clone())
+            .await
+            .unwrap(),
+    );
     assert_eq!(later.retrying, 1, "{later:?}");
     cloud.assert_every_call_allowed();
 
@@ -91,10 +109,11 @@ async fn the_dispatcher_sends_as_the_address_when_only_the_address_is_verified()
     app.cloud().verify_sender_address_only();
     let dispatcher = app.as_function("outbox-dispatcher").await;
     let sender = ses(&app).await;
+    let bus = order_bus(&app).await;
     let member = app.member().await;
     let mail = moved_serial(&app, &member).await;
     let inserted = item_of(&app.cloud().stack().table, &mail).await;
-    let answer = dispatch(&dispatcher, &sender, stream_of(&inserted, &[0]))
+    let answer = dispatch(&dispatcher, &sender, &bus, stream_of(&inserted, &[0]))
         .await
         .unwrap();
     assert_eq!(batch(answer), BatchResponse::default());

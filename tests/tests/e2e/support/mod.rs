@@ -414,6 +414,19 @@ impl TestApp {
         self.post(&format!("/admin/v1{path}"), &token, body).await
     }
 
+    /// The back office carries an order out: 工事中, then 完了 (docs/orders.md).
+    pub async fn carry_out(&self, order_no: &str) {
+        for status in ["in_progress", "completed"] {
+            let moved = self
+                .admin_post(
+                    &format!("/orders/{order_no}/events"),
+                    json!({"event_id": format!("test-{order_no}-{status}"), "status": status}),
+                )
+                .await;
+            assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+        }
+    }
+
     pub async fn admin_get(&self, path: &str) -> Answer {
         let token = self.admin_token.clone();
         self.get(&format!("/admin/v1{path}"), &token).await
@@ -553,5 +566,29 @@ pub async fn answer(response: reqwest::Response) -> Answer {
         status,
         headers,
         body,
+    }
+}
+
+/// A back office that keeps what it is handed (docs/orders.md): the detail type and the
+/// event, for the tests that dispatch without the cloud's bus.
+#[derive(Default)]
+pub struct HandedOver(std::sync::Mutex<Vec<(String, Value)>>);
+
+impl HandedOver {
+    pub fn events(&self) -> Vec<(String, Value)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl madoguchi_core::service::outbox::BackOffice for HandedOver {
+    async fn publish(
+        &self,
+        detail_type: &str,
+        order: &madoguchi_core::domain::product_order::ProductOrder,
+    ) -> Result<(), String> {
+        let event = serde_json::to_value(order).map_err(|e| e.to_string())?;
+        self.0.lock().unwrap().push((detail_type.to_owned(), event));
+        Ok(())
     }
 }

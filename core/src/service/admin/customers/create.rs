@@ -217,6 +217,7 @@ async fn attempt(
         readers: vec![starter_kit_reader(now)],
         unlock: Default::default(),
         applications: Default::default(),
+        open_orders: Vec::new(),
         created_at: now,
         version: 0,
     };

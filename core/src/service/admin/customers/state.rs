@@ -8,6 +8,8 @@ use crate::domain::SerialStatus;
 use crate::domain::japan;
 use crate::domain::{CustomerId, Email, Line, PersonName, Reader, ServiceApplication};
 use crate::service::line_notification::{ProviderView, settings_of};
+use crate::service::orders::{self, OrderList};
+use crate::service::paging::Paging;
 use crate::service::usage::{SerialView, ServiceOverview, services_of};
 use crate::service::{Context, Error, cancellation};
 
@@ -45,7 +47,13 @@ pub struct CustomerState {
     /// Settings as in `GET /v1/line-notification`.
     pub providers: Vec<ProviderView>,
     pub readers: Vec<Reader>,
+    /// The member's newest orders (docs/orders.md), newest first: at most `ORDERS_SHOWN`;
+    /// `next_cursor` continues them in the operators' list.
+    pub orders: OrderList,
 }
+
+/// How many of a member's orders the state shows.
+const ORDERS_SHOWN: usize = 50;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OperatorSerialView {
@@ -77,7 +85,17 @@ pub async fn customer_state(
         (customer, serials) = read().await?;
     }
     let providers = ctx.store.providers().await?;
+    let orders = orders::orders_of(
+        ctx,
+        customer_id,
+        Paging {
+            limit: ORDERS_SHOWN,
+            after: None,
+        },
+    )
+    .await?;
     Ok(CustomerState {
+        orders,
         services: services_of(&customer),
         providers: settings_of(&customer, &providers),
         readers: customer.readers.clone(),

@@ -1,0 +1,323 @@
+//! Orders (docs/orders.md): placing one with the change that causes it, what a member and an
+//! operator see of them, a member's withdrawal, and the back office's progress reports,
+//! whose completion applies the order's effect and whose failure applies nothing.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::paging::{self, Paging};
+use super::{Context, Error, retry_on_conflict};
+use crate::domain::japan;
+use crate::domain::order::{Moved, reason};
+use crate::domain::{
+    Customer, CustomerId, Mail, Order, OrderDetails, OrderKind, OrderNo, OrderStatus, OrderStep,
+    SetVia, SettingChange,
+};
+use crate::store::{Expect, OrderPlace, Write};
+
+/// An order as a member and an operator see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderView {
+    #[schema(value_type = String)]
+    pub order_no: OrderNo,
+    pub kind: OrderKind,
+    pub status: OrderStatus,
+    #[serde(with = "japan::instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub placed_at: Timestamp,
+    #[serde(with = "japan::instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    pub receipt_no: String,
+    pub details: DetailsView,
+    /// Why it failed; null unless `status` is `failed`.
+    pub reason: Option<String>,
+    /// Every move since it was placed, oldest first.
+    pub steps: Vec<OrderStep>,
+}
+
+/// What the order asks for, without the applicant's address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DetailsView {
+    /// A line-notification order's changes; empty for other kinds.
+    pub changes: Vec<SettingChange>,
+    /// Whether a 工事完了通知 is mailed when it completes.
+    pub completion_email: bool,
+}
+
+impl From<&Order> for OrderView {
+    fn from(order: &Order) -> Self {
+        let details = match &order.details {
+            OrderDetails::LineNotification {
+                changes,
+                completion_mail,
+            } => DetailsView {
+                changes: changes.clone(),
+                completion_email: completion_mail.is_some(),
+            },
+            OrderDetails::LineTermination => DetailsView {
+                changes: Vec::new(),
+                completion_email: false,
+            },
+        };
+        Self {
+            order_no: order.order_no.clone(),
+            kind: order.kind(),
+            status: order.status,
+            placed_at: order.placed_at,
+            updated_at: order.updated_at,
+            receipt_no: order.receipt_no.clone(),
+            details,
+            reason: order.reason().map(str::to_owned),
+            steps: order.steps.clone(),
+        }
+    }
+}
+
+/// One page of orders.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderList {
+    /// Newest first.
+    pub orders: Vec<OrderView>,
+    /// Hand back as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new order placed with its cause, under a fresh receipt number
+/// (`receipts::file_for_order` files the receipt): the order's write, and the member's
+/// record showing it open. The caller commits both with the change, and `customer`'s write.
+pub(crate) fn place(
+    customer: &mut Customer,
+    details: OrderDetails,
+    at: Timestamp,
+) -> (Order, Write) {
+    let receipt_no = crate::domain::receipt::new_receipt_no(at);
+    let order = Order::place(&customer.customer_id, &receipt_no, details, at);
+    customer.follow_order(&order);
+    let write = Write::put_order(order.clone(), Expect::Absent);
+    (order, write)
+}
+
+pub async fn orders_of(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    paging: Paging<OrderPlace>,
+) -> Result<OrderList, Error> {
+    let page = ctx
+        .store
+        .orders_of(customer_id, paging.after.as_ref(), paging.limit)
+        .await?;
+    Ok(OrderList {
+        orders: page.items.iter().map(OrderView::from).collect(),
+        next_cursor: page.next.as_ref().map(paging::cursor),
+    })
+}
+
+/// One of the member's orders; another member's is not found.
+pub async fn order_of(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    order_no: &OrderNo,
+) -> Result<OrderView, Error> {
+    match ctx.store.order(order_no).await? {
+        Some(order) if &order.customer_id == customer_id => Ok(OrderView::from(&order)),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The operators' list: every order of a status, or of every status, newest first,
+/// placed before a time when given.
+pub async fn list(
+    ctx: &Context,
+    status: Option<OrderStatus>,
+    placed_before: Option<Timestamp>,
+    paging: Paging<OrderPlace>,
+) -> Result<OrderList, Error> {
+    // A page starts before the cursor's place, or before `placed_before` (an order number
+    // of "" sorts before every number placed at that instant).
+    let before = paging.after.or_else(|| {
+        placed_before.map(|at| OrderPlace {
+            placed_at: at,
+            order_no: OrderNo::lowest(),
+        })
+    });
+    let statuses: Vec<OrderStatus> = match status {
+        Some(status) => vec![status],
+        None => OrderStatus::ALL.to_vec(),
+    };
+    // Without a status, one page of each status list, merged newest first: the page is
+    // the newest `limit` of them all, and each list is read from the same place.
+    let mut found = Vec::new();
+    for status in statuses {
+        let page = ctx
+            .store
+            .orders_in(status, before.as_ref(), paging.limit)
+            .await?;
+        found.extend(page.items);
+    }
+    found.sort_by(|a, b| (b.placed_at, &b.order_no).cmp(&(a.placed_at, &a.order_no)));
+    let more = found.len() > paging.limit;
+    found.truncate(paging.limit);
+    let next = found.last().filter(|_| more).map(OrderPlace::of);
+    Ok(OrderList {
+        orders: found.iter().map(OrderView::from).collect(),
+        next_cursor: next.as_ref().map(paging::cursor),
+    })
+}
+
+/// A progress report from the back office (docs/orders.md).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct Progress {
+    pub event_id: String,
+    pub status: OrderStatus,
+    /// Why it failed, in words the member may read.
+    pub reason: Option<String>,
+}
+
+/// Moves an order as the back office reports: the same `event_id` again changes nothing;
+/// a move its track does not allow is 409 `invalid_transition`. Completion applies the
+/// order's effect, and failure mails why, in the commit that moves it.
+pub async fn report(
+    ctx: &Context,
+    order_no: &OrderNo,
+    progress: &Progress,
+) -> Result<OrderView, Error> {
+    retry_on_conflict(|| async {
+        let order = ctx.store.order(order_no).await?.ok_or(Error::NotFound)?;
+        let mut customer = ctx.member(&order.customer_id).await?;
+        let mut moved = order.clone();
+        let now = ctx.clock.now();
+        match moved.advance(
+            Some(&progress.event_id),
+            progress.status,
+            progress.reason.clone(),
+            now,
+        ) {
+            Ok(Moved::AlreadyApplied) => return Ok(OrderView::from(&order)),
+            Ok(Moved::Moved) => {}
+            Err(refused) => {
+                return Err(Error::InvalidTransition {
+                    from: refused.from,
+                    to: refused.to,
+                });
+            }
+        }
+        let mut writes = match moved.status {
+            OrderStatus::Completed => complete(&mut customer, &moved, now),
+            OrderStatus::Failed => vec![Write::EnqueueMail(Mail::order_failed(
+                &customer, &moved, now,
+            ))],
+            _ => Vec::new(),
+        };
+        customer.follow_order(&moved);
+        let customer_version = customer.version;
+        writes.push(Write::put_customer(
+            customer,
+            Expect::Version(customer_version),
+        ));
+        writes.push(Write::put_order(
+            moved.clone(),
+            Expect::Version(order.version),
+        ));
+        ctx.store.commit(writes).await?;
+        tracing::info!(%order_no, kind = ?moved.kind(), status = ?moved.status, event_id = %progress.event_id, "order moved");
+        Ok(OrderView::from(&moved))
+    })
+    .await
+}
+
+/// The effect of a completed order on the member's record, and its mail.
+fn complete(customer: &mut Customer, order: &Order, now: Timestamp) -> Vec<Write> {
+    let today = japan::date_of(now);
+    match &order.details {
+        OrderDetails::LineNotification {
+            changes,
+            completion_mail,
+        } => {
+            for change in changes {
+                super::line_notification::set(
+                    customer,
+                    &change.provider_code,
+                    change.after,
+                    today,
+                    SetVia::Web,
+                );
+            }
+            completion_mail
+                .iter()
+                .map(|mail| {
+                    Write::EnqueueMail(Mail::works_completed(
+                        &mail.to, &mail.name, order, changes, now,
+                    ))
+                })
+                .collect()
+        }
+        // The line's end changes nothing more: the cancellation already did, at once.
+        OrderDetails::LineTermination => Vec::new(),
+    }
+}
+
+/// A member withdraws an order before its work starts (or before a reader ships): it fails
+/// with reason `withdrawn`, and the back office is told.
+pub async fn withdraw(
+    ctx: &Context,
+    customer_id: &CustomerId,
+    order_no: &OrderNo,
+) -> Result<OrderView, Error> {
+    retry_on_conflict(|| async {
+        let order = match ctx.store.order(order_no).await? {
+            Some(order) if &order.customer_id == customer_id => order,
+            _ => return Err(Error::NotFound),
+        };
+        let mut customer = ctx.member(customer_id).await?;
+        if customer.is_cancelled() {
+            return Err(Error::MembershipCancelled);
+        }
+        if !order.status.withdrawable(order.kind()) {
+            return Err(Error::InvalidTransition {
+                from: order.status,
+                to: OrderStatus::Failed,
+            });
+        }
+        let mut withdrawn = order.clone();
+        withdrawn
+            .withdraw(reason::WITHDRAWN, ctx.clock.now())
+            .map_err(|refused| Error::InvalidTransition {
+                from: refused.from,
+                to: refused.to,
+            })?;
+        customer.follow_order(&withdrawn);
+        let customer_version = customer.version;
+        ctx.store
+            .commit(vec![
+                Write::put_customer(customer, Expect::Version(customer_version)),
+                Write::put_order(withdrawn.clone(), Expect::Version(order.version)),
+            ])
+            .await?;
+        tracing::info!(%customer_id, %order_no, "order withdrawn by the member");
+        Ok(OrderView::from(&withdrawn))
+    })
+    .await
+}
+
+/// The writes that withdraw every open order of a member whose membership ends, read
+/// from the store: each fails with reason `membership_cancelled`, and is published so the
+/// back office stops the work. `customer`'s open orders are emptied.
+pub(crate) async fn withdraw_all(
+    ctx: &Context,
+    customer: &mut Customer,
+    at: Timestamp,
+) -> Result<Vec<Write>, Error> {
+    let mut writes = Vec::new();
+    for open in std::mem::take(&mut customer.open_orders) {
+        let Some(order) = ctx.store.order(&open.order_no).await? else {
+            continue;
+        };
+        let mut withdrawn = order.clone();
+        if withdrawn.withdraw(reason::MEMBERSHIP_CANCELLED, at).is_ok() {
+            writes.push(Write::put_order(withdrawn, Expect::Version(order.version)));
+        }
+    }
+    Ok(writes)
+}

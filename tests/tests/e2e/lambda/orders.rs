@@ -1,0 +1,209 @@
+//! docs/orders.md, docs/cloud.md: an order through the functions as deployed. A member's change
+//! is accepted by `line-notification`; the dispatcher hands it to the back office's bus from
+//! the table's stream (`events:PutEvents` on that bus only, as the template allows), as an
+//! event that holds to docs/order-event.schema.json; the back office reports progress to
+//! `admin`; the member follows it through `services`, and withdraws another.
+
+use madoguchi_core::lambda::Function;
+use madoguchi_core::service::outbox::stream::{BatchResponse, dispatch};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::outbox_dispatcher::order_bus;
+use super::{call, fixture};
+use crate::outbox::{batch, stream_of};
+use crate::support::{TERMS, TestApp};
+
+/// The order item as DynamoDB holds it, in the stream's JSON form.
+async fn order_item(table: &str, order_no: &str) -> Value {
+    let client = aws_sdk_dynamodb::Client::new(&aws_config::load_from_env().await);
+    let scanned = client
+        .scan()
+        .table_name(table)
+        .filter_expression("order_no = :no AND begins_with(sk, :order)")
+        .expression_attribute_values(
+            ":no",
+            aws_sdk_dynamodb::types::AttributeValue::S(order_no.into()),
+        )
+        .expression_attribute_values(
+            ":order",
+            aws_sdk_dynamodb::types::AttributeValue::S("ORDER#".into()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    let items = scanned.items.unwrap_or_default();
+    assert_eq!(items.len(), 1, "one item per order");
+    serde_json::to_value(serde_dynamo::Item::from(items[0].clone())).unwrap()
+}
+
+fn schema() -> jsonschema::Validator {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/order-event.schema.json"
+    );
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("a valid JSON Schema")
+}
+
+fn assert_valid(event: &Value) {
+    let errors: Vec<String> = schema()
+        .iter_errors(event)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the event breaks its schema: {errors:?}\n{event:#}"
+    );
+}
+
+async fn apply(app: &TestApp, token: &str, setting: &str) -> String {
+    let applied = app
+        .post(
+            "/v1/line-notification/applications",
+            token,
+            json!({
+                "changes": [{"provider_code": "W0099", "setting": setting}],
+                "consent": {"terms_version": TERMS, "agreed": true},
+                "applicant": {"name": "西日本 太郎", "phone": "06-0000-0000",
+                              "email": "taro@example.jp", "completion_email": true},
+                "dry_run": false,
+            }),
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
+    assert_eq!(applied.body["status"], "accepted");
+    applied.body["order_no"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn an_order_goes_to_the_bus_once_and_comes_back_through_the_admin_function() {
+    let app = TestApp::in_the_cloud().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    let order_no = apply(&app, &token, "do_not_notify").await;
+
+    // The stream hands the new order to the dispatcher, which puts it on the bus; the same
+    // record again (a redelivery) puts nothing more.
+    let dispatcher = app.as_function("outbox-dispatcher").await;
+    let sender = super::outbox_dispatcher::ses(&app).await;
+    let bus = order_bus(&app).await;
+    let table = app.cloud().stack().table.clone();
+    let placed = order_item(&table, &order_no).await;
+    for _ in 0..2 {
+        let answer = dispatch(&dispatcher, &sender, &bus, stream_of(&placed, &[0]))
+            .await
+            .unwrap();
+        assert_eq!(batch(answer), BatchResponse::default());
+    }
+    let events = app.cloud().put_events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let event = &events[0];
+    assert_eq!(event.function, "outbox-dispatcher");
+    assert_eq!(event.bus, app.cloud().stack().event_bus_name("OrderBus"));
+    assert_eq!(
+        (event.source.as_str(), event.detail_type.as_str()),
+        ("madoguchi", "OrderPlaced")
+    );
+    assert_valid(&event.detail);
+    assert_eq!(event.detail["id"], order_no.as_str());
+    assert_eq!(event.detail["state"], "acknowledged");
+    assert_eq!(
+        event.detail["relatedParty"][0]["id"],
+        member.customer_id.as_str()
+    );
+    assert_eq!(event.detail["productOrderItem"][0]["action"], "modify");
+    assert!(
+        !event.detail.to_string().contains("taro@example.jp"),
+        "no address goes to the bus"
+    );
+
+    // The back office reports through the admin function: 工事中, then 完了; the same
+    // event again is one step; a move back is refused.
+    let report = |event_id: &str, status: &str| {
+        fixture(
+            "apigw-v2/admin-order-event-iam.json",
+            &[
+                ("order_no", &order_no),
+                ("event_id", event_id),
+                ("status", status),
+            ],
+        )
+    };
+    for (event_id, status) in [
+        ("bo-1", "in_progress"),
+        ("bo-2", "completed"),
+        ("bo-2", "completed"),
+    ] {
+        let moved = call(&app, Function::Admin, &report(event_id, status)).await;
+        assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+        assert_eq!(moved.body["status"], status);
+    }
+    let back = call(&app, Function::Admin, &report("bo-3", "in_progress")).await;
+    assert_eq!(back.refusal(), (StatusCode::CONFLICT, "invalid_transition"));
+    let listed = call(
+        &app,
+        Function::Admin,
+        &fixture("apigw-v2/admin-orders-iam.json", &[]),
+    )
+    .await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+
+    // The member sees it completed through the services function, and the setting changed.
+    let mine = call(
+        &app,
+        Function::Services,
+        &fixture("apigw-v2/orders.json", &[("token", &token)]),
+    )
+    .await;
+    assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.body);
+    assert_eq!(mine.body["orders"][0]["order_no"], order_no.as_str());
+    assert_eq!(mine.body["orders"][0]["status"], "completed");
+    let one = call(
+        &app,
+        Function::Services,
+        &fixture(
+            "apigw-v2/order.json",
+            &[("token", &token), ("order_no", &order_no)],
+        ),
+    )
+    .await;
+    assert_eq!(
+        one.body["steps"].as_array().unwrap().len(),
+        3,
+        "{:?}",
+        one.body
+    );
+    let mails = app
+        .mails_of_kind("taro@example.jp", "works_completed")
+        .await;
+    assert_eq!(mails.len(), 1);
+
+    // A second change, withdrawn through the services function before the work starts:
+    // the withdrawal goes to the bus as well.
+    let second = apply(&app, &token, "notify").await;
+    let withdrawn = call(
+        &app,
+        Function::Services,
+        &fixture(
+            "apigw-v2/order-withdrawal.json",
+            &[("token", &token), ("order_no", &second)],
+        ),
+    )
+    .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{:?}", withdrawn.body);
+    assert_eq!(withdrawn.body["reason"], "withdrawn");
+    let record = order_item(&table, &second).await;
+    dispatch(&dispatcher, &sender, &bus, stream_of(&record, &[0]))
+        .await
+        .unwrap();
+    let events = app.cloud().put_events();
+    let last = events.last().unwrap();
+    assert_eq!(last.detail_type, "OrderStateChanged");
+    assert_eq!(last.detail["state"], "cancelled");
+    assert_eq!(last.detail["cancellationReason"], "withdrawn");
+    assert_valid(&last.detail);
+    app.cloud().assert_every_call_allowed();
+}
