@@ -64,6 +64,9 @@ export default defineConfig({
       MADOGUCHI_DATA_DIR: need('PORTAL_DATA_DIR'),
       MADOGUCHI_ADMIN_TOKEN: need('PORTAL_ADMIN_TOKEN'),
       MADOGUCHI_SEED_DEMO: 'true',
+      // Orders wait for the tests, which play the back office through the operators'
+      // route (docs/orders.md), so that each state is seen for as long as a test looks.
+      MADOGUCHI_WORKS_MINUTES: 'off',
       RUST_LOG: 'warn',
     },
   },

@@ -146,16 +146,33 @@ test('a member changes two providers step by step and keeps the receipt', async 
   expect(receipts[0].kind).toBe('line_notification');
   await api.dispose();
 
-  // The completion mail was queued to the address typed (full-width, normalised).
-  const mails = (await admin.mails(member.email)).filter((m) => m.kind === 'line_notification_completed');
+  // Accepted, not yet carried out: the settings stand, shown 変更中, and no 工事完了通知 yet.
+  const orderNo = (await page.locator('.ln-facts').getByText(/^OD-/).textContent()).trim();
+  expect(receipts[0].order_no).toBe(orderNo);
+  expect((await admin.mails(member.email)).filter((m) => m.kind === 'works_completed')).toHaveLength(0);
+  const accepted = await admin.member(member.customer_id);
+  expect(accepted.providers.map((p) => [p.provider_code, p.setting, p.pending?.setting]).sort())
+    .toEqual([['060000', 'notify', 'do_not_notify'], ['W0099', 'notify', 'do_not_notify']]);
+  await page.getByRole('link', { name: '現在の設定を見る' }).click();
+  await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();
+  await expect(testProvider).toContainText('変更中');
+  await expect(testProvider).toContainText(orderNo);
+  await expect(testProvider.getByRole('radio')).toHaveCount(0);
+  await checkScreen(page, 'line-notification-pending');
+
+  // The back office carries the order out: the 工事完了通知 goes to the address typed
+  // (full-width, normalised), and the new settings show once the page is read again.
+  await admin.report(orderNo, 'in_progress');
+  await admin.report(orderNo, 'completed');
+  const mails = (await admin.mails(member.email)).filter((m) => m.kind === 'works_completed');
   expect(mails).toHaveLength(1);
   expect(mails[0].body).toContain(receiptNo);
+  expect(mails[0].body).toContain('工事');
 
-  // The new settings, as operators see them and on the first step again.
   const state = await admin.member(member.customer_id);
   expect(state.providers.map((p) => [p.provider_code, p.setting]).sort())
     .toEqual([['060000', 'do_not_notify'], ['W0099', 'do_not_notify']]);
-  await page.getByRole('link', { name: '現在の設定を見る' }).click();
+  await page.reload();
   await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();
   await expect(testProvider.getByLabel('変更しない（「通知しない」のまま）')).toBeChecked();
   await expect(testProvider).toContainText(japaneseDate(japanDay(0)));
@@ -270,14 +287,18 @@ test('errors are shown next to their fields and in the summary, and Back keeps e
   expect(state.providers.every((p) => p.setting === 'notify')).toBe(true);
 });
 
-test('a change made elsewhere meanwhile is explained on the first step (409 no_change)', async ({ page, member, playwright, baseURL }) => {
+test('a change made elsewhere meanwhile is explained on the first step (409 no_change)', async ({ page, member, admin, playwright, baseURL }) => {
   await logIn(page, member);
   await upToApplicant(page);
   await fillApplicant(page);
 
-  // The same change, made through another session before this one is confirmed.
+  // The same change, made through another session before this one is confirmed, and
+  // carried out by the back office.
   const api = await memberApi(playwright, baseURL, member);
-  expect((await api.apply([{ provider_code: 'W0099', setting: 'do_not_notify' }])).status()).toBe(201);
+  const applied = await api.apply([{ provider_code: 'W0099', setting: 'do_not_notify' }]);
+  expect(applied.status()).toBe(201);
+  const { order_no: orderNo } = await applied.json();
+  await admin.report(orderNo, 'completed');
   await api.dispose();
 
   await page.getByRole('button', { name: '次へ' }).click();
@@ -286,6 +307,27 @@ test('a change made elsewhere meanwhile is explained on the first step (409 no_c
   await expect(summary).toContainText(`${TEST_PROVIDER}は、すでに「通知しない」に設定されています。`);
   await expect(provider(page, TEST_PROVIDER).getByLabel('変更しない（「通知しない」のまま）')).toBeChecked();
   await checkScreen(page, 'line-notification-no-change');
+});
+
+test('a change accepted elsewhere and not yet carried out is shown 変更中 on the first step (409 change_pending)', async ({ page, member, playwright, baseURL }) => {
+  await logIn(page, member);
+  await upToApplicant(page);
+  await fillApplicant(page);
+
+  const api = await memberApi(playwright, baseURL, member);
+  const applied = await api.apply([{ provider_code: 'W0099', setting: 'do_not_notify' }]);
+  expect(applied.status()).toBe(201);
+  const { order_no: orderNo } = await applied.json();
+  await api.dispose();
+
+  await page.getByRole('button', { name: '次へ' }).click();
+  await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();
+  const summary = page.getByRole('alert').filter({ hasText: '入力内容を確認してください' });
+  await expect(summary).toContainText(`${TEST_PROVIDER}は、変更のお申し込みを受け付けて工事中です（注文番号 ${orderNo}）。`);
+  const pending = provider(page, TEST_PROVIDER);
+  await expect(pending).toContainText('変更中');
+  await expect(pending.getByRole('radio')).toHaveCount(0);
+  await checkScreen(page, 'line-notification-change-pending');
 });
 
 test('a provider that is not registered, and an outdated consent, go back to their steps', async ({ page, member }) => {
@@ -327,11 +369,14 @@ test('a provider that is not registered, and an outdated consent, go back to the
   await checkScreen(page, 'line-notification-provider-not-found');
 });
 
-test('the eleventh application of the day is refused with the time to try again', async ({ page, member, playwright, baseURL }) => {
+test('the eleventh application of the day is refused with the time to try again', async ({ page, member, admin, playwright, baseURL }) => {
   const api = await memberApi(playwright, baseURL, member);
   for (let i = 0; i < 10; i += 1) {
     const setting = i % 2 === 0 ? 'do_not_notify' : 'notify';
-    expect((await api.apply([{ provider_code: '060000', setting }])).status()).toBe(201);
+    const applied = await api.apply([{ provider_code: '060000', setting }]);
+    expect(applied.status()).toBe(201);
+    // The back office carries each out before the next change to the same provider.
+    await admin.report((await applied.json()).order_no, 'completed');
   }
 
   await logIn(page, member);

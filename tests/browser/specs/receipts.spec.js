@@ -4,8 +4,11 @@ import { test, expect, logIn, checkScreen, screenHeading, memberSession } from '
 
 const PAGE_SIZE = 20;
 
-/** The member's own API client, to submit applications as another of their sessions would. */
-async function memberApi(playwright, baseURL, member) {
+/**
+ * The member's own API client, to submit applications as another of their sessions would;
+ * `admin` plays the back office and carries each line-notification order out at once.
+ */
+async function memberApi(playwright, baseURL, member, admin) {
   const { request, headers } = await memberSession(playwright, baseURL, member);
   const version = async (kind) => (await (await request.get(`/v1/terms/${kind}`)).json()).version;
   return {
@@ -20,7 +23,10 @@ async function memberApi(playwright, baseURL, member) {
         },
       });
       expect(response.status()).toBe(201);
-      return response.json();
+      const accepted = await response.json();
+      await admin.report(accepted.order_no, 'in_progress');
+      await admin.report(accepted.order_no, 'completed');
+      return accepted;
     },
     /** 更新ユーザー登録 of the member's standard serial with a purchase code. */
     async renewal(code) {
@@ -62,7 +68,7 @@ test('the ledger is empty at first, then lists each receipt with its time, kind 
   await expect(page.getByText('まだ受付の記録はありません。')).toBeVisible();
   await checkScreen(page, 'receipts-empty');
 
-  const api = await memberApi(playwright, baseURL, member);
+  const api = await memberApi(playwright, baseURL, member, admin);
   const line = await api.lineNotification('do_not_notify');
   const [code] = await admin.codes({ product: 'security-suite', termMonths: 12 });
   const renewal = await api.renewal(code);
@@ -88,7 +94,7 @@ test('the ledger is empty at first, then lists each receipt with its time, kind 
 });
 
 test('「さらに表示」 appends the older receipts, 20 at a time, newest first', async ({ page, member, admin, playwright, baseURL }) => {
-  const api = await memberApi(playwright, baseURL, member);
+  const api = await memberApi(playwright, baseURL, member, admin);
   for (let i = 0; i < 10; i += 1) await api.lineNotification(i % 2 === 0 ? 'do_not_notify' : 'notify');
   const codes = await admin.codes({ product: 'security-suite', termMonths: 1, count: 15 });
   for (const code of codes) await api.renewal(code);

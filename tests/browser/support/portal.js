@@ -68,6 +68,11 @@ export class Admin {
     return mails;
   }
 
+  /** The back office reports an order's progress (docs/orders.md). */
+  async report(orderNo, status, { eventId = `${orderNo}-${status}`, reason } = {}) {
+    return this.call('POST', `/orders/${orderNo}/events`, { event_id: eventId, status, reason });
+  }
+
   /** The member's whole state, as operators see it. */
   async member(customerId) {
     return this.call('GET', `/customers/${customerId}`);

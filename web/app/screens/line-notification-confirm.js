@@ -100,7 +100,7 @@ export async function confirm({ view, go }) {
   top(view, 'confirm');
   add(view,
     h('p', {}, '以下の内容で設定を変更します。よろしければ「この内容で申し込む」を押してください。修正する場合は「戻る」を押してください。'),
-    notice('warning', h('p', {}, 'お申し込み後、設定はただちに反映されます。「通知しない」にしたサービス提供者では、サービスの一部がご利用いただけなくなる場合があります。')),
+    notice('warning', h('p', {}, 'お申し込みのあと、設定の変更工事を行います（約1時間）。工事が完了するまでは現在の設定のままで、完了すると新しい設定になります。「通知しない」にしたサービス提供者では、サービスの一部がご利用いただけなくなる場合があります。')),
     problemPlace,
     h('section', { class: 'card', 'aria-labelledby': 'ln-confirm-changes' },
       h('h2', { class: 'card__title', id: 'ln-confirm-changes' }, `変更する通知可否設定（${confirmation.changes.length}件）`),
@@ -132,21 +132,22 @@ export async function done({ view, go }) {
     h('p', { class: 'print-only ln-print-title' }, 'madoguchi 回線情報通知 変更受付'),
     notice('success',
       h('p', { class: 'notice__title' }, '回線情報通知の通知可否設定の変更を受け付けました。'),
-      h('p', {}, '新しい設定はすでに反映されています。お問い合わせの際に受付番号をお伺いすることがありますので、印刷するなどしてお手元に保存してください。')),
+      h('p', {}, 'これから設定の変更工事を行います（約1時間）。工事が完了するまでは現在の設定のままで、回線情報通知の画面には「変更中」と表示されます。お問い合わせの際に受付番号をお伺いすることがありますので、印刷するなどしてお手元に保存してください。')),
     h('section', { class: 'card', 'aria-labelledby': 'ln-done-receipt' },
       h('h2', { class: 'card__title', id: 'ln-done-receipt' }, '受付内容'),
       facts([
         ['受付番号', h('span', { class: 'receipt-no mono' }, receipt.receipt_no)],
         ['受付日時', instant(receipt.accepted_at)],
+        ['注文番号', receipt.order_no ? h('span', { class: 'mono' }, receipt.order_no) : null],
         ['お客さまID', who ? h('span', { class: 'mono' }, who.customer_id) : null],
       ], { class: 'facts ln-facts' }),
-      h('h3', {}, '変更した通知可否設定'),
-      changesTable(receipt.changes, receipt.providers, { caption: '変更した通知可否設定（変更前と変更後）', afterLabel: '通知設定' })),
+      h('h3', {}, 'お申し込みの通知可否設定'),
+      changesTable(receipt.changes, receipt.providers, { caption: 'お申し込みの通知可否設定（現在と工事完了後）', afterLabel: '工事完了後' })),
     receipt.applicant ? h('section', { class: 'card', 'aria-labelledby': 'ln-done-applicant' },
       h('h2', { class: 'card__title', id: 'ln-done-applicant' }, '申込者情報'),
       applicantFacts(receipt.applicant),
       receipt.applicant.completion_email
-        ? h('p', {}, '工事完了通知メールを、ご連絡先メールアドレスにお送りします。')
+        ? h('p', {}, '工事が完了したら、工事完了通知メールをご連絡先メールアドレスにお送りします。')
         : null) : null,
     h('div', { class: 'actions' },
       print,

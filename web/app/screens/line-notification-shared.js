@@ -146,7 +146,7 @@ export async function sendBack(problem, here, go) {
       message: '最新の同意書をお読みいただき、「同意する」にチェックを入れてください。',
     }]);
   }
-  if (problem.code === 'provider_not_found' || problem.code === 'no_change') {
+  if (['provider_not_found', 'no_change', 'change_pending'].includes(problem.code)) {
     return leave(here, go, 'select', await explainStale(problem));
   }
   return false;
@@ -160,9 +160,10 @@ function leave(here, go, step, errors) {
 }
 
 /**
- * 404 provider_not_found and 409 no_change: the choices no longer match the providers as
- * they are now (changed in another window, or a provider withdrawn). Names the providers
- * concerned, reading the current settings again.
+ * 404 provider_not_found, 409 no_change and 409 change_pending: the choices no longer match
+ * the providers as they are now (changed in another window, a change accepted there and
+ * not yet carried out, or a provider withdrawn). Names the providers concerned, reading the
+ * current settings again.
  */
 async function explainStale(problem) {
   const { changes = [], providers: before = [] } = f.get();
@@ -180,6 +181,12 @@ async function explainStale(problem) {
       const name = current?.provider_name ?? known?.provider_name ?? change.provider_code;
       if (!current) {
         errors.push({ field: null, message: `${name}（${change.provider_code}）は、通知先として登録されていないため選べません。` });
+      } else if (current.pending) {
+        // Its group shows 変更中 and has nothing to choose: the message stands alone.
+        errors.push({
+          field: null,
+          message: `${name}は、変更のお申し込みを受け付けて工事中です（注文番号 ${current.pending.order_no}）。工事が完了するまで、新しい変更はお申し込みいただけません。`,
+        });
       } else if (current.setting === change.setting) {
         errors.push({
           field: groupName(change.provider_code),
@@ -191,9 +198,10 @@ async function explainStale(problem) {
   if (!errors.length) {
     errors.push({
       field: null,
-      message: problem.code === 'no_change'
-        ? 'ご指定の通知可否設定は、すでに現在の設定と同じです。現在の設定を確認して、もう一度お選びください。'
-        : 'ご指定のサービス提供者が見つかりません。一覧からもう一度お選びください。',
+      message: {
+        no_change: 'ご指定の通知可否設定は、すでに現在の設定と同じです。現在の設定を確認して、もう一度お選びください。',
+        change_pending: 'ご指定のサービス提供者は、変更の工事中です。工事が完了してから、あらためてお申し込みください。',
+      }[problem.code] ?? 'ご指定のサービス提供者が見つかりません。一覧からもう一度お選びください。',
     });
   }
   return errors;

@@ -67,6 +67,22 @@ async function select({ view, go }) {
   showCount();
 
   const groups = providers.map((p) => {
+    // A change already accepted is being carried out (工事中): nothing more to choose
+    // until it completes.
+    if (p.pending) {
+      return h('div', { class: 'card' },
+        h('fieldset', { class: 'field ln-provider ln-provider--pending' },
+          h('legend', {}, p.provider_name),
+          facts([
+            ['サービス名', p.service_name],
+            ['サービス提供者コード', h('span', { class: 'mono' }, p.provider_code)],
+            ['現在の設定', settingBadge(p.setting)],
+            ['状態', h('span', { class: 'badge badge--warn' }, '変更中')],
+            ['変更後の設定', word(SETTING, p.pending.setting)],
+            ['注文番号', h('span', { class: 'mono' }, p.pending.order_no)],
+          ], { class: 'facts ln-facts ln-provider__facts' }),
+          h('p', { class: 'hint' }, `「${word(SETTING, p.pending.setting)}」への変更工事を行っています。工事が完了するまでは現在の設定のままです。完了後に、あらためて変更をお申し込みいただけます。`)));
+    }
     const to = other(p.setting);
     const group = choices({
       name: groupName(p.provider_code),
