@@ -169,7 +169,7 @@ async fn main() {
             "/v1/line-notification/applications",
             t,
             Some(json!({"changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
-                        "consent": {"terms_version": "2026-10", "agreed": true},
+                        "consent": {"terms_version": "2026-12", "agreed": true},
                         "applicant": {"name": "容量 太郎", "phone": "0312345678", "email": "applicant@example.jp", "completion_email": true}})),
         )
         .await;

@@ -14,6 +14,9 @@ pub const SMTP_URL: &str = "MADOGUCHI_SMTP_URL";
 pub const MAIL_FROM: &str = "MADOGUCHI_MAIL_FROM";
 pub const SEALING_KEY: &str = "MADOGUCHI_SEALING_KEY";
 pub const EDGE_SECRET: &str = "MADOGUCHI_EDGE_SECRET";
+/// The e-money payment page of a reader order, with `{order_no}` and `{amount}`
+/// (docs/readers.md#payment).
+pub const PAYMENT_URL: &str = "MADOGUCHI_PAYMENT_URL";
 /// The EventBridge bus orders are handed to (docs/orders.md): its name or ARN.
 pub const ORDER_BUS: &str = "MADOGUCHI_ORDER_BUS";
 /// In the cloud the two secrets are not in a function's configuration: it names the
@@ -46,6 +49,34 @@ pub struct Config {
     /// The Secrets Manager secrets that hold them, where they are not given as values.
     pub sealing_key_secret: Option<SecretArn>,
     pub edge_secret_secret: Option<SecretArn>,
+    pub payment_url: PaymentUrl,
+}
+
+/// The payment page's address with `{order_no}` in it (and `{amount}` where the page takes
+/// it): an `https://` (or, for a local stand-in, `http://`) URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentUrl(pub String);
+
+impl Default for PaymentUrl {
+    fn default() -> Self {
+        Self(crate::settings::DEFAULT_PAYMENT_URL.to_owned())
+    }
+}
+
+impl FromStr for PaymentUrl {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        let web = value.starts_with("https://") || value.starts_with("http://");
+        if web && value.contains("{order_no}") && !value.chars().any(char::is_whitespace) {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(format!(
+                "`{value}` is no http(s) URL with `{{order_no}}` in it"
+            ))
+        }
+    }
 }
 
 /// The ARN of a Secrets Manager secret a function reads at its start.
@@ -100,6 +131,10 @@ impl Config {
             edge_secret_secret: optional(&lookup, EDGE_SECRET_ARN)?
                 .map(|value| parse(EDGE_SECRET_ARN, value))
                 .transpose()?,
+            payment_url: optional(&lookup, PAYMENT_URL)?
+                .map(|value| parse(PAYMENT_URL, value))
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 

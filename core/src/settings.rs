@@ -25,7 +25,14 @@ pub struct Settings {
     pub idempotency_kept_for: SignedDuration,
     /// …and how long a claim whose request never answered (the process died) holds the key.
     pub idempotency_claim_lapse: SignedDuration,
+    /// docs/readers.md#payment: the e-money payment page of an order, with `{order_no}` and
+    /// `{amount}` filled in.
+    pub payment_url: String,
 }
+
+/// The payment page when none is configured: the demo's, on a name reserved for examples.
+pub const DEFAULT_PAYMENT_URL: &str =
+    "https://payment.chocom.example/pay?order={order_no}&amount={amount}";
 
 impl Default for Settings {
     fn default() -> Self {
@@ -41,6 +48,7 @@ impl Default for Settings {
             reminder_thresholds: vec![30, 14, 7, 1],
             idempotency_kept_for: SignedDuration::from_hours(24),
             idempotency_claim_lapse: SignedDuration::from_mins(1),
+            payment_url: DEFAULT_PAYMENT_URL.to_owned(),
         }
     }
 }

@@ -72,6 +72,9 @@ struct Args {
     /// `POST /admin/v1/orders/{order_no}/events`.
     #[arg(long, env = "MADOGUCHI_WORKS_MINUTES", default_value = "1")]
     works_minutes: back_office::Works,
+    /// The e-money payment page of a reader order, with `{order_no}` and `{amount}`.
+    #[arg(long, env = "MADOGUCHI_PAYMENT_URL", default_value = madoguchi_core::settings::DEFAULT_PAYMENT_URL)]
+    payment_url: config::PaymentUrl,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -148,6 +151,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     let (store, redb) = open_store(&args).await?;
     let settings = Settings {
         reminder_thresholds: args.reminder_days.0.clone(),
+        payment_url: args.payment_url.0.clone(),
         ..Settings::default()
     };
     let ctx = Context::new(store, Arc::new(SystemClock), settings);

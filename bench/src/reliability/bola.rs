@@ -20,6 +20,10 @@ use crate::verify::Check;
 /// whose answers are the same for everyone by rule.)
 const OBJECT_FIELDS: &[&str] = &["serial", "reader_id", "receipt_no", "order_no"];
 
+/// Path parameters that name what every member shares, not an object of one: a service of
+/// the catalogue (docs/services.md). A route they alone name is tried as one naming no object.
+const SHARED_NAMES: &[&str] = &["service"];
+
 #[derive(Debug, Default)]
 pub struct Figures {
     /// Route × object × variant combinations tried.
@@ -178,6 +182,7 @@ pub async fn run(server: &LocalDev, secrets: &Secrets) -> Result<Figures, Failur
                 .flatten()
                 .filter(|p| p["in"] == "path")
                 .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                .filter(|name| !SHARED_NAMES.contains(&name.as_str()))
                 .collect();
             let body = &operation["requestBody"]["content"]["application/json"]["schema"];
             let body = (!body.is_null()).then(|| resolve(&doc, body));

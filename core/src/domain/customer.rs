@@ -293,13 +293,35 @@ impl Customer {
             })
     }
 
-    /// Replaces the open order of the same number with `order` while it is open, and
-    /// removes it once it is not.
+    /// Keeps the record in step with one of its orders: the open order of the same number
+    /// replaced while it is open and removed once it is not, and a rental reader's status
+    /// following its order (a reader whose order failed is no reader of the member's; one
+    /// a cancellation asked back stays to be returned).
     pub fn follow_order(&mut self, order: &super::order::Order) {
+        use super::order::OrderStatus as O;
         self.open_orders.retain(|o| o.order_no != order.order_no);
         if order.is_open() {
             self.open_orders.push(order.as_open());
         }
+        let super::order::OrderDetails::Reader { reader_id, .. } = &order.details else {
+            return;
+        };
+        if order.status == O::Failed {
+            self.readers.retain(|r| &r.reader_id != reader_id);
+            return;
+        }
+        let Some(reader) = self.readers.iter_mut().find(|r| &r.reader_id == reader_id) else {
+            return;
+        };
+        if reader.status == super::ReaderStatus::ToBeReturned {
+            return;
+        }
+        reader.status = match order.status {
+            O::AwaitingPayment | O::Accepted => super::ReaderStatus::AwaitingPayment,
+            O::Paid | O::InProgress => super::ReaderStatus::Paid,
+            O::Shipped => super::ReaderStatus::Shipped,
+            O::Completed | O::Failed => super::ReaderStatus::Delivered,
+        };
     }
 
     pub fn current_setting(&self, provider: &ProviderCode) -> Setting {

@@ -56,6 +56,7 @@ wire_codes! {
         NameTooLong = "name_too_long",
         InvalidPhone = "invalid_phone",
         MobileEmailNotAllowed = "mobile_email_not_allowed",
+        ConfirmationRequired = "confirmation_required",
         InvalidProviderCode = "invalid_provider_code",
         DuplicateProvider = "duplicate_provider",
         OutOfRange = "out_of_range",

@@ -1,6 +1,7 @@
 //! Values that parse at the edge: once a value has one of these types it is valid
 //! everywhere. Input is normalised first (docs/api.md: NFKC, trim).
 
+pub mod catalogue;
 pub mod code;
 pub mod customer;
 pub mod field_code;

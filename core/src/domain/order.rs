@@ -231,6 +231,16 @@ pub struct SettingChange {
     pub after: Setting,
 }
 
+/// A change of the ライセンスプラス count: from and to, and the serials it removes (chosen
+/// when the member applied, and confirmed by them when one was on a device).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LicensePlusChange {
+    pub from: u8,
+    pub to: u8,
+    #[schema(value_type = Vec<String>)]
+    pub remove: Vec<super::Serial>,
+}
+
 /// Where the 工事完了通知 goes, when the applicant asked for it. Not `Debug`-printed in
 /// full: the address is masked.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,6 +269,24 @@ pub enum OrderDetails {
         completion_mail: Option<CompletionMail>,
     },
     LineTermination,
+    /// サービスの申込・変更・廃止 (docs/services.md).
+    Service {
+        service: super::Service,
+        action: super::catalogue::ServiceAction,
+        /// セキュリティ機能's change: ライセンスプラス serials before and after.
+        #[serde(default)]
+        license_plus: Option<LicensePlusChange>,
+        /// `None` unless the applicant asked for the 工事完了通知.
+        #[serde(default)]
+        completion_mail: Option<CompletionMail>,
+    },
+    /// A rental IC card reader to ship once paid (docs/readers.md).
+    Reader {
+        reader_id: String,
+        reader_type: super::ReaderType,
+        price: super::Price,
+        payment: super::reader::Payment,
+    },
 }
 
 impl OrderDetails {
@@ -270,7 +298,10 @@ impl OrderDetails {
                 super::Service::LineNotification,
                 super::ServiceStatus::Changing,
             )),
-            OrderDetails::LineTermination => None,
+            OrderDetails::Service {
+                service, action, ..
+            } => Some((*service, action.in_progress())),
+            OrderDetails::LineTermination | OrderDetails::Reader { .. } => None,
         }
     }
 
@@ -278,6 +309,12 @@ impl OrderDetails {
         match self {
             OrderDetails::LineNotification { .. } => OrderKind::LineNotification,
             OrderDetails::LineTermination => OrderKind::LineTermination,
+            OrderDetails::Reader { .. } => OrderKind::Reader,
+            OrderDetails::Service { action, .. } => match action {
+                super::catalogue::ServiceAction::Subscribe => OrderKind::ServiceSubscribe,
+                super::catalogue::ServiceAction::Change => OrderKind::ServiceChange,
+                super::catalogue::ServiceAction::Terminate => OrderKind::ServiceTerminate,
+            },
         }
     }
 }
@@ -303,6 +340,11 @@ pub struct OrderStep {
 pub struct Publication {
     /// Something to publish: the placement, or a withdrawal the back office must learn of.
     pub pending: bool,
+    /// Which event of the order is to publish: 1 for its placement, one more for each
+    /// change made on madoguchi's side. Events may reach the back office out of order; it
+    /// keeps the highest (docs/orders.md).
+    #[serde(default)]
+    pub sequence: u32,
     /// Failed publications of what is pending.
     pub attempts: u32,
     /// When the next publication is due; `None`: at once.
@@ -377,9 +419,21 @@ impl Order {
         details: OrderDetails,
         at: Timestamp,
     ) -> Self {
+        Self::place_as(OrderNo::generate(at), customer_id, receipt_no, details, at)
+    }
+
+    /// An order under a number drawn beforehand (its details may name it: a reader's
+    /// payment page is its order's).
+    pub fn place_as(
+        order_no: OrderNo,
+        customer_id: &CustomerId,
+        receipt_no: &str,
+        details: OrderDetails,
+        at: Timestamp,
+    ) -> Self {
         let status = OrderStatus::first(details.kind());
         Self {
-            order_no: OrderNo::generate(at),
+            order_no,
             customer_id: customer_id.clone(),
             status,
             placed_at: at,
@@ -394,6 +448,7 @@ impl Order {
             }],
             publication: Publication {
                 pending: true,
+                sequence: 1,
                 ..Publication::default()
             },
             request_id: None,
@@ -453,10 +508,14 @@ impl Order {
     /// the back office has to learn of it, so it is published again.
     pub fn withdraw(&mut self, reason: &str, at: Timestamp) -> Result<(), InvalidTransition> {
         self.advance(None, OrderStatus::Failed, Some(reason.to_owned()), at)?;
-        self.publication = Publication {
-            pending: true,
-            ..Publication::default()
-        };
+        // A publisher may be publishing the placement right now: its claim stands, so that
+        // no second publisher starts beside it; the withdrawal is the next event.
+        let publication = &mut self.publication;
+        publication.pending = true;
+        publication.sequence = publication.sequence.max(1) + 1;
+        publication.attempts = 0;
+        publication.due_at = None;
+        publication.last_error = None;
         Ok(())
     }
 }

@@ -30,6 +30,10 @@ pub struct ProductOrder {
     /// Our own status, finer than TMF622's states (`awaiting_payment`, `paid`…).
     #[serde(rename = "madoguchiStatus")]
     pub madoguchi_status: OrderStatus,
+    /// Which event of this order it is: 1 for the placement, one more for each change made
+    /// on madoguchi's side. With `id`, the consumer's idempotency key; it keeps the highest.
+    #[serde(rename = "madoguchiSequence")]
+    pub madoguchi_sequence: u32,
     #[serde(rename = "orderDate")]
     pub order_date: String,
     pub category: OrderKind,
@@ -131,6 +135,64 @@ impl From<&Order> for ProductOrder {
                     )
                 })
                 .collect::<Vec<_>>(),
+            OrderDetails::Reader {
+                reader_id,
+                reader_type,
+                price,
+                ..
+            } => vec![(
+                "add",
+                ProductRef {
+                    id: "ic_card_reader",
+                    name: reader_type.name_ja(),
+                },
+                vec![
+                    Characteristic {
+                        name: "readerId",
+                        value: reader_id.clone(),
+                    },
+                    Characteristic {
+                        name: "type",
+                        value: serde_json::to_value(reader_type)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                    },
+                    Characteristic {
+                        name: "amount",
+                        value: price.total.to_string(),
+                    },
+                ],
+            )],
+            OrderDetails::Service {
+                service,
+                action,
+                license_plus,
+                ..
+            } => vec![(
+                match action {
+                    super::catalogue::ServiceAction::Subscribe => "add",
+                    super::catalogue::ServiceAction::Change => "modify",
+                    super::catalogue::ServiceAction::Terminate => "delete",
+                },
+                ProductRef {
+                    id: match service {
+                        super::Service::LineNotification => "line_notification",
+                        super::Service::Security => "security",
+                        super::Service::RemoteSupport => "remote_support",
+                        super::Service::SessionPlus => "session_plus",
+                        super::Service::VpnWide => "vpn_wide",
+                    },
+                    name: super::catalogue::service_name_ja(*service),
+                },
+                license_plus
+                    .iter()
+                    .map(|change| Characteristic {
+                        name: "licensePlus",
+                        value: change.to.to_string(),
+                    })
+                    .collect(),
+            )],
             OrderDetails::LineTermination => vec![(
                 "delete",
                 ProductRef {
@@ -160,6 +222,7 @@ impl From<&Order> for ProductOrder {
             external_id: order.receipt_no.clone(),
             state,
             madoguchi_status: order.status,
+            madoguchi_sequence: order.publication.sequence.max(1),
             order_date: super::japan::format_instant(order.placed_at),
             category: order.kind(),
             description: order.kind().name_ja(),

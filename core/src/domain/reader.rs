@@ -36,12 +36,26 @@ impl ReaderType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReaderStatus {
-    /// Delivered with the starter kit.
+    /// お届け済み: the starter kit's, or a rental whose order completed.
     Delivered,
-    /// Ordered; waiting for the e-money payment.
+    /// Ordered; waiting for the e-money payment (入金待ち).
     AwaitingPayment,
+    /// Paid; waiting to ship (入金済み).
+    Paid,
+    /// On its way (発送済み).
+    Shipped,
     /// A rental to send back after cancellation.
     ToBeReturned,
+}
+
+impl ReaderStatus {
+    /// In the member's hands, or on the way there: what a cancellation asks back.
+    pub fn is_shipped(self) -> bool {
+        matches!(
+            self,
+            ReaderStatus::Shipped | ReaderStatus::Delivered | ReaderStatus::ToBeReturned
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -52,7 +66,7 @@ pub enum PaymentMethod {
 }
 
 /// Whole yen, rounded down at each step (docs/readers.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct Price {
     pub base: u64,
     pub tax: u64,
@@ -85,8 +99,42 @@ pub struct Reader {
     pub status: ReaderStatus,
     /// `false` for the starter-kit reader, `true` for a paid rental.
     pub rental: bool,
+    /// The day it was ordered; for the starter-kit reader, the day the line started (the
+    /// day it was shipped is not known to madoguchi).
     #[schema(value_type = String, format = Date)]
     pub ordered_on: Date,
+    /// The order that ships a rental (docs/orders.md); null for the starter-kit reader.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub order_no: Option<super::OrderNo>,
+}
+
+/// How a rental is paid (docs/readers.md#payment): the payment page of this order, the
+/// amount, and the last day to pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Payment {
+    pub url: String,
+    pub amount: u64,
+    #[schema(value_type = String, format = Date)]
+    pub due_on: Date,
+}
+
+/// Days a member has to pay for a rental; an order not paid by then fails
+/// (`payment_expired`).
+pub const PAYMENT_DAYS: i16 = 7;
+
+impl Payment {
+    /// The payment of an order placed on `on`: the page from `template` (its `{order_no}`
+    /// and `{amount}` filled in), due `PAYMENT_DAYS` later.
+    pub fn for_order(template: &str, order_no: &super::OrderNo, amount: u64, on: Date) -> Self {
+        Self {
+            url: template
+                .replace("{order_no}", order_no.as_str())
+                .replace("{amount}", &amount.to_string()),
+            amount,
+            due_on: on.saturating_add(jiff::Span::new().days(PAYMENT_DAYS)),
+        }
+    }
 }
 
 /// `RD-` and eight symbols: names one reader in the member's list.

@@ -20,6 +20,8 @@ pub fn new_receipt_no(at: Timestamp) -> String {
 #[serde(rename_all = "snake_case")]
 pub enum ReceiptKind {
     LineNotification,
+    /// サービスの申込・変更・廃止 (docs/services.md).
+    ServiceApplication,
     Renewal,
     ReaderOrder,
     Cancellation,

@@ -92,6 +92,14 @@ pub fn keyword<T: serde::de::DeserializeOwned>(input: &str) -> Result<T, FieldCo
     serde_json::from_value(serde_json::Value::String(value)).map_err(|_| FieldCode::InvalidValue)
 }
 
+/// A keyword's text as serde names it (`"remote_support"`): the inverse of `keyword`.
+pub fn keyword_of<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// A calendar date written `YYYY-MM-DD`.
 pub fn date(input: &str) -> Result<jiff::civil::Date, FieldCode> {
     let value = required(input)?;

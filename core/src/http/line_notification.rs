@@ -9,17 +9,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::applicant::{ApplicantRequest, parse_applicant};
 use super::auth::Member;
 use super::idempotency::Submission;
 use super::json::JsonBody;
 use super::openapi::IdempotencyKey;
 use super::problem::Problem;
 use super::terms::ConsentRequest;
-use crate::domain::provider::is_mobile_carrier;
-use crate::domain::text::{keyword, normalise};
-use crate::domain::{ApplicantName, Email, FieldCode, FieldErrors, Phone, ProviderCode, Setting};
+use crate::domain::text::keyword;
+use crate::domain::{FieldCode, FieldErrors, ProviderCode, Setting};
 use crate::service::line_notification::{
-    self, Applicant, Application, Applied, Change, Confirmation, LineNotification, Outcome,
+    self, Application, Applied, Change, Confirmation, LineNotification, Outcome,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -68,23 +68,6 @@ pub struct ChangeRequest {
     setting: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApplicantRequest {
-    /// お名前: 1–20 characters, without `~ ～ | ｜ & %`.
-    #[schema(example = "西日本 太郎")]
-    name: String,
-    /// ご連絡先電話番号: 10–11 digits, optional hyphens.
-    #[schema(example = "06-0000-0000")]
-    phone: String,
-    /// ご連絡先メールアドレス: required for the completion mail; not a mobile carrier's.
-    #[serde(default)]
-    email: Option<String>,
-    /// 工事完了通知メールを希望する.
-    #[serde(default)]
-    completion_email: Option<bool>,
-}
-
 /// Every field rule of docs/line-notification.md, reported together.
 fn parse_application(request: ApplicationRequest) -> Result<Application, FieldErrors> {
     let mut errors = FieldErrors::new();
@@ -114,36 +97,12 @@ fn parse_application(request: ApplicationRequest) -> Result<Application, FieldEr
             });
         }
     }
-    let applicant = &request.applicant;
-    let name = errors.check("applicant.name", ApplicantName::parse(&applicant.name));
-    let phone = errors.check("applicant.phone", Phone::parse(&applicant.phone));
-    let completion_email = applicant.completion_email == Some(true);
-    let typed_email = applicant
-        .email
-        .as_deref()
-        .map(normalise)
-        .filter(|e| !e.is_empty());
-    let email = match typed_email {
-        Some(typed) => errors.check("applicant.email", Email::parse(&typed)),
-        None if completion_email => {
-            errors.push("applicant.email", FieldCode::Required);
-            None
-        }
-        None => None,
-    };
-    if completion_email && email.as_ref().is_some_and(is_mobile_carrier) {
-        errors.push("applicant.email", FieldCode::MobileEmailNotAllowed);
-    }
+    let applicant = parse_applicant(&request.applicant, &mut errors);
     errors.finish(|| {
         Some(Application {
             changes,
             consent: request.consent.into(),
-            applicant: Applicant {
-                name: name?,
-                phone: phone?,
-                email,
-                completion_email,
-            },
+            applicant: applicant?,
             dry_run: request.dry_run == Some(true),
         })
     })

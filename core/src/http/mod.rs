@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod admin;
+pub mod applicant;
 pub mod auth;
 pub mod cancellation;
 pub mod idempotency;
@@ -17,6 +18,7 @@ pub mod problem;
 pub mod reader;
 pub mod receipts;
 pub mod renewal;
+pub mod services;
 pub mod terms;
 pub mod unlock;
 pub mod usage;
@@ -65,6 +67,7 @@ pub fn all_operations() -> OpenApiRouter<AppState> {
         .merge(cancellation::router())
         .merge(receipts::router())
         .merge(orders::router())
+        .merge(services::router())
         .merge(admin::router())
 }
 

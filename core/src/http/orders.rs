@@ -3,11 +3,15 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Member;
+use super::idempotency::Submission;
+use super::openapi::IdempotencyKey;
 use super::paging::{Page, PageQuery};
 use super::path::PathText;
 use super::problem::Problem;
@@ -73,20 +77,22 @@ async fn one_order(
 #[utoipa::path(
     post, path = "/v1/orders/{order_no}/withdrawal", tag = "orders",
     security(("member" = [])),
-    params(("order_no" = String, Path, description = "注文番号")),
+    params(("order_no" = String, Path, description = "注文番号"), IdempotencyKey),
     responses(
         (status = 200, description = "Withdrawn: the order, `failed` with reason `withdrawn`", body = OrderView),
         (status = 404, description = "`not_found`: no such order of this member"),
         (status = 409, description = "`invalid_transition`: the work has started, or the order has ended"),
+        (status = 422, description = "`validation_failed`: `Idempotency-Key`"),
     )
 )]
 async fn withdraw_order(
     State(state): State<AppState>,
     Member(session): Member,
     PathText(number): PathText,
-) -> Result<Json<OrderView>, Problem> {
+    submission: Submission,
+) -> Result<Response, Problem> {
     let number = order_no(&number)?;
-    Ok(Json(
-        orders::withdraw(&state.ctx, &session.customer_id, &number).await?,
-    ))
+    let withdrawn =
+        orders::withdraw(&state.ctx, &session.customer_id, &number, submission.log()).await?;
+    Ok(submission.answer(StatusCode::OK, withdrawn))
 }

@@ -89,6 +89,8 @@ impl From<Error> for Problem {
             Error::ProviderNotFound => Self::new(C::ProviderNotFound),
             Error::NoChange => Self::new(C::NoChange),
             Error::ChangePending => Self::new(C::ChangePending),
+            Error::ApplicationPending => Self::new(C::ApplicationPending),
+            Error::NotApplicable => Self::new(C::NotApplicable),
             Error::InvalidTransition { .. } => Self::new(C::InvalidTransition),
             Error::ProviderExists => Self::new(C::ProviderExists),
             Error::InvalidCodeFormat => Self::new(C::InvalidCodeFormat),

@@ -7,7 +7,7 @@ use super::api_gateway::{self, LambdaApp};
 use crate::config::EdgeSecret;
 use crate::http::{
     self, AppState, activation, admin, cancellation, line_notification, login, orders, reader,
-    receipts, renewal, terms, unlock, usage,
+    receipts, renewal, services, terms, unlock, usage,
 };
 
 /// One HTTP function: its crate, package and binary are `functions/<name>`.
@@ -63,7 +63,7 @@ impl Function {
             Function::Renewal => renewal::router(),
             Function::Reader => reader::router(),
             Function::Cancellation => cancellation::router(),
-            Function::Services => orders::router(),
+            Function::Services => services::router().merge(orders::router()),
             Function::Admin => admin::router(),
         }
     }

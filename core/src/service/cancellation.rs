@@ -154,7 +154,8 @@ pub async fn cancel(
                 )
             });
         }
-        for reader in customer.readers.iter().filter(|r| r.rental) {
+        // Only rentals shipped are asked back; one not yet shipped is withdrawn with its order.
+        for reader in customer.readers.iter().filter(|r| asked_back(r)) {
             consequences.push(Consequence {
                 reader_id: Some(reader.reader_id.clone()),
                 ..Consequence::new(
@@ -166,7 +167,11 @@ pub async fn cancel(
                 )
             });
         }
-        for open in &customer.open_orders {
+        for open in customer
+            .open_orders
+            .iter()
+            .filter(|o| orders::withdrawn_at_cancellation(o.details.kind(), o.status))
+        {
             consequences.push(Consequence {
                 order_no: Some(open.order_no.clone()),
                 ..Consequence::new(
@@ -203,17 +208,19 @@ pub async fn cancel(
                 SetVia::Cancellation,
             );
         }
-        for reader in customer.readers.iter_mut().filter(|r| r.rental) {
+        // docs/orders.md: the open orders are withdrawn (a reader not yet shipped leaves the
+        // member's list with its order), and the line's end is an order.
+        let mut writes = orders::withdraw_all(ctx, &mut customer, now).await?;
+        for reader in customer.readers.iter_mut().filter(|r| asked_back(r)) {
             reader.status = ReaderStatus::ToBeReturned;
         }
-        // docs/orders.md: the open orders are withdrawn, and the line's end is an order.
-        let mut writes = orders::withdraw_all(ctx, &mut customer, now).await?;
         let (termination, placing) =
-            orders::place(&mut customer, OrderDetails::LineTermination, now);
+            orders::place(&mut customer, |_| OrderDetails::LineTermination, now);
         writes.push(placing);
-        // A serial is up to two items of a transaction and an order one: the orders take
-        // the place of serials, which the steps after retire.
-        let first_serials = SERIALS_PER_COMMIT.saturating_sub(writes.len().div_ceil(2));
+        // A serial is up to two items of a transaction, an order withdrawn one and the one
+        // placed two (with its number): the orders take the place of serials, which the
+        // steps after retire.
+        let first_serials = SERIALS_PER_COMMIT.saturating_sub((writes.len() + 1).div_ceil(2));
         let to_retire: Vec<SerialRecord> = serials.into_iter().filter(usable).collect();
         let more_to_retire = to_retire.len() > first_serials;
         writes.extend(
@@ -228,7 +235,11 @@ pub async fn cancel(
         };
         let (receipt, filing) =
             receipts::file_for_order(ReceiptKind::Cancellation, summary, &termination);
-        let to_return: Vec<_> = customer.readers.iter().filter(|r| r.rental).collect();
+        let to_return: Vec<_> = customer
+            .readers
+            .iter()
+            .filter(|r| r.status == ReaderStatus::ToBeReturned)
+            .collect();
         writes.push(Write::EnqueueMail(Mail::membership_cancelled(
             &customer,
             &customer.serials,
@@ -282,6 +293,12 @@ pub(crate) async fn finish_left(ctx: &Context, customer_id: &CustomerId) {
     }
 }
 
+/// Whether a cancellation asks a reader back: a rental shipped, or one rented before
+/// readers were orders (it has no order to withdraw).
+fn asked_back(reader: &crate::domain::Reader) -> bool {
+    reader.rental && (reader.status.is_shipped() || reader.order_no.is_none())
+}
+
 /// Whether a serial still has to be made unavailable.
 fn usable(serial: &SerialRecord) -> bool {
     serial.status != SerialStatus::Unavailable
@@ -289,7 +306,7 @@ fn usable(serial: &SerialRecord) -> bool {
 
 /// The writes that make one serial unavailable at `at`: off its device (a history event
 /// says so) and out of the expiry index.
-fn retirement(mut serial: SerialRecord, at: Timestamp) -> Vec<Write> {
+pub(crate) fn retirement(mut serial: SerialRecord, at: Timestamp) -> Vec<Write> {
     let expect = Expect::Version(serial.version);
     let mut writes = Vec::with_capacity(2);
     if let Some(device) = serial.device.take() {

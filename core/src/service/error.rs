@@ -46,6 +46,12 @@ pub enum Error {
     /// docs/line-notification.md: a change to a provider whose earlier change is still an open order.
     #[error("a change to this provider is pending")]
     ChangePending,
+    /// docs/services.md: the service has an order still open.
+    #[error("an application for this service is pending")]
+    ApplicationPending,
+    /// docs/services.md: the service does not offer this action in its state.
+    #[error("the service does not offer this action now")]
+    NotApplicable,
     /// docs/orders.md: a move an order cannot make (backwards, or after its end).
     #[error("the order cannot move from {from:?} to {to:?}")]
     InvalidTransition {

@@ -7,18 +7,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::terms::{Consent, TermsKind};
-use super::{AnswerLog, Context, Error, keep_answer, orders, receipts, retry_on_conflict};
+use super::{
+    AnswerLog, Context, Error, applications, keep_answer, orders, receipts, retry_on_conflict,
+};
 use crate::domain::japan;
-use crate::domain::order::CompletionMail;
 use crate::domain::{
-    ApplicantName, Customer, CustomerId, Email, OrderDetails, OrderNo, Phone, Provider,
-    ProviderCode, ProviderSetting, ReceiptKind, SetVia, Setting, SettingChange,
+    Customer, CustomerId, OrderDetails, OrderNo, Provider, ProviderCode, ProviderSetting,
+    ReceiptKind, SetVia, Setting, SettingChange,
 };
 use crate::store::{Expect, Write};
-
-/// docs/line-notification.md: submitted applications per member per Japan day. Each may mail an address the
-/// member types, so the limit keeps the form from becoming a way to send mail.
-const DAILY_APPLICATIONS: u32 = 10;
 
 /// One provider as the member sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -99,18 +96,7 @@ pub struct Change {
     pub setting: Setting,
 }
 
-/// お申込者情報. `email` is present whenever `completion_email` is true, and then is no
-/// mobile carrier's address (the HTTP layer refuses such applications field by field).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Applicant {
-    #[schema(value_type = String)]
-    pub name: ApplicantName,
-    #[schema(value_type = String)]
-    pub phone: Phone,
-    #[schema(value_type = Option<String>)]
-    pub email: Option<Email>,
-    pub completion_email: bool,
-}
+pub use super::applications::{Applicant, ApplicationStatus};
 
 #[derive(Debug, Clone)]
 pub struct Application {
@@ -128,13 +114,6 @@ pub type ChangeView = SettingChange;
 pub struct Confirmation {
     pub changes: Vec<ChangeView>,
     pub applicant: Applicant,
-}
-
-/// docs/orders.md: a submission is accepted at once; the back office carries it out.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplicationStatus {
-    Accepted,
 }
 
 /// The receipt of an applied change.
@@ -226,33 +205,18 @@ pub async fn apply(
             }));
         }
 
-        // docs/line-notification.md: all changes apply together, in one commit, or none do.
+        // docs/line-notification.md: the day's count rides on the member's version, with the order.
         let now = ctx.clock.now();
-        let today = japan::date_of(now);
-        // docs/line-notification.md: the count rides on the member's version, so concurrent submissions cannot
-        // all read the same count and all pass.
-        if customer.applications.count_on(today) >= DAILY_APPLICATIONS {
-            return Err(Error::TooManyApplications {
-                retry_after_seconds: japan::seconds_until_next_day(now),
-            });
-        }
-        customer.applications.add_one(today);
+        applications::take_daily_place(&mut customer, now)?;
         let expect = Expect::Version(customer.version);
         // docs/orders.md: the changes are one order, carried out by the back office; each
         // provider keeps its setting, shown pending, until the order completes.
-        let applicant = &application.applicant;
-        let completion_mail = match (applicant.completion_email, &applicant.email) {
-            (true, Some(to)) => Some(CompletionMail {
-                to: to.clone(),
-                name: applicant.name.to_string(),
-            }),
-            _ => None,
-        };
+        let completion_mail = applications::completion_mail(&application.applicant);
         let details = OrderDetails::LineNotification {
             changes: changes.clone(),
             completion_mail,
         };
-        let (order, placing) = orders::place(&mut customer, details, now);
+        let (order, placing) = orders::place(&mut customer, |_| details, now);
         let summary = format!("回線情報通知の通知可否設定の変更（{}件）", changes.len());
         let (receipt, filing) =
             receipts::file_for_order(ReceiptKind::LineNotification, summary, &order);

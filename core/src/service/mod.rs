@@ -2,6 +2,7 @@
 
 pub mod activation;
 pub mod admin;
+pub mod applications;
 pub mod cancellation;
 mod error;
 pub mod line_notification;
@@ -13,6 +14,7 @@ pub mod reader;
 pub mod receipts;
 pub mod reminders;
 pub mod renewal;
+pub mod services;
 pub mod session;
 pub mod terms;
 mod throttle;

@@ -8,11 +8,14 @@ use utoipa::ToSchema;
 
 use super::paging::{self, Paging};
 use super::{Context, Error, retry_on_conflict};
+use crate::domain::catalogue::ServiceAction;
 use crate::domain::japan;
+use crate::domain::order::LicensePlusChange;
 use crate::domain::order::{Moved, reason};
+use crate::domain::reader::Payment;
 use crate::domain::{
     Customer, CustomerId, Mail, Order, OrderDetails, OrderKind, OrderNo, OrderStatus, OrderStep,
-    SetVia, SettingChange,
+    Price, ReaderType, SerialRecord, SerialStatus, Service, ServiceStatus, SetVia, SettingChange,
 };
 use crate::store::{Expect, OrderPlace, Write};
 
@@ -44,6 +47,29 @@ pub struct DetailsView {
     pub changes: Vec<SettingChange>,
     /// Whether a 工事完了通知 is mailed when it completes.
     pub completion_email: bool,
+    /// A reader order's reader, price and payment; null for other kinds.
+    pub reader: Option<ReaderOrderView>,
+    /// A service application's service and action; null for other kinds.
+    pub service: Option<ServiceOrderView>,
+}
+
+/// The service an application is for, what it asks, and for セキュリティ機能's change the
+/// ライセンスプラス count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceOrderView {
+    pub service: Service,
+    pub action: ServiceAction,
+    pub license_plus: Option<LicensePlusChange>,
+}
+
+/// The reader an order ships, what it costs and how it is paid.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReaderOrderView {
+    pub reader_id: String,
+    #[serde(rename = "type")]
+    pub reader_type: ReaderType,
+    pub price: Price,
+    pub payment: Payment,
 }
 
 impl From<&Order> for OrderView {
@@ -55,10 +81,45 @@ impl From<&Order> for OrderView {
             } => DetailsView {
                 changes: changes.clone(),
                 completion_email: completion_mail.is_some(),
+                reader: None,
+                service: None,
             },
             OrderDetails::LineTermination => DetailsView {
                 changes: Vec::new(),
                 completion_email: false,
+                reader: None,
+                service: None,
+            },
+            OrderDetails::Service {
+                service,
+                action,
+                license_plus,
+                completion_mail,
+            } => DetailsView {
+                changes: Vec::new(),
+                completion_email: completion_mail.is_some(),
+                reader: None,
+                service: Some(ServiceOrderView {
+                    service: *service,
+                    action: *action,
+                    license_plus: license_plus.clone(),
+                }),
+            },
+            OrderDetails::Reader {
+                reader_id,
+                reader_type,
+                price,
+                payment,
+            } => DetailsView {
+                changes: Vec::new(),
+                completion_email: false,
+                reader: Some(ReaderOrderView {
+                    reader_id: reader_id.clone(),
+                    reader_type: *reader_type,
+                    price: *price,
+                    payment: payment.clone(),
+                }),
+                service: None,
             },
         };
         Self {
@@ -84,16 +145,19 @@ pub struct OrderList {
     pub next_cursor: Option<String>,
 }
 
-/// A new order placed with its cause, under a fresh receipt number
+/// A new order placed with its cause (its details made knowing its number), under a fresh
+/// receipt number
 /// (`receipts::file_for_order` files the receipt): the order's write, and the member's
 /// record showing it open. The caller commits both with the change, and `customer`'s write.
 pub(crate) fn place(
     customer: &mut Customer,
-    details: OrderDetails,
+    details: impl FnOnce(&OrderNo) -> OrderDetails,
     at: Timestamp,
 ) -> (Order, Write) {
     let receipt_no = crate::domain::receipt::new_receipt_no(at);
-    let order = Order::place(&customer.customer_id, &receipt_no, details, at);
+    let order_no = OrderNo::generate(at);
+    let details = details(&order_no);
+    let order = Order::place_as(order_no, &customer.customer_id, &receipt_no, details, at);
     customer.follow_order(&order);
     let write = Write::put_order(order.clone(), Expect::Absent);
     (order, write)
@@ -185,7 +249,11 @@ pub async fn report(
 ) -> Result<OrderView, Error> {
     retry_on_conflict(|| async {
         let order = ctx.store.order(order_no).await?.ok_or(Error::NotFound)?;
-        let mut customer = ctx.member(&order.customer_id).await?;
+        let (mut customer, serials) = ctx
+            .store
+            .customer_with_serials(&order.customer_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let mut moved = order.clone();
         let now = ctx.clock.now();
         match moved.advance(
@@ -204,10 +272,16 @@ pub async fn report(
             }
         }
         let mut writes = match moved.status {
-            OrderStatus::Completed => complete(&mut customer, &moved, now),
+            OrderStatus::Completed => complete(&mut customer, &serials, &moved, now),
             OrderStatus::Failed => vec![Write::EnqueueMail(Mail::order_failed(
                 &customer, &moved, now,
             ))],
+            OrderStatus::Shipped => match &moved.details {
+                OrderDetails::Reader { reader_type, .. } => vec![Write::EnqueueMail(
+                    Mail::reader_shipped(&customer, &moved, *reader_type, now),
+                )],
+                _ => Vec::new(),
+            },
             _ => Vec::new(),
         };
         customer.follow_order(&moved);
@@ -227,8 +301,14 @@ pub async fn report(
     .await
 }
 
-/// The effect of a completed order on the member's record, and its mail.
-fn complete(customer: &mut Customer, order: &Order, now: Timestamp) -> Vec<Write> {
+/// The effect of a completed order on the member's record (and on its serials, as read
+/// with it), and its mail.
+fn complete(
+    customer: &mut Customer,
+    serials: &[SerialRecord],
+    order: &Order,
+    now: Timestamp,
+) -> Vec<Write> {
     let today = japan::date_of(now);
     match &order.details {
         OrderDetails::LineNotification {
@@ -253,9 +333,78 @@ fn complete(customer: &mut Customer, order: &Order, now: Timestamp) -> Vec<Write
                 })
                 .collect()
         }
-        // The line's end changes nothing more: the cancellation already did, at once.
-        OrderDetails::LineTermination => Vec::new(),
+        OrderDetails::Service {
+            service,
+            action,
+            license_plus,
+            completion_mail,
+        } => {
+            let mut writes = match action {
+                ServiceAction::Subscribe => {
+                    set_service(customer, *service, ServiceStatus::InUse);
+                    Vec::new()
+                }
+                ServiceAction::Terminate => {
+                    set_service(customer, *service, ServiceStatus::NotContracted);
+                    Vec::new()
+                }
+                ServiceAction::Change => license_plus
+                    .as_ref()
+                    .map(|change| change_license_plus(customer, serials, change, now))
+                    .unwrap_or_default(),
+            };
+            let name = crate::domain::catalogue::service_name_ja(*service);
+            writes.extend(completion_mail.iter().map(|mail| {
+                Write::EnqueueMail(Mail::service_works_completed(
+                    &mail.to, &mail.name, order, name, now,
+                ))
+            }));
+            writes
+        }
+        // The line's end changes nothing more: the cancellation already did, at once. A
+        // reader's status follows its order (`Customer::follow_order`).
+        OrderDetails::LineTermination | OrderDetails::Reader { .. } => Vec::new(),
     }
+}
+
+/// The service's applications become one in `status` (未契約: none).
+fn set_service(customer: &mut Customer, service: Service, status: ServiceStatus) {
+    customer.services.retain(|a| a.service != service);
+    if status != ServiceStatus::NotContracted {
+        customer
+            .services
+            .push(crate::domain::ServiceApplication { service, status });
+    }
+}
+
+/// セキュリティ機能's ライセンスプラス count changed: new serials, waiting for their first
+/// install, or the serials chosen at the application made unavailable (off their devices).
+fn change_license_plus(
+    customer: &mut Customer,
+    serials: &[SerialRecord],
+    change: &LicensePlusChange,
+    now: Timestamp,
+) -> Vec<Write> {
+    let mut writes = Vec::new();
+    for serial in serials
+        .iter()
+        .filter(|s| change.remove.contains(&s.serial) && s.status != SerialStatus::Unavailable)
+    {
+        writes.extend(super::cancellation::retirement(serial.clone(), now));
+    }
+    let license = super::admin::NewLicense {
+        product: crate::domain::Product::SecuritySuite,
+        plan: crate::domain::Plan::LicensePlus,
+        billing: crate::domain::Billing::Monthly,
+        expires_on: None,
+        version: None,
+    };
+    for _ in change.from..change.to {
+        let serial = super::admin::issue(&license, &customer.customer_id, customer.line);
+        customer.serials.push(serial.serial.clone());
+        writes.push(Write::put_serial(serial, Expect::Absent));
+    }
+    writes
 }
 
 /// A member withdraws an order before its work starts (or before a reader ships): it fails
@@ -264,6 +413,7 @@ pub async fn withdraw(
     ctx: &Context,
     customer_id: &CustomerId,
     order_no: &OrderNo,
+    answer_log: Option<&dyn super::AnswerLog>,
 ) -> Result<OrderView, Error> {
     retry_on_conflict(|| async {
         let order = match ctx.store.order(order_no).await? {
@@ -288,34 +438,49 @@ pub async fn withdraw(
                 to: refused.to,
             })?;
         customer.follow_order(&withdrawn);
+        let view = OrderView::from(&withdrawn);
+        let mail = Mail::order_failed(&customer, &withdrawn, ctx.clock.now());
         let customer_version = customer.version;
-        ctx.store
-            .commit(vec![
-                Write::put_customer(customer, Expect::Version(customer_version)),
-                Write::put_order(withdrawn.clone(), Expect::Version(order.version)),
-            ])
-            .await?;
+        let mut writes = vec![
+            Write::put_customer(customer, Expect::Version(customer_version)),
+            Write::put_order(withdrawn, Expect::Version(order.version)),
+            Write::EnqueueMail(mail),
+        ];
+        writes.extend(super::keep_answer_as(answer_log, 200, &view));
+        ctx.store.commit(writes).await?;
         tracing::info!(%customer_id, %order_no, "order withdrawn by the member");
-        Ok(OrderView::from(&withdrawn))
+        Ok(view)
     })
     .await
 }
 
+/// Whether a cancellation withdraws an open order: every one, but a reader already
+/// shipped, which is on its way and is asked back.
+pub(crate) fn withdrawn_at_cancellation(kind: OrderKind, status: OrderStatus) -> bool {
+    !status.is_final() && (!kind.is_shipment() || status.withdrawable(kind))
+}
+
 /// The writes that withdraw every open order of a member whose membership ends, read
 /// from the store: each fails with reason `membership_cancelled`, and is published so the
-/// back office stops the work. `customer`'s open orders are emptied.
+/// back office stops the work; `customer` follows each (a reader not yet shipped leaves the
+/// list). A reader already shipped stays open: it is on its way and is asked back.
 pub(crate) async fn withdraw_all(
     ctx: &Context,
     customer: &mut Customer,
     at: Timestamp,
 ) -> Result<Vec<Write>, Error> {
     let mut writes = Vec::new();
-    for open in std::mem::take(&mut customer.open_orders) {
+    for open in customer.open_orders.clone() {
         let Some(order) = ctx.store.order(&open.order_no).await? else {
             continue;
         };
+        // A reader already shipped is not withdrawn: it is asked back instead.
+        if !withdrawn_at_cancellation(order.kind(), order.status) {
+            continue;
+        }
         let mut withdrawn = order.clone();
         if withdrawn.withdraw(reason::MEMBERSHIP_CANCELLED, at).is_ok() {
+            customer.follow_order(&withdrawn);
             writes.push(Write::put_order(withdrawn, Expect::Version(order.version)));
         }
     }

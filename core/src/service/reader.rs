@@ -4,12 +4,13 @@ use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{AnswerLog, Context, Error, keep_answer, receipts, retry_on_conflict};
+use super::{AnswerLog, Context, Error, keep_answer, orders, receipts, retry_on_conflict};
 use crate::domain::Mail;
 use crate::domain::japan;
-use crate::domain::reader::{READER_LIMIT, new_reader_id};
+use crate::domain::reader::{Payment, READER_LIMIT, new_reader_id};
 use crate::domain::{
-    CustomerId, PaymentMethod, Price, Reader, ReaderStatus, ReaderType, ReceiptKind,
+    CustomerId, OrderDetails, OrderNo, PaymentMethod, Price, Reader, ReaderStatus, ReaderType,
+    ReceiptKind,
 };
 use crate::store::{Expect, Write};
 
@@ -67,9 +68,12 @@ pub struct Ordered {
     #[serde(with = "japan::instant")]
     #[schema(value_type = String, format = DateTime)]
     pub accepted_at: Timestamp,
-    pub order_no: String,
+    #[schema(value_type = String)]
+    pub order_no: OrderNo,
     pub reader: Reader,
     pub price: Price,
+    /// Where and until when to pay (docs/readers.md#payment).
+    pub payment: Payment,
     /// `awaiting_payment` (docs/orders.md).
     pub status: crate::domain::OrderStatus,
 }
@@ -105,33 +109,53 @@ pub async fn order(
             }));
         }
         let now = ctx.clock.now();
-        let reader = Reader {
+        let today = japan::date_of(now);
+        let expect = Expect::Version(customer.version);
+        let mut reader = Reader {
             reader_id: new_reader_id(),
             reader_type: request.reader_type,
             status: ReaderStatus::AwaitingPayment,
             rental: true,
-            ordered_on: japan::date_of(now),
+            ordered_on: today,
+            order_no: None,
         };
-        let order_no = format!("O-{}", &reader.reader_id[3..]);
+        // The payment page is this order's: the details are made knowing its number.
+        let payment_url = &ctx.settings.payment_url;
+        let (order, placing) = orders::place(
+            &mut customer,
+            |order_no| OrderDetails::Reader {
+                reader_id: reader.reader_id.clone(),
+                reader_type: request.reader_type,
+                price,
+                payment: Payment::for_order(payment_url, order_no, price.total, today),
+            },
+            now,
+        );
+        let OrderDetails::Reader { payment, .. } = &order.details else {
+            unreachable!("a reader order was just placed");
+        };
+        let payment = payment.clone();
+        reader.order_no = Some(order.order_no.clone());
         let summary = format!(
             "ICカードリーダー {} の追加申込み（{}円）",
             request.reader_type.name_ja(),
             price.total
         );
-        let (receipt, filing) = receipts::file(customer_id, ReceiptKind::ReaderOrder, summary, now);
-        let expect = Expect::Version(customer.version);
-        let mail = Mail::reader_ordered(&customer, &reader, &order_no, &price, now);
+        let (receipt, filing) = receipts::file_for_order(ReceiptKind::ReaderOrder, summary, &order);
+        let mail = Mail::reader_ordered(&customer, &reader, &order.order_no, &price, &payment, now);
         customer.readers.push(reader.clone());
         let ordered = Ordered {
             receipt_no: receipt.receipt_no,
             accepted_at: now,
-            order_no,
+            order_no: order.order_no.clone(),
             reader,
             price,
+            payment,
             status: crate::domain::OrderStatus::AwaitingPayment,
         };
         let mut writes = vec![
             Write::put_customer(customer, expect),
+            placing,
             filing,
             Write::EnqueueMail(mail),
         ];

@@ -11,6 +11,7 @@ use super::Error;
 pub enum TermsKind {
     LineNotification,
     Renewal,
+    Services,
 }
 
 impl TermsKind {
@@ -18,6 +19,7 @@ impl TermsKind {
         match path {
             "line-notification" => Some(Self::LineNotification),
             "renewal" => Some(Self::Renewal),
+            "services" => Some(Self::Services),
             _ => None,
         }
     }
@@ -35,7 +37,8 @@ pub fn current(kind: TermsKind) -> Terms {
     match kind {
         TermsKind::LineNotification => Terms {
             kind,
-            version: "2026-10",
+            // 2026-12: the change is carried out by 工事 after the application, no longer at once.
+            version: "2026-12",
             title: "回線情報通知機能の通知可否設定に関する同意事項",
             body: "回線情報通知機能は、お客さまの回線がIPv6で接続する際に、回線ごとに固有の識別番号を\
                    接続先のサービス提供者へ通知する機能です。\n\
@@ -43,7 +46,20 @@ pub fn current(kind: TermsKind) -> Terms {
                    「通知しない」に設定したサービス提供者には通知されず、その提供者のサービスの一部が\
                    ご利用いただけなくなる場合があります。\n\
                    お申込者情報（お名前、ご連絡先電話番号、ご連絡先メールアドレス）は、本申し込みの受付と\
-                   工事完了のご連絡にのみ利用します。設定の変更は受付後ただちに反映されます。",
+                   工事完了のご連絡にのみ利用します。設定の変更は、お申し込みの受付後に工事（約1時間）を行い、\
+                   工事の完了をもって反映されます。工事が完了するまでは、変更前の設定のままです。",
+        },
+        TermsKind::Services => Terms {
+            kind,
+            version: "2026-12",
+            title: "サービスのお申し込み・変更・廃止に関する同意事項",
+            body: "サービスのお申し込み・変更・廃止は、受付後に工事を行い、工事の完了をもって反映されます。\
+                   工事が完了するまでは、お申し込み前のご契約内容のままです。月額料金は工事完了の翌月から\
+                   変わります。\n\
+                   セキュリティ機能のライセンスプラスを減らすと、お申し込み時にご確認いただいた端末では\
+                   セキュリティ対策ツールがご利用いただけなくなります。\n\
+                   お申込者情報（お名前、ご連絡先電話番号、ご連絡先メールアドレス）は、本申し込みの受付と\
+                   工事完了のご連絡にのみ利用します。",
         },
         TermsKind::Renewal => Terms {
             kind,

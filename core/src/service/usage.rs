@@ -69,7 +69,7 @@ pub fn services_of(customer: &Customer) -> Vec<ServiceOverview> {
 /// One service's status (docs/orders.md): while an order for it is open, the order's
 /// progress (登録中, 変更中, 廃止中); otherwise its applications', where one in use wins
 /// over the others (docs/usage.md ※).
-fn service_status(customer: &Customer, service: Service) -> ServiceStatus {
+pub(crate) fn service_status(customer: &Customer, service: Service) -> ServiceStatus {
     let ordering: Vec<ServiceStatus> = customer
         .open_orders
         .iter()

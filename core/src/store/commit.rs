@@ -91,6 +91,8 @@ pub enum Write {
         key: String,
     },
     EnqueueMail(Mail),
+    /// A service's catalogue entry, replacing the one stored (an operator's edit).
+    PutCatalogueEntry(crate::domain::catalogue::CatalogueEntry),
     /// An order, placed (`Expect::Absent`: its number must be free) or moved.
     PutOrder(Versioned<Order>),
 }

@@ -21,6 +21,10 @@ pub trait Members: Send + Sync {
     /// Every registered provider, by code.
     async fn providers(&self) -> Result<Vec<Provider>, StoreError>;
 
+    /// The service catalogue's entries operators have set (docs/services.md); a service
+    /// without one shows its default.
+    async fn catalogue(&self) -> Result<Vec<crate::domain::catalogue::CatalogueEntry>, StoreError>;
+
     /// Whether any customer exists (local-dev seeds demo members into an empty store).
     async fn has_customers(&self) -> Result<bool, StoreError>;
 }

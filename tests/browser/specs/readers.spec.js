@@ -1,7 +1,7 @@
 // ICカードリーダーの追加申込み (docs/readers.md), by clicking: the member's readers (the
 // free starter-kit one included), the catalogue priced to the yen, an order as a paid
 // rental (有償貸与) paid by ちょコム, and the limit of five readers.
-import { test, expect, logIn, checkScreen, screenHeading, RECEIPT_NO, recordSubmissions } from '../support/portal.js';
+import { test, expect, logIn, checkScreen, screenHeading, RECEIPT_NO, recordSubmissions, japaneseDate, japanDay } from '../support/portal.js';
 
 
 /** Orders readers through the member's own API session (to set up a test quickly). */
@@ -70,8 +70,12 @@ test('a member orders a second reader: 2,500 + 250 + 27 = 2,777円, and the orde
   // The busy button lets one submission out; it alone decides the outcome.
   expect(submissions).toHaveLength(1);
   await expect(page.locator('.receipt-no')).toHaveText(RECEIPT_NO);
-  await expect(page.getByText(/^O-[0-9A-Z]{8}$/)).toBeVisible();
+  await expect(page.getByText(/^OD-\d{8}-[0-9A-Z]{6}$/)).toBeVisible();
   await expect(page.getByText('入金待ち')).toBeVisible();
+  // The payment page of this order, and its due date a week away.
+  const pay = page.getByRole('link', { name: 'ちょコムでお支払いへ進む' });
+  await expect(pay).toHaveAttribute('href', /^https:\/\/.*OD-\d{8}-[0-9A-Z]{6}.*2777/);
+  await expect(page.getByText(japaneseDate(japanDay(7))).first()).toBeVisible();
   await expect(page.getByRole('table', { name: 'お支払い金額' }).getByRole('row', { name: /合計/ })).toContainText('2,777円');
   await checkScreen(page, 'readers-done');
 

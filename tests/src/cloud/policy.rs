@@ -256,6 +256,8 @@ pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
 /// The template, read once.
 pub struct Template {
     resources: serde_yaml_ng::Mapping,
+    /// `Parameters`: a parameter the stand-in stack does not set takes its `Default`.
+    parameters: serde_yaml_ng::Mapping,
     /// `Globals.Function`: what SAM gives every function unless it says otherwise.
     globals: Yaml,
 }
@@ -275,7 +277,15 @@ impl Template {
             .expect("the template has Resources")
             .clone();
         let globals = template["Globals"]["Function"].clone();
-        Self { resources, globals }
+        let parameters = template["Parameters"]
+            .as_mapping()
+            .cloned()
+            .unwrap_or_default();
+        Self {
+            resources,
+            parameters,
+            globals,
+        }
     }
 
     /// The function resources, by the binary they run.
@@ -469,6 +479,12 @@ impl Template {
         if let Some(value) = stack
             .pseudo(name)
             .or_else(|| stack.parameters.get(name).cloned())
+            .or_else(|| {
+                self.parameters
+                    .get(name)
+                    .and_then(|p| p["Default"].as_str())
+                    .map(str::to_owned)
+            })
         {
             return Ok(value);
         }

@@ -304,7 +304,7 @@ async fn a_bad_limit_or_cursor_is_a_field_error_never_a_failure() {
     for setting in ["do_not_notify", "notify"] {
         let application = json!({
             "changes": [{"provider_code": "W0099", "setting": setting}],
-            "consent": {"terms_version": crate::support::TERMS, "agreed": true},
+            "consent": {"terms_version": crate::support::LINE_TERMS, "agreed": true},
             "applicant": {"name": "山田 太郎", "phone": "06-0000-0000"},
         });
         let applied = app

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::support::{Member, TestApp, renewal};
 
-/// A member with two serials (one on a device), a rented reader and one provider changed.
+/// A member with two serials (one on a device), a rented reader shipped (the back office
+/// paid and shipped it) and one provider changed.
 async fn busy_member(app: &TestApp) -> (Member, String) {
     let member = app
         .member_with(
@@ -26,6 +27,16 @@ async fn busy_member(app: &TestApp) -> (Member, String) {
         )
         .await;
     assert_eq!(ordered.status, StatusCode::CREATED);
+    let order_no = ordered.body["order_no"].as_str().unwrap();
+    for status in ["paid", "shipped"] {
+        let moved = app
+            .admin_post(
+                &format!("/orders/{order_no}/events"),
+                json!({"event_id": format!("bo-{status}"), "status": status}),
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    }
     (member, token)
 }
 
@@ -213,7 +224,7 @@ async fn the_ledger_lists_every_submission_newest_first() {
     let member = app.member_until("2027-01-01").await;
     let token = app.login(&member).await;
     let change = json!({"changes": [{"provider_code": "060000", "setting": "do_not_notify"}],
-                        "consent": {"terms_version": "2026-10", "agreed": true},
+                        "consent": {"terms_version": crate::support::LINE_TERMS, "agreed": true},
                         "applicant": {"name": "山田 太郎", "phone": "0312345678"}});
     app.post("/v1/line-notification/applications", &token, change)
         .await;

@@ -200,7 +200,7 @@ async fn a_replayed_application_returns_its_receipt() {
     let app = TestApp::spawn().await;
     let (_, token) = app.logged_in().await;
     let body = json!({"changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
-                      "consent": {"terms_version": "2026-10", "agreed": true},
+                      "consent": {"terms_version": crate::support::LINE_TERMS, "agreed": true},
                       "applicant": {"name": "山田 太郎", "phone": "0312345678"}});
     let path = "/v1/line-notification/applications";
     let first = app.post_with_key(path, &token, "apply-1", &body).await;

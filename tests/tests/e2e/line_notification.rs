@@ -3,12 +3,12 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Answer, TERMS, TestApp};
+use crate::support::{Answer, LINE_TERMS, SERVICE_TERMS, TERMS, TestApp};
 
 fn application(changes: Value, applicant: Value, dry_run: bool) -> Value {
     json!({
         "changes": changes,
-        "consent": {"terms_version": TERMS, "agreed": true},
+        "consent": {"terms_version": LINE_TERMS, "agreed": true},
         "applicant": applicant,
         "dry_run": dry_run,
     })
@@ -57,13 +57,17 @@ async fn every_seeded_provider_starts_at_notify() {
 #[tokio::test]
 async fn the_terms_are_served_with_their_version() {
     let app = TestApp::spawn().await;
-    for kind in ["line-notification", "renewal"] {
+    for (kind, version) in [
+        ("line-notification", LINE_TERMS),
+        ("renewal", TERMS),
+        ("services", SERVICE_TERMS),
+    ] {
         let terms = app
             .call(Method::GET, &format!("/v1/terms/{kind}"), None, None)
             .await;
         assert_eq!(terms.status, StatusCode::OK);
         assert_eq!(terms.body["kind"], kind);
-        assert_eq!(terms.body["version"], TERMS);
+        assert_eq!(terms.body["version"], version);
         assert!(!terms.body["body"].as_str().unwrap().is_empty());
     }
     let unknown = app.call(Method::GET, "/v1/terms/cookies", None, None).await;
@@ -159,7 +163,7 @@ async fn consent_is_required_for_the_current_terms() {
     let app = TestApp::spawn().await;
     let (_, token) = app.logged_in().await;
     for consent in [
-        json!({"terms_version": TERMS, "agreed": false}),
+        json!({"terms_version": LINE_TERMS, "agreed": false}),
         json!({"terms_version": "2020-01", "agreed": true}),
         json!({"agreed": true}),
         Value::Null,

@@ -40,7 +40,7 @@ async fn secrets_never_reach_the_logs() {
         "/v1/line-notification/applications",
         &leaving_token,
         json!({"changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
-               "consent": {"terms_version": "2026-10", "agreed": true},
+               "consent": {"terms_version": crate::support::LINE_TERMS, "agreed": true},
                "applicant": {"name": "秘密 太郎", "phone": "090-9876-5432", "email": applicant_email, "completion_email": true}}),
     )
     .await;

@@ -18,6 +18,7 @@ mod readers;
 mod receipts;
 mod reminders;
 mod renewal;
+mod services;
 mod sessions;
 mod smtp_sink;
 mod support;

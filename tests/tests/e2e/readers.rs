@@ -57,15 +57,55 @@ async fn an_order_awaits_payment_with_a_receipt_and_a_mail() {
     assert_eq!(ordered.body["reader"]["type"], "usb_mac");
     assert_eq!(ordered.body["reader"]["rental"], true);
     assert_eq!(ordered.body["price"]["total"], 2777);
-    assert!(ordered.body["order_no"].as_str().unwrap().starts_with("O-"));
+    let order_no = ordered.body["order_no"].as_str().unwrap().to_owned();
+    assert!(order_no.starts_with("OD-20261122-"), "{order_no}");
+    let payment = &ordered.body["payment"];
+    assert_eq!(payment["amount"], 2777);
+    assert_eq!(payment["due_on"], "2026-11-29", "seven days to pay");
+    let url = payment["url"].as_str().unwrap();
+    assert!(url.starts_with("https://") && url.contains(&order_no) && url.contains("2777"));
+    assert_eq!(ordered.body["reader"]["order_no"], order_no.as_str());
     assert_eq!(reader_count(&app, &token).await, 2);
 
     let mails = app.mails_to(&member.email).await;
     assert_eq!(mails[0]["kind"], "reader_ordered");
-    assert!(mails[0]["body"].as_str().unwrap().contains("2777円"));
+    let body = mails[0]["body"].as_str().unwrap();
+    assert!(body.contains("2777円") && body.contains(url) && body.contains("2026年11月29日"));
     let receipts = app.receipts(&token).await;
     assert_eq!(receipts[0]["receipt_no"], ordered.body["receipt_no"]);
     assert_eq!(receipts[0]["kind"], "reader_order");
+    assert_eq!(receipts[0]["order_no"], order_no.as_str());
+
+    // The back office: paid, shipped (mailed), completed; the reader follows.
+    for status in ["paid", "shipped", "completed"] {
+        let moved = app
+            .admin_post(
+                &format!("/orders/{order_no}/events"),
+                json!({"event_id": format!("bo-{status}"), "status": status}),
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+        let listed = app.get("/v1/readers", &token).await;
+        let reader = listed.body["readers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["order_no"] == order_no.as_str())
+            .unwrap()
+            .clone();
+        let expected = if status == "completed" {
+            "delivered"
+        } else {
+            status
+        };
+        assert_eq!(reader["status"], expected);
+    }
+    assert_eq!(
+        app.mails_of_kind(&member.email, "reader_shipped")
+            .await
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]

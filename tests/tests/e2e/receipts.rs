@@ -4,7 +4,7 @@ use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{TERMS, TestApp};
+use crate::support::{LINE_TERMS, TestApp};
 
 /// Submits `count` line-notification applications a minute apart, turning W0099 off and on;
 /// their receipt numbers, oldest first.
@@ -18,7 +18,7 @@ async fn applications(app: &TestApp, token: &str, count: usize) -> Vec<String> {
         };
         let application = json!({
             "changes": [{"provider_code": "W0099", "setting": setting}],
-            "consent": {"terms_version": TERMS, "agreed": true},
+            "consent": {"terms_version": LINE_TERMS, "agreed": true},
             "applicant": {"name": "山田 太郎", "phone": "06-0000-0000"},
         });
         let applied = app

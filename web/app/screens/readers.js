@@ -30,6 +30,8 @@ const PAYMENT = 'chocom';
 const READER_STATUS = {
   delivered: ['お届け済み', 'ok'],
   awaiting_payment: ['入金待ち', 'warn'],
+  paid: ['入金済み（発送準備中）', 'neutral'],
+  shipped: ['発送済み', 'neutral'],
   to_be_returned: ['返却待ち', 'bad'],
 };
 
@@ -86,6 +88,15 @@ function priceTable(price, caption) {
       row('消費税（10%）', price.tax),
       row('ちょコム決済手数料（1%）', price.fee),
       row('合計', price.total, 'total')));
+}
+
+/** docs/readers.md: only readers shipped are in the member's hands; orders on their way to
+ * being paid or shipped are said apart, and all count toward the limit. */
+function countText(readers) {
+  const inHand = readers.filter((r) => ['delivered', 'shipped', 'to_be_returned'].includes(r.status)).length;
+  const ordered = readers.length - inHand;
+  const extra = ordered ? `、お申込み中が${ordered}台` : '';
+  return `${inHand}台をお使いです${extra}（お申込み中を含めて、お一人さま${LIMIT}台まで）。`;
 }
 
 function readersTable(readers) {
@@ -178,7 +189,7 @@ async function list({ view, go }) {
   add(view,
     heading('ICカードリーダー'),
     h('h2', {}, 'ご利用中のICカードリーダー'),
-    h('p', { class: 'readers-count' }, `${readers.length}台をお使いです（お一人さま${LIMIT}台まで）。`),
+    h('p', { class: 'readers-count' }, countText(readers)),
     readers.length
       ? readersTable(readers)
       : h('p', {}, 'ICカードリーダーの登録はありません。'),
@@ -282,7 +293,12 @@ async function done({ view, go }) {
       ['種類', word(READER_TYPE, receipt.reader?.type)],
       ['管理番号', h('span', { class: 'mono' }, receipt.reader?.reader_id)],
       ['状態', status],
+      ['お支払い期限', receipt.payment ? date(receipt.payment.due_on) : null],
     ], priceTable(receipt.price, 'お支払い金額')),
+    receipt.payment ? h('p', {},
+      h('a', { class: 'button button--primary', href: receipt.payment.url, rel: 'noopener' }, 'ちょコムでお支払いへ進む'),
+      ' ',
+      `お支払い期限（${date(receipt.payment.due_on)}）までにお支払いがない場合、お申込みは取り消しとなります。`) : null,
     h('p', {}, 'ご登録のメールアドレスに、お申込み内容をお送りしました。'),
     h('div', { class: 'actions' },
       printButton(),

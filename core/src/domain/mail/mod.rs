@@ -28,6 +28,8 @@ pub enum MailKind {
     OrderFailed,
     RenewalCompleted,
     ReaderOrdered,
+    /// A rental reader is on its way (docs/readers.md).
+    ReaderShipped,
     MembershipCancelled,
     ExpiryReminder,
     LicenseExpired,

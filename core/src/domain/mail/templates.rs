@@ -5,8 +5,9 @@ use jiff::Timestamp;
 use super::{Mail, MailKind};
 use crate::domain::japan::{format_date_for_people, format_for_people};
 use crate::domain::order::reason;
+use crate::domain::reader::Payment;
 use crate::domain::{
-    Customer, Device, Email, Order, Price, Reader, Serial, SerialRecord, SettingChange,
+    Customer, Device, Email, Order, OrderNo, Price, Reader, Serial, SerialRecord, SettingChange,
 };
 
 const SIGNATURE: &str = "\n--\nmadoguchi サポートセンター\n本メールは送信専用です。";
@@ -135,6 +136,48 @@ impl Mail {
         )
     }
 
+    /// docs/services.md: 工事完了通知 of a service application, to the applicant's address.
+    pub fn service_works_completed(
+        to: &Email,
+        applicant: &str,
+        order: &Order,
+        service_name: &str,
+        at: Timestamp,
+    ) -> Self {
+        let what = match &order.details {
+            crate::domain::OrderDetails::Service {
+                action,
+                license_plus: Some(change),
+                ..
+            } => format!(
+                "{service_name}の{}（ライセンスプラス {}台 → {}台）",
+                action.name_ja(),
+                change.from,
+                change.to
+            ),
+            crate::domain::OrderDetails::Service { action, .. } => {
+                format!("{service_name}の{}", action.name_ja())
+            }
+            _ => service_name.to_owned(),
+        };
+        let body = format!(
+            "{applicant} 様\n\n\
+             お申し込みいただいた{what}の工事が、{at} に完了しました。\n\
+             受付番号: {receipt_no}\n注文番号: {order_no}\n\n\
+             ご利用状況は会員ポータルの「ご利用状況」でご確認いただけます。\n{SIGNATURE}",
+            at = format_for_people(at),
+            receipt_no = order.receipt_no,
+            order_no = order.order_no,
+        );
+        Self::new(
+            to,
+            MailKind::WorksCompleted,
+            format!("【madoguchi】工事完了のお知らせ（{service_name}）"),
+            body,
+            at,
+        )
+    }
+
     /// docs/orders.md: an order the back office did not carry out, and why; nothing it
     /// would have changed has changed.
     pub fn order_failed(customer: &Customer, order: &Order, at: Timestamp) -> Self {
@@ -145,9 +188,14 @@ impl Mail {
             "{name} 様\n\n\
              お申し込みいただいた{what}は、お手続きを完了できませんでした。\n\
              受付番号: {receipt_no}\n注文番号: {order_no}\n理由: {reason}\n\n\
-             ご注文による変更は行われておらず、設定やご契約はお申し込み前のままです。\n\
+             {unchanged}\
              あらためてお申し込みいただくか、サポートセンターにお問い合わせください。\n{SIGNATURE}",
             name = customer.name,
+            unchanged = match order.kind() {
+                crate::domain::OrderKind::LineTermination => "",
+                crate::domain::OrderKind::Reader => "ICカードリーダーは発送されません。\n",
+                _ => "ご注文による変更は行われておらず、設定やご契約はお申し込み前のままです。\n",
+            },
             what = order.kind().name_ja(),
             receipt_no = order.receipt_no,
             order_no = order.order_no,
@@ -201,8 +249,9 @@ impl Mail {
     pub fn reader_ordered(
         customer: &Customer,
         reader: &Reader,
-        order_no: &str,
+        order_no: &OrderNo,
         price: &Price,
+        payment: &Payment,
         at: Timestamp,
     ) -> Self {
         let body = format!(
@@ -210,19 +259,50 @@ impl Mail {
              ICカードリーダーの追加お申し込みを受け付けました（注文番号 {order_no}）。\n\n\
              機種: {kind}\n\
              料金: {total}円（本体 {base}円、消費税 {tax}円、決済手数料 {fee}円）\n\
-             お支払い: 電子マネー（ちょコム）\n\n\
-             お支払いの確認後に発送いたします。\n{SIGNATURE}",
+             お支払い: 電子マネー（ちょコム）\n\
+             お支払いページ: {url}\n\
+             お支払い期限: {due}\n\n\
+             お支払いの確認後に発送いたします。期限までにお支払いが確認できない場合、\
+             お申し込みは取り消しとなります。\n{SIGNATURE}",
             name = customer.name,
             kind = reader.reader_type.name_ja(),
             total = price.total,
             base = price.base,
             tax = price.tax,
             fee = price.fee,
+            url = payment.url,
+            due = format_date_for_people(payment.due_on),
         );
         Self::new(
             &customer.email,
             MailKind::ReaderOrdered,
             "【madoguchi】ICカードリーダーのお申し込みを受け付けました".to_owned(),
+            body,
+            at,
+        )
+    }
+
+    /// docs/readers.md: a rental reader has shipped.
+    pub fn reader_shipped(
+        customer: &Customer,
+        order: &Order,
+        reader_type: crate::domain::ReaderType,
+        at: Timestamp,
+    ) -> Self {
+        let body = format!(
+            "{name} 様\n\n\
+             お申し込みいただいたICカードリーダー（{kind}）を発送しました。\n\
+             注文番号: {order_no}\n受付番号: {receipt_no}\n\n\
+             お届けまで数日かかる場合があります。\n{SIGNATURE}",
+            name = customer.name,
+            kind = reader_type.name_ja(),
+            order_no = order.order_no,
+            receipt_no = order.receipt_no,
+        );
+        Self::new(
+            &customer.email,
+            MailKind::ReaderShipped,
+            "【madoguchi】ICカードリーダーを発送しました".to_owned(),
             body,
             at,
         )

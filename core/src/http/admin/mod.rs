@@ -6,6 +6,7 @@ mod jobs;
 mod orders;
 mod outbox;
 mod providers;
+mod services;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -19,4 +20,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(providers::router())
         .merge(jobs::router())
         .merge(orders::router())
+        .merge(services::router())
 }

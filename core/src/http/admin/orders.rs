@@ -57,13 +57,14 @@ async fn list_orders(
         return Err(Error::invalid_field("status", FieldCode::InvalidValue).into());
     };
     let mut errors = FieldErrors::new();
-    let status = match &query.status {
+    let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+    let status = match &given(&query.status) {
         Some(status) => errors
             .check("status", keyword::<OrderStatus>(status))
             .map(Some),
         None => Some(None),
     };
-    let placed_before = match &query.placed_before {
+    let placed_before = match &given(&query.placed_before) {
         Some(at) => errors
             .check(
                 "placed_before",

@@ -180,6 +180,26 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
                 "A change to this provider's setting is still being carried out. Apply again once it is completed.",
             ),
         ),
+        C::ApplicationPending => (
+            (
+                "お申し込みの手続き中です",
+                "このサービスは、先にお申し込みいただいた内容の工事中です。工事が完了してから、あらためてお申し込みください。",
+            ),
+            (
+                "Application pending",
+                "An earlier application for this service is still being carried out.",
+            ),
+        ),
+        C::NotApplicable => (
+            (
+                "お申し込みいただけません",
+                "このサービスは、現在のご利用状況ではご指定のお手続きを承っていません。",
+            ),
+            (
+                "Not applicable",
+                "The service does not offer this action in its current state.",
+            ),
+        ),
         C::InvalidTransition => (
             (
                 "この状態からは変更できません",
@@ -412,6 +432,10 @@ pub(super) fn field_message(code: FieldCode, lang: Lang) -> &'static str {
         F::MobileEmailNotAllowed => (
             "携帯電話のメールアドレスは工事完了通知にご利用になれません。",
             "Mobile carrier addresses cannot receive the completion mail.",
+        ),
+        F::ConfirmationRequired => (
+            "保護が外れる端末を確認し、了承のうえお申し込みください。",
+            "Confirm that the devices named lose their protection.",
         ),
         F::InvalidProviderCode => (
             "サービス提供者コードの形式が正しくありません。",

@@ -28,6 +28,8 @@ wire_codes! {
         ProviderNotFound = "provider_not_found",
         NoChange = "no_change",
         ChangePending = "change_pending",
+        ApplicationPending = "application_pending",
+        NotApplicable = "not_applicable",
         InvalidTransition = "invalid_transition",
         ProviderExists = "provider_exists",
         InvalidCodeFormat = "invalid_code_format",
@@ -66,6 +68,8 @@ impl ProblemCode {
             | C::LicenseExpired
             | C::NoChange
             | C::ChangePending
+            | C::ApplicationPending
+            | C::NotApplicable
             | C::InvalidTransition
             | C::ProviderExists
             | C::CodeAlreadyRedeemed

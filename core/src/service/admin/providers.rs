@@ -1,4 +1,5 @@
-//! Service providers (docs/operators.md): the seeded ones, and `POST /admin/v1/providers`.
+//! Operators' reference data: the service providers (docs/operators.md), the seeded ones and
+//! `POST /admin/v1/providers`; and the service catalogue (docs/services.md).
 
 use crate::domain::{Provider, ProviderCode};
 use crate::service::{AnswerLog, Context, Error, keep_answer, retry_on_conflict};
@@ -58,4 +59,16 @@ async fn register(
         Ok(())
     })
     .await
+}
+
+/// docs/services.md: an operator sets a service's catalogue entry; the last one set stands.
+pub async fn put_catalogue_entry(
+    ctx: &Context,
+    entry: crate::domain::catalogue::CatalogueEntry,
+) -> Result<crate::domain::catalogue::CatalogueEntry, Error> {
+    ctx.store
+        .commit(vec![crate::store::Write::PutCatalogueEntry(entry.clone())])
+        .await?;
+    tracing::info!(service = ?entry.service, "service catalogue entry set");
+    Ok(entry)
 }

@@ -24,6 +24,12 @@ use crate::store::{Expect, PublishPlace, StoreError, Write};
 pub trait BackOffice: Send + Sync {
     /// Publishes one event; an error leaves the order to publish again later.
     async fn publish(&self, detail_type: &str, order: &ProductOrder) -> Result<(), String>;
+
+    /// How long a publisher's claim on an order lasts: longer than a publisher can take.
+    /// The dispatcher's is longer than its function's timeout (`CLAIM_LEASE`).
+    fn lease(&self) -> jiff::SignedDuration {
+        CLAIM_LEASE
+    }
 }
 
 /// What became of one order's hand-over.
@@ -53,7 +59,7 @@ pub async fn hand_over(
     let claimer = crate::secret::random_string(b"0123456789abcdefghijklmnopqrstuvwxyz", 16);
     let mut claimed = order.clone();
     claimed.publication.claim = Some(claimer.clone());
-    claimed.publication.claimed_until = Some(now + CLAIM_LEASE);
+    claimed.publication.claimed_until = Some(now + back_office.lease());
     let claim = Write::put_order(claimed.clone(), Expect::Version(order.version));
     match ctx.store.commit(vec![claim]).await {
         Ok(()) => {}
@@ -64,6 +70,7 @@ pub async fn hand_over(
         Err(error) => return Err(error),
     }
     let event = ProductOrder::from(&claimed);
+    let sequence = claimed.publication.sequence;
     let published = back_office.publish(detail_type(&claimed), &event).await;
     let outcome = if published.is_ok() {
         HandOver::Published
@@ -85,7 +92,10 @@ pub async fn hand_over(
         let publication = &mut current.publication;
         publication.claim = None;
         publication.claimed_until = None;
+        // A later event (a withdrawal meanwhile) stays pending: it is the next to publish.
+        let superseded = publication.sequence != sequence;
         match &reason {
+            _ if superseded => {}
             None => {
                 publication.pending = false;
                 publication.attempts = 0;

@@ -5,19 +5,22 @@ use std::sync::atomic::Ordering;
 use super::failing_store::throttled_store;
 use super::{CLIENT, Counter, Member, device, term};
 use crate::domain::MailKind;
+use crate::domain::OrderStatus;
 use crate::domain::{
     EventKind, Os, PaymentMethod, Plan, ReaderStatus, ReaderType, SerialStatus, SetVia, Setting,
 };
 use crate::service::Error;
 use crate::service::activation::activate;
 use crate::service::cancellation::{CancellationRequest, Outcome, cancel};
+use crate::service::orders::{self, Progress};
 use crate::service::reader::{self, OrderRequest};
 use crate::service::session::authenticate;
 use crate::service::{admin, line_notification, reminders};
 use crate::store::SERIALS_PER_COMMIT;
 use crate::store::fixtures::{grow_member, usable_and_deactivated};
 
-/// A member with two serials (the first on a device), a rented reader and a session.
+/// A member with two serials (the first on a device), a rented reader shipped, another
+/// ordered and not yet paid, and a session.
 async fn busy_member(counter: &Counter) -> (Member, String) {
     let member = counter
         .member(vec![term(Plan::LicensePlus, "2027-06-30")])
@@ -31,9 +34,28 @@ async fn busy_member(counter: &Counter) -> (Member, String) {
         payment_method: PaymentMethod::Chocom,
         dry_run: false,
     };
-    reader::order(&counter.ctx, &member.id, rental, None)
-        .await
-        .unwrap();
+    for shipped in [true, false] {
+        let Ok(reader::Outcome::Ordered(ordered)) =
+            reader::order(&counter.ctx, &member.id, rental.clone(), None).await
+        else {
+            panic!("a reader ordered");
+        };
+        if shipped {
+            for (n, status) in [OrderStatus::Paid, OrderStatus::Shipped]
+                .into_iter()
+                .enumerate()
+            {
+                let progress = Progress {
+                    event_id: format!("bo-{n}"),
+                    status,
+                    reason: None,
+                };
+                orders::report(&counter.ctx, &ordered.order_no, &progress)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
     let token = counter.token(&member).await;
     (member, token)
 }
@@ -70,7 +92,12 @@ async fn a_dry_run_lists_every_consequence_and_changes_nothing() {
     assert_eq!(
         count("reader_to_return"),
         1,
-        "the rental, not the starter kit"
+        "the rental shipped, not the starter kit"
+    );
+    assert_eq!(
+        count("order_withdrawn"),
+        1,
+        "the rental not yet shipped is withdrawn"
     );
     assert_eq!(count("sessions_end"), 1);
     assert!(

@@ -73,6 +73,10 @@ impl Members for Throttled {
         self.store.providers().await
     }
 
+    async fn catalogue(&self) -> Result<Vec<crate::domain::catalogue::CatalogueEntry>, StoreError> {
+        self.store.catalogue().await
+    }
+
     async fn has_customers(&self) -> Result<bool, StoreError> {
         self.store.has_customers().await
     }

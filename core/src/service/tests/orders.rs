@@ -103,7 +103,7 @@ async fn a_change_waits_for_its_order_and_applies_when_it_completes() {
     .expect("in progress");
     assert_eq!(moved.status, OrderStatus::InProgress);
     assert_refused!(
-        orders::withdraw(&counter.ctx, &member.id, &order_no).await,
+        orders::withdraw(&counter.ctx, &member.id, &order_no, None).await,
         Error::InvalidTransition { .. }
     );
     counter.advance(SignedDuration::from_hours(1));
@@ -198,21 +198,21 @@ async fn a_member_withdraws_an_order_before_the_work_starts() {
     let other = counter.member(Vec::new()).await;
     let order_no = apply(&counter, &member, change_to(Setting::DoNotNotify, None)).await;
     assert_refused!(
-        orders::withdraw(&counter.ctx, &other.id, &order_no).await,
+        orders::withdraw(&counter.ctx, &other.id, &order_no, None).await,
         Error::NotFound
     );
     assert_refused!(
         orders::order_of(&counter.ctx, &other.id, &order_no).await,
         Error::NotFound
     );
-    let withdrawn = orders::withdraw(&counter.ctx, &member.id, &order_no)
+    let withdrawn = orders::withdraw(&counter.ctx, &member.id, &order_no, None)
         .await
         .expect("withdrawn");
     assert_eq!(withdrawn.status, OrderStatus::Failed);
     assert_eq!(withdrawn.reason.as_deref(), Some(reason::WITHDRAWN));
     assert_eq!(setting_of(&counter, &member).await, (Setting::Notify, None));
     assert_refused!(
-        orders::withdraw(&counter.ctx, &member.id, &order_no).await,
+        orders::withdraw(&counter.ctx, &member.id, &order_no, None).await,
         Error::InvalidTransition { .. }
     );
     assert_refused!(
@@ -439,7 +439,7 @@ async fn an_order_is_handed_over_once_and_retried_after_a_failure() {
     counter.advance(SignedDuration::from_mins(1));
     let other = counter.member(Vec::new()).await;
     let second = apply(&counter, &other, change_to(Setting::DoNotNotify, None)).await;
-    orders::withdraw(&counter.ctx, &other.id, &second)
+    orders::withdraw(&counter.ctx, &other.id, &second, None)
         .await
         .expect("withdrawn");
     hand_over_due(&counter.ctx, &back_office, counter.ctx.clock.now(), 100)
@@ -457,7 +457,8 @@ async fn an_order_is_handed_over_once_and_retried_after_a_failure() {
 }
 
 /// A publisher that died holding its claim: the order is handed over by the next one once
-/// the claim lapses, never by two at once.
+/// the claim lapses, never by two at once; a withdrawal meanwhile keeps the claim, and is
+/// the event handed over (the second of the order).
 #[tokio::test]
 async fn a_claim_left_by_a_dead_publisher_lapses() {
     use crate::service::outbox::{CLAIM_LEASE, HandOver, hand_over};
@@ -481,6 +482,13 @@ async fn a_claim_left_by_a_dead_publisher_lapses() {
         .commit(vec![Write::put_order(claimed, Expect::Version(version))])
         .await
         .expect("claimed");
+    // Withdrawn while that publisher may still be at work: its claim stands.
+    orders::withdraw(&counter.ctx, &member.id, &order_no, None)
+        .await
+        .expect("withdrawn");
+    let stored = counter.ctx.store.order(&order_no).await.unwrap().unwrap();
+    assert_eq!(stored.publication.claim.as_deref(), Some("dead"));
+    assert_eq!(stored.publication.sequence, 2);
     let back_office = Recording::default();
     assert_eq!(
         hand_over(&counter.ctx, &back_office, &order_no)
@@ -495,5 +503,12 @@ async fn a_claim_left_by_a_dead_publisher_lapses() {
             .expect("a try"),
         HandOver::Published
     );
-    assert_eq!(back_office.events.lock().expect("the list").len(), 1);
+    assert_eq!(
+        back_office.events.lock().expect("the list").clone(),
+        [(
+            "OrderStateChanged".to_owned(),
+            order_no.to_string(),
+            "cancelled".to_owned()
+        )]
+    );
 }

@@ -85,3 +85,103 @@ async fn an_announced_reader_type_cannot_be_ordered() {
     let refused = place(&counter, &member, ReaderType::PcCardWindows, true).await;
     assert_refused!(refused, Error::ReaderTypeUnavailable);
 }
+
+/// docs/readers.md, docs/orders.md: a rental's status follows its order: paid, shipped (with
+/// its mail), delivered. An order that fails (unpaid by its due date) takes the reader off
+/// the member's list and frees its place; one withdrawn before it ships, too.
+#[tokio::test]
+async fn a_rental_follows_its_order_from_payment_to_delivery() {
+    use crate::service::orders::{self, Progress};
+    let counter = Counter::open().await;
+    let member = counter.member(Vec::new()).await;
+    let Ok(Outcome::Ordered(ordered)) =
+        place(&counter, &member, ReaderType::UsbWindows, false).await
+    else {
+        panic!("an order");
+    };
+    assert!(ordered.order_no.as_str().starts_with("OD-"));
+    assert_eq!(ordered.payment.amount, 2_777);
+    assert!(ordered.payment.url.contains(ordered.order_no.as_str()));
+    assert!(ordered.payment.url.contains("2777"));
+    assert_eq!(
+        ordered.payment.due_on,
+        counter.ctx.today() + jiff::Span::new().days(7)
+    );
+    let mail = &counter.mails(&member, MailKind::ReaderOrdered).await[0];
+    assert!(mail.body.contains(&ordered.payment.url));
+    assert!(mail.body.contains(ordered.order_no.as_str()));
+
+    let status_of = |readers: Vec<Reader>, id: &str| {
+        readers
+            .into_iter()
+            .find(|r| r.reader_id == id)
+            .map(|r| r.status)
+    };
+    let id = ordered.reader.reader_id.clone();
+    for (step, (status, reader)) in [
+        (OrderStatus::Paid, ReaderStatus::Paid),
+        (OrderStatus::Shipped, ReaderStatus::Shipped),
+        (OrderStatus::Completed, ReaderStatus::Delivered),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let progress = Progress {
+            event_id: format!("bo-{step}"),
+            status,
+            reason: None,
+        };
+        orders::report(&counter.ctx, &ordered.order_no, &progress)
+            .await
+            .unwrap();
+        assert_eq!(status_of(held(&counter, &member).await, &id), Some(reader));
+    }
+    assert_eq!(
+        counter.mails(&member, MailKind::ReaderShipped).await.len(),
+        1
+    );
+
+    // Unpaid by its due date: the back office fails it, and the place is free again.
+    let Ok(Outcome::Ordered(unpaid)) = place(&counter, &member, ReaderType::UsbMac, false).await
+    else {
+        panic!("an order");
+    };
+    let expired = Progress {
+        event_id: "bo-expired".into(),
+        status: OrderStatus::Failed,
+        reason: Some(crate::domain::order::reason::PAYMENT_EXPIRED.into()),
+    };
+    orders::report(&counter.ctx, &unpaid.order_no, &expired)
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(held(&counter, &member).await, &unpaid.reader.reader_id),
+        None
+    );
+    let failed = counter.mails(&member, MailKind::OrderFailed).await;
+    assert_eq!(failed.len(), 1);
+    assert!(
+        failed[0].body.contains("ご入金が確認できませんでした"),
+        "{}",
+        failed[0].body
+    );
+
+    // Withdrawn while paid but not shipped.
+    let Ok(Outcome::Ordered(withdrawn)) = place(&counter, &member, ReaderType::UsbMac, false).await
+    else {
+        panic!("an order");
+    };
+    let paid = Progress {
+        event_id: "bo-paid".into(),
+        status: OrderStatus::Paid,
+        reason: None,
+    };
+    orders::report(&counter.ctx, &withdrawn.order_no, &paid)
+        .await
+        .unwrap();
+    orders::withdraw(&counter.ctx, &member.id, &withdrawn.order_no, None)
+        .await
+        .unwrap();
+    let left = held(&counter, &member).await;
+    assert_eq!(left.len(), 2, "the starter kit and the delivered rental");
+}

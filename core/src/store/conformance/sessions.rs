@@ -165,6 +165,7 @@ write_kinds! {
     Write::RecordReminder { .. } => 12,
     Write::EnqueueMail(_) => 13,
     Write::PutOrder(_) => 14,
+    Write::PutCatalogueEntry(_) => 15,
 }
 
 /// What a view shows that a write could change: the member's version, each serial's
@@ -270,6 +271,9 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
             "s".into(),
             "b".into(),
             at(3),
+        )),
+        Write::PutCatalogueEntry(crate::domain::catalogue::default_entry(
+            crate::domain::Service::VpnWide,
         )),
         Write::put_order(
             crate::domain::Order::place(

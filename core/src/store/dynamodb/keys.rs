@@ -198,6 +198,18 @@ pub(super) fn provider(code: &ProviderCode) -> Key {
     Key::new(PROVIDERS, format!("PROVIDER#{code}"))
 }
 
+/// A service's catalogue entry (docs/services.md), beside the providers: operators' data.
+pub(super) fn catalogue_entry(service: &str) -> Key {
+    Key::new(PROVIDERS, format!("SERVICE#{service}"))
+}
+
+pub(super) fn catalogue() -> Prefix {
+    Prefix {
+        pk: PROVIDERS.to_owned(),
+        sk: "SERVICE#",
+    }
+}
+
 pub(super) fn providers() -> Prefix {
     Prefix {
         pk: PROVIDERS.to_owned(),

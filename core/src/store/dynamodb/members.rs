@@ -43,6 +43,10 @@ impl Members for DynamoStore {
         self.records(keys::providers()).await
     }
 
+    async fn catalogue(&self) -> Result<Vec<crate::domain::catalogue::CatalogueEntry>, StoreError> {
+        self.records(keys::catalogue()).await
+    }
+
     async fn has_customers(&self) -> Result<bool, StoreError> {
         self.exists(keys::customers_marker()).await
     }

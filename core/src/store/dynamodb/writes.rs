@@ -201,6 +201,10 @@ impl DynamoStore {
                 mail_item.extend(lists::pending_entry(&mail.due_place()).attributes());
                 vec![absent(table, mail_item)?]
             }
+            Write::PutCatalogueEntry(entry) => {
+                let key = keys::catalogue_entry(&crate::domain::text::keyword_of(&entry.service));
+                vec![put(table, item(&entry, key)?, None)?]
+            }
             Write::PutOrder(Versioned {
                 record: order,
                 expect,

@@ -47,6 +47,18 @@ impl Members for RedbStore {
         .await
     }
 
+    async fn catalogue(&self) -> Result<Vec<crate::domain::catalogue::CatalogueEntry>, StoreError> {
+        self.blocking(|db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(super::tables::CATALOGUE)?;
+            table
+                .iter()?
+                .map(|entry| decode(entry?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
     async fn has_customers(&self) -> Result<bool, StoreError> {
         self.blocking(|db| {
             let txn = db.begin_read()?;

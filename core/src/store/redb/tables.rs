@@ -46,6 +46,9 @@ pub(super) const OUTBOX_FAILED: TableDefinition<&str, ()> = TableDefinition::new
 pub(super) const MAILS_TO: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("mails_to");
 
+/// Service → the catalogue entry operators set (docs/services.md).
+pub(super) const CATALOGUE: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("service_catalogue");
 /// Order number → order (docs/orders.md).
 pub(super) const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
 /// (customer, placed in ns, order number) of every order: a member's orders in time order.
@@ -77,6 +80,7 @@ pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(OUTBOX_DUE)?;
     txn.open_table(OUTBOX_FAILED)?;
     txn.open_multimap_table(MAILS_TO)?;
+    txn.open_table(CATALOGUE)?;
     txn.open_table(ORDERS)?;
     txn.open_table(ORDERS_OF_MEMBER)?;
     txn.open_table(ORDERS_BY_STATUS)?;

@@ -86,7 +86,8 @@ impl Touched {
                 | Write::PutIdempotency(_)
                 | Write::RecordReminder { .. }
                 | Write::EnqueueMail(_)
-                | Write::PutOrder(_) => {}
+                | Write::PutOrder(_)
+                | Write::PutCatalogueEntry(_) => {}
             }
         }
         touched

@@ -9,7 +9,7 @@
 use redb::{ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
 use super::tables::{
-    CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, ORDERS, ORDERS_BY_STATUS,
+    CATALOGUE, CODES, CUSTOMERS, HISTORY, IDEMPOTENCY, LEDGER, MAILS_TO, ORDERS, ORDERS_BY_STATUS,
     ORDERS_OF_MEMBER, ORDERS_TO_PUBLISH, OUTBOX, OUTBOX_DUE, PROVIDERS, RECEIPTS, REMINDERS,
     SERIALS, SERIALS_BY_EXPIRY, SESSIONS, SESSIONS_OF_MEMBER, due_key,
 };
@@ -132,6 +132,7 @@ pub(super) fn check(txn: &WriteTransaction, write: &Write) -> Result<(), StoreEr
         Write::PutOrder(Versioned { record, expect }) => {
             check_expect(txn, ORDERS, record.order_no.as_str(), *expect)
         }
+        Write::PutCatalogueEntry(_) => Ok(()),
     }
 }
 
@@ -287,6 +288,12 @@ pub(super) fn apply(txn: &WriteTransaction, write: &Write) -> Result<(), StoreEr
             record: order,
             expect,
         }) => put_order(txn, order, *expect),
+        Write::PutCatalogueEntry(entry) => {
+            let key = crate::domain::text::keyword_of(&entry.service);
+            txn.open_table(CATALOGUE)?
+                .insert(key.as_str(), encode(entry)?.as_slice())?;
+            Ok(())
+        }
     }
 }
 

@@ -14,7 +14,9 @@ use madoguchi_tests::cloud::{Fault, FaultPlan};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{Answer, Member, TERMS, TestApp, activation_path, device, licence, renewal};
+use crate::support::{
+    Answer, LINE_TERMS, Member, TestApp, activation_path, device, licence, renewal,
+};
 
 /// What a visit saw.
 #[derive(Debug, Default)]
@@ -110,7 +112,7 @@ async fn visit(app: &TestApp, member: &Member, code: &str, seen: &mut Seen) {
 
     let application = json!({
         "changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
-        "consent": {"terms_version": TERMS, "agreed": true},
+        "consent": {"terms_version": LINE_TERMS, "agreed": true},
         "applicant": {"name": "西日本 太郎", "phone": "06-0000-0000",
                       "email": "taro@example.jp", "completion_email": true},
         "dry_run": false,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::outbox_dispatcher::order_bus;
 use super::{call, fixture};
 use crate::outbox::{batch, stream_of};
-use crate::support::{TERMS, TestApp};
+use crate::support::{LINE_TERMS, TestApp};
 
 /// The order item as DynamoDB holds it, in the stream's JSON form.
 async fn order_item(table: &str, order_no: &str) -> Value {
@@ -65,7 +65,7 @@ async fn apply(app: &TestApp, token: &str, setting: &str) -> String {
             token,
             json!({
                 "changes": [{"provider_code": "W0099", "setting": setting}],
-                "consent": {"terms_version": TERMS, "agreed": true},
+                "consent": {"terms_version": LINE_TERMS, "agreed": true},
                 "applicant": {"name": "西日本 太郎", "phone": "06-0000-0000",
                               "email": "taro@example.jp", "completion_email": true},
                 "dry_run": false,

@@ -158,6 +158,12 @@ pub fn start_of_tests() -> Timestamp {
 /// The version of the terms every consent in these tests agrees to.
 pub const TERMS: &str = "2026-10";
 
+/// The current version of the 回線情報通知 consent (docs/line-notification.md#consent).
+pub const LINE_TERMS: &str = "2026-12";
+
+/// The current version of the services' consent (docs/services.md).
+pub const SERVICE_TERMS: &str = "2026-12";
+
 /// A standard security-suite licence: a term one ending on `expires_on`, or with `None` a
 /// monthly one.
 pub fn licence(expires_on: Option<&str>) -> Value {

@@ -125,7 +125,7 @@ fn default_services(serials: &[SerialRecord]) -> Vec<ServiceApplication> {
 }
 
 /// A fresh serial for one licence, waiting for its first install.
-fn issue(license: &NewLicense, customer_id: &CustomerId, line: Line) -> SerialRecord {
+pub(crate) fn issue(license: &NewLicense, customer_id: &CustomerId, line: Line) -> SerialRecord {
     SerialRecord {
         serial: Serial::generate(license.product),
         customer_id: customer_id.clone(),
@@ -155,7 +155,10 @@ fn starter_kit_reader(now: Timestamp) -> Reader {
         reader_type: ReaderType::UsbWindows,
         status: ReaderStatus::Delivered,
         rental: false,
+        // When the line started, which is when the member was created here: the day the
+        // starter kit shipped is not known to madoguchi.
         ordered_on: japan::date_of(now),
+        order_no: None,
     }
 }
 

@@ -6,5 +6,6 @@ mod create;
 mod state;
 
 pub use access_key::{ReissuedAccessKey, reissue_access_key};
+pub(crate) use create::issue;
 pub use create::{CreatedCustomer, IssuedSerial, NewCustomer, NewLicense, create_customer};
 pub use state::{CustomerState, Membership, OperatorSerialView, customer_state};
