@@ -88,6 +88,7 @@ export const RECEIPT_KIND = {
   line_notification: '回線情報通知の通知可否設定',
   renewal: '更新ユーザー登録',
   reader_order: 'ICカードリーダーの追加申込み',
+  service_application: 'サービスの申込・変更・廃止',
   cancellation: '解約',
 };
 

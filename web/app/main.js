@@ -24,6 +24,7 @@ const ROUTES = [
   ['/cancel/done', 'any', () => import('./screens/cancel.js')],
   ['/cancel/:step', 'member', () => import('./screens/cancel.js')],
   ['/receipts', 'member', () => import('./screens/receipts.js')],
+  ['/orders/:order_no', 'member', () => import('./screens/order.js')],
 ];
 
 const SITE = 'madoguchi 会員ポータル';

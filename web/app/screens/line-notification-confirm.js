@@ -152,6 +152,7 @@ export async function done({ view, go }) {
     h('div', { class: 'actions' },
       print,
       h('a', { class: 'button', href: `#${BASE}` }, '現在の設定を見る'),
+      receipt.order_no ? h('a', { class: 'button', href: `#/orders/${receipt.order_no}` }, 'ご注文の状況を見る') : null,
       h('a', { class: 'button', href: '#/receipts' }, '受付履歴へ'),
       h('a', { class: 'button', href: '#/usage' }, 'ご利用状況へ戻る')));
   return undefined;
