@@ -293,6 +293,17 @@ impl Customer {
             })
     }
 
+    /// Whether an open order removes this serial (a change of the ライセンスプラス count).
+    pub fn is_removing(&self, serial: &Serial) -> bool {
+        self.open_orders.iter().any(|open| match &open.details {
+            super::order::OrderDetails::Service {
+                license_plus: Some(change),
+                ..
+            } => change.remove.contains(serial),
+            _ => false,
+        })
+    }
+
     /// Keeps the record in step with one of its orders: the open order of the same number
     /// replaced while it is open and removed once it is not, and a rental reader's status
     /// following its order (a reader whose order failed is no reader of the member's; one

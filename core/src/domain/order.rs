@@ -511,6 +511,12 @@ impl Order {
         // A publisher may be publishing the placement right now: its claim stands, so that
         // no second publisher starts beside it; the withdrawal is the next event.
         let publication = &mut self.publication;
+        if publication.claimed_until.is_some_and(|until| until <= at) {
+            // That publisher died: nothing to wait for, and the stream hands over only
+            // what no publisher holds.
+            publication.claim = None;
+            publication.claimed_until = None;
+        }
         publication.pending = true;
         publication.sequence = publication.sequence.max(1) + 1;
         publication.attempts = 0;

@@ -56,9 +56,10 @@ pub struct OptionsRequest {
     /// `change` of `security`: the ライセンスプラス serials wanted, 0–5.
     #[serde(default)]
     license_plus: Option<u8>,
-    /// The member confirms that the devices the dry run named lose their protection.
+    /// The `device_id` of every device the dry run named as losing its protection: the
+    /// member confirms each.
     #[serde(default)]
-    release_devices: Option<bool>,
+    release_devices: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -107,11 +108,20 @@ async fn apply(
     let action = errors.check("action", keyword::<ServiceAction>(&request.action));
     let applicant = parse_applicant(&request.applicant, &mut errors);
     let options = request.options.unwrap_or_default();
+    let mut release_devices = Vec::new();
+    for (i, device) in options.release_devices.iter().flatten().enumerate() {
+        if let Some(device) = errors.check(
+            &format!("options.release_devices[{i}]"),
+            crate::domain::DeviceId::parse(device),
+        ) {
+            release_devices.push(device);
+        }
+    }
     let application = errors.finish(|| {
         Some(Application {
             action: action?,
             license_plus: options.license_plus,
-            release_devices: options.release_devices == Some(true),
+            release_devices,
             consent: request.consent.into(),
             applicant: applicant?,
             dry_run: request.dry_run == Some(true),

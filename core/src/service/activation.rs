@@ -62,7 +62,10 @@ pub async fn activate(
     retry_on_conflict(|| async {
         let (customer, guard) = member_guard(ctx, customer_id).await?;
         let mut record = own_serial(ctx, customer_id, serial).await?;
-        if record.status == SerialStatus::Unavailable {
+        // docs/services.md: a serial an open change removes goes on no new device: the member
+        // confirmed which devices lose protection, and no other may. (The member's version
+        // is in the guard, so an application committed meanwhile sends this one round again.)
+        if record.status == SerialStatus::Unavailable || customer.is_removing(serial) {
             return Err(Error::SerialUnavailable);
         }
         let now = ctx.clock.now();

@@ -211,6 +211,11 @@ pub async fn cancel(
         // docs/orders.md: the open orders are withdrawn (a reader not yet shipped leaves the
         // member's list with its order), and the line's end is an order.
         let mut writes = orders::withdraw_all(ctx, &mut customer, now).await?;
+        // A rental ordered before readers were orders and never shipped has no order to
+        // withdraw: it leaves the list as a withdrawn one would.
+        customer
+            .readers
+            .retain(|r| !(r.rental && r.order_no.is_none() && !r.status.is_shipped()));
         for reader in customer.readers.iter_mut().filter(|r| asked_back(r)) {
             reader.status = ReaderStatus::ToBeReturned;
         }
@@ -293,10 +298,9 @@ pub(crate) async fn finish_left(ctx: &Context, customer_id: &CustomerId) {
     }
 }
 
-/// Whether a cancellation asks a reader back: a rental shipped, or one rented before
-/// readers were orders (it has no order to withdraw).
+/// Whether a cancellation asks a reader back: a rental shipped (docs/readers.md).
 fn asked_back(reader: &crate::domain::Reader) -> bool {
-    reader.rental && (reader.status.is_shipped() || reader.order_no.is_none())
+    reader.rental && reader.status.is_shipped()
 }
 
 /// Whether a serial still has to be made unavailable.

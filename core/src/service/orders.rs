@@ -341,11 +341,11 @@ fn complete(
         } => {
             let mut writes = match action {
                 ServiceAction::Subscribe => {
-                    set_service(customer, *service, ServiceStatus::InUse);
+                    subscribe(customer, *service);
                     Vec::new()
                 }
                 ServiceAction::Terminate => {
-                    set_service(customer, *service, ServiceStatus::NotContracted);
+                    terminate(customer, *service);
                     Vec::new()
                 }
                 ServiceAction::Change => license_plus
@@ -367,13 +367,32 @@ fn complete(
     }
 }
 
-/// The service's applications become one in `status` (未契約: none).
-fn set_service(customer: &mut Customer, service: Service, status: ServiceStatus) {
-    customer.services.retain(|a| a.service != service);
-    if status != ServiceStatus::NotContracted {
-        customer
-            .services
-            .push(crate::domain::ServiceApplication { service, status });
+/// A subscription completed: one application of the service in use (in place of one 未契約,
+/// if listed); the service's other applications stay as they are.
+fn subscribe(customer: &mut Customer, service: Service) {
+    let in_use = crate::domain::ServiceApplication {
+        service,
+        status: ServiceStatus::InUse,
+    };
+    match customer
+        .services
+        .iter()
+        .position(|a| a.service == service && a.status == ServiceStatus::NotContracted)
+    {
+        Some(listed) => customer.services[listed] = in_use,
+        None => customer.services.push(in_use),
+    }
+}
+
+/// A termination completed: the application in use it ended is gone; the service's other
+/// applications stay as they are.
+fn terminate(customer: &mut Customer, service: Service) {
+    if let Some(ended) = customer
+        .services
+        .iter()
+        .position(|a| a.service == service && a.status == ServiceStatus::InUse)
+    {
+        customer.services.remove(ended);
     }
 }
 

@@ -17,9 +17,12 @@ use crate::domain::customer::overview_status;
 use crate::domain::japan;
 use crate::domain::order::LicensePlusChange;
 use crate::domain::{
-    Customer, CustomerId, Device, FieldCode, OrderDetails, OrderNo, Plan, ReceiptKind, Serial,
-    SerialRecord, SerialStatus, Service, ServiceStatus,
+    Customer, CustomerId, Device, DeviceId, FieldCode, OrderDetails, OrderNo, Plan, ReceiptKind,
+    Serial, SerialRecord, SerialStatus, Service, ServiceStatus,
 };
+
+/// The most serials a member holds (docs/cloud.md), the retired included.
+const SERIALS_PER_MEMBER: usize = 200;
 use crate::store::{Expect, Write};
 
 /// One service as the member sees it.
@@ -123,8 +126,8 @@ pub struct Application {
     pub action: ServiceAction,
     /// セキュリティ機能's change: the ライセンスプラス count asked for (0–5).
     pub license_plus: Option<u8>,
-    /// The member confirms that the devices the dry run named lose their protection.
-    pub release_devices: bool,
+    /// The devices the member confirms lose their protection: every one the dry run named.
+    pub release_devices: Vec<DeviceId>,
     pub consent: Consent,
     pub applicant: Applicant,
     pub dry_run: bool,
@@ -177,12 +180,15 @@ pub enum Outcome {
     Accepted(Accepted),
 }
 
-/// The serials a change to `to` ライセンスプラス removes: those not on a device first, the
-/// newest first, then those on one.
-fn to_remove<'a>(extra: &[&'a SerialRecord], to: u8) -> Vec<&'a SerialRecord> {
+/// The serials a change to `to` ライセンスプラス removes: those on no device first, then
+/// those on one; among them the newest first (the member's list is in the order they were
+/// issued).
+fn to_remove<'a>(customer: &Customer, extra: &[&'a SerialRecord], to: u8) -> Vec<&'a SerialRecord> {
     let surplus = extra.len().saturating_sub(usize::from(to));
-    let mut candidates: Vec<&SerialRecord> = extra.iter().rev().copied().collect();
-    candidates.sort_by_key(|s| s.status == SerialStatus::InUse);
+    let issued = |s: &SerialRecord| customer.serials.iter().position(|n| n == &s.serial);
+    let mut candidates: Vec<&SerialRecord> = extra.to_vec();
+    candidates.sort_by_key(|s| std::cmp::Reverse(issued(s)));
+    candidates.sort_by_key(|s| s.device.is_some());
     candidates.into_iter().take(surplus).collect()
 }
 
@@ -245,7 +251,12 @@ pub async fn apply(
                 if to == count(&extra) {
                     return Err(Error::NoChange);
                 }
-                let removed = to_remove(&extra, to);
+                // docs/cloud.md: a member holds at most 200 serials, the retired included.
+                let added = usize::from(to.saturating_sub(count(&extra)));
+                if customer.serials.len() + added > SERIALS_PER_MEMBER {
+                    return Err(Error::NotApplicable);
+                }
+                let removed = to_remove(&customer, &extra, to);
                 (
                     ServiceStatus::InUse,
                     Some((
@@ -283,8 +294,12 @@ pub async fn apply(
                 applicant: application.applicant.clone(),
             }));
         }
-        // docs/services.md: a device loses its protection only with the member's say-so.
-        if !losing.is_empty() && !application.release_devices {
+        // docs/services.md: a device loses its protection only with the member's say-so,
+        // for that very device (one installed since the dry run is not confirmed).
+        let confirmed = losing
+            .iter()
+            .all(|l| application.release_devices.contains(&l.device.device_id));
+        if !confirmed {
             return Err(Error::invalid_field(
                 "options.release_devices",
                 FieldCode::ConfirmationRequired,

@@ -66,28 +66,33 @@ pub fn services_of(customer: &Customer) -> Vec<ServiceOverview> {
         .collect()
 }
 
-/// One service's status (docs/orders.md): while an order for it is open, the order's
-/// progress (登録中, 変更中, 廃止中); otherwise its applications', where one in use wins
-/// over the others (docs/usage.md ※).
+/// One service's status (docs/orders.md, docs/usage.md ※): its applications, with the one an
+/// open order acts on shown by the order's progress (a subscription adds one, 登録中; a
+/// change or a termination turns one in use into 変更中 or 廃止中); then one in use wins.
 pub(crate) fn service_status(customer: &Customer, service: Service) -> ServiceStatus {
-    let ordering: Vec<ServiceStatus> = customer
+    let mut statuses: Vec<ServiceStatus> = customer
+        .services
+        .iter()
+        .filter(|a| a.service == service)
+        .map(|a| a.status)
+        .collect();
+    let ordering = customer
         .open_orders
         .iter()
         .filter_map(|open| open.details.service_status())
-        .filter(|(of, _)| *of == service)
-        .map(|(_, status)| status)
-        .collect();
-    if ordering.is_empty() {
-        overview_status(
-            customer
-                .services
-                .iter()
-                .filter(|a| a.service == service)
-                .map(|a| a.status),
-        )
-    } else {
-        overview_status(ordering)
+        .filter(|(of, _)| *of == service);
+    for (_, progress) in ordering {
+        match progress {
+            ServiceStatus::Changing | ServiceStatus::Terminating => {
+                match statuses.iter().position(|s| *s == ServiceStatus::InUse) {
+                    Some(acted_on) => statuses[acted_on] = progress,
+                    None => statuses.push(progress),
+                }
+            }
+            _ => statuses.push(progress),
+        }
     }
+    overview_status(statuses)
 }
 
 /// The usage of a member read with their serials (one trip to the store: see

@@ -13,7 +13,7 @@ fn application(action: ServiceAction, license_plus: Option<u8>, dry_run: bool) -
     Application {
         action,
         license_plus,
-        release_devices: false,
+        release_devices: Vec::new(),
         consent: Consent {
             terms_version: current(TermsKind::Services).version.to_owned(),
             agreed: true,
@@ -272,11 +272,39 @@ async fn license_plus_serials_come_and_go_with_their_orders() {
         }
         _ => panic!("a device lost without the member's say-so"),
     }
+    let wrong_device = Application {
+        release_devices: vec![crate::domain::DeviceId::parse("pc-2").unwrap()],
+        ..application(ServiceAction::Change, Some(0), false)
+    };
+    assert_refused!(
+        services::apply(
+            &counter.ctx,
+            &member.id,
+            Service::Security,
+            wrong_device,
+            None
+        )
+        .await,
+        Error::Validation(_)
+    );
     let confirmed = Application {
-        release_devices: true,
+        release_devices: vec![crate::domain::DeviceId::parse("pc-1").unwrap()],
         ..application(ServiceAction::Change, Some(0), false)
     };
     let order_no = accepted(&counter, &member, Service::Security, confirmed).await;
+    // Until it completes, a serial it removes goes on no new device.
+    let other = extra[1].serial.clone();
+    assert_refused!(
+        crate::service::activation::activate(
+            &counter.ctx,
+            &member.id,
+            &other,
+            device("pc-9", Os::Windows, "別のPC"),
+            None,
+        )
+        .await,
+        Error::SerialUnavailable
+    );
     complete(&counter, &order_no).await;
     let (_, serials) = counter
         .ctx
@@ -307,4 +335,55 @@ async fn license_plus_serials_come_and_go_with_their_orders() {
         .await,
         Error::NoChange
     );
+}
+
+/// docs/usage.md ※: with several applications of one service, one in use wins even while an
+/// order for another of them is open.
+#[tokio::test]
+async fn one_application_in_use_wins_over_an_order_on_another() {
+    use crate::domain::ServiceApplication;
+    use crate::store::{Expect, Write};
+    let counter = Counter::open().await;
+    let member = counter.member(Vec::new()).await;
+    let mut customer = counter.stored(&member).await;
+    let version = customer.version;
+    customer.services.extend([
+        ServiceApplication {
+            service: Service::SessionPlus,
+            status: ServiceStatus::InUse,
+        },
+        ServiceApplication {
+            service: Service::SessionPlus,
+            status: ServiceStatus::InUse,
+        },
+    ]);
+    counter
+        .ctx
+        .store
+        .commit(vec![Write::put_customer(
+            customer,
+            Expect::Version(version),
+        )])
+        .await
+        .unwrap();
+    let order_no = accepted(
+        &counter,
+        &member,
+        Service::SessionPlus,
+        application(ServiceAction::Terminate, None, false),
+    )
+    .await;
+    assert_eq!(
+        view(&counter, &member, Service::SessionPlus).await.status,
+        ServiceStatus::InUse,
+        "the other application is in use"
+    );
+    complete(&counter, &order_no).await;
+    let stored = counter.stored(&member).await;
+    let left = stored
+        .services
+        .iter()
+        .filter(|a| a.service == Service::SessionPlus)
+        .count();
+    assert_eq!(left, 1, "the termination ended one application, not both");
 }
