@@ -32,6 +32,14 @@ async fn the_openapi_document_describes_every_route() {
         ("/v1/readers", "post"),
         ("/v1/membership/cancellation", "post"),
         ("/v1/receipts", "get"),
+        ("/v1/services", "get"),
+        ("/v1/services/{service}/applications", "post"),
+        ("/v1/orders", "get"),
+        ("/v1/orders/{order_no}", "get"),
+        ("/v1/orders/{order_no}/withdrawal", "post"),
+        ("/admin/v1/orders", "get"),
+        ("/admin/v1/orders/{order_no}/events", "post"),
+        ("/admin/v1/services/{service}", "put"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -69,6 +77,7 @@ async fn submitting_posts_document_both_answers_and_their_problems() {
         "/v1/line-notification/applications",
         "/v1/renewals",
         "/v1/readers",
+        "/v1/services/{service}/applications",
         "/v1/membership/cancellation",
     ] {
         let post = &doc.body["paths"][path]["post"];
@@ -96,6 +105,7 @@ async fn paged_lists_and_the_daily_limit_are_documented() {
     for (path, schema) in [
         ("/v1/serials/{serial}/history", "History"),
         ("/v1/receipts", "Ledger"),
+        ("/v1/orders", "OrderList"),
     ] {
         let get = &doc.body["paths"][path]["get"];
         let query: Vec<&str> = get["parameters"]

@@ -164,8 +164,9 @@ async fn every_operation_keeps_a_session_alive_and_ends_an_idle_one() {
     let history = format!("/v1/serials/{}/history", member.serials[0]);
     let cancellation = json!({"dry_run": true});
     let renewal = crate::support::renewal("AAAAA-AAAAA-AAAAA-AAAAA", &member, true);
-    let routes: [(Method, &str, Option<serde_json::Value>); 7] = [
+    let routes: [(Method, &str, Option<serde_json::Value>); 8] = [
         (Method::GET, "/v1/usage", None),
+        (Method::GET, "/v1/services", None),
         (Method::GET, &history, None),
         (Method::GET, "/v1/line-notification", None),
         (Method::GET, "/v1/readers", None),
