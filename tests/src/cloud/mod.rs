@@ -1,12 +1,13 @@
 //! The cloud as AWS enforces it, around DynamoDB Local (which enforces no IAM, has no
 //! capacity to exceed and never fails): a proxy per function that holds each call against
 //! that function's policy in `infra/template.yaml` and injects DynamoDB's faults, with
-//! stand-ins for Secrets Manager and SES held to the same check.
+//! stand-ins for Secrets Manager, SES and EventBridge held to the same check (`stand_ins.rs`).
 
 pub mod calls;
 pub mod faults;
 pub mod policy;
 mod proxy;
+mod stand_ins;
 mod wire;
 
 pub use faults::{Fault, FaultCounts, FaultPlan};

@@ -17,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::calls;
 use super::faults::{self, Fault, FaultCounts, FaultPlan};
 use super::policy::{Need, Policy, Stack, Template};
+use super::stand_ins;
 use super::wire::{Reply, Request, json_reply, read_request, reason};
 
 /// The key of the shared endpoint among the endpoints.
@@ -75,7 +76,7 @@ pub struct PutEvent {
 }
 
 /// The proxy's state, shared by its endpoints.
-struct Shared {
+pub(super) struct Shared {
     stack: Stack,
     policies: BTreeMap<String, Policy>,
     upstream: String,
@@ -87,15 +88,15 @@ struct Shared {
     used: Mutex<BTreeSet<(String, String, String)>>,
     plan: Mutex<(FaultPlan, u64)>,
     counts: Mutex<FaultCounts>,
-    secrets: Mutex<BTreeMap<String, String>>,
-    secret_reads: Mutex<Vec<(String, String)>>,
+    pub(super) secrets: Mutex<BTreeMap<String, String>>,
+    pub(super) secret_reads: Mutex<Vec<(String, String)>>,
     /// The SES identities verified in the stand-in account: the sender's domain, or the
     /// sender's address alone.
     ses_identities: Mutex<Vec<String>>,
-    sent: Mutex<Vec<SentEmail>>,
+    pub(super) sent: Mutex<Vec<SentEmail>>,
     /// Addresses SES answers `MessageRejected` for.
-    refused: Mutex<BTreeSet<String>>,
-    events: Mutex<Vec<PutEvent>>,
+    pub(super) refused: Mutex<BTreeSet<String>>,
+    pub(super) events: Mutex<Vec<PutEvent>>,
     log: Option<std::path::PathBuf>,
 }
 
@@ -339,14 +340,14 @@ async fn handle(shared: &Shared, function: &str, request: Request) -> Reply {
         if let Some(denied) = check(shared, function, needs) {
             return denied;
         }
-        return secret(shared, function, operation, &body);
+        return stand_ins::secret(shared, function, operation, &body);
     }
     if let Some(operation) = target.strip_prefix("AWSEvents.") {
         let needs = calls::events_needs(operation, &body, &shared.stack);
         if let Some(denied) = check(shared, function, needs) {
             return denied;
         }
-        return put_events(shared, function, &body);
+        return stand_ins::put_events(shared, function, &body);
     }
     if request.method == "POST" && request.path.starts_with("/v2/email/outbound-emails") {
         let verified = shared.ses_identities.lock().unwrap().clone();
@@ -354,7 +355,7 @@ async fn handle(shared: &Shared, function: &str, request: Request) -> Reply {
         if let Some(denied) = check(shared, function, needs) {
             return denied;
         }
-        return send_email(shared, function, &body);
+        return stand_ins::send_email(shared, function, &body);
     }
     json_reply(
         404,
@@ -543,87 +544,4 @@ async fn dynamodb(shared: &Shared, request: Request, operation: &str, body: Valu
         headers,
         body: bytes,
     }
-}
-
-fn secret(shared: &Shared, function: &str, operation: &str, body: &Value) -> Reply {
-    let id = body["SecretId"].as_str().unwrap_or_default();
-    let found = shared
-        .secrets
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|(arn, _)| arn.as_str() == id)
-        .map(|(arn, value)| (arn.clone(), value.clone()));
-    match (operation, found) {
-        ("GetSecretValue", Some((arn, value))) => {
-            shared
-                .secret_reads
-                .lock()
-                .unwrap()
-                .push((function.to_owned(), arn.clone()));
-            let name = arn.rsplit(':').next().unwrap_or_default().to_owned();
-            json_reply(
-                200,
-                "application/x-amz-json-1.1",
-                &json!({"ARN": arn, "Name": name, "SecretString": value,
-                        "VersionId": "00000000-0000-4000-8000-000000000001",
-                        "VersionStages": ["AWSCURRENT"], "CreatedDate": 1.7e9}),
-            )
-        }
-        _ => json_reply(
-            400,
-            "application/x-amz-json-1.1",
-            &json!({"__type": "ResourceNotFoundException",
-                    "Message": "Secrets Manager can't find the specified secret."}),
-        ),
-    }
-}
-
-fn send_email(shared: &Shared, function: &str, body: &Value) -> Reply {
-    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-    let sent = SentEmail {
-        function: function.to_owned(),
-        from: text(&body["FromEmailAddress"]),
-        to: body["Destination"]["ToAddresses"]
-            .as_array()
-            .map(|a| a.iter().map(text).collect())
-            .unwrap_or_default(),
-        subject: text(&body["Content"]["Simple"]["Subject"]["Data"]),
-    };
-    let refused = shared.refused.lock().unwrap();
-    if sent.to.iter().any(|to| refused.contains(to)) {
-        return json_reply(
-            400,
-            "application/json",
-            &json!({"message": "Email address is not verified."}),
-        )
-        .with_header("x-amzn-errortype", "MessageRejected");
-    }
-    drop(refused);
-    let mut all = shared.sent.lock().unwrap();
-    all.push(sent);
-    let id = format!("0100019-stand-in-{:08}", all.len());
-    json_reply(200, "application/json", &json!({"MessageId": id}))
-}
-
-fn put_events(shared: &Shared, function: &str, body: &Value) -> Reply {
-    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-    let mut all = shared.events.lock().unwrap();
-    let mut entries = Vec::new();
-    for entry in body["Entries"].as_array().into_iter().flatten() {
-        all.push(PutEvent {
-            function: function.to_owned(),
-            bus: text(&entry["EventBusName"]),
-            source: text(&entry["Source"]),
-            detail_type: text(&entry["DetailType"]),
-            detail: serde_json::from_str(entry["Detail"].as_str().unwrap_or("null"))
-                .unwrap_or(Value::Null),
-        });
-        entries.push(json!({"EventId": format!("stand-in-{:08}", all.len())}));
-    }
-    json_reply(
-        200,
-        "application/x-amz-json-1.1",
-        &json!({"FailedEntryCount": 0, "Entries": entries}),
-    )
 }

@@ -6,8 +6,11 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::customer::{CustomerId, Email};
-use super::provider::{ProviderCode, Setting};
+mod details;
+
+pub use details::{CompletionMail, LicensePlusChange, OrderDetails, SettingChange};
+
+use super::customer::CustomerId;
 use super::text::string_newtype;
 
 /// 注文番号: `OD-20261206-7K3M9Q`, the Japan date it was placed and six symbols without
@@ -201,7 +204,7 @@ impl OrderStatus {
 }
 
 /// Why an order failed, when madoguchi decided it; the back office's own reasons are free
-/// text (`FailureReason::Other`).
+/// text.
 pub mod reason {
     /// The member withdrew it before the work started.
     pub const WITHDRAWN: &str = "withdrawn";
@@ -217,104 +220,6 @@ pub mod reason {
             MEMBERSHIP_CANCELLED => "ご解約にともない取り下げました。".to_owned(),
             PAYMENT_EXPIRED => "お支払い期限までにご入金が確認できませんでした。".to_owned(),
             other => other.to_owned(),
-        }
-    }
-}
-
-/// One provider's change, as an order of kind `line_notification` carries it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct SettingChange {
-    #[schema(value_type = String)]
-    pub provider_code: ProviderCode,
-    pub provider_name: String,
-    pub before: Setting,
-    pub after: Setting,
-}
-
-/// A change of the ライセンスプラス count: from and to, and the serials it removes (chosen
-/// when the member applied, and confirmed by them when one was on a device).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct LicensePlusChange {
-    pub from: u8,
-    pub to: u8,
-    #[schema(value_type = Vec<String>)]
-    pub remove: Vec<super::Serial>,
-}
-
-/// Where the 工事完了通知 goes, when the applicant asked for it. Not `Debug`-printed in
-/// full: the address is masked.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CompletionMail {
-    pub to: Email,
-    /// The applicant's name, for the salutation.
-    pub name: String,
-}
-
-impl std::fmt::Debug for CompletionMail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompletionMail")
-            .field("to", &self.to)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What an order asks for: enough to carry it out and to apply its effect on completion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum OrderDetails {
-    LineNotification {
-        changes: Vec<SettingChange>,
-        /// `None` unless the applicant asked for the 工事完了通知.
-        #[serde(default)]
-        completion_mail: Option<CompletionMail>,
-    },
-    LineTermination,
-    /// サービスの申込・変更・廃止 (docs/services.md).
-    Service {
-        service: super::Service,
-        action: super::catalogue::ServiceAction,
-        /// セキュリティ機能's change: ライセンスプラス serials before and after.
-        #[serde(default)]
-        license_plus: Option<LicensePlusChange>,
-        /// `None` unless the applicant asked for the 工事完了通知.
-        #[serde(default)]
-        completion_mail: Option<CompletionMail>,
-    },
-    /// A rental IC card reader to ship once paid (docs/readers.md).
-    Reader {
-        reader_id: String,
-        reader_type: super::ReaderType,
-        price: super::Price,
-        payment: super::reader::Payment,
-    },
-}
-
-impl OrderDetails {
-    /// The service an open order of this kind is changing, and how the overview shows it
-    /// meanwhile (docs/orders.md: 登録中, 変更中, 廃止中).
-    pub fn service_status(&self) -> Option<(super::Service, super::ServiceStatus)> {
-        match self {
-            OrderDetails::LineNotification { .. } => Some((
-                super::Service::LineNotification,
-                super::ServiceStatus::Changing,
-            )),
-            OrderDetails::Service {
-                service, action, ..
-            } => Some((*service, action.in_progress())),
-            OrderDetails::LineTermination | OrderDetails::Reader { .. } => None,
-        }
-    }
-
-    pub fn kind(&self) -> OrderKind {
-        match self {
-            OrderDetails::LineNotification { .. } => OrderKind::LineNotification,
-            OrderDetails::LineTermination => OrderKind::LineTermination,
-            OrderDetails::Reader { .. } => OrderKind::Reader,
-            OrderDetails::Service { action, .. } => match action {
-                super::catalogue::ServiceAction::Subscribe => OrderKind::ServiceSubscribe,
-                super::catalogue::ServiceAction::Change => OrderKind::ServiceChange,
-                super::catalogue::ServiceAction::Terminate => OrderKind::ServiceTerminate,
-            },
         }
     }
 }
