@@ -207,3 +207,85 @@ async fn an_order_goes_to_the_bus_once_and_comes_back_through_the_admin_function
     assert_valid(&last.detail);
     app.cloud().assert_every_call_allowed();
 }
+
+/// The same order's round trip with DynamoDB failing as AWS fails, every other call of each
+/// kind of fault: the admin function's reports (sent again until answered, as a back office
+/// retries) apply each step once, with one 工事完了通知; the dispatcher's hand-over (run
+/// again until it publishes) puts the order on the bus once.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn an_order_survives_dynamodb_faults_in_the_admin_function_and_the_dispatcher() {
+    use madoguchi_tests::cloud::{Fault, FaultPlan};
+    for fault in Fault::ALL {
+        let app = TestApp::in_the_cloud().await;
+        let member = app.member().await;
+        let token = app.login(&member).await;
+        let order_no = apply(&app, &token, "do_not_notify").await;
+        let dispatcher = app.as_function("outbox-dispatcher").await;
+        let bus = order_bus(&app).await;
+        app.cloud().inject(FaultPlan {
+            kinds: vec![fault],
+            every: 2,
+            burst: 1,
+            ..FaultPlan::none()
+        });
+        let number = madoguchi_core::domain::OrderNo::parse(&order_no).unwrap();
+        let mut published = false;
+        for _ in 0..10 {
+            if let Ok(madoguchi_core::service::outbox::HandOver::Published) =
+                madoguchi_core::service::outbox::hand_over(&dispatcher, &bus, &number).await
+            {
+                published = true;
+                break;
+            }
+        }
+        assert!(published, "{fault:?}: never handed over");
+        for (event_id, status) in [("bo-1", "in_progress"), ("bo-2", "completed")] {
+            let event = fixture(
+                "apigw-v2/admin-order-event-iam.json",
+                &[
+                    ("order_no", &order_no),
+                    ("event_id", event_id),
+                    ("status", status),
+                ],
+            );
+            let mut answered = None;
+            for _ in 0..10 {
+                let moved = call(&app, Function::Admin, &event).await;
+                assert_ne!(
+                    moved.status,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "{fault:?}: {:?}",
+                    moved.body
+                );
+                if moved.status == StatusCode::OK {
+                    answered = Some(moved);
+                    break;
+                }
+            }
+            let moved = answered.unwrap_or_else(|| panic!("{fault:?}: {status} never answered"));
+            assert_eq!(moved.body["status"], status, "{fault:?}");
+        }
+        app.cloud().inject(FaultPlan::none());
+        let order = app.ctx.store.order(&number).await.unwrap().unwrap();
+        let steps: Vec<_> = order.steps.iter().map(|s| s.status).collect();
+        use madoguchi_core::domain::OrderStatus::*;
+        assert_eq!(steps, [Accepted, InProgress, Completed], "{fault:?}");
+        assert!(!order.publication.pending, "{fault:?}: marked handed over");
+        let put: Vec<_> = app
+            .cloud()
+            .put_events()
+            .into_iter()
+            .filter(|e| e.detail["id"] == order_no.as_str())
+            .collect();
+        assert_eq!(put.len(), 1, "{fault:?}: put on the bus once");
+        assert_eq!(
+            app.mails_of_kind("taro@example.jp", "works_completed")
+                .await
+                .len(),
+            1,
+            "{fault:?}: one 工事完了通知"
+        );
+        app.cloud().assert_every_call_allowed();
+    }
+}
