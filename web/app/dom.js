@@ -48,10 +48,10 @@ export function uid(prefix) {
 // The words of the seed portals for the API's values (docs/usage.md to docs/readers.md).
 export const SERVICE = {
   line_notification: '回線情報通知',
-  security: 'セキュリティ対策ツール',
+  security: 'セキュリティ機能',
   remote_support: 'リモートサポートサービス',
-  session_plus: 'セッションプラス',
-  vpn_wide: 'VPNワイド',
+  session_plus: 'フレッツ・セッションプラス',
+  vpn_wide: 'フレッツ・VPN ワイド',
 };
 export const SERVICE_STATUS = {
   in_use: '利用中',

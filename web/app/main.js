@@ -25,6 +25,8 @@ const ROUTES = [
   ['/cancel/:step', 'member', () => import('./screens/cancel.js')],
   ['/receipts', 'member', () => import('./screens/receipts.js')],
   ['/orders/:order_no', 'member', () => import('./screens/order.js')],
+  ['/services/:service', 'member', () => import('./screens/service.js')],
+  ['/services/:service/:step', 'member', () => import('./screens/service.js')],
 ];
 
 const SITE = 'madoguchi 会員ポータル';
@@ -153,7 +155,7 @@ function showChrome(path) {
   for (const link of document.querySelectorAll('#site-nav a')) {
     const target = link.getAttribute('href').slice(1);
     const current = path === target || path.startsWith(`${target}/`)
-      || (target === '/usage' && path.startsWith('/serials/'));
+      || (target === '/usage' && (path.startsWith('/serials/') || path.startsWith('/services/')));
     if (current) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }

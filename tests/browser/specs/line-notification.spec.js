@@ -50,7 +50,7 @@ function provider(page, name) {
 
 /** 通知可否設定 screen → 同意書 → 申込者情報, choosing 通知しない for the test provider. */
 async function upToApplicant(page) {
-  await page.getByRole('link', { name: '回線情報通知' }).click();
+  await page.getByRole('link', { name: '回線情報通知', exact: true }).click();
   await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();
   await provider(page, TEST_PROVIDER).getByLabel('「通知しない」に変更する').check();
   await page.getByRole('button', { name: '次へ' }).click();
@@ -69,7 +69,7 @@ async function fillApplicant(page, { name = '西日本 太郎', phone = '06-1234
 
 test('a member changes two providers step by step and keeps the receipt', async ({ page, member, admin, playwright, baseURL }) => {
   await logIn(page, member);
-  await page.getByRole('link', { name: '回線情報通知' }).click();
+  await page.getByRole('link', { name: '回線情報通知', exact: true }).click();
   await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();
   // Every provider with its current setting: both start at 通知する.
   const testProvider = provider(page, TEST_PROVIDER);
@@ -189,7 +189,7 @@ test('a member changes two providers step by step and keeps the receipt', async 
 
 test('errors are shown next to their fields and in the summary, and Back keeps every step', async ({ page, member, admin }) => {
   await logIn(page, member);
-  await page.getByRole('link', { name: '回線情報通知' }).click();
+  await page.getByRole('link', { name: '回線情報通知', exact: true }).click();
   await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();
 
   // Nothing chosen.

@@ -18,7 +18,7 @@ test('ご利用状況 lists the services and every serial with status, device an
   await checkScreen(page, 'usage');
 
   const services = page.getByRole('table');
-  await expect(services.getByRole('row', { name: /セキュリティ対策ツール.*利用中/ })).toBeVisible();
+  await expect(services.getByRole('row', { name: /セキュリティ機能.*利用中/ })).toBeVisible();
   await expect(services.getByRole('row', { name: /リモートサポートサービス.*登録中/ })).toBeVisible();
 
   const [standard, plus] = member.serials;

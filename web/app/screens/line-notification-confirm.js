@@ -5,9 +5,10 @@ import { api } from '../api.js';
 import { add, h, notice, facts, word, instant, SETTING } from '../dom.js';
 import { whileBusy } from '../forms.js';
 import * as session from '../session.js';
-import {
-  BASE, PATH, f, top, missingStep, bodyOf, sendBack, showProblem, backLink,
-} from './line-notification-shared.js';
+import { showProblem, backLink, applicantFacts } from './application.js';
+import { BASE, ln } from './line-notification-shared.js';
+
+const { f, path: PATH } = ln;
 
 // ---------------------------------------------------------------------------------------
 // 4. 確認: the dry run's content, then the one submission
@@ -29,27 +30,10 @@ function changesTable(changes, providers, { caption, afterLabel = '変更後' })
       h('td', { 'data-label': afterLabel }, h('strong', {}, word(SETTING, c.after)))))));
 }
 
-function applicantFacts(a) {
-  return facts([
-    ['お名前', a.name],
-    ['ご連絡先電話番号', a.phone],
-    ['ご連絡先メールアドレス', a.email || '（入力なし）'],
-    ['工事完了通知メール', a.completion_email ? '受け取る' : '受け取らない'],
-  ], { class: 'facts ln-facts' });
-}
-
 export async function confirm({ view, go }) {
-  if (f.receipt()) {
-    go(`${BASE}/done`, { replace: true });
-    return undefined;
-  }
+  if (ln.redirect('confirm', go)) return undefined;
   const state = f.get();
-  const lacking = missingStep(state, 'confirm');
-  if (lacking) {
-    go(lacking, { replace: true });
-    return undefined;
-  }
-  const body = bodyOf(state);
+  const body = ln.bodyOf(state);
   const replayed = await f.replay(PATH, body);
   if (replayed) {
     f.done({ ...replayed, applicant: body.applicant, providers: state.providers ?? [] });
@@ -60,7 +44,7 @@ export async function confirm({ view, go }) {
   try {
     confirmation = await api('POST', PATH, { body: { ...body, dry_run: true } });
   } catch (problem) {
-    const back = await sendBack(problem, 'confirm', go);
+    const back = await ln.sendBack(problem, 'confirm', go);
     if (back) return undefined;
     throw problem;
   }
@@ -74,30 +58,13 @@ export async function confirm({ view, go }) {
       f.done({ ...answer, applicant: confirmation.applicant, providers: state.providers ?? [] });
       go(`${BASE}/done`, { replace: true });
     } catch (problem) {
-      if (problem.code === 'too_many_applications') {
-        const when = problem.retryAfter
-          ? instant(new Date(Date.now() + problem.retryAfter * 1000).toISOString())
-          : null;
-        showProblem(problemPlace,
-          h('p', { class: 'notice__title' }, '本日のお申し込み件数が上限に達しました'),
-          h('p', {}, '回線情報通知のお申し込みは1日10件まで受け付けています。今回のお申し込みは受け付けていません。'),
-          h('p', {}, when
-            ? `${when}以降に、もう一度「この内容で申し込む」を押してください。入力した内容はこの端末に残ります。`
-            : '日付が変わってから（日本時間）、もう一度お申し込みください。入力した内容はこの端末に残ります。'));
-        return;
-      }
-      if (problem.code === 'network' || problem.status >= 500 || problem.code === 'idempotency_key_in_use') {
-        showProblem(problemPlace,
-          h('p', { class: 'notice__title' }, '送信できたかどうか確認できませんでした'),
-          h('p', {}, 'もう一度「この内容で申し込む」を押してください。同じお申し込みが二重に受け付けられることはありません。'));
-        return;
-      }
-      if (await sendBack(problem, 'confirm', go)) return;
+      if (ln.showSubmitProblem(problem, problemPlace)) return;
+      if (await ln.sendBack(problem, 'confirm', go)) return;
       showProblem(problemPlace, h('p', {}, problem.detail || problem.title || problem.message));
     }
   }));
 
-  top(view, 'confirm');
+  ln.top(view, 'confirm');
   add(view,
     h('p', {}, '以下の内容で設定を変更します。よろしければ「この内容で申し込む」を押してください。修正する場合は「戻る」を押してください。'),
     notice('warning', h('p', {}, 'お申し込みのあと、設定の変更工事を行います（約1時間）。工事が完了するまでは現在の設定のままで、完了すると新しい設定になります。「通知しない」にしたサービス提供者では、サービスの一部がご利用いただけなくなる場合があります。')),
@@ -127,7 +94,7 @@ export async function done({ view, go }) {
   const print = h('button', { type: 'button', class: 'button' }, '印刷する');
   print.addEventListener('click', () => window.print());
 
-  top(view, 'done');
+  ln.top(view, 'done');
   add(view,
     h('p', { class: 'print-only ln-print-title' }, 'madoguchi 回線情報通知 変更受付'),
     notice('success',

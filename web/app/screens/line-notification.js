@@ -7,18 +7,17 @@
 // draft. A problem found later (by the dry run or the submission) is sent back to the step
 // that owns it and shown there.
 //
-// Steps 1 to 3 are here; 4 and 5 in line-notification-confirm.js; what they share in
-// line-notification-shared.js.
+// Step 1 is here; 2 and 3 are every application's (application.js); 4 and 5 in
+// line-notification-confirm.js; what they share in line-notification-shared.js.
 
 import { api } from '../api.js';
 import { add, h, notice, facts, word, date, uid, SETTING } from '../dom.js';
 import {
-  field, choices, errorSummary, showErrors, clearErrors, whileBusy,
+  choices, errorSummary, showErrors, clearErrors,
 } from '../forms.js';
-import * as session from '../session.js';
+import { showLater } from './application.js';
 import {
-  BASE, PATH, f, HEADINGS, SET_VIA, LABELS, MESSAGES, top, settingBadge, other, groupName,
-  takePending, showLater, missingStep, bodyOf, sendBack, showProblem, backLink,
+  BASE, HEADINGS, SET_VIA, ln, settingBadge, other, groupName,
 } from './line-notification-shared.js';
 import { confirm, done } from './line-notification-confirm.js';
 
@@ -30,7 +29,9 @@ export function title(params) {
 
 export async function render(ctx) {
   const step = ctx.params.step ?? 'select';
-  const screens = { consent, applicant, confirm, done };
+  const screens = {
+    consent: ln.consent, applicant: ln.applicant, confirm, done,
+  };
   if (ctx.params.step && !screens[step]) {
     ctx.go(BASE, { replace: true });
     return undefined;
@@ -43,8 +44,9 @@ export async function render(ctx) {
 
 async function select({ view, go }) {
   // A finished procedure is over: this is a new one.
+  const { f } = ln;
   if (f.receipt()) f.clear();
-  const pending = takePending('select');
+  const pending = ln.takePending('select');
   const { providers } = await api('GET', '/v1/line-notification');
 
   // What was chosen before, as far as it still changes something.
@@ -140,194 +142,13 @@ async function select({ view, go }) {
     go(`${BASE}/consent`);
   });
 
-  top(view, 'select');
+  ln.top(view, 'select');
   add(view,
     h('p', {}, '回線情報通知は、お客さまの回線がIPv6でサービス提供者に接続するときに、回線ごとの識別番号（お客さまID）をそのサービス提供者へ通知する機能です。サービス提供者ごとに「通知する」「通知しない」を選べます。'),
     h('p', {}, '設定を変更するサービス提供者について「…に変更する」を選び、「次へ」を押してください。このあと同意書のご確認、申込者情報の入力、変更内容の確認へと進みます。お申し込みは1日10件まで受け付けます。'),
     providers.length
       ? form
       : notice('info', h('p', {}, '通知先として登録されているサービス提供者はありません。')));
-  showLater(form, pending);
-  return undefined;
-}
-
-// ---------------------------------------------------------------------------------------
-// 2. 同意書
-
-async function consent({ view, go }) {
-  if (f.receipt()) {
-    go(`${BASE}/done`, { replace: true });
-    return undefined;
-  }
-  const state = f.get();
-  const lacking = missingStep(state, 'consent');
-  if (lacking) {
-    go(lacking, { replace: true });
-    return undefined;
-  }
-  const pending = takePending('consent');
-  const terms = await api('GET', '/v1/terms/line-notification');
-  const revised = state.consent?.agreed && state.consent.terms_version !== terms.version;
-  const agreed = Boolean(state.consent?.agreed) && !revised;
-  if (revised) f.set({ consent: { terms_version: terms.version, agreed: false } });
-
-  const titleId = uid('ln-terms');
-  const box = h('div', {
-    class: 'terms', tabindex: '0', role: 'region', 'aria-labelledby': titleId,
-  }, terms.body);
-  const agree = choices({
-    name: 'agreed',
-    legend: '同意書への同意',
-    type: 'checkbox',
-    options: [{ value: 'yes', label: '上記の同意書の内容を確認し、同意する' }],
-    value: agreed ? ['yes'] : [],
-    required: true,
-  });
-  const checkbox = agree.querySelector('input');
-  checkbox.addEventListener('change', () => {
-    f.set({ consent: { terms_version: terms.version, agreed: checkbox.checked } });
-  });
-
-  const form = h('form', { novalidate: true, class: 'ln-form', 'aria-labelledby': titleId },
-    errorSummary(),
-    h('h2', { id: titleId }, terms.title),
-    box,
-    h('p', { class: 'field__hint' }, `同意書の版: ${terms.version}`),
-    agree,
-    h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'button button--primary' }, '次へ'),
-      backLink(BASE, '同意しない（選択に戻る）')));
-
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (!checkbox.checked) {
-      showErrors(form, [{
-        field: 'agreed',
-        message: 'お申し込みには同意書への同意が必要です。内容をご確認のうえ「同意する」にチェックを入れてください。',
-      }]);
-      return;
-    }
-    clearErrors(form);
-    f.set({ consent: { terms_version: terms.version, agreed: true } });
-    go(`${BASE}/applicant`);
-  });
-
-  top(view, 'consent');
-  add(view,
-    h('p', {}, '回線情報通知の設定を変更するには、以下の同意書に同意していただく必要があります。同意される場合は「同意する」にチェックを入れて「次へ」を押してください。'),
-    revised ? notice('warning', h('p', {}, '同意書の内容が改定されました。改めてお読みいただき、同意をお願いします。')) : null,
-    h('div', { class: 'card' }, form));
-  showLater(form, pending);
-  return undefined;
-}
-
-// ---------------------------------------------------------------------------------------
-// 3. 申込者情報
-
-async function applicant({ view, go }) {
-  if (f.receipt()) {
-    go(`${BASE}/done`, { replace: true });
-    return undefined;
-  }
-  const state = f.get();
-  const lacking = missingStep(state, 'applicant');
-  if (lacking) {
-    go(lacking, { replace: true });
-    return undefined;
-  }
-  const pending = takePending('applicant');
-  const typed = state.applicant ?? { name: session.customer()?.name ?? '' };
-
-  const name = field({
-    name: 'name',
-    label: LABELS.name,
-    hint: '20文字以内で入力してください。「~」「|」「&」「%」は使えません。全角でも入力できます。',
-    required: true,
-    value: typed.name ?? '',
-    attrs: { autocomplete: 'name' },
-  });
-  const phone = field({
-    name: 'phone',
-    label: LABELS.phone,
-    hint: '数字とハイフンで10桁または11桁（例: 06-1234-5678）。全角でも入力できます。',
-    type: 'tel',
-    required: true,
-    value: typed.phone ?? '',
-    attrs: { autocomplete: 'tel' },
-  });
-  const email = field({
-    name: 'email',
-    label: LABELS.email,
-    hint: '工事完了通知メールを受け取る場合は必ず入力してください。携帯電話のメールアドレス（docomo.ne.jp、ezweb.ne.jp、au.com、softbank.ne.jp、i.softbank.jp、ymobile.ne.jp）には工事完了通知をお送りできません。',
-    value: typed.email ?? '',
-    attrs: {
-      inputmode: 'email', autocomplete: 'email', autocapitalize: 'off', spellcheck: 'false',
-    },
-  });
-  const completion = choices({
-    name: 'completion_email',
-    legend: LABELS.completion_email,
-    type: 'checkbox',
-    options: [{
-      value: 'yes',
-      label: '工事完了通知メールを受け取る',
-      hint: '設定の変更が完了したことを、ご連絡先メールアドレスにお知らせします。',
-    }],
-    value: typed.completion_email ? ['yes'] : [],
-  });
-  const wants = completion.querySelector('input');
-
-  const read = () => ({
-    name: name.input.value,
-    phone: phone.input.value,
-    email: email.input.value,
-    completion_email: wants.checked,
-  });
-  const save = () => f.set({ applicant: read() });
-
-  const problemPlace = h('div');
-  const next = h('button', { type: 'submit', class: 'button button--primary' }, '次へ');
-  const form = h('form', { novalidate: true, class: 'ln-form', 'aria-labelledby': 'ln-applicant-title' },
-    errorSummary(),
-    h('h2', { id: 'ln-applicant-title' }, 'お申し込みされる方の情報'),
-    h('p', { class: 'field__hint' }, '「必須」の項目は必ず入力してください。'),
-    name, phone, email, completion,
-    h('div', { class: 'actions' }, next, backLink(`${BASE}/consent`)));
-  form.addEventListener('input', save);
-  form.addEventListener('change', save);
-
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    problemPlace.replaceChildren();
-    const now = read();
-    f.set({ applicant: now });
-    const errors = [];
-    if (!now.name.trim()) errors.push({ field: 'name', message: MESSAGES.name.required });
-    if (!now.phone.trim()) errors.push({ field: 'phone', message: MESSAGES.phone.required });
-    if (now.completion_email && !now.email.trim()) errors.push({ field: 'email', message: MESSAGES.email.required });
-    if (errors.length) {
-      showErrors(form, errors);
-      return;
-    }
-    clearErrors(form);
-    // The dry run checks everything the server checks, so its answers show here at once.
-    await whileBusy(next, '確認中…', async () => {
-      try {
-        await api('POST', PATH, { body: { ...bodyOf(f.get()), dry_run: true } });
-        go(`${BASE}/confirm`);
-      } catch (problem) {
-        const back = await sendBack(problem, 'applicant', go);
-        if (Array.isArray(back)) showErrors(form, back);
-        else if (!back) showProblem(problemPlace, h('p', {}, problem.detail || problem.title || problem.message));
-      }
-    });
-  });
-
-  top(view, 'applicant');
-  add(view,
-    h('p', {}, 'お申し込みされる方のお名前とご連絡先を入力してください。工事完了通知メールをご希望の場合は、ご連絡先メールアドレスを入力し「工事完了通知メールを受け取る」にチェックを入れてください。'),
-    problemPlace,
-    h('div', { class: 'card' }, form));
   showLater(form, pending);
   return undefined;
 }

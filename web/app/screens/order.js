@@ -11,7 +11,7 @@ import { whileBusy } from '../forms.js';
 
 export const title = 'ご注文の状況';
 
-const KIND = {
+export const KIND = {
   line_notification: '回線情報通知の通知可否設定の変更',
   service_subscribe: 'サービスのお申し込み',
   service_change: 'サービスの変更',
@@ -30,17 +30,32 @@ const STATUS = {
   failed: ['不成立', 'bad'],
 };
 
-const REASON = {
+export const REASON = {
   withdrawn: 'お客さまのお申し出により取り下げました。',
   membership_cancelled: 'ご解約にともない取り下げました。',
   payment_expired: 'お支払い期限までにご入金が確認できませんでした。',
 };
 
-const ACTION = { subscribe: 'お申し込み', change: '変更', terminate: '廃止' };
+export const ACTION = { subscribe: 'お申し込み', change: '変更', terminate: '廃止' };
 
-function statusBadge(status) {
+export function statusBadge(status) {
   const [text, tone] = STATUS[status] ?? [status, 'neutral'];
   return badge(text, tone);
+}
+
+/** Every move of the order, oldest first, with its time. */
+export function progress(order) {
+  return h('ol', { class: 'order-steps' }, order.steps.map((s) => h('li', {},
+    statusBadge(s.status), ' ', h('time', { datetime: s.at }, instant(s.at)))));
+}
+
+/** Why a failed order did not complete, and that it changed nothing. */
+export function failure(order) {
+  if (order.status !== 'failed') return null;
+  return notice('error',
+    h('p', { class: 'notice__title' }, 'このご注文は完了しませんでした'),
+    h('p', {}, `理由: ${REASON[order.reason] ?? order.reason ?? '記録されていません。'}`),
+    h('p', {}, 'ご注文による変更は行われていません。'));
 }
 
 /** docs/orders.md: a member may withdraw before the work starts, or a reader before it ships. */
@@ -80,7 +95,6 @@ export async function render({ view, params }) {
   let order = await api('GET', `/v1/orders/${encodeURIComponent(params.order_no)}`);
   const place = h('div');
   const show = () => {
-    const failed = order.status === 'failed';
     const withdraw = withdrawable(order)
       ? h('button', { type: 'button', class: 'button button--danger' }, 'このお申し込みを取り下げる')
       : null;
@@ -100,12 +114,7 @@ export async function render({ view, params }) {
       }));
     }
     place.replaceChildren(
-      failed
-        ? notice('error',
-          h('p', { class: 'notice__title' }, 'このご注文は完了しませんでした'),
-          h('p', {}, `理由: ${REASON[order.reason] ?? order.reason ?? '記録されていません。'}`),
-          h('p', {}, 'ご注文による変更は行われていません。'))
-        : null,
+      failure(order),
       h('section', { class: 'card', 'aria-labelledby': 'order-facts' },
         h('h2', { class: 'card__title', id: 'order-facts' }, word(KIND, order.kind)),
         facts([
@@ -118,8 +127,7 @@ export async function render({ view, params }) {
         what(order)),
       h('section', { class: 'card', 'aria-labelledby': 'order-steps' },
         h('h2', { class: 'card__title', id: 'order-steps' }, '進み具合'),
-        h('ol', { class: 'order-steps' }, order.steps.map((s) => h('li', {},
-          statusBadge(s.status), ' ', h('time', { datetime: s.at }, instant(s.at)))))),
+        progress(order)),
       problemPlace,
       h('div', { class: 'actions' },
         withdraw,

@@ -34,15 +34,25 @@ export function device(d) {
   return `${d.name}（${word(OS, d.os)}）`;
 }
 
+/** 【詳細・申込・変更】: 回線情報通知 has its own procedure; every other service its page. */
+function serviceHref(service) {
+  return service === 'line_notification' ? '#/line-notification' : `#/services/${encodeURIComponent(service)}`;
+}
+
 export async function render({ view }) {
   const usage = await api('GET', '/v1/usage');
 
   const services = h('table', { class: 'table table--stack' },
     h('caption', { class: 'visually-hidden' }, 'ご契約中のサービス'),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'サービス'), h('th', { scope: 'col' }, '状態'))),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, 'サービス'),
+      h('th', { scope: 'col' }, '状態'),
+      h('th', { scope: 'col' }, 'お手続き'))),
     h('tbody', {}, usage.services.map((s) => h('tr', {},
       h('td', { 'data-label': 'サービス' }, word(SERVICE, s.service)),
-      h('td', { 'data-label': '状態' }, badge(word(SERVICE_STATUS, s.status), s.status === 'in_use' ? 'ok' : 'neutral'))))));
+      h('td', { 'data-label': '状態' }, badge(word(SERVICE_STATUS, s.status), s.status === 'in_use' ? 'ok' : 'neutral')),
+      h('td', { 'data-label': 'お手続き' }, h('a', { href: serviceHref(s.service) },
+        '詳細・申込・変更', h('span', { class: 'visually-hidden' }, `（${word(SERVICE, s.service)}）`)))))));
 
   const serials = usage.serials.map((s) => {
     const nearing = s.billing === 'term' && s.expires_on && daysUntil(s.expires_on) <= 30;
