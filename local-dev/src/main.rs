@@ -299,7 +299,7 @@ async fn remind_daily(ctx: Context, mut stop: watch::Receiver<bool>) {
         let wait = Duration::try_from(next.duration_since(now)).unwrap_or_default();
         tokio::select! {
             _ = tokio::time::sleep(wait) => {
-                if let Err(error) = reminders::run(&ctx, ctx.today()).await {
+                if let Err(error) = reminders::run_daily(&ctx, ctx.today()).await {
                     tracing::warn!(%error, "expiry reminder run failed");
                 }
             }

@@ -71,7 +71,7 @@ fn instant(field: &'static str, value: String) -> Result<Timestamp, EventError> 
 /// One invocation: the job for the event's date, answered with the summary of docs/reminders.md.
 pub async fn remind(ctx: &Context, event: &Value) -> Result<Summary, Error> {
     let date = job_date(event, ctx.today())?;
-    let summary = reminders::run(ctx, date).await?;
+    let summary = reminders::run_daily(ctx, date).await?;
     tracing::info!(
         %date,
         due = summary.due,

@@ -1,18 +1,20 @@
 //! ICカードリーダーの追加申込み (docs/readers.md): the catalogue with its exact yen, and orders.
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{AnswerLog, Context, Error, keep_answer, orders, receipts, retry_on_conflict};
 use crate::domain::Mail;
 use crate::domain::japan;
-use crate::domain::reader::{Payment, READER_LIMIT, new_reader_id};
+use crate::domain::order::reason;
+use crate::domain::reader::{PAYMENT_DAYS, Payment, READER_LIMIT, new_reader_id};
 use crate::domain::{
-    CustomerId, OrderDetails, OrderNo, PaymentMethod, Price, Reader, ReaderStatus, ReaderType,
-    ReceiptKind,
+    CustomerId, OrderDetails, OrderNo, OrderStatus, PaymentMethod, Price, Reader, ReaderStatus,
+    ReaderType, ReceiptKind,
 };
-use crate::store::{Expect, Write};
+use crate::store::{Expect, OrderPlace, Write};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CatalogEntry {
@@ -165,4 +167,64 @@ pub async fn order(
         Ok(Outcome::Ordered(ordered))
     })
     .await
+}
+
+/// Unpaid orders read from the status list at a time.
+const UNPAID_PAGE: usize = 100;
+
+/// docs/readers.md#payment: every reader order still unpaid after its due date fails with
+/// reason `payment_expired`, and the member is mailed why. Run by the daily job for the
+/// Japan date `date`: an order due on the 13th fails on the 14th. Each failure is the back
+/// office's own report (`orders::report`, one `event_id` per order), so two runs at once,
+/// or a payment reported meanwhile, leave one outcome. Returns how many this run failed.
+pub async fn expire_unpaid(ctx: &Context, date: Date) -> Result<usize, Error> {
+    // Due before `date` means placed before the start of `date - PAYMENT_DAYS`: only that
+    // part of the list is read.
+    let placed_before = date
+        .checked_sub(jiff::Span::new().days(PAYMENT_DAYS))
+        .ok()
+        .and_then(|day| day.to_zoned(japan::zone()).ok())
+        .map(|midnight| midnight.timestamp());
+    let Some(placed_before) = placed_before else {
+        return Ok(0);
+    };
+    let mut place = OrderPlace {
+        placed_at: placed_before,
+        order_no: OrderNo::lowest(),
+    };
+    let mut failed = 0;
+    loop {
+        let page = ctx
+            .store
+            .orders_in(OrderStatus::AwaitingPayment, Some(&place), UNPAID_PAGE)
+            .await?;
+        for order in &page.items {
+            let OrderDetails::Reader { payment, .. } = &order.details else {
+                continue;
+            };
+            if payment.due_on >= date {
+                continue;
+            }
+            let progress = orders::Progress {
+                event_id: format!("payment-expired-{}", order.order_no),
+                status: OrderStatus::Failed,
+                reason: Some(reason::PAYMENT_EXPIRED.to_owned()),
+            };
+            match orders::report(ctx, &order.order_no, &progress).await {
+                // Failed now, or by a run at the same time (the same event).
+                Ok(view) if view.status == OrderStatus::Failed => failed += 1,
+                // Paid (or withdrawn) since the list was read: that move stands.
+                Ok(_) | Err(Error::InvalidTransition { .. }) | Err(Error::NotFound) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        match page.next {
+            Some(next) => place = next,
+            None => break,
+        }
+    }
+    if failed > 0 {
+        tracing::info!(%date, failed, "unpaid reader orders failed");
+    }
+    Ok(failed)
 }

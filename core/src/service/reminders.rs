@@ -71,6 +71,14 @@ pub async fn run_chosen(ctx: &Context, date: Date) -> Result<Summary, Error> {
     run(ctx, date).await
 }
 
+/// The scheduled job's work for `date`: the reminders, then the card-reader orders left
+/// unpaid past their due date (docs/readers.md#payment), which need the same daily beat.
+pub async fn run_daily(ctx: &Context, date: Date) -> Result<Summary, Error> {
+    let summary = run(ctx, date).await?;
+    super::reader::expire_unpaid(ctx, date).await?;
+    Ok(summary)
+}
+
 pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
     let thresholds = &ctx.settings.reminder_thresholds;
     let furthest = i64::from(thresholds.iter().copied().max().unwrap_or(0));

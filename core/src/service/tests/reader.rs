@@ -185,3 +185,80 @@ async fn a_rental_follows_its_order_from_payment_to_delivery() {
     let left = held(&counter, &member).await;
     assert_eq!(left.len(), 2, "the starter kit and the delivered rental");
 }
+
+/// docs/readers.md#payment: the daily job fails an order still unpaid after its due date,
+/// once, mails why and frees its place; an order paid, or still within its days, stays.
+#[tokio::test]
+async fn the_daily_job_fails_orders_unpaid_after_their_due_date() {
+    use crate::service::orders::{self, Progress};
+    use crate::service::reader::expire_unpaid;
+    let counter = Counter::open().await;
+    let member = counter.member(Vec::new()).await;
+    let (counter, member) = (&counter, &member);
+    let ordered = |reader_type| async move {
+        match place(counter, member, reader_type, false).await {
+            Ok(Outcome::Ordered(ordered)) => ordered,
+            Ok(Outcome::Quote(_)) => panic!("quoted, not ordered"),
+            Err(error) => panic!("no order: {error:?}"),
+        }
+    };
+    // Placed on 2026-11-22 (Japan): due on 2026-11-29.
+    let unpaid = ordered(ReaderType::UsbMac).await;
+    assert_eq!(unpaid.payment.due_on, super::date("2026-11-29"));
+    let paid = ordered(ReaderType::UsbWindows).await;
+    let payment = Progress {
+        event_id: "bo-paid".into(),
+        status: OrderStatus::Paid,
+        reason: None,
+    };
+    orders::report(&counter.ctx, &paid.order_no, &payment)
+        .await
+        .unwrap();
+    counter.advance(jiff::SignedDuration::from_hours(24));
+    let later = ordered(ReaderType::UsbMac).await;
+
+    // On its due date it may still be paid.
+    assert_eq!(
+        expire_unpaid(&counter.ctx, super::date("2026-11-29"))
+            .await
+            .unwrap(),
+        0
+    );
+    // The day after, it fails; the one placed a day later is due that day and stays.
+    assert_eq!(
+        expire_unpaid(&counter.ctx, super::date("2026-11-30"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        expire_unpaid(&counter.ctx, super::date("2026-11-30"))
+            .await
+            .unwrap(),
+        0
+    );
+
+    let status = |order_no| async move {
+        orders::order_of(&counter.ctx, &member.id, order_no)
+            .await
+            .unwrap()
+    };
+    let failed = status(&unpaid.order_no).await;
+    assert_eq!(failed.status, OrderStatus::Failed);
+    assert_eq!(failed.reason.as_deref(), Some("payment_expired"));
+    assert_eq!(status(&paid.order_no).await.status, OrderStatus::Paid);
+    assert_eq!(
+        status(&later.order_no).await.status,
+        OrderStatus::AwaitingPayment
+    );
+    let left = held(counter, member).await;
+    assert!(left.iter().all(|r| r.reader_id != unpaid.reader.reader_id));
+    assert_eq!(
+        left.len(),
+        3,
+        "the starter kit, the paid one and the later one"
+    );
+    let mails = counter.mails(member, MailKind::OrderFailed).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].body.contains("ご入金が確認できませんでした"));
+}

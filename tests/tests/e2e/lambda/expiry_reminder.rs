@@ -76,3 +76,45 @@ async fn an_event_it_cannot_read_or_a_day_ahead_is_refused() {
     .to_string();
     assert!(ahead.contains("2026-11-23"), "{ahead}");
 }
+
+/// docs/readers.md#payment: the daily run also fails a card-reader order still unpaid the
+/// day after its due date, through the function's own grants (the orders' status index),
+/// and mails the member why; on the due date itself the order stands.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn the_daily_run_fails_a_reader_order_left_unpaid() {
+    let app = TestApp::in_the_cloud().await;
+    let (member, token) = app.logged_in().await;
+    let ordered = app
+        .order_reader(
+            &token,
+            json!({"type": "usb_windows", "payment_method": "chocom"}),
+        )
+        .await;
+    assert_eq!(ordered.status, 201, "{:?}", ordered.body);
+    let order_no = ordered.body["order_no"].as_str().unwrap().to_owned();
+    assert_eq!(ordered.body["payment"]["due_on"], "2026-11-29");
+    let status = |answer: &crate::support::Answer| answer.body["status"].clone();
+
+    app.advance(jiff::SignedDuration::from_hours(24 * 8));
+    // A week later the session is long over: the member logs in again.
+    let token = app.login(&member).await;
+    summary(&app, &json!({"date": "2026-11-29"})).await;
+    let order = app.get(&format!("/v1/orders/{order_no}"), &token).await;
+    assert_eq!(status(&order), "awaiting_payment");
+
+    summary(&app, &json!({"date": "2026-11-30"})).await;
+    let order = app.get(&format!("/v1/orders/{order_no}"), &token).await;
+    assert_eq!(status(&order), "failed");
+    assert_eq!(order.body["reason"], "payment_expired");
+    assert_eq!(
+        app.mails_of_kind(&member.email, "order_failed").await.len(),
+        1
+    );
+    let readers = app.get("/v1/readers", &token).await;
+    assert_eq!(
+        readers.body["readers"].as_array().unwrap().len(),
+        1,
+        "the starter kit only"
+    );
+}
