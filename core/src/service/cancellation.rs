@@ -116,7 +116,9 @@ pub async fn cancel(
             .await?
             .ok_or(Error::NotFound)?;
         if customer.is_cancelled() {
-            if !request.dry_run && serials.iter().any(usable) {
+            if !request.dry_run
+                && (serials.iter().any(usable) || orders::left_to_withdraw(&customer))
+            {
                 finish_left(ctx, customer_id).await;
             }
             return Err(Error::AlreadyCancelled);
@@ -210,7 +212,10 @@ pub async fn cancel(
         }
         // docs/orders.md: the open orders are withdrawn (a reader not yet shipped leaves the
         // member's list with its order), and the line's end is an order.
-        let mut writes = orders::withdraw_all(ctx, &mut customer, now).await?;
+        // Up to a commit's share; any more are withdrawn by the commits that finish it.
+        let mut writes =
+            orders::withdraw_open(ctx, &mut customer, now, orders::WITHDRAWN_PER_COMMIT).await?;
+        let orders_left = orders::left_to_withdraw(&customer);
         // A rental ordered before readers were orders and never shipped has no order to
         // withdraw: it leaves the list as a withdrawn one would.
         customer
@@ -227,7 +232,7 @@ pub async fn cancel(
         // steps after retire.
         let first_serials = SERIALS_PER_COMMIT.saturating_sub((writes.len() + 1).div_ceil(2));
         let to_retire: Vec<SerialRecord> = serials.into_iter().filter(usable).collect();
-        let more_to_retire = to_retire.len() > first_serials;
+        let more_to_retire = to_retire.len() > first_serials || orders_left;
         writes.extend(
             to_retire
                 .into_iter()
@@ -357,12 +362,41 @@ async fn retire(
     Ok(())
 }
 
-/// Finishes the cancellation of a member whose serials a failure left usable; nothing to
-/// do for any other member.
+/// Withdraws the orders a cancellation left open (more than its commit held), a commit at a
+/// time, dated when the membership ended. Each commit names the member's version it read.
+async fn withdraw_left(ctx: &Context, mut customer: Customer) -> Result<(), Error> {
+    let Some(cancelled_at) = customer.cancelled_at else {
+        return Ok(());
+    };
+    while orders::left_to_withdraw(&customer) {
+        let expect = Expect::Version(customer.version);
+        let mut writes = orders::withdraw_open(
+            ctx,
+            &mut customer,
+            cancelled_at,
+            orders::WITHDRAWN_PER_COMMIT,
+        )
+        .await?;
+        if writes.is_empty() {
+            // The member's list and the orders disagree: nothing here can withdraw more.
+            break;
+        }
+        let withdrawn = writes.len();
+        writes.push(Write::put_customer(customer.clone(), expect));
+        ctx.store.commit(writes).await?;
+        customer.version = expect.next_version();
+        tracing::info!(customer_id = %customer.customer_id, withdrawn, "orders of a cancelled member withdrawn");
+    }
+    Ok(())
+}
+
+/// Finishes the cancellation of a member whose serials or orders a failure (or their
+/// number) left; nothing to do for any other member.
 pub async fn finish(ctx: &Context, customer_id: &CustomerId) -> Result<(), Error> {
     retry_on_conflict(|| async {
         match ctx.store.customer_with_serials(customer_id).await? {
             Some((customer, serials)) if customer.is_cancelled() => {
+                withdraw_left(ctx, customer.clone()).await?;
                 retire(ctx, &customer, serials).await
             }
             _ => Ok(()),

@@ -89,10 +89,9 @@ async fn attempt(
         Outcome::Cancelled => {
             tracing::info!(%customer_id, "login refused: membership cancelled");
             // The right key of a cancelled member: finish what a stopped cancellation left.
-            if customer
-                .as_ref()
-                .is_some_and(|c| c.serials.len() > SERIALS_PER_COMMIT)
-            {
+            if customer.as_ref().is_some_and(|c| {
+                c.serials.len() > SERIALS_PER_COMMIT || super::orders::left_to_withdraw(c)
+            }) {
                 super::cancellation::finish_left(ctx, customer_id).await;
             }
             Err(Error::MembershipCancelled)

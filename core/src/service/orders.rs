@@ -473,23 +473,48 @@ pub async fn withdraw(
     .await
 }
 
+/// The most orders one commit withdraws at a cancellation. An order is one or two items of
+/// a DynamoDB transaction (at most 100), beside the cancellation's own writes and its first
+/// serials; the rest are withdrawn by the commits that finish it (docs/cancellation.md).
+pub(crate) const WITHDRAWN_PER_COMMIT: usize = 20;
+
 /// Whether a cancellation withdraws an open order: every one, but a reader already
-/// shipped, which is on its way and is asked back.
+/// shipped, which is on its way and is asked back, and the line's termination, which is
+/// the cancellation's own.
 pub(crate) fn withdrawn_at_cancellation(kind: OrderKind, status: OrderStatus) -> bool {
-    !status.is_final() && (!kind.is_shipment() || status.withdrawable(kind))
+    !status.is_final()
+        && kind != OrderKind::LineTermination
+        && (!kind.is_shipment() || status.withdrawable(kind))
 }
 
-/// The writes that withdraw every open order of a member whose membership ends, read
-/// from the store: each fails with reason `membership_cancelled`, and is published so the
-/// back office stops the work; `customer` follows each (a reader not yet shipped leaves the
-/// list). A reader already shipped stays open: it is on its way and is asked back.
-pub(crate) async fn withdraw_all(
+/// Whether a cancelled member still has orders its cancellation has to withdraw.
+pub(crate) fn left_to_withdraw(customer: &Customer) -> bool {
+    customer
+        .open_orders
+        .iter()
+        .any(|o| withdrawn_at_cancellation(o.details.kind(), o.status))
+}
+
+/// The writes that withdraw up to `limit` open orders of a member whose membership ends,
+/// read from the store: each fails with reason `membership_cancelled`, and is published so
+/// the back office stops the work; `customer` follows each (a reader not yet shipped leaves
+/// the list). A reader already shipped stays open: it is on its way and is asked back.
+/// The caller commits them with `customer`'s write; [`left_to_withdraw`] says whether more
+/// are left for another commit.
+pub(crate) async fn withdraw_open(
     ctx: &Context,
     customer: &mut Customer,
     at: Timestamp,
+    limit: usize,
 ) -> Result<Vec<Write>, Error> {
     let mut writes = Vec::new();
     for open in customer.open_orders.clone() {
+        if writes.len() == limit {
+            break;
+        }
+        if !withdrawn_at_cancellation(open.details.kind(), open.status) {
+            continue;
+        }
         let Some(order) = ctx.store.order(&open.order_no).await? else {
             continue;
         };

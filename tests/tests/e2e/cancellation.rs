@@ -392,3 +392,52 @@ async fn a_member_of_two_hundred_serials_and_sessions_is_cancelled_whole() {
         .await;
     assert_eq!(notices.len(), 1);
 }
+
+/// docs/cancellation.md: a member with more open orders than one DynamoDB transaction can
+/// withdraw beside the cancellation's own writes (100 changes to 回線情報通知 the back office
+/// has not started) is cancelled whole: every one is withdrawn before the answer, in as
+/// many commits as it takes, and only the line's termination stays open.
+#[tokio::test]
+async fn a_member_with_a_hundred_open_orders_is_cancelled_whole() {
+    let app = TestApp::spawn().await;
+    let member = app.member().await;
+    for n in 0..100 {
+        let code = format!("W{:04}", 500 + n);
+        let provider = json!({"provider_code": code, "provider_name": format!("事業者{n}"), "service_name": "光電話"});
+        assert_eq!(
+            app.admin_post("/providers", provider).await.status,
+            StatusCode::CREATED
+        );
+    }
+    // Ten applications a day (docs/line-notification.md), each its own order.
+    for day in 0..10 {
+        let token = app.login(&member).await;
+        for n in 0..10 {
+            let code = format!("W{:04}", 500 + day * 10 + n);
+            let change = json!({"changes": [{"provider_code": code, "setting": "do_not_notify"}],
+                                "consent": {"terms_version": crate::support::LINE_TERMS, "agreed": true},
+                                "applicant": {"name": "山田 太郎", "phone": "0312345678"}});
+            let applied = app
+                .post("/v1/line-notification/applications", &token, change)
+                .await;
+            assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
+        }
+        app.advance(jiff::SignedDuration::from_hours(24));
+    }
+    let token = app.login(&member).await;
+    let done = app.cancel_membership(&token).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+
+    let open = app.admin_get("/orders?status=accepted&limit=100").await;
+    let open = open.body["orders"].as_array().unwrap().clone();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["kind"], "line_termination");
+    let failed = app.admin_get("/orders?status=failed&limit=100").await;
+    let failed = failed.body["orders"].as_array().unwrap().clone();
+    assert_eq!(failed.len(), 100);
+    assert!(failed.iter().all(|o| o["reason"] == "membership_cancelled"));
+    let state = app.state_of(&member).await;
+    let providers = state["providers"].as_array().unwrap();
+    assert!(providers.iter().all(|p| p["setting"] == "do_not_notify"));
+    assert!(providers.iter().all(|p| p["pending"].is_null()));
+}
