@@ -96,6 +96,11 @@ test('a member orders a second reader: 2,500 + 250 + 27 = 2,777円, and the orde
   // A fresh order starts from nothing.
   await expect(page.getByRole('radio', { name: 'USB接続型（Mac用）' })).not.toBeChecked();
   await checkScreen(page, 'readers-list-after');
+  // Its order: the payment still due, and a way to withdraw it (docs/orders.md).
+  await row.getByRole('link', { name: /ご注文の状況/ }).click();
+  await expect(screenHeading(page, 'ご注文の状況')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'ちょコムでお支払いへ進む' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'このお申し込みを取り下げる' })).toBeVisible();
 });
 
 test('at five readers no more can be ordered, and a confirmation overtaken by the limit says so', async ({ page, member, playwright, baseURL }) => {

@@ -107,13 +107,19 @@ function readersTable(readers) {
       h('th', { scope: 'col' }, '種類'),
       h('th', { scope: 'col' }, 'ご提供の形態'),
       h('th', { scope: 'col' }, '状態'),
-      h('th', { scope: 'col' }, '申込日'))),
+      h('th', { scope: 'col' }, '申込日'),
+      h('th', { scope: 'col' }, 'ご注文'))),
     h('tbody', {}, readers.map((r) => h('tr', {},
       h('td', { 'data-label': '管理番号', class: 'mono' }, r.reader_id),
       h('td', { 'data-label': '種類' }, word(READER_TYPE, r.type)),
       h('td', { 'data-label': 'ご提供の形態' }, r.rental ? '有償貸与' : 'スターターキット（無償）'),
       h('td', { 'data-label': '状態' }, statusBadge(r.status)),
-      h('td', { 'data-label': '申込日' }, date(r.ordered_on))))));
+      h('td', { 'data-label': '申込日' }, date(r.ordered_on)),
+      // The order behind a rental: its progress, payment and withdrawal (docs/orders.md).
+      h('td', { 'data-label': 'ご注文' }, r.order_no
+        ? h('a', { href: `#/orders/${encodeURIComponent(r.order_no)}` },
+          'ご注文の状況', h('span', { class: 'visually-hidden' }, `（${r.reader_id}）`))
+        : '—')))));
 }
 
 function catalogTable(catalog) {
@@ -303,6 +309,7 @@ async function done({ view, go }) {
     h('div', { class: 'actions' },
       printButton(),
       h('a', { class: 'button button--primary', href: '#/readers' }, 'ICカードリーダーの一覧へ'),
+      receipt.order_no ? h('a', { class: 'button', href: `#/orders/${encodeURIComponent(receipt.order_no)}` }, 'ご注文の状況を見る') : null,
       h('a', { class: 'button', href: '#/usage' }, 'ご利用状況へ')),
   );
   return undefined;
