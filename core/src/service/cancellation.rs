@@ -21,7 +21,7 @@ use super::{
 use crate::domain::Mail;
 use crate::domain::japan;
 use crate::domain::{
-    Customer, CustomerId, EventKind, HistoryEvent, OrderDetails, OrderNo, ProviderCode,
+    Customer, CustomerId, EventKind, HistoryEvent, OpenOrder, OrderDetails, OrderNo, ProviderCode,
     ReaderStatus, ReceiptKind, Serial, SerialRecord, SerialStatus, SetVia, Setting,
 };
 use crate::store::{Expect, SERIALS_PER_COMMIT, Write};
@@ -156,6 +156,13 @@ pub async fn cancel(
                 )
             });
         }
+        // The open orders it withdraws (every one but a reader shipped, and the line's end).
+        let withdrawing: Vec<OpenOrder> = customer
+            .open_orders
+            .iter()
+            .filter(|o| orders::withdrawn_at_cancellation(o.details.kind(), o.status))
+            .cloned()
+            .collect();
         // Only rentals shipped are asked back; one not yet shipped is withdrawn with its order.
         for reader in customer.readers.iter().filter(|r| asked_back(r)) {
             consequences.push(Consequence {
@@ -169,11 +176,7 @@ pub async fn cancel(
                 )
             });
         }
-        for open in customer
-            .open_orders
-            .iter()
-            .filter(|o| orders::withdrawn_at_cancellation(o.details.kind(), o.status))
-        {
+        for open in &withdrawing {
             consequences.push(Consequence {
                 order_no: Some(open.order_no.clone()),
                 ..Consequence::new(
@@ -254,6 +257,7 @@ pub async fn cancel(
             &customer,
             &customer.serials,
             &to_return,
+            &withdrawing.iter().collect::<Vec<_>>(),
             &receipt.receipt_no,
             now,
         )));

@@ -440,4 +440,14 @@ async fn a_member_with_a_hundred_open_orders_is_cancelled_whole() {
     let providers = state["providers"].as_array().unwrap();
     assert!(providers.iter().all(|p| p["setting"] == "do_not_notify"));
     assert!(providers.iter().all(|p| p["pending"].is_null()));
+    // The member is told which orders ended with the membership.
+    let notice = app
+        .mails_of_kind(&member.email, "membership_cancelled")
+        .await;
+    let body = notice[0]["body"].as_str().unwrap();
+    assert!(body.contains("ご解約にともない取り下げました"), "{body}");
+    for order in &failed {
+        let number = order["order_no"].as_str().unwrap();
+        assert!(body.contains(number), "{number} is not in the notice");
+    }
 }

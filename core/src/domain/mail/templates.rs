@@ -7,7 +7,8 @@ use crate::domain::japan::{format_date_for_people, format_for_people};
 use crate::domain::order::reason;
 use crate::domain::reader::Payment;
 use crate::domain::{
-    Customer, Device, Email, Order, OrderNo, Price, Reader, Serial, SerialRecord, SettingChange,
+    Customer, Device, Email, OpenOrder, Order, OrderNo, Price, Reader, Serial, SerialRecord,
+    SettingChange,
 };
 
 const SIGNATURE: &str = "\n--\nmadoguchi サポートセンター\n本メールは送信専用です。";
@@ -313,10 +314,29 @@ impl Mail {
         customer: &Customer,
         serials: &[Serial],
         readers_to_return: &[&Reader],
+        orders_withdrawn: &[&OpenOrder],
         receipt_no: &str,
         at: Timestamp,
     ) -> Self {
         let serial_lines: Vec<String> = serials.iter().map(|s| format!("・{s}")).collect();
+        let withdrawn = if orders_withdrawn.is_empty() {
+            String::new()
+        } else {
+            let lines: Vec<String> = orders_withdrawn
+                .iter()
+                .map(|o| {
+                    format!(
+                        "・{}（注文番号 {}）",
+                        o.details.kind().name_ja(),
+                        o.order_no
+                    )
+                })
+                .collect();
+            format!(
+                "\nお申し込み中だった次のご注文は、ご解約にともない取り下げました。\n{}\n",
+                lines.join("\n")
+            )
+        };
         let returns = if readers_to_return.is_empty() {
             String::new()
         } else {
@@ -333,7 +353,7 @@ impl Mail {
             "{name} 様\n\n\
              ご解約を {day} に承りました（受付番号 {receipt_no}）。\n\n\
              次のシリアル番号は本日から利用不可となりました。\n{serials}\n\n\
-             回線情報通知はすべてのサービス提供者について「通知しない」となりました。\n{returns}\
+             回線情報通知はすべてのサービス提供者について「通知しない」となりました。\n{withdrawn}{returns}\
              年会費は中途解約による返金はございません。\n{SIGNATURE}",
             name = customer.name,
             day = format_for_people(at),
