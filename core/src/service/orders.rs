@@ -271,6 +271,15 @@ pub async fn report(
                 });
             }
         }
+        if customer.is_cancelled() && withdrawn_at_cancellation(order.kind(), order.status) {
+            // docs/cancellation.md: the cancellation withdraws this order, in a commit not
+            // taken yet (a crash between its commits): it is taken now, and the move refused.
+            super::cancellation::finish_left(ctx, &customer.customer_id).await;
+            return Err(Error::InvalidTransition {
+                from: OrderStatus::Failed,
+                to: progress.status,
+            });
+        }
         let mut writes = match moved.status {
             OrderStatus::Completed => complete(&mut customer, &serials, &moved, now),
             OrderStatus::Failed => vec![Write::EnqueueMail(Mail::order_failed(
@@ -439,7 +448,7 @@ pub async fn withdraw(
             Some(order) if &order.customer_id == customer_id => order,
             _ => return Err(Error::NotFound),
         };
-        let mut customer = ctx.member(customer_id).await?;
+        let customer = ctx.member(customer_id).await?;
         if customer.is_cancelled() {
             return Err(Error::MembershipCancelled);
         }
@@ -449,28 +458,63 @@ pub async fn withdraw(
                 to: OrderStatus::Failed,
             });
         }
-        let mut withdrawn = order.clone();
-        withdrawn
-            .withdraw(reason::WITHDRAWN, ctx.clock.now())
-            .map_err(|refused| Error::InvalidTransition {
-                from: refused.from,
-                to: refused.to,
-            })?;
-        customer.follow_order(&withdrawn);
-        let view = OrderView::from(&withdrawn);
-        let mail = Mail::order_failed(&customer, &withdrawn, ctx.clock.now());
-        let customer_version = customer.version;
-        let mut writes = vec![
-            Write::put_customer(customer, Expect::Version(customer_version)),
-            Write::put_order(withdrawn, Expect::Version(order.version)),
-            Write::EnqueueMail(mail),
-        ];
+        let (view, mut writes) = fail_here(customer, &order, reason::WITHDRAWN, ctx.clock.now())?;
         writes.extend(super::keep_answer_as(answer_log, 200, &view));
         ctx.store.commit(writes).await?;
         tracing::info!(%customer_id, %order_no, "order withdrawn by the member");
         Ok(view)
     })
     .await
+}
+
+/// docs/readers.md#payment: a card-reader order still awaiting payment, as read now, fails
+/// with reason `payment_expired` and the back office is told (its payment page closes). An
+/// order paid, or moved in any other way, since it was listed is left as it is: `false`.
+pub(crate) async fn expire_payment(ctx: &Context, order_no: &OrderNo) -> Result<bool, Error> {
+    retry_on_conflict(|| async {
+        let Some(order) = ctx.store.order(order_no).await? else {
+            return Ok(false);
+        };
+        if order.status != OrderStatus::AwaitingPayment {
+            return Ok(false);
+        }
+        let Some(customer) = ctx.store.customer(&order.customer_id).await? else {
+            return Ok(false);
+        };
+        let (_, writes) = fail_here(customer, &order, reason::PAYMENT_EXPIRED, ctx.clock.now())?;
+        ctx.store.commit(writes).await?;
+        tracing::info!(%order_no, "reader order failed unpaid");
+        Ok(true)
+    })
+    .await
+}
+
+/// The writes that fail `order` on madoguchi's side for `why`, as read with its member: the
+/// order published again so the back office stops, the member's record following it, and
+/// the member mailed why; each guarded by the version read.
+fn fail_here(
+    mut customer: Customer,
+    order: &Order,
+    why: &str,
+    now: Timestamp,
+) -> Result<(OrderView, Vec<Write>), Error> {
+    let mut failed = order.clone();
+    failed
+        .withdraw(why, now)
+        .map_err(|refused| Error::InvalidTransition {
+            from: refused.from,
+            to: refused.to,
+        })?;
+    customer.follow_order(&failed);
+    let view = OrderView::from(&failed);
+    let mail = Mail::order_failed(&customer, &failed, now);
+    let customer_version = customer.version;
+    let writes = vec![
+        Write::put_customer(customer, Expect::Version(customer_version)),
+        Write::put_order(failed, Expect::Version(order.version)),
+        Write::EnqueueMail(mail),
+    ];
+    Ok((view, writes))
 }
 
 /// The most orders one commit withdraws at a cancellation. An order is one or two items of

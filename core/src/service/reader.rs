@@ -8,7 +8,6 @@ use utoipa::ToSchema;
 use super::{AnswerLog, Context, Error, keep_answer, orders, receipts, retry_on_conflict};
 use crate::domain::Mail;
 use crate::domain::japan;
-use crate::domain::order::reason;
 use crate::domain::reader::{PAYMENT_DAYS, Payment, READER_LIMIT, new_reader_id};
 use crate::domain::{
     CustomerId, OrderDetails, OrderNo, OrderStatus, PaymentMethod, Price, Reader, ReaderStatus,
@@ -174,8 +173,8 @@ const UNPAID_PAGE: usize = 100;
 
 /// docs/readers.md#payment: every reader order still unpaid after its due date fails with
 /// reason `payment_expired`, and the member is mailed why. Run by the daily job for the
-/// Japan date `date`: an order due on the 13th fails on the 14th. Each failure is the back
-/// office's own report (`orders::report`, one `event_id` per order), so two runs at once,
+/// Japan date `date`: an order due on the 13th fails on the 14th. Each is failed only if it
+/// still awaits payment when read again in the commit that fails it, so two runs at once,
 /// or a payment reported meanwhile, leave one outcome. Returns how many this run failed.
 pub async fn expire_unpaid(ctx: &Context, date: Date) -> Result<usize, Error> {
     // Due before `date` means placed before the start of `date - PAYMENT_DAYS`: only that
@@ -205,17 +204,9 @@ pub async fn expire_unpaid(ctx: &Context, date: Date) -> Result<usize, Error> {
             if payment.due_on >= date {
                 continue;
             }
-            let progress = orders::Progress {
-                event_id: format!("payment-expired-{}", order.order_no),
-                status: OrderStatus::Failed,
-                reason: Some(reason::PAYMENT_EXPIRED.to_owned()),
-            };
-            match orders::report(ctx, &order.order_no, &progress).await {
-                // Failed now, or by a run at the same time (the same event).
-                Ok(view) if view.status == OrderStatus::Failed => failed += 1,
-                // Paid (or withdrawn) since the list was read: that move stands.
-                Ok(_) | Err(Error::InvalidTransition { .. }) | Err(Error::NotFound) => {}
-                Err(other) => return Err(other),
+            // Re-read in its commit: a payment reported since the list was read stands.
+            if orders::expire_payment(ctx, &order.order_no).await? {
+                failed += 1;
             }
         }
         match page.next {

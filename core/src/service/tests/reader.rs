@@ -246,6 +246,17 @@ async fn the_daily_job_fails_orders_unpaid_after_their_due_date() {
     let failed = status(&unpaid.order_no).await;
     assert_eq!(failed.status, OrderStatus::Failed);
     assert_eq!(failed.reason.as_deref(), Some("payment_expired"));
+    let stored = counter.ctx.store.order(&unpaid.order_no).await.unwrap();
+    assert!(
+        stored.is_some_and(|o| o.publication.pending),
+        "the back office is told, and closes the payment"
+    );
+    // Listed as unpaid, then paid before the job's commit: the payment stands.
+    assert!(
+        !orders::expire_payment(&counter.ctx, &paid.order_no)
+            .await
+            .unwrap()
+    );
     assert_eq!(status(&paid.order_no).await.status, OrderStatus::Paid);
     assert_eq!(
         status(&later.order_no).await.status,
