@@ -289,6 +289,18 @@ pub async fn cancel(
     Ok(outcome)
 }
 
+/// The fewest serials the first commit of a cancellation retires: what its orders (up to
+/// `WITHDRAWN_PER_COMMIT` withdrawn and the one placed) leave of a transaction.
+const SERIALS_IN_FIRST_COMMIT: usize =
+    SERIALS_PER_COMMIT - (orders::WITHDRAWN_PER_COMMIT + 2).div_ceil(2);
+
+/// Whether a cancelled member's record says a cancellation may have left work (serials
+/// beyond what its first commit surely retired, orders still to withdraw), without reading
+/// the serials.
+pub(crate) fn may_have_left(customer: &Customer) -> bool {
+    customer.serials.len() > SERIALS_IN_FIRST_COMMIT || orders::left_to_withdraw(customer)
+}
+
 /// Finishes what a cancellation left, as a task of its own, so that a caller that goes
 /// away (a client that disconnects drops its request) does not stop it halfway. A failure
 /// is logged, never answered: the request that found the state has its own answer, and
@@ -400,8 +412,10 @@ pub async fn finish(ctx: &Context, customer_id: &CustomerId) -> Result<(), Error
     retry_on_conflict(|| async {
         match ctx.store.customer_with_serials(customer_id).await? {
             Some((customer, serials)) if customer.is_cancelled() => {
-                withdraw_left(ctx, customer.clone()).await?;
-                retire(ctx, &customer, serials).await
+                // Each is done even if the other fails; the next finisher tries again.
+                let withdrawn = withdraw_left(ctx, customer.clone()).await;
+                let retired = retire(ctx, &customer, serials).await;
+                withdrawn.and(retired)
             }
             _ => Ok(()),
         }

@@ -11,7 +11,7 @@ use super::{Context, Error, retry_on_conflict};
 use crate::domain::Mail;
 use crate::domain::{AccessKey, CustomerId, PersonName, Session};
 use crate::secret::{new_session_token, token_digest, verify_access_key};
-use crate::store::{Expect, SERIALS_PER_COMMIT, Write};
+use crate::store::{Expect, Write};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoggedIn {
@@ -88,10 +88,12 @@ async fn attempt(
         }
         Outcome::Cancelled => {
             tracing::info!(%customer_id, "login refused: membership cancelled");
-            // The right key of a cancelled member: finish what a stopped cancellation left.
-            if customer.as_ref().is_some_and(|c| {
-                c.serials.len() > SERIALS_PER_COMMIT || super::orders::left_to_withdraw(c)
-            }) {
+            // The right key of a cancelled member: finish what a stopped cancellation left
+            // (serials still usable, orders still open), when it may have.
+            if customer
+                .as_ref()
+                .is_some_and(super::cancellation::may_have_left)
+            {
                 super::cancellation::finish_left(ctx, customer_id).await;
             }
             Err(Error::MembershipCancelled)

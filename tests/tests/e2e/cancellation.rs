@@ -445,7 +445,10 @@ async fn a_member_with_a_hundred_open_orders_is_cancelled_whole() {
         .mails_of_kind(&member.email, "membership_cancelled")
         .await;
     let body = notice[0]["body"].as_str().unwrap();
-    assert!(body.contains("ご解約にともない取り下げました"), "{body}");
+    assert!(
+        body.contains("ご解約にともない取り下げとなります"),
+        "{body}"
+    );
     for order in &failed {
         let number = order["order_no"].as_str().unwrap();
         assert!(body.contains(number), "{number} is not in the notice");

@@ -343,3 +343,99 @@ async fn no_serial_changes_after_the_membership_ended_even_half_retired() {
     assert_eq!(after.version, before.version, "nothing written to it");
     assert_eq!(on_store.mail_count(&member, MailKind::SerialMoved).await, 0);
 }
+
+/// docs/cancellation.md: a cancellation stopped after its first commit leaves the orders
+/// past that commit's share open; the next request that finds them withdraws them, the
+/// back office's report of one of them included, which is then refused: nothing an order
+/// would do is done for a member who has left.
+#[tokio::test]
+async fn orders_a_stopped_cancellation_left_open_are_withdrawn_by_the_next_request() {
+    use super::orders::{apply, change_of};
+    use crate::domain::order::reason;
+    use crate::domain::{Provider, ProviderCode, Setting};
+    let counter = Counter::open().await;
+    let (store, ctx) = throttled_store(&counter, 0);
+    let on_store = Counter {
+        ctx,
+        clock: counter.clock.clone(),
+    };
+    for finisher in ["the back office's report", "the member's login"] {
+        let member = on_store.member(Vec::new()).await;
+        let first = crate::service::orders::WITHDRAWN_PER_COMMIT;
+        let mut placed = Vec::new();
+        for n in 0..first + 5 {
+            if n > 0 && n % 10 == 0 {
+                // Ten applications a day.
+                on_store.advance(jiff::SignedDuration::from_hours(24));
+            }
+            let code = format!(
+                "{}{n:03}",
+                if finisher.contains("report") {
+                    "X"
+                } else {
+                    "Y"
+                }
+            );
+            let provider = Provider {
+                provider_code: ProviderCode::parse(&code).expect("a code"),
+                provider_name: format!("事業者{n}"),
+                service_name: "光電話".into(),
+            };
+            admin::register_provider(&on_store.ctx, provider, None)
+                .await
+                .unwrap();
+            let change = change_of(&code, Setting::DoNotNotify, None);
+            placed.push(apply(&on_store, &member, change).await);
+        }
+        store.commits_before_outage.store(1, Ordering::SeqCst);
+        assert!(matches!(
+            cancelling(&on_store, &member, false).await,
+            Ok(Outcome::Cancelled(_))
+        ));
+        store
+            .commits_before_outage
+            .store(u32::MAX, Ordering::SeqCst);
+        let stored = on_store.stored(&member).await;
+        assert!(
+            orders::left_to_withdraw(&stored),
+            "{finisher}: left halfway"
+        );
+
+        // The newest order is past the first commit's share.
+        let last = placed.last().expect("an order");
+        match finisher {
+            "the back office's report" => {
+                let completed = Progress {
+                    event_id: "bo-done".into(),
+                    status: OrderStatus::Completed,
+                    reason: None,
+                };
+                assert_refused!(
+                    orders::report(&on_store.ctx, last, &completed).await,
+                    Error::InvalidTransition { .. }
+                );
+            }
+            _ => assert_refused!(
+                on_store
+                    .log_in_with(&member, &member.access_key, CLIENT)
+                    .await,
+                Error::MembershipCancelled
+            ),
+        }
+        for order_no in &placed {
+            let order = on_store.ctx.store.order(order_no).await.unwrap().unwrap();
+            assert_eq!(order.status, OrderStatus::Failed, "{finisher}: {order_no}");
+            assert_eq!(order.reason(), Some(reason::MEMBERSHIP_CANCELLED));
+            assert!(order.publication.pending, "the back office is told");
+        }
+        let stored = on_store.stored(&member).await;
+        assert!(!orders::left_to_withdraw(&stored));
+        assert!(
+            stored
+                .provider_settings
+                .iter()
+                .all(|p| p.setting == Setting::DoNotNotify),
+            "{finisher}: no provider notified again"
+        );
+    }
+}

@@ -9,9 +9,18 @@ use crate::service::line_notification::{self, Applicant, Application, Change, Ou
 use crate::service::orders::{self, Progress};
 
 fn change_to(setting: Setting, completion_email: Option<&str>) -> Application {
+    change_of("W0099", setting, completion_email)
+}
+
+/// An application changing the provider `code` to `setting`.
+pub(super) fn change_of(
+    code: &str,
+    setting: Setting,
+    completion_email: Option<&str>,
+) -> Application {
     Application {
         changes: vec![Change {
-            provider_code: ProviderCode::parse("W0099").expect("a code"),
+            provider_code: ProviderCode::parse(code).expect("a code"),
             setting,
         }],
         consent: Consent {
@@ -28,7 +37,7 @@ fn change_to(setting: Setting, completion_email: Option<&str>) -> Application {
     }
 }
 
-async fn apply(counter: &Counter, member: &Member, application: Application) -> OrderNo {
+pub(super) async fn apply(counter: &Counter, member: &Member, application: Application) -> OrderNo {
     match line_notification::apply(&counter.ctx, &member.id, application, None).await {
         Ok(Outcome::Applied(applied)) => applied.order_no,
         Ok(Outcome::Confirmation(_)) => panic!("a confirmation, not a submission"),

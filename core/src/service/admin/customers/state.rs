@@ -75,9 +75,10 @@ pub async fn customer_state(
     };
     let (mut customer, mut serials) = read().await?;
     if customer.is_cancelled()
-        && serials
+        && (serials
             .iter()
             .any(|s| s.status != SerialStatus::Unavailable)
+            || crate::service::orders::left_to_withdraw(&customer))
     {
         // A cancellation stopped halfway: finished before it is shown, so that an operator
         // sees what the member was told.
