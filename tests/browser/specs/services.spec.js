@@ -54,7 +54,7 @@ test('a service is subscribed from ご利用状況, shows 登録中, and is in u
   await page.getByRole('link', { name: 'サービスの詳細へ' }).click();
   await expect(page.locator('dl').first()).toContainText('登録中');
   await expect(page.locator('ol.order-steps > li')).toHaveCount(1);
-  await expect(page.getByText('お申し込みを受け付けて工事中です。')).toBeVisible();
+  await expect(page.getByText('このサービスは「登録中」です。')).toBeVisible();
   await expect(page.getByRole('button', { name: /申し込む/ })).toHaveCount(0);
 
   await admin.report(order.order_no, 'in_progress');
@@ -77,12 +77,12 @@ test('fewer ライセンスプラス names the device that loses protection, and
   // The member's ライセンスプラス serial is on a PC.
   const { request, headers } = await memberSession(playwright, baseURL, member);
   const usage = await (await request.get('/v1/usage', { headers })).json();
-  const plus = usage.serials.find((s) => s.plan === 'license_plus' && s.product === 'security-suite');
-  const activation = await request.post(`/v1/serials/${plus.serial}/activation`, {
-    headers, data: { device_id: 'PC-OFFICE-01', os: 'windows', name: '事務所のPC' },
-  });
-  expect(activation.status()).toBe(200);
-  await request.dispose();
+  const plus = usage.serials.filter((s) => s.plan === 'license_plus');
+  const install = async (serial, device) => {
+    const activation = await request.post(`/v1/serials/${serial.serial}/activation`, { headers, data: device });
+    expect(activation.status()).toBe(200);
+  };
+  await install(plus.find((s) => s.product === 'security-suite'), { device_id: 'PC-OFFICE-01', os: 'windows', name: '事務所のPC' });
 
   await logIn(page, member);
   await page.goto('/#/services/security');
@@ -99,6 +99,16 @@ test('fewer ライセンスプラス names the device that loses protection, and
   await page.getByRole('button', { name: 'この内容で申し込む' }).click();
   await expect(page.locator('.error-summary')).toContainText('保護が解除される端末すべてにチェック');
   await device.check();
+
+  // Meanwhile the other one is installed on a phone: the submission is refused, and the
+  // page shows both devices again.
+  await install(plus.find((s) => s.product === 'mobile-security'), { device_id: 'PHONE-01', os: 'android', name: '家族のスマホ' });
+  await page.getByRole('button', { name: 'この内容で申し込む' }).click();
+  await expect(page.locator('.error-summary')).toContainText('保護が解除される端末が変わりました');
+  const phone = page.getByLabel(/家族のスマホ（Android）/);
+  await expect(phone).toBeVisible();
+  await page.getByLabel(/事務所のPC（Windows）/).check();
+  await phone.check();
   await page.getByRole('button', { name: 'この内容で申し込む' }).click();
   await expect(screenHeading(page, '受付完了')).toBeVisible();
   await expect(page.getByText('2台 → 0台')).toBeVisible();
@@ -110,6 +120,7 @@ test('fewer ライセンスプラス names the device that loses protection, and
   const after = await admin.member(member.customer_id);
   const retired = after.serials.filter((s) => s.plan === 'license_plus');
   expect(retired.every((s) => s.status === 'unavailable')).toBe(true);
+  await request.dispose();
 });
 
 test('a failed application says why on the service page, and the service can be applied for again', async ({ page, member, admin }) => {
@@ -129,4 +140,27 @@ test('a failed application says why on the service page, and the service can be 
   await expect(page.locator('dl').first()).toContainText('未契約');
   await expect(page.getByRole('button', { name: '申し込む（次へ）' })).toBeVisible();
   await checkScreen(page, 'service-failed');
+});
+
+test('a second member logging in at the same tab applies with a draft of their own', async ({ page, member, admin }) => {
+  await logIn(page, member);
+  await page.goto('/#/services/remote_support');
+  await page.getByRole('button', { name: '申し込む（次へ）' }).click();
+  await expect(screenHeading(page, '同意書のご確認')).toBeVisible();
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+  await expect(screenHeading(page, 'ログイン')).toBeVisible();
+
+  // Without reloading the page: the same portal, another member.
+  const other = await admin.createMember({ name: '別人 花子' });
+  await page.getByLabel('お客さまID').fill(other.customer_id);
+  await page.getByLabel('アクセスキー').fill(other.access_key);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(screenHeading(page, 'ご利用状況')).toBeVisible();
+  await page.getByRole('row', { name: /リモートサポートサービス/ }).getByRole('link').click();
+  await page.getByRole('button', { name: '申し込む（次へ）' }).click();
+  await expect(screenHeading(page, '同意書のご確認')).toBeVisible();
+  await page.getByLabel('上記の同意書の内容を確認し、同意する').check();
+  await page.getByRole('button', { name: '次へ' }).click();
+  await expect(screenHeading(page, '申込者情報の入力')).toBeVisible();
+  await expect(page.getByLabel('お名前')).toHaveValue('別人 花子');
 });

@@ -103,11 +103,25 @@ function applicantError(e) {
 }
 
 export function procedure(config) {
-  const f = flow(config.name);
   const { base, path } = config;
+  // The draft belongs to the member who logs in; a procedure outlives a login in this tab
+  // (its module stays loaded), so a new member gets a draft of their own. After a session
+  // ends, the old member's draft stays theirs: a form still on screen saves nothing.
+  let draft = null;
+  let draftOf = null;
+  const current = () => {
+    const who = session.customer()?.customer_id ?? null;
+    if (!draft || (who && who !== draftOf)) {
+      draft = flow(config.name);
+      draftOf = who;
+    }
+    return draft;
+  };
 
   const p = {
-    f,
+    get f() {
+      return current();
+    },
     base,
     path,
 
@@ -117,9 +131,9 @@ export function procedure(config) {
 
     /** Errors waiting for a step, left by a later step that found them; taken once. */
     takePending(step) {
-      const { pending } = f.get();
+      const { pending } = p.f.get();
       if (!pending || pending.step !== step) return [];
-      f.set({ pending: null });
+      p.f.set({ pending: null });
       return pending.errors ?? [];
     },
 
@@ -138,7 +152,7 @@ export function procedure(config) {
     /** Keeps `errors` for `step` and goes there; the errors themselves when already there. */
     leave(here, go, step, errors) {
       if (here === step) return errors;
-      f.set({ pending: { step, errors } });
+      p.f.set({ pending: { step, errors } });
       go(step === 'select' ? base : `${base}/${step}`);
       return true;
     },
@@ -155,7 +169,7 @@ export function procedure(config) {
         return p.leave(here, go, 'applicant', mine.map(applicantError));
       }
       if (problem.code === 'consent_required') {
-        f.set({ consent: { ...f.get().consent, agreed: false } });
+        p.f.set({ consent: { ...p.f.get().consent, agreed: false } });
         return p.leave(here, go, 'consent', [{
           field: 'agreed',
           message: '最新の同意書をお読みいただき、「同意する」にチェックを入れてください。',
@@ -195,11 +209,11 @@ export function procedure(config) {
 
     /** A step past the first: where to go instead when the draft lacks what it needs. */
     redirect(step, go) {
-      if (f.receipt()) {
+      if (p.f.receipt()) {
         go(`${base}/done`, { replace: true });
         return true;
       }
-      const lacking = p.missingStep(f.get(), step);
+      const lacking = p.missingStep(p.f.get(), step);
       if (lacking) {
         go(lacking, { replace: true });
         return true;

@@ -8,7 +8,7 @@ import * as session from '../session.js';
 import { showProblem, backLink, applicantFacts } from './application.js';
 import { BASE, ln } from './line-notification-shared.js';
 
-const { f, path: PATH } = ln;
+const PATH = ln.path;
 
 // ---------------------------------------------------------------------------------------
 // 4. 確認: the dry run's content, then the one submission
@@ -32,6 +32,7 @@ function changesTable(changes, providers, { caption, afterLabel = '変更後' })
 
 export async function confirm({ view, go }) {
   if (ln.redirect('confirm', go)) return undefined;
+  const { f } = ln;
   const state = f.get();
   const body = ln.bodyOf(state);
   const replayed = await f.replay(PATH, body);
@@ -85,6 +86,7 @@ export async function confirm({ view, go }) {
 // 5. 受付完了
 
 export async function done({ view, go }) {
+  const { f } = ln;
   const receipt = f.receipt();
   if (!receipt) {
     go(BASE, { replace: true });

@@ -10,7 +10,9 @@ import {
   choices, errorSummary, showErrors, clearErrors, whileBusy,
 } from '../forms.js';
 import * as session from '../session.js';
-import { showProblem, backLink, applicantFacts } from './application.js';
+import {
+  showProblem, showLater, backLink, applicantFacts,
+} from './application.js';
 
 const DONE_ACTION = {
   subscribe: 'お申し込み',
@@ -71,6 +73,7 @@ export async function confirm(p, { view, go }) {
     })
     : null;
 
+  const pending = p.takePending('confirm');
   const problemPlace = h('div');
   const submit = h('button', { type: 'submit', class: 'button button--primary' }, 'この内容で申し込む');
   const form = h('form', { novalidate: true, class: 'ln-form' },
@@ -99,6 +102,16 @@ export async function confirm(p, { view, go }) {
         go(`${p.base}/done`, { replace: true });
       } catch (problem) {
         if (p.showSubmitProblem(problem, problemPlace)) return;
+        if (problem.code === 'validation_failed'
+          && problem.errors.every((e) => e.field === 'options.release_devices')) {
+          // A device was installed since this page was shown: the page is shown again,
+          // naming it.
+          p.leave('elsewhere', go, 'confirm', [{
+            field: 'release_devices',
+            message: 'この画面を表示したあとに、保護が解除される端末が変わりました。あらためて確認してください。',
+          }]);
+          return;
+        }
         const back = await p.sendBack(problem, 'confirm', go);
         if (Array.isArray(back)) showErrors(form, back);
         else if (!back) showProblem(problemPlace, h('p', {}, problem.detail || problem.title || problem.message));
@@ -108,7 +121,7 @@ export async function confirm(p, { view, go }) {
 
   p.top(view, 'confirm');
   add(view,
-    h('p', {}, '以下の内容でお申し込みます。よろしければ「この内容で申し込む」を押してください。修正する場合は「戻る」を押してください。'),
+    h('p', {}, '以下の内容で申し込みます。よろしければ「この内容で申し込む」を押してください。修正する場合は「戻る」を押してください。'),
     notice('warning', h('p', {}, 'お申し込みのあと、工事を行います。工事が完了するまでは現在の状態のままで、完了すると新しい状態になります。工事が始まる前であれば、ご注文の状況の画面から取り下げることができます。')),
     problemPlace,
     h('section', { class: 'card', 'aria-labelledby': 'service-confirm-what' },
@@ -120,6 +133,7 @@ export async function confirm(p, { view, go }) {
       applicantFacts(confirmation.applicant),
       h('p', {}, h('a', { href: `#${p.base}/applicant` }, '申込者情報を修正する'))),
     h('div', { class: 'card' }, form));
+  showLater(form, pending);
   return undefined;
 }
 

@@ -62,7 +62,7 @@ export function serviceProcedure(service) {
 }
 
 const STALE = {
-  application_pending: 'このサービスは、お申し込みを受け付けて工事中です。工事が完了するまで、新しいお申し込みはできません。',
+  application_pending: 'このサービスには、受け付けたお申し込みがあります。そのご注文が完了するまで、新しいお申し込みはできません。',
   not_applicable: 'このサービスでは、選んだお手続きを現在お受けできません。現在の状態を表示し直しました。',
   no_change: 'ライセンスプラスの台数が現在と同じです。変更後の台数を選んでください。',
   not_found: 'このサービスは見つかりませんでした。',
@@ -164,10 +164,15 @@ async function page(p, { view, go, params }) {
 
   add(view, heading(`${entry.name}の詳細・申込・変更`), about, orderCard(order));
 
+  const offersNow = !entry.pending_order && entry.actions.length > 0;
+  if (pending.length && !offersNow) {
+    // Sent back by a later step (an order placed meanwhile elsewhere): said above the page.
+    add(view, notice('error', ...pending.map((e) => h('p', {}, e.message))));
+  }
   if (entry.pending_order) {
-    add(view, notice('info', h('p', {}, 'お申し込みを受け付けて工事中です。工事が完了するまで、このサービスの新しいお申し込みはできません。工事が完了すると、工事完了通知でお知らせします（ご希望の場合）。')));
+    add(view, notice('info', h('p', {}, `このサービスは「${word(SERVICE_STATUS, entry.status)}」です。ご注文が完了するまで、このサービスの新しいお申し込みはできません。完了したときは、ご希望により工事完了通知でお知らせします。`)));
   } else if (!entry.actions.length) {
-    add(view, h('p', {}, 'このサービスは、この画面でお申し込みいただける手続きはありません。'));
+    add(view, h('p', {}, 'このサービスには、この画面でお申し込みいただける手続きはありません。'));
   } else {
     add(view, choiceForm(p, entry, pending, go));
   }
