@@ -13,7 +13,8 @@ use std::sync::Arc;
 use madoguchi_bench::results::Results;
 use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::mail::EmlDirectory;
-use madoguchi_core::service::outbox::dispatch_pending;
+use madoguchi_core::domain::product_order::ProductOrder;
+use madoguchi_core::service::outbox::{BackOffice, dispatch_pending, hand_over_due};
 use madoguchi_core::service::{admin, reminders};
 use madoguchi_core::store::dynamodb::{CapacityMeter, Consumed, DynamoStore};
 use madoguchi_core::{Context, Settings, SystemClock};
@@ -62,6 +63,16 @@ impl Probe {
     fn record(&mut self, name: &str, before: Consumed) {
         self.rows
             .push((name.to_owned(), self.meter.read() - before));
+    }
+}
+
+/// A back office that takes every event at once: what the hand-over costs is the store's.
+struct Accepting;
+
+#[async_trait::async_trait]
+impl BackOffice for Accepting {
+    async fn publish(&self, _: &str, _: &ProductOrder) -> Result<(), String> {
+        Ok(())
     }
 }
 
@@ -197,7 +208,7 @@ async fn main() {
     probe
         .measure("card readers: list", Method::GET, "/v1/readers", t, None)
         .await;
-    probe
+    let reader = probe
         .measure(
             "card readers: order",
             Method::POST,
@@ -206,6 +217,62 @@ async fn main() {
             Some(json!({"type": "usb_windows", "payment_method": "chocom"})),
         )
         .await;
+    probe
+        .measure("services: list", Method::GET, "/v1/services", t, None)
+        .await;
+    let applied = probe
+        .measure(
+            "services: apply (subscribe)",
+            Method::POST,
+            "/v1/services/remote_support/applications",
+            t,
+            Some(json!({"action": "subscribe",
+                        "consent": {"terms_version": "2026-12", "agreed": true},
+                        "applicant": {"name": "容量 太郎", "phone": "0312345678"}})),
+        )
+        .await;
+    probe
+        .measure("orders: list", Method::GET, "/v1/orders", t, None)
+        .await;
+    let service_order = applied["order_no"].as_str().unwrap().to_owned();
+    probe
+        .measure(
+            "orders: one",
+            Method::GET,
+            &format!("/v1/orders/{service_order}"),
+            t,
+            None,
+        )
+        .await;
+    probe
+        .measure(
+            "orders: withdraw (a reader not yet paid)",
+            Method::POST,
+            &format!("/v1/orders/{}/withdrawal", reader["order_no"].as_str().unwrap()),
+            t,
+            Some(json!({})),
+        )
+        .await;
+    for status in ["in_progress", "completed"] {
+        probe
+            .measure(
+                &format!("admin: report an order {status}"),
+                Method::POST,
+                &format!("/admin/v1/orders/{service_order}/events"),
+                Some(admin_token),
+                Some(json!({"event_id": format!("capacity-{status}"), "status": status})),
+            )
+            .await;
+    }
+    // Every order so far handed to a back office that takes each at once.
+    let before = probe.meter.read();
+    let handed = hand_over_due(&ctx, &Accepting, ctx.clock.now(), 100)
+        .await
+        .unwrap();
+    probe.record(
+        &format!("orders: hand over {} events", handed.published),
+        before,
+    );
     probe
         .measure("receipts", Method::GET, "/v1/receipts", t, None)
         .await;

@@ -80,14 +80,11 @@ fn demos(ctx: &Context) -> Result<Vec<Demo>, Failure> {
                         service: Service::Security,
                         status: ServiceStatus::InUse,
                     },
-                    // Two applications at once: the overview shows 利用中 (the original portal's note ※).
+                    // In use, so that its page offers 廃止; 登録中, 変更中 and 廃止中 come
+                    // from open orders only (docs/orders.md).
                     ServiceApplication {
                         service: Service::RemoteSupport,
                         status: ServiceStatus::InUse,
-                    },
-                    ServiceApplication {
-                        service: Service::RemoteSupport,
-                        status: ServiceStatus::Changing,
                     },
                 ],
             },
