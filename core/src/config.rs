@@ -50,6 +50,8 @@ pub struct Config {
     pub sealing_key_secret: Option<SecretArn>,
     pub edge_secret_secret: Option<SecretArn>,
     pub payment_url: PaymentUrl,
+    /// The desk members are sent to (docs/support.md): `MADOGUCHI_SUPPORT_*`.
+    pub support: crate::support::Support,
 }
 
 /// The payment page's address with `{order_no}` in it (and `{amount}` where the page takes
@@ -135,6 +137,13 @@ impl Config {
                 .map(|value| parse(PAYMENT_URL, value))
                 .transpose()?
                 .unwrap_or_default(),
+            support: crate::support::Support::from_settings(|name| {
+                lookup(name).ok().filter(|value| !value.trim().is_empty())
+            })
+            .map_err(|malformed| ConfigError::Malformed {
+                name: malformed.name,
+                reason: malformed.reason.to_owned(),
+            })?,
         })
     }
 

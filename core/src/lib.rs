@@ -22,6 +22,7 @@ pub mod domain;
 
 pub mod config;
 pub mod settings;
+pub mod support;
 
 pub mod clock;
 pub mod secret;

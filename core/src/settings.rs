@@ -28,6 +28,8 @@ pub struct Settings {
     /// docs/readers.md#payment: the e-money payment page of an order, with `{order_no}` and
     /// `{amount}` filled in.
     pub payment_url: String,
+    /// docs/support.md: the desk members are sent to, in the portal and in every mail.
+    pub support: crate::support::Support,
 }
 
 /// The payment page when none is configured: the demo's, on a name reserved for examples.
@@ -49,6 +51,7 @@ impl Default for Settings {
             idempotency_kept_for: SignedDuration::from_hours(24),
             idempotency_claim_lapse: SignedDuration::from_mins(1),
             payment_url: DEFAULT_PAYMENT_URL.to_owned(),
+            support: crate::support::Support::default(),
         }
     }
 }

@@ -22,6 +22,7 @@ use madoguchi_core::service::reminders;
 use madoguchi_core::store::Store;
 use madoguchi_core::store::dynamodb::DynamoStore;
 use madoguchi_core::store::redb::RedbStore;
+use madoguchi_core::support::{self, Support};
 use madoguchi_core::{Context, Settings, SystemClock};
 use tokio::sync::watch;
 
@@ -75,8 +76,56 @@ struct Args {
     /// The e-money payment page of a reader order, with `{order_no}` and `{amount}`.
     #[arg(long, env = "MADOGUCHI_PAYMENT_URL", default_value = madoguchi_core::settings::DEFAULT_PAYMENT_URL)]
     payment_url: config::PaymentUrl,
+    #[command(flatten)]
+    support: SupportArgs,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// The desk members are sent to, in the portal and in every mail (docs/support.md); each
+/// one unset is the demo's.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Support desk (docs/support.md)")]
+struct SupportArgs {
+    /// The service's name in Japanese: the mails' sender name and subject prefix.
+    #[arg(long, env = support::env::SERVICE_NAME, default_value = support::demo::SERVICE_NAME)]
+    support_service_name: String,
+    /// The desk members call.
+    #[arg(long, env = support::env::DESK_NAME, default_value = support::demo::DESK_NAME)]
+    support_desk_name: String,
+    #[arg(long, env = support::env::PHONE, default_value = support::demo::PHONE)]
+    support_phone: String,
+    #[arg(long, env = support::env::HOURS, default_value = support::demo::HOURS)]
+    support_hours: String,
+    /// The help pages.
+    #[arg(long, env = support::env::URL, default_value = support::demo::URL)]
+    support_url: String,
+    /// Where a purchase code (購入コード) is bought.
+    #[arg(long, env = support::env::PURCHASE_URL, default_value = support::demo::PURCHASE_URL)]
+    support_purchase_url: String,
+    /// Where a newer version of the program is downloaded.
+    #[arg(long, env = support::env::UPGRADE_URL, default_value = support::demo::UPGRADE_URL)]
+    support_upgrade_url: String,
+}
+
+impl SupportArgs {
+    /// The desk, each setting checked as the functions check theirs.
+    fn desk(&self) -> Result<Support, Failure> {
+        let value = |name: &str| -> Option<String> {
+            let set = match name {
+                support::env::SERVICE_NAME => &self.support_service_name,
+                support::env::DESK_NAME => &self.support_desk_name,
+                support::env::PHONE => &self.support_phone,
+                support::env::HOURS => &self.support_hours,
+                support::env::URL => &self.support_url,
+                support::env::PURCHASE_URL => &self.support_purchase_url,
+                support::env::UPGRADE_URL => &self.support_upgrade_url,
+                _ => return None,
+            };
+            Some(set.clone())
+        };
+        Ok(Support::from_settings(value)?)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,11 +196,13 @@ async fn create_table(table: &TableName) -> Result<(), Failure> {
 
 async fn run(args: Args) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.data_dir)?;
-    let sender = mail_sender(&args)?;
+    let support = args.support.desk()?;
+    let sender = mail_sender(&args, &support)?;
     let (store, redb) = open_store(&args).await?;
     let settings = Settings {
         reminder_thresholds: args.reminder_days.0.clone(),
         payment_url: args.payment_url.0.clone(),
+        support,
         ..Settings::default()
     };
     let ctx = Context::new(store, Arc::new(SystemClock), settings);
@@ -257,8 +308,8 @@ pub(crate) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> 
 
 /// docs/mail.md, README.md#running-locally: over SMTP when `MADOGUCHI_SMTP_URL` is set, else `.eml` files into
 /// `<data dir>/mail/`.
-fn mail_sender(args: &Args) -> Result<Box<dyn MailSender>, Failure> {
-    let from = configured_sender(&args.mail_from)?;
+fn mail_sender(args: &Args, support: &Support) -> Result<Box<dyn MailSender>, Failure> {
+    let from = support.sender(&configured_sender(&args.mail_from)?);
     match args.smtp_url.as_deref().map(str::trim) {
         Some(url) if !url.is_empty() => Ok(Box::new(SmtpSender::configured(url, from)?)),
         _ => {

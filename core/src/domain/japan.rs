@@ -44,13 +44,13 @@ pub fn format_instant(at: Timestamp) -> String {
 /// How a mail writes an instant for a person: `2026年11月22日 09:00`.
 pub fn format_for_people(at: Timestamp) -> String {
     at.to_zoned(zone())
-        .strftime("%Y年%m月%d日 %H:%M")
+        .strftime("%Y年%-m月%-d日 %H:%M")
         .to_string()
 }
 
 /// How a mail writes a date for a person: `2026年11月22日`.
 pub fn format_date_for_people(date: Date) -> String {
-    date.strftime("%Y年%m月%d日").to_string()
+    date.strftime("%Y年%-m月%-d日").to_string()
 }
 
 /// Sub-second digits mean nothing to a member and make answers noisy.
@@ -99,6 +99,15 @@ mod tests {
         assert_eq!(format_instant(at), "2026-11-23T00:30:00+09:00");
         assert_eq!(format_for_people(at), "2026年11月23日 00:30");
         assert_eq!(date_of(at).to_string(), "2026-11-23");
+    }
+
+    /// docs/glossary.md: Japanese text writes dates without zero padding.
+    #[test]
+    fn people_read_dates_without_zero_padding() {
+        let at: Timestamp = "2027-10-02T00:05:00Z".parse().unwrap();
+        assert_eq!(format_for_people(at), "2027年10月2日 09:05");
+        let date: Date = "2027-01-05".parse().unwrap();
+        assert_eq!(format_date_for_people(date), "2027年1月5日");
     }
 
     #[test]

@@ -26,9 +26,9 @@ impl ReaderType {
 
     pub fn name_ja(self) -> &'static str {
         match self {
-            ReaderType::UsbWindows => "USB接続タイプ（Windows）",
-            ReaderType::UsbMac => "USB接続タイプ（Mac）",
-            ReaderType::PcCardWindows => "PCカードタイプ（Windows）",
+            ReaderType::UsbWindows => "USBタイプ（Windows版）",
+            ReaderType::UsbMac => "USBタイプ（Mac版）",
+            ReaderType::PcCardWindows => "PCカードタイプ（Windows版）",
         }
     }
 }

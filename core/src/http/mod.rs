@@ -19,6 +19,7 @@ pub mod reader;
 pub mod receipts;
 pub mod renewal;
 pub mod services;
+pub mod support;
 pub mod terms;
 pub mod unlock;
 pub mod usage;
@@ -58,6 +59,7 @@ pub fn all_operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(login::router())
         .merge(unlock::router())
+        .merge(support::router())
         .merge(usage::router())
         .merge(activation::router())
         .merge(terms::router())

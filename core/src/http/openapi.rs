@@ -41,6 +41,7 @@ pub(super) fn with_common_problems(mut api: utoipa::openapi::OpenApi) -> utoipa:
         (name = "receipts", description = "受付一覧"),
         (name = "orders", description = "ご注文（工事・発送）の状況"),
         (name = "services", description = "サービスの申込・変更・廃止"),
+        (name = "support", description = "お問い合わせ先"),
         (name = "admin", description = "Operators"),
     )
 )]

@@ -1,6 +1,7 @@
 //! `GET /v1/usage` (docs/usage.md).
 
 use axum::Json;
+use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -20,6 +21,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "ご利用状況", body = Usage),
     )
 )]
-async fn usage(MemberWithSerials(view): MemberWithSerials) -> Json<Usage> {
-    Json(usage::usage_of(view.member, &view.serials))
+async fn usage(
+    State(state): State<AppState>,
+    MemberWithSerials(view): MemberWithSerials,
+) -> Json<Usage> {
+    Json(usage::usage_of(
+        view.member,
+        &view.serials,
+        state.ctx.today(),
+    ))
 }

@@ -7,7 +7,7 @@ use super::api_gateway::{self, LambdaApp};
 use crate::config::EdgeSecret;
 use crate::http::{
     self, AppState, activation, admin, cancellation, line_notification, login, orders, reader,
-    receipts, renewal, services, terms, unlock, usage,
+    receipts, renewal, services, support, terms, unlock, usage,
 };
 
 /// One HTTP function: its crate, package and binary are `functions/<name>`.
@@ -56,7 +56,9 @@ impl Function {
     /// services (docs/orders.md).
     pub fn operations(self) -> OpenApiRouter<AppState> {
         match self {
-            Function::Login => login::router().merge(unlock::router()),
+            Function::Login => login::router()
+                .merge(unlock::router())
+                .merge(support::router()),
             Function::Usage => usage::router().merge(receipts::router()),
             Function::Activation => activation::router(),
             Function::LineNotification => line_notification::router().merge(terms::router()),

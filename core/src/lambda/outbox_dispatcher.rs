@@ -12,6 +12,7 @@ use super::{Error, start};
 use crate::config::{Config, MailConfig};
 use crate::mail::{DEFAULT_FROM, MailSender, SesSender, SmtpSender, configured_sender};
 use crate::service::outbox::BackOffice;
+use crate::support::Support;
 
 /// Runs the dispatcher: configuration, the sender and the store once per cold start, then
 /// every invocation through `mail::stream::dispatch`.
@@ -19,7 +20,7 @@ pub async fn run_outbox_dispatcher() -> Result<(), Error> {
     start::init_logs();
     let (ctx, sender, bus) = start::init(async {
         let config = Config::from_env()?;
-        let sender = sender(&MailConfig::from_env()?).await?;
+        let sender = sender(&MailConfig::from_env()?, &config.support).await?;
         let bus = crate::config::order_bus(|name| std::env::var(name))?;
         let sdk = crate::config::aws().await?;
         let bus: Arc<dyn BackOffice> = Arc::new(OrderBus::new(&sdk, bus));
@@ -44,8 +45,10 @@ pub async fn run_outbox_dispatcher() -> Result<(), Error> {
 }
 
 /// SMTP when a URL is configured (the local emulator, or a relay), else SES.
-async fn sender(mail: &MailConfig) -> Result<Arc<dyn MailSender>, Error> {
-    let from = configured_sender(mail.from.as_deref().unwrap_or(DEFAULT_FROM))?;
+async fn sender(mail: &MailConfig, support: &Support) -> Result<Arc<dyn MailSender>, Error> {
+    let from = support.sender(&configured_sender(
+        mail.from.as_deref().unwrap_or(DEFAULT_FROM),
+    )?);
     Ok(match &mail.smtp_url {
         Some(url) => Arc::new(SmtpSender::configured(url, from)?),
         None => Arc::new(SesSender::from_env(&from).await),

@@ -80,6 +80,7 @@ pub(super) async fn context(
     let settings = Settings {
         reminder_thresholds: config.reminder_days.0.clone(),
         payment_url: config.payment_url.0.clone(),
+        support: config.support.clone(),
         ..Settings::default()
     };
     Ok(Context::new(

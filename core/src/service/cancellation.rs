@@ -170,7 +170,7 @@ pub async fn cancel(
                 ..Consequence::new(
                     ConsequenceKind::ReaderToReturn,
                     format!(
-                        "貸与中のICカードリーダー {} をご返却ください。",
+                        "貸与中のICカードリーダー {} をご返却ください。後日お届けする返却キットでご返送いただけます。",
                         reader.reader_id
                     ),
                 )

@@ -4,6 +4,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::renewal::oldest_renewable_version;
 use crate::domain::customer::overview_status;
 use crate::domain::{
     Billing, Customer, CustomerId, Device, PersonName, Plan, Product, Serial, SerialRecord,
@@ -26,6 +27,34 @@ pub struct ServiceOverview {
     pub status: ServiceStatus,
 }
 
+/// A serial's status as the member sees it (docs/usage.md): the stored one, but
+/// `expired` for a term licence past its last day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShownStatus {
+    /// インストール待ち
+    AwaitingInstall,
+    /// 利用中
+    InUse,
+    /// 利用不可
+    Unavailable,
+    /// 期限切れ
+    Expired,
+}
+
+/// Why a serial is 利用不可 (docs/usage.md#unavailable-serials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnavailableReason {
+    /// The standard tool is not offered on this line (a collaboration line): ライセンスプラス
+    /// is what protects a device there.
+    NotOfferedOnLine,
+    /// A ライセンスプラス serial the member's change of the number took away.
+    LicensePlusEnded,
+    /// The membership was cancelled.
+    MembershipCancelled,
+}
+
 /// A serial as the member sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SerialView {
@@ -33,24 +62,53 @@ pub struct SerialView {
     pub product: Product,
     pub plan: Plan,
     pub billing: Billing,
-    pub status: SerialStatus,
+    pub status: ShownStatus,
+    /// Why it is `unavailable`; null otherwise.
+    pub unavailable_reason: Option<UnavailableReason>,
     /// The last valid day (Japan time); null for monthly billing.
     #[schema(value_type = Option<String>, format = Date)]
     pub expires_on: Option<Date>,
-    /// The protected device while `status` is `in_use`.
+    /// The protected device while `status` is `in_use`; the one it was on while `expired`.
     pub device: Option<Device>,
+    /// Whether a purchase code can renew it (docs/renewal.md).
+    pub renewable: bool,
+    /// Whether only its program version stands in the way of a renewal.
+    pub upgrade_required: bool,
 }
 
-impl From<&SerialRecord> for SerialView {
-    fn from(record: &SerialRecord) -> Self {
+impl SerialView {
+    /// `record` of `customer`, as on `today` (Japan).
+    pub fn of(record: &SerialRecord, customer: &Customer, today: Date) -> Self {
+        let unavailable = record.status == SerialStatus::Unavailable;
+        let status = match record.status {
+            SerialStatus::Unavailable => ShownStatus::Unavailable,
+            _ if record.is_expired_on(today) => ShownStatus::Expired,
+            SerialStatus::AwaitingInstall => ShownStatus::AwaitingInstall,
+            SerialStatus::InUse => ShownStatus::InUse,
+        };
+        let unavailable_reason = unavailable.then(|| {
+            if customer.is_cancelled() {
+                UnavailableReason::MembershipCancelled
+            } else if record.plan == Plan::LicensePlus {
+                UnavailableReason::LicensePlusEnded
+            } else {
+                UnavailableReason::NotOfferedOnLine
+            }
+        });
+        let term = record.billing == Billing::Term && !unavailable;
+        let upgrade_required =
+            term && record.program_version < oldest_renewable_version(record.product);
         Self {
             serial: record.serial.clone(),
             product: record.product,
             plan: record.plan,
             billing: record.billing,
-            status: record.status,
+            status,
+            unavailable_reason,
             expires_on: record.expires_on,
             device: record.device.clone(),
+            renewable: term && !upgrade_required,
+            upgrade_required,
         }
     }
 }
@@ -97,10 +155,13 @@ pub(crate) fn service_status(customer: &Customer, service: Service) -> ServiceSt
 
 /// The usage of a member read with their serials (one trip to the store: see
 /// `session::authenticate_view`).
-pub fn usage_of(customer: Customer, serials: &[SerialRecord]) -> Usage {
+pub fn usage_of(customer: Customer, serials: &[SerialRecord], today: Date) -> Usage {
     Usage {
         services: services_of(&customer),
-        serials: serials.iter().map(SerialView::from).collect(),
+        serials: serials
+            .iter()
+            .map(|record| SerialView::of(record, &customer, today))
+            .collect(),
         email: customer.email.masked(),
         customer_id: customer.customer_id,
         name: customer.name,

@@ -6,6 +6,7 @@ mod bad_input;
 mod bursts;
 mod cancellation;
 mod dynamodb;
+mod help_desk;
 mod idempotency;
 mod lambda;
 mod line_notification;

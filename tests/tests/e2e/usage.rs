@@ -113,3 +113,61 @@ async fn a_service_with_applications_in_several_states_shows_in_use() {
     assert_eq!(status_of("vpn_wide"), "changing");
     assert_eq!(status_of("session_plus"), "not_contracted");
 }
+
+/// docs/usage.md: a term licence past its last day is `expired`, keeping the device it was
+/// on; one on a program too old to renew says `upgrade_required`; 利用不可 says why; and
+/// only what a purchase code can renew is `renewable`.
+#[tokio::test]
+async fn each_serial_says_whether_it_is_expired_renewable_or_why_unavailable() {
+    let app = TestApp::spawn().await;
+    let member = app
+        .member_with(
+            "collab",
+            json!([
+                {"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2027-03-31"},
+                {"product": "security-suite", "plan": "license_plus", "billing": "term", "expires_on": "2026-11-25"},
+                {"product": "security-suite", "plan": "license_plus", "billing": "term", "expires_on": "2027-05-01", "version": 16},
+                {"product": "mobile-security", "plan": "license_plus", "billing": "monthly"},
+            ]),
+        )
+        .await;
+    let token = app.login(&member).await;
+    let before = app.get("/v1/usage", &token).await;
+    let serials = before.body["serials"].as_array().unwrap().clone();
+    let expiring = serials[1]["serial"].as_str().unwrap().to_owned();
+    let activated = app.activate(&token, &expiring, "PC-1").await;
+    assert_eq!(activated.status, StatusCode::OK, "{:?}", activated.body);
+
+    // Past its last day (2026-11-25), in Japan.
+    app.advance(jiff::SignedDuration::from_hours(24 * 4));
+    let token = app.login(&member).await;
+    let usage = app.get("/v1/usage", &token).await;
+    let shown: Vec<_> = usage.body["serials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["status"].as_str().unwrap().to_owned(),
+                s["unavailable_reason"].clone(),
+                s["renewable"].as_bool().unwrap(),
+                s["upgrade_required"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (
+                "unavailable".into(),
+                json!("not_offered_on_line"),
+                false,
+                false
+            ),
+            ("expired".into(), json!(null), true, false),
+            ("awaiting_install".into(), json!(null), false, true),
+            ("awaiting_install".into(), json!(null), false, false),
+        ]
+    );
+    assert_eq!(usage.body["serials"][1]["device"]["device_id"], "PC-1");
+}

@@ -11,20 +11,17 @@ use crate::domain::{
     SettingChange,
 };
 
-const SIGNATURE: &str = "\n--\nmadoguchi サポートセンター\n本メールは送信専用です。";
-
 impl Mail {
     /// docs/login.md: 10 consecutive failures lock the account (結果コード58).
     pub fn account_locked(customer: &Customer, at: Timestamp) -> Self {
         let body = format!(
             "{name} 様\n\n\
-             お客さまID {id} で、アクセスキーの誤入力が続いたため、{at} にログインを停止しました\
-             （結果コード58）。\n\
+             お客さまID {id} で、アクセスキーの誤入力が10回続いたため、{at} にアカウントをロックしました。\n\
              ご本人による操作でない場合も、アクセスキーが他人に知られた可能性があります。\n\
              ログインを再開するには、ログイン画面の「アカウントロック解除」からお申し込みください。\
              登録メールアドレスに確認コード（8桁、30分間有効）をお送りします。入力するとロックが解除され、\
              アクセスキーはそのままお使いいただけます。\n\
-             アクセスキーがわからない場合は、サポートセンターに再発行をお申し込みください。\n{SIGNATURE}",
+             アクセスキーがわからない場合は、このメールの末尾のお問い合わせ先に再発行をお申し込みください。",
             name = customer.name,
             id = customer.customer_id,
             at = format_for_people(at),
@@ -32,7 +29,7 @@ impl Mail {
         Self::new(
             &customer.email,
             MailKind::AccountLocked,
-            "【madoguchi】ログインを停止しました".to_owned(),
+            "アカウントをロックしました".to_owned(),
             body,
             at,
         )
@@ -52,7 +49,7 @@ impl Mail {
              有効期限: {until}（30分間）\n\n\
              アカウントロック解除の画面で、お客さまIDとこの確認コードを入力してください。\
              ロックが解除され、これまでのアクセスキーでログインできます。\n\
-             お心当たりのない場合は、このメールを破棄してください。コードは5回まちがえると無効になります。\n{SIGNATURE}",
+             お心当たりのない場合は、このメールを破棄してください。コードは5回まちがえると無効になります。",
             name = customer.name,
             id = customer.customer_id,
             code = code.expose(),
@@ -61,7 +58,7 @@ impl Mail {
         Self::new(
             &customer.email,
             MailKind::UnlockCode,
-            "【madoguchi】アカウントロック解除の確認コード".to_owned(),
+            "アカウントロック解除の確認コード".to_owned(),
             body,
             at,
         )
@@ -81,7 +78,7 @@ impl Mail {
              新しい端末: {to_name}（{to_id}）\n\
              これまでの端末: {from_name}（{from_id}）\n\n\
              これまでの端末ではセキュリティ機能がご利用いただけなくなりました。\n\
-             お心当たりのない場合は、サポートセンターにご連絡ください。\n{SIGNATURE}",
+             お心当たりのない場合は、このメールの末尾のお問い合わせ先にご連絡ください。",
             name = customer.name,
             at = format_for_people(at),
             to_name = to.name,
@@ -92,7 +89,7 @@ impl Mail {
         Self::new(
             &customer.email,
             MailKind::SerialMoved,
-            format!("【madoguchi】シリアル番号 {serial} の利用端末が切り替わりました"),
+            format!("シリアル番号 {serial} の利用端末が切り替わりました"),
             body,
             at,
         )
@@ -122,7 +119,7 @@ impl Mail {
             "{applicant} 様\n\n\
              お申し込みいただいた回線情報通知の通知可否設定の変更工事が、{at} に完了しました。\n\
              受付番号: {receipt_no}\n注文番号: {order_no}\n\n\
-             現在の設定は次のとおりです。\n{}\n{SIGNATURE}",
+             現在の設定は次のとおりです。\n{}",
             lines.join("\n"),
             at = format_for_people(at),
             receipt_no = order.receipt_no,
@@ -131,7 +128,7 @@ impl Mail {
         Self::new(
             to,
             MailKind::WorksCompleted,
-            "【madoguchi】工事完了のお知らせ（回線情報通知）".to_owned(),
+            "工事完了のお知らせ（回線情報通知）".to_owned(),
             body,
             at,
         )
@@ -165,7 +162,7 @@ impl Mail {
             "{applicant} 様\n\n\
              お申し込みいただいた{what}の工事が、{at} に完了しました。\n\
              受付番号: {receipt_no}\n注文番号: {order_no}\n\n\
-             ご利用状況は会員ポータルの「ご利用状況」でご確認いただけます。\n{SIGNATURE}",
+             ご利用状況は会員ポータルの「ご利用状況」でご確認いただけます。",
             at = format_for_people(at),
             receipt_no = order.receipt_no,
             order_no = order.order_no,
@@ -173,7 +170,7 @@ impl Mail {
         Self::new(
             to,
             MailKind::WorksCompleted,
-            format!("【madoguchi】工事完了のお知らせ（{service_name}）"),
+            format!("工事完了のお知らせ（{service_name}）"),
             body,
             at,
         )
@@ -190,7 +187,7 @@ impl Mail {
              お申し込みいただいた{what}は、お手続きを完了できませんでした。\n\
              受付番号: {receipt_no}\n注文番号: {order_no}\n理由: {reason}\n\n\
              {unchanged}\
-             あらためてお申し込みいただくか、サポートセンターにお問い合わせください。\n{SIGNATURE}",
+             あらためてお申し込みいただくか、このメールの末尾のお問い合わせ先にご連絡ください。",
             name = customer.name,
             unchanged = match order.kind() {
                 crate::domain::OrderKind::LineTermination => "",
@@ -204,10 +201,7 @@ impl Mail {
         Self::new(
             &customer.email,
             MailKind::OrderFailed,
-            format!(
-                "【madoguchi】{}を完了できませんでした",
-                order.kind().name_ja()
-            ),
+            format!("{}を完了できませんでした", order.kind().name_ja()),
             body,
             at,
         )
@@ -229,7 +223,7 @@ impl Mail {
              シリアル番号: {serial}\n\
              製品認証キー: {key}\n\
              新しい有効期限: {expires}\n\n\
-             シリアル番号と製品認証キーは変わりません。引き続きそのままご利用いただけます。\n{SIGNATURE}",
+             シリアル番号と製品認証キーは変わりません。引き続きそのままご利用いただけます。",
             name = customer.name,
             serial = serial.serial,
             key = serial.product_key,
@@ -237,10 +231,7 @@ impl Mail {
         Self::new(
             &customer.email,
             MailKind::RenewalCompleted,
-            format!(
-                "【madoguchi】シリアル番号 {} の更新が完了しました",
-                serial.serial
-            ),
+            format!("シリアル番号 {} の更新が完了しました", serial.serial),
             body,
             at,
         )
@@ -264,7 +255,7 @@ impl Mail {
              お支払いページ: {url}\n\
              お支払い期限: {due}\n\n\
              お支払いの確認後に発送いたします。期限までにお支払いが確認できない場合、\
-             お申し込みは取り消しとなります。\n{SIGNATURE}",
+             お申し込みは取り消しとなります。",
             name = customer.name,
             kind = reader.reader_type.name_ja(),
             total = price.total,
@@ -277,7 +268,7 @@ impl Mail {
         Self::new(
             &customer.email,
             MailKind::ReaderOrdered,
-            "【madoguchi】ICカードリーダーのお申し込みを受け付けました".to_owned(),
+            "ICカードリーダーのお申し込みを受け付けました".to_owned(),
             body,
             at,
         )
@@ -294,7 +285,7 @@ impl Mail {
             "{name} 様\n\n\
              お申し込みいただいたICカードリーダー（{kind}）を発送しました。\n\
              注文番号: {order_no}\n受付番号: {receipt_no}\n\n\
-             お届けまで数日かかる場合があります。\n{SIGNATURE}",
+             お届けまで数日かかる場合があります。",
             name = customer.name,
             kind = reader_type.name_ja(),
             order_no = order.order_no,
@@ -303,7 +294,7 @@ impl Mail {
         Self::new(
             &customer.email,
             MailKind::ReaderShipped,
-            "【madoguchi】ICカードリーダーを発送しました".to_owned(),
+            "ICカードリーダーを発送しました".to_owned(),
             body,
             at,
         )
@@ -345,7 +336,7 @@ impl Mail {
                 .map(|r| r.reader_id.as_str())
                 .collect();
             format!(
-                "\n貸与中のICカードリーダー（{}）は、返却キットにてご返却ください。\n",
+                "\n貸与中のICカードリーダー（{}）をご返却ください。後日お届けする返却キットでご返送いただけます。\n",
                 ids.join("、")
             )
         };
@@ -354,7 +345,7 @@ impl Mail {
              ご解約を {day} に承りました（受付番号 {receipt_no}）。\n\n\
              次のシリアル番号は本日から利用不可となりました。\n{serials}\n\n\
              回線情報通知はすべてのサービス提供者について「通知しない」となりました。\n{withdrawn}{returns}\
-             年会費は中途解約による返金はございません。\n{SIGNATURE}",
+             年会費は中途解約による返金はございません。",
             name = customer.name,
             day = format_for_people(at),
             serials = serial_lines.join("\n"),
@@ -362,7 +353,7 @@ impl Mail {
         Self::new(
             &customer.email,
             MailKind::MembershipCancelled,
-            "【madoguchi】ご解約を承りました".to_owned(),
+            "ご解約を承りました".to_owned(),
             body,
             at,
         )
@@ -382,17 +373,14 @@ impl Mail {
             "{name} 様\n\n\
              シリアル番号 {serial} の有効期限は {expires} です（あと{days_left}日）。\n\
              引き続きご利用いただくには、購入コードで更新ユーザー登録を行ってください。\n\
-             更新しても、残りの期間が失われることはありません。\n{SIGNATURE}",
+             更新しても、残りの期間が失われることはありません。",
             name = customer.name,
             serial = serial.serial,
         );
         Self::new(
             &customer.email,
             MailKind::ExpiryReminder,
-            format!(
-                "【madoguchi】シリアル番号 {} の有効期限が近づいています",
-                serial.serial
-            ),
+            format!("シリアル番号 {} の有効期限が近づいています", serial.serial),
             body,
             at,
         )
@@ -407,17 +395,14 @@ impl Mail {
             "{name} 様\n\n\
              シリアル番号 {serial} の有効期限（{expires}）が過ぎ、セキュリティ機能がご利用いただけなく\
              なりました。\n\
-             購入コードで更新ユーザー登録を行うと、本日から新しい期間でご利用いただけます。\n{SIGNATURE}",
+             購入コードで更新ユーザー登録を行うと、本日から新しい期間でご利用いただけます。",
             name = customer.name,
             serial = serial.serial,
         );
         Self::new(
             &customer.email,
             MailKind::LicenseExpired,
-            format!(
-                "【madoguchi】シリアル番号 {} の有効期限が切れました",
-                serial.serial
-            ),
+            format!("シリアル番号 {} の有効期限が切れました", serial.serial),
             body,
             at,
         )

@@ -45,17 +45,17 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
         C::InvalidCredentials => (
             (
                 "ログインできません",
-                "お客さまIDまたはアクセスキーが正しくありません。アクセスキーは大文字と小文字を区別します。",
+                "お客さまIDまたはアクセスキーが正しくありません。アクセスキーは大文字と小文字を区別します。アクセスキーを10回続けてまちがえると、アカウントがロックされます。",
             ),
             (
                 "Login failed",
-                "The customer ID or access key is not correct. Access keys are case-sensitive.",
+                "The customer ID or access key is not correct. Access keys are case-sensitive. Ten wrong access keys in a row lock the account.",
             ),
         ),
         C::AccountLocked => (
             (
-                "ログインを停止しています（結果コード58）",
-                "アクセスキーの誤入力が続いたため、ログインを停止しました。アカウントロック解除の画面で、登録メールアドレスに届く確認コードを入力すると再開できます。",
+                "アカウントがロックされています",
+                "アクセスキーの誤入力が10回続いたため、アカウントをロックしました。アカウントロック解除の画面で、登録メールアドレスに届く確認コードを入力すると、ロックを解除できます。",
             ),
             (
                 "Login is locked (result code 58)",
@@ -81,8 +81,8 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
         ),
         C::TooManyApplications => (
             (
-                "本日のお申込み件数が上限に達しました",
-                "お申込みは1日10件までです。日付が変わってから（日本時間）、もう一度お申し込みください。",
+                "本日のお申し込み件数が上限に達しました",
+                "お申し込みは1日10件までです。日付が変わってから（日本時間）、もう一度お申し込みください。",
             ),
             (
                 "Too many applications today",

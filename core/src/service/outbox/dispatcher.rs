@@ -60,7 +60,7 @@ pub async fn deliver(
         tracing::debug!(mail_id, "mail claimed by another dispatcher; nothing to do");
         return Ok(Delivery::Skipped);
     }
-    match sender.send(&mail).await {
+    match sender.send(&ctx.settings.support.letter(&mail)).await {
         Ok(()) => {
             let marked = ctx
                 .store

@@ -103,7 +103,7 @@ pub async fn customer_state(
         serials: serials
             .iter()
             .map(|record| OperatorSerialView {
-                serial: SerialView::from(record),
+                serial: SerialView::of(record, &customer, ctx.today()),
                 product_key: record.product_key.clone(),
                 program_version: record.program_version,
             })
