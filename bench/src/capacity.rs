@@ -11,9 +11,9 @@
 use std::sync::Arc;
 
 use madoguchi_bench::results::Results;
+use madoguchi_core::domain::product_order::ProductOrder;
 use madoguchi_core::http::{AppState, all_operations, app};
 use madoguchi_core::mail::EmlDirectory;
-use madoguchi_core::domain::product_order::ProductOrder;
 use madoguchi_core::service::outbox::{BackOffice, dispatch_pending, hand_over_due};
 use madoguchi_core::service::{admin, reminders};
 use madoguchi_core::store::dynamodb::{CapacityMeter, Consumed, DynamoStore};
@@ -248,7 +248,10 @@ async fn main() {
         .measure(
             "orders: withdraw (a reader not yet paid)",
             Method::POST,
-            &format!("/v1/orders/{}/withdrawal", reader["order_no"].as_str().unwrap()),
+            &format!(
+                "/v1/orders/{}/withdrawal",
+                reader["order_no"].as_str().unwrap()
+            ),
             t,
             Some(json!({})),
         )

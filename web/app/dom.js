@@ -64,6 +64,13 @@ export const SERIAL_STATUS = {
   awaiting_install: 'インストール待ち',
   in_use: '利用中',
   unavailable: '利用不可',
+  expired: '期限切れ',
+};
+/** Why a serial is 利用不可, and what to use instead (docs/usage.md#unavailable-serials). */
+export const UNAVAILABLE_REASON = {
+  not_offered_on_line: 'ご利用の回線（コラボ光）では、標準のセキュリティ対策ツールはご提供していません。ライセンスプラスのシリアル番号をご利用ください（ご利用状況の「セキュリティ機能」からお申し込みいただけます）。',
+  license_plus_ended: 'ライセンスプラスの台数の変更により、ご利用を終了したシリアル番号です。',
+  membership_cancelled: 'ご解約により、ご利用を終了したシリアル番号です。',
 };
 export const PRODUCT = {
   'security-suite': 'セキュリティスイート',
@@ -80,9 +87,9 @@ export const BILLING = {
 export const OS = { windows: 'Windows', mac: 'Mac', android: 'Android' };
 export const SETTING = { notify: '通知する', do_not_notify: '通知しない' };
 export const READER_TYPE = {
-  usb_windows: 'USB接続型（Windows用）',
-  usb_mac: 'USB接続型（Mac用）',
-  pc_card_windows: 'PCカード型（Windows用）',
+  usb_windows: 'USBタイプ（Windows版）',
+  usb_mac: 'USBタイプ（Mac版）',
+  pc_card_windows: 'PCカードタイプ（Windows版）',
 };
 export const RECEIPT_KIND = {
   line_notification: '回線情報通知の通知可否設定',

@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { h, fill, notice, heading } from './dom.js';
 import { forgetDrafts, whileBusy } from './forms.js';
 import * as session from './session.js';
+import { showDesk } from './support.js';
 
 // `member`: needs a login; `guest`: only without one (ログイン); `any`: both.
 const ROUTES = [
@@ -29,7 +30,8 @@ const ROUTES = [
   ['/services/:service/:step', 'member', () => import('./screens/service.js')],
 ];
 
-const SITE = 'madoguchi 会員ポータル';
+/** The page title's last part; the service's name is put before it once it is known. */
+let site = '会員ポータル';
 const WARN_BEFORE_SECONDS = 120;
 const main = document.getElementById('main');
 
@@ -105,7 +107,7 @@ async function route() {
   const view = h('div', { class: 'screen' });
   fill(main, h('p', { class: 'loading', role: 'status' }, '読み込み中…'));
   if (!found) {
-    document.title = `ページが見つかりません | ${SITE}`;
+    document.title = `ページが見つかりません | ${site}`;
     fill(main, view);
     view.append(heading('ページが見つかりません'), h('p', {}, h('a', { href: '#/' }, 'トップへ戻る')));
     focusHeading(view);
@@ -115,7 +117,7 @@ async function route() {
     const screen = await found.load();
     if (mine !== generation) return;
     const title = typeof screen.title === 'function' ? screen.title(found.params) : screen.title;
-    document.title = `${title} | ${SITE}`;
+    document.title = `${title} | ${site}`;
     const query = new URLSearchParams(search);
     const ready = screen.render({ view, params: found.params, query, go, path });
     // A screen that loads data shows the loading line until it has it.
@@ -253,3 +255,9 @@ document.querySelector('.skip-link').addEventListener('click', (event) => {
 
 window.addEventListener('hashchange', route);
 route();
+showDesk().then((desk) => {
+  if (!desk) return;
+  site = `${desk.service_name} 会員ポータル`;
+  const [screen] = document.title.split(' | ');
+  document.title = `${screen} | ${site}`;
+});

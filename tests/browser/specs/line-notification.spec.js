@@ -134,7 +134,7 @@ test('a member changes two providers step by step and keeps the receipt', async 
   await expect(page.locator('.site-header')).toBeHidden();
   await expect(page.locator('.steps')).toBeHidden();
   await expect(page.getByRole('button', { name: '印刷する' })).toBeHidden();
-  await expect(page.getByText('madoguchi 回線情報通知 変更受付')).toBeVisible();
+  await expect(page.getByText('回線情報通知 変更受付', { exact: true })).toBeVisible();
   await expect(page.locator('.receipt-no')).toBeVisible();
   await checkScreen(page, 'line-notification-done-print');
   await page.emulateMedia({ media: 'screen' });

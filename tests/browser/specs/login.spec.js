@@ -44,7 +44,12 @@ test('a wrong key is refused next to the key field, and the case matters', async
   await page.getByLabel('アクセスキー').fill(swapped);
   await page.getByRole('button', { name: 'ログイン', exact: true }).click();
   await expect(summary).toContainText('お客さまIDまたはアクセスキーが正しくありません');
+  // docs/login.md: the lock is announced before it happens, every time.
+  await expect(summary).toContainText('10回続けてまちがえると、アカウントがロックされます');
   await expect(page.getByLabel('アクセスキー')).toHaveAttribute('aria-invalid', 'true');
+  // A forgotten key: who reissues it, with the desk's phone.
+  await page.getByText('アクセスキーをお忘れの方').click();
+  await expect(page.getByText('お問い合わせ先: 会員サポートセンター 0120-000-000')).toBeVisible();
   await checkScreen(page, 'login-wrong-key');
 
   // The summary links to the field it is about.

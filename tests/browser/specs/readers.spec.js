@@ -35,12 +35,12 @@ test('a member orders a second reader: 2,500 + 250 + 27 = 2,777円, and the orde
 
   // The catalogue, priced to the yen; the PC card type is announced, not orderable.
   const catalog = page.getByRole('table', { name: 'ご提供中のICカードリーダーと料金' });
-  const usbWindows = catalog.getByRole('row', { name: /USB接続型（Windows用）/ });
+  const usbWindows = catalog.getByRole('row', { name: /USBタイプ（Windows版）/ });
   for (const amount of ['2,500円', '250円', '27円', '2,777円']) {
     await expect(usbWindows).toContainText(amount);
   }
-  await expect(catalog.getByRole('row', { name: /PCカード型/ })).toContainText('準備中');
-  await expect(page.getByRole('radio', { name: 'PCカード型（Windows用）' })).toBeDisabled();
+  await expect(catalog.getByRole('row', { name: /PCカードタイプ/ })).toContainText('準備中');
+  await expect(page.getByRole('radio', { name: 'PCカードタイプ（Windows版）' })).toBeDisabled();
   await expect(page.getByText('1%のちょコム決済手数料')).toBeVisible();
   await checkScreen(page, 'readers-list');
 
@@ -50,15 +50,15 @@ test('a member orders a second reader: 2,500 + 250 + 27 = 2,777円, and the orde
     .toContainText('種類を選んでください');
   await checkScreen(page, 'readers-list-error');
 
-  await page.getByRole('radio', { name: 'USB接続型（Mac用）' }).check();
+  await page.getByRole('radio', { name: 'USBタイプ（Mac版）' }).check();
   await page.getByRole('button', { name: '確認画面へ進む' }).click();
-  await expect(screenHeading(page, 'お申込み内容の確認')).toBeVisible();
+  await expect(screenHeading(page, 'お申し込み内容の確認')).toBeVisible();
   const price = page.getByRole('table', { name: 'お支払い金額の内訳' });
   await expect(price.getByRole('row', { name: /本体価格/ })).toContainText('2,500円');
   await expect(price.getByRole('row', { name: /消費税/ })).toContainText('250円');
   await expect(price.getByRole('row', { name: /決済手数料/ })).toContainText('27円');
   await expect(price.getByRole('row', { name: /合計/ })).toContainText('2,777円');
-  await expect(page.getByText('USB接続型（Mac用）')).toBeVisible();
+  await expect(page.getByText('USBタイプ（Mac版）')).toBeVisible();
   await expect(page.getByText('ちょコム（電子マネー）', { exact: true })).toBeVisible();
   await checkScreen(page, 'readers-confirm');
   // The dry run ordered nothing.
@@ -90,11 +90,11 @@ test('a member orders a second reader: 2,500 + 250 + 27 = 2,777円, and the orde
   await expect(screenHeading(page, 'ICカードリーダー')).toBeVisible();
   await expect(mine.getByRole('row')).toHaveCount(3);
   const row = mine.getByRole('row', { name: new RegExp(ordered.reader_id) });
-  await expect(row).toContainText('USB接続型（Mac用）');
+  await expect(row).toContainText('USBタイプ（Mac版）');
   await expect(row).toContainText('有償貸与');
   await expect(row).toContainText('入金待ち');
   // A fresh order starts from nothing.
-  await expect(page.getByRole('radio', { name: 'USB接続型（Mac用）' })).not.toBeChecked();
+  await expect(page.getByRole('radio', { name: 'USBタイプ（Mac版）' })).not.toBeChecked();
   await checkScreen(page, 'readers-list-after');
   // Its order: the payment still due, and a way to withdraw it (docs/orders.md).
   await row.getByRole('link', { name: /ご注文の状況/ }).click();
@@ -108,9 +108,9 @@ test('at five readers no more can be ordered, and a confirmation overtaken by th
   await logIn(page, member);
   await page.getByRole('navigation', { name: 'メニュー' }).getByRole('link', { name: 'ICカードリーダー' }).click();
   await expect(screenHeading(page, 'ICカードリーダー')).toBeVisible();
-  await page.getByRole('radio', { name: 'USB接続型（Windows用）' }).check();
+  await page.getByRole('radio', { name: 'USBタイプ（Windows版）' }).check();
   await page.getByRole('button', { name: '確認画面へ進む' }).click();
-  await expect(screenHeading(page, 'お申込み内容の確認')).toBeVisible();
+  await expect(screenHeading(page, 'お申し込み内容の確認')).toBeVisible();
 
   // Meanwhile the fifth reader is ordered elsewhere.
   await orderThroughApi(playwright, baseURL, member, 1);

@@ -94,3 +94,25 @@ test('a serial is installed, moved to another device with a warning, and release
   await expect(page.getByRole('article').filter({ hasText: serial })).toContainText('インストール待ち');
 });
 
+
+test('an expired licence offers its renewal; one on an old program says to upgrade first; help is at hand', async ({ page, admin }) => {
+  const member = await admin.createMember({
+    licenses: [
+      { product: 'security-suite', plan: 'standard', billing: 'term', expires_on: japanDay(-3) },
+      { product: 'security-suite', plan: 'license_plus', billing: 'term', expires_on: japanDay(10), version: 16 },
+    ],
+  });
+  await logIn(page, member);
+  const [standard, old] = member.serials;
+  const expired = page.getByRole('article').filter({ hasText: standard.serial });
+  await expect(expired).toContainText('期限切れ');
+  await expect(expired).toContainText('本日から新しい期間');
+  await expect(expired.getByRole('link', { name: /更新する/ })).toBeVisible();
+  const upgrade = page.getByRole('article').filter({ hasText: old.serial });
+  await expect(upgrade).toContainText('バージョンアップしてから更新してください');
+  await expect(upgrade.getByRole('link', { name: '最新版のダウンロード' })).toHaveAttribute('href', 'https://support.example.jp/download');
+  await expect(upgrade.getByRole('link', { name: /更新する/ })).toHaveCount(0);
+  // The desk, in the footer of every screen.
+  await expect(page.locator('footer')).toContainText('会員サポートセンター 0120-000-000');
+  await checkScreen(page, 'usage-expired-and-upgrade');
+});

@@ -57,6 +57,12 @@ export const MESSAGES = {
   },
 };
 
+/** A terms version ('2026-12') as Japanese text writes it: 2026年12月版. */
+export function termsVersion(version) {
+  const [y, m] = String(version).split('-').map(Number);
+  return y && m ? `${y}年${m}月版` : version;
+}
+
 /** Shows errors once the router has put the screen on the page (the summary takes focus). */
 export function showLater(form, errors) {
   if (errors.length) setTimeout(() => showErrors(form, errors), 0);
@@ -261,7 +267,7 @@ async function consentStep(p, config, { view, go }) {
     errorSummary(),
     h('h2', { id: titleId }, terms.title),
     box,
-    h('p', { class: 'field__hint' }, `同意書の版: ${terms.version}`),
+    h('p', { class: 'field__hint' }, `同意書の版: ${termsVersion(terms.version)}`),
     agree,
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'button button--primary' }, '次へ'),

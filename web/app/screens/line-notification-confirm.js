@@ -98,7 +98,7 @@ export async function done({ view, go }) {
 
   ln.top(view, 'done');
   add(view,
-    h('p', { class: 'print-only ln-print-title' }, 'madoguchi 回線情報通知 変更受付'),
+    h('p', { class: 'print-only ln-print-title' }, '回線情報通知 変更受付'),
     notice('success',
       h('p', { class: 'notice__title' }, '回線情報通知の通知可否設定の変更を受け付けました。'),
       h('p', {}, 'これから設定の変更工事を行います（約1時間）。工事が完了するまでは現在の設定のままで、回線情報通知の画面には「変更中」と表示されます。お問い合わせの際に受付番号をお伺いすることがありますので、印刷するなどしてお手元に保存してください。')),

@@ -6,6 +6,7 @@ import { add, h, notice } from '../dom.js';
 import { field, errorSummary, showErrors, clearErrors, missing, onSubmit } from '../forms.js';
 import { afterLogin, takeEndReason } from '../main.js';
 import * as session from '../session.js';
+import { support, deskLine } from '../support.js';
 
 export const title = 'ログイン';
 
@@ -113,7 +114,8 @@ export async function render({ view, go }) {
         break;
       }
       case 'invalid_credentials':
-        showErrors(form, [{ field: 'access_key', message: 'お客さまIDまたはアクセスキーが正しくありません。大文字と小文字の違いもご確認ください。' }]);
+        // docs/login.md: the warning comes every time, for every ID alike.
+        showErrors(form, [{ field: 'access_key', message: 'お客さまIDまたはアクセスキーが正しくありません。大文字と小文字の違いもご確認ください。アクセスキーを10回続けてまちがえると、アカウントがロックされます。' }]);
         break;
       case 'validation_failed':
         showErrors(form, problem.errors.map((e) => ({ field: e.field, message: e.message })));
@@ -129,11 +131,27 @@ export async function render({ view, go }) {
     h('p', {}, 'お客さまIDとアクセスキーを入力してください。お客さまIDとアクセスキーは、ご契約時にお送りした「登録内容のご案内」に記載されています。'),
     status,
     h('div', { class: 'card' }, form),
+    forgotten(),
     h('h2', {}, 'その他の手続き'),
     h('ul', {},
       h('li', {}, h('a', { href: '#/unlock' }, 'アカウントロックを解除する')),
       h('li', {}, h('a', { href: '#/renewal' }, 'ログインせずに更新ユーザー登録をする'), '（購入コードでライセンスを更新します）')),
   );
   return undefined;
+}
+
+/** 「アクセスキーをお忘れの方」: a key is reissued by the desk only; how to reach it. */
+function forgotten() {
+  const desk = h('p', {}, 'お問い合わせ先は、このページの下にあります。');
+  support().then((found) => {
+    if (found) {
+      desk.replaceChildren(`お問い合わせ先: ${deskLine(found)}`, ' ',
+        h('a', { href: found.url, rel: 'noopener' }, 'サポートページ'));
+    }
+  });
+  return h('details', { class: 'help' },
+    h('summary', {}, 'アクセスキーをお忘れの方'),
+    h('p', {}, 'アクセスキーは、ご本人確認のうえ再発行します。お客さまIDをお手元にご用意のうえ、お問い合わせください。再発行すると、それまでのアクセスキーは使えなくなり、アカウントロックも解除されます。'),
+    desk);
 }
 

@@ -95,8 +95,8 @@ function priceTable(price, caption) {
 function countText(readers) {
   const inHand = readers.filter((r) => ['delivered', 'shipped', 'to_be_returned'].includes(r.status)).length;
   const ordered = readers.length - inHand;
-  const extra = ordered ? `、お申込み中が${ordered}台` : '';
-  return `${inHand}台をお使いです${extra}（お申込み中を含めて、お一人さま${LIMIT}台まで）。`;
+  const extra = ordered ? `、お申し込み中が${ordered}台` : '';
+  return `${inHand}台をお使いです${extra}（お申し込み中を含めて、お一人さま${LIMIT}台まで）。`;
 }
 
 function readersTable(readers) {
@@ -132,14 +132,14 @@ function catalogTable(catalog) {
       h('th', { scope: 'col', class: 'num' }, '消費税'),
       h('th', { scope: 'col', class: 'num' }, '決済手数料'),
       h('th', { scope: 'col', class: 'num' }, '合計'),
-      h('th', { scope: 'col' }, 'お申込み'))),
+      h('th', { scope: 'col' }, 'お申し込み'))),
     h('tbody', {}, catalog.map((c) => h('tr', {},
       h('th', { scope: 'row', 'data-label': '種類' }, word(READER_TYPE, c.type)),
       num('本体（税別）', c.price.base),
       num('消費税', c.price.tax),
       num('決済手数料', c.price.fee),
       h('td', { class: 'num readers-catalog__total', 'data-label': '合計' }, yen(c.price.total)),
-      h('td', { 'data-label': 'お申込み' }, c.available ? badge('受付中', 'ok') : badge('準備中', 'neutral'))))));
+      h('td', { 'data-label': 'お申し込み' }, c.available ? badge('受付中', 'ok') : badge('準備中', 'neutral'))))));
 }
 
 async function list({ view, go }) {
@@ -244,7 +244,7 @@ async function confirm({ view, go }) {
   if (!quote) return undefined;
 
   const submit = h('button', { type: 'submit', class: 'button button--primary' }, '申し込む');
-  const form = h('form', { novalidate: true, 'aria-label': 'お申込みの確定' },
+  const form = h('form', { novalidate: true, 'aria-label': 'お申し込みの確定' },
     errorSummary(),
     h('div', { class: 'actions' },
       submit,
@@ -260,8 +260,8 @@ async function confirm({ view, go }) {
 
   add(view,
     steps(STEPS, 1),
-    heading('お申込み内容の確認'),
-    h('p', {}, 'まだお申込みは完了していません。内容をご確認のうえ、「申し込む」を押してください。'),
+    heading('お申し込み内容の確認'),
+    h('p', {}, 'まだお申し込みは完了していません。内容をご確認のうえ、「申し込む」を押してください。'),
     h('div', { class: 'card' },
       facts([
         ['種類', word(READER_TYPE, quote.type)],
@@ -271,7 +271,7 @@ async function confirm({ view, go }) {
       ]),
       priceTable(quote.price, 'お支払い金額の内訳')),
     h('ul', {},
-      h('li', {}, 'お申込み後、ちょコムでのお支払いを確認してから発送します（送料は料金に含まれています）。'),
+      h('li', {}, 'お申し込み後、ちょコムでのお支払いを確認してから発送します（送料は料金に含まれています）。'),
       h('li', {}, '貸与したICカードリーダーは、解約の際にご返却いただきます。')),
     form,
   );
@@ -292,7 +292,7 @@ async function done({ view, go }) {
     steps(STEPS, 2),
     heading('ICカードリーダー追加申込みの受付完了'),
     notice('success',
-      h('p', { class: 'notice__title' }, 'お申込みを受け付けました'),
+      h('p', { class: 'notice__title' }, 'お申し込みを受け付けました'),
       h('p', {}, 'ちょコムでのお支払いを確認してから、ICカードリーダーを発送します。')),
     receiptCard(receipt, [
       ['注文番号', h('span', { class: 'mono' }, receipt.order_no)],
@@ -304,8 +304,8 @@ async function done({ view, go }) {
     receipt.payment ? h('p', {},
       h('a', { class: 'button button--primary', href: receipt.payment.url, rel: 'noopener' }, 'ちょコムでお支払いへ進む'),
       ' ',
-      `お支払い期限（${date(receipt.payment.due_on)}）までにお支払いがない場合、お申込みは取り消しとなります。`) : null,
-    h('p', {}, 'ご登録のメールアドレスに、お申込み内容をお送りしました。'),
+      `お支払い期限（${date(receipt.payment.due_on)}）までにお支払いがない場合、お申し込みは取り消しとなります。`) : null,
+    h('p', {}, 'ご登録のメールアドレスに、お申し込み内容をお送りしました。'),
     h('div', { class: 'actions' },
       printButton(),
       h('a', { class: 'button button--primary', href: '#/readers' }, 'ICカードリーダーの一覧へ'),

@@ -21,6 +21,7 @@ import {
 import { field, choices, errorSummary, showErrors, values, missing, onSubmit } from '../forms.js';
 import { flow } from '../flow.js';
 import * as session from '../session.js';
+import { support } from '../support.js';
 
 const STEPS = ['入力', '確認', '受付完了'];
 
@@ -115,6 +116,16 @@ function serialOption(s) {
   let hint;
   if (monthly) {
     hint = `${what}。月額サービスのため更新ユーザー登録は不要です（自動的に継続されます）。`;
+  } else if (s.upgrade_required) {
+    // docs/usage.md: only the program's version stands in the way.
+    return {
+      value: s.serial,
+      label: s.serial,
+      hint: `${what}。プログラムのバージョンが古いため、このままでは更新できません。最新版にバージョンアップしてから更新してください（下の「購入コードをお持ちでない方」にご案内があります）。`,
+      disabled: true,
+    };
+  } else if (s.status === 'unavailable') {
+    return { value: s.serial, label: s.serial, hint: `${what}。利用不可のため更新できません。`, disabled: true };
   } else {
     const expired = s.expires_on && s.expires_on < today();
     hint = `${what}。有効期限 ${date(s.expires_on)}${expired ? '（期限切れ）' : ''}`;
@@ -123,6 +134,7 @@ function serialOption(s) {
 }
 
 async function input({ view, query, go }) {
+  const desk = await support();
   const f = flow('renewal');
   // A finished renewal is never shown again as a form: a new one starts from nothing.
   if (f.receipt()) f.clear();
@@ -234,7 +246,11 @@ async function input({ view, query, go }) {
       h('ol', {},
         h('li', {}, '新しい購入コード（パッケージの「購入コードのご案内」に記載されています）'),
         h('li', {}, member ? '更新するシリアル番号（下の一覧から選べます）' : '現在ご利用中のシリアル番号'),
-        h('li', {}, 'そのシリアル番号のユーザー登録に使用しているメールアドレス'))),
+        h('li', {}, 'そのシリアル番号のユーザー登録に使用しているメールアドレス')),
+      desk ? h('details', { class: 'help' },
+        h('summary', {}, '購入コードをお持ちでない方'),
+        h('p', {}, '購入コードは、オンラインショップでお求めいただけます。', h('a', { href: desk.purchase_url, rel: 'noopener' }, '購入コードを購入する')),
+        h('p', {}, 'プログラムのバージョンが古いライセンスは、最新版にバージョンアップしてから更新してください。', h('a', { href: desk.upgrade_url, rel: 'noopener' }, '最新版のダウンロード'))) : null),
     notice('info',
       h('p', {}, '月額サービスをご利用の場合、更新ユーザー登録は不要です（自動的に継続されます）。'),
       h('p', {}, '有効期限が切れると最新の検出エンジンを取得できなくなります。余裕をもって更新してください。有効期限が残っているうちに更新しても、残りの期間は失われません。')),

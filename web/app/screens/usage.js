@@ -4,8 +4,9 @@
 import { api } from '../api.js';
 import {
   add, h, heading, badge, facts, notice, word, date,
-  SERVICE, SERVICE_STATUS, SERIAL_STATUS, PRODUCT, PLAN, BILLING, OS,
+  SERVICE, SERVICE_STATUS, SERIAL_STATUS, PRODUCT, PLAN, BILLING, OS, UNAVAILABLE_REASON,
 } from '../dom.js';
+import { support } from '../support.js';
 
 export const title = 'ご利用状況';
 
@@ -16,7 +17,9 @@ export function daysUntil(iso) {
 }
 
 export function serialBadge(status) {
-  const tone = { in_use: 'ok', awaiting_install: 'warn', unavailable: 'bad' }[status] ?? 'neutral';
+  const tone = {
+    in_use: 'ok', awaiting_install: 'warn', unavailable: 'bad', expired: 'bad',
+  }[status] ?? 'neutral';
   return badge(word(SERIAL_STATUS, status), tone);
 }
 
@@ -40,7 +43,8 @@ function serviceHref(service) {
 }
 
 export async function render({ view }) {
-  const usage = await api('GET', '/v1/usage');
+  const [usage, desk] = await Promise.all([api('GET', '/v1/usage'), support()]);
+  const upgrade = () => (desk ? h('a', { href: desk.upgrade_url, rel: 'noopener' }, '最新版のダウンロード') : null);
 
   const services = h('table', { class: 'table table--stack' },
     h('caption', { class: 'visually-hidden' }, 'ご契約中のサービス'),
@@ -56,6 +60,8 @@ export async function render({ view }) {
 
   const serials = usage.serials.map((s) => {
     const nearing = s.billing === 'term' && s.expires_on && daysUntil(s.expires_on) <= 30;
+    const unavailable = s.status === 'unavailable';
+    const expired = s.status === 'expired';
     return h('article', { class: 'card', 'aria-labelledby': `serial-${s.serial}` },
       h('h3', { class: 'card__title', id: `serial-${s.serial}` },
         word(PRODUCT, s.product), ' ', serialBadge(s.status)),
@@ -64,14 +70,23 @@ export async function render({ view }) {
         ['プラン', word(PLAN, s.plan)],
         ['契約', word(BILLING, s.billing)],
         ['有効期限', expiry(s)],
-        ['利用中の端末', s.status === 'unavailable' ? 'この回線ではご利用いただけません' : device(s.device)],
+        ...(unavailable ? [] : [['利用中の端末', expired && s.device ? `${device(s.device)}（期限切れのため保護されていません）` : device(s.device)]]),
       ]),
+      unavailable ? h('p', {}, word(UNAVAILABLE_REASON, s.unavailable_reason)) : null,
+      expired ? h('p', {}, s.renewable
+        ? '有効期限が切れています。購入コードで更新すると、本日から新しい期間でご利用いただけます。'
+        : '有効期限が切れています。') : null,
+      s.upgrade_required && (nearing || expired)
+        ? h('p', {}, 'プログラムのバージョンが古いため、このままでは更新できません。最新版にバージョンアップしてから更新してください。', upgrade())
+        : null,
+      // docs/usage.md: a 利用不可 serial has nothing to do on its own page.
       h('div', { class: 'actions' },
-        h('a', { class: 'button', href: `#/serials/${encodeURIComponent(s.serial)}` },
-          '詳細・端末の変更', h('span', { class: 'visually-hidden' }, `（${s.serial}）`)),
-        nearing && s.status !== 'unavailable'
-          ? h('a', { class: 'button button--primary', href: `#/renewal?serial=${encodeURIComponent(s.serial)}` }, '更新する')
-          : null));
+        s.renewable && (nearing || expired)
+          ? h('a', { class: 'button button--primary', href: `#/renewal?serial=${encodeURIComponent(s.serial)}` },
+            '更新する', h('span', { class: 'visually-hidden' }, `（${s.serial}）`))
+          : null,
+        unavailable ? null : h('a', { class: 'button', href: `#/serials/${encodeURIComponent(s.serial)}` },
+          '詳細・端末の変更', h('span', { class: 'visually-hidden' }, `（${s.serial}）`))));
   });
 
   add(view,
