@@ -19,6 +19,8 @@ pub const EDGE_SECRET: &str = "MADOGUCHI_EDGE_SECRET";
 pub const PAYMENT_URL: &str = "MADOGUCHI_PAYMENT_URL";
 /// The EventBridge bus orders are handed to (docs/orders.md): its name or ARN.
 pub const ORDER_BUS: &str = "MADOGUCHI_ORDER_BUS";
+/// The members' portal, where the reminder mails link (docs/reminders.md).
+pub const PORTAL_URL: &str = "MADOGUCHI_PORTAL_URL";
 /// In the cloud the two secrets are not in a function's configuration: it names the
 /// Secrets Manager secret, and reads it at its start (docs/cloud.md).
 pub const SEALING_KEY_SECRET_ARN: &str = "MADOGUCHI_SEALING_KEY_SECRET_ARN";
@@ -52,6 +54,8 @@ pub struct Config {
     pub payment_url: PaymentUrl,
     /// The desk members are sent to (docs/support.md): `MADOGUCHI_SUPPORT_*`.
     pub support: crate::support::Support,
+    /// `MADOGUCHI_PORTAL_URL`: an `http(s)://` address.
+    pub portal_url: Option<String>,
 }
 
 /// The payment page's address with `{order_no}` in it (and `{amount}` where the page takes
@@ -144,6 +148,9 @@ impl Config {
                 name: malformed.name,
                 reason: malformed.reason.to_owned(),
             })?,
+            portal_url: optional(&lookup, PORTAL_URL)?
+                .map(|value| web_address(PORTAL_URL, value))
+                .transpose()?,
         })
     }
 
@@ -222,6 +229,20 @@ fn required(
 }
 
 /// A variable set to nothing counts as unset, as a template's empty parameter would be.
+/// An `http(s)://` address without spaces.
+fn web_address(name: &'static str, value: String) -> Result<String, ConfigError> {
+    let value = value.trim().to_owned();
+    let web = value.starts_with("https://") || value.starts_with("http://");
+    if web && !value.chars().any(char::is_whitespace) {
+        Ok(value)
+    } else {
+        Err(ConfigError::Malformed {
+            name,
+            reason: "not an http(s) address".to_owned(),
+        })
+    }
+}
+
 fn optional(
     lookup: &impl Fn(&str) -> Result<String, VarError>,
     name: &'static str,

@@ -76,10 +76,27 @@ struct Args {
     /// The e-money payment page of a reader order, with `{order_no}` and `{amount}`.
     #[arg(long, env = "MADOGUCHI_PAYMENT_URL", default_value = madoguchi_core::settings::DEFAULT_PAYMENT_URL)]
     payment_url: config::PaymentUrl,
+    /// The portal the reminder mails link to; this process's own address when unset.
+    #[arg(long, env = "MADOGUCHI_PORTAL_URL")]
+    portal_url: Option<String>,
     #[command(flatten)]
     support: SupportArgs,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// This process's portal as a browser on this machine reaches it.
+fn portal_of(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    if addr.is_ipv6() && !addr.ip().is_unspecified() {
+        format!("http://[{host}]:{}", addr.port())
+    } else {
+        format!("http://{host}:{}", addr.port())
+    }
 }
 
 /// The desk members are sent to, in the portal and in every mail (docs/support.md); each
@@ -203,6 +220,10 @@ async fn run(args: Args) -> Result<(), Failure> {
         reminder_thresholds: args.reminder_days.0.clone(),
         payment_url: args.payment_url.0.clone(),
         support,
+        portal_url: args
+            .portal_url
+            .clone()
+            .unwrap_or_else(|| portal_of(args.addr)),
         ..Settings::default()
     };
     let ctx = Context::new(store, Arc::new(SystemClock), settings);

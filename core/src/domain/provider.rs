@@ -99,22 +99,21 @@ string_newtype!(Phone);
 impl Phone {
     pub fn parse(input: &str) -> Result<Self, FieldCode> {
         // NFKC makes full-width digits and the full-width hyphen-minus plain; the long
-        // vowel mark and other dashes members type are accepted as hyphens too.
-        let value: String = required(input)?
-            .chars()
-            .map(|c| {
-                if "‐‑‒–—―−ー".contains(c) {
-                    '-'
-                } else {
-                    c
-                }
-            })
-            .collect();
+        // vowel mark and other dashes members type are accepted as hyphens too, and so are
+        // the brackets and spaces of 06(1234)5678 or 06 1234 5678 (docs/glossary.md).
+        let mut value = String::new();
+        for c in required(input)?.chars() {
+            let separator = "‐‑‒–—―−ー-()".contains(c) || c.is_whitespace();
+            if !separator {
+                value.push(c);
+            } else if !value.is_empty() && !value.ends_with('-') {
+                value.push('-');
+            }
+        }
+        let value = value.trim_end_matches('-').to_owned();
         let digits = value.chars().filter(char::is_ascii_digit).count();
         let shaped = value.chars().all(|c| c.is_ascii_digit() || c == '-')
             && value.starts_with('0')
-            && !value.ends_with('-')
-            && !value.contains("--")
             && (10..=11).contains(&digits);
         if shaped {
             Ok(Self(value))
@@ -183,12 +182,25 @@ mod tests {
         assert!(Phone::parse("090-1234-5678").is_ok());
         assert!(Phone::parse("０９０１２３４５６７８").is_ok());
         assert!(Phone::parse("090ー1234ー5678").is_ok());
+        // Brackets and spaces are written as hyphens are (docs/glossary.md).
+        for written in [
+            "06(1234)5678",
+            "06 1234 5678",
+            "(06) 1234-5678",
+            "０６（１２３４）５６７８",
+        ] {
+            assert_eq!(
+                Phone::parse(written).map(|p| p.as_str().to_owned()),
+                Ok("06-1234-5678".to_owned()),
+                "{written}"
+            );
+        }
         for bad in [
             "123456789",
             "06-0000-000",
             "090-1234-56789",
             "+81-90-1234-5678",
-            "06--00000000",
+            "06-(0000)",
             "abc",
         ] {
             assert_eq!(Phone::parse(bad), Err(FieldCode::InvalidPhone), "{bad}");

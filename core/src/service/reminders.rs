@@ -141,11 +141,17 @@ async fn remind(ctx: &Context, listed: &ExpiryPlace, due: Due) -> Result<bool, E
             return Ok(false);
         }
         let now = ctx.clock.now();
+        // The portal's renewal with this serial chosen (docs/reminders.md).
+        let renewal = format!(
+            "{}/#/renewal?serial={}",
+            ctx.settings.portal_url.trim_end_matches('/'),
+            serial.serial
+        );
         let mail = match due {
             Due::DaysLeft { days_left, .. } => {
-                Mail::expiry_reminder(&customer, &serial, days_left, now)
+                Mail::expiry_reminder(&customer, &serial, days_left, &renewal, now)
             }
-            Due::Expired => Mail::license_expired(&customer, &serial, now),
+            Due::Expired => Mail::license_expired(&customer, &serial, &renewal, now),
         };
         let serial_guard = match due {
             Due::DaysLeft { .. } => Write::CheckSerial {

@@ -359,11 +359,13 @@ impl Mail {
         )
     }
 
-    /// docs/reminders.md: the licence expires in `days_left` days.
+    /// docs/reminders.md: the licence expires in `days_left` days; `renewal` is the portal's
+    /// page that renews this very serial.
     pub fn expiry_reminder(
         customer: &Customer,
         serial: &SerialRecord,
         days_left: i64,
+        renewal: &str,
         at: Timestamp,
     ) -> Self {
         let expires = serial
@@ -373,7 +375,8 @@ impl Mail {
             "{name} 様\n\n\
              シリアル番号 {serial} の有効期限は {expires} です（あと{days_left}日）。\n\
              引き続きご利用いただくには、購入コードで更新ユーザー登録を行ってください。\n\
-             更新しても、残りの期間が失われることはありません。",
+             更新しても、残りの期間が失われることはありません。\n\n\
+             このシリアル番号の更新ユーザー登録: {renewal}",
             name = customer.name,
             serial = serial.serial,
         );
@@ -386,8 +389,13 @@ impl Mail {
         )
     }
 
-    /// docs/reminders.md: the licence has expired.
-    pub fn license_expired(customer: &Customer, serial: &SerialRecord, at: Timestamp) -> Self {
+    /// docs/reminders.md: the licence has expired; `renewal` as for the reminder.
+    pub fn license_expired(
+        customer: &Customer,
+        serial: &SerialRecord,
+        renewal: &str,
+        at: Timestamp,
+    ) -> Self {
         let expires = serial
             .expires_on
             .map_or_else(String::new, format_date_for_people);
@@ -395,7 +403,8 @@ impl Mail {
             "{name} 様\n\n\
              シリアル番号 {serial} の有効期限（{expires}）が過ぎ、セキュリティ機能がご利用いただけなく\
              なりました。\n\
-             購入コードで更新ユーザー登録を行うと、本日から新しい期間でご利用いただけます。",
+             購入コードで更新ユーザー登録を行うと、本日から新しい期間でご利用いただけます。\n\n\
+             このシリアル番号の更新ユーザー登録: {renewal}",
             name = customer.name,
             serial = serial.serial,
         );

@@ -44,6 +44,7 @@ mod reader;
 mod reminders;
 mod renewal;
 mod services;
+mod voice;
 
 /// The client address the tests call from, unless they say otherwise.
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
