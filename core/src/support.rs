@@ -7,8 +7,6 @@ use lettre::message::Mailbox;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::Mail;
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Support {
     /// The service's name in Japanese: the mails' sender name and subject prefix.
@@ -117,15 +115,6 @@ impl Support {
 }
 
 impl Support {
-    /// A mail as it is delivered: its subject under the service's name, and the desk at
-    /// its end. The outbox keeps what the mail says; who says it is the configuration's.
-    pub fn letter(&self, mail: &Mail) -> Mail {
-        let mut letter = mail.clone();
-        letter.subject = format!("【{}】{}", self.service_name, mail.subject);
-        letter.body.push_str(&self.signature());
-        letter
-    }
-
     /// The sender of every mail: the configured address, under the service's name.
     pub fn sender(&self, address: &Mailbox) -> Mailbox {
         Mailbox::new(Some(self.service_name.clone()), address.email.clone())

@@ -40,3 +40,13 @@ pub(super) fn message(mail: &Mail, from: &Mailbox) -> Result<Message, MailError>
         .body(mail.body.clone())
         .map_err(|e| MailError::Build(e.to_string()))
 }
+
+/// A mail as it is delivered (docs/support.md): its subject under the service's name, and
+/// the desk at its end. The outbox keeps what the mail says; who says it is the
+/// configuration's, so a desk whose phone changes is right in every mail not yet delivered.
+pub fn signed(mail: &Mail, desk: &crate::support::Support) -> Mail {
+    let mut letter = mail.clone();
+    letter.subject = format!("【{}】{}", desk.service_name, mail.subject);
+    letter.body.push_str(&desk.signature());
+    letter
+}

@@ -13,7 +13,7 @@ mod smtp;
 pub use eml::EmlDirectory;
 /// A sender's address, as `sender_address` reads it.
 pub use lettre::message::Mailbox;
-pub use message::{DEFAULT_FROM, configured_sender, sender_address};
+pub use message::{DEFAULT_FROM, configured_sender, sender_address, signed};
 pub use sender::{MailError, MailSender};
 #[cfg(feature = "ses")]
 pub use ses::SesSender;

@@ -60,7 +60,10 @@ pub async fn deliver(
         tracing::debug!(mail_id, "mail claimed by another dispatcher; nothing to do");
         return Ok(Delivery::Skipped);
     }
-    match sender.send(&ctx.settings.support.letter(&mail)).await {
+    match sender
+        .send(&crate::mail::signed(&mail, &ctx.settings.support))
+        .await
+    {
         Ok(()) => {
             let marked = ctx
                 .store

@@ -153,7 +153,7 @@ async fn every_kind_of_mail_speaks_one_voice() {
     let support = &ctx.settings.support;
     let variants = forbidden();
     for mail in &mails {
-        let letter = support.letter(mail);
+        let letter = crate::mail::signed(mail, support);
         let text = format!("{}\n{}", letter.subject, letter.body);
         let kind = mail.kind;
         assert!(

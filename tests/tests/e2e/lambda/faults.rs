@@ -10,6 +10,7 @@
 
 use std::future::Future;
 
+use madoguchi_core::mail::signed;
 use madoguchi_tests::cloud::{Fault, FaultPlan};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -239,7 +240,7 @@ async fn deliver(app: &TestApp, member: &Member) {
             .filter(|e| {
                 // Delivered as signed (docs/support.md): under the service's name.
                 e.to == [member.email.clone()]
-                    && e.subject == app.ctx.settings.support.letter(mail).subject
+                    && e.subject == signed(mail, &app.ctx.settings.support).subject
             })
             .count();
         assert!(
