@@ -14,6 +14,7 @@ const ROUTES = [
   ['/unlock/:step', 'guest', () => import('./screens/unlock.js')],
   ['/usage', 'member', () => import('./screens/usage.js')],
   ['/serials/:serial', 'member', () => import('./screens/serial.js')],
+  ['/serials/:serial/:step', 'member', () => import('./screens/serial.js')],
   ['/line-notification', 'member', () => import('./screens/line-notification.js')],
   ['/line-notification/:step', 'member', () => import('./screens/line-notification.js')],
   ['/renewal', 'any', () => import('./screens/renewal.js')],
@@ -25,6 +26,7 @@ const ROUTES = [
   ['/cancel/done', 'any', () => import('./screens/cancel.js')],
   ['/cancel/:step', 'member', () => import('./screens/cancel.js')],
   ['/receipts', 'member', () => import('./screens/receipts.js')],
+  ['/contract', 'member', () => import('./screens/contract.js')],
   ['/orders/:order_no', 'member', () => import('./screens/order.js')],
   ['/services/:service', 'member', () => import('./screens/service.js')],
   ['/services/:service/:step', 'member', () => import('./screens/service.js')],
@@ -152,12 +154,16 @@ function announce(text) {
 function showChrome(path) {
   const active = session.isActive();
   document.getElementById('site-nav').hidden = !active;
+  menuButton.hidden = !active;
+  closeMenu();
   document.getElementById('who').hidden = !active;
   document.getElementById('who-name').textContent = active ? `${session.customer()?.name ?? ''} 様` : '';
+  document.getElementById('nav-who').textContent = document.getElementById('who-name').textContent;
   for (const link of document.querySelectorAll('#site-nav a')) {
     const target = link.getAttribute('href').slice(1);
     const current = path === target || path.startsWith(`${target}/`)
-      || (target === '/usage' && (path.startsWith('/serials/') || path.startsWith('/services/')));
+      || (target === '/usage' && (path.startsWith('/serials/') || path.startsWith('/services/')))
+      || (target === '/contract' && path.startsWith('/cancel'));
     if (current) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
@@ -207,6 +213,18 @@ session.on('end', (event) => {
   go('/login', { replace: true });
 });
 
+// On a phone the menu is one button in the header's row, opening the links below it.
+const menuButton = document.getElementById('menu-button');
+function closeMenu() {
+  menuButton.setAttribute('aria-expanded', 'false');
+  document.getElementById('site-nav').classList.remove('site-nav--open');
+}
+menuButton.addEventListener('click', () => {
+  const open = menuButton.getAttribute('aria-expanded') !== 'true';
+  menuButton.setAttribute('aria-expanded', String(open));
+  document.getElementById('site-nav').classList.toggle('site-nav--open', open);
+});
+
 const logout = document.getElementById('logout');
 logout.addEventListener('click', () => whileBusy(logout, 'ログアウト中…', async () => {
   try {
@@ -230,6 +248,7 @@ stay.addEventListener('click', () => whileBusy(stay, '確認中…', async () =>
   if (dialog.open) dialog.close();
 }));
 document.getElementById('idle-leave').addEventListener('click', () => logout.click());
+document.getElementById('nav-logout').addEventListener('click', () => logout.click());
 function watchIdle() {
   if (!session.isActive()) return;
   const seconds = session.secondsLeft();

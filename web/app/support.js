@@ -22,13 +22,18 @@ export function deskLine(desk) {
   return `${desk.desk_name} ${desk.phone}（${desk.hours}）`;
 }
 
+/** The same line on the page, the phone number never broken across lines. */
+export function deskParts(desk) {
+  return [`${desk.desk_name} `, h('span', { class: 'nowrap' }, desk.phone), `（${desk.hours}）`];
+}
+
 /** The header's name, the page title's and the footer's desk, once the desk is known. */
 export async function showDesk() {
   const desk = await support();
   if (!desk) return null;
   document.getElementById('brand-name').textContent = desk.service_name;
   fill(document.getElementById('footer-desk'),
-    h('span', {}, `お問い合わせ: ${deskLine(desk)}`), ' ',
+    h('span', {}, 'お問い合わせ: ', ...deskParts(desk)), ' ',
     h('a', { href: desk.url, rel: 'noopener' }, 'サポートページ'));
   return desk;
 }

@@ -4,16 +4,7 @@
 // ended the session; afterwards every member page asks for a login, and the login says
 // the membership is cancelled.
 import {
-  test,
-  expect,
-  logIn,
-  checkScreen,
-  screenHeading,
-  japanDay,
-  japaneseDate,
-  memberSession,
-  RECEIPT_NO,
-  provokeNetworkFailure,
+  test, expect, logIn, checkScreen, screenHeading, japanDay, japaneseDate, memberSession, RECEIPT_NO, provokeNetworkFailure, menu,
 } from '../support/portal.js';
 
 
@@ -54,7 +45,8 @@ test('a member cancels: every consequence is listed, the receipt stays on screen
   const preview = await own.preview(reason);
 
   await logIn(page, member);
-  await page.getByRole('navigation', { name: 'メニュー' }).getByRole('link', { name: '解約' }).click();
+  await menu(page, '契約内容');
+  await page.getByRole('link', { name: '解約のお手続きへ' }).click();
   await expect(screenHeading(page, '解約のお手続き')).toBeVisible();
   await expect(page.getByText('中途解約の返金なし')).toBeVisible();
   await checkScreen(page, 'cancel-reason');
@@ -131,7 +123,8 @@ test('a member cancels: every consequence is listed, the receipt stays on screen
 
 test('a lost answer is asked for again with the same key: the first receipt comes back although the session has ended', async ({ page, member, admin }) => {
   await logIn(page, member);
-  await page.getByRole('navigation', { name: 'メニュー' }).getByRole('link', { name: '解約' }).click();
+  await menu(page, '契約内容');
+  await page.getByRole('link', { name: '解約のお手続きへ' }).click();
   await expect(screenHeading(page, '解約のお手続き')).toBeVisible();
   // No reason: it is optional.
   await page.getByRole('button', { name: '確認画面へ進む' }).click();

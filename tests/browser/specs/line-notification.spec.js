@@ -2,17 +2,7 @@
 // change, 同意書, 申込者情報, 確認 (the dry run), 受付完了; errors shown where they belong,
 // Back at every step, one receipt per confirmation, and the limit of 10 a day.
 import {
-  test,
-  expect,
-  logIn,
-  checkScreen,
-  screenHeading,
-  japanDay,
-  japaneseDate,
-  memberSession,
-  RECEIPT_NO,
-  fullWidth,
-  recordSubmissions,
+  test, expect, logIn, checkScreen, screenHeading, japanDay, japaneseDate, memberSession, RECEIPT_NO, fullWidth, recordSubmissions, menu,
 } from '../support/portal.js';
 
 const TEST_PROVIDER = 'NTT西日本(試験用)';
@@ -50,7 +40,7 @@ function provider(page, name) {
 
 /** 通知可否設定 screen → 同意書 → 申込者情報, choosing 通知しない for the test provider. */
 async function upToApplicant(page) {
-  await page.getByRole('link', { name: '回線情報通知', exact: true }).click();
+  await menu(page, '回線情報通知');
   await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();
   await provider(page, TEST_PROVIDER).getByLabel('「通知しない」に変更する').check();
   await page.getByRole('button', { name: '次へ' }).click();
@@ -69,7 +59,7 @@ async function fillApplicant(page, { name = '西日本 太郎', phone = '06-1234
 
 test('a member changes two providers step by step and keeps the receipt', async ({ page, member, admin, playwright, baseURL }) => {
   await logIn(page, member);
-  await page.getByRole('link', { name: '回線情報通知', exact: true }).click();
+  await menu(page, '回線情報通知');
   await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();
   // Every provider with its current setting: both start at 通知する.
   const testProvider = provider(page, TEST_PROVIDER);
@@ -189,7 +179,7 @@ test('a member changes two providers step by step and keeps the receipt', async 
 
 test('errors are shown next to their fields and in the summary, and Back keeps every step', async ({ page, member, admin }) => {
   await logIn(page, member);
-  await page.getByRole('link', { name: '回線情報通知', exact: true }).click();
+  await menu(page, '回線情報通知');
   await expect(screenHeading(page, '回線情報通知の通知可否設定')).toBeVisible();
 
   // Nothing chosen.

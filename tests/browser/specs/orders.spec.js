@@ -1,6 +1,8 @@
 // ご注文の状況 (docs/orders.md): each order's progress from its receipt, the reason of one the
 // back office could not carry out, and a withdrawal before the work starts.
-import { test, expect, logIn, checkScreen, screenHeading, memberSession } from '../support/portal.js';
+import {
+  test, expect, logIn, checkScreen, screenHeading, memberSession, menu,
+} from '../support/portal.js';
 
 /** A line-notification change submitted through the member's own API session. */
 async function apply(playwright, baseURL, member, setting = 'do_not_notify') {
@@ -26,7 +28,7 @@ test('a failed order says why, and its receipt leads to it', async ({ page, memb
   await admin.report(accepted.order_no, 'failed', { reason: '設備の点検のため、工事を行えませんでした。' });
 
   await logIn(page, member);
-  await page.getByRole('link', { name: '受付履歴' }).click();
+  await menu(page, '受付履歴');
   await page.getByRole('link', { name: `ご注文の状況（${accepted.order_no}）` }).click();
   await expect(screenHeading(page, 'ご注文の状況')).toBeVisible();
   await expect(page.getByText('このご注文は完了しませんでした')).toBeVisible();

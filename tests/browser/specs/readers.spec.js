@@ -1,7 +1,9 @@
 // ICカードリーダーの追加申込み (docs/readers.md), by clicking: the member's readers (the
 // free starter-kit one included), the catalogue priced to the yen, an order as a paid
 // rental (有償貸与) paid by ちょコム, and the limit of five readers.
-import { test, expect, logIn, checkScreen, screenHeading, RECEIPT_NO, recordSubmissions, japaneseDate, japanDay } from '../support/portal.js';
+import {
+  test, expect, logIn, checkScreen, screenHeading, RECEIPT_NO, recordSubmissions, japaneseDate, japanDay, menu,
+} from '../support/portal.js';
 
 
 /** Orders readers through the member's own API session (to set up a test quickly). */
@@ -24,7 +26,7 @@ async function orderThroughApi(playwright, baseURL, member, count) {
 
 test('a member orders a second reader: 2,500 + 250 + 27 = 2,777円, and the order appears in the list', async ({ page, member, admin }) => {
   await logIn(page, member);
-  await page.getByRole('navigation', { name: 'メニュー' }).getByRole('link', { name: 'ICカードリーダー' }).click();
+  await menu(page, 'ICカードリーダー');
   await expect(screenHeading(page, 'ICカードリーダー')).toBeVisible();
 
   // The starter-kit reader is listed, free, delivered.
@@ -106,7 +108,7 @@ test('a member orders a second reader: 2,500 + 250 + 27 = 2,777円, and the orde
 test('at five readers no more can be ordered, and a confirmation overtaken by the limit says so', async ({ page, member, playwright, baseURL }) => {
   await orderThroughApi(playwright, baseURL, member, 3);
   await logIn(page, member);
-  await page.getByRole('navigation', { name: 'メニュー' }).getByRole('link', { name: 'ICカードリーダー' }).click();
+  await menu(page, 'ICカードリーダー');
   await expect(screenHeading(page, 'ICカードリーダー')).toBeVisible();
   await page.getByRole('radio', { name: 'USBタイプ（Windows版）' }).check();
   await page.getByRole('button', { name: '確認画面へ進む' }).click();

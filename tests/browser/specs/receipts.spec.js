@@ -1,6 +1,8 @@
 // 受付履歴 (docs/api.md): every receipt of the member, newest first, 20 at a time, with
 // 「さらに表示」 appending the next page.
-import { test, expect, logIn, checkScreen, screenHeading, memberSession } from '../support/portal.js';
+import {
+  test, expect, logIn, checkScreen, screenHeading, memberSession, menu,
+} from '../support/portal.js';
 
 const PAGE_SIZE = 20;
 
@@ -63,7 +65,7 @@ function rows(page) {
 
 test('the ledger is empty at first, then lists each receipt with its time, kind and summary', async ({ page, member, admin, playwright, baseURL }) => {
   await logIn(page, member);
-  await page.getByRole('link', { name: '受付履歴' }).click();
+  await menu(page, '受付履歴');
   await expect(screenHeading(page, '受付履歴')).toBeVisible();
   await expect(page.getByText('まだ受付の記録はありません。')).toBeVisible();
   await checkScreen(page, 'receipts-empty');
@@ -103,7 +105,7 @@ test('「さらに表示」 appends the older receipts, 20 at a time, newest fir
   expect(ledger).toHaveLength(25);
 
   await logIn(page, member);
-  await page.getByRole('link', { name: '受付履歴' }).click();
+  await menu(page, '受付履歴');
   await expect(screenHeading(page, '受付履歴')).toBeVisible();
   await expect(rows(page)).toHaveCount(PAGE_SIZE);
   await expect(page.getByText('20件を表示しています（さらに古い受付があります）')).toBeVisible();

@@ -3,16 +3,7 @@
 // the new expiry shown before submitting is max(current, today) + term; typos caught at the
 // code field; a double click renews once.
 import {
-  test,
-  expect,
-  logIn,
-  checkScreen,
-  screenHeading,
-  japanDay,
-  japaneseDate,
-  RECEIPT_NO,
-  fullWidth,
-  recordSubmissions,
+  test, expect, logIn, checkScreen, screenHeading, japanDay, japaneseDate, RECEIPT_NO, fullWidth, recordSubmissions, menu,
 } from '../support/portal.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -55,7 +46,7 @@ test('a logged-in member renews one of their serials, sees the new expiry first,
   const [code] = await admin.codes({ product: 'security-suite', termMonths: 12 });
 
   await logIn(page, member);
-  await page.getByRole('navigation', { name: 'メニュー' }).getByRole('link', { name: '更新ユーザー登録' }).click();
+  await menu(page, '更新ユーザー登録');
   await expect(screenHeading(page, '更新ユーザー登録')).toBeVisible();
   // Only term serials can be chosen; the monthly one says why not.
   await expect(page.getByRole('radio', { name: monthly.serial })).toBeDisabled();

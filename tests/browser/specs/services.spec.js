@@ -2,7 +2,7 @@
 // application's steps shared with 回線情報通知, its progress until the back office completes
 // it, the device a smaller ライセンスプラス takes protection from, and a failed order.
 import {
-  test, expect, logIn, checkScreen, screenHeading, memberSession, RECEIPT_NO,
+  test, expect, logIn, checkScreen, screenHeading, memberSession, RECEIPT_NO, logOut,
 } from '../support/portal.js';
 
 const ORDER_NO = /^OD-\d{8}-[0-9A-Z]{6}$/;
@@ -147,7 +147,7 @@ test('a second member logging in at the same tab applies with a draft of their o
   await page.goto('/#/services/remote_support');
   await page.getByRole('button', { name: '申し込む（次へ）' }).click();
   await expect(screenHeading(page, '同意書のご確認')).toBeVisible();
-  await page.getByRole('button', { name: 'ログアウト' }).click();
+  await logOut(page);
   await expect(screenHeading(page, 'ログイン')).toBeVisible();
 
   // Without reloading the page: the same portal, another member.

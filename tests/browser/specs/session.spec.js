@@ -1,7 +1,9 @@
 // The 13-minute idle timeout (docs/login.md): a warning two minutes before with a button to stay
 // logged in, and what was typed kept when the session ends. The page's clock is driven by
 // Playwright, so minutes pass at once.
-import { test, expect, logIn, checkScreen, screenHeading } from '../support/portal.js';
+import {
+  test, expect, logIn, checkScreen, screenHeading, menu,
+} from '../support/portal.js';
 
 test('two minutes before the idle timeout a warning offers to stay logged in', async ({ page, member }) => {
   await page.clock.install();
@@ -26,7 +28,7 @@ test('when the session ends, what was typed is kept and the member returns to it
   await page.clock.install();
   await logIn(page, member);
   const serial = member.serials[0].serial;
-  await page.getByRole('article').filter({ hasText: serial }).getByRole('link', { name: /詳細・端末の変更/ }).click();
+  await page.getByRole('article').filter({ hasText: serial }).getByRole('link', { name: /詳細・インストール方法/ }).click();
   await page.getByLabel('端末の名前').fill('子ども部屋のタブレット');
   await page.getByLabel('Android').check();
 
@@ -51,7 +53,7 @@ test('a token the server no longer knows sends the member to ログイン, keepi
   const response = await page.request.delete('/v1/sessions/current', { headers: { Authorization: `Bearer ${token}` } });
   expect(response.status()).toBe(204);
 
-  await page.getByRole('link', { name: '受付履歴' }).click();
+  await menu(page, '受付履歴');
   await expect(screenHeading(page, 'ログイン')).toBeVisible();
   await expect(page.getByText('ログインの有効期限が切れたため、ログアウトしました。')).toBeVisible();
   await page.getByLabel('お客さまID').fill(member.customer_id);
@@ -63,7 +65,7 @@ test('a token the server no longer knows sends the member to ログイン, keepi
 test('what one member typed is not shown to a visitor, nor to another member, at the same tab', async ({ page, member, admin }) => {
   await page.clock.install();
   await logIn(page, member);
-  await page.getByRole('link', { name: '更新ユーザー登録' }).click();
+  await menu(page, '更新ユーザー登録');
   await page.getByLabel('購入コード').fill('AAAAA-BBBBB-CCCCC-DDDDD');
   await page.getByLabel('ご登録のメールアドレス').fill(member.email);
 
@@ -77,7 +79,7 @@ test('what one member typed is not shown to a visitor, nor to another member, at
   // Another member logs in at this tab: not taken to the first one's page, nor shown it.
   const other = await admin.createMember({ name: '別人 花子' });
   await logIn(page, other);
-  await page.getByRole('link', { name: '更新ユーザー登録' }).click();
+  await menu(page, '更新ユーザー登録');
   await expect(page.getByLabel('購入コード')).toHaveValue('');
   await expect(page.getByLabel('ご登録のメールアドレス')).toHaveValue('');
 });

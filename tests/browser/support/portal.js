@@ -167,6 +167,23 @@ export function screenHeading(page, name) {
   return page.getByRole('heading', { level: 1, name });
 }
 
+/**
+ * Follows a link of the site's menu as a member does: on a phone the menu is one button
+ * in the header, opened first.
+ */
+export async function menu(page, name) {
+  const button = page.getByRole('button', { name: 'メニュー', exact: true });
+  if (await button.isVisible()) await button.click();
+  await page.getByRole('navigation', { name: 'メニュー' }).getByRole('link', { name, exact: true }).click();
+}
+
+/** Logs out from the header, or on a phone from the menu. */
+export async function logOut(page) {
+  const button = page.getByRole('button', { name: 'メニュー', exact: true });
+  if (await button.isVisible()) await button.click();
+  await page.getByRole('button', { name: 'ログアウト', exact: true }).locator('visible=true').click();
+}
+
 /** Logs in by typing and clicking, as a member does, and waits for ご利用状況. */
 export async function logIn(page, member) {
   await page.goto('/');

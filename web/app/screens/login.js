@@ -6,7 +6,7 @@ import { add, h, notice } from '../dom.js';
 import { field, errorSummary, showErrors, clearErrors, missing, onSubmit } from '../forms.js';
 import { afterLogin, takeEndReason } from '../main.js';
 import * as session from '../session.js';
-import { support, deskLine } from '../support.js';
+import { support, deskParts } from '../support.js';
 
 export const title = 'ログイン';
 
@@ -145,7 +145,7 @@ function forgotten() {
   const desk = h('p', {}, 'お問い合わせ先は、このページの下にあります。');
   support().then((found) => {
     if (found) {
-      desk.replaceChildren(`お問い合わせ先: ${deskLine(found)}`, ' ',
+      desk.replaceChildren('お問い合わせ先: ', ...deskParts(found), ' ',
         h('a', { href: found.url, rel: 'noopener' }, 'サポートページ'));
     }
   });

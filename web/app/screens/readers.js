@@ -150,7 +150,6 @@ async function list({ view, go }) {
   const pending = state.errors;
   if (pending) f.set({ errors: undefined });
   const full = readers.length >= LIMIT;
-  const sample = catalog.find((c) => c.available)?.price ?? catalog[0]?.price;
 
   const type = choices({
     name: 'type',
@@ -205,8 +204,8 @@ async function list({ view, go }) {
     notice('info',
       h('p', { class: 'notice__title' }, '有償貸与のご案内'),
       h('ul', {},
-        sample ? h('li', {}, `料金は1台 ${yen(sample.base)}（税別）で、送料を含みます。`) : null,
-        h('li', {}, 'お支払いは電子マネー（ちょコム）のみです。お支払いの際に、1%のちょコム決済手数料がかかります。'),
+        h('li', {}, '料金は下の表のとおりです（送料を含みます）。'),
+        h('li', {}, 'お支払いは電子マネー（ちょコム）のみです。お支払いの際に、1%のちょコム決済手数料がかかります（表の「決済手数料」）。'),
         h('li', {}, 'ちょコムでのお支払いを確認してから発送します。'),
         h('li', {}, '貸与したICカードリーダーは、解約の際にご返却いただきます。'),
         h('li', {}, `お一人さま${LIMIT}台まで（スターターキットの1台を含みます）お使いいただけます。`))),

@@ -1,13 +1,25 @@
-// One serial (docs/usage.md): its status, device and expiry, its history (paged), and the two
-// things a member does with it here: move it to another device, or stop using it on the
-// current one. Both say plainly that the device it leaves is no longer protected.
+// One serial (docs/usage.md): its status, device and expiry, how to install it on a device,
+// its release (利用をやめる) through its own steps, and its history, newest first.
+//
+// The portal never asks for a device ID: a member cannot know it, and a wrong guess would
+// move the licence to a device that does not exist. Installing (and moving) is done by the
+// tool on the device itself (セキュリティ申込・設定ツール), which calls the activation API;
+// this page says how, in the words of the tool's own screens.
 
-import { api, newKey } from '../api.js';
-import { add, h, heading, facts, notice, word, instant, fill, PRODUCT, PLAN, BILLING, OS } from '../dom.js';
-import { field, choices, errorSummary, showErrors, clearErrors, whileBusy, missing, problemErrors, draft, keepDraft } from '../forms.js';
+import { api } from '../api.js';
+import {
+  add, h, heading, facts, notice, word, instant, fill, steps, PRODUCT, PLAN, BILLING,
+  UNAVAILABLE_REASON,
+} from '../dom.js';
+import { whileBusy } from '../forms.js';
+import { support } from '../support.js';
 import { serialBadge, expiry, device } from './usage.js';
 
-export const title = (params) => `シリアル番号 ${params.serial}`;
+export function title(params) {
+  if (params.step === 'release') return `利用をやめる（確認） シリアル番号 ${params.serial}`;
+  if (params.step === 'released') return `利用をやめる（完了） シリアル番号 ${params.serial}`;
+  return `シリアル番号 ${params.serial}`;
+}
 
 const EVENT = {
   activated: '端末に登録',
@@ -15,210 +27,195 @@ const EVENT = {
   reactivated: '同じ端末で再登録',
   deactivated: '端末での利用を終了',
 };
+/** History shown at once; the rest behind 「さらに表示」. */
 const PAGE = 20;
+/** At most this many events are read to show them newest first (the API pages oldest first). */
+const READ_AT_MOST = 1000;
+const RELEASE_STEPS = ['確認', '完了'];
 
-export async function render({ view, params }) {
+/** What a release answered, kept for its 完了 screen in this tab. */
+const released = (serial) => `madoguchi.released.${serial}`;
+
+export async function render({ view, params, go }) {
   const usage = await api('GET', '/v1/usage');
   const serial = usage.serials.find((s) => s.serial === params.serial);
   if (!serial) {
     add(view, heading('シリアル番号が見つかりません'),
       notice('error', h('p', {}, 'このシリアル番号は、ログイン中のお客さまのご契約にありません。')),
       h('p', {}, h('a', { href: '#/usage' }, 'ご利用状況へ戻る')));
-    return;
+    return undefined;
   }
-  const status = h('div', { role: 'status', 'aria-live': 'polite' });
-  const summary = h('div');
-  const actions = h('div');
+  if (params.step === 'release') return releaseStep(view, serial, go);
+  if (params.step === 'released') return releasedStep(view, serial, go);
+  if (params.step) {
+    go(`/serials/${encodeURIComponent(serial.serial)}`, { replace: true });
+    return undefined;
+  }
+  const desk = await support();
   const history = h('section', { 'aria-labelledby': 'history-title' });
-
-  const show = (current) => {
-    fill(summary, h('div', { class: 'card' }, facts([
-      ['シリアル番号', h('span', { class: 'mono' }, current.serial)],
-      ['製品', word(PRODUCT, current.product)],
-      ['状態', serialBadge(current.status)],
-      ['プラン', word(PLAN, current.plan)],
-      ['契約', word(BILLING, current.billing)],
-      ['有効期限', expiry(current)],
-      ['利用中の端末', current.status === 'unavailable' ? 'この回線ではご利用いただけません' : device(current.device)],
-      current.device ? ['登録日時', instant(current.device.activated_at)] : null,
-    ].filter(Boolean))));
-    fill(actions, deviceActions(current, (changed, message) => {
-      show(changed);
-      status.replaceChildren(notice('success', h('p', {}, message)));
-      loadHistory(history, current.serial);
-      status.querySelector('.notice')?.setAttribute('tabindex', '-1');
-      status.querySelector('.notice')?.focus();
-    }));
-  };
-  show(serial);
   await loadHistory(history, serial.serial);
-
   add(view,
     h('p', {}, h('a', { href: '#/usage' }, '← ご利用状況へ戻る')),
     heading(`${word(PRODUCT, serial.product)}のシリアル番号`),
-    status, summary, actions, history);
+    summaryCard(serial),
+    what(serial, desk),
+    history);
+  return undefined;
+}
+
+function summaryCard(s) {
+  return h('div', { class: 'card' }, facts([
+    ['シリアル番号', h('span', { class: 'mono' }, s.serial)],
+    ['製品', word(PRODUCT, s.product)],
+    ['状態', serialBadge(s.status)],
+    ['プラン', word(PLAN, s.plan)],
+    ['契約', word(BILLING, s.billing)],
+    ['有効期限', expiry(s)],
+    s.status === 'unavailable' ? null : ['利用中の端末', device(s.device)],
+    s.device ? ['登録日時', instant(s.device.activated_at)] : null,
+  ].filter(Boolean)));
+}
+
+/** What the member can do with the serial now. */
+function what(s, desk) {
+  if (s.status === 'unavailable') {
+    return notice('info', h('p', {}, word(UNAVAILABLE_REASON, s.unavailable_reason)));
+  }
+  const parts = [];
+  if (s.status === 'expired') {
+    parts.push(notice('warning',
+      h('p', { class: 'notice__title' }, '有効期限が切れています'),
+      h('p', {}, s.renewable
+        ? '購入コードで更新すると、本日から新しい期間でご利用いただけます。'
+        : 'プログラムのバージョンが古いため、このままでは更新できません。最新版にバージョンアップしてから更新してください。'),
+      s.renewable
+        ? h('p', {}, h('a', { class: 'button button--primary', href: `#/renewal?serial=${encodeURIComponent(s.serial)}` }, '更新する'))
+        : null));
+  }
+  parts.push(installCard(s, desk));
+  if (s.status === 'in_use') {
+    parts.push(h('section', { class: 'card', 'aria-labelledby': 'release-title' },
+      h('h2', { class: 'card__title', id: 'release-title' }, 'この端末での利用をやめる'),
+      h('p', {}, `「${s.device.name}」からこのシリアル番号を外し、インストール待ちに戻します。外した端末は保護されなくなります。`),
+      h('p', {}, h('a', { class: 'button', href: `#/serials/${encodeURIComponent(s.serial)}/release` }, '利用をやめる'))));
+  }
+  return parts;
+}
+
+/** How to install the serial on a device: by the tool, on the device itself (seed 000). */
+function installCard(s, desk) {
+  const moving = s.status === 'in_use';
+  const download = desk
+    ? h('a', { href: desk.upgrade_url, rel: 'noopener' }, 'セキュリティ対策ツールのダウンロード')
+    : 'セキュリティ対策ツールのダウンロードページ';
+  return h('section', { class: 'card', 'aria-labelledby': 'install-title' },
+    h('h2', { class: 'card__title', id: 'install-title' }, moving ? '別の端末で使うには' : '端末にインストールするには'),
+    moving
+      ? notice('warning',
+        h('p', { class: 'notice__title' }, '別の端末で使うと、今の端末は保護されなくなります'),
+        h('p', {}, `このシリアル番号は1台の端末（1OS）でだけ使えます。別の端末にインストールすると、いま利用中の「${s.device.name}」ではウイルス対策などの保護が止まります。`))
+      : null,
+    h('p', {}, 'インストールは、使う端末の上で行います。この画面での入力は不要です。'),
+    h('ol', {},
+      h('li', {}, 'その端末で、', download, 'からセキュリティ対策ツールをダウンロードします。'),
+      h('li', {}, 'デスクトップまたはスタートメニューから［セキュリティ申込・設定ツール］を起動し、［次へ］をクリックします。'),
+      h('li', {}, '［お客さまID］と［アクセスキー］を入力し、［ログイン］をクリックします。アクセスキーは大文字と小文字を区別します。'),
+      h('li', {}, `表示されたシリアル番号の一覧から「${s.serial}」を選び、画面の案内に従ってインストールします。`),
+      h('li', {}, 'インストールが終わると、このページの状態が「利用中」になり、端末の名前が表示されます。')));
 }
 
 async function loadHistory(section, serial) {
-  const list = h('ol', { class: 'history' });
-  const more = h('button', { type: 'button', class: 'button' }, 'さらに表示');
-  const page = async (cursor) => {
-    const query = new URLSearchParams({ limit: String(PAGE) });
+  // The API pages oldest first; the page shows the newest first.
+  const events = [];
+  let cursor = null;
+  do {
+    const query = new URLSearchParams({ limit: '200' });
     if (cursor) query.set('cursor', cursor);
     const answer = await api('GET', `/v1/serials/${encodeURIComponent(serial)}/history?${query}`);
-    for (const event of answer.events) {
+    events.push(...answer.events);
+    cursor = answer.next_cursor;
+  } while (cursor && events.length < READ_AT_MOST);
+  events.reverse();
+
+  const list = h('ol', { class: 'history' });
+  const more = h('button', { type: 'button', class: 'button' }, 'さらに表示');
+  let shown = 0;
+  const showMore = () => {
+    for (const event of events.slice(shown, shown + PAGE)) {
       list.append(h('li', {},
         h('span', { class: 'history__when' }, instant(event.at)), ' ',
         h('span', { class: 'history__what' }, word(EVENT, event.kind)), ' ',
         event.device ? h('span', { class: 'history__device' }, device(event.device)) : null));
     }
-    more.hidden = !answer.next_cursor;
-    more.onclick = () => whileBusy(more, '読み込み中…', async () => {
-      try {
-        await page(answer.next_cursor);
-      } catch (problem) {
-        more.after(notice('error', h('p', {}, problem.detail || problem.title)));
-      }
-    });
-    return answer.events.length;
+    shown = Math.min(events.length, shown + PAGE);
+    more.hidden = shown >= events.length;
   };
-  fill(section, h('h2', { id: 'history-title' }, '利用履歴（古い順）'));
-  const count = await page(null);
-  add(section, count ? list : h('p', {}, 'まだ履歴はありません。'), more);
+  more.addEventListener('click', showMore);
+  showMore();
+  fill(section, h('h2', { id: 'history-title' }, '利用履歴（新しい順）'),
+    events.length ? list : h('p', {}, 'まだ履歴はありません。'), more);
 }
 
-/** 端末の登録・移動・利用終了: a form, then a confirmation that names what is lost. */
-function deviceActions(serial, changed) {
-  if (serial.status === 'unavailable') {
-    return notice('info', h('p', {}, 'このシリアル番号は、ご利用の回線では使えません（利用不可）。'));
+// ---------------------------------------------------------------------------------------
+// 利用をやめる: 確認 → 完了
+
+function releaseStep(view, s, go) {
+  const back = `#/serials/${encodeURIComponent(s.serial)}`;
+  if (s.status !== 'in_use') {
+    go(`/serials/${encodeURIComponent(s.serial)}`, { replace: true });
+    return undefined;
   }
-  const box = h('section', { 'aria-labelledby': 'device-title' });
-  const moving = serial.status === 'in_use';
-  const store = draft(`device.${serial.serial}`);
-  const saved = store.load();
-
-  const name = field({ name: 'name', label: '端末の名前', hint: 'ご自分で区別できる名前です（例: リビングのパソコン）。64文字まで。', required: true, value: saved.name ?? '' });
-  const os = choices({
-    name: 'os', legend: '端末の種類', required: true, value: saved.os ?? null,
-    options: Object.entries(OS).map(([value, label]) => ({ value, label })),
-  });
-  const deviceId = field({
-    name: 'device_id', label: '端末ID',
-    hint: 'セキュリティ対策ツールの「端末情報」に表示される英数字です。',
-    required: true, value: saved.device_id ?? '',
-    attrs: { autocapitalize: 'off', spellcheck: 'false' },
-  });
-  const next = h('button', { type: 'submit', class: 'button button--primary' }, '確認へ進む');
-  const form = h('form', { novalidate: true }, errorSummary(), name, os, deviceId, h('div', { class: 'actions' }, next));
-  keepDraft(form, store);
-
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const empty = missing(form, {
-      name: '端末の名前を入力してください。',
-      os: '端末の種類を選んでください。',
-      device_id: '端末IDを入力してください。',
-    });
-    if (empty.length) return showErrors(form, empty);
-    clearErrors(form);
-    const body = {
-      device_id: deviceId.input.value,
-      os: form.querySelector('input[name="os"]:checked').value,
-      name: name.input.value,
-    };
-    return confirmMove(serial, body, form, changed, () => store.clear());
-  });
-
-  add(box,
-    h('h2', { id: 'device-title' }, moving ? '別の端末に移す' : '端末に登録する'),
-    moving
-      ? notice('warning',
-        h('p', { class: 'notice__title' }, '移すと、今の端末は保護されなくなります'),
-        h('p', {}, `このシリアル番号は1台の端末でだけ使えます。別の端末に移すと、いま利用中の「${serial.device.name}」ではウイルス対策などの保護が止まります。`))
-      : h('p', {}, 'このシリアル番号はインストール待ちです。使う端末の情報を入力してください。'),
-    h('div', { class: 'card' }, form));
-
-  if (moving) {
-    const release = h('button', { type: 'button', class: 'button button--danger' }, 'この端末での利用をやめる');
-    release.addEventListener('click', () => confirmRelease(serial, changed));
-    add(box,
-      h('h2', {}, '今の端末での利用をやめる'),
-      h('p', {}, `「${serial.device.name}」からこのシリアル番号を外し、インストール待ちに戻します。外した端末は保護されなくなります。`),
-      h('p', {}, release));
-  }
-  return box;
-}
-
-/** A modal confirmation with the consequence spelled out; resolves when it closes. */
-function confirmDialog({ title, body, confirm, danger = false, onConfirm }) {
-  const error = h('div');
-  const yes = h('button', { type: 'button', class: danger ? 'button button--danger' : 'button button--primary' }, confirm);
-  const no = h('button', { type: 'button', class: 'button' }, 'やめる');
-  const titleId = `dialog-${Date.now()}`;
-  const dialog = h('dialog', { 'aria-labelledby': titleId },
-    h('h2', { id: titleId }, title), body, error, h('div', { class: 'actions' }, yes, no));
-  no.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => dialog.remove());
-  yes.addEventListener('click', () => whileBusy(yes, '処理中…', async () => {
+  const problemPlace = h('div');
+  const submit = h('button', { type: 'button', class: 'button button--danger' }, '利用をやめる');
+  submit.addEventListener('click', () => whileBusy(submit, '処理中…', async () => {
     try {
-      await onConfirm();
-      dialog.close();
+      const answer = await api('DELETE', `/v1/serials/${encodeURIComponent(s.serial)}/activation`);
+      sessionStorage.setItem(released(s.serial), JSON.stringify({
+        device: s.device, status: answer.status, at: new Date().toISOString(),
+      }));
+      go(`/serials/${encodeURIComponent(s.serial)}/released`, { replace: true });
     } catch (problem) {
-      fill(error, notice('error', h('p', {}, problem.detail || problem.title)));
+      problemPlace.replaceChildren(notice('error', h('p', {}, problem.detail || problem.title || problem.message)));
     }
   }));
-  document.body.append(dialog);
-  dialog.showModal();
-  no.focus();
+  add(view,
+    steps(RELEASE_STEPS, 0),
+    heading('この端末での利用をやめる'),
+    h('p', {}, '以下の内容でよろしければ「利用をやめる」を押してください。'),
+    h('div', { class: 'card' }, facts([
+      ['シリアル番号', h('span', { class: 'mono' }, s.serial)],
+      ['利用をやめる端末', device(s.device)],
+      ['やめたあとの状態', 'インストール待ち'],
+    ])),
+    notice('warning', h('p', {}, `「${s.device.name}」は、ウイルス対策などの保護が止まります。シリアル番号はインストール待ちに戻り、別の端末で使えます。`)),
+    problemPlace,
+    h('div', { class: 'actions' }, submit, h('a', { class: 'button', href: back }, 'やめずに戻る')));
+  return undefined;
 }
 
-function confirmMove(serial, body, form, changed, forget) {
-  // One key per confirmation: a double click or a retry sends the same key (docs/api.md).
-  const key = newKey();
-  const moving = serial.status === 'in_use';
-  confirmDialog({
-    title: moving ? 'この端末に移しますか' : 'この端末に登録しますか',
-    confirm: moving ? '移す' : '登録する',
-    danger: moving,
-    body: h('div', {},
-      facts([
-        ['シリアル番号', h('span', { class: 'mono' }, serial.serial)],
-        moving ? ['今の端末（保護が止まります）', device(serial.device)] : null,
-        ['新しい端末', `${body.name}（${word(OS, body.os)}）`],
-        ['端末ID', h('span', { class: 'mono' }, body.device_id)],
-      ].filter(Boolean)),
-      moving ? notice('warning', h('p', {}, `移すと「${serial.device.name}」は保護されなくなります。`)) : null),
-    onConfirm: async () => {
-      try {
-        const answer = await api('POST', `/v1/serials/${encodeURIComponent(serial.serial)}/activation`, { body, key });
-        forget();
-        const previous = answer.previous_device;
-        changed({ ...serial, status: answer.status, device: answer.device },
-          previous
-            ? `「${answer.device.name}」に移しました。「${previous.name}」は保護されなくなりました。`
-            : `「${answer.device.name}」に登録しました。`);
-      } catch (problem) {
-        if (problem.code === 'validation_failed') {
-          showErrors(form, problemErrors(problem));
-          return;
-        }
-        throw problem;
-      }
-    },
-  });
-}
-
-function confirmRelease(serial, changed) {
-  confirmDialog({
-    title: 'この端末での利用をやめますか',
-    confirm: '利用をやめる',
-    danger: true,
-    body: h('div', {},
-      h('p', {}, `「${serial.device.name}」からシリアル番号 ${serial.serial} を外します。`),
-      notice('warning', h('p', {}, 'この端末はウイルス対策などの保護が止まります。シリアル番号はインストール待ちに戻り、別の端末で使えます。'))),
-    onConfirm: async () => {
-      const answer = await api('DELETE', `/v1/serials/${encodeURIComponent(serial.serial)}/activation`);
-      changed({ ...serial, status: answer.status, device: null }, `「${serial.device.name}」での利用をやめました。シリアル番号はインストール待ちです。`);
-    },
-  });
+function releasedStep(view, s, go) {
+  let kept = null;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(released(s.serial)));
+  } catch {
+    kept = null;
+  }
+  if (!kept) {
+    go(`/serials/${encodeURIComponent(s.serial)}`, { replace: true });
+    return undefined;
+  }
+  add(view,
+    steps(RELEASE_STEPS, 1),
+    heading('利用をやめました'),
+    notice('success', h('p', {}, `「${kept.device.name}」でのシリアル番号 ${s.serial} の利用をやめました。シリアル番号はインストール待ちです。`)),
+    h('div', { class: 'card' }, facts([
+      ['シリアル番号', h('span', { class: 'mono' }, s.serial)],
+      ['利用をやめた端末', device(kept.device)],
+      ['日時', instant(kept.at)],
+      ['現在の状態', serialBadge(s.status)],
+    ])),
+    h('div', { class: 'actions' },
+      h('a', { class: 'button button--primary', href: `#/serials/${encodeURIComponent(s.serial)}` }, 'シリアル番号の詳細へ'),
+      h('a', { class: 'button', href: '#/usage' }, 'ご利用状況へ戻る')));
+  return undefined;
 }

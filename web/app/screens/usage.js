@@ -86,7 +86,7 @@ export async function render({ view }) {
             '更新する', h('span', { class: 'visually-hidden' }, `（${s.serial}）`))
           : null,
         unavailable ? null : h('a', { class: 'button', href: `#/serials/${encodeURIComponent(s.serial)}` },
-          '詳細・端末の変更', h('span', { class: 'visually-hidden' }, `（${s.serial}）`))));
+          '詳細・インストール方法', h('span', { class: 'visually-hidden' }, `（${s.serial}）`))));
   });
 
   add(view,
