@@ -128,3 +128,30 @@ test('at five readers no more can be ordered, and a confirmation overtaken by th
   await expect(page.getByRole('button', { name: '確認画面へ進む' })).toHaveCount(0);
   await checkScreen(page, 'readers-limit');
 });
+
+test('a reader is paid, then shipped and counted as お使い; another is withdrawn before it ships and leaves the list', async ({ page, member, admin, playwright, baseURL }) => {
+  await orderThroughApi(playwright, baseURL, member, 2);
+  const orders = (await admin.member(member.customer_id)).orders.orders.filter((o) => o.kind === 'reader');
+  expect(orders).toHaveLength(2);
+  const [kept, dropped] = orders;
+  await admin.report(kept.order_no, 'paid');
+  await logIn(page, member);
+  await menu(page, 'ICカードリーダー');
+  const list = page.locator('.readers-list');
+  await expect(list.getByRole('row', { name: new RegExp(kept.details.reader.reader_id) })).toContainText('入金済み');
+  await expect(page.locator('.readers-count')).toContainText('1台をお使いです、お申し込み中が2台');
+
+  await admin.report(kept.order_no, 'shipped');
+  await page.reload();
+  await expect(list.getByRole('row', { name: new RegExp(kept.details.reader.reader_id) })).toContainText('発送済み');
+  await expect(page.locator('.readers-count')).toContainText('2台をお使いです、お申し込み中が1台');
+
+  // The other, not yet paid, is withdrawn from its order's page.
+  await list.getByRole('row', { name: new RegExp(dropped.details.reader.reader_id) }).getByRole('link', { name: /ご注文の状況/ }).click();
+  await page.getByRole('button', { name: 'このお申し込みを取り下げる' }).click();
+  await expect(page.getByText('理由: お客さまのお申し出により取り下げました。')).toBeVisible();
+  await menu(page, 'ICカードリーダー');
+  await expect(list.getByRole('row')).toHaveCount(3);
+  await expect(page.locator('.readers-count')).toContainText('2台をお使いです（');
+  await checkScreen(page, 'readers-paid-shipped-withdrawn');
+});

@@ -132,7 +132,7 @@ export function procedure(config) {
     path,
 
     top(view, step) {
-      add(view, heading(config.headings[step]), steps(config.stepNames, STEP_INDEX[step]));
+      add(view, steps(config.stepNames, STEP_INDEX[step]), heading(config.headings[step]));
     },
 
     /** Errors waiting for a step, left by a later step that found them; taken once. */
