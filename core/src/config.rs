@@ -141,13 +141,13 @@ impl Config {
                 .map(|value| parse(PAYMENT_URL, value))
                 .transpose()?
                 .unwrap_or_default(),
-            support: crate::support::Support::from_settings(|name| {
-                lookup(name).ok().filter(|value| !value.trim().is_empty())
-            })
-            .map_err(|malformed| ConfigError::Malformed {
-                name: malformed.name,
-                reason: malformed.reason.to_owned(),
-            })?,
+            // A blank one is refused, not taken for unset: a desk without a phone is no desk.
+            support: crate::support::Support::from_settings(|name| lookup(name).ok()).map_err(
+                |malformed| ConfigError::Malformed {
+                    name: malformed.name,
+                    reason: malformed.reason.to_owned(),
+                },
+            )?,
             portal_url: optional(&lookup, PORTAL_URL)?
                 .map(|value| web_address(PORTAL_URL, value))
                 .transpose()?,

@@ -30,12 +30,10 @@ pub struct Settings {
     pub payment_url: String,
     /// docs/support.md: the desk members are sent to, in the portal and in every mail.
     pub support: crate::support::Support,
-    /// The members' portal, where the reminder mails link (docs/reminders.md).
-    pub portal_url: String,
+    /// The members' portal, where the reminder mails link (docs/reminders.md); unknown, the
+    /// mails go without the link.
+    pub portal_url: Option<String>,
 }
-
-/// The portal when none is configured: local-dev's own address.
-pub const DEFAULT_PORTAL_URL: &str = "http://127.0.0.1:3000";
 
 /// The payment page when none is configured: the demo's, on a name reserved for examples.
 pub const DEFAULT_PAYMENT_URL: &str =
@@ -57,7 +55,7 @@ impl Default for Settings {
             idempotency_claim_lapse: SignedDuration::from_mins(1),
             payment_url: DEFAULT_PAYMENT_URL.to_owned(),
             support: crate::support::Support::default(),
-            portal_url: DEFAULT_PORTAL_URL.to_owned(),
+            portal_url: None,
         }
     }
 }

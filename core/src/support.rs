@@ -123,7 +123,7 @@ impl Support {
     /// The lines every mail ends with: the desk, its phone and its hours.
     pub fn signature(&self) -> String {
         format!(
-            "\n--\n{service}\nお問い合わせ: {desk} {phone}（{hours}）\n{url}\n本メールは送信専用です。ご返信いただいてもお答えできません。",
+            "\n--\n{service}\nお問い合わせ: {desk} {phone}\n受付時間: {hours}\n{url}\n本メールは送信専用です。ご返信いただいてもお答えできません。",
             service = self.service_name,
             desk = self.desk_name,
             phone = self.phone,

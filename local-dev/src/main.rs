@@ -220,10 +220,12 @@ async fn run(args: Args) -> Result<(), Failure> {
         reminder_thresholds: args.reminder_days.0.clone(),
         payment_url: args.payment_url.0.clone(),
         support,
-        portal_url: args
-            .portal_url
-            .clone()
-            .unwrap_or_else(|| portal_of(args.addr)),
+        portal_url: Some(
+            args.portal_url
+                .clone()
+                .filter(|url| !url.trim().is_empty())
+                .unwrap_or_else(|| portal_of(args.addr)),
+        ),
         ..Settings::default()
     };
     let ctx = Context::new(store, Arc::new(SystemClock), settings);

@@ -219,6 +219,12 @@ function closeMenu() {
   menuButton.setAttribute('aria-expanded', 'false');
   document.getElementById('site-nav').classList.remove('site-nav--open');
 }
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && menuButton.getAttribute('aria-expanded') === 'true') {
+    closeMenu();
+    menuButton.focus();
+  }
+});
 menuButton.addEventListener('click', () => {
   const open = menuButton.getAttribute('aria-expanded') !== 'true';
   menuButton.setAttribute('aria-expanded', String(open));

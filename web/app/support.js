@@ -19,12 +19,12 @@ export function support() {
 
 /** 「会員サポートセンター 0120-000-000（9:00〜18:00）」: who to call, in one line. */
 export function deskLine(desk) {
-  return `${desk.desk_name} ${desk.phone}（${desk.hours}）`;
+  return `${desk.desk_name} ${desk.phone}、受付時間 ${desk.hours}`;
 }
 
 /** The same line on the page, the phone number never broken across lines. */
 export function deskParts(desk) {
-  return [`${desk.desk_name} `, h('span', { class: 'nowrap' }, desk.phone), `（${desk.hours}）`];
+  return [`${desk.desk_name} `, h('span', { class: 'nowrap' }, desk.phone), `、受付時間 ${desk.hours}`];
 }
 
 /** The header's name, the page title's and the footer's desk, once the desk is known. */

@@ -48,6 +48,20 @@ pub fn format_for_people(at: Timestamp) -> String {
         .to_string()
 }
 
+/// How Japanese text writes an amount of yen: `2,777円`.
+pub fn format_yen(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push('円');
+    out
+}
+
 /// How a mail writes a date for a person: `2026年11月22日`.
 pub fn format_date_for_people(date: Date) -> String {
     date.strftime("%Y年%-m月%-d日").to_string()
@@ -108,6 +122,9 @@ mod tests {
         assert_eq!(format_for_people(at), "2027年10月2日 09:05");
         let date: Date = "2027-01-05".parse().unwrap();
         assert_eq!(format_date_for_people(date), "2027年1月5日");
+        assert_eq!(format_yen(2_777), "2,777円");
+        assert_eq!(format_yen(250), "250円");
+        assert_eq!(format_yen(1_000_000), "1,000,000円");
     }
 
     #[test]

@@ -112,8 +112,10 @@ impl Phone {
         }
         let value = value.trim_end_matches('-').to_owned();
         let digits = value.chars().filter(char::is_ascii_digit).count();
+        // A Japanese number has at most three groups (06-1234-5678, 0120-000-000).
         let shaped = value.chars().all(|c| c.is_ascii_digit() || c == '-')
             && value.starts_with('0')
+            && value.matches('-').count() <= 2
             && (10..=11).contains(&digits);
         if shaped {
             Ok(Self(value))
@@ -201,6 +203,7 @@ mod tests {
             "090-1234-56789",
             "+81-90-1234-5678",
             "06-(0000)",
+            "0 9 0 1 2 3 4 5 6 7 8",
             "abc",
         ] {
             assert_eq!(Phone::parse(bad), Err(FieldCode::InvalidPhone), "{bad}");

@@ -69,7 +69,7 @@ fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
         (status = 201, description = "更新完了", body = Renewed),
         (status = 403, description = "`membership_cancelled`"),
         (status = 404, description = "`code_not_found`, `serial_or_email_mismatch`"),
-        (status = 409, description = "`code_already_redeemed`, `code_product_mismatch`, `renewal_not_needed`, `upgrade_required`"),
+        (status = 409, description = "`code_already_redeemed`, `code_product_mismatch`, `serial_unavailable`, `renewal_not_needed`, `upgrade_required`"),
         (status = 422, description = "`invalid_code_format`, `code_checksum_mismatch`, `consent_required`, `validation_failed`"),
         (status = 429, description = "`too_many_attempts`"),
     )

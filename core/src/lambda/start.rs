@@ -81,10 +81,7 @@ pub(super) async fn context(
         reminder_thresholds: config.reminder_days.0.clone(),
         payment_url: config.payment_url.0.clone(),
         support: config.support.clone(),
-        portal_url: config
-            .portal_url
-            .clone()
-            .unwrap_or_else(|| crate::settings::DEFAULT_PORTAL_URL.to_owned()),
+        portal_url: config.portal_url.clone(),
         ..Settings::default()
     };
     Ok(Context::new(

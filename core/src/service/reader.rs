@@ -138,9 +138,9 @@ pub async fn order(
         let payment = payment.clone();
         reader.order_no = Some(order.order_no.clone());
         let summary = format!(
-            "ICカードリーダー {} の追加申込み（{}円）",
+            "ICカードリーダー {} の追加申込み（{}）",
             request.reader_type.name_ja(),
-            price.total
+            japan::format_yen(price.total)
         );
         let (receipt, filing) = receipts::file_for_order(ReceiptKind::ReaderOrder, summary, &order);
         let mail = Mail::reader_ordered(&customer, &reader, &order.order_no, &price, &payment, now);

@@ -142,16 +142,19 @@ async fn remind(ctx: &Context, listed: &ExpiryPlace, due: Due) -> Result<bool, E
         }
         let now = ctx.clock.now();
         // The portal's renewal with this serial chosen (docs/reminders.md).
-        let renewal = format!(
-            "{}/#/renewal?serial={}",
-            ctx.settings.portal_url.trim_end_matches('/'),
-            serial.serial
-        );
+        let renewal = ctx.settings.portal_url.as_ref().map(|portal| {
+            format!(
+                "{}/#/renewal?serial={}",
+                portal.trim_end_matches('/'),
+                serial.serial
+            )
+        });
+        let renewal = renewal.as_deref();
         let mail = match due {
             Due::DaysLeft { days_left, .. } => {
-                Mail::expiry_reminder(&customer, &serial, days_left, &renewal, now)
+                Mail::expiry_reminder(&customer, &serial, days_left, renewal, now)
             }
-            Due::Expired => Mail::license_expired(&customer, &serial, &renewal, now),
+            Due::Expired => Mail::license_expired(&customer, &serial, renewal, now),
         };
         let serial_guard = match due {
             Due::DaysLeft { .. } => Write::CheckSerial {

@@ -135,6 +135,10 @@ async fn attempt(
         }
         return Err(Error::MembershipCancelled);
     }
+    if serial.status == crate::domain::SerialStatus::Unavailable {
+        // docs/renewal.md: as activation refuses it; nothing can renew it into use.
+        return Err(Error::SerialUnavailable);
+    }
     if code.redeemed.is_some() {
         return Err(Error::CodeAlreadyRedeemed);
     }
@@ -171,7 +175,9 @@ async fn attempt(
     serial.expires_on = Some(renewed_until);
     let summary = format!(
         "シリアル番号 {} の更新（{}か月、有効期限 {}）",
-        serial.serial, code.term_months, renewed_until
+        serial.serial,
+        code.term_months,
+        japan::format_date_for_people(renewed_until)
     );
     let (receipt, filing) =
         receipts::file(&customer.customer_id, ReceiptKind::Renewal, summary, now);

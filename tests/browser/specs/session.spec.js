@@ -27,10 +27,9 @@ test('two minutes before the idle timeout a warning offers to stay logged in', a
 test('when the session ends, what was typed is kept and the member returns to it after logging in', async ({ page, member }) => {
   await page.clock.install();
   await logIn(page, member);
-  const serial = member.serials[0].serial;
-  await page.getByRole('article').filter({ hasText: serial }).getByRole('link', { name: /詳細・インストール方法/ }).click();
-  await page.getByLabel('端末の名前').fill('子ども部屋のタブレット');
-  await page.getByLabel('Android').check();
+  await menu(page, '契約内容');
+  await page.getByRole('link', { name: '解約のお手続きへ' }).click();
+  await page.getByLabel('解約の理由').fill('引っ越しのため');
 
   await page.clock.fastForward('13:05');
   await expect(screenHeading(page, 'ログイン')).toBeVisible();
@@ -41,9 +40,8 @@ test('when the session ends, what was typed is kept and the member returns to it
   await page.getByLabel('お客さまID').fill(member.customer_id);
   await page.getByLabel('アクセスキー').fill(member.access_key);
   await page.getByRole('button', { name: 'ログイン', exact: true }).click();
-  await expect(screenHeading(page, /シリアル番号/)).toBeVisible();
-  await expect(page.getByLabel('端末の名前')).toHaveValue('子ども部屋のタブレット');
-  await expect(page.getByLabel('Android')).toBeChecked();
+  await expect(screenHeading(page, '解約のお手続き')).toBeVisible();
+  await expect(page.getByLabel('解約の理由')).toHaveValue('引っ越しのため');
 });
 
 test('a token the server no longer knows sends the member to ログイン, keeping the page to return to', async ({ page, member }) => {

@@ -27,7 +27,10 @@ test('ご利用状況 lists the services and every serial with status, device an
   // A collaboration line: the standard serial is 利用不可 (docs/usage.md).
   const first = page.getByRole('article').filter({ hasText: standard.serial });
   await expect(first).toContainText('利用不可');
-  await expect(first).toContainText('月額');
+  // Why, and what to use instead; no billing or button for what cannot be used.
+  await expect(first).toContainText('標準のセキュリティ対策ツールはご提供していません');
+  await expect(first).not.toContainText('月額');
+  await expect(first.getByRole('link')).toHaveCount(0);
   const second = page.getByRole('article').filter({ hasText: plus.serial });
   await expect(second).toContainText('インストール待ち');
   await expect(second).toContainText(japaneseDate(japanDay(10)));

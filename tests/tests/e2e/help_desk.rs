@@ -82,10 +82,12 @@ async fn the_desk_is_answered_without_a_login_and_signs_every_delivered_mail() {
         "光ネット会員窓口"
     );
     let body = message.body_text(0).unwrap();
-    let end: Vec<&str> = body.trim_end().lines().rev().take(4).collect();
-    let signature = end.join("\n");
+    let lines: Vec<&str> = body.trim_end().lines().collect();
+    let signature = lines[lines.len().saturating_sub(5)..].join("\n");
     assert!(
-        signature.contains("光ネットお客さまセンター 0120-123-456（10:00〜19:00（土日祝も受付））"),
+        signature.contains(
+            "光ネットお客さまセンター 0120-123-456\n受付時間: 10:00〜19:00（土日祝も受付）"
+        ),
         "{body}"
     );
     assert!(signature.contains("https://help.example.jp/"), "{body}");

@@ -70,7 +70,7 @@ async fn an_order_awaits_payment_with_a_receipt_and_a_mail() {
     let mails = app.mails_to(&member.email).await;
     assert_eq!(mails[0]["kind"], "reader_ordered");
     let body = mails[0]["body"].as_str().unwrap();
-    assert!(body.contains("2777円") && body.contains(url) && body.contains("2026年11月29日"));
+    assert!(body.contains("2,777円") && body.contains(url) && body.contains("2026年11月29日"));
     let receipts = app.receipts(&token).await;
     assert_eq!(receipts[0]["receipt_no"], ordered.body["receipt_no"]);
     assert_eq!(receipts[0]["kind"], "reader_order");

@@ -80,7 +80,11 @@ export async function render({ view, go }) {
       session.begin(answer);
       afterLogin();
     },
-    refused: explain,
+    refused: (problem) => {
+      // The ID typed is offered again by アカウントロック解除 (never the key).
+      sessionStorage.setItem(LAST_ID, id.input.value);
+      explain(problem);
+    },
   });
 
   function explain(problem) {
@@ -89,7 +93,7 @@ export async function render({ view, go }) {
         clearErrors(form);
         status.replaceChildren(notice('error',
           h('p', { class: 'notice__title' }, 'アカウントがロックされています'),
-          h('p', {}, 'アクセスキーを10回続けて間違えたため、このお客さまIDではログインできなくなっています。正しいアクセスキーでもログインできません。'),
+          h('p', {}, 'アクセスキーを10回続けてまちがえたため、このお客さまIDではログインできなくなっています。正しいアクセスキーでもログインできません。'),
           h('p', {}, 'ご登録のメールアドレスに確認コードをお送りして、ロックを解除できます。'),
           h('p', {}, h('a', { href: '#/unlock', class: 'button button--primary' }, 'ロックを解除する'))));
         status.querySelector('.notice').setAttribute('tabindex', '-1');

@@ -121,7 +121,7 @@ function serialOption(s) {
     return {
       value: s.serial,
       label: s.serial,
-      hint: `${what}。プログラムのバージョンが古いため、このままでは更新できません。最新版にバージョンアップしてから更新してください（下の「購入コードをお持ちでない方」にご案内があります）。`,
+      hint: `${what}。プログラムのバージョンが古いため、このままでは更新できません。最新版にバージョンアップしてから更新してください（「購入コードをお持ちでない方」にダウンロードのご案内があります）。`,
       disabled: true,
     };
   } else if (s.status === 'unavailable') {

@@ -29,12 +29,10 @@ const EVENT = {
 };
 /** History shown at once; the rest behind 「さらに表示」. */
 const PAGE = 20;
-/** At most this many events are read to show them newest first (the API pages oldest first). */
-const READ_AT_MOST = 1000;
 const RELEASE_STEPS = ['確認', '完了'];
 
 /** What a release answered, kept for its 完了 screen in this tab. */
-const released = (serial) => `madoguchi.released.${serial}`;
+const released = (serial) => `madoguchi.draft.released.${serial}`;
 
 export async function render({ view, params, go }) {
   const usage = await api('GET', '/v1/usage');
@@ -71,7 +69,10 @@ function summaryCard(s) {
     ['プラン', word(PLAN, s.plan)],
     ['契約', word(BILLING, s.billing)],
     ['有効期限', expiry(s)],
-    s.status === 'unavailable' ? null : ['利用中の端末', device(s.device)],
+    s.status === 'unavailable' ? null : [
+      s.status === 'expired' ? '登録していた端末' : '利用中の端末',
+      s.status === 'expired' && s.device ? `${device(s.device)}（期限切れのため保護されていません）` : device(s.device),
+    ],
     s.device ? ['登録日時', instant(s.device.activated_at)] : null,
   ].filter(Boolean)));
 }
@@ -90,7 +91,9 @@ function what(s, desk) {
         : 'プログラムのバージョンが古いため、このままでは更新できません。最新版にバージョンアップしてから更新してください。'),
       s.renewable
         ? h('p', {}, h('a', { class: 'button button--primary', href: `#/renewal?serial=${encodeURIComponent(s.serial)}` }, '更新する'))
-        : null));
+        : h('p', {}, desk ? h('a', { href: desk.upgrade_url, rel: 'noopener' }, '最新版のダウンロード') : null)));
+    // Installing an expired licence is refused until it is renewed: no steps to follow.
+    return parts;
   }
   parts.push(installCard(s, desk));
   if (s.status === 'in_use') {
@@ -125,16 +128,24 @@ function installCard(s, desk) {
 }
 
 async function loadHistory(section, serial) {
-  // The API pages oldest first; the page shows the newest first.
+  // The API pages oldest first; the page shows the newest first, so every page is read
+  // (a serial moves when its member installs it: its history stays short).
   const events = [];
-  let cursor = null;
-  do {
-    const query = new URLSearchParams({ limit: '200' });
-    if (cursor) query.set('cursor', cursor);
-    const answer = await api('GET', `/v1/serials/${encodeURIComponent(serial)}/history?${query}`);
-    events.push(...answer.events);
-    cursor = answer.next_cursor;
-  } while (cursor && events.length < READ_AT_MOST);
+  try {
+    let cursor = null;
+    do {
+      const query = new URLSearchParams({ limit: '200' });
+      if (cursor) query.set('cursor', cursor);
+      const answer = await api('GET', `/v1/serials/${encodeURIComponent(serial)}/history?${query}`);
+      events.push(...answer.events);
+      cursor = answer.next_cursor;
+    } while (cursor);
+  } catch (problem) {
+    if (problem.status === 401) throw problem;
+    fill(section, h('h2', { id: 'history-title' }, '利用履歴'),
+      notice('error', h('p', {}, '利用履歴を読み込めませんでした。時間をおいてページを読み込み直してください。')));
+    return;
+  }
   events.reverse();
 
   const list = h('ol', { class: 'history' });
@@ -200,6 +211,8 @@ function releasedStep(view, s, go) {
   } catch {
     kept = null;
   }
+  // Shown once: a reload or a later visit goes to the serial's page.
+  sessionStorage.removeItem(released(s.serial));
   if (!kept) {
     go(`/serials/${encodeURIComponent(s.serial)}`, { replace: true });
     return undefined;

@@ -24,7 +24,7 @@ function idStep(view, go) {
     label: 'お客さまID',
     hint: 'CAFから始まる10文字です。全角でも入力できます。',
     required: true,
-    value: state.load().customer_id ?? '',
+    value: state.load().customer_id ?? sessionStorage.getItem(LAST_ID) ?? '',
     attrs: { autocomplete: 'username', autocapitalize: 'characters', spellcheck: 'false' },
   });
   const submit = h('button', { type: 'submit', class: 'button button--primary' }, '確認コードを送る');
@@ -45,7 +45,7 @@ function idStep(view, go) {
   add(view,
     heading('アカウントロックの解除'),
     steps(STEPS, 0),
-    h('p', {}, 'アクセスキーを10回続けて間違えると、アカウントがロックされます。ロックされたお客さまIDを入力すると、ご登録のメールアドレスに8桁の確認コードをお送りします。'),
+    h('p', {}, 'アクセスキーを10回続けてまちがえると、アカウントがロックされます。ロックされたお客さまIDを入力すると、ご登録のメールアドレスに8桁の確認コードをお送りします。'),
     h('div', { class: 'card' }, form));
 }
 
@@ -77,7 +77,7 @@ function codeStep(view, go) {
     },
     refused: (problem) => {
       const message = {
-        invalid_unlock_code: '確認コードが正しくないか、有効期限が切れています。5回間違えたコードは使えなくなります。新しいコードを送ってやり直してください。',
+        invalid_unlock_code: '確認コードが正しくないか、有効期限が切れています。5回まちがえたコードは使えなくなります。新しいコードを送ってやり直してください。',
         too_many_attempts: '確認の失敗が続いたため、しばらく受け付けを止めています。時間をおいてお試しください。',
       }[problem.code];
       showErrors(form, [{ field: problem.code === 'too_many_attempts' ? null : 'code', message: message ?? problem.detail }]);

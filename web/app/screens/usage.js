@@ -68,8 +68,7 @@ export async function render({ view }) {
       facts([
         ['シリアル番号', h('span', { class: 'mono' }, s.serial)],
         ['プラン', word(PLAN, s.plan)],
-        ['契約', word(BILLING, s.billing)],
-        ['有効期限', expiry(s)],
+        ...(unavailable ? [] : [['契約', word(BILLING, s.billing)], ['有効期限', expiry(s)]]),
         ...(unavailable ? [] : [['利用中の端末', expired && s.device ? `${device(s.device)}（期限切れのため保護されていません）` : device(s.device)]]),
       ]),
       unavailable ? h('p', {}, word(UNAVAILABLE_REASON, s.unavailable_reason)) : null,

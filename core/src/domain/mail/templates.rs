@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 use super::{Mail, MailKind};
-use crate::domain::japan::{format_date_for_people, format_for_people};
+use crate::domain::japan::{format_date_for_people, format_for_people, format_yen};
 use crate::domain::order::reason;
 use crate::domain::reader::Payment;
 use crate::domain::{
@@ -250,7 +250,7 @@ impl Mail {
             "{name} 様\n\n\
              ICカードリーダーの追加お申し込みを受け付けました（注文番号 {order_no}）。\n\n\
              機種: {kind}\n\
-             料金: {total}円（本体 {base}円、消費税 {tax}円、決済手数料 {fee}円）\n\
+             料金: {total}（本体 {base}、消費税 {tax}、決済手数料 {fee}）\n\
              お支払い: 電子マネー（ちょコム）\n\
              お支払いページ: {url}\n\
              お支払い期限: {due}\n\n\
@@ -258,10 +258,10 @@ impl Mail {
              お申し込みは取り消しとなります。",
             name = customer.name,
             kind = reader.reader_type.name_ja(),
-            total = price.total,
-            base = price.base,
-            tax = price.tax,
-            fee = price.fee,
+            total = format_yen(price.total),
+            base = format_yen(price.base),
+            tax = format_yen(price.tax),
+            fee = format_yen(price.fee),
             url = payment.url,
             due = format_date_for_people(payment.due_on),
         );
@@ -360,12 +360,12 @@ impl Mail {
     }
 
     /// docs/reminders.md: the licence expires in `days_left` days; `renewal` is the portal's
-    /// page that renews this very serial.
+    /// page that renews this very serial, when the portal's address is known.
     pub fn expiry_reminder(
         customer: &Customer,
         serial: &SerialRecord,
         days_left: i64,
-        renewal: &str,
+        renewal: Option<&str>,
         at: Timestamp,
     ) -> Self {
         let expires = serial
@@ -375,10 +375,10 @@ impl Mail {
             "{name} 様\n\n\
              シリアル番号 {serial} の有効期限は {expires} です（あと{days_left}日）。\n\
              引き続きご利用いただくには、購入コードで更新ユーザー登録を行ってください。\n\
-             更新しても、残りの期間が失われることはありません。\n\n\
-             このシリアル番号の更新ユーザー登録: {renewal}",
+             更新しても、残りの期間が失われることはありません。{renewal}",
             name = customer.name,
             serial = serial.serial,
+            renewal = renewal_link(renewal),
         );
         Self::new(
             &customer.email,
@@ -393,7 +393,7 @@ impl Mail {
     pub fn license_expired(
         customer: &Customer,
         serial: &SerialRecord,
-        renewal: &str,
+        renewal: Option<&str>,
         at: Timestamp,
     ) -> Self {
         let expires = serial
@@ -403,10 +403,10 @@ impl Mail {
             "{name} 様\n\n\
              シリアル番号 {serial} の有効期限（{expires}）が過ぎ、セキュリティ機能がご利用いただけなく\
              なりました。\n\
-             購入コードで更新ユーザー登録を行うと、本日から新しい期間でご利用いただけます。\n\n\
-             このシリアル番号の更新ユーザー登録: {renewal}",
+             購入コードで更新ユーザー登録を行うと、本日から新しい期間でご利用いただけます。{renewal}",
             name = customer.name,
             serial = serial.serial,
+            renewal = renewal_link(renewal),
         );
         Self::new(
             &customer.email,
@@ -416,4 +416,11 @@ impl Mail {
             at,
         )
     }
+}
+
+/// The line that links a reminder to the renewal of its serial, when there is a link.
+fn renewal_link(renewal: Option<&str>) -> String {
+    renewal.map_or_else(String::new, |url| {
+        format!("\n\nこのシリアル番号の更新ユーザー登録: {url}")
+    })
 }

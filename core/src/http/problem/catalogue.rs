@@ -58,7 +58,7 @@ pub(super) fn texts(code: ProblemCode, lang: Lang) -> (&'static str, &'static st
                 "アクセスキーの誤入力が10回続いたため、アカウントをロックしました。アカウントロック解除の画面で、登録メールアドレスに届く確認コードを入力すると、ロックを解除できます。",
             ),
             (
-                "Login is locked (result code 58)",
+                "The account is locked",
                 "Too many wrong access keys were entered. Unlock the account with the code mailed to the registered address.",
             ),
         ),

@@ -68,7 +68,7 @@ async fn four_rentals_fill_the_five_places_with_the_starter_reader() {
     assert_eq!(held(&counter, &member).await.len(), 5);
     let mails = counter.mails(&member, MailKind::ReaderOrdered).await;
     assert_eq!(mails.len(), 4);
-    assert!(mails.iter().all(|m| m.body.contains("2777円")));
+    assert!(mails.iter().all(|m| m.body.contains("2,777円")));
 }
 
 /// docs/readers.md: the PC card reader is announced but not orderable.

@@ -26,6 +26,15 @@ fn forbidden() -> Vec<&'static str> {
         .collect()
 }
 
+/// Yen written without its thousands comma (`2777円`), anywhere in `text`.
+fn bare_yen(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    (4..chars.len()).find_map(|end| {
+        let yen = chars[end] == '円' && chars[end - 4..end].iter().all(char::is_ascii_digit);
+        yen.then(|| chars[end - 4..=end].iter().collect())
+    })
+}
+
 /// An ISO date, or a zero-padded month or day, anywhere in `text`.
 fn unjapanese_date(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
@@ -50,9 +59,16 @@ fn progress(event_id: &str, status: OrderStatus, reason: Option<&str>) -> Progre
     }
 }
 
+/// The portal the reminders link to, in this test.
+const PORTAL: &str = "https://portal.example.jp";
+
 #[tokio::test]
 async fn every_kind_of_mail_speaks_one_voice() {
-    let counter = Counter::open().await;
+    let counter = Counter::with(crate::settings::Settings {
+        portal_url: Some(PORTAL.to_owned()),
+        ..crate::settings::Settings::default()
+    })
+    .await;
     let ctx = &counter.ctx;
     // Today is 2026-11-22: one licence 14 days from its end, one already past it.
     let member = counter
@@ -146,12 +162,25 @@ async fn every_kind_of_mail_speaks_one_voice() {
         .iter()
         .filter(|m| matches!(m.kind, MailKind::ExpiryReminder | MailKind::LicenseExpired))
     {
-        let link = format!("{}/#/renewal?serial=", ctx.settings.portal_url);
+        let link = format!("{}/#/renewal?serial=", PORTAL);
         assert!(mail.body.contains(&link), "{}", mail.body);
     }
 
     let support = &ctx.settings.support;
     let variants = forbidden();
+    // The receipts' summaries are Japanese text too (受付履歴).
+    let ledger = crate::service::receipts::ledger(ctx, &member.id, Default::default())
+        .await
+        .unwrap();
+    assert!(ledger.receipts.len() >= 4, "{:?}", ledger.receipts);
+    for receipt in &ledger.receipts {
+        let summary = &receipt.summary;
+        assert!(unjapanese_date(summary).is_none(), "{summary}");
+        assert!(bare_yen(summary).is_none(), "{summary}");
+        for variant in &variants {
+            assert!(!summary.contains(variant), "「{variant}」: {summary}");
+        }
+    }
     for mail in &mails {
         let letter = crate::mail::signed(mail, support);
         let text = format!("{}\n{}", letter.subject, letter.body);
@@ -163,11 +192,19 @@ async fn every_kind_of_mail_speaks_one_voice() {
             "{kind:?}: {}",
             letter.subject
         );
+        // The desk is said once, by the signature: a template does not sign itself.
         assert!(
-            letter.body.trim_end().contains(&support.phone),
-            "{kind:?} does not end with the desk: {}",
-            letter.body
+            !mail.body.contains(&support.phone),
+            "{kind:?}: {}",
+            mail.body
         );
+        assert!(
+            letter.body.trim_end().ends_with("お答えできません。"),
+            "{kind:?}"
+        );
+        if let Some(yen) = bare_yen(&text) {
+            panic!("{kind:?} writes yen without its comma ({yen}): {text}");
+        }
         if let Some(date) = unjapanese_date(&text) {
             panic!("{kind:?} writes a date not the Japanese way ({date}): {text}");
         }
