@@ -327,3 +327,25 @@ async fn past_the_limit_right_guesses_in_a_burst_are_refused_too() {
     let answers = burst(&app, &code, &member, 10, 10).await;
     assert_eq!(count(&answers, "too_many_attempts"), 20, "{answers:?}");
 }
+
+/// docs/renewal.md: a 利用不可 serial is not renewed into use (409 `serial_unavailable`,
+/// as activation answers), and the code stays unredeemed.
+#[tokio::test]
+async fn an_unavailable_serial_is_not_renewed() {
+    let app = TestApp::spawn().await;
+    let member = app
+        .member_with(
+            "collab",
+            json!([{"product": "security-suite", "plan": "standard", "billing": "term", "expires_on": "2026-12-31"}]),
+        )
+        .await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let refused = app.renew(renewal(&code, &member, false)).await;
+    assert_eq!(
+        refused.refusal(),
+        (StatusCode::CONFLICT, "serial_unavailable")
+    );
+    let usage = app.get("/v1/usage", &app.login(&member).await).await;
+    assert_eq!(usage.body["serials"][0]["status"], "unavailable");
+    assert_eq!(usage.body["serials"][0]["expires_on"], "2026-12-31");
+}
