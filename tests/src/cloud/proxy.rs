@@ -428,17 +428,9 @@ fn check(shared: &Shared, function: &str, needs: Result<Vec<Need>, String>) -> O
 /// `{Table}`, so that every test's calls read alike.
 fn log(shared: &Shared, kind: &str, (function, action, resource): &(String, String, String)) {
     let Some(dir) = &shared.log else { return };
-    let _ = std::fs::create_dir_all(dir);
     let generic = resource.replace(&shared.stack.table, "{Table}");
     let line = json!({"kind": kind, "function": function, "action": action, "resource": generic});
-    let path = dir.join(format!("grants-{}.jsonl", std::process::id()));
-    if let Ok(mut file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        let _ = writeln!(file, "{line}");
-    }
+    super::append_record(dir, "grants", &line);
 }
 
 /// The fault the plan has for this call, if any.
