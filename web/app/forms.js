@@ -85,8 +85,18 @@ export function showErrors(form, errors) {
   clearErrors(form);
   const summary = form.querySelector('[data-error-summary]');
   const items = [];
-  for (const { field: name, message } of errors) {
-    const wrapper = name ? form.querySelector(`[data-field="${CSS.escape(name)}"]`) : null;
+  // Errors found in two places (the portal's checks, the server's dry run) are listed in
+  // the order of the fields on the page; those of the form as a whole first.
+  const placed = errors.map((error) => ({
+    ...error,
+    wrapper: error.field ? form.querySelector(`[data-field="${CSS.escape(error.field)}"]`) : null,
+  }));
+  placed.sort((a, b) => {
+    if (!a.wrapper || !b.wrapper) return (a.wrapper ? 1 : 0) - (b.wrapper ? 1 : 0);
+    if (a.wrapper === b.wrapper) return 0;
+    return a.wrapper.compareDocumentPosition(b.wrapper) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+  });
+  for (const { wrapper, message } of placed) {
     if (!wrapper) {
       items.push(h('li', {}, message));
       continue;
@@ -152,21 +162,22 @@ export async function whileBusy(button, busyText, work) {
 }
 
 /**
- * What every form does on submit: `check` returns the errors found before sending (none by
- * default), shown with the summary; otherwise, with `button` busy, `send` runs. A problem
- * it throws goes to `refused`, except a session that has ended (the shell then shows
+ * What every form does on submit: `check` returns (or resolves to) the errors found before
+ * sending (none by default), shown with the summary; otherwise `send` runs. The button is
+ * busy throughout, checks included, so a second click sends nothing. A problem `send`
+ * throws goes to `refused`, except a session that has ended (the shell then shows
  * ログイン, keeping what was typed).
  */
 export function onSubmit(form, button, busyText, { check = () => [], send, refused }) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const errors = check();
-    if (errors.length) {
-      showErrors(form, errors);
-      return;
-    }
-    clearErrors(form);
     await whileBusy(button, busyText, async () => {
+      const errors = await check();
+      if (errors.length) {
+        showErrors(form, errors);
+        return;
+      }
+      clearErrors(form);
       try {
         await send();
       } catch (problem) {

@@ -40,13 +40,15 @@ pub struct RenewalRequestBody {
 }
 
 fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
-    let email =
-        Email::parse(&request.email).map_err(|invalid| Error::invalid_field("email", invalid))?;
-    // docs/renewal.md: a typo is caught by the check symbol, before any look-up.
+    // docs/renewal.md: a typo is caught by the check symbol, before any look-up. The code
+    // comes first: it is what is most often mistyped, and the portal shows its answer with
+    // the fields it found empty (an empty email included).
     let code = RenewalCode::parse(&request.code).map_err(|refusal| match refusal {
         CodeRefusal::Format => Error::InvalidCodeFormat,
         CodeRefusal::Checksum => Error::CodeChecksumMismatch,
     })?;
+    let email =
+        Email::parse(&request.email).map_err(|invalid| Error::invalid_field("email", invalid))?;
     // A serial that cannot exist is one more serial that is not theirs: the service answers
     // it as such, after the consent check and within the per-client limit.
     let serial = Serial::parse(&request.serial).ok();

@@ -201,13 +201,24 @@ test('errors are shown next to their fields and in the summary, and Back keeps e
   await page.getByLabel('同意する').check();
   await page.getByRole('button', { name: '次へ' }).click();
 
-  // 申込者情報: what the portal checks itself (required fields) …
+  // 申込者情報: the email is 任意 until the completion mail is asked for.
   await expect(screenHeading(page, '申込者情報の入力')).toBeVisible();
-  await fillApplicant(page, { name: '', phone: '', email: '', completion: true });
+  const emailMark = page.locator('[data-field="email"] label span');
+  await expect(emailMark).toHaveText('任意');
+  await page.getByLabel('工事完了通知メールを受け取る').check();
+  await expect(emailMark).toHaveText('必須');
+
+  // Empty fields and a mobile address are said in one round: an empty name does not hide
+  // the address's problem.
+  await fillApplicant(page, { name: '', phone: '', email: 'taro@docomo.ne.jp', completion: true });
   await page.getByRole('button', { name: '次へ' }).click();
   await expect(summary).toContainText('お名前を入力してください。');
   await expect(summary).toContainText('ご連絡先電話番号を入力してください。');
+  await expect(summary).toContainText('携帯電話のメールアドレスには工事完了通知をお送りできません');
+  await fillApplicant(page, { name: '', phone: '', email: '', completion: true });
+  await page.getByRole('button', { name: '次へ' }).click();
   await expect(summary).toContainText('ご連絡先メールアドレスを入力してください。');
+  await expect(summary).toContainText('お名前を入力してください。');
   await expect(page.getByLabel('お名前')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.locator('[data-field="phone"] .field__error')).toHaveText('ご連絡先電話番号を入力してください。');
   await checkScreen(page, 'line-notification-applicant-required');

@@ -171,19 +171,30 @@ test('without a login a member renews with the serial and the registered email; 
   await expect(summary).toContainText('同意のうえお進みください');
   await checkScreen(page, 'renewal-guest-empty');
 
-  // One symbol changed: the check symbol catches it, with the look-alikes named.
+  // One symbol changed, with the email left empty and the consent unticked: all three are
+  // said in one round, in the order of the fields. The check symbol catches the typo, with
+  // the look-alikes named.
   await page.getByLabel('購入コード').fill(typo(code));
   await page.getByLabel('現在ご利用中のシリアル番号').fill(mobile.serial.toLowerCase());
-  await page.getByLabel('ご登録のメールアドレス').fill(member.email);
-  await page.getByLabel('同意します').check();
   await page.getByRole('button', { name: '確認画面へ進む' }).click();
   const codeField = page.getByLabel('購入コード');
   await expect(codeField).toHaveAttribute('aria-invalid', 'true');
   await expect(codeField).toHaveAccessibleDescription(/購入コードに入力誤りがあります.*2とZ、5とS、8とB、UとV/);
-  await expect(summary).toContainText('入力誤りがあります');
+  await expect(summary.getByRole('listitem')).toHaveText([
+    /購入コードに入力誤りがあります/,
+    'ご登録のメールアドレスを入力してください。',
+    /同意のうえお進みください/,
+  ]);
+  await expect(page.getByLabel('現在ご利用中のシリアル番号')).not.toHaveAttribute('aria-invalid', 'true');
   await checkScreen(page, 'renewal-guest-typo');
   await summary.getByRole('link').first().click();
   await expect(codeField).toBeFocused();
+
+  // The email and the consent given: the typo alone is left.
+  await page.getByLabel('ご登録のメールアドレス').fill(member.email);
+  await page.getByLabel('同意します').check();
+  await page.getByRole('button', { name: '確認画面へ進む' }).click();
+  await expect(summary.getByRole('listitem')).toHaveText([/購入コードに入力誤りがあります/]);
 
   // A monthly serial needs no renewal (月額サービスは更新不要).
   await codeField.fill(suiteCode);

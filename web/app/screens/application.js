@@ -326,7 +326,7 @@ async function applicantStep(p, config, { view, go }) {
   const email = field({
     name: 'email',
     label: LABELS.email,
-    hint: '工事完了通知メールを受け取る場合は必ず入力してください。携帯電話のメールアドレス（docomo.ne.jp、ezweb.ne.jp、au.com、softbank.ne.jp、i.softbank.jp、ymobile.ne.jp）には工事完了通知をお送りできません。',
+    hint: '工事完了通知メールを受け取る場合は必ず入力してください。受け取らない場合は入力しなくてもかまいません。携帯電話のメールアドレス（docomo.ne.jp、ezweb.ne.jp、au.com、softbank.ne.jp、i.softbank.jp、ymobile.ne.jp）には工事完了通知をお送りできません。',
     value: typed.email ?? '',
     attrs: {
       inputmode: 'email', autocomplete: 'email', autocapitalize: 'off', spellcheck: 'false',
@@ -344,6 +344,17 @@ async function applicantStep(p, config, { view, go }) {
     value: typed.completion_email ? ['yes'] : [],
   });
   const wants = completion.querySelector('input');
+  // The email is asked for only as a contact, so it is 任意, until the member asks for the
+  // completion mail: it then goes there, and is 必須 (docs/line-notification.md).
+  const mark = h('span', { 'aria-hidden': 'true' });
+  email.querySelector('label').append(mark);
+  const markEmail = () => {
+    mark.className = wants.checked ? 'required' : 'optional';
+    mark.textContent = wants.checked ? '必須' : '任意';
+    email.input.required = wants.checked;
+  };
+  markEmail();
+  wants.addEventListener('change', markEmail);
 
   const read = () => ({
     name: name.input.value,
@@ -360,7 +371,7 @@ async function applicantStep(p, config, { view, go }) {
     errorSummary(),
     h('h2', { id: titleId }, 'お申し込みされる方の情報'),
     h('p', { class: 'field__hint' }, '「必須」の項目は必ず入力してください。'),
-    name, phone, email, completion,
+    name, phone, completion, email,
     h('div', { class: 'actions' }, next, backLink(`${p.base}/consent`)));
   form.addEventListener('input', save);
   form.addEventListener('change', save);
@@ -386,7 +397,7 @@ async function applicantStep(p, config, { view, go }) {
 
   p.top(view, 'applicant');
   add(view,
-    h('p', {}, 'お申し込みされる方のお名前とご連絡先を入力してください。工事完了通知メールをご希望の場合は、ご連絡先メールアドレスを入力し「工事完了通知メールを受け取る」にチェックを入れてください。'),
+    h('p', {}, 'お申し込みされる方のお名前とご連絡先を入力してください。工事完了通知メールをご希望の場合は「工事完了通知メールを受け取る」にチェックを入れ、ご連絡先メールアドレスを入力してください。'),
     problemPlace,
     h('div', { class: 'card' }, form));
   showLater(form, pending);

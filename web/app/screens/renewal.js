@@ -110,6 +110,29 @@ function explain(problem) {
   }
 }
 
+/**
+ * The problems the server finds in the code and the email as typed, without a look-up: a
+ * dry run sent without consent is checked for its form (the code's symbols and check
+ * symbol, the address) and then refused for the consent, before anything is read or counted
+ * against this address (docs/renewal.md). Fields already in `errors` are left to them.
+ */
+async function typingProblems(form, errors, termsVersion) {
+  const typed = values(form);
+  if (!String(typed.code ?? '').trim() && !String(typed.email ?? '').trim()) return [];
+  const body = {
+    ...bodyOf({ ...typed, agreed: false, terms_version: termsVersion }),
+    dry_run: true,
+  };
+  try {
+    await api('POST', '/v1/renewals', { body });
+    return [];
+  } catch (problem) {
+    if (problem.code === 'consent_required' || problem.code === 'unauthorized') return [];
+    const shown = new Set(errors.map((e) => e.field));
+    return explain(problem).filter((e) => e.field && !shown.has(e.field));
+  }
+}
+
 function serialOption(s) {
   const monthly = s.billing !== 'term';
   const what = `${word(PRODUCT, s.product)}・${word(PLAN, s.plan)}`;
@@ -219,14 +242,16 @@ async function input({ view, query, go }) {
   form.addEventListener('change', keep);
 
   onSubmit(form, submit, '確認中…', {
-    check: () => {
+    check: async () => {
       const errors = missing(form, {
         code: '購入コードを入力してください。',
         serial: member ? '更新するシリアル番号を選んでください。' : 'シリアル番号を入力してください。',
         email: 'ご登録のメールアドレスを入力してください。',
       });
       if (!values(form).agreed) errors.push({ field: 'agreed', message: '「個人情報の取り扱い」をお読みいただき、同意のうえお進みください。' });
-      return errors;
+      if (!errors.length) return errors;
+      // One round: what the server finds in what was typed is shown with these.
+      return [...errors, ...(await typingProblems(form, errors, terms.version))];
     },
     send: async () => {
       f.set({ ...values(form), terms_version: terms.version });
