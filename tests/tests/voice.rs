@@ -7,19 +7,16 @@ use std::path::{Path, PathBuf};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
+#[path = "../../core/src/service/tests/voice_rules.rs"]
+mod voice_rules;
+use voice_rules::{bare_yen, unjapanese_date};
+
 /// The variants the glossary's last table forbids.
 fn forbidden() -> Vec<String> {
     let glossary = std::fs::read_to_string(Path::new(ROOT).join("docs/glossary.md")).unwrap();
-    let table = glossary
-        .split("## Variants not used")
-        .nth(1)
-        .expect("the glossary's table of variants");
-    let variants: Vec<String> = table
-        .lines()
-        .filter(|line| line.starts_with('|'))
-        .skip(2)
-        .filter_map(|line| line.split('|').nth(1).map(|v| v.trim().to_owned()))
-        .filter(|v| !v.is_empty())
+    let variants: Vec<String> = voice_rules::forbidden(&glossary)
+        .into_iter()
+        .map(str::to_owned)
         .collect();
     assert!(variants.len() >= 5, "{variants:?}");
     variants
@@ -89,26 +86,6 @@ fn member_lines(text: &str) -> Vec<(usize, &str)> {
     lines
 }
 
-/// `2027-10-02` (an ISO date), or a zero-padded month or day (`10月02日`).
-fn unjapanese_date(line: &str) -> bool {
-    let chars: Vec<char> = line.chars().collect();
-    let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
-    (0..chars.len()).any(|i| {
-        let iso = (0..4).all(|k| digit(i + k))
-            && chars.get(i + 4) == Some(&'-')
-            && digit(i + 5)
-            && digit(i + 6)
-            && chars.get(i + 7) == Some(&'-')
-            && digit(i + 8)
-            && digit(i + 9);
-        let padded = matches!(chars.get(i), Some('年') | Some('月'))
-            && chars.get(i + 1) == Some(&'0')
-            && digit(i + 2)
-            && matches!(chars.get(i + 3), Some('月') | Some('日'));
-        iso || padded
-    })
-}
-
 #[test]
 fn members_read_one_word_for_one_thing_and_japanese_dates() {
     let variants = forbidden();
@@ -126,7 +103,13 @@ fn members_read_one_word_for_one_thing_and_japanese_dates() {
                     found.push(format!("{shown}:{number}: 「{variant}」: {}", line.trim()));
                 }
             }
-            if unjapanese_date(line) {
+            if let Some(yen) = bare_yen(line) {
+                found.push(format!(
+                    "{shown}:{number}: yen without its comma, 「{yen}」: {}",
+                    line.trim()
+                ));
+            }
+            if unjapanese_date(line).is_some() {
                 found.push(format!(
                     "{shown}:{number}: a date not written the Japanese way: {}",
                     line.trim()
@@ -144,10 +127,12 @@ fn members_read_one_word_for_one_thing_and_japanese_dates() {
 /// The check can fail: each of its rules finds what it is for.
 #[test]
 fn the_check_finds_what_it_looks_for() {
-    assert!(unjapanese_date("有効期限 2028-10-02"));
-    assert!(unjapanese_date("2027年10月02日"));
-    assert!(unjapanese_date("2027年01月2日"));
-    assert!(!unjapanese_date("2027年10月2日"));
+    assert!(unjapanese_date("有効期限 2028-10-02").is_some());
+    assert!(unjapanese_date("2027年10月02日").is_some());
+    assert!(unjapanese_date("2027年01月2日").is_some());
+    assert!(unjapanese_date("2027年10月2日").is_none());
+    assert_eq!(bare_yen("合計 2777円").as_deref(), Some("2777円"));
+    assert!(bare_yen("合計 2,777円").is_none());
     assert!(
         forbidden()
             .iter()

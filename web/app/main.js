@@ -278,11 +278,22 @@ document.querySelector('.skip-link').addEventListener('click', (event) => {
   main.focus();
 });
 
-window.addEventListener('hashchange', route);
-route();
-showDesk().then((desk) => {
-  if (!desk) return;
+// The desk in the header and the footer. Asked again at each screen until it is known: a
+// first try that failed (offline, a server restarting) must not leave the footer empty.
+let deskShown = false;
+async function showDeskOnce() {
+  if (deskShown) return;
+  const desk = await showDesk();
+  if (!desk || deskShown) return;
+  deskShown = true;
   site = `${desk.service_name} 会員ポータル`;
   const [screen] = document.title.split(' | ');
   document.title = `${screen} | ${site}`;
+}
+
+window.addEventListener('hashchange', () => {
+  route();
+  showDeskOnce();
 });
+route();
+showDeskOnce();

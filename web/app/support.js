@@ -17,12 +17,8 @@ export function support() {
   return asked;
 }
 
-/** 「会員サポートセンター 0120-000-000（9:00〜18:00）」: who to call, in one line. */
-export function deskLine(desk) {
-  return `${desk.desk_name} ${desk.phone}、受付時間 ${desk.hours}`;
-}
-
-/** The same line on the page, the phone number never broken across lines. */
+/** 「会員サポートセンター 0120-000-000、受付時間 9:00〜18:00」: who to call, in one line,
+ * the phone number never broken across lines. */
 export function deskParts(desk) {
   return [`${desk.desk_name} `, h('span', { class: 'nowrap' }, desk.phone), `、受付時間 ${desk.hours}`];
 }

@@ -3,7 +3,7 @@
 
 import { api } from '../api.js';
 import { add, h, heading, facts } from '../dom.js';
-import { support, deskLine } from '../support.js';
+import { support, deskParts } from '../support.js';
 
 export const title = '契約内容';
 
@@ -18,7 +18,7 @@ export async function render({ view }) {
         ['お名前', `${usage.name} 様`],
         ['ご登録のメールアドレス', usage.email],
       ]),
-      h('p', {}, 'お名前やメールアドレスの変更は、お問い合わせ先で承ります。', desk ? `${deskLine(desk)}。` : null)),
+      h('p', {}, 'お名前やメールアドレスの変更は、お問い合わせ先で承ります。', ...(desk ? [...deskParts(desk), '。'] : []))),
     h('section', { class: 'card', 'aria-labelledby': 'contract-end' },
       h('h2', { class: 'card__title', id: 'contract-end' }, '解約'),
       h('p', {}, '会員契約を解約すると、本日から次のようになります。'),

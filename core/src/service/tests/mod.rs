@@ -45,6 +45,7 @@ mod reminders;
 mod renewal;
 mod services;
 mod voice;
+mod voice_rules;
 
 /// The client address the tests call from, unless they say otherwise.
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));

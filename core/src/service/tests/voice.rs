@@ -10,46 +10,9 @@ use crate::service::orders::{self, Progress};
 use crate::service::reader::{self, OrderRequest, Outcome as ReaderOutcome};
 use crate::service::{reminders, renewal, unlock};
 
+use super::voice_rules::{bare_yen, forbidden, unjapanese_date};
+
 const GLOSSARY: &str = include_str!("../../../../docs/glossary.md");
-
-/// The variants the glossary's last table forbids.
-fn forbidden() -> Vec<&'static str> {
-    GLOSSARY
-        .split("## Variants not used")
-        .nth(1)
-        .expect("the table of variants")
-        .lines()
-        .filter(|line| line.starts_with('|'))
-        .skip(2)
-        .filter_map(|line| line.split('|').nth(1).map(str::trim))
-        .filter(|v| !v.is_empty())
-        .collect()
-}
-
-/// Yen written without its thousands comma (`2777円`), anywhere in `text`.
-fn bare_yen(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    (4..chars.len()).find_map(|end| {
-        let yen = chars[end] == '円' && chars[end - 4..end].iter().all(char::is_ascii_digit);
-        yen.then(|| chars[end - 4..=end].iter().collect())
-    })
-}
-
-/// An ISO date, or a zero-padded month or day, anywhere in `text`.
-fn unjapanese_date(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
-    (0..chars.len()).find_map(|i| {
-        let iso = (0..4).all(|k| digit(i + k))
-            && chars.get(i + 4) == Some(&'-')
-            && digit(i + 5)
-            && chars.get(i + 7) == Some(&'-');
-        let padded = matches!(chars.get(i), Some('年' | '月'))
-            && chars.get(i + 1) == Some(&'0')
-            && digit(i + 2);
-        (iso || padded).then(|| chars[i..(i + 10).min(chars.len())].iter().collect())
-    })
-}
 
 fn progress(event_id: &str, status: OrderStatus, reason: Option<&str>) -> Progress {
     Progress {
@@ -167,7 +130,7 @@ async fn every_kind_of_mail_speaks_one_voice() {
     }
 
     let support = &ctx.settings.support;
-    let variants = forbidden();
+    let variants = forbidden(GLOSSARY);
     // The receipts' summaries are Japanese text too (受付履歴).
     let ledger = crate::service::receipts::ledger(ctx, &member.id, Default::default())
         .await
