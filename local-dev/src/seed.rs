@@ -6,8 +6,10 @@ use std::path::Path;
 use jiff::ToSpan;
 use madoguchi_core::Context;
 use madoguchi_core::domain::{
-    Billing, Email, Line, PersonName, Plan, Product, Service, ServiceApplication, ServiceStatus,
+    Billing, DeviceId, DeviceName, Email, Line, Os, PersonName, Plan, Product, Service,
+    ServiceApplication, ServiceStatus,
 };
+use madoguchi_core::service::activation::{self, DeviceRequest};
 use madoguchi_core::service::admin::{NewCustomer, NewLicense, create_customer, issue_codes};
 use madoguchi_core::service::terms::{self, TermsKind};
 
@@ -16,6 +18,9 @@ use crate::Failure;
 struct Demo {
     what: &'static str,
     customer: NewCustomer,
+    /// The device the first serial is installed on, as the tool on it would have
+    /// activated it, so that the demo shows 利用中 and 利用をやめる.
+    installed_on: Option<(&'static str, Os, &'static str)>,
 }
 
 fn license(
@@ -46,7 +51,8 @@ fn demos(ctx: &Context) -> Result<Vec<Demo>, Failure> {
     let (suzuki, suzuki_mail) = person("鈴木 一郎", "ichiro.suzuki@example.jp")?;
     Ok(vec![
         Demo {
-            what: "フレッツ 光ネクスト, License Plus serials",
+            what: "フレッツ 光ネクスト, License Plus serials, one installed",
+            installed_on: Some(("demo-pc-0001", Os::Windows, "居間のPC")),
             customer: NewCustomer {
                 name: yamada,
                 email: yamada_mail,
@@ -91,6 +97,7 @@ fn demos(ctx: &Context) -> Result<Vec<Demo>, Failure> {
         },
         Demo {
             what: "collaboration line: the standard serial is 利用不可",
+            installed_on: None,
             customer: NewCustomer {
                 name: sato,
                 email: sato_mail,
@@ -114,6 +121,7 @@ fn demos(ctx: &Context) -> Result<Vec<Demo>, Failure> {
         },
         Demo {
             what: "licence expiring in 5 days",
+            installed_on: None,
             customer: NewCustomer {
                 name: suzuki,
                 email: suzuki_mail,
@@ -152,6 +160,15 @@ pub async fn seed_or_remind(
         let name = demo.customer.name.to_string();
         let email = demo.customer.email.to_string();
         let created = create_customer(ctx, demo.customer, None).await?;
+        if let Some((device_id, os, device_name)) = demo.installed_on {
+            let device = DeviceRequest {
+                device_id: DeviceId::parse(device_id).map_err(|e| format!("demo device: {e:?}"))?,
+                os,
+                name: DeviceName::parse(device_name).map_err(|e| format!("demo device: {e:?}"))?,
+            };
+            let serial = &created.serials[0].serial;
+            activation::activate(ctx, &created.customer_id, serial, device, None).await?;
+        }
         // The last demo member's licence is the one about to expire.
         expiring = Some((created.serials[0].serial.to_string(), email));
         lines.push(format!(

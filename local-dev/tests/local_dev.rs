@@ -160,6 +160,14 @@ async fn a_fresh_start_prints_a_demo_login_that_works_and_stops_cleanly() {
         serials.iter().any(|s| s["plan"] == "license_plus"),
         "{usage}"
     );
+    // One serial is installed, as the tool would have done it, so that the portal shows
+    // 利用中 and 利用をやめる.
+    assert!(
+        serials
+            .iter()
+            .any(|s| s["status"] == "in_use" && s["device"]["name"] == "居間のPC"),
+        "{usage}"
+    );
 
     let token_file = data.join("admin-token");
     let mode = std::fs::metadata(&token_file).unwrap().permissions().mode();
