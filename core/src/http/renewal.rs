@@ -1,5 +1,5 @@
 //! `POST /v1/renewals` (docs/renewal.md): no login needed; the serial and its registered email
-//! prove ownership.
+//! prove ownership (with a login, the serial being the caller's does).
 
 use axum::Json;
 use axum::extract::State;
@@ -31,15 +31,17 @@ pub struct RenewalRequestBody {
     code: String,
     /// 現在ご利用中のシリアル番号.
     serial: String,
-    /// The address the serial is registered with.
-    email: String,
+    /// The address the serial is registered with. Without a session it is required; with
+    /// one it may be left out, the caller's own serial being proof enough.
+    #[serde(default)]
+    email: Option<String>,
     #[serde(default)]
     consent: Option<ConsentRequest>,
     #[serde(default)]
     dry_run: Option<bool>,
 }
 
-fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
+fn parse(request: RenewalRequestBody, logged_in: bool) -> Result<RenewalRequest, Error> {
     // docs/renewal.md: a typo is caught by the check symbol, before any look-up. The code
     // comes first: it is what is most often mistyped, and the portal shows its answer with
     // the fields it found empty (an empty email included).
@@ -47,8 +49,13 @@ fn parse(request: RenewalRequestBody) -> Result<RenewalRequest, Error> {
         CodeRefusal::Format => Error::InvalidCodeFormat,
         CodeRefusal::Checksum => Error::CodeChecksumMismatch,
     })?;
-    let email =
-        Email::parse(&request.email).map_err(|invalid| Error::invalid_field("email", invalid))?;
+    let email = match request.email.as_deref().map(str::trim) {
+        None | Some("") if logged_in => None,
+        typed => Some(
+            Email::parse(typed.unwrap_or_default())
+                .map_err(|invalid| Error::invalid_field("email", invalid))?,
+        ),
+    };
     // A serial that cannot exist is one more serial that is not theirs: the service answers
     // it as such, after the consent check and within the per-client limit.
     let serial = Serial::parse(&request.serial).ok();
@@ -83,8 +90,8 @@ async fn renew(
     submission: Submission,
     JsonBody(request): JsonBody<RenewalRequestBody>,
 ) -> Result<Response, Problem> {
-    let request = parse(request)?;
     let caller = session.as_ref().map(|s| &s.customer_id);
+    let request = parse(request, caller.is_some())?;
     let outcome = renewal::renew(&state.ctx, request, caller, client, submission.log()).await?;
     Ok(match outcome {
         Outcome::Quote(quote) => Json(quote).into_response(),

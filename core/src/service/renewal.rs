@@ -24,7 +24,8 @@ pub struct RenewalRequest {
     /// `None` when what was typed cannot be a serial: answered like an unknown one.
     pub serial: Option<Serial>,
     /// The address the serial is registered with: with the serial, the proof of ownership.
-    pub email: Email,
+    /// `None` only with a session, whose own serial it must be.
+    pub email: Option<Email>,
     pub consent: Consent,
     pub dry_run: bool,
 }
@@ -120,10 +121,11 @@ async fn attempt(
     let mut code = view.code.ok_or(Error::CodeNotFound)?;
     let mut serial = view.serial.ok_or(Error::SerialOrEmailMismatch)?;
     let customer = view.member.ok_or(Error::SerialOrEmailMismatch)?;
-    let registered = customer
-        .email
-        .as_str()
-        .eq_ignore_ascii_case(request.email.as_str());
+    let registered = match &request.email {
+        Some(typed) => customer.email.as_str().eq_ignore_ascii_case(typed.as_str()),
+        // With a session, the caller's own serial proves ownership (checked just below).
+        None => caller.is_some(),
+    };
     let callers_own = caller.is_none_or(|c| *c == customer.customer_id);
     if !registered || !callers_own {
         return Err(Error::SerialOrEmailMismatch);

@@ -56,7 +56,10 @@ test('a logged-in member renews one of their serials, sees the new expiry first,
   // Case, width and hyphens do not matter: lower case without hyphens is accepted.
   await page.getByLabel('購入コード').fill(code.replace(/-/g, '').toLowerCase());
   await page.getByRole('radio', { name: standard.serial }).check();
-  await page.getByLabel('ご登録のメールアドレス').fill(member.email);
+  // The registered address is not asked for: the session and the member's own serial are
+  // the proof.
+  await expect(page.getByLabel('ご登録のメールアドレス')).toHaveCount(0);
+  await expect(page.getByText('このアドレスにお送りします。入力は不要です。')).toBeVisible();
   await page.getByLabel('同意します').check();
   await page.getByRole('button', { name: '確認画面へ進む' }).click();
 
@@ -118,7 +121,6 @@ test('ご利用状況 links a serial near its expiry to the renewal with it chos
 
   // A code for another product is refused at the code field.
   await page.getByLabel('購入コード').fill(mobileCode);
-  await page.getByLabel('ご登録のメールアドレス').fill(member.email);
   await page.getByLabel('同意します').check();
   await page.getByRole('button', { name: '確認画面へ進む' }).click();
   await expect(page.getByLabel('購入コード')).toHaveAttribute('aria-invalid', 'true');
@@ -134,7 +136,6 @@ test('ご利用状況 links a serial near its expiry to the renewal with it chos
   await page.getByRole('link', { name: '入力内容を修正する' }).click();
   await expect(screenHeading(page, '更新ユーザー登録')).toBeVisible();
   await expect(page.getByLabel('購入コード')).toHaveValue(code);
-  await expect(page.getByLabel('ご登録のメールアドレス')).toHaveValue(member.email);
   await page.getByRole('radio', { name: expired.serial }).check();
   await page.getByLabel('購入コード').fill(mobileCode);
   await page.getByRole('button', { name: '確認画面へ進む' }).click();

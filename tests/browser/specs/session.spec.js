@@ -65,19 +65,19 @@ test('what one member typed is not shown to a visitor, nor to another member, at
   await logIn(page, member);
   await menu(page, '更新ユーザー登録');
   await page.getByLabel('購入コード').fill('AAAAA-BBBBB-CCCCC-DDDDD');
-  await page.getByLabel('ご登録のメールアドレス').fill(member.email);
+  await page.getByRole('radio', { name: member.serials[0].serial }).check();
 
   await page.clock.fastForward('13:05');
   await expect(screenHeading(page, 'ログイン')).toBeVisible();
   // A visitor without a login opens the same form: it is empty.
   await page.getByRole('link', { name: 'ログインせずに更新ユーザー登録をする' }).click();
   await expect(page.getByLabel('購入コード')).toHaveValue('');
-  await expect(page.getByLabel('ご登録のメールアドレス')).toHaveValue('');
+  await expect(page.getByLabel('現在ご利用中のシリアル番号')).toHaveValue('');
 
   // Another member logs in at this tab: not taken to the first one's page, nor shown it.
   const other = await admin.createMember({ name: '別人 花子' });
   await logIn(page, other);
   await menu(page, '更新ユーザー登録');
   await expect(page.getByLabel('購入コード')).toHaveValue('');
-  await expect(page.getByLabel('ご登録のメールアドレス')).toHaveValue('');
+  await expect(page.getByRole('radio', { name: member.serials[0].serial })).toHaveCount(0);
 });

@@ -207,6 +207,9 @@ export async function checkScreen(page, name) {
   // Responsive down to 360 px: nothing wider than the viewport.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+  // A value the page forgot to leave out shows as a word of JavaScript, not of Japanese.
+  const leaked = await page.locator('body').innerText();
+  expect(leaked.match(/\b(null|undefined|NaN|\[object Object\])\b/g), `${name} shows a JavaScript value`).toBeNull();
   const results = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze();
   const found = results.violations.map((v) => ({
     rule: v.id,

@@ -250,6 +250,45 @@ async fn with_a_session_the_serial_must_be_the_callers() {
     assert_eq!(mine.status, StatusCode::OK);
 }
 
+/// docs/renewal.md: a member logged in is not asked for the address the portal only shows
+/// masked; their own serial is the proof. Another member's serial is still refused, and
+/// without a session the address is required.
+#[tokio::test]
+async fn with_a_session_the_email_may_be_left_out() {
+    let app = TestApp::spawn().await;
+    let owner = licensed(&app, Some("2027-01-01"), 18).await;
+    let (_other, other_token) = app.logged_in().await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let mut without_email = renewal(&code, &owner, false);
+    without_email.as_object_mut().unwrap().remove("email");
+
+    let anonymous = app.renew(without_email.clone()).await;
+    assert_eq!(
+        anonymous.refusal(),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+    );
+    assert_eq!(anonymous.body["errors"][0]["field"], "email");
+    assert_eq!(anonymous.body["errors"][0]["code"], "required");
+
+    let others = app
+        .post("/v1/renewals", &other_token, without_email.clone())
+        .await;
+    assert_eq!(
+        others.refusal(),
+        (StatusCode::NOT_FOUND, "serial_or_email_mismatch")
+    );
+
+    let token = app.login(&owner).await;
+    let renewed = app.post("/v1/renewals", &token, without_email).await;
+    assert_eq!(renewed.status, StatusCode::CREATED, "{}", renewed.body);
+    assert_eq!(renewed.body["expires_on"], "2028-01-01");
+    let mails = app.mails_to(&owner.email).await;
+    assert!(
+        mails.iter().any(|m| m["kind"] == "renewal_completed"),
+        "the registered address is told: {mails:?}"
+    );
+}
+
 #[tokio::test]
 async fn after_twenty_wrong_guesses_from_one_address_every_attempt_is_throttled() {
     let app = TestApp::spawn().await;

@@ -4,7 +4,7 @@
 
 import { api, newKey } from '../api.js';
 import {
-  add, h, heading, notice, badge, facts, word, instant, date, yen,
+  add, fill, h, heading, notice, badge, facts, word, instant, date, yen,
   SETTING, READER_TYPE, SERVICE,
 } from '../dom.js';
 import { whileBusy } from '../forms.js';
@@ -113,7 +113,8 @@ export async function render({ view, params }) {
         }
       }));
     }
-    place.replaceChildren(
+    // `fill`, not replaceChildren: a part that does not apply (no failure) is null.
+    fill(place,
       failure(order),
       h('section', { class: 'card', 'aria-labelledby': 'order-facts' },
         h('h2', { class: 'card__title', id: 'order-facts' }, word(KIND, order.kind)),

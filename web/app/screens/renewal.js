@@ -45,12 +45,15 @@ function today() {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date());
 }
 
-/** What is sent to POST /v1/renewals, always built in the same order (one key per body). */
+/**
+ * What is sent to POST /v1/renewals, always built in the same order (one key per body). A
+ * member logged in sends no email: their session and own serial are the proof.
+ */
 function bodyOf(state) {
   return {
     code: String(state.code ?? '').trim(),
     serial: String(state.serial ?? '').trim(),
-    email: String(state.email ?? '').trim(),
+    ...(session.isActive() ? {} : { email: String(state.email ?? '').trim() }),
     consent: { terms_version: state.terms_version, agreed: state.agreed === true },
   };
 }
@@ -207,15 +210,22 @@ async function input({ view, query, go }) {
     value: state.code ?? '',
     attrs: { autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', class: 'renewal-code' },
   });
-  const email = field({
-    name: 'email',
-    label: 'ご登録のメールアドレス',
-    hint: '現在ご利用中のシリアル番号のユーザー登録に使用しているメールアドレスです。更新完了のお知らせもこのアドレスにお送りします。',
-    type: 'email',
-    required: true,
-    value: state.email ?? '',
-    attrs: { autocomplete: 'email', spellcheck: 'false' },
-  });
+  // A member logged in is not asked for their address: their own serial is the proof
+  // (docs/renewal.md), and the address is shown as ご利用状況 shows it, partly hidden.
+  const email = member
+    ? h('div', { class: 'field' },
+      h('p', { class: 'field__label' }, 'ご登録のメールアドレス'),
+      h('p', {}, usage.email),
+      h('p', { class: 'field__hint' }, '更新完了のお知らせは、このアドレスにお送りします。入力は不要です。'))
+    : field({
+      name: 'email',
+      label: 'ご登録のメールアドレス',
+      hint: '現在ご利用中のシリアル番号のユーザー登録に使用しているメールアドレスです。更新完了のお知らせもこのアドレスにお送りします。',
+      type: 'email',
+      required: true,
+      value: state.email ?? '',
+      attrs: { autocomplete: 'email', spellcheck: 'false' },
+    });
   const termsId = 'renewal-terms-title';
   const consent = choices({
     name: 'agreed',
@@ -271,7 +281,7 @@ async function input({ view, query, go }) {
       h('ol', {},
         h('li', {}, '新しい購入コード（パッケージの「購入コードのご案内」に記載されています）'),
         h('li', {}, member ? '更新するシリアル番号（下の一覧から選べます）' : '現在ご利用中のシリアル番号'),
-        h('li', {}, 'そのシリアル番号のユーザー登録に使用しているメールアドレス')),
+        member ? null : h('li', {}, 'そのシリアル番号のユーザー登録に使用しているメールアドレス')),
       desk ? h('details', { class: 'help' },
         h('summary', {}, '購入コードをお持ちでない方'),
         h('p', {}, '購入コードは、オンラインショップでお求めいただけます。', h('a', { href: desk.purchase_url, rel: 'noopener' }, '購入コードを購入する')),
@@ -300,7 +310,8 @@ async function confirm({ view, go }) {
     return undefined;
   }
   const state = f.get();
-  if (!state.code || !state.serial || !state.email || state.agreed !== true || !state.terms_version) {
+  const needsEmail = !session.isActive();
+  if (!state.code || !state.serial || (needsEmail && !state.email) || state.agreed !== true || !state.terms_version) {
     go('/renewal', { replace: true });
     return undefined;
   }

@@ -176,7 +176,7 @@ fn renewal(code: &RenewalCode, member: &Member, serial: usize, dry_run: bool) ->
     RenewalRequest {
         code: code.clone(),
         serial: Some(member.serials[serial].clone()),
-        email: member.email.clone(),
+        email: Some(member.email.clone()),
         consent: Consent {
             terms_version: current(TermsKind::Renewal).version.to_owned(),
             agreed: true,

@@ -137,7 +137,7 @@ async fn ownership_guesses_are_limited_per_client_address() {
     let guesser = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
     for n in 0..20 {
         let mut guess = renewal(&code, &member, 0, true);
-        guess.email = Email::parse(&format!("guess{n}@example.jp")).unwrap();
+        guess.email = Some(Email::parse(&format!("guess{n}@example.jp")).unwrap());
         let refused = quote(&counter, guess, guesser).await;
         assert_refused!(refused, Error::SerialOrEmailMismatch);
     }
