@@ -22,11 +22,12 @@ function row(receipt) {
     h('td', { 'data-label': '受付日時' },
       h('time', { datetime: receipt.accepted_at }, instant(receipt.accepted_at))),
     h('td', { 'data-label': '手続き', class: 'receipts__kind' }, word(RECEIPT_KIND, receipt.kind)),
-    h('td', { 'data-label': '内容' }, receipt.summary,
+    // One block beside its label: on a phone the cell is a grid of the label and its value.
+    h('td', { 'data-label': '内容' }, h('div', {}, receipt.summary,
       // docs/orders.md: a submission the back office carries out names its order.
       receipt.order_no
-        ? h('span', { class: 'receipts__order' }, ' ', h('a', { href: `#/orders/${receipt.order_no}` }, `ご注文の状況（${receipt.order_no}）`))
-        : null));
+        ? h('span', { class: 'receipts__order' }, h('a', { href: `#/orders/${receipt.order_no}` }, `ご注文の状況（${receipt.order_no}）`))
+        : null)));
 }
 
 export async function render({ view }) {
