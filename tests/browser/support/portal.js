@@ -207,6 +207,8 @@ export async function checkScreen(page, name) {
   // Responsive down to 360 px: nothing wider than the viewport.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+  // Help at hand on every screen (docs/support.md): the desk, its phone and hours.
+  await expect(page.locator('#footer-desk'), `${name} names the desk`).toContainText(/お問い合わせ: .+受付時間/);
   // A value the page forgot to leave out shows as a word of JavaScript, not of Japanese.
   const leaked = await page.locator('body').innerText();
   expect(leaked.match(/\b(null|undefined|NaN|\[object Object\])\b/g), `${name} shows a JavaScript value`).toBeNull();
