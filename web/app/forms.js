@@ -164,20 +164,27 @@ export async function whileBusy(button, busyText, work) {
 /**
  * What every form does on submit: `check` returns (or resolves to) the errors found before
  * sending (none by default), shown with the summary; otherwise `send` runs. The button is
- * busy throughout, checks included, so a second click sends nothing. A problem `send`
- * throws goes to `refused`, except a session that has ended (the shell then shows
- * ログイン, keeping what was typed).
+ * busy while a request runs, a check that asks the server included, so a second click
+ * sends nothing; a check made on the page alone answers at once. A problem `send` throws
+ * goes to `refused`, except a session that has ended (the shell then shows ログイン,
+ * keeping what was typed).
  */
 export function onSubmit(form, button, busyText, { check = () => [], send, refused }) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    let errors = check();
+    if (errors instanceof Promise) {
+      const pending = errors;
+      errors = await whileBusy(button, busyText, () => pending);
+    }
+    if (!errors) return; // Busy already: the click that made it so decides.
+    if (errors.length) {
+      showErrors(form, errors);
+      return;
+    }
+    clearErrors(form);
     await whileBusy(button, busyText, async () => {
-      const errors = await check();
-      if (errors.length) {
-        showErrors(form, errors);
-        return;
-      }
-      clearErrors(form);
       try {
         await send();
       } catch (problem) {

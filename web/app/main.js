@@ -81,7 +81,21 @@ const ENDED = 'madoguchi.ended';
 
 let generation = 0;
 
+// The desk in the header and the footer. Asked again at each screen until it is known: a
+// first try that failed (offline, a server restarting) must not leave the footer empty.
+let deskShown = false;
+async function showDeskOnce() {
+  if (deskShown) return;
+  const desk = await showDesk();
+  if (!desk || deskShown) return;
+  deskShown = true;
+  site = `${desk.service_name} 会員ポータル`;
+  const [screen] = document.title.split(' | ');
+  document.title = `${screen} | ${site}`;
+}
+
 async function route() {
+  showDeskOnce();
   const hash = location.hash;
   // A plain `#id` (a link to a field) is not a route: stay on the screen.
   if (hash && !hash.startsWith('#/')) return;
@@ -278,22 +292,5 @@ document.querySelector('.skip-link').addEventListener('click', (event) => {
   main.focus();
 });
 
-// The desk in the header and the footer. Asked again at each screen until it is known: a
-// first try that failed (offline, a server restarting) must not leave the footer empty.
-let deskShown = false;
-async function showDeskOnce() {
-  if (deskShown) return;
-  const desk = await showDesk();
-  if (!desk || deskShown) return;
-  deskShown = true;
-  site = `${desk.service_name} 会員ポータル`;
-  const [screen] = document.title.split(' | ');
-  document.title = `${screen} | ${site}`;
-}
-
-window.addEventListener('hashchange', () => {
-  route();
-  showDeskOnce();
-});
+window.addEventListener('hashchange', route);
 route();
-showDeskOnce();

@@ -76,6 +76,7 @@ fn parse(request: RenewalRequestBody, logged_in: bool) -> Result<RenewalRequest,
     responses(
         (status = 200, description = "確認画面 (dry run)", body = Quote),
         (status = 201, description = "更新完了", body = Renewed),
+        (status = 401, description = "`unauthorized`: a token was sent that is not live"),
         (status = 403, description = "`membership_cancelled`"),
         (status = 404, description = "`code_not_found`, `serial_or_email_mismatch`"),
         (status = 409, description = "`code_already_redeemed`, `code_product_mismatch`, `serial_unavailable`, `renewal_not_needed`, `upgrade_required`"),

@@ -79,5 +79,6 @@ test('what one member typed is not shown to a visitor, nor to another member, at
   await logIn(page, other);
   await menu(page, '更新ユーザー登録');
   await expect(page.getByLabel('購入コード')).toHaveValue('');
-  await expect(page.getByRole('radio', { name: member.serials[0].serial })).toHaveCount(0);
+  await expect(page.getByRole('radio', { name: other.serials[0].serial })).toBeVisible();
+  await expect(page.getByRole('radio', { checked: true })).toHaveCount(0);
 });

@@ -38,7 +38,11 @@ fn main() -> ExitCode {
     let mut faults = Vec::new();
     let mut garbled = 0;
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            eprintln!("{}: cannot be read as text", entry.path().display());
+            garbled += 1;
+            continue;
+        };
         for line in text.lines() {
             let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
                 eprintln!(

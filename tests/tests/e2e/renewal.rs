@@ -279,6 +279,14 @@ async fn with_a_session_the_email_may_be_left_out() {
     );
 
     let token = app.login(&owner).await;
+    let mut wrong_email = renewal(&code, &owner, true);
+    wrong_email["email"] = json!("someone-else@example.jp");
+    let typed_wrong = app.post("/v1/renewals", &token, wrong_email).await;
+    assert_eq!(
+        typed_wrong.refusal(),
+        (StatusCode::NOT_FOUND, "serial_or_email_mismatch"),
+        "an address given is still checked"
+    );
     let renewed = app.post("/v1/renewals", &token, without_email).await;
     assert_eq!(renewed.status, StatusCode::CREATED, "{}", renewed.body);
     assert_eq!(renewed.body["expires_on"], "2028-01-01");
@@ -286,6 +294,42 @@ async fn with_a_session_the_email_may_be_left_out() {
     assert!(
         mails.iter().any(|m| m["kind"] == "renewal_completed"),
         "the registered address is told: {mails:?}"
+    );
+}
+
+/// docs/renewal.md: without consent only the form of what was typed is read. The portal
+/// sends such dry runs to show a mistyped code with the fields it found empty: they look
+/// nothing up (an unknown code and another member's serial get the same answer) and are
+/// not counted against the address.
+#[tokio::test]
+async fn without_consent_nothing_is_looked_up_or_counted() {
+    let app = TestApp::spawn().await;
+    let member = licensed(&app, Some("2027-01-01"), 18).await;
+    let stranger = licensed(&app, Some("2027-01-01"), 18).await;
+    let unknown = {
+        // A well-formed code nobody issued here.
+        let other = TestApp::spawn().await;
+        other.issue_codes("security-suite", 12, 1).await.remove(0)
+    };
+    for n in 0..25 {
+        let target = if n % 2 == 0 { &member } else { &stranger };
+        let mut body = renewal(&unknown, target, true);
+        body["email"] = json!(format!("guess{n}@example.jp"));
+        body["consent"]["agreed"] = json!(false);
+        let answer = app.renew(body).await;
+        assert_eq!(
+            answer.refusal(),
+            (StatusCode::UNPROCESSABLE_ENTITY, "consent_required"),
+            "attempt {n}"
+        );
+    }
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    let quote = app.renew(renewal(&code, &member, true)).await;
+    assert_eq!(
+        quote.status,
+        StatusCode::OK,
+        "not throttled: {}",
+        quote.body
     );
 }
 

@@ -79,6 +79,10 @@ function explain(problem) {
   if (CODE_PROBLEMS.has(problem.code)) return [{ field: 'code', message: said }];
   switch (problem.code) {
     case 'serial_or_email_mismatch':
+      // A member logged in typed no email: only their serial can be wrong.
+      if (session.isActive()) {
+        return [{ field: 'serial', message: 'このシリアル番号は、ログイン中のお客さまIDのものではありません。ご利用状況でシリアル番号をご確認ください。' }];
+      }
       return [
         { field: 'serial', message: 'シリアル番号とメールアドレスの組み合わせが一致しません。現在ご利用中のシリアル番号をご確認ください。' },
         { field: 'email', message: 'そのシリアル番号のユーザー登録に使用しているメールアドレスをご確認ください。' },
@@ -116,12 +120,16 @@ function explain(problem) {
 /**
  * The problems the server finds in the code and the email as typed, without a look-up: a
  * dry run sent without consent is checked for its form (the code's symbols and check
- * symbol, the address) and then refused for the consent, before anything is read or counted
- * against this address (docs/renewal.md). Fields already in `errors` are left to them.
+ * symbol, then the address) and then refused for the consent, before anything is read or
+ * counted against this address (docs/renewal.md). It stops at the first problem it reads,
+ * so a mistyped code hides a mistyped address until the next round. Fields already in
+ * `errors` are left to them.
  */
 async function typingProblems(form, errors, termsVersion) {
   const typed = values(form);
-  if (!String(typed.code ?? '').trim() && !String(typed.email ?? '').trim()) return [];
+  // The server reads the code first: without one, its answer is only the code's absence,
+  // which the portal has said already.
+  if (!String(typed.code ?? '').trim()) return [];
   const body = {
     ...bodyOf({ ...typed, agreed: false, terms_version: termsVersion }),
     dry_run: true,
@@ -214,8 +222,7 @@ async function input({ view, query, go }) {
   // (docs/renewal.md), and the address is shown as ご利用状況 shows it, partly hidden.
   const email = member
     ? h('div', { class: 'field' },
-      h('p', { class: 'field__label' }, 'ご登録のメールアドレス'),
-      h('p', {}, usage.email),
+      facts([['ご登録のメールアドレス', usage.email]]),
       h('p', { class: 'field__hint' }, '更新完了のお知らせは、このアドレスにお送りします。入力は不要です。'))
     : field({
       name: 'email',
