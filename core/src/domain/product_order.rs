@@ -34,6 +34,10 @@ pub struct ProductOrder {
     /// on madoguchi's side. With `id`, the consumer's idempotency key; it keeps the highest.
     #[serde(rename = "madoguchiSequence")]
     pub madoguchi_sequence: u32,
+    /// The request that placed the order, to follow a complaint across both systems
+    /// (docs/operations.md#request-ids).
+    #[serde(rename = "madoguchiRequestId", skip_serializing_if = "Option::is_none")]
+    pub madoguchi_request_id: Option<String>,
     #[serde(rename = "orderDate")]
     pub order_date: String,
     pub category: OrderKind,
@@ -223,6 +227,7 @@ impl From<&Order> for ProductOrder {
             state,
             madoguchi_status: order.status,
             madoguchi_sequence: order.publication.sequence.max(1),
+            madoguchi_request_id: order.request_id.clone(),
             order_date: super::japan::format_instant(order.placed_at),
             category: order.kind(),
             description: order.kind().name_ja(),

@@ -18,6 +18,7 @@ pub mod problem;
 pub mod reader;
 pub mod receipts;
 pub mod renewal;
+pub mod request_id;
 pub mod services;
 pub mod support;
 pub mod terms;
@@ -91,12 +92,13 @@ pub fn api_document() -> &'static utoipa::openapi::OpenApi {
 pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
     let (router, _) = operations.split_for_parts();
     router
-        .route("/openapi.json", get(|| async { Json(api_document().clone()) }))
+        .route(
+            "/openapi.json",
+            get(|| async { Json(api_document().clone()) }),
+        )
         .route("/healthz", get(|| async { StatusCode::OK }))
         .fallback(|| async { Problem::not_found() })
-        .method_not_allowed_fallback(|| async {
-            Problem::new(ProblemCode::MethodNotAllowed)
-        })
+        .method_not_allowed_fallback(|| async { Problem::new(ProblemCode::MethodNotAllowed) })
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(problem::localise))
@@ -113,9 +115,17 @@ pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state, idempotency::guard))
         // …and localised once more outside it, for the guard's own refusals.
         .layer(middleware::from_fn(problem::localise))
-        // The span names the method and path only: query strings and headers may carry
-        // addresses and tokens, which never reach the logs.
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-        }))
+        // The span names the request's id, method and path only: query strings and headers
+        // may carry addresses and tokens, which never reach the logs.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                tracing::info_span!(
+                    "request",
+                    request_id = %request_id::of(request),
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            }),
+        )
+        .layer(middleware::from_fn(request_id::assign))
 }

@@ -17,6 +17,7 @@ use tower::util::MapRequest;
 
 use crate::config::EdgeSecret;
 use crate::http::auth::{ClientIp, IamCaller};
+use crate::trace::RequestId;
 
 /// The header CloudFront's viewer-request function sets to the viewer's address.
 const VIEWER_IP: &str = "x-madoguchi-viewer-ip";
@@ -41,6 +42,8 @@ pub fn from_api_gateway(mut request: Request) -> Request {
     };
     let client = source_ip(context);
     let caller = iam_caller(context);
+    // docs/operations.md#request-ids: API Gateway's id, also in its access log.
+    let id = context.request_id.as_deref().and_then(RequestId::parse);
     // `lambda_http` puts a named stage in front of the path; `$default` has none.
     let route = context
         .stage
@@ -56,6 +59,9 @@ pub fn from_api_gateway(mut request: Request) -> Request {
     }
     if let Some(caller) = caller {
         request.extensions_mut().insert(caller);
+    }
+    if let Some(id) = id {
+        request.extensions_mut().insert(id);
     }
     if let Some(route) = route {
         *request.uri_mut() = route;

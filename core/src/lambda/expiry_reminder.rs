@@ -93,7 +93,10 @@ pub async fn run_expiry_reminder() -> Result<(), Error> {
     tracing::info!(function = "expiry-reminder", "ready");
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let ctx = ctx.clone();
-        async move { remind(&ctx, &event.payload).await }
+        // The mails this run queues name the invocation (docs/operations.md#request-ids).
+        let id = crate::trace::RequestId::parse(&event.context.request_id)
+            .unwrap_or_else(crate::trace::RequestId::generate);
+        async move { crate::trace::scope(id, remind(&ctx, &event.payload)).await }
     }))
     .await
 }

@@ -38,6 +38,9 @@ pub struct OrderView {
     pub reason: Option<String>,
     /// Every move since it was placed, oldest first.
     pub steps: Vec<OrderStep>,
+    /// The request that placed it (docs/operations.md#request-ids): quoted in a complaint,
+    /// it finds the request's log lines, the hand-over's and the mails'.
+    pub request_id: Option<String>,
 }
 
 /// What the order asks for, without the applicant's address.
@@ -132,6 +135,7 @@ impl From<&Order> for OrderView {
             details,
             reason: order.reason().map(str::to_owned),
             steps: order.steps.clone(),
+            request_id: order.request_id.clone(),
         }
     }
 }

@@ -19,6 +19,7 @@ mod readers;
 mod receipts;
 mod reminders;
 mod renewal;
+mod request_ids;
 mod services;
 mod sessions;
 mod smtp_sink;

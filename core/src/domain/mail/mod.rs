@@ -66,6 +66,9 @@ pub struct Mail {
     /// Why the last delivery failed: short, with any address in it masked.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// The request (or the job's invocation) that queued it (docs/operations.md#request-ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// A pending mail's place in the delivery order: when it is due, then its id. The store
@@ -103,6 +106,7 @@ impl Mail {
             attempts: 0,
             next_attempt_at: None,
             last_error: None,
+            request_id: crate::trace::current(),
         }
     }
 

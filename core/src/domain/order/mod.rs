@@ -356,7 +356,7 @@ impl Order {
                 sequence: 1,
                 ..Publication::default()
             },
-            request_id: None,
+            request_id: crate::trace::current(),
             version: 0,
         }
     }

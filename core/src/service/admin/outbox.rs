@@ -26,6 +26,8 @@ pub struct OutboxMail {
     pub attempts: u32,
     /// Why the last delivery failed, addresses masked.
     pub last_error: Option<String>,
+    /// The request that queued it, as its log lines name it (docs/operations.md#request-ids).
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,6 +66,7 @@ pub async fn outbox(ctx: &Context, filter: &OutboxFilter) -> Result<Outbox, Erro
                 created_at: mail.created_at,
                 attempts: mail.attempts,
                 last_error: mail.last_error,
+                request_id: mail.request_id,
             })
             .collect(),
     })

@@ -73,7 +73,7 @@ pub async fn deliver(
                 // Someone else delivered or gave it up meanwhile: nothing left to mark.
                 tracing::debug!(mail_id, "mail was already marked");
             }
-            tracing::info!(mail_id, kind = ?mail.kind, to = ?mail.to, attempts = mail.attempts, "mail delivered");
+            tracing::info!(mail_id, kind = ?mail.kind, to = ?mail.to, attempts = mail.attempts, request_id = mail.request_id.as_deref(), "mail delivered");
             Ok(Delivery::Sent)
         }
         Err(error) => {
@@ -84,10 +84,10 @@ pub async fn deliver(
                 return Ok(Delivery::Skipped);
             }
             if next.status == MailStatus::Failed {
-                tracing::error!(mail_id, kind = ?mail.kind, attempts = next.attempts, %reason, "mail delivery failed for the last time; it is marked failed");
+                tracing::error!(mail_id, kind = ?mail.kind, attempts = next.attempts, %reason, request_id = mail.request_id.as_deref(), "mail delivery failed for the last time; it is marked failed");
                 Ok(Delivery::Failed)
             } else {
-                tracing::warn!(mail_id, attempts = next.attempts, next_attempt_at = ?next.next_attempt_at, %reason, "mail delivery failed; it will be retried");
+                tracing::warn!(mail_id, attempts = next.attempts, next_attempt_at = ?next.next_attempt_at, %reason, request_id = mail.request_id.as_deref(), "mail delivery failed; it will be retried");
                 Ok(Delivery::Retrying)
             }
         }

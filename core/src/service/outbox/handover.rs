@@ -120,7 +120,7 @@ pub async fn hand_over(
             tracing::error!(%order_no, %error, "an order's hand-over could not be recorded; it goes out again");
         }
         (Ok(_), None) => {
-            tracing::info!(%order_no, kind = ?claimed.kind(), status = ?claimed.status, "order handed to the back office");
+            tracing::info!(%order_no, kind = ?claimed.kind(), status = ?claimed.status, request_id = claimed.request_id.as_deref(), "order handed to the back office");
         }
         (Ok(_), Some(reason)) => {
             tracing::warn!(%order_no, attempts = claimed.publication.attempts + 1, %reason, "an order's hand-over failed; it will be retried");

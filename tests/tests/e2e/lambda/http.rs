@@ -42,6 +42,8 @@ async fn a_member_logs_in_and_reads_usage_through_the_functions() {
         usage.body["serials"][0]["serial"],
         member.serials[0].as_str()
     );
+    // docs/operations.md#request-ids: API Gateway's id, not one of the function's own.
+    assert_eq!(usage.headers["x-request-id"], "Bq3xKjRhtjMEbXw=");
 }
 
 #[tokio::test]
