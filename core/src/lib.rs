@@ -26,6 +26,7 @@ pub mod support;
 
 pub mod clock;
 pub mod secret;
+pub mod telemetry;
 pub mod trace;
 
 pub use clock::{Clock, ManualClock, SystemClock};

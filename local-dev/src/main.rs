@@ -4,6 +4,7 @@
 //! per-client counts, old reminders).
 
 mod back_office;
+mod metrics;
 mod portal;
 mod seed;
 
@@ -228,6 +229,8 @@ async fn run(args: Args) -> Result<(), Failure> {
         ),
         ..Settings::default()
     };
+    // Before anything is counted: the seed, the dispatcher and the first request.
+    let metrics = metrics::install()?;
     let ctx = Context::new(store, Arc::new(SystemClock), settings);
     let admin_token = admin_token(args.admin_token, &args.data_dir)?;
     let sealing_key = sealing_key(args.sealing_key, &args.data_dir)?;
@@ -256,7 +259,9 @@ async fn run(args: Args) -> Result<(), Failure> {
         admin_token: Some(admin_token.into()),
         sealing_key,
     };
-    let router = app(all_operations(), state).merge(portal::routes());
+    let router = app(all_operations(), state.clone())
+        .merge(metrics::route(metrics, state))
+        .merge(portal::routes());
     tracing::info!(address = %local, data_dir = %args.data_dir.display(), "madoguchi is ready at http://{local}");
     axum::serve(
         listener,

@@ -445,3 +445,124 @@ async fn local_dev_serves_from_dynamodb_local() {
     assert!(clean);
     assert!(logged.join("\n").contains("serving from DynamoDB"));
 }
+
+/// Every demo login written to `data_dir`: (customer ID, access key), in order.
+fn demo_logins(data_dir: &Path) -> Vec<(String, String)> {
+    let printed = std::fs::read_to_string(data_dir.join("demo-logins.txt")).unwrap();
+    printed
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let id = words.next()?;
+            (words.next()? == "access" && words.next()? == "key")
+                .then(|| (id.to_owned(), words.next().unwrap().to_owned()))
+        })
+        .collect()
+}
+
+/// The value of the sample `name` whose labels include `labels`, summed over the rest.
+fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+    scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == name)
+        .filter(|s| labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            _ => 0.0,
+        })
+        .sum()
+}
+
+/// docs/operations.md#metrics: after a run, `GET /metrics` (operators only) parses as
+/// Prometheus' text format and holds the counts the run caused: one login, ten wrong keys,
+/// one lock, one refusal of the locked account, and the lock notice's delivery.
+#[tokio::test]
+async fn metrics_hold_the_counts_a_run_caused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let running = start(&data);
+    let base = running.base.clone();
+    let client = reqwest::Client::new();
+    let admin_token = std::fs::read_to_string(data.join("admin-token")).unwrap();
+    let logins = demo_logins(&data);
+    let (member, locked) = (&logins[0], &logins[1]);
+    let log_in = |id: &str, key: &str| {
+        client
+            .post(format!("{base}/v1/sessions"))
+            .json(&json!({"customer_id": id, "access_key": key}))
+            .send()
+    };
+    assert_eq!(log_in(&member.0, &member.1).await.unwrap().status(), 201);
+    for n in 0..10 {
+        let wrong = log_in(&locked.0, &format!("Wrong-Key-{n:02}"))
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401);
+    }
+    assert_eq!(log_in(&locked.0, &locked.1).await.unwrap().status(), 423);
+
+    let unauthorised = client.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(unauthorised.status(), 401, "the metrics are the operators'");
+
+    // The lock notice is delivered by local-dev's dispatcher a moment later.
+    let mut scrape = None;
+    for _ in 0..100 {
+        let text = client
+            .get(format!("{base}/metrics"))
+            .bearer_auth(admin_token.trim())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let lines = text.lines().map(|line| Ok(line.to_owned()));
+        let parsed = prometheus_parse::Scrape::parse(lines).expect("Prometheus text format");
+        if sample(&parsed, "madoguchi_mails_total", &[("result", "sent")]) >= 1.0 {
+            scrape = Some(parsed);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let scrape = scrape.expect("the lock notice was delivered and counted");
+    let logins = |outcome| sample(&scrape, "madoguchi_logins_total", &[("outcome", outcome)]);
+    assert_eq!(logins("succeeded"), 1.0);
+    assert_eq!(logins("failed"), 10.0);
+    assert_eq!(logins("locked"), 1.0);
+    assert_eq!(sample(&scrape, "madoguchi_accounts_locked_total", &[]), 1.0);
+    let answers = |status, code| {
+        sample(
+            &scrape,
+            "madoguchi_http_answers_total",
+            &[
+                ("route", "/v1/sessions"),
+                ("status", status),
+                ("code", code),
+            ],
+        )
+    };
+    assert_eq!(answers("201", "none"), 1.0);
+    assert_eq!(answers("401", "invalid_credentials"), 10.0);
+    assert_eq!(answers("423", "account_locked"), 1.0);
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .any(|s| s.metric == "madoguchi_http_answer_seconds_count"
+                || s.metric.starts_with("madoguchi_http_answer_seconds")),
+        "the answers are timed"
+    );
+    // No label names a member.
+    for s in &scrape.samples {
+        for value in s.labels.values() {
+            assert!(
+                !value.contains(&member.0) && !value.contains(&locked.0),
+                "{s:?}"
+            );
+        }
+    }
+    running.terminate();
+}

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod json;
 pub mod line_notification;
 pub mod login;
+mod metered;
 mod openapi;
 pub mod orders;
 pub mod paging;
@@ -115,6 +116,7 @@ pub fn app(operations: OpenApiRouter<AppState>, state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state, idempotency::guard))
         // …and localised once more outside it, for the guard's own refusals.
         .layer(middleware::from_fn(problem::localise))
+        .layer(middleware::from_fn(metered::count))
         // The span names the request's id, method and path only: query strings and headers
         // may carry addresses and tokens, which never reach the logs.
         .layer(

@@ -238,7 +238,13 @@ pub async fn localise(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let response = next.run(request).await;
     match (lang, response.extensions().get::<Problem>()) {
-        (Lang::En, Some(problem)) => problem.render(Lang::En),
+        (Lang::En, Some(problem)) => {
+            // The problem stays with its answer, for the layers outside (its metrics).
+            let problem = problem.clone();
+            let mut english = problem.render(Lang::En);
+            english.extensions_mut().insert(problem);
+            english
+        }
         _ => response,
     }
 }

@@ -90,13 +90,18 @@ pub async fn run_expiry_reminder() -> Result<(), Error> {
         start::context(&config, &crate::config::aws().await?).await
     })
     .await?;
+    let metrics = super::emf::install("expiry-reminder");
     tracing::info!(function = "expiry-reminder", "ready");
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let ctx = ctx.clone();
         // The mails this run queues name the invocation (docs/operations.md#request-ids).
         let id = crate::trace::RequestId::parse(&event.context.request_id)
             .unwrap_or_else(crate::trace::RequestId::generate);
-        async move { crate::trace::scope(id, remind(&ctx, &event.payload)).await }
+        async move {
+            let ran = crate::trace::scope(id, remind(&ctx, &event.payload)).await;
+            super::emf::flush(metrics, std::io::stdout().lock());
+            ran
+        }
     }))
     .await
 }

@@ -4,6 +4,7 @@
 //! table's stream and its sweep. A function's `main` is one call here.
 
 mod api_gateway;
+pub mod emf;
 mod expiry_reminder;
 mod function;
 #[cfg(feature = "eventbridge")]
@@ -34,8 +35,18 @@ pub async fn run_http(function: Function) -> Result<(), Error> {
         http_state(&config, &sdk).await
     })
     .await?;
+    let metrics = emf::install(function.name());
     tracing::info!(function = function.name(), "ready");
-    lambda_http::run(function.app(state, edge)).await
+    let app = function.app(state, edge);
+    lambda_http::run(tower::service_fn(move |request: lambda_http::Request| {
+        let app = app.clone();
+        async move {
+            let answer = tower::ServiceExt::oneshot(app, request).await;
+            emf::flush(metrics, std::io::stdout().lock());
+            answer
+        }
+    }))
+    .await
 }
 
 /// What an HTTP function serves with: its context over the table (warmed up), the sealing

@@ -27,18 +27,21 @@ pub async fn run_outbox_dispatcher() -> Result<(), Error> {
         Ok((start::context(&config, &sdk).await?, sender, bus))
     })
     .await?;
+    let metrics = super::emf::install("outbox-dispatcher");
     tracing::info!(function = "outbox-dispatcher", "ready");
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let (ctx, sender, bus) = (ctx.clone(), sender.clone(), bus.clone());
         async move {
-            crate::service::outbox::stream::dispatch(
+            let dispatched = crate::service::outbox::stream::dispatch(
                 &ctx,
                 sender.as_ref(),
                 bus.as_ref(),
                 event.payload,
             )
             .await
-            .map_err(Error::from)
+            .map_err(Error::from);
+            super::emf::flush(metrics, std::io::stdout().lock());
+            dispatched
         }
     }))
     .await

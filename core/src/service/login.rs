@@ -44,6 +44,25 @@ pub async fn log_in(
     access_key: AccessKey,
     client: IpAddr,
 ) -> Result<LoggedIn, Error> {
+    let answer = limited(ctx, customer_id, access_key, client).await;
+    crate::telemetry::login(match &answer {
+        Ok(_) => "succeeded",
+        Err(Error::InvalidCredentials) => "failed",
+        Err(Error::AccountLocked) => "locked",
+        Err(Error::MembershipCancelled) => "cancelled",
+        Err(Error::TooManyAttempts { .. }) => "throttled",
+        Err(_) => "error",
+    });
+    answer
+}
+
+/// A login within the client's limit (docs/login.md#burst-rules).
+async fn limited(
+    ctx: &Context,
+    customer_id: CustomerId,
+    access_key: AccessKey,
+    client: IpAddr,
+) -> Result<LoggedIn, Error> {
     let now = ctx.clock.now();
     let window = client_window(ctx, client);
     let place = window.take(ctx, now).await?;
@@ -147,8 +166,12 @@ async fn count_failure(
             });
             tracing::warn!(%customer_id, failures = customer.failed_logins, "account locked");
         }
+        let locks = customer.locked_at == Some(now);
         writes.push(Write::put_customer(customer, expect));
         ctx.store.commit(writes).await?;
+        if locks {
+            crate::telemetry::account_locked();
+        }
         Ok(())
     })
     .await

@@ -161,6 +161,7 @@ where
         match attempt().await {
             Err(Error::Store(StoreError::Conflict(what))) => {
                 tracing::debug!(%what, round, "write conflict; retrying");
+                crate::telemetry::store_conflict_retried();
                 // A short random pause spreads the contenders apart.
                 let pause = rand::random_range(0..=u64::from(round.min(20)));
                 if pause > 0 {
@@ -169,6 +170,7 @@ where
             }
             Err(Error::Store(StoreError::Throttled(what))) => {
                 throttled += 1;
+                crate::telemetry::store_throttled();
                 if throttled == THROTTLED_TRIES {
                     tracing::warn!(%what, "the store kept throttling; giving up");
                     return Err(Error::Busy);

@@ -309,6 +309,7 @@ pub async fn report(
         ));
         ctx.store.commit(writes).await?;
         tracing::info!(%order_no, kind = ?moved.kind(), status = ?moved.status, event_id = %progress.event_id, "order moved");
+        crate::telemetry::order(moved.kind().as_str(), moved.status.as_str());
         Ok(OrderView::from(&moved))
     })
     .await

@@ -113,6 +113,11 @@ pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
         after = page.last().cloned();
     }
     tracing::info!(%date, due = summary.due, sent = summary.sent, skipped = summary.skipped, "expiry reminders");
+    crate::telemetry::reminder_run(
+        summary.due as u64,
+        summary.sent as u64,
+        summary.skipped as u64,
+    );
     Ok(summary)
 }
 

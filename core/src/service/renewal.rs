@@ -211,6 +211,7 @@ async fn attempt(
     writes.extend(keep_answer(answer_log, &renewed));
     ctx.store.commit(writes).await?;
     tracing::info!(customer_id = %customer.customer_id, serial = %renewed.serial, "licence renewed");
+    crate::telemetry::renewal();
     Ok(Outcome::Renewed(renewed))
 }
 

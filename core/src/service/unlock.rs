@@ -54,6 +54,7 @@ pub async fn request_code(ctx: &Context, customer_id: &CustomerId) -> Result<(),
             ])
             .await?;
         tracing::info!(%customer_id, "unlock code mailed");
+        crate::telemetry::unlock_code("sent");
         Ok(())
     })
     .await
@@ -108,6 +109,7 @@ async fn try_code(
         .await?;
     if right {
         tracing::info!(%customer_id, "account unlocked with a mailed code");
+        crate::telemetry::unlock_code("used");
         Ok(())
     } else {
         tracing::info!(%customer_id, "wrong unlock code");

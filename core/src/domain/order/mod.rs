@@ -68,6 +68,18 @@ pub enum OrderKind {
 }
 
 impl OrderKind {
+    /// The wire name, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderKind::LineNotification => "line_notification",
+            OrderKind::ServiceSubscribe => "service_subscribe",
+            OrderKind::ServiceChange => "service_change",
+            OrderKind::ServiceTerminate => "service_terminate",
+            OrderKind::Reader => "reader",
+            OrderKind::LineTermination => "line_termination",
+        }
+    }
+
     /// Work in a warehouse, paid before it ships; every other kind is work on the network.
     pub fn is_shipment(self) -> bool {
         matches!(self, OrderKind::Reader)
@@ -444,6 +456,13 @@ mod tests {
         ServiceTerminate,
         LineTermination,
     ];
+
+    #[test]
+    fn each_kind_is_named_as_serde_writes_it() {
+        for kind in NETWORK.into_iter().chain([Reader]) {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
 
     /// Every pair of statuses, for every kind: exactly the forward moves of its own track.
     #[test]

@@ -74,6 +74,7 @@ pub async fn deliver(
                 tracing::debug!(mail_id, "mail was already marked");
             }
             tracing::info!(mail_id, kind = ?mail.kind, to = ?mail.to, attempts = mail.attempts, request_id = mail.request_id.as_deref(), "mail delivered");
+            crate::telemetry::mail("sent");
             Ok(Delivery::Sent)
         }
         Err(error) => {
@@ -85,9 +86,11 @@ pub async fn deliver(
             }
             if next.status == MailStatus::Failed {
                 tracing::error!(mail_id, kind = ?mail.kind, attempts = next.attempts, %reason, request_id = mail.request_id.as_deref(), "mail delivery failed for the last time; it is marked failed");
+                crate::telemetry::mail("failed");
                 Ok(Delivery::Failed)
             } else {
                 tracing::warn!(mail_id, attempts = next.attempts, next_attempt_at = ?next.next_attempt_at, %reason, request_id = mail.request_id.as_deref(), "mail delivery failed; it will be retried");
+                crate::telemetry::mail("retried");
                 Ok(Delivery::Retrying)
             }
         }
@@ -135,6 +138,13 @@ pub async fn sweep(
             .store
             .pending_mails(due_by, after.as_ref(), wanted)
             .await?;
+        if after.is_none() {
+            // The list runs in the order mails fell due: its first waited longest.
+            let waited = page.first().map_or(0.0, |oldest| {
+                (due_by - oldest.place.due_at).get_seconds().max(0) as f64
+            });
+            crate::telemetry::oldest_pending_mail(waited);
+        }
         let Some(last) = page.last() else { break };
         after = Some(last.place.clone());
         let full = page.len() == wanted;

@@ -121,6 +121,8 @@ pub async fn hand_over(
         }
         (Ok(_), None) => {
             tracing::info!(%order_no, kind = ?claimed.kind(), status = ?claimed.status, request_id = claimed.request_id.as_deref(), "order handed to the back office");
+            // Each of madoguchi's own moves (a placement, a withdrawal) is handed over once.
+            crate::telemetry::order(claimed.kind().as_str(), claimed.status.as_str());
         }
         (Ok(_), Some(reason)) => {
             tracing::warn!(%order_no, attempts = claimed.publication.attempts + 1, %reason, "an order's hand-over failed; it will be retried");

@@ -1,0 +1,32 @@
+//! Every answer counted and timed (docs/operations.md#metrics): by its route's template, its
+//! status and its problem `code`. The template, not the path, so that an order number or a
+//! serial in a path never becomes a label.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::problem::Problem;
+
+/// Middleware, outside the problem renderers, so that it sees the final answer.
+pub async fn count(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let code = response
+        .extensions()
+        .get::<Problem>()
+        .map_or("none", |problem| problem.code.as_str());
+    crate::telemetry::answer(
+        &route,
+        response.status().as_u16(),
+        code,
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}

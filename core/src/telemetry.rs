@@ -1,0 +1,207 @@
+//! Every metric madoguchi emits, in one place (docs/operations.md#metrics): the names, units
+//! and labels, and the one call that records each. The calls go through the `metrics`
+//! facade; local-dev installs a Prometheus recorder (`GET /metrics`), the functions the
+//! CloudWatch embedded metric format. Without a recorder a call costs a check and does
+//! nothing.
+//!
+//! Labels stay few and known in advance: a route's template, a status, a problem `code`,
+//! an outcome. Never a customer, a serial, an address or a token.
+
+use metrics::{
+    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+};
+
+/// The namespace of the functions' metrics in CloudWatch, which the template's alarms and
+/// dashboard name.
+pub const NAMESPACE: &str = "Madoguchi";
+
+pub const ANSWERS: &str = "madoguchi_http_answers_total";
+pub const ANSWER_SECONDS: &str = "madoguchi_http_answer_seconds";
+pub const LOGINS: &str = "madoguchi_logins_total";
+pub const ACCOUNTS_LOCKED: &str = "madoguchi_accounts_locked_total";
+pub const UNLOCK_CODES: &str = "madoguchi_unlock_codes_total";
+pub const RENEWALS: &str = "madoguchi_renewals_total";
+pub const REMINDER_RUNS: &str = "madoguchi_reminder_runs_total";
+pub const REMINDERS: &str = "madoguchi_reminders_total";
+pub const MAILS: &str = "madoguchi_mails_total";
+pub const OLDEST_PENDING_MAIL: &str = "madoguchi_outbox_oldest_pending_seconds";
+pub const ORDERS: &str = "madoguchi_orders_total";
+pub const STORE_CONFLICTS: &str = "madoguchi_store_conflicts_retried_total";
+pub const STORE_THROTTLED: &str = "madoguchi_store_throttled_total";
+pub const BUSY: &str = "madoguchi_busy_answers_total";
+
+/// Every metric with its unit and meaning, for the recorder's help text (and the table of
+/// docs/operations.md, which a test compares with this list).
+pub const CATALOGUE: [(&str, Kind, &str); 14] = [
+    (
+        ANSWERS,
+        Kind::Counter,
+        "answers by route, status and problem code",
+    ),
+    (
+        ANSWER_SECONDS,
+        Kind::Histogram,
+        "time from request to answer, by route",
+    ),
+    (LOGINS, Kind::Counter, "login attempts by outcome"),
+    (
+        ACCOUNTS_LOCKED,
+        Kind::Counter,
+        "accounts locked by their tenth wrong key",
+    ),
+    (UNLOCK_CODES, Kind::Counter, "unlock codes sent and used"),
+    (RENEWALS, Kind::Counter, "licences renewed"),
+    (
+        REMINDER_RUNS,
+        Kind::Counter,
+        "runs of the reminder job that finished",
+    ),
+    (
+        REMINDERS,
+        Kind::Counter,
+        "reminders by result: due, sent, skipped",
+    ),
+    (
+        MAILS,
+        Kind::Counter,
+        "mail deliveries by result: sent, retried, failed",
+    ),
+    (
+        OLDEST_PENDING_MAIL,
+        Kind::Gauge,
+        "age of the oldest mail still to deliver",
+    ),
+    (
+        ORDERS,
+        Kind::Counter,
+        "orders entering a status, by kind and status",
+    ),
+    (
+        STORE_CONFLICTS,
+        Kind::Counter,
+        "store write conflicts retried",
+    ),
+    (
+        STORE_THROTTLED,
+        Kind::Counter,
+        "store calls the database throttled",
+    ),
+    (BUSY, Kind::Counter, "503 busy answers"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// Gives the recorder each metric's unit and help text; called once after it is installed.
+pub fn describe() {
+    for (name, kind, help) in CATALOGUE {
+        let unit = if name.ends_with("_seconds") {
+            Unit::Seconds
+        } else {
+            Unit::Count
+        };
+        match kind {
+            Kind::Counter => describe_counter!(name, unit, help),
+            Kind::Gauge => describe_gauge!(name, unit, help),
+            Kind::Histogram => describe_histogram!(name, unit, help),
+        }
+    }
+}
+
+/// One HTTP answer: its route's template (`/v1/orders/{order_no}`, or `unmatched`), its
+/// status, its problem `code` (`none` for a success) and how long it took.
+pub fn answer(route: &str, status: u16, code: &'static str, seconds: f64) {
+    let route = route.to_owned();
+    counter!(ANSWERS, "route" => route.clone(), "status" => status.to_string(), "code" => code)
+        .increment(1);
+    histogram!(ANSWER_SECONDS, "route" => route).record(seconds);
+    if code == "busy" {
+        counter!(BUSY).increment(1);
+    }
+}
+
+/// A login's outcome: `succeeded`, `failed` (a wrong key or ID), `locked`, `cancelled`,
+/// `throttled`, or `error`.
+pub fn login(outcome: &'static str) {
+    counter!(LOGINS, "outcome" => outcome).increment(1);
+}
+
+pub fn account_locked() {
+    counter!(ACCOUNTS_LOCKED).increment(1);
+}
+
+/// `sent` or `used`.
+pub fn unlock_code(event: &'static str) {
+    counter!(UNLOCK_CODES, "event" => event).increment(1);
+}
+
+pub fn renewal() {
+    counter!(RENEWALS).increment(1);
+}
+
+/// One finished run of the reminder job, with what it found due, sent and skipped.
+pub fn reminder_run(due: u64, sent: u64, skipped: u64) {
+    counter!(REMINDER_RUNS).increment(1);
+    counter!(REMINDERS, "result" => "due").increment(due);
+    counter!(REMINDERS, "result" => "sent").increment(sent);
+    counter!(REMINDERS, "result" => "skipped").increment(skipped);
+}
+
+/// One delivery: `sent`, `retried` (failed, tried again later) or `failed` (given up).
+pub fn mail(result: &'static str) {
+    counter!(MAILS, "result" => result).increment(1);
+}
+
+/// How old the oldest mail still to deliver is, 0 when none is pending.
+pub fn oldest_pending_mail(seconds: f64) {
+    gauge!(OLDEST_PENDING_MAIL).set(seconds);
+}
+
+/// An order entering `status` (placed, moved by the back office, withdrawn).
+pub fn order(kind: &'static str, status: &'static str) {
+    counter!(ORDERS, "kind" => kind, "status" => status).increment(1);
+}
+
+pub fn store_conflict_retried() {
+    counter!(STORE_CONFLICTS).increment(1);
+}
+
+pub fn store_throttled() {
+    counter!(STORE_THROTTLED).increment(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/operations.md's table names every metric here, with its kind, and no other.
+    #[test]
+    fn the_operations_page_lists_every_metric_and_its_kind() {
+        let page = include_str!("../../docs/operations.md");
+        let listed: Vec<(String, String)> = page
+            .lines()
+            .filter(|line| line.starts_with("| `madoguchi_"))
+            .map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let kind = cells[2].split(',').next().unwrap().to_owned();
+                (cells[1].trim_matches('`').to_owned(), kind)
+            })
+            .collect();
+        let emitted: Vec<(String, String)> = CATALOGUE
+            .iter()
+            .map(|(name, kind, _)| {
+                let kind = match kind {
+                    Kind::Counter => "counter",
+                    Kind::Gauge => "gauge",
+                    Kind::Histogram => "histogram",
+                };
+                ((*name).to_owned(), kind.to_owned())
+            })
+            .collect();
+        assert_eq!(listed, emitted);
+    }
+}

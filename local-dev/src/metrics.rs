@@ -1,0 +1,45 @@
+//! `GET /metrics` (docs/operations.md#metrics): every metric of core's `telemetry`, in
+//! Prometheus' text format, for operators only. It is served on the same address behind the
+//! admin token (a Prometheus scrape job sends it as `authorization: Bearer …`), not on a
+//! second address: local-dev has one port to open and one secret to guard, and the counts
+//! (logins, locks, 503s) are the operators' to read, not the members'.
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use madoguchi_core::http::AppState;
+use madoguchi_core::http::auth::Operator;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::Failure;
+
+/// Installs the process's recorder; every `telemetry` call from now on is kept.
+pub fn install() -> Result<PrometheusHandle, Failure> {
+    let handle = PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|error| format!("the metrics recorder: {error}"))?;
+    madoguchi_core::telemetry::describe();
+    Ok(handle)
+}
+
+/// The route, over the app's state (for the operator's check).
+pub fn route(handle: PrometheusHandle, state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(move |_: Operator| {
+                let handle = handle.clone();
+                async move {
+                    // Histograms are summarised as they are read.
+                    handle.run_upkeep();
+                    (
+                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                        handle.render(),
+                    )
+                        .into_response()
+                }
+            }),
+        )
+        .with_state(state)
+}
