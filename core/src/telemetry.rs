@@ -26,67 +26,95 @@ pub const REMINDERS: &str = "madoguchi_reminders_total";
 pub const MAILS: &str = "madoguchi_mails_total";
 pub const OLDEST_PENDING_MAIL: &str = "madoguchi_outbox_oldest_pending_seconds";
 pub const ORDERS: &str = "madoguchi_orders_total";
+pub const OLDEST_OPEN_ORDER: &str = "madoguchi_orders_oldest_open_seconds";
 pub const STORE_CONFLICTS: &str = "madoguchi_store_conflicts_retried_total";
 pub const STORE_THROTTLED: &str = "madoguchi_store_throttled_total";
 pub const BUSY: &str = "madoguchi_busy_answers_total";
 
-/// Every metric with its unit and meaning, for the recorder's help text (and the table of
-/// docs/operations.md, which a test compares with this list).
-pub const CATALOGUE: [(&str, Kind, &str); 14] = [
+/// Every metric with its kind, its labels (in the order CloudWatch's dimensions follow
+/// `Function`) and its meaning: the recorder's help text, the table of
+/// docs/operations.md and what the template's alarms may name (tests compare all three).
+pub const CATALOGUE: [(&str, Kind, &[&str], &str); 15] = [
     (
         ANSWERS,
         Kind::Counter,
+        &["route", "status", "code"],
         "answers by route, status and problem code",
     ),
     (
         ANSWER_SECONDS,
         Kind::Histogram,
+        &["route"],
         "time from request to answer, by route",
     ),
-    (LOGINS, Kind::Counter, "login attempts by outcome"),
+    (
+        LOGINS,
+        Kind::Counter,
+        &["outcome"],
+        "login attempts by outcome",
+    ),
     (
         ACCOUNTS_LOCKED,
         Kind::Counter,
+        &[],
         "accounts locked by their tenth wrong key",
     ),
-    (UNLOCK_CODES, Kind::Counter, "unlock codes sent and used"),
-    (RENEWALS, Kind::Counter, "licences renewed"),
+    (
+        UNLOCK_CODES,
+        Kind::Counter,
+        &["event"],
+        "unlock codes sent and used",
+    ),
+    (RENEWALS, Kind::Counter, &[], "licences renewed"),
     (
         REMINDER_RUNS,
         Kind::Counter,
+        &[],
         "runs of the reminder job that finished",
     ),
     (
         REMINDERS,
         Kind::Counter,
+        &["result"],
         "reminders by result: due, sent, skipped",
     ),
     (
         MAILS,
         Kind::Counter,
+        &["result"],
         "mail deliveries by result: sent, retried, failed",
     ),
     (
         OLDEST_PENDING_MAIL,
         Kind::Gauge,
+        &[],
         "age of the oldest mail still to deliver",
     ),
     (
         ORDERS,
         Kind::Counter,
+        &["kind", "status"],
         "orders entering a status, by kind and status",
+    ),
+    (
+        OLDEST_OPEN_ORDER,
+        Kind::Gauge,
+        &["status"],
+        "age of the oldest order waiting on the back office, by status",
     ),
     (
         STORE_CONFLICTS,
         Kind::Counter,
+        &[],
         "store write conflicts retried",
     ),
     (
         STORE_THROTTLED,
         Kind::Counter,
+        &[],
         "store calls the database throttled",
     ),
-    (BUSY, Kind::Counter, "503 busy answers"),
+    (BUSY, Kind::Counter, &[], "503 busy answers"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +126,7 @@ pub enum Kind {
 
 /// Gives the recorder each metric's unit and help text; called once after it is installed.
 pub fn describe() {
-    for (name, kind, help) in CATALOGUE {
+    for (name, kind, _, help) in CATALOGUE {
         let unit = if name.ends_with("_seconds") {
             Unit::Seconds
         } else {
@@ -166,6 +194,11 @@ pub fn order(kind: &'static str, status: &'static str) {
     counter!(ORDERS, "kind" => kind, "status" => status).increment(1);
 }
 
+/// How long the oldest order in `status` (one the back office is to move on) has waited.
+pub fn oldest_open_order(status: &'static str, seconds: f64) {
+    gauge!(OLDEST_OPEN_ORDER, "status" => status).set(seconds);
+}
+
 pub fn store_conflict_retried() {
     counter!(STORE_CONFLICTS).increment(1);
 }
@@ -178,28 +211,30 @@ pub fn store_throttled() {
 mod tests {
     use super::*;
 
-    /// docs/operations.md's table names every metric here, with its kind, and no other.
+    /// docs/operations.md's table names every metric here, with its kind and labels, and no
+    /// other.
     #[test]
-    fn the_operations_page_lists_every_metric_and_its_kind() {
+    fn the_operations_page_lists_every_metric_its_kind_and_labels() {
         let page = include_str!("../../docs/operations.md");
-        let listed: Vec<(String, String)> = page
+        let listed: Vec<(String, String, String)> = page
             .lines()
             .filter(|line| line.starts_with("| `madoguchi_"))
             .map(|line| {
                 let cells: Vec<&str> = line.split('|').map(str::trim).collect();
                 let kind = cells[2].split(',').next().unwrap().to_owned();
-                (cells[1].trim_matches('`').to_owned(), kind)
+                let labels = cells[3].replace('`', "");
+                (cells[1].trim_matches('`').to_owned(), kind, labels)
             })
             .collect();
-        let emitted: Vec<(String, String)> = CATALOGUE
+        let emitted: Vec<(String, String, String)> = CATALOGUE
             .iter()
-            .map(|(name, kind, _)| {
+            .map(|(name, kind, labels, _)| {
                 let kind = match kind {
                     Kind::Counter => "counter",
                     Kind::Gauge => "gauge",
                     Kind::Histogram => "histogram",
                 };
-                ((*name).to_owned(), kind.to_owned())
+                ((*name).to_owned(), kind.to_owned(), labels.join(", "))
             })
             .collect();
         assert_eq!(listed, emitted);

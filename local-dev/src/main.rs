@@ -356,9 +356,13 @@ async fn deliver_mail(
     sender: Box<dyn MailSender>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), Failure> {
-    loop {
+    for round in 0u64.. {
         if let Err(error) = dispatch_pending(&ctx, sender.as_ref(), 100).await {
             tracing::warn!(%error, "outbox delivery round failed");
+        }
+        // docs/operations.md#metrics: every minute, as the cloud's sweep every five.
+        if round % 60 == 0 {
+            madoguchi_core::service::orders::measure_waiting(&ctx).await;
         }
         if *stop.borrow() {
             return Ok(());
@@ -368,6 +372,7 @@ async fn deliver_mail(
             _ = stop.changed() => {}
         }
     }
+    Ok(())
 }
 
 /// docs/reminders.md: the reminder job, daily at 09:00 Japan time, until told to stop.

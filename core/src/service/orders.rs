@@ -315,6 +315,31 @@ pub async fn report(
     .await
 }
 
+/// The statuses in which an order waits on the back office (docs/operations.md#metrics).
+const WAITING_ON_THE_BACK_OFFICE: [OrderStatus; 4] = [
+    OrderStatus::Accepted,
+    OrderStatus::InProgress,
+    OrderStatus::Paid,
+    OrderStatus::Shipped,
+];
+
+/// Records how long the oldest order of each status the back office is to move on has
+/// waited: one read a status. A read that fails leaves that status's last figure.
+pub async fn measure_waiting(ctx: &Context) {
+    let now = ctx.clock.now();
+    for status in WAITING_ON_THE_BACK_OFFICE {
+        match ctx.store.oldest_in(status).await {
+            Ok(oldest) => {
+                let waited = oldest.map_or(0.0, |place| {
+                    now.duration_since(place.placed_at).as_secs_f64().max(0.0)
+                });
+                crate::telemetry::oldest_open_order(status.as_str(), waited);
+            }
+            Err(error) => tracing::warn!(?status, %error, "the oldest open order was not read"),
+        }
+    }
+}
+
 /// The effect of a completed order on the member's record (and on its serials, as read
 /// with it), and its mail.
 fn complete(

@@ -68,6 +68,10 @@ pub trait Orders: Send + Sync {
         limit: usize,
     ) -> Result<Page<Order, OrderPlace>, StoreError>;
 
+    /// Where the order longest in `status` was placed: the first of its list, in one read
+    /// (docs/operations.md: how long the back office has left work undone).
+    async fn oldest_in(&self, status: OrderStatus) -> Result<Option<OrderPlace>, StoreError>;
+
     /// Up to `limit` orders whose publication is due by `due_by`, in the order they fell
     /// due, after `after` when given. (An index that may lag: publish only what `order`
     /// reads as still pending.)

@@ -216,6 +216,13 @@ impl crate::store::Orders for Throttled {
         self.store.orders_in(status, before, limit).await
     }
 
+    async fn oldest_in(
+        &self,
+        status: crate::domain::OrderStatus,
+    ) -> Result<Option<crate::store::OrderPlace>, StoreError> {
+        self.store.oldest_in(status).await
+    }
+
     async fn orders_to_publish(
         &self,
         due_by: Timestamp,

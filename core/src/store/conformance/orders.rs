@@ -142,4 +142,19 @@ pub(super) async fn orders_are_listed_as_they_move(store: &dyn Store) {
         .expect("a page");
     assert_eq!(failed.items[0].order_no, second.order_no);
     assert_eq!(failed.items[0].reason(), Some(reason::WITHDRAWN));
+
+    // The order longest in a status is read in one go: one placed before every other
+    // check's orders (in 2001) heads its list.
+    let earliest = Order::place(&id, "R-3", OrderDetails::LineTermination, at(-794_000_000));
+    store
+        .commit(vec![Write::put_order(earliest.clone(), Expect::Absent)])
+        .await
+        .expect("placed");
+    assert_eq!(
+        store
+            .oldest_in(OrderStatus::Accepted)
+            .await
+            .expect("the oldest"),
+        Some(OrderPlace::of(&earliest))
+    );
 }

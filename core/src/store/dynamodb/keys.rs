@@ -309,7 +309,7 @@ pub(super) fn order_pointer(order_no: &OrderNo) -> Key {
     Key::new(format!("ORDER#{order_no}"), "ORDER")
 }
 
-fn status_list(status: OrderStatus) -> String {
+pub(super) fn status_list(status: OrderStatus) -> String {
     format!("ORDERS#{}", status.as_str())
 }
 

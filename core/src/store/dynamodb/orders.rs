@@ -87,6 +87,32 @@ impl Orders for DynamoStore {
         Ok(Page::from_read(read, limit))
     }
 
+    async fn oldest_in(&self, status: OrderStatus) -> Result<Option<OrderPlace>, StoreError> {
+        let answer = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", s(keys::status_list(status)))
+            .projection_expression("gsi1sk")
+            .scan_index_forward(true)
+            .limit(1)
+            .send()
+            .await?;
+        let Some(item) = answer.items().first() else {
+            return Ok(None);
+        };
+        let sk = item
+            .get("gsi1sk")
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default();
+        keys::order_place(&sk)
+            .map(Some)
+            .ok_or_else(|| StoreError::Backend(format!("an order listed as {sk:?}")))
+    }
+
     async fn orders_to_publish(
         &self,
         due_by: Timestamp,

@@ -98,6 +98,31 @@ impl Orders for RedbStore {
         .await
     }
 
+    async fn oldest_in(&self, status: OrderStatus) -> Result<Option<OrderPlace>, StoreError> {
+        let list = status.as_str();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let entries = txn.open_table(ORDERS_BY_STATUS)?;
+            let all = (list, i128::MIN, "")..=(list, i128::MAX, "~");
+            let Some(entry) = entries.range(all)?.next() else {
+                return Ok(None);
+            };
+            let (key, ()) = entry.map(|(k, v)| (k, v.value()))?;
+            let (_, placed, no) = key.value();
+            // The number as the order holds it, as the pages read it.
+            let orders = txn.open_table(ORDERS)?;
+            let Some(bytes) = orders.get(no)? else {
+                return Ok(None);
+            };
+            let order: Order = decode(bytes.value())?;
+            Ok(Some(OrderPlace {
+                placed_at: instant(placed)?,
+                order_no: order.order_no,
+            }))
+        })
+        .await
+    }
+
     async fn orders_to_publish(
         &self,
         due_by: Timestamp,
