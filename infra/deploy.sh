@@ -5,16 +5,20 @@
 # infra/README.md), curl ≥ 7.75 (for --aws-sigv4), and credentials for the account in the
 # usual AWS variables or profile.
 #
-#   infra/deploy.sh <stack-name> <sender-address> [stage]
+#   infra/deploy.sh <stack-name> <sender-address> <alarm-address> [stage]
+#
+# The alarm address gets every alarm (docs/runbook.md); SNS asks it to confirm once.
 #
 # Re-running it updates the stack; the provider seeding is idempotent (an existing
 # provider answers 409 provider_exists, which counts as done).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stack=${1:?usage: infra/deploy.sh <stack-name> <sender-address> [stage]}
-sender=${2:?usage: infra/deploy.sh <stack-name> <sender-address> [stage]}
-stage=${3:-prod}
+usage='usage: infra/deploy.sh <stack-name> <sender-address> <alarm-address> [stage]'
+stack=${1:?$usage}
+sender=${2:?$usage}
+alarms=${3:?$usage}
+stage=${4:-prod}
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:?set AWS_REGION}}
 
 sam build --template-file infra/template.yaml --build-dir .aws-sam/build
@@ -25,7 +29,7 @@ sam deploy \
   --capabilities CAPABILITY_IAM \
   --resolve-s3 \
   --no-fail-on-empty-changeset \
-  --parameter-overrides "Stage=$stage" "SenderAddress=$sender"
+  --parameter-overrides "Stage=$stage" "SenderAddress=$sender" "AlarmEmail=$alarms"
 
 output() {
   aws cloudformation describe-stacks --stack-name "$stack" --region "$region" \

@@ -15,11 +15,15 @@ use metrics_cloudwatch_embedded::{Builder, Collector};
 use crate::telemetry;
 
 /// Installs the process's recorder for `function`; `None` (logged) when another recorder
-/// was installed first, and the function then runs without metrics.
+/// was installed first, and the function then runs without metrics. The dimension
+/// `Function` is the deployed function's name (`AWS_LAMBDA_FUNCTION_NAME`, unique to its
+/// stack, as the template's alarms name it), or `function` outside Lambda.
 pub fn install(function: &str) -> Option<&'static Collector> {
+    let deployed =
+        std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| function.to_owned());
     match Builder::new()
         .cloudwatch_namespace(telemetry::NAMESPACE)
-        .with_dimension("Function", function.to_owned())
+        .with_dimension("Function", deployed)
         .init()
     {
         Ok(collector) => {

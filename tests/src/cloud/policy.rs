@@ -288,6 +288,15 @@ impl Template {
         }
     }
 
+    /// Every resource of type `kind`, by its logical name.
+    pub fn resources_of(&self, kind: &str) -> BTreeMap<String, &Yaml> {
+        self.resources
+            .iter()
+            .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+            .filter_map(|(name, r)| Some((name.as_str()?.to_owned(), r)))
+            .collect()
+    }
+
     /// The function resources, by the binary they run.
     pub fn functions(&self) -> BTreeMap<String, &Yaml> {
         self.resources

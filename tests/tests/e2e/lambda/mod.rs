@@ -6,6 +6,7 @@
 //! `infra/template.yaml` does not allow fails the test, naming the function, the action
 //! and the resource.
 
+mod alarms;
 mod expiry_reminder;
 mod faults;
 mod http;
