@@ -7,9 +7,7 @@
 //! Labels stay few and known in advance: a route's template, a status, a problem `code`,
 //! an outcome. Never a customer, a serial, an address or a token.
 
-use metrics::{
-    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
-};
+use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, histogram};
 
 /// The namespace of the functions' metrics in CloudWatch, which the template's alarms and
 /// dashboard name.
@@ -86,9 +84,9 @@ pub const CATALOGUE: [(&str, Kind, &[&str], &str); 15] = [
     ),
     (
         OLDEST_PENDING_MAIL,
-        Kind::Gauge,
+        Kind::Histogram,
         &[],
-        "age of the oldest mail still to deliver",
+        "how long the first mail of the pending list has been due, at each sweep",
     ),
     (
         ORDERS,
@@ -98,9 +96,9 @@ pub const CATALOGUE: [(&str, Kind, &[&str], &str); 15] = [
     ),
     (
         OLDEST_OPEN_ORDER,
-        Kind::Gauge,
+        Kind::Histogram,
         &["status"],
-        "age of the oldest order waiting on the back office, by status",
+        "age of the oldest order waiting on the back office, by status, at each sweep",
     ),
     (
         STORE_CONFLICTS,
@@ -184,9 +182,12 @@ pub fn mail(result: &'static str) {
     counter!(MAILS, "result" => result).increment(1);
 }
 
-/// How old the oldest mail still to deliver is, 0 when none is pending.
+/// How long the first mail of the pending list has been due, 0 when none is. A reading
+/// per sweep, not a gauge: CloudWatch then gets a value only from a sweep that measured,
+/// and a sweep that stopped shows as missing data (a gauge would be written again by every
+/// invocation, stale).
 pub fn oldest_pending_mail(seconds: f64) {
-    gauge!(OLDEST_PENDING_MAIL).set(seconds);
+    histogram!(OLDEST_PENDING_MAIL).record(seconds);
 }
 
 /// An order entering `status` (placed, moved by the back office, withdrawn).
@@ -194,9 +195,10 @@ pub fn order(kind: &'static str, status: &'static str) {
     counter!(ORDERS, "kind" => kind, "status" => status).increment(1);
 }
 
-/// How long the oldest order in `status` (one the back office is to move on) has waited.
+/// How long ago the oldest order now in `status` (one the back office is to move on) was
+/// placed; a reading per sweep, as `oldest_pending_mail`.
 pub fn oldest_open_order(status: &'static str, seconds: f64) {
-    gauge!(OLDEST_OPEN_ORDER, "status" => status).set(seconds);
+    histogram!(OLDEST_OPEN_ORDER, "status" => status).record(seconds);
 }
 
 pub fn store_conflict_retried() {

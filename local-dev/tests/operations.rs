@@ -192,7 +192,11 @@ async fn the_runbooks_local_commands_run_as_written() {
     let (setup, blocks) = runbook_local_blocks();
     assert!(blocks.len() >= 4, "{blocks:?}");
     for block in &blocks {
-        let script = format!("set -euo pipefail\n{setup}\nBASE={base}\n{block}\n");
+        // The values the runbook asks the reader for: local-dev's address, the order
+        // waiting, and an id of the reader's own for the report.
+        let script = format!(
+            "set -euo pipefail\n{setup}\nBASE={base}\nORDER={order_no}\nEVENT=runbook-1\n{block}\n"
+        );
         let run = std::process::Command::new("bash")
             .arg("-c")
             .arg(&script)

@@ -391,6 +391,20 @@ fn replay(slot: &Slot, stored: StoredResponse) -> Response {
         tracing::error!("a recorded answer could not be opened");
         return Problem::new(ProblemCode::InternalError).into_response();
     };
+    // A replayed refusal is counted by its code (docs/operations.md#metrics), read from
+    // the recorded document: no `Problem` goes with it, which would render it anew.
+    let replayed_code = stored
+        .content_type
+        .as_deref()
+        .filter(|kind| kind.starts_with("application/problem+json"))
+        .and_then(|_| serde_json::from_slice::<serde_json::Value>(&body).ok())
+        .and_then(|document| {
+            let code = document["code"].as_str()?.to_owned();
+            ProblemCode::ALL
+                .iter()
+                .copied()
+                .find(|c| c.as_str() == code)
+        });
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
@@ -405,6 +419,11 @@ fn replay(slot: &Slot, stored: StoredResponse) -> Response {
     }
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(code) = replayed_code {
+        response
+            .extensions_mut()
+            .insert(super::metered::ReplayedCode(code));
+    }
     response
 }
 

@@ -8,7 +8,12 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
+
+/// The code of a refusal replayed from its Idempotency-Key's record, which carries no
+/// `Problem` (the idempotency guard sets it).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ReplayedCode(pub ProblemCode);
 
 /// Middleware, outside the problem renderers, so that it sees the final answer.
 pub async fn count(request: Request, next: Next) -> Response {
@@ -18,10 +23,15 @@ pub async fn count(request: Request, next: Next) -> Response {
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let started = Instant::now();
     let response = next.run(request).await;
-    let code = response
-        .extensions()
-        .get::<Problem>()
-        .map_or("none", |problem| problem.code.as_str());
+    let extensions = response.extensions();
+    let code = match (
+        extensions.get::<Problem>(),
+        extensions.get::<ReplayedCode>(),
+    ) {
+        (Some(problem), _) => problem.code.as_str(),
+        (None, Some(ReplayedCode(code))) => code.as_str(),
+        (None, None) => "none",
+    };
     crate::telemetry::answer(
         &route,
         response.status().as_u16(),

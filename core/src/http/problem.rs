@@ -237,8 +237,13 @@ impl IntoResponse for Error {
 pub async fn localise(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let response = next.run(request).await;
+    // Rendered in English already by the inner pass: the headers set since stay.
+    let english = response
+        .headers()
+        .get(header::CONTENT_LANGUAGE)
+        .is_some_and(|language| language == "en");
     match (lang, response.extensions().get::<Problem>()) {
-        (Lang::En, Some(problem)) => {
+        (Lang::En, Some(problem)) if !english => {
             // The problem stays with its answer, for the layers outside (its metrics).
             let problem = problem.clone();
             let mut english = problem.render(Lang::En);

@@ -76,6 +76,13 @@ pub async fn run_chosen(ctx: &Context, date: Date) -> Result<Summary, Error> {
 pub async fn run_daily(ctx: &Context, date: Date) -> Result<Summary, Error> {
     let summary = run(ctx, date).await?;
     super::reader::expire_unpaid(ctx, date).await?;
+    // Counted once the whole run finished (docs/operations.md#metrics): a run that fails
+    // part-way is the job's error, not a run.
+    crate::telemetry::reminder_run(
+        summary.due as u64,
+        summary.sent as u64,
+        summary.skipped as u64,
+    );
     Ok(summary)
 }
 
@@ -113,11 +120,6 @@ pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {
         after = page.last().cloned();
     }
     tracing::info!(%date, due = summary.due, sent = summary.sent, skipped = summary.skipped, "expiry reminders");
-    crate::telemetry::reminder_run(
-        summary.due as u64,
-        summary.sent as u64,
-        summary.skipped as u64,
-    );
     Ok(summary)
 }
 

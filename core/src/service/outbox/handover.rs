@@ -119,10 +119,14 @@ pub async fn hand_over(
         (Err(error), _) => {
             tracing::error!(%order_no, %error, "an order's hand-over could not be recorded; it goes out again");
         }
-        (Ok(_), None) => {
+        (Ok(recorded), None) => {
             tracing::info!(%order_no, kind = ?claimed.kind(), status = ?claimed.status, request_id = claimed.request_id.as_deref(), "order handed to the back office");
-            // Each of madoguchi's own moves (a placement, a withdrawal) is handed over once.
-            crate::telemetry::order(claimed.kind().as_str(), claimed.status.as_str());
+            // Each of madoguchi's own moves (a placement, a withdrawal) is recorded as
+            // handed over once; a record lost to a newer one goes out again, and is
+            // counted then.
+            if *recorded {
+                crate::telemetry::order(claimed.kind().as_str(), claimed.status.as_str());
+            }
         }
         (Ok(_), Some(reason)) => {
             tracing::warn!(%order_no, attempts = claimed.publication.attempts + 1, %reason, "an order's hand-over failed; it will be retried");
