@@ -7,12 +7,12 @@
 use madoguchi_core::lambda::Function;
 use madoguchi_core::service::outbox::stream::{BatchResponse, dispatch};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::outbox_dispatcher::order_bus;
 use super::{call, fixture};
 use crate::outbox::{batch, stream_of};
-use crate::support::{LINE_TERMS, TestApp};
+use crate::support::TestApp;
 
 /// The order item as DynamoDB holds it, in the stream's JSON form.
 async fn order_item(table: &str, order_no: &str) -> Value {
@@ -63,13 +63,7 @@ async fn apply(app: &TestApp, token: &str, setting: &str) -> String {
         .post(
             "/v1/line-notification/applications",
             token,
-            json!({
-                "changes": [{"provider_code": "W0099", "setting": setting}],
-                "consent": {"terms_version": LINE_TERMS, "agreed": true},
-                "applicant": {"name": "西日本 太郎", "phone": "06-0000-0000",
-                              "email": "taro@example.jp", "completion_email": true},
-                "dry_run": false,
-            }),
+            crate::support::line_change(setting, true),
         )
         .await;
     assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
@@ -288,4 +282,62 @@ async fn an_order_survives_dynamodb_faults_in_the_admin_function_and_the_dispatc
         );
         app.cloud().assert_every_call_allowed();
     }
+}
+
+/// docs/operations.md#metrics: the sweep's reading of the oldest order waiting in each
+/// status is a Query of `gsi1`, which the dispatcher's role allows (the proxy holds it to
+/// the template), and which reads the order placed; with every such Query failing as
+/// DynamoDB fails, the reading is skipped and the sweep goes on.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn the_oldest_order_is_read_within_the_dispatchers_role_and_a_fault_skips_only_the_reading() {
+    use madoguchi_core::domain::OrderStatus;
+    use madoguchi_core::service::orders::measure_waiting;
+    use madoguchi_tests::cloud::{Fault, FaultPlan};
+    let app = TestApp::in_the_cloud().await;
+    let member = app.member().await;
+    let token = app.login(&member).await;
+    let order_no = apply(&app, &token, "do_not_notify").await;
+    let dispatcher = app.as_function("outbox-dispatcher").await;
+    let oldest = dispatcher
+        .store
+        .oldest_in(OrderStatus::Accepted)
+        .await
+        .unwrap()
+        .expect("the order placed");
+    assert_eq!(oldest.order_no.as_str(), order_no);
+
+    for fault in Fault::ALL.into_iter().filter(|f| f.applies_to("Query")) {
+        app.cloud().inject(FaultPlan {
+            kinds: vec![fault],
+            every: 1,
+            burst: 1,
+            operations: vec!["Query"],
+            ..FaultPlan::none()
+        });
+        let before = app
+            .cloud()
+            .fault_counts()
+            .injected
+            .get(&fault)
+            .copied()
+            .unwrap_or(0);
+        // It returns (the readings are skipped, logged), within the SDK's own retries.
+        tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            measure_waiting(&dispatcher),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{fault:?}: the reading held the sweep"));
+        let after = app
+            .cloud()
+            .fault_counts()
+            .injected
+            .get(&fault)
+            .copied()
+            .unwrap_or(0);
+        assert!(after > before, "{fault:?} reached the reading");
+        app.cloud().inject(FaultPlan::none());
+    }
+    app.cloud().assert_every_call_allowed();
 }
