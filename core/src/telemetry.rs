@@ -7,7 +7,7 @@
 //! Labels stay few and known in advance: a route's template, a status, a problem `code`,
 //! an outcome. Never a customer, a serial, an address or a token.
 
-use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, histogram};
+use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
 
 /// The namespace of the functions' metrics in CloudWatch, which the template's alarms and
 /// dashboard name.
@@ -118,7 +118,6 @@ pub const CATALOGUE: [(&str, Kind, &[&str], &str); 15] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Counter,
-    Gauge,
     Histogram,
 }
 
@@ -132,7 +131,6 @@ pub fn describe() {
         };
         match kind {
             Kind::Counter => describe_counter!(name, unit, help),
-            Kind::Gauge => describe_gauge!(name, unit, help),
             Kind::Histogram => describe_histogram!(name, unit, help),
         }
     }
@@ -140,8 +138,7 @@ pub fn describe() {
 
 /// One HTTP answer: its route's template (`/v1/orders/{order_no}`, or `unmatched`), its
 /// status, its problem `code` (`none` for a success) and how long it took.
-pub fn answer(route: &str, status: u16, code: &'static str, seconds: f64) {
-    let route = route.to_owned();
+pub fn answer(route: String, status: u16, code: &'static str, seconds: f64) {
     counter!(ANSWERS, "route" => route.clone(), "status" => status.to_string(), "code" => code)
         .increment(1);
     histogram!(ANSWER_SECONDS, "route" => route).record(seconds);
@@ -233,7 +230,6 @@ mod tests {
             .map(|(name, kind, labels, _)| {
                 let kind = match kind {
                     Kind::Counter => "counter",
-                    Kind::Gauge => "gauge",
                     Kind::Histogram => "histogram",
                 };
                 ((*name).to_owned(), kind.to_owned(), labels.join(", "))

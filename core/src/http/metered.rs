@@ -33,7 +33,7 @@ pub async fn count(request: Request, next: Next) -> Response {
         (None, None) => "none",
     };
     crate::telemetry::answer(
-        &route,
+        route,
         response.status().as_u16(),
         code,
         started.elapsed().as_secs_f64(),

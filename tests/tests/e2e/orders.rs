@@ -6,17 +6,7 @@ use madoguchi_core::service::outbox::hand_over_due;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{HandedOver, LINE_TERMS, TestApp};
-
-fn change(setting: &str, completion_email: bool) -> Value {
-    json!({
-        "changes": [{"provider_code": "W0099", "setting": setting}],
-        "consent": {"terms_version": LINE_TERMS, "agreed": true},
-        "applicant": {"name": "西日本 太郎", "phone": "06-0000-0000",
-                      "email": "taro@example.jp", "completion_email": completion_email},
-        "dry_run": false,
-    })
-}
+use crate::support::{HandedOver, TestApp, line_change as change};
 
 async fn w0099(app: &TestApp, token: &str) -> Value {
     let overview = app.get("/v1/line-notification", token).await;

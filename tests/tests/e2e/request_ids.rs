@@ -4,9 +4,8 @@
 
 use madoguchi_core::service::outbox::hand_over_due;
 use reqwest::StatusCode;
-use serde_json::json;
 
-use crate::support::{HandedOver, LINE_TERMS, TestApp, logs, renewal};
+use crate::support::{HandedOver, TestApp, line_change, logs, renewal};
 
 fn id_of(answer: &crate::support::Answer) -> String {
     answer.headers["x-request-id"].to_str().unwrap().to_owned()
@@ -41,12 +40,7 @@ async fn an_order_its_hand_over_its_mail_and_its_log_lines_name_the_request() {
         .post(
             "/v1/line-notification/applications",
             &token,
-            json!({
-                "changes": [{"provider_code": "W0099", "setting": "do_not_notify"}],
-                "consent": {"terms_version": LINE_TERMS, "agreed": true},
-                "applicant": {"name": "西日本 太郎", "phone": "06-0000-0000",
-                              "email": "taro@example.jp", "completion_email": false},
-            }),
+            line_change("do_not_notify", false),
         )
         .await;
     assert_eq!(applied.status, StatusCode::CREATED, "{}", applied.body);

@@ -55,9 +55,7 @@ fn known_value(label: &str, value: &str) -> bool {
 
 /// One metric an alarm names: (namespace, name, dimension names); each dimension's value
 /// (resolved as deployed) is checked with `known_value` when the metric is ours.
-fn named(metric: &Yaml) -> (String, String, BTreeSet<String>) {
-    let template = Template::of_this_repository();
-    let stack = Stack::new("madoguchi-table", "ap-northeast-1");
+fn named(template: &Template, stack: &Stack, metric: &Yaml) -> (String, String, BTreeSet<String>) {
     let ours = metric["Namespace"].as_str() == Some(NAMESPACE);
     let dimensions = metric["Dimensions"]
         .as_sequence()
@@ -65,7 +63,7 @@ fn named(metric: &Yaml) -> (String, String, BTreeSet<String>) {
             ds.iter()
                 .map(|d| {
                     let name = d["Name"].as_str().expect("a dimension's name").to_owned();
-                    let value = template.resolve(&d["Value"], &stack).expect("a value");
+                    let value = template.resolve(&d["Value"], stack).expect("a value");
                     assert!(
                         !ours || known_value(&name, &value),
                         "{name}={value} is a value the code never writes"
@@ -103,6 +101,7 @@ fn check(
 #[test]
 fn every_alarm_and_dashboard_metric_is_one_the_code_emits() {
     let template = Template::of_this_repository();
+    let stack = Stack::new("madoguchi-table", "ap-northeast-1");
     let mut problems = Vec::new();
     let mut ours = 0;
 
@@ -120,11 +119,11 @@ fn every_alarm_and_dashboard_metric_is_one_the_code_emits() {
         );
         let mut metrics = Vec::new();
         if properties["MetricName"].is_string() {
-            metrics.push(named(properties));
+            metrics.push(named(&template, &stack, properties));
         }
         for entry in properties["Metrics"].as_sequence().into_iter().flatten() {
             if !entry["MetricStat"].is_null() {
-                metrics.push(named(&entry["MetricStat"]["Metric"]));
+                metrics.push(named(&template, &stack, &entry["MetricStat"]["Metric"]));
             }
         }
         assert!(!metrics.is_empty(), "{alarm} watches no metric");
@@ -139,7 +138,6 @@ fn every_alarm_and_dashboard_metric_is_one_the_code_emits() {
     let dashboards = template.resources_of("AWS::CloudWatch::Dashboard");
     assert_eq!(dashboards.len(), 1, "one dashboard");
     let (name, dashboard) = dashboards.into_iter().next().unwrap();
-    let stack = Stack::new("madoguchi-table", "ap-northeast-1");
     let body = template
         .resolve(&dashboard["Properties"]["DashboardBody"], &stack)
         .expect("the dashboard's body resolves");

@@ -186,6 +186,18 @@ pub fn activation_path(serial: &str) -> String {
 }
 
 /// The body of `POST /v1/renewals` for the member's first serial, with consent given.
+/// A submitted application to change W0099 to `setting` (docs/line-notification.md), with
+/// the applicant's address and whether the 工事完了通知 is asked for.
+pub fn line_change(setting: &str, completion_email: bool) -> Value {
+    json!({
+        "changes": [{"provider_code": "W0099", "setting": setting}],
+        "consent": {"terms_version": LINE_TERMS, "agreed": true},
+        "applicant": {"name": "西日本 太郎", "phone": "06-0000-0000",
+                      "email": "taro@example.jp", "completion_email": completion_email},
+        "dry_run": false,
+    })
+}
+
 pub fn renewal(code: &str, member: &Member, dry_run: bool) -> Value {
     json!({
         "code": code,
