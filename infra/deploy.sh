@@ -21,6 +21,9 @@ alarms=${3:?$usage}
 stage=${4:-prod}
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:?set AWS_REGION}}
 
+# The status view names the build it runs (docs/operations.md#the-status-view).
+MADOGUCHI_BUILD=$(git describe --always --dirty 2>/dev/null || echo unknown)
+export MADOGUCHI_BUILD
 sam build --template-file infra/template.yaml --build-dir .aws-sam/build
 sam deploy \
   --template-file .aws-sam/build/template.yaml \

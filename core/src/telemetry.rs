@@ -25,6 +25,8 @@ pub const MAILS: &str = "madoguchi_mails_total";
 pub const OLDEST_PENDING_MAIL: &str = "madoguchi_outbox_oldest_pending_seconds";
 pub const ORDERS: &str = "madoguchi_orders_total";
 pub const OLDEST_OPEN_ORDER: &str = "madoguchi_orders_oldest_open_seconds";
+pub const OUTBOX_MAILS: &str = "madoguchi_outbox_mails";
+pub const OPEN_ORDERS: &str = "madoguchi_orders_open";
 pub const STORE_CONFLICTS: &str = "madoguchi_store_conflicts_retried_total";
 pub const STORE_THROTTLED: &str = "madoguchi_store_throttled_total";
 pub const BUSY: &str = "madoguchi_busy_answers_total";
@@ -32,7 +34,7 @@ pub const BUSY: &str = "madoguchi_busy_answers_total";
 /// Every metric with its kind, its labels (in the order CloudWatch's dimensions follow
 /// `Function`) and its meaning: the recorder's help text, the table of
 /// docs/operations.md and what the template's alarms may name (tests compare all three).
-pub const CATALOGUE: [(&str, Kind, &[&str], &str); 15] = [
+pub const CATALOGUE: [(&str, Kind, &[&str], &str); 17] = [
     (
         ANSWERS,
         Kind::Counter,
@@ -99,6 +101,18 @@ pub const CATALOGUE: [(&str, Kind, &[&str], &str); 15] = [
         Kind::Histogram,
         &["status"],
         "age of the oldest order waiting on the back office, by status, at each sweep",
+    ),
+    (
+        OUTBOX_MAILS,
+        Kind::Histogram,
+        &["status"],
+        "mails pending and failed, as the status view counts them, at each sweep",
+    ),
+    (
+        OPEN_ORDERS,
+        Kind::Histogram,
+        &["status"],
+        "open orders by status, as the status view counts them, at each sweep",
     ),
     (
         STORE_CONFLICTS,
@@ -179,6 +193,12 @@ pub fn mail(result: &'static str) {
     counter!(MAILS, "result" => result).increment(1);
 }
 
+/// Seconds from `then` to `now`, 0 when `then` is later: how every age here is measured,
+/// and the status view's ages with them (docs/operations.md#the-status-view).
+pub fn seconds_since(then: jiff::Timestamp, now: jiff::Timestamp) -> f64 {
+    now.duration_since(then).as_secs_f64().max(0.0)
+}
+
 /// How long the first mail of the pending list has been due, 0 when none is. A reading
 /// per sweep, not a gauge: CloudWatch then gets a value only from a sweep that measured,
 /// and a sweep that stopped shows as missing data (a gauge would be written again by every
@@ -196,6 +216,17 @@ pub fn order(kind: &'static str, status: &'static str) {
 /// placed; a reading per sweep, as `oldest_pending_mail`.
 pub fn oldest_open_order(status: &'static str, seconds: f64) {
     histogram!(OLDEST_OPEN_ORDER, "status" => status).record(seconds);
+}
+
+/// The outbox's count of mails in `status` (`pending`, `failed`), as the status view reads
+/// it; a reading per sweep, as `oldest_pending_mail`.
+pub fn outbox_mails(status: &'static str, count: i64) {
+    histogram!(OUTBOX_MAILS, "status" => status).record(count as f64);
+}
+
+/// The count of open orders in `status`, as the status view reads it; a reading per sweep.
+pub fn open_orders(status: &'static str, count: i64) {
+    histogram!(OPEN_ORDERS, "status" => status).record(count as f64);
 }
 
 pub fn store_conflict_retried() {

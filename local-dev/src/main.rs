@@ -362,7 +362,7 @@ async fn deliver_mail(
         }
         // docs/operations.md#metrics: every minute, as the cloud's sweep every five.
         if round % 60 == 0 {
-            madoguchi_core::service::orders::measure_waiting(&ctx).await;
+            madoguchi_core::service::admin::measure(&ctx).await;
         }
         if *stop.borrow() {
             return Ok(());

@@ -102,6 +102,18 @@ fn total(docs: &[Value], metric: &str, dimensions: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
+/// Every value of `metric` (a histogram's readings, or a counter's sums) in the documents
+/// whose dimensions include `dimensions`.
+fn readings(docs: &[Value], metric: &str, dimensions: &[(&str, &str)]) -> Vec<f64> {
+    docs.iter()
+        .filter(|doc| dimensions.iter().all(|(k, v)| doc[*k] == *v))
+        .flat_map(|doc| match &doc[metric] {
+            Value::Array(values) => values.iter().filter_map(Value::as_f64).collect(),
+            value => value.as_f64().into_iter().collect::<Vec<_>>(),
+        })
+        .collect()
+}
+
 fn login_event(customer_id: &str, access_key: &str) -> lambda_http::Request {
     let path = format!(
         "{}/fixtures/apigw-v2/login.json",
@@ -135,7 +147,7 @@ async fn the_login_functions_metrics_follow_the_embedded_metric_format_and_count
     .unwrap();
     let id = member.customer_id.to_string();
     let state = AppState {
-        ctx,
+        ctx: ctx.clone(),
         admin_token: None,
         sealing_key: SealingKey::generate(),
     };
@@ -188,4 +200,30 @@ async fn the_login_functions_metrics_follow_the_embedded_metric_format_and_count
     assert_eq!(timed, 12);
     // No dimension names the member.
     assert!(!text.contains(&id), "a customer ID in a metric");
+
+    // docs/operations.md#the-status-view: the sweep's reading of the status view carries
+    // the view's own figures: the lock notice, still pending (no dispatcher ran here).
+    let view = madoguchi_core::service::admin::status(&ctx).await.unwrap();
+    assert_eq!((view.outbox.pending, view.outbox.failed), (1, 0));
+    madoguchi_core::service::admin::measure(&ctx).await;
+    let mut measured = Vec::new();
+    emf::flush(collector, &mut measured);
+    let docs: Vec<Value> = String::from_utf8(measured)
+        .unwrap()
+        .lines()
+        .map(check_emf)
+        .collect();
+    let mails = |status| readings(&docs, "madoguchi_outbox_mails", &[("status", status)]);
+    assert_eq!(mails("pending"), [1.0]);
+    assert_eq!(mails("failed"), [0.0]);
+    for status in [
+        "accepted",
+        "in_progress",
+        "awaiting_payment",
+        "paid",
+        "shipped",
+    ] {
+        let open = readings(&docs, "madoguchi_orders_open", &[("status", status)]);
+        assert_eq!(open, [0.0], "{status}: read, and none is open");
+    }
 }

@@ -163,7 +163,7 @@ pub(crate) fn place(
     let details = details(&order_no);
     let order = Order::place_as(order_no, &customer.customer_id, &receipt_no, details, at);
     customer.follow_order(&order);
-    let write = Write::put_order(order.clone(), Expect::Absent);
+    let write = Write::place_order(order.clone());
     (order, write)
 }
 
@@ -303,41 +303,13 @@ pub async fn report(
             customer,
             Expect::Version(customer_version),
         ));
-        writes.push(Write::put_order(
-            moved.clone(),
-            Expect::Version(order.version),
-        ));
+        writes.push(Write::move_order(moved.clone(), &order));
         ctx.store.commit(writes).await?;
         tracing::info!(%order_no, kind = ?moved.kind(), status = ?moved.status, event_id = %progress.event_id, "order moved");
         crate::telemetry::order(moved.kind().as_str(), moved.status.as_str());
         Ok(OrderView::from(&moved))
     })
     .await
-}
-
-/// The statuses in which an order waits on the back office (docs/operations.md#metrics).
-const WAITING_ON_THE_BACK_OFFICE: [OrderStatus; 4] = [
-    OrderStatus::Accepted,
-    OrderStatus::InProgress,
-    OrderStatus::Paid,
-    OrderStatus::Shipped,
-];
-
-/// Records how long the oldest order of each status the back office is to move on has
-/// waited: one read a status. A read that fails leaves that status's last figure.
-pub async fn measure_waiting(ctx: &Context) {
-    let now = ctx.clock.now();
-    for status in WAITING_ON_THE_BACK_OFFICE {
-        match ctx.store.oldest_in(status).await {
-            Ok(oldest) => {
-                let waited = oldest.map_or(0.0, |place| {
-                    now.duration_since(place.placed_at).as_secs_f64().max(0.0)
-                });
-                crate::telemetry::oldest_open_order(status.as_str(), waited);
-            }
-            Err(error) => tracing::warn!(?status, %error, "the oldest open order was not read"),
-        }
-    }
 }
 
 /// The effect of a completed order on the member's record (and on its serials, as read
@@ -541,7 +513,7 @@ fn fail_here(
     let customer_version = customer.version;
     let writes = vec![
         Write::put_customer(customer, Expect::Version(customer_version)),
-        Write::put_order(failed, Expect::Version(order.version)),
+        Write::move_order(failed, order),
         Write::EnqueueMail(mail),
     ];
     Ok((view, writes))
@@ -599,7 +571,7 @@ pub(crate) async fn withdraw_open(
         let mut withdrawn = order.clone();
         if withdrawn.withdraw(reason::MEMBERSHIP_CANCELLED, at).is_ok() {
             customer.follow_order(&withdrawn);
-            writes.push(Write::put_order(withdrawn, Expect::Version(order.version)));
+            writes.push(Write::move_order(withdrawn, &order));
         }
     }
     Ok(writes)

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::{Context, Error, retry_on_conflict};
 use crate::domain::Mail;
-use crate::store::{Expect, ExpiryPlace, Write, reminder_date};
+use crate::store::{Expect, ExpiryPlace, ReminderRun, Write, reminder_date};
 
 /// Licences read from the expiry index at a time.
 const PAGE: usize = 500;
@@ -68,7 +68,9 @@ pub async fn run_chosen(ctx: &Context, date: Date) -> Result<Summary, Error> {
     if date > ctx.today() {
         return Err(Error::DateInFuture);
     }
-    run(ctx, date).await
+    let summary = run(ctx, date).await?;
+    record_run(ctx, &summary, "operator").await?;
+    Ok(summary)
 }
 
 /// The scheduled job's work for `date`: the reminders, then the card-reader orders left
@@ -76,6 +78,7 @@ pub async fn run_chosen(ctx: &Context, date: Date) -> Result<Summary, Error> {
 pub async fn run_daily(ctx: &Context, date: Date) -> Result<Summary, Error> {
     let summary = run(ctx, date).await?;
     super::reader::expire_unpaid(ctx, date).await?;
+    record_run(ctx, &summary, "schedule").await?;
     // Counted once the whole run finished (docs/operations.md#metrics): a run that fails
     // part-way is the job's error, not a run.
     crate::telemetry::reminder_run(
@@ -84,6 +87,23 @@ pub async fn run_daily(ctx: &Context, date: Date) -> Result<Summary, Error> {
         summary.skipped as u64,
     );
     Ok(summary)
+}
+
+/// Keeps the run for the status view (docs/operations.md#the-status-view), replacing the
+/// last. A run whose record fails is the job's error: running it again is harmless.
+async fn record_run(ctx: &Context, summary: &Summary, by: &str) -> Result<(), Error> {
+    let run = ReminderRun {
+        date: summary.date,
+        due: summary.due as u64,
+        sent: summary.sent as u64,
+        skipped: summary.skipped as u64,
+        finished_at: ctx.clock.now(),
+        by: by.to_owned(),
+    };
+    ctx.store
+        .commit(vec![Write::RecordReminderRun(run)])
+        .await?;
+    Ok(())
 }
 
 pub async fn run(ctx: &Context, date: Date) -> Result<Summary, Error> {

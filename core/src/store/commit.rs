@@ -5,11 +5,12 @@
 
 use async_trait::async_trait;
 
+use crate::domain::OrderStatus;
 use crate::domain::{
     CodeRecord, Customer, CustomerId, HistoryEvent, Mail, Order, Provider, Receipt, Serial,
     SerialRecord, Session,
 };
-use crate::store::{IdempotencyRecord, StoreError};
+use crate::store::{IdempotencyRecord, ReminderRun, StoreError};
 
 /// The most serials one commit changes. A serial is up to two items of a DynamoDB
 /// transaction, which holds at most 100, beside the member's own few writes; so a member is
@@ -46,7 +47,7 @@ pub struct Versioned<T> {
 }
 
 /// One part of an atomic commit. Replacing writes are built with `Write::put_customer`,
-/// `put_serial`, `put_code` and `put_idempotency`.
+/// `put_serial`, `put_code`, `put_idempotency`, `place_order` and `move_order`.
 #[derive(Clone)]
 pub enum Write {
     PutCustomer(Versioned<Customer>),
@@ -93,8 +94,14 @@ pub enum Write {
     EnqueueMail(Mail),
     /// A service's catalogue entry, replacing the one stored (an operator's edit).
     PutCatalogueEntry(crate::domain::catalogue::CatalogueEntry),
-    /// An order, placed (`Expect::Absent`: its number must be free) or moved.
-    PutOrder(Versioned<Order>),
+    /// An order, placed (`Expect::Absent`: its number must be free) or moved from the
+    /// status it `was` in when read (the status view's counts follow it).
+    PutOrder {
+        order: Versioned<Order>,
+        was: Option<OrderStatus>,
+    },
+    /// The reminder job's run, replacing the last one recorded (the status view).
+    RecordReminderRun(ReminderRun),
 }
 
 impl Write {
@@ -122,12 +129,30 @@ impl Write {
         })
     }
 
-    pub fn put_order(mut order: Order, expect: Expect) -> Self {
+    /// A new order: its number must be free.
+    pub fn place_order(mut order: Order) -> Self {
+        order.version = Expect::Absent.next_version();
+        Write::PutOrder {
+            order: Versioned {
+                record: order,
+                expect: Expect::Absent,
+            },
+            was: None,
+        }
+    }
+
+    /// `order` as changed from `read`, the order as it was read: stored only while it is
+    /// still at that version, so the status it leaves is the one `read` has.
+    pub fn move_order(mut order: Order, read: &Order) -> Self {
+        let expect = Expect::Version(read.version);
         order.version = expect.next_version();
-        Write::PutOrder(Versioned {
-            record: order,
-            expect,
-        })
+        Write::PutOrder {
+            order: Versioned {
+                record: order,
+                expect,
+            },
+            was: Some(read.status),
+        }
     }
 
     pub fn put_idempotency(mut record: IdempotencyRecord, expect: Expect) -> Self {

@@ -25,6 +25,7 @@ pub mod redb;
 mod reminders;
 mod renewals;
 mod sessions;
+mod status;
 
 pub use commit::{Commit, Expect, SERIALS_PER_COMMIT, Versioned, Write};
 pub use counts::{Admission, ClientCounts, CountRule, Place};
@@ -36,6 +37,7 @@ pub use outbox::Outbox;
 pub use reminders::{ExpiryPlace, Reminders, reminder_date};
 pub use renewals::{RenewalView, Renewals};
 pub use sessions::{SessionView, Sessions};
+pub use status::{ReminderRun, Status, StatusReads, Tally};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -97,6 +99,7 @@ pub trait Store:
     + Commit
     + Idempotency
     + ClientCounts
+    + StatusReads
     + 'static
 {
 }
@@ -112,6 +115,7 @@ impl<T> Store for T where
         + Commit
         + Idempotency
         + ClientCounts
+        + StatusReads
         + 'static
 {
 }

@@ -23,6 +23,7 @@ mod request_ids;
 mod services;
 mod sessions;
 mod smtp_sink;
+mod status;
 mod support;
 mod unlock;
 mod usage;

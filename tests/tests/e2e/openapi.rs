@@ -40,6 +40,7 @@ async fn the_openapi_document_describes_every_route() {
         ("/admin/v1/orders", "get"),
         ("/admin/v1/orders/{order_no}/events", "post"),
         ("/admin/v1/services/{service}", "put"),
+        ("/admin/v1/status", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

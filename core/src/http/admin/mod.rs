@@ -7,6 +7,7 @@ mod orders;
 mod outbox;
 mod providers;
 mod services;
+mod status;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -21,4 +22,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(jobs::router())
         .merge(orders::router())
         .merge(services::router())
+        .merge(status::router())
 }

@@ -1,10 +1,11 @@
 //! Operators' work (docs/operators.md): members (create, inspect, reissue the access key), purchase
-//! codes, service providers and the outbox, one module per operation.
+//! codes, service providers, the outbox and the status view, one module per operation.
 
 mod codes;
 mod customers;
 mod outbox;
 mod providers;
+mod status;
 
 pub use codes::{IssuedCodes, issue_codes};
 pub(crate) use customers::issue;
@@ -14,3 +15,7 @@ pub use customers::{
 };
 pub use outbox::{Outbox, OutboxFilter, OutboxMail, outbox};
 pub use providers::{put_catalogue_entry, register_provider, seed_providers};
+pub use status::{
+    BuildStatus, LastReminderRun, OldestOrder, OpenOrders, OutboxStatus, StatusView, StoreStatus,
+    measure, status,
+};

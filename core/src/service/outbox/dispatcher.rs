@@ -141,7 +141,7 @@ pub async fn sweep(
         if after.is_none() {
             // The list runs in the order mails fell due: its first waited longest.
             let waited = page.first().map_or(0.0, |oldest| {
-                (due_by - oldest.place.due_at).get_seconds().max(0) as f64
+                crate::telemetry::seconds_since(oldest.place.due_at, due_by)
             });
             crate::telemetry::oldest_pending_mail(waited);
         }

@@ -17,7 +17,7 @@ use super::dispatcher::CLAIM_LEASE;
 use crate::domain::product_order::{ProductOrder, detail_type};
 use crate::domain::{Order, OrderNo, backoff, scrub};
 use crate::service::{Context, Error, retry_on_conflict};
-use crate::store::{Expect, PublishPlace, StoreError, Write};
+use crate::store::{PublishPlace, StoreError, Write};
 
 /// Where orders go: an EventBridge bus in the cloud, the simulated back office locally.
 #[async_trait]
@@ -60,7 +60,7 @@ pub async fn hand_over(
     let mut claimed = order.clone();
     claimed.publication.claim = Some(claimer.clone());
     claimed.publication.claimed_until = Some(now + back_office.lease());
-    let claim = Write::put_order(claimed.clone(), Expect::Version(order.version));
+    let claim = Write::move_order(claimed.clone(), &order);
     match ctx.store.commit(vec![claim]).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
@@ -87,7 +87,7 @@ pub async fn hand_over(
         if current.publication.claim.as_deref() != Some(claimer.as_str()) {
             return Ok(false);
         }
-        let version = current.version;
+        let read = current.clone();
         let at = ctx.clock.now();
         let publication = &mut current.publication;
         publication.claim = None;
@@ -110,7 +110,7 @@ pub async fn hand_over(
             }
         }
         ctx.store
-            .commit(vec![Write::put_order(current, Expect::Version(version))])
+            .commit(vec![Write::move_order(current, &read)])
             .await?;
         Ok::<_, Error>(true)
     })

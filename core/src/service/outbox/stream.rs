@@ -141,7 +141,7 @@ pub async fn dispatch(
             let due_by = ctx.clock.now() - STREAM_SETTLE;
             let swept = sweep(ctx, sender, due_by, SWEEP_LIMIT).await?;
             let orders = hand_over_due(ctx, back_office, due_by, SWEEP_LIMIT).await?;
-            crate::service::orders::measure_waiting(ctx).await;
+            crate::service::admin::measure(ctx).await;
             tracing::info!(
                 sent = swept.sent,
                 retrying = swept.retrying,

@@ -234,6 +234,13 @@ impl crate::store::Orders for Throttled {
 }
 
 #[async_trait]
+impl crate::store::StatusReads for Throttled {
+    async fn status(&self) -> Result<crate::store::Status, StoreError> {
+        self.store.status().await
+    }
+}
+
+#[async_trait]
 impl Commit for Throttled {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let refuse = self

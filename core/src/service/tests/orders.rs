@@ -471,7 +471,7 @@ async fn an_order_is_handed_over_once_and_retried_after_a_failure() {
 #[tokio::test]
 async fn a_claim_left_by_a_dead_publisher_lapses() {
     use crate::service::outbox::{CLAIM_LEASE, HandOver, hand_over};
-    use crate::store::{Expect, Write};
+    use crate::store::Write;
     let counter = Counter::open().await;
     let member = counter.member(Vec::new()).await;
     let order_no = apply(&counter, &member, change_to(Setting::DoNotNotify, None)).await;
@@ -482,13 +482,13 @@ async fn a_claim_left_by_a_dead_publisher_lapses() {
         .await
         .expect("read")
         .expect("order");
-    let version = claimed.version;
+    let read = claimed.clone();
     claimed.publication.claim = Some("dead".into());
     claimed.publication.claimed_until = Some(counter.ctx.clock.now() + CLAIM_LEASE);
     counter
         .ctx
         .store
-        .commit(vec![Write::put_order(claimed, Expect::Version(version))])
+        .commit(vec![Write::move_order(claimed, &read)])
         .await
         .expect("claimed");
     // Withdrawn while that publisher may still be at work: its claim stands.

@@ -12,6 +12,7 @@ mod outbox;
 mod reminders;
 mod renewals;
 mod sessions;
+mod status;
 
 use jiff::Timestamp;
 
@@ -101,6 +102,8 @@ pub async fn run_all(store: &dyn Store) {
     ledger::lists_are_read_a_page_at_a_time(store).await;
     members::stored_rows_read_without_todays_rules(store).await;
     orders::orders_are_listed_as_they_move(store).await;
+    status::counters_follow_mails_orders_and_runs(store).await;
+    status::the_counters_agree_with_the_lists(store).await;
 }
 
 pub(super) fn serial_record(

@@ -25,16 +25,12 @@ pub(super) async fn orders_are_listed_as_they_move(store: &dyn Store) {
     let second = Order::place(&id, "R-2", OrderDetails::LineTermination, at(base + 1));
     for order in [&first, &second] {
         store
-            .commit(vec![Write::put_order(order.clone(), Expect::Absent)])
+            .commit(vec![Write::place_order(order.clone())])
             .await
             .expect("placed");
     }
     assert!(
-        is_conflict(
-            store
-                .commit(vec![Write::put_order(first.clone(), Expect::Absent)])
-                .await
-        ),
+        is_conflict(store.commit(vec![Write::place_order(first.clone())]).await),
         "an order number is written once"
     );
     let stored = store
@@ -76,13 +72,13 @@ pub(super) async fn orders_are_listed_as_they_move(store: &dyn Store) {
         .advance(Some("e-1"), OrderStatus::InProgress, None, at(base + 2))
         .expect("a move on its track");
     store
-        .commit(vec![Write::put_order(moved.clone(), Expect::Version(1))])
+        .commit(vec![Write::move_order(moved.clone(), &stored)])
         .await
         .expect("moved");
     assert!(
         is_conflict(
             store
-                .commit(vec![Write::put_order(moved.clone(), Expect::Version(1))])
+                .commit(vec![Write::move_order(moved.clone(), &stored)])
                 .await
         ),
         "a move from a version no longer stored conflicts"
@@ -111,20 +107,18 @@ pub(super) async fn orders_are_listed_as_they_move(store: &dyn Store) {
     assert!(!due.iter().any(|p| p.order_no == first.order_no));
 
     // Withdrawn: pending again, to tell the back office.
-    let mut withdrawn = store
+    let read_second = store
         .order(&second.order_no)
         .await
         .expect("read")
         .expect("the order");
+    let mut withdrawn = read_second.clone();
     withdrawn.publication.pending = false;
     withdrawn
         .withdraw(reason::WITHDRAWN, at(base + 3))
         .expect("withdrawable");
     store
-        .commit(vec![Write::put_order(
-            withdrawn.clone(),
-            Expect::Version(1),
-        )])
+        .commit(vec![Write::move_order(withdrawn.clone(), &read_second)])
         .await
         .expect("withdrawn");
     let due = store
@@ -147,7 +141,7 @@ pub(super) async fn orders_are_listed_as_they_move(store: &dyn Store) {
     // check's orders (in 2001) heads its list.
     let earliest = Order::place(&id, "R-3", OrderDetails::LineTermination, at(-794_000_000));
     store
-        .commit(vec![Write::put_order(earliest.clone(), Expect::Absent)])
+        .commit(vec![Write::place_order(earliest.clone())])
         .await
         .expect("placed");
     assert_eq!(

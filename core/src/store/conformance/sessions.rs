@@ -164,8 +164,9 @@ write_kinds! {
     Write::PutIdempotency(_) => 11,
     Write::RecordReminder { .. } => 12,
     Write::EnqueueMail(_) => 13,
-    Write::PutOrder(_) => 14,
+    Write::PutOrder { .. } => 14,
     Write::PutCatalogueEntry(_) => 15,
+    Write::RecordReminderRun(_) => 16,
 }
 
 /// What a view shows that a write could change: the member's version, each serial's
@@ -275,15 +276,20 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
         Write::PutCatalogueEntry(crate::domain::catalogue::default_entry(
             crate::domain::Service::VpnWide,
         )),
-        Write::put_order(
-            crate::domain::Order::place(
-                &id,
-                &format!("R-VIEW-{tag}"),
-                crate::domain::OrderDetails::LineTermination,
-                at(3),
-            ),
-            Expect::Absent,
-        ),
+        Write::place_order(crate::domain::Order::place(
+            &id,
+            &format!("R-VIEW-{tag}"),
+            crate::domain::OrderDetails::LineTermination,
+            at(3),
+        )),
+        Write::RecordReminderRun(crate::store::ReminderRun {
+            date: jiff::civil::date(2026, 11, 22),
+            due: 1,
+            sent: 1,
+            skipped: 0,
+            finished_at: at(3),
+            by: "operator".into(),
+        }),
     ];
     for write in unchanged {
         let kind = kind_of(&write);

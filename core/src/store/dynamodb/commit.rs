@@ -11,7 +11,14 @@ use aws_sdk_dynamodb::types::{DeleteRequest, TransactWriteItem, WriteRequest};
 use super::DynamoStore;
 use super::item::Item;
 use super::writes::customers_marker;
-use crate::store::{Commit, Expect, StoreError, Versioned, Write};
+use crate::store::{Commit, Expect, StoreError, Tally, Versioned, Write};
+
+/// Why a transaction did not commit.
+enum Unsent {
+    /// DynamoDB cancelled it: nothing was applied, for the reasons it gives.
+    Cancelled(TransactionCanceledException),
+    Failed(StoreError),
+}
 
 /// DynamoDB's own limit on one transaction.
 const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -35,6 +42,9 @@ impl DynamoStore {
         let (ending, others): (Vec<_>, Vec<_>) = writes
             .into_iter()
             .partition(|w| matches!(w, Write::DeleteSessionsOf { .. }));
+        // Counted in the same transaction (docs/operations.md#the-status-view); worked out
+        // before the writes are taken apart.
+        let counted = super::status::tally_part(&self.table, &Tally::of(&others))?;
         let mut parts = Vec::new();
         for write in others {
             parts.extend(self.parts(write).await?);
@@ -43,6 +53,7 @@ impl DynamoStore {
             // Lets `has_customers` be one read; once per commit, as no item may appear twice.
             parts.push(customers_marker(&self.table)?);
         }
+        parts.extend(counted);
         if parts.len() > MAX_TRANSACTION_ITEMS {
             return Err(StoreError::Backend(format!(
                 "{} items exceed one transaction",
@@ -62,6 +73,53 @@ impl DynamoStore {
         if parts.is_empty() {
             return Ok(());
         }
+        self.send_transaction(parts)
+            .await
+            .map_err(|unsent| match unsent {
+                Unsent::Cancelled(cancelled) => cancellation(&cancelled),
+                Unsent::Failed(error) => error,
+            })
+    }
+
+    /// One item's conditional write with what it adds to the counters, in one transaction:
+    /// `false` when the item's own condition failed (nothing to do). A conflict with
+    /// another transaction on the counters' shard applied nothing either: it is tried
+    /// again, on another shard chosen at random.
+    pub(super) async fn transact_if(
+        &self,
+        write: TransactWriteItem,
+        tally: &Tally,
+    ) -> Result<bool, StoreError> {
+        let mut pause = std::time::Duration::from_millis(20);
+        for _ in 0..8 {
+            let mut parts = vec![write.clone()];
+            parts.extend(super::status::tally_part(&self.table, tally)?);
+            match self.send_transaction(parts).await {
+                Ok(()) => return Ok(true),
+                Err(Unsent::Cancelled(cancelled)) => {
+                    let first = cancelled.cancellation_reasons().first();
+                    if first.and_then(|r| r.code()) == Some("ConditionalCheckFailed") {
+                        return Ok(false);
+                    }
+                    match cancellation(&cancelled) {
+                        StoreError::Conflict(what) => {
+                            tracing::debug!(%what, "a conditional write met another transaction");
+                            tokio::time::sleep(pause).await;
+                            pause = (pause * 2).min(MAX_PAUSE);
+                        }
+                        other => return Err(other),
+                    }
+                }
+                Err(Unsent::Failed(error)) => return Err(error),
+            }
+        }
+        Err(StoreError::Conflict(
+            "a conditional write met other transactions eight times".into(),
+        ))
+    }
+
+    /// Sends a transaction until it has an answer.
+    async fn send_transaction(&self, parts: Vec<TransactWriteItem>) -> Result<(), Unsent> {
         // A transaction whose answer was lost (the connection cut, a 500) may have
         // committed. It is sent again with the same token, which makes one that had in fact
         // committed succeed again instead of failing its own conditions; so is one DynamoDB
@@ -86,7 +144,7 @@ impl DynamoStore {
                 }
                 Err(error) => match error.as_service_error() {
                     Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-                        return Err(cancellation(cancelled));
+                        return Err(Unsent::Cancelled(cancelled.clone()));
                     }
                     Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
                         tokio::time::sleep(pause).await;
@@ -98,14 +156,14 @@ impl DynamoStore {
                             tokio::time::sleep(pause).await;
                             pause = (pause * 2).min(MAX_PAUSE);
                         }
-                        other => return Err(other),
+                        other => return Err(Unsent::Failed(other)),
                     },
                 },
             }
         }
-        Err(StoreError::Unavailable(
+        Err(Unsent::Failed(StoreError::Unavailable(
             "a transaction stayed without an answer".into(),
-        ))
+        )))
     }
 
     /// Applies deletions outside any transaction, a batch at a time.

@@ -250,6 +250,16 @@ pub(super) fn customers_marker() -> Key {
     Key::new("META", "CUSTOMERS")
 }
 
+/// One shard of the status view's counters (`status.rs`), each in a partition of its own.
+pub(super) fn tally_shard(shard: usize) -> Key {
+    Key::new(format!("TALLY#{shard:02}"), "COUNTERS")
+}
+
+/// The reminder job's last run.
+pub(super) fn reminder_run() -> Key {
+    Key::new("META", "REMINDER_RUN")
+}
+
 /// A mail given up after its last failed attempt, by id (time-ordered).
 pub(super) fn failed_entry(mail_id: &str) -> IndexKey {
     IndexKey {

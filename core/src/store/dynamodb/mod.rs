@@ -23,6 +23,7 @@ mod outbox;
 mod reminders;
 mod renewals;
 mod sessions;
+mod status;
 pub mod stream;
 mod table;
 mod together;

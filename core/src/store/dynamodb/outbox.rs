@@ -1,14 +1,16 @@
-//! The outbox's own reads and writes (docs/mail.md): the failed list and the dispatcher's two
-//! conditional writes (the pending list is read in `lists.rs`), each a single call
-//! outside any transaction where a failed condition means "nothing to do".
+//! The outbox's own reads and writes (docs/mail.md): the failed list and the dispatcher's
+//! conditional writes (the pending list is read in `lists.rs`). Marking a mail sent and
+//! recording an attempt are each a transaction of their own with the status view's counts,
+//! where a failed condition means "nothing to do"; the claim is a single UpdateItem.
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use jiff::Timestamp;
 
 use super::item::{item, n};
 use super::{DynamoStore, keys, lists};
 use crate::domain::{DuePlace, Email, Mail, MailStatus, PendingMail};
-use crate::store::{Outbox, StoreError};
+use crate::store::{Outbox, StoreError, Tally};
 
 impl DynamoStore {
     /// Every failed mail, oldest first.
@@ -16,15 +18,14 @@ impl DynamoStore {
         self.index_records(keys::all_failed(), usize::MAX).await
     }
 
+    /// Marks a mail sent, with the pending count, in one transaction (`transact_if`).
     pub(super) async fn mark_sent(
         &self,
         to: &Email,
         mail_id: &str,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        let sent = self
-            .client
-            .update_item()
+        let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::mail(to, mail_id).attributes()))
             // The index may lag and a stream record may come again: a mail no longer
@@ -36,10 +37,9 @@ impl DynamoStore {
             .expression_attribute_values(":pending", status(MailStatus::Pending)?)
             .expression_attribute_values(":sent", status(MailStatus::Sent)?)
             .expression_attribute_values(":at", serde_dynamo::to_attribute_value(at)?)
-            .set_return_consumed_capacity(self.capacity())
-            .send()
-            .await;
-        self.applied(sent, |o| &o.consumed_capacity)
+            .build()?;
+        let marked = TransactWriteItem::builder().update(update).build();
+        self.transact_if(marked, &Tally::mail_sent()).await
     }
 
     /// The claim is two attributes beside the mail, `claim_id` and `claimed_until_ms`
@@ -88,9 +88,7 @@ impl DynamoStore {
             MailStatus::Sent => {}
         }
         let before = mail.attempts.saturating_sub(1);
-        let put = self
-            .client
-            .put_item()
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(mail_item))
             // Still pending, with the attempts as read (mails stored before attempts were
@@ -101,10 +99,13 @@ impl DynamoStore {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", status(MailStatus::Pending)?)
             .expression_attribute_values(":before", n(before))
-            .set_return_consumed_capacity(self.capacity())
-            .send()
-            .await;
-        self.applied(put, |o| &o.consumed_capacity)
+            .build()?;
+        // A mail given up leaves the pending count for the failed one in the same
+        // transaction; one to be retried changes no count, and is one transaction of one
+        // item, like the others.
+        let recorded = TransactWriteItem::builder().put(put).build();
+        self.transact_if(recorded, &Tally::mail_given_up(mail))
+            .await
     }
 }
 

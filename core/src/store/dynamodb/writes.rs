@@ -205,10 +205,17 @@ impl DynamoStore {
                 let key = keys::catalogue_entry(&crate::domain::text::keyword_of(&entry.service));
                 vec![put(table, item(&entry, key)?, None)?]
             }
-            Write::PutOrder(Versioned {
-                record: order,
-                expect,
-            }) => {
+            Write::RecordReminderRun(run) => {
+                vec![put(table, item(&run, keys::reminder_run())?, None)?]
+            }
+            Write::PutOrder {
+                order:
+                    Versioned {
+                        record: order,
+                        expect,
+                    },
+                ..
+            } => {
                 let place = OrderPlace::of(&order);
                 let mut order_item = item(&order, keys::order_at(&order.customer_id, &place))?;
                 order_item.extend(keys::order_status_entry(order.status, &place));

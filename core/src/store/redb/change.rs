@@ -10,10 +10,10 @@ use jiff::Timestamp;
 use redb::WriteTransaction;
 
 use super::views::Touched;
-use super::{counts, idempotency, outbox, sessions, sweep, write};
+use super::{counts, idempotency, outbox, sessions, status, sweep, write};
 use crate::domain::{Email, Mail};
 use crate::settings::Settings;
-use crate::store::{StoreError, Write};
+use crate::store::{StoreError, Tally, Write};
 
 pub(super) enum Change {
     /// A service's commit (`Commit::commit`): every condition is checked before anything
@@ -153,6 +153,7 @@ fn commit(txn: &WriteTransaction, writes: &[Write]) -> Result<Outcome, Failed> {
     writes
         .iter()
         .try_for_each(|w| write::apply(txn, w))
+        .and_then(|()| status::add(txn, &Tally::of(writes)))
         .map_err(|error| Failed {
             error: match error {
                 StoreError::Conflict(what) => {

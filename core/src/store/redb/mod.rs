@@ -25,6 +25,7 @@ mod readers;
 mod reminders;
 mod renewals;
 mod sessions;
+mod status;
 mod sweep;
 mod tables;
 mod views;
@@ -81,6 +82,8 @@ pub struct RedbStore {
     /// database: then the file is free.
     writer: Arc<group::Writer>,
     readers: Arc<readers::Readers>,
+    /// The database file, whose size the status view shows (none in memory).
+    path: Option<std::path::PathBuf>,
     /// For tests that look into the file beside the store.
     #[cfg(test)]
     db: Arc<Database>,
@@ -98,7 +101,9 @@ impl RedbStore {
     /// Opens (or creates) the database file. A second process on the same file gets
     /// `StoreError::AlreadyOpen`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Self::with_database(Database::create(path)?)
+        let mut store = Self::with_database(Database::create(path)?)?;
+        store.path = Some(path.to_owned());
+        Ok(store)
     }
 
     /// A database that lives in memory only: for unit tests.
@@ -110,9 +115,13 @@ impl RedbStore {
     fn with_database(db: Database) -> Result<Self, StoreError> {
         let txn = db.begin_write()?;
         tables::refuse_first_layout(&txn)?;
+        let counted = status::has_counters(&txn)?;
         tables::create_all(&txn)?;
         tables::order_pending_mails(&txn)?;
         tables::page_the_ledger(&txn)?;
+        if !counted {
+            status::count_what_is_stored(&txn)?;
+        }
         let counts = counts::Counts::load(&txn)?;
         txn.commit()?;
         let db = Arc::new(db);
@@ -127,6 +136,7 @@ impl RedbStore {
             claims: Arc::default(),
             writer: Arc::new(writer),
             readers: Arc::new(readers),
+            path: None,
             #[cfg(test)]
             db,
         })

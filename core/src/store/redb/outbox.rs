@@ -12,7 +12,7 @@ use redb::{ReadableDatabase, ReadableTable};
 use super::tables::{MAILS_TO, OUTBOX, OUTBOX_DUE, OUTBOX_FAILED};
 use super::{RedbStore, decode, due_key, encode};
 use crate::domain::{DuePlace, Email, Mail, MailStatus, PendingMail};
-use crate::store::{Outbox, StoreError};
+use crate::store::{Outbox, StoreError, Tally};
 
 #[async_trait]
 impl Outbox for RedbStore {
@@ -164,6 +164,7 @@ pub(super) fn mark_sent(
             mail.status = MailStatus::Sent;
             mail.sent_at = Some(at);
             outbox.insert(mail_id, encode(&mail)?.as_slice())?;
+            super::status::add(txn, &Tally::mail_sent())?;
             Ok(true)
         }
         _ => Ok(false),
@@ -197,6 +198,7 @@ pub(super) fn record_failed(txn: &WriteTransaction, mail: &Mail) -> Result<bool,
                 MailStatus::Sent => {}
             }
             outbox.insert(mail.mail_id.as_str(), encode(&mail)?.as_slice())?;
+            super::status::add(txn, &Tally::mail_given_up(mail))?;
             Ok(true)
         }
         _ => Ok(false),

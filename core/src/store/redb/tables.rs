@@ -60,6 +60,11 @@ pub(super) const ORDERS_BY_STATUS: TableDefinition<(&str, i128, &str), ()> =
 /// (due in ns, order number) of every order whose hand-over to the back office is pending.
 pub(super) const ORDERS_TO_PUBLISH: TableDefinition<(i128, &str), ()> =
     TableDefinition::new("orders_to_publish");
+/// Counter name → its value: the status view's counts (`status.rs`).
+pub(super) const TALLY: TableDefinition<&str, i64> = TableDefinition::new("tally");
+/// `last` → the reminder job's last run.
+pub(super) const REMINDER_RUNS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("reminder_runs");
 
 /// Creates every table up front, so that reads never meet a missing one.
 pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
@@ -85,6 +90,8 @@ pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(ORDERS_OF_MEMBER)?;
     txn.open_table(ORDERS_BY_STATUS)?;
     txn.open_table(ORDERS_TO_PUBLISH)?;
+    txn.open_table(TALLY)?;
+    txn.open_table(REMINDER_RUNS)?;
     Ok(())
 }
 

@@ -86,8 +86,9 @@ impl Touched {
                 | Write::PutIdempotency(_)
                 | Write::RecordReminder { .. }
                 | Write::EnqueueMail(_)
-                | Write::PutOrder(_)
-                | Write::PutCatalogueEntry(_) => {}
+                | Write::PutOrder { .. }
+                | Write::PutCatalogueEntry(_)
+                | Write::RecordReminderRun(_) => {}
             }
         }
         touched

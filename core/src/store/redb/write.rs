@@ -129,10 +129,11 @@ pub(super) fn check(txn: &WriteTransaction, write: &Write) -> Result<(), StoreEr
             let id = mail.mail_id.as_str();
             check_absent(txn, OUTBOX, id, id)
         }
-        Write::PutOrder(Versioned { record, expect }) => {
-            check_expect(txn, ORDERS, record.order_no.as_str(), *expect)
-        }
-        Write::PutCatalogueEntry(_) => Ok(()),
+        Write::PutOrder {
+            order: Versioned { record, expect },
+            ..
+        } => check_expect(txn, ORDERS, record.order_no.as_str(), *expect),
+        Write::PutCatalogueEntry(_) | Write::RecordReminderRun(_) => Ok(()),
     }
 }
 
@@ -284,10 +285,14 @@ pub(super) fn apply(txn: &WriteTransaction, write: &Write) -> Result<(), StoreEr
             by_recipient.insert(mail.to.as_str(), id)?;
             Ok(())
         }
-        Write::PutOrder(Versioned {
-            record: order,
-            expect,
-        }) => put_order(txn, order, *expect),
+        Write::PutOrder {
+            order: Versioned {
+                record: order,
+                expect,
+            },
+            ..
+        } => put_order(txn, order, *expect),
+        Write::RecordReminderRun(run) => super::status::record_run(txn, run),
         Write::PutCatalogueEntry(entry) => {
             let key = crate::domain::text::keyword_of(&entry.service);
             txn.open_table(CATALOGUE)?
