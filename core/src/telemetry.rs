@@ -82,7 +82,7 @@ pub const CATALOGUE: [(&str, Kind, &[&str], &str); 17] = [
         MAILS,
         Kind::Counter,
         &["result"],
-        "mail deliveries by result: sent, retried, failed",
+        "mail deliveries by result: sent, retried, failed; operators' retried_by_operator, abandoned",
     ),
     (
         OLDEST_PENDING_MAIL,
@@ -188,7 +188,8 @@ pub fn reminder_run(due: u64, sent: u64, skipped: u64) {
     counter!(REMINDERS, "result" => "skipped").increment(skipped);
 }
 
-/// One delivery: `sent`, `retried` (failed, tried again later) or `failed` (given up).
+/// One delivery: `sent`, `retried` (failed, tried again later) or `failed` (given up); or
+/// an operator's decision on a failed mail: `retried_by_operator`, `abandoned`.
 pub fn mail(result: &'static str) {
     counter!(MAILS, "result" => result).increment(1);
 }

@@ -23,7 +23,10 @@ pub use customer::{
     ServiceStatus,
 };
 pub use field_code::FieldCode;
-pub use mail::{DuePlace, MAX_ATTEMPTS, Mail, MailKind, MailStatus, PendingMail, backoff, scrub};
+pub use mail::{
+    DuePlace, FailedMailAction, MAX_ATTEMPTS, Mail, MailKind, MailStatus, PendingMail, backoff,
+    scrub,
+};
 pub use order::{
     OpenOrder, Order, OrderDetails, OrderKind, OrderNo, OrderStatus, OrderStep, SettingChange,
 };

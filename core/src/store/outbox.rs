@@ -62,4 +62,13 @@ pub trait Outbox: Send + Sync {
 
     /// Every mail to one address, oldest first (operators' view of the outbox).
     async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError>;
+
+    /// A mail of the failed list, by its id. (An index that may lag by a moment:
+    /// `settle_failed_mail` decides on the mail as stored.)
+    async fn failed_mail(&self, mail_id: &str) -> Result<Option<Mail>, StoreError>;
+
+    /// Stores `mail` as an operator settled it (`Mail::settled`): off the failed list,
+    /// pending again or abandoned. It applies only while the stored mail is failed, so a
+    /// mail settled twice at once is settled once; otherwise `false`, nothing to do.
+    async fn settle_failed_mail(&self, mail: &Mail) -> Result<bool, StoreError>;
 }

@@ -4,7 +4,8 @@
 //!
 //! What a commit adds to the counters is worked out here, once, from its writes (`Tally::
 //! of`); each engine only stores the sum. The dispatcher's own writes, which are no
-//! commits, count through `Tally::mail_sent` and `Tally::mail_given_up`.
+//! commits, count through `Tally::mail_sent` and `Tally::mail_given_up`, an operator's
+//! decision on a failed mail through `Tally::mail_settled`.
 
 use std::collections::BTreeMap;
 
@@ -64,15 +65,26 @@ impl Tally {
                 mails_failed: 1,
                 ..Self::default()
             },
-            MailStatus::Pending | MailStatus::Sent => Self::default(),
+            MailStatus::Pending | MailStatus::Sent | MailStatus::Abandoned => Self::default(),
         }
+    }
+
+    /// A failed mail an operator settled as `mail` (`Mail::settled`): off the failed
+    /// count, and pending again when retried.
+    pub fn mail_settled(mail: &Mail) -> Self {
+        let mut tally = Self {
+            mails_failed: -1,
+            ..Self::default()
+        };
+        tally.add_mail(mail.status, 1);
+        tally
     }
 
     fn add_mail(&mut self, status: MailStatus, n: i64) {
         match status {
             MailStatus::Pending => self.mails_pending += n,
             MailStatus::Failed => self.mails_failed += n,
-            MailStatus::Sent => {}
+            MailStatus::Sent | MailStatus::Abandoned => {}
         }
     }
 

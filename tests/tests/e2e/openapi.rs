@@ -22,6 +22,7 @@ async fn the_openapi_document_describes_every_route() {
         ("/admin/v1/customers/{customer_id}", "get"),
         ("/admin/v1/customers/{customer_id}/access-key", "post"),
         ("/admin/v1/outbox", "get"),
+        ("/admin/v1/outbox/failed/{mail_id}", "post"),
         ("/admin/v1/codes", "post"),
         ("/admin/v1/providers", "post"),
         ("/v1/terms/{kind}", "get"),

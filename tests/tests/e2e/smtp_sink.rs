@@ -55,6 +55,11 @@ impl SmtpSink {
             .insert(address.to_owned());
     }
 
+    /// From now on, the address is accepted again (its mailbox fixed).
+    pub fn accept(&self, address: &str) {
+        self.shared.refused.lock().unwrap().remove(address);
+    }
+
     /// From now on, each message takes this long to be accepted, as a busy server's do.
     pub fn slow_down(&self, by: std::time::Duration) {
         *self.shared.slowness.lock().unwrap() = by;

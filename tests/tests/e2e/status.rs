@@ -26,10 +26,12 @@ fn core_version() -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn the_status_view_tells_what_a_run_left_behind() {
-    let app = TestApp::spawn().await;
-    let sink = SmtpSink::start().await;
+/// The sink's sender, and the context the dispatcher runs on (in the cloud's shape, its
+/// own client through its IAM policy).
+async fn dispatcher_of(
+    app: &TestApp,
+    sink: &SmtpSink,
+) -> (madoguchi_core::mail::SmtpSender, madoguchi_core::Context) {
     let sender = madoguchi_core::mail::SmtpSender::new(
         &sink.url,
         madoguchi_core::mail::sender_address("madoguchi <no-reply@example.jp>").unwrap(),
@@ -39,6 +41,14 @@ async fn the_status_view_tells_what_a_run_left_behind() {
         Some(_) => app.as_function("outbox-dispatcher").await,
         None => app.ctx.clone(),
     };
+    (sender, dispatcher)
+}
+
+#[tokio::test]
+async fn the_status_view_tells_what_a_run_left_behind() {
+    let app = TestApp::spawn().await;
+    let sink = SmtpSink::start().await;
+    let (sender, dispatcher) = dispatcher_of(&app, &sink).await;
 
     let empty = app.admin_get("/status").await;
     assert_eq!(empty.status, StatusCode::OK, "{:?}", empty.body);
@@ -158,4 +168,97 @@ async fn the_status_view_tells_what_a_run_left_behind() {
         .call(reqwest::Method::GET, "/admin/v1/status", None, None)
         .await;
     assert_eq!(unauthorised.status, StatusCode::UNAUTHORIZED);
+}
+
+/// docs/mail.md#failed-mails: an operator sends a failed mail again once its address is
+/// fixed, and abandons another. Each leaves the failed list and its count at once; the
+/// retried one is delivered by the next sweep, the abandoned one never; a second decision
+/// on either finds nothing to settle.
+#[tokio::test]
+async fn an_operator_retries_one_failed_mail_and_abandons_another() {
+    let app = TestApp::spawn().await;
+    let sink = SmtpSink::start().await;
+    let (sender, dispatcher) = dispatcher_of(&app, &sink).await;
+    let (fixed, gone) = (app.member().await, app.member().await);
+    sink.refuse(&fixed.email);
+    sink.refuse(&gone.email);
+    let retried = moved_serial(&app, &fixed).await;
+    let abandoned = moved_serial(&app, &gone).await;
+    for attempt in 1..=10 {
+        sweep(&dispatcher, &sender, app.clock.now(), 100)
+            .await
+            .unwrap();
+        app.advance(backoff(attempt));
+    }
+    let status = app.admin_get("/status").await.body;
+    assert_eq!(status["outbox"]["failed"], 2, "{status}");
+
+    let settle = |mail_id: String, action: &'static str| {
+        let app = &app;
+        async move {
+            app.admin_post(
+                &format!("/outbox/failed/{mail_id}"),
+                serde_json::json!({"action": action}),
+            )
+            .await
+        }
+    };
+    let again = settle(retried.mail_id.clone(), "retry").await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    assert_eq!(again.body["status"], "pending");
+    assert_eq!(again.body["attempts"], 0);
+    let dropped = settle(abandoned.mail_id.clone(), "abandon").await;
+    assert_eq!(dropped.status, StatusCode::OK, "{:?}", dropped.body);
+    assert_eq!(dropped.body["status"], "abandoned");
+    for (mail, action) in [(&retried, "abandon"), (&abandoned, "retry")] {
+        let twice = settle(mail.mail_id.clone(), action).await;
+        assert_eq!(twice.status, StatusCode::NOT_FOUND, "{:?}", twice.body);
+        assert_eq!(twice.body["code"], "not_found");
+    }
+    for unknown in ["00000000000000000000-nosuchid", "..%2F..%2Fcustomers"] {
+        let answer = settle(unknown.to_owned(), "retry").await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{unknown}: {:?}",
+            answer.body
+        );
+    }
+    let unknown_action = settle(retried.mail_id.clone(), "resend").await;
+    assert_eq!(unknown_action.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown_action.field_codes()[0].0, "action");
+
+    let status = app.admin_get("/status").await.body;
+    assert_eq!(
+        (&status["outbox"]["pending"], &status["outbox"]["failed"]),
+        (&serde_json::json!(1), &serde_json::json!(0)),
+        "{status}"
+    );
+    assert!(
+        app.admin_get("/outbox?status=failed").await.body["mails"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // The address fixed, the next sweep delivers the retried mail, and only it.
+    sink.accept(&fixed.email);
+    sink.accept(&gone.email);
+    let round = sweep(&dispatcher, &sender, app.clock.now(), 100)
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 1, "{round:?}");
+    assert_eq!(sink.received_by(&fixed.email).len(), 1);
+    assert!(sink.received_by(&gone.email).is_empty());
+    let status = app.admin_get("/status").await.body;
+    assert_eq!(status["outbox"]["pending"], 0, "{status}");
+    let kept = app
+        .admin_get(&format!("/outbox?to={}&status=abandoned", gone.email))
+        .await
+        .body;
+    assert_eq!(
+        kept["mails"][0]["mail_id"],
+        abandoned.mail_id.as_str(),
+        "{kept}"
+    );
 }

@@ -16,6 +16,16 @@ pub fn backoff(attempts: u32) -> SignedDuration {
     SignedDuration::from_mins(minutes.min(60))
 }
 
+/// What an operator decides for a failed mail (docs/mail.md#failed-mails).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailedMailAction {
+    /// Deliver it again: pending, due at once, with a fresh set of attempts.
+    Retry,
+    /// Do not send it: `abandoned`, off the failed list.
+    Abandon,
+}
+
 /// The longest reason kept with a mail: enough to tell what went wrong.
 const MAX_REASON_CHARS: usize = 200;
 
@@ -71,6 +81,27 @@ fn mask_addresses(text: &str) -> String {
     }
     out.extend(&chars[start..]);
     out
+}
+
+impl Mail {
+    /// The failed mail as an operator settled it at `at`. Retried, it is due at once with
+    /// no attempts counted (its last error kept until the next attempt), so it gets the
+    /// same ten attempts as a new mail.
+    pub fn settled(&self, action: FailedMailAction, at: Timestamp) -> Mail {
+        let mut mail = self.clone();
+        match action {
+            FailedMailAction::Retry => {
+                mail.status = MailStatus::Pending;
+                mail.attempts = 0;
+                mail.next_attempt_at = Some(at);
+            }
+            FailedMailAction::Abandon => {
+                mail.status = MailStatus::Abandoned;
+                mail.next_attempt_at = None;
+            }
+        }
+        mail
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 mod attempts;
 mod templates;
 
-pub use attempts::{MAX_ATTEMPTS, backoff, scrub};
+pub use attempts::{FailedMailAction, MAX_ATTEMPTS, backoff, scrub};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,9 @@ pub enum MailStatus {
     Sent,
     /// Given up after `MAX_ATTEMPTS` failed deliveries (docs/mail.md); operators list these.
     Failed,
+    /// A failed mail an operator decided not to send (docs/mail.md#failed-mails): kept as
+    /// the record of what the member was not told, off the failed list.
+    Abandoned,
 }
 
 /// One mail in the outbox.

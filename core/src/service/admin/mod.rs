@@ -13,7 +13,7 @@ pub use customers::{
     CreatedCustomer, CustomerState, IssuedSerial, Membership, NewCustomer, NewLicense,
     OperatorSerialView, ReissuedAccessKey, create_customer, customer_state, reissue_access_key,
 };
-pub use outbox::{Outbox, OutboxFilter, OutboxMail, outbox};
+pub use outbox::{Outbox, OutboxFilter, OutboxMail, outbox, settle_failed_mail};
 pub use providers::{put_catalogue_entry, register_provider, seed_providers};
 pub use status::{
     BuildStatus, LastReminderRun, OldestOrder, OpenOrders, OutboxStatus, StatusView, StoreStatus,

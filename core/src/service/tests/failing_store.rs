@@ -185,6 +185,13 @@ impl Outbox for Throttled {
     async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
         self.store.mails_to(to).await
     }
+    async fn failed_mail(&self, mail_id: &str) -> Result<Option<Mail>, StoreError> {
+        self.store.failed_mail(mail_id).await
+    }
+
+    async fn settle_failed_mail(&self, mail: &Mail) -> Result<bool, StoreError> {
+        self.store.settle_failed_mail(mail).await
+    }
 }
 
 #[async_trait]

@@ -88,6 +88,7 @@ pub async fn run_all(store: &dyn Store) {
     outbox::a_mail_failed_for_the_last_time_leaves_pending_and_is_listed(store).await;
     outbox::a_sent_mail_cannot_be_sent_again(store).await;
     outbox::a_mail_is_claimed_by_one_dispatcher_at_a_time(store).await;
+    outbox::a_failed_mail_is_retried_or_abandoned_once(store).await;
     idempotency::claims_and_history_are_guarded(store).await;
     counts::a_client_count_gives_no_more_places_than_its_limit(store).await;
     counts::concurrent_attempts_take_no_more_places_than_the_limit(store).await;

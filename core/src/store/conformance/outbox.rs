@@ -286,3 +286,111 @@ pub(super) async fn a_sent_mail_cannot_be_sent_again(store: &dyn Store) {
         "no mail, nothing to mark"
     );
 }
+
+/// docs/mail.md#failed-mails: an operator's decision on a failed mail. Retried, it is
+/// pending and due at once with no attempts counted; abandoned, it stays as it was said,
+/// `abandoned`; either way it leaves the failed list, and a second decision finds nothing
+/// to do.
+pub(super) async fn a_failed_mail_is_retried_or_abandoned_once(store: &dyn Store) {
+    use crate::domain::FailedMailAction;
+    let to = fresh_address("settled");
+    let mut given_up = Vec::new();
+    for n in 0..2 {
+        let mut mail = Mail::new(
+            &to,
+            MailKind::SerialMoved,
+            format!("{n}"),
+            "b".into(),
+            at(50),
+        );
+        store
+            .commit(vec![Write::EnqueueMail(mail.clone())])
+            .await
+            .expect("enqueue");
+        let mut now = at(50);
+        for _ in 0..crate::domain::MAX_ATTEMPTS {
+            mail = mail.after_failed_attempt(now, "550 5.1.1 no such user");
+            assert!(store.record_failed_attempt(&mail).await.expect("record"));
+            now = mail.next_attempt_at.unwrap_or(now);
+        }
+        given_up.push(mail);
+    }
+    let (retried, abandoned) = (&given_up[0], &given_up[1]);
+    let found = store
+        .failed_mail(&retried.mail_id)
+        .await
+        .expect("read")
+        .expect("on the failed list");
+    assert_eq!(found.to, to);
+    assert!(
+        store
+            .failed_mail("00000000000000000000-nosuchid")
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    let again = found.settled(FailedMailAction::Retry, at(90));
+    assert!(store.settle_failed_mail(&again).await.expect("settle"));
+    assert!(
+        !store.settle_failed_mail(&again).await.expect("settle"),
+        "settled once"
+    );
+    let stored = store
+        .mail(&to, &retried.mail_id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!((stored.status, stored.attempts), (MailStatus::Pending, 0));
+    assert!(position(&due_ids(store, at(90), None).await, retried).is_some());
+    assert!(
+        store
+            .failed_mail(&retried.mail_id)
+            .await
+            .expect("read")
+            .is_none(),
+        "off the failed list"
+    );
+
+    let dropped = abandoned.settled(FailedMailAction::Abandon, at(90));
+    assert!(store.settle_failed_mail(&dropped).await.expect("settle"));
+    let stored = store
+        .mail(&to, &abandoned.mail_id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(stored.status, MailStatus::Abandoned);
+    assert!(position(&due_ids(store, at(1_000_000), None).await, abandoned).is_none());
+    let failed = store.failed_mails().await.expect("read");
+    assert!(
+        !failed.iter().any(|m| m.to == to),
+        "neither is listed as failed"
+    );
+    // One no longer failed (abandoned) is not settled again.
+    assert!(
+        !store
+            .settle_failed_mail(&stored.settled(FailedMailAction::Retry, at(91)))
+            .await
+            .expect("settle")
+    );
+    // The retried one is delivered like any other: claimed (what its earlier attempts
+    // were does not hold it back), then marked sent.
+    let pending = store
+        .mail(&to, &retried.mail_id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert!(
+        store
+            .claim_mail(&pending, "after-retry", at(92), at(400))
+            .await
+            .expect("claim"),
+        "claimed"
+    );
+    assert!(
+        store
+            .mark_mail_sent(&to, &retried.mail_id, at(92))
+            .await
+            .expect("mark")
+    );
+}

@@ -85,7 +85,7 @@ impl DynamoStore {
             MailStatus::Failed => {
                 mail_item.extend(keys::failed_entry(&mail.mail_id).attributes());
             }
-            MailStatus::Sent => {}
+            MailStatus::Sent | MailStatus::Abandoned => {}
         }
         let before = mail.attempts.saturating_sub(1);
         let put = Put::builder()
@@ -106,6 +106,41 @@ impl DynamoStore {
         let recorded = TransactWriteItem::builder().put(put).build();
         self.transact_if(recorded, &Tally::mail_given_up(mail))
             .await
+    }
+}
+
+impl DynamoStore {
+    /// One mail of the failed list (`gsi1`, whole items), by its id.
+    pub(super) async fn failed_by_id(&self, mail_id: &str) -> Result<Option<Mail>, StoreError> {
+        let entry = keys::failed_entry(mail_id);
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("gsi1pk = :pk AND gsi1sk = :id")
+            .expression_attribute_values(":pk", super::item::s(entry.pk))
+            .expression_attribute_values(":id", super::item::s(entry.sk));
+        let mut items = self.query_pages(query, 1).await?;
+        items.pop().map(super::item::record).transpose()
+    }
+
+    /// Puts the mail as settled, on the condition that the stored one is failed: without
+    /// the failed list's attributes, and on the pending list when retried.
+    pub(super) async fn settle_failed(&self, mail: &Mail) -> Result<bool, StoreError> {
+        let mut mail_item = item(mail, keys::mail(&mail.to, &mail.mail_id))?;
+        if mail.status == MailStatus::Pending {
+            mail_item.extend(lists::pending_entry(&mail.due_place()).attributes());
+        }
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(mail_item))
+            .condition_expression("#status = :failed")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":failed", status(MailStatus::Failed)?)
+            .build()?;
+        let settled = TransactWriteItem::builder().put(put).build();
+        self.transact_if(settled, &Tally::mail_settled(mail)).await
     }
 }
 
@@ -157,5 +192,13 @@ impl Outbox for DynamoStore {
 
     async fn mails_to(&self, to: &Email) -> Result<Vec<Mail>, StoreError> {
         self.records(keys::mails_to(to)).await
+    }
+
+    async fn failed_mail(&self, mail_id: &str) -> Result<Option<Mail>, StoreError> {
+        self.failed_by_id(mail_id).await
+    }
+
+    async fn settle_failed_mail(&self, mail: &Mail) -> Result<bool, StoreError> {
+        self.settle_failed(mail).await
     }
 }

@@ -31,6 +31,8 @@ pub(super) enum Change {
     },
     /// A mail as it is after a failed attempt.
     RecordFailedAttempt(Mail),
+    /// A failed mail as an operator settled it.
+    SettleFailedMail(Mail),
     /// One batch of the sweep: rows of one table found ended, removed if still ended.
     Sweep {
         table: sweep::Sweepable,
@@ -46,7 +48,8 @@ pub(super) enum Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Outcome {
     Done,
-    /// Whether a conditional change applied (a mail marked, an attempt recorded).
+    /// Whether a conditional change applied (a mail marked, an attempt recorded, a failed
+    /// mail settled).
     Applied(bool),
     /// How many rows a sweep's batch removed.
     Removed(usize),
@@ -102,6 +105,7 @@ impl Change {
             | Change::ReleaseClaim { .. }
             | Change::MarkMailSent { .. }
             | Change::RecordFailedAttempt(_)
+            | Change::SettleFailedMail(_)
             | Change::CountRow(_) => Touched::default(),
         }
     }
@@ -122,6 +126,9 @@ impl Change {
             }
             Change::RecordFailedAttempt(mail) => {
                 outbox::record_failed(txn, mail).map(Outcome::Applied)
+            }
+            Change::SettleFailedMail(mail) => {
+                outbox::settle_failed(txn, mail).map(Outcome::Applied)
             }
             Change::Sweep {
                 table,

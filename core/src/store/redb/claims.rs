@@ -72,4 +72,11 @@ impl Claims {
             },
         );
     }
+
+    /// An operator settled the failed mail: what was recorded of its attempts is over (a
+    /// mail retried counts its attempts from none again).
+    pub(super) fn forget(&self, mail_id: &str) {
+        let mut claims = self.by_mail.lock().unwrap_or_else(|e| e.into_inner());
+        claims.remove(mail_id);
+    }
 }

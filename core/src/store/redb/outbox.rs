@@ -131,6 +131,23 @@ impl Outbox for RedbStore {
                 .claim(&mail.mail_id, mail.attempts, claim, now, until))
     }
 
+    async fn failed_mail(&self, mail_id: &str) -> Result<Option<Mail>, StoreError> {
+        let mail: Option<Mail> = self.get(OUTBOX, mail_id.to_owned()).await?;
+        Ok(mail.filter(|m| m.status == MailStatus::Failed))
+    }
+
+    async fn settle_failed_mail(&self, mail: &Mail) -> Result<bool, StoreError> {
+        let settled = self
+            .writer
+            .apply(Change::SettleFailedMail(mail.clone()))
+            .await?
+            .applied();
+        if settled {
+            self.claims.forget(&mail.mail_id);
+        }
+        Ok(settled)
+    }
+
     async fn record_failed_attempt(&self, mail: &Mail) -> Result<bool, StoreError> {
         let recorded = self
             .writer
@@ -195,7 +212,7 @@ pub(super) fn record_failed(txn: &WriteTransaction, mail: &Mail) -> Result<bool,
                     txn.open_table(OUTBOX_FAILED)?
                         .insert(mail.mail_id.as_str(), ())?;
                 }
-                MailStatus::Sent => {}
+                MailStatus::Sent | MailStatus::Abandoned => {}
             }
             outbox.insert(mail.mail_id.as_str(), encode(&mail)?.as_slice())?;
             super::status::add(txn, &Tally::mail_given_up(mail))?;
@@ -203,4 +220,26 @@ pub(super) fn record_failed(txn: &WriteTransaction, mail: &Mail) -> Result<bool,
         }
         _ => Ok(false),
     }
+}
+
+/// Stores a failed mail as an operator settled it, only while the stored one is failed: off
+/// the failed list, and due again when retried.
+pub(super) fn settle_failed(txn: &WriteTransaction, mail: &Mail) -> Result<bool, StoreError> {
+    let mut outbox = txn.open_table(OUTBOX)?;
+    let stored: Option<Mail> = outbox
+        .get(mail.mail_id.as_str())?
+        .map(|bytes| decode(bytes.value()))
+        .transpose()?;
+    if !stored.is_some_and(|s| s.to == mail.to && s.status == MailStatus::Failed) {
+        return Ok(false);
+    }
+    txn.open_table(OUTBOX_FAILED)?
+        .remove(mail.mail_id.as_str())?;
+    if mail.status == MailStatus::Pending {
+        txn.open_table(OUTBOX_DUE)?
+            .insert(due_key(&mail.due_place()), ())?;
+    }
+    outbox.insert(mail.mail_id.as_str(), encode(mail)?.as_slice())?;
+    super::status::add(txn, &Tally::mail_settled(mail))?;
+    Ok(true)
 }

@@ -42,7 +42,16 @@ fn known_value(metric: &str, label: &str, value: &str) -> bool {
         "status" => madoguchi_core::domain::OrderStatus::ALL
             .iter()
             .any(|s| s.as_str() == value),
-        "result" => ["sent", "retried", "failed", "due", "skipped"].contains(&value),
+        "result" => [
+            "sent",
+            "retried",
+            "failed",
+            "due",
+            "skipped",
+            "retried_by_operator",
+            "abandoned",
+        ]
+        .contains(&value),
         "outcome" => [
             "succeeded",
             "failed",
