@@ -23,13 +23,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use madoguchi_bench::results::{Results, grouped};
-use madoguchi_core::domain::{
-    Billing, Customer, CustomerId, Email, Line, PersonName, Plan, Product, Serial, SerialRecord,
-    SerialStatus,
-};
 use madoguchi_core::service::reminders;
 use madoguchi_core::store::dynamodb::Consumed;
-use madoguchi_core::store::{Expect, Store, Write};
+use madoguchi_core::store::{Store, Write};
 use madoguchi_core::{Context, Settings, SystemClock};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -221,7 +217,14 @@ async fn generate(store: &dyn Store, engine: Engine, licences: usize, due: usize
     futures::stream::iter((0..licences).step_by(batch))
         .map(|first| {
             let writes: Vec<Write> = (first..(first + batch).min(licences))
-                .flat_map(|n| member_with_licence(n, expires_on(n, due, today), &hash, now))
+                .flat_map(|n| {
+                    madoguchi_bench::generated::member_with_licence(
+                        n,
+                        expires_on(n, due, today),
+                        &hash,
+                        now,
+                    )
+                })
                 .collect();
             let count = writes.len() / 2;
             let bar = bar.clone();
@@ -236,48 +239,4 @@ async fn generate(store: &dyn Store, engine: Engine, licences: usize, due: usize
         .await
         .expect("the generated members are written");
     bar.finish_and_clear();
-}
-
-/// Member `n` with one term licence: a new member's two records.
-fn member_with_licence(n: usize, expires_on: Date, hash: &str, now: jiff::Timestamp) -> [Write; 2] {
-    let customer_id = CustomerId::parse(&format!("CAF{n:07}")).expect("≤ 10 million members");
-    let serial = Serial::parse(&format!("SSU-{n:08}")).expect("a serial");
-    let member = Customer {
-        customer_id: customer_id.clone(),
-        name: PersonName::parse("生成 太郎").expect("a name"),
-        email: Email::parse(&format!("member{n}@example.jp")).expect("an address"),
-        line: Line::FletsNext,
-        access_key_hash: hash.to_owned(),
-        failed_logins: 0,
-        locked_at: None,
-        cancelled_at: None,
-        services: Vec::new(),
-        serials: vec![serial.clone()],
-        provider_settings: Vec::new(),
-        readers: Vec::new(),
-        unlock: Default::default(),
-        applications: Default::default(),
-        open_orders: Vec::new(),
-        created_at: now,
-        version: 0,
-    };
-    let licence = SerialRecord {
-        serial,
-        customer_id,
-        product: Product::SecuritySuite,
-        plan: Plan::Standard,
-        billing: Billing::Term,
-        expires_on: Some(expires_on),
-        program_version: 18,
-        product_key: format!("GEN{n:010}"),
-        status: SerialStatus::AwaitingInstall,
-        device: None,
-        events: 0,
-        expired_notice_for: None,
-        version: 0,
-    };
-    [
-        Write::put_customer(member, Expect::Absent),
-        Write::put_serial(licence, Expect::Absent),
-    ]
 }

@@ -30,11 +30,12 @@ struct Args {
 }
 
 /// The parts in the order the table shows them.
-const PARTS: [&str; 6] = [
+const PARTS: [&str; 7] = [
     "paths",
     "reminders-redb",
     "reminders-dynamodb",
     "capacity",
+    "metrics-cost",
     "lambda",
     "profiles",
 ];

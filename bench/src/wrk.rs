@@ -21,10 +21,31 @@ impl Run {
     }
 }
 
+/// Who the requests are from.
+pub enum Caller<'a> {
+    Anonymous,
+    /// One `Authorization` header on every request.
+    Header(&'a str),
+    /// Each request picks one bearer token at random from this file (one a line), as many
+    /// members' sessions load a server.
+    Rotating(&'a std::path::Path),
+}
+
 const SCRIPT: &str = r#"
 local percentiles = { PERCENTILES }
 local header = HEADER
 if header ~= "" then wrk.headers["Authorization"] = header end
+local tokens_file = TOKENS
+if tokens_file ~= "" then
+  local requests = {}
+  for token in io.lines(tokens_file) do
+    requests[#requests + 1] = wrk.format(nil, nil, { ["Authorization"] = "Bearer " .. token })
+  end
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+  request = function()
+    return requests[math.random(#requests)]
+  end
+end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT %d %d %d %d\n", summary.requests, summary.duration,
@@ -38,11 +59,24 @@ end
 /// wrk against `url` for `seconds` with `connections` connections on two threads. Panics
 /// on a socket error or any answer other than 2xx: such a run measured something else.
 pub fn run(url: &str, authorization: Option<&str>, seconds: u64, connections: usize) -> Run {
+    let caller = authorization.map_or(Caller::Anonymous, Caller::Header);
+    run_as(url, &caller, seconds, connections)
+}
+
+/// The same, with the requests' caller chosen.
+pub fn run_as(url: &str, caller: &Caller, seconds: u64, connections: usize) -> Run {
     let list: Vec<String> = PERCENTILES.iter().map(f64::to_string).collect();
-    let script = SCRIPT.replace("PERCENTILES", &list.join(", ")).replace(
-        "HEADER",
-        &format!("{:?}", authorization.unwrap_or_default()),
-    );
+    let (header, tokens) = match caller {
+        Caller::Anonymous => (String::new(), String::new()),
+        Caller::Header(header) => ((*header).to_owned(), String::new()),
+        Caller::Rotating(file) => (String::new(), file.display().to_string()),
+    };
+    // Lua's long strings take the values as they are (`{:?}` would escape a path as
+    // Rust does, not as Lua reads it).
+    let script = SCRIPT
+        .replace("PERCENTILES", &list.join(", "))
+        .replace("HEADER", &format!("[==[{header}]==]"))
+        .replace("TOKENS", &format!("[==[{tokens}]==]"));
     let file = tempfile::Builder::new()
         .suffix(".lua")
         .tempfile()

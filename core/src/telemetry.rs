@@ -152,12 +152,78 @@ pub fn describe() {
 
 /// One HTTP answer: its route's template (`/v1/orders/{order_no}`, or `unmatched`), its
 /// status, its problem `code` (`none` for a success) and how long it took.
-pub fn answer(route: String, status: u16, code: &'static str, seconds: f64) {
-    counter!(ANSWERS, "route" => route.clone(), "status" => status.to_string(), "code" => code)
-        .increment(1);
-    histogram!(ANSWER_SECONDS, "route" => route).record(seconds);
+pub fn answer(route: &str, status: u16, code: &'static str, seconds: f64) {
+    let known = ROUTES
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .record(route, status, code, seconds);
+    if !known {
+        ROUTES
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .register(route, status, code)
+            .record(route, status, code, seconds);
+    }
     if code == "busy" {
         counter!(BUSY).increment(1);
+    }
+}
+
+/// The handles of every route's answers, taken from the recorder at a kind of answer's
+/// first: an answer then records through them, without building its labels' key or
+/// allocating (docs/performance.md: the metrics' cost on the hot path). Routes are the
+/// router's templates and statuses and codes a known few, so this stays small.
+static ROUTES: std::sync::LazyLock<std::sync::RwLock<Routes>> =
+    std::sync::LazyLock::new(Default::default);
+
+#[derive(Default)]
+struct Routes(std::collections::HashMap<Box<str>, RouteHandles>);
+
+struct RouteHandles {
+    seconds: metrics::Histogram,
+    /// (status, code, its counter): a route answers a handful of kinds.
+    answers: Vec<(u16, &'static str, metrics::Counter)>,
+}
+
+impl Routes {
+    /// Records one answer through the handles already taken; `false` when this kind of
+    /// answer has none yet.
+    fn record(&self, route: &str, status: u16, code: &'static str, seconds: f64) -> bool {
+        let Some(handles) = self.0.get(route) else {
+            return false;
+        };
+        let Some((.., answers)) = handles
+            .answers
+            .iter()
+            .find(|(s, c, _)| *s == status && *c == code)
+        else {
+            return false;
+        };
+        answers.increment(1);
+        handles.seconds.record(seconds);
+        true
+    }
+
+    /// Takes the handles of this kind of answer from the recorder.
+    fn register(&mut self, route: &str, status: u16, code: &'static str) -> &Self {
+        let handles = self.0.entry(route.into()).or_insert_with(|| RouteHandles {
+            seconds: histogram!(ANSWER_SECONDS, "route" => route.to_owned()),
+            answers: Vec::new(),
+        });
+        if !handles
+            .answers
+            .iter()
+            .any(|(s, c, _)| *s == status && *c == code)
+        {
+            let answers = counter!(
+                ANSWERS,
+                "route" => route.to_owned(),
+                "status" => status.to_string(),
+                "code" => code
+            );
+            handles.answers.push((status, code, answers));
+        }
+        self
     }
 }
 

@@ -14,12 +14,24 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::Failure;
 
-/// Installs the process's recorder; every `telemetry` call from now on is kept.
+/// How often the histograms' samples are folded into their summaries.
+const UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Installs the process's recorder; every `telemetry` call from now on is kept. A task
+/// folds the histograms' samples in every few seconds: without it they pile up in memory
+/// until a scrape (every answer adds one), which may never come.
 pub fn install() -> Result<PrometheusHandle, Failure> {
     let handle = PrometheusBuilder::new()
         .install_recorder()
         .map_err(|error| format!("the metrics recorder: {error}"))?;
     madoguchi_core::telemetry::describe();
+    let upkept = handle.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(UPKEEP).await;
+            upkept.run_upkeep();
+        }
+    });
     Ok(handle)
 }
 

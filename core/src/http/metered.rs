@@ -17,10 +17,8 @@ pub(super) struct ReplayedCode(pub ProblemCode);
 
 /// Middleware, outside the problem renderers, so that it sees the final answer.
 pub async fn count(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    // The template's own `Arc<str>`, kept beside the request: no copy of it per answer.
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let started = Instant::now();
     let response = next.run(request).await;
     let extensions = response.extensions();
@@ -33,7 +31,7 @@ pub async fn count(request: Request, next: Next) -> Response {
         (None, None) => "none",
     };
     crate::telemetry::answer(
-        route,
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         response.status().as_u16(),
         code,
         started.elapsed().as_secs_f64(),
