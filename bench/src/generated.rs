@@ -8,7 +8,7 @@ use madoguchi_core::domain::{
     Billing, Customer, CustomerId, Email, Line, PersonName, Plan, Product, Serial, SerialRecord,
     SerialStatus, Session,
 };
-use madoguchi_core::store::{Expect, Write};
+use madoguchi_core::store::{Expect, Store, Write};
 
 /// Member `n` with one term licence: a new member's two records.
 pub fn member_with_licence(
@@ -74,4 +74,25 @@ pub fn session_of(n: usize, now: Timestamp) -> (String, Write) {
 
 fn customer_id(n: usize) -> CustomerId {
     CustomerId::parse(&format!("CAF{n:07}")).expect("≤ 10 million members")
+}
+
+/// `count` members, each with a term licence and a live session, written a thousand at a
+/// time; their tokens go to `tokens`, one a line (what wrk's Lua rotates through).
+pub async fn logged_in_members(store: &dyn Store, count: usize, tokens: &std::path::Path) {
+    use std::io::Write as _;
+    let hash = madoguchi_core::secret::hash_access_key("generated-access-key");
+    let now = Timestamp::now();
+    let expires_on = jiff::civil::date(2031, 3, 31);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(tokens).expect("tokens file"));
+    for first in (0..count).step_by(1_000) {
+        let mut writes = Vec::new();
+        for n in first..(first + 1_000).min(count) {
+            writes.extend(member_with_licence(n, expires_on, &hash, now));
+            let (token, session) = session_of(n, now);
+            writes.push(session);
+            writeln!(file, "{token}").expect("a token written");
+        }
+        store.commit(writes).await.expect("members written");
+    }
+    file.flush().expect("tokens written");
 }

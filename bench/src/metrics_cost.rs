@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use madoguchi_bench::generated::{member_with_licence, session_of};
+use madoguchi_bench::generated::logged_in_members;
 use madoguchi_bench::results::{Results, grouped};
 use madoguchi_bench::wrk::{self, Caller};
 use madoguchi_core::http::{AppState, all_operations, app};
@@ -95,21 +95,7 @@ async fn serve(members: usize, metrics: bool, tokens: &Path) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let store = RedbStore::open(&dir.path().join("usage.redb")).expect("a redb file");
     let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
-    let hash = madoguchi_core::secret::hash_access_key("generated-access-key");
-    let now = jiff::Timestamp::now();
-    let expires_on = jiff::civil::date(2031, 3, 31);
-    let mut file = std::io::BufWriter::new(std::fs::File::create(tokens).expect("tokens file"));
-    for first in (0..members).step_by(1_000) {
-        let mut writes = Vec::new();
-        for n in first..(first + 1_000).min(members) {
-            writes.extend(member_with_licence(n, expires_on, &hash, now));
-            let (token, session) = session_of(n, now);
-            writes.push(session);
-            writeln!(file, "{token}").expect("a token written");
-        }
-        ctx.store.commit(writes).await.expect("members written");
-    }
-    file.flush().expect("tokens written");
+    logged_in_members(ctx.store.as_ref(), members, tokens).await;
     let state = AppState {
         ctx,
         admin_token: None,
@@ -227,7 +213,7 @@ fn compare(seconds: u64, connections: usize, rounds: usize, members: usize) -> R
             let cpu_before = side.cpu();
             let run = wrk::run_as(
                 &format!("{}/v1/usage", side.base),
-                &Caller::Rotating(&tokens),
+                &Caller::Rotating(tokens.clone()),
                 seconds,
                 connections,
             );

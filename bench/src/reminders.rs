@@ -117,17 +117,37 @@ async fn main() {
         }
     }
     if let [small, .., large] = runs.as_slice() {
-        let ratio = large.job.as_secs_f64() / small.job.as_secs_f64();
-        results.against(
-            format!(
-                "job at {} ÷ job at {} licences",
-                grouped(large.licences as f64),
-                grouped(small.licences as f64)
-            ),
-            format!("{ratio:.2}×"),
-            "≤ 1.5×",
-            ratio <= 1.5,
+        let between = format!(
+            "{} ÷ {} licences",
+            grouped(large.licences as f64),
+            grouped(small.licences as f64)
         );
+        let time = large.job.as_secs_f64() / small.job.as_secs_f64();
+        match (small.consumed, large.consumed) {
+            // On DynamoDB the target is the work: the calls and units the job spends,
+            // which DynamoDB bills and its latency follows. Local's own time grows with
+            // its table whatever the job does, so its time is context only.
+            (Some(s), Some(l)) => {
+                let units = |c: Consumed| c.read_units + c.write_units + c.transaction_units;
+                let ratio = (l.calls as f64 / s.calls as f64).max(units(l) / units(s));
+                results.against(
+                    format!("the job's calls and units at {between} (the larger ratio)"),
+                    format!("{ratio:.2}×"),
+                    "≤ 1.1×",
+                    ratio <= 1.1,
+                );
+                results.figure(
+                    format!("the job's time at {between} (DynamoDB Local's own slowdown)"),
+                    format!("{time:.2}×"),
+                );
+            }
+            _ => results.against(
+                format!("job at {between}"),
+                format!("{time:.2}×"),
+                "≤ 1.5×",
+                time <= 1.5,
+            ),
+        }
     }
     results.series.insert(
         format!("reminders: {engine}"),

@@ -22,13 +22,14 @@ impl Run {
 }
 
 /// Who the requests are from.
-pub enum Caller<'a> {
+#[derive(Debug, Clone)]
+pub enum Caller {
     Anonymous,
     /// One `Authorization` header on every request.
-    Header(&'a str),
+    Header(String),
     /// Each request picks one bearer token at random from this file (one a line), as many
     /// members' sessions load a server.
-    Rotating(&'a std::path::Path),
+    Rotating(std::path::PathBuf),
 }
 
 const SCRIPT: &str = r#"
@@ -59,7 +60,7 @@ end
 /// wrk against `url` for `seconds` with `connections` connections on two threads. Panics
 /// on a socket error or any answer other than 2xx: such a run measured something else.
 pub fn run(url: &str, authorization: Option<&str>, seconds: u64, connections: usize) -> Run {
-    let caller = authorization.map_or(Caller::Anonymous, Caller::Header);
+    let caller = authorization.map_or(Caller::Anonymous, |h| Caller::Header(h.to_owned()));
     run_as(url, &caller, seconds, connections)
 }
 
@@ -68,7 +69,7 @@ pub fn run_as(url: &str, caller: &Caller, seconds: u64, connections: usize) -> R
     let list: Vec<String> = PERCENTILES.iter().map(f64::to_string).collect();
     let (header, tokens) = match caller {
         Caller::Anonymous => (String::new(), String::new()),
-        Caller::Header(header) => ((*header).to_owned(), String::new()),
+        Caller::Header(header) => (header.clone(), String::new()),
         Caller::Rotating(file) => (String::new(), file.display().to_string()),
     };
     // Lua's long strings take the values as they are (`{:?}` would escape a path as
