@@ -33,7 +33,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 pub struct OutboxQuery {
     /// The recipient's address: every mail to it. Required unless `status` is `failed`.
     to: Option<String>,
-    /// `pending`, `sent` or `failed`: only mails with this status. Without `to`, only
+    /// `pending`, `sent`, `failed` or `abandoned`: only mails with this status. Without `to`, only
     /// `failed`: every mail given up after its last failed attempt (docs/mail.md).
     status: Option<String>,
 }

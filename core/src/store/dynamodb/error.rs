@@ -80,6 +80,18 @@ where
         .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
+/// A single-item write refused because a transaction on the item was in flight: it did
+/// nothing, and the item is someone else's to change at that moment.
+pub(super) fn transaction_conflict<E, R>(error: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "TransactionConflictException")
+}
+
 #[cfg(test)]
 mod tests {
     use aws_sdk_dynamodb::error::{ErrorMetadata, SdkError};
@@ -109,6 +121,22 @@ mod tests {
             "ValidationException",
         ] {
             assert!(matches!(answered(code), StoreError::Backend(_)), "{code}");
+        }
+    }
+
+    /// A claim that meets a transaction in flight on its mail is refused, not failed
+    /// (`DynamoStore::claim`); anything else is not taken for one.
+    #[test]
+    fn a_transaction_in_flight_is_told_apart() {
+        let refused = |code: &str| {
+            let error = GetItemError::generic(ErrorMetadata::builder().code(code).build());
+            SdkError::<_, ()>::service_error(error, ())
+        };
+        assert!(transaction_conflict(&refused(
+            "TransactionConflictException"
+        )));
+        for code in ["ConditionalCheckFailedException", "ThrottlingException"] {
+            assert!(!transaction_conflict(&refused(code)), "{code}");
         }
     }
 }

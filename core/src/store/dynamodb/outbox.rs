@@ -73,6 +73,15 @@ impl DynamoStore {
             .set_return_consumed_capacity(self.capacity())
             .send()
             .await;
+        // Marking a mail sent, recording its attempt and settling it are transactions: a
+        // claim that meets one in flight is not this dispatcher's to make, as when its
+        // condition fails.
+        if claimed
+            .as_ref()
+            .is_err_and(super::error::transaction_conflict)
+        {
+            return Ok(false);
+        }
         self.applied(claimed, |o| &o.consumed_capacity)
     }
 
