@@ -14,6 +14,8 @@ mod renewals;
 mod sessions;
 mod status;
 
+pub use status::counted_from_the_lists;
+
 use jiff::Timestamp;
 
 use super::{

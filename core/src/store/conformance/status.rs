@@ -127,8 +127,9 @@ pub(super) async fn counters_follow_mails_orders_and_runs(store: &dyn Store) {
     }
 }
 
-/// After every other check: the counters are what the lists hold, counted item by item.
-pub(super) async fn the_counters_agree_with_the_lists(store: &dyn Store) {
+/// What the lists hold, counted item by item: the pending and failed mails, and the open
+/// orders of each status. What the counters must equal, here and after the fault runs.
+pub async fn counted_from_the_lists(store: &dyn Store) -> Tally {
     let far = Timestamp::from_second(4_000_000_000).expect("in range");
     let mut listed = Tally {
         mails_pending: store
@@ -155,6 +156,12 @@ pub(super) async fn the_counters_agree_with_the_lists(store: &dyn Store) {
             }
         }
     }
+    listed
+}
+
+/// After every other check: the counters are what the lists hold, counted item by item.
+pub(super) async fn the_counters_agree_with_the_lists(store: &dyn Store) {
+    let listed = counted_from_the_lists(store).await;
     let counted = store.status().await.expect("the status").tally;
     assert_eq!(counted.counters(), listed.counters());
     assert!(listed.mails_failed > 0 && !listed.open_orders.is_empty());

@@ -199,6 +199,17 @@ async fn assert_applied_once(app: &TestApp, member: &Member, fault: Fault) {
         4,
         "{fault:?}: one receipt per submission (renewal, reader, line notification, cancellation)"
     );
+    // docs/operations.md#the-status-view: every commit, mark and attempt above was sent
+    // under the fault (answers lost, conflicts, throttling), some more than once; the
+    // counters they carried still say what the lists hold.
+    let counted = app.ctx.store.status().await.unwrap().tally;
+    let listed =
+        madoguchi_core::store::conformance::counted_from_the_lists(app.ctx.store.as_ref()).await;
+    assert_eq!(
+        counted.counters(),
+        listed.counters(),
+        "{fault:?}: the status view's counters drifted from the lists"
+    );
 }
 
 /// The dispatcher delivers the visit's mails under the same faults, sweeping again (past
