@@ -57,6 +57,20 @@ where
 
 /// Deserialises a body, naming the field at fault.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    // Every body of the API is an object. serde fills a struct from an array too, field by
+    // field in order, so `[]` would pass as a body whose fields are all optional.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => Problem::validation(vec![FieldError {
+                    field: "body".to_owned(),
+                    code: FieldCode::InvalidType,
+                }]),
+                Err(_) => Problem::new(ProblemCode::MalformedJson),
+            },
+        );
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -165,5 +179,35 @@ mod tests {
         let nested_unknown = refusal(r#"{"name":"a","inner":{"n":1,"m":2}}"#);
         assert_eq!(nested_unknown.errors[0].field, "inner.m");
         assert_eq!(refusal("[]").errors[0].field, "body");
+        // A body whose fields are all optional is still an object, never an array or a
+        // bare value.
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Optional {
+            #[serde(default)]
+            date: Option<String>,
+        }
+        for body in ["[]", " [\"2026-11-22\"]", "5", "\"x\"", "null"] {
+            let refused = parse::<Optional>(body.as_bytes()).unwrap_err();
+            assert_eq!(
+                (
+                    refused.code,
+                    refused.errors[0].field.as_str(),
+                    refused.errors[0].code
+                ),
+                (
+                    ProblemCode::ValidationFailed,
+                    "body",
+                    FieldCode::InvalidType
+                ),
+                "{body}"
+            );
+        }
+        assert_eq!(
+            parse::<Optional>(b"[").unwrap_err().code,
+            ProblemCode::MalformedJson
+        );
+        assert!(parse::<Optional>(b" {} ").is_ok());
     }
 }
