@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::applicant::{ApplicantRequest, parse_applicant};
-use super::auth::Member;
+use super::auth::{Member, MemberWithSerials};
 use super::idempotency::Submission;
 use super::json::JsonBody;
 use super::openapi::IdempotencyKey;
@@ -43,10 +43,10 @@ pub(super) fn service_named(text: &str) -> Result<Service, Problem> {
 )]
 async fn list_services(
     State(state): State<AppState>,
-    Member(session): Member,
+    MemberWithSerials(view): MemberWithSerials,
 ) -> Result<Json<Services>, Problem> {
     Ok(Json(
-        services::services(&state.ctx, &session.customer_id).await?,
+        services::services(&state.ctx, &view.member, &view.serials).await?,
     ))
 }
 

@@ -105,17 +105,18 @@ fn view(customer: &Customer, serials: &[SerialRecord], entry: &CatalogueEntry) -
     }
 }
 
-pub async fn services(ctx: &Context, customer_id: &CustomerId) -> Result<Services, Error> {
-    let (customer, serials) = ctx
-        .store
-        .customer_with_serials(customer_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+/// Every service of the member's line, from the member and serials their session's view
+/// holds (`session::authenticate_view`): the catalogue is the one read left.
+pub async fn services(
+    ctx: &Context,
+    customer: &Customer,
+    serials: &[SerialRecord],
+) -> Result<Services, Error> {
     let stored = ctx.store.catalogue().await?;
     Ok(Services {
         services: catalogue(&stored)
             .iter()
-            .map(|entry| view(&customer, &serials, entry))
+            .map(|entry| view(customer, serials, entry))
             .collect(),
     })
 }

@@ -28,8 +28,19 @@ fn application(action: ServiceAction, license_plus: Option<u8>, dry_run: bool) -
     }
 }
 
+/// The list as the member's session view gives it.
+async fn listed(counter: &Counter, member: &Member) -> Result<services::Services, Error> {
+    let (customer, serials) = counter
+        .ctx
+        .store
+        .customer_with_serials(&member.id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    services::services(&counter.ctx, &customer, &serials).await
+}
+
 async fn view(counter: &Counter, member: &Member, service: Service) -> ServiceView {
-    services::services(&counter.ctx, &member.id)
+    listed(counter, member)
         .await
         .expect("the services")
         .services
@@ -66,14 +77,13 @@ async fn complete(counter: &Counter, order_no: &OrderNo) {
 async fn each_service_offers_what_its_state_allows() {
     let counter = Counter::open().await;
     let member = counter.member(Vec::new()).await;
-    let listed: Vec<(Service, ServiceStatus, Vec<ServiceAction>)> =
-        services::services(&counter.ctx, &member.id)
-            .await
-            .unwrap()
-            .services
-            .into_iter()
-            .map(|s| (s.service, s.status, s.actions))
-            .collect();
+    let listed: Vec<(Service, ServiceStatus, Vec<ServiceAction>)> = listed(&counter, &member)
+        .await
+        .unwrap()
+        .services
+        .into_iter()
+        .map(|s| (s.service, s.status, s.actions))
+        .collect();
     use ServiceAction::*;
     use ServiceStatus::*;
     assert_eq!(

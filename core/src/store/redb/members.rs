@@ -1,10 +1,13 @@
 //! RedbStore's `Members` (the port is `store/members.rs`).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use super::tables::{CUSTOMERS, PROVIDERS, SERIALS};
 use super::{RedbStore, decode, read_row, read_serials_of};
+use crate::domain::catalogue::CatalogueEntry;
 use crate::domain::{Customer, CustomerId, Provider, Serial, SerialRecord};
 use crate::store::{Members, StoreError};
 
@@ -47,16 +50,24 @@ impl Members for RedbStore {
         .await
     }
 
-    async fn catalogue(&self) -> Result<Vec<crate::domain::catalogue::CatalogueEntry>, StoreError> {
-        self.blocking(|db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(super::tables::CATALOGUE)?;
-            table
-                .iter()?
-                .map(|entry| decode(entry?.1.value()))
-                .collect()
-        })
-        .await
+    async fn catalogue(&self) -> Result<Vec<CatalogueEntry>, StoreError> {
+        if let Some(kept) = self.views.catalogue() {
+            return Ok(kept.to_vec());
+        }
+        // Taken before the read: a change committed meanwhile keeps it from being kept.
+        let seq = self.views.seq();
+        let read: Vec<CatalogueEntry> = self
+            .blocking(|db| {
+                let txn = db.begin_read()?;
+                let table = txn.open_table(super::tables::CATALOGUE)?;
+                table
+                    .iter()?
+                    .map(|entry| decode(entry?.1.value()))
+                    .collect::<Result<_, StoreError>>()
+            })
+            .await?;
+        self.views.keep_catalogue(seq, Arc::new(read.clone()));
+        Ok(read)
     }
 
     async fn has_customers(&self) -> Result<bool, StoreError> {

@@ -17,6 +17,9 @@
 //!   before its read began, so a view from before a write is never kept after it.
 //! - The sweep's batches are changes too: the sessions they remove are forgotten with them.
 //!
+//! The service catalogue is kept the same way: every member's `GET /v1/services` reads it,
+//! and only an operator's change to an entry (`Write::PutCatalogueEntry`) makes it stale.
+//!
 //! At most `MOST_KEPT` views are kept; past that they are all forgotten, and the busy ones
 //! come back with their next read.
 
@@ -24,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::domain::CustomerId;
+use crate::domain::catalogue::CatalogueEntry;
 use crate::store::{SessionView, Write};
 
 const MOST_KEPT: usize = 16_384;
@@ -40,6 +44,7 @@ struct Kept {
     by_token: HashMap<String, View>,
     /// Each member's tokens with a view kept.
     by_member: HashMap<CustomerId, HashSet<String>>,
+    catalogue: Option<Arc<Vec<CatalogueEntry>>>,
 }
 
 /// Shared, so that a request clones a pointer under the lock and the view outside it.
@@ -54,6 +59,7 @@ struct View {
 pub(super) struct Touched {
     sessions: Vec<String>,
     members: Vec<CustomerId>,
+    catalogue: bool,
 }
 
 impl Touched {
@@ -76,6 +82,7 @@ impl Touched {
                 Write::DeleteSessionsOf { customer_id } => {
                     touched.members.push(customer_id.clone());
                 }
+                Write::PutCatalogueEntry(_) => touched.catalogue = true,
                 // Nothing a session view holds.
                 Write::CheckSerial { .. }
                 | Write::CheckCustomer { .. }
@@ -87,7 +94,6 @@ impl Touched {
                 | Write::RecordReminder { .. }
                 | Write::EnqueueMail(_)
                 | Write::PutOrder { .. }
-                | Write::PutCatalogueEntry(_)
                 | Write::RecordReminderRun(_) => {}
             }
         }
@@ -97,12 +103,12 @@ impl Touched {
     pub(super) fn sessions(token_digests: Vec<String>) -> Self {
         Self {
             sessions: token_digests,
-            members: Vec::new(),
+            ..Self::default()
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.sessions.is_empty() && self.members.is_empty()
+        self.sessions.is_empty() && self.members.is_empty() && !self.catalogue
     }
 }
 
@@ -155,6 +161,19 @@ impl Views {
         drop(forgotten);
     }
 
+    /// The catalogue, if kept.
+    pub(super) fn catalogue(&self) -> Option<Arc<Vec<CatalogueEntry>>> {
+        self.lock().catalogue.clone()
+    }
+
+    /// Keeps the catalogue read after `seq` was taken, unless something changed since.
+    pub(super) fn keep_catalogue(&self, seq: u64, catalogue: Arc<Vec<CatalogueEntry>>) {
+        let mut kept = self.lock();
+        if kept.seq == seq {
+            kept.catalogue = Some(catalogue);
+        }
+    }
+
     /// Forgets the views a commit made stale; called once it is committed, before its
     /// writes are answered.
     pub(super) fn forget(&self, touched: &Touched) {
@@ -164,6 +183,9 @@ impl Views {
         let mut forgotten = Vec::new();
         let mut kept = self.lock();
         kept.seq += 1;
+        if touched.catalogue {
+            kept.catalogue = None;
+        }
         for token in &touched.sessions {
             if let Some(view) = kept.by_token.remove(token) {
                 let member = &view.view.session.customer_id;
@@ -267,5 +289,21 @@ mod tests {
         let seq = views.seq();
         views.forget(&Touched::by(&[Write::RecordReminder { key: "r".into() }]));
         assert_eq!(views.seq(), seq);
+    }
+
+    #[test]
+    fn the_catalogue_is_kept_until_an_entry_is_written() {
+        let views = Views::default();
+        let entry = crate::domain::catalogue::default_entry(crate::domain::Service::Security);
+        let seq = views.seq();
+        views.forget(&Touched::by(&[Write::PutCatalogueEntry(entry.clone())]));
+        views.keep_catalogue(seq, Arc::new(vec![entry.clone()]));
+        assert!(views.catalogue().is_none(), "read before a change to it");
+
+        views.keep_catalogue(views.seq(), Arc::new(vec![entry.clone()]));
+        views.forget(&Touched::sessions(vec!["a".to_owned()]));
+        assert!(views.catalogue().is_some(), "a session's write leaves it");
+        views.forget(&Touched::by(&[Write::PutCatalogueEntry(entry)]));
+        assert!(views.catalogue().is_none());
     }
 }
