@@ -98,11 +98,11 @@ async fn main() {
     let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
     admin::seed_providers(&ctx).await.unwrap();
     let admin_token = "capacity-admin-token";
-    let state = AppState {
-        ctx: ctx.clone(),
-        admin_token: Some(admin_token.into()),
-        sealing_key: madoguchi_core::secret::SealingKey::generate(),
-    };
+    let state = AppState::new(
+        ctx.clone(),
+        Some(admin_token.into()),
+        madoguchi_core::secret::SealingKey::generate(),
+    );
     let mut probe = Probe {
         client: reqwest::Client::new(),
         base: madoguchi_tests::serve(app(all_operations(), state)).await,

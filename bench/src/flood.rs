@@ -99,11 +99,11 @@ async fn main() {
     )
     .await
     .unwrap();
-    let state = AppState {
-        ctx: ctx.clone(),
-        admin_token: None,
-        sealing_key: madoguchi_core::secret::SealingKey::generate(),
-    };
+    let state = AppState::new(
+        ctx.clone(),
+        None,
+        madoguchi_core::secret::SealingKey::generate(),
+    );
     let base = serve(app(all_operations(), state)).await;
 
     // One client per address; no kept connections, so a thousand addresses stay within the

@@ -96,11 +96,7 @@ async fn serve(members: usize, metrics: bool, tokens: &Path) {
     let store = RedbStore::open(&dir.path().join("usage.redb")).expect("a redb file");
     let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
     logged_in_members(ctx.store.as_ref(), members, tokens).await;
-    let state = AppState {
-        ctx,
-        admin_token: None,
-        sealing_key: madoguchi_core::secret::SealingKey::generate(),
-    };
+    let state = AppState::new(ctx, None, madoguchi_core::secret::SealingKey::generate());
     let base = madoguchi_tests::serve(app(all_operations(), state)).await;
     println!("READY {base}");
     std::io::stdout().flush().expect("stdout");

@@ -25,11 +25,11 @@ pub async fn start() -> Servers {
     let dir = tempfile::tempdir().expect("a temp dir");
     let store = RedbStore::open(&dir.path().join("bench.redb")).expect("a redb file");
     let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
-    let state = AppState {
-        ctx: ctx.clone(),
-        admin_token: None,
-        sealing_key: madoguchi_core::secret::SealingKey::generate(),
-    };
+    let state = AppState::new(
+        ctx.clone(),
+        None,
+        madoguchi_core::secret::SealingKey::generate(),
+    );
     let madoguchi = serve(app(all_operations(), state)).await;
     let hello = serve(Router::new().route("/hello", get(|| async { "hello" }))).await;
     Servers {

@@ -5,21 +5,31 @@
 //! the order's completion, through the logs that name the same id.
 
 use std::future::Future;
-use std::sync::Arc;
+
+use axum::http::HeaderValue;
 
 tokio::task_local! {
     static REQUEST_ID: RequestId;
 }
 
 /// A request's id: 1–64 characters of letters, digits, `-`, `_` and `=`, so that it can go
-/// into a header and a log line as it is.
+/// into a header and a log line as it is. Kept as the header's value: the answer's
+/// `x-request-id` is then this id's bytes shared, not copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(Arc<str>);
+pub struct RequestId(HeaderValue);
 
 impl RequestId {
-    /// A fresh id, for a request no gateway named: 20 characters of base 32.
+    /// A fresh id, for a request no gateway named: 20 characters of base 32 (100 random
+    /// bits).
     pub fn generate() -> Self {
-        Self(crate::secret::random_string(b"0123456789abcdefghjkmnpqrstvwxyz", 20).into())
+        const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+        let mut bits: u128 = rand::random();
+        let id: [u8; 20] = std::array::from_fn(|_| {
+            let char = ALPHABET[(bits & 31) as usize];
+            bits >>= 5;
+            char
+        });
+        Self(HeaderValue::from_bytes(&id).expect("base 32 fits a header"))
     }
 
     /// An id another system gave (API Gateway's, the Lambda runtime's), if it is one.
@@ -28,17 +38,23 @@ impl RequestId {
             && given
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'='));
-        fits.then(|| Self(given.into()))
+        fits.then(|| Self(HeaderValue::from_str(given).expect("checked to fit a header")))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only the characters checked above were ever put in.
+        self.0.to_str().unwrap_or_default()
+    }
+
+    /// The id as the value of a header.
+    pub fn header_value(&self) -> HeaderValue {
+        self.0.clone()
     }
 }
 
 impl std::fmt::Display for RequestId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -49,7 +65,7 @@ pub async fn scope<F: Future>(id: RequestId, work: F) -> F::Output {
 
 /// The id of the request being served, if this task serves one.
 pub fn current() -> Option<String> {
-    REQUEST_ID.try_with(|id| id.0.to_string()).ok()
+    REQUEST_ID.try_with(|id| id.as_str().to_owned()).ok()
 }
 
 #[cfg(test)]

@@ -254,11 +254,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     ));
     let sweeper = redb.map(|redb| tokio::spawn(keep_swept(redb, ctx.clone(), stop_rx)));
 
-    let state = AppState {
-        ctx,
-        admin_token: Some(admin_token.into()),
-        sealing_key,
-    };
+    let state = AppState::new(ctx, Some(admin_token.into()), sealing_key);
     let router = app(all_operations(), state.clone())
         .merge(metrics::route(metrics, state))
         .merge(portal::routes());

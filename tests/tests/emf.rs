@@ -146,11 +146,7 @@ async fn the_login_functions_metrics_follow_the_embedded_metric_format_and_count
     .await
     .unwrap();
     let id = member.customer_id.to_string();
-    let state = AppState {
-        ctx: ctx.clone(),
-        admin_token: None,
-        sealing_key: SealingKey::generate(),
-    };
+    let state = AppState::new(ctx.clone(), None, SealingKey::generate());
     let app = Function::Login.app(state, None);
 
     // One invocation at a time, each flushed after it, as `run_http` does.

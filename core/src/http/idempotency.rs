@@ -17,17 +17,21 @@
 //! receipt (docs/api.md): its answer is also filed under the ended token, which is where a
 //! request with a dead token finds it.
 
+mod layer;
+
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use sha2::{Digest, Sha256};
+
+pub use layer::Guard;
+use layer::{Below, run};
 
 use super::auth::{ClientIp, IamCaller, bearer, holds_admin_token};
 use super::problem::{Problem, ProblemCode};
@@ -422,7 +426,7 @@ fn replay(slot: &Slot, stored: StoredResponse) -> Response {
     if let Some(code) = replayed_code {
         response
             .extensions_mut()
-            .insert(super::metered::ReplayedCode(code));
+            .insert(super::edge::ReplayedCode(code));
     }
     response
 }
@@ -434,7 +438,7 @@ async fn replay_for_ended_session(
     slot: &Slot,
     parts: Parts,
     body: Body,
-    next: Next,
+    next: Below,
 ) -> Response {
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return Problem::new(ProblemCode::PayloadTooLarge).into_response();
@@ -453,15 +457,11 @@ async fn replay_for_ended_session(
         Ok(_) => {}
         Err(error) => return Problem::from(Error::from(error)).into_response(),
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    run(next, Request::from_parts(parts, Body::from(bytes))).await
 }
 
-/// Middleware for every route: only POSTs that carry the header are affected.
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::POST || !request.headers().contains_key(HEADER) {
-        return next.run(request).await;
-    }
+/// A POST that carries the header.
+async fn guard(state: AppState, request: Request, next: Below) -> Response {
     let (mut parts, body) = request.into_parts();
     let key = parts
         .headers
@@ -471,7 +471,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .to_owned();
     if !valid_key(&key) {
         parts.extensions.insert(MalformedKey);
-        return next.run(Request::from_parts(parts, body)).await;
+        return run(next, Request::from_parts(parts, body)).await;
     }
     let sealing = &state.sealing_key;
     let (scope, ended_session) = match caller(&state, &mut parts).await {
@@ -516,7 +516,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
                 version,
                 at,
             });
-            let response = next.run(request).await;
+            let response = run(next, request).await;
             remember(ctx, &slot, &digest, version, release, response).await
         }
     }

@@ -5,9 +5,7 @@ mod catalogue;
 mod code;
 mod lang;
 
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -218,10 +216,10 @@ impl Problem {
 }
 
 impl IntoResponse for Problem {
-    /// Renders in Japanese and keeps the problem in the response, so that `localise` can
-    /// put it into the language the request asked for.
+    /// Renders in the language the request asked for (the edge layer reads it once), and
+    /// keeps the problem in the response for the answer's metrics.
     fn into_response(self) -> Response {
-        let mut response = self.render(Lang::Ja);
+        let mut response = self.render(Lang::asked());
         response.extensions_mut().insert(self);
         response
     }
@@ -230,26 +228,5 @@ impl IntoResponse for Problem {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         Problem::from(self).into_response()
-    }
-}
-
-/// Middleware: re-renders problem answers in the language of `Accept-Language`.
-pub async fn localise(request: Request, next: Next) -> Response {
-    let lang = Lang::from_headers(request.headers());
-    let response = next.run(request).await;
-    // Rendered in English already by the inner pass: the headers set since stay.
-    let english = response
-        .headers()
-        .get(header::CONTENT_LANGUAGE)
-        .is_some_and(|language| language == "en");
-    match (lang, response.extensions().get::<Problem>()) {
-        (Lang::En, Some(problem)) if !english => {
-            // The problem stays with its answer, for the layers outside (its metrics).
-            let problem = problem.clone();
-            let mut english = problem.render(Lang::En);
-            english.extensions_mut().insert(problem);
-            english
-        }
-        _ => response,
     }
 }

@@ -60,10 +60,10 @@ pub async fn http_state(
         secrets::sealing_key(config, sdk),
         secrets::edge_secret(config, sdk),
     )?;
-    let state = AppState {
+    let state = AppState::new(
         ctx,
-        admin_token: config.admin_token.clone().map(AdminToken::into_shared),
+        config.admin_token.clone().map(AdminToken::into_shared),
         sealing_key,
-    };
+    );
     Ok((state, edge))
 }

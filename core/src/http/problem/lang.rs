@@ -1,5 +1,7 @@
 //! The language of a problem's human text (docs/api.md).
 
+use std::future::Future;
+
 use axum::http::{HeaderMap, header};
 
 /// The language of human text: Japanese unless the client prefers English.
@@ -9,7 +11,22 @@ pub enum Lang {
     En,
 }
 
+tokio::task_local! {
+    /// The language the request being answered asked for (set by the edge layer).
+    static ASKED: Lang;
+}
+
 impl Lang {
+    /// The language of the request this task answers; Japanese outside one.
+    pub fn asked() -> Self {
+        ASKED.try_with(|lang| *lang).unwrap_or(Lang::Ja)
+    }
+
+    /// Runs `work` as answering a request that asked for this language.
+    pub(in crate::http) async fn scope<F: Future>(self, work: F) -> F::Output {
+        ASKED.scope(self, work).await
+    }
+
     /// Reads `Accept-Language`: English only when an `en` tag outranks every `ja` tag.
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let Some(value) = headers

@@ -32,11 +32,11 @@ fn context(settings: Settings) -> Context {
 
 /// Every operation's router, as local-dev serves them.
 fn served(ctx: &Context) -> Router {
-    let state = AppState {
-        ctx: ctx.clone(),
-        admin_token: Some("admin-token-for-tests".into()),
-        sealing_key: crate::secret::SealingKey::generate(),
-    };
+    let state = AppState::new(
+        ctx.clone(),
+        Some("admin-token-for-tests".into()),
+        crate::secret::SealingKey::generate(),
+    );
     app(all_operations(), state)
 }
 

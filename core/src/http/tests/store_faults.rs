@@ -31,11 +31,7 @@ async fn a_submission_whose_session_cannot_be_looked_up_is_refused_not_run_ungua
     let token = counter.token(&member).await;
     let router = app(
         all_operations(),
-        AppState {
-            ctx,
-            admin_token: None,
-            sealing_key: SealingKey::generate(),
-        },
+        AppState::new(ctx, None, SealingKey::generate()),
     );
     let order = || {
         let body = json!({"type": "usb_windows", "payment_method": "chocom"});

@@ -120,11 +120,11 @@ async fn without_an_iam_caller_the_admin_function_refuses_even_the_local_token()
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
 
     // …and is one where MADOGUCHI_ADMIN_TOKEN is set.
-    let configured = AppState {
-        ctx: app.as_function("admin").await,
-        admin_token: Some(app.admin_token.clone().into()),
-        sealing_key: app.sealing_key.clone(),
-    };
+    let configured = AppState::new(
+        app.as_function("admin").await,
+        Some(app.admin_token.clone().into()),
+        app.sealing_key.clone(),
+    );
     let accepted = invoke(Function::Admin, configured, &with_token).await;
     assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
 }

@@ -48,11 +48,11 @@ pub fn with_header(event: &str, name: &str, value: &str) -> String {
 /// The function as deployed: its own client through the proxy, no admin token (operators
 /// are IAM callers).
 pub async fn deployed(app: &TestApp, function: Function) -> AppState {
-    AppState {
-        ctx: app.as_function(function.name()).await,
-        admin_token: None,
-        sealing_key: app.sealing_key.clone(),
-    }
+    AppState::new(
+        app.as_function(function.name()).await,
+        None,
+        app.sealing_key.clone(),
+    )
 }
 
 /// Hands an API Gateway event to the function as deployed.

@@ -88,10 +88,11 @@ pub(super) async fn deployed_routes(cloud: &Cloud, state: &AppState) -> axum::Ro
     let mut routes: Vec<(Vec<String>, axum::Router)> = Vec::new();
     let mut usage = None;
     for function in Function::ALL {
-        let function_state = AppState {
-            ctx: function_context(cloud, &state.ctx, function.name()).await,
-            ..state.clone()
-        };
+        let function_state = AppState::new(
+            function_context(cloud, &state.ctx, function.name()).await,
+            state.admin_token.clone(),
+            state.sealing_key.clone(),
+        );
         let served = app(function.operations(), function_state);
         let (_, api) = function.operations().split_for_parts();
         for path in api.paths.paths.keys() {

@@ -252,11 +252,11 @@ impl TestApp {
             .unwrap();
         let admin_token = madoguchi_core::secret::new_session_token();
         let sealing_key = madoguchi_core::secret::SealingKey::generate();
-        let state = AppState {
-            ctx: ctx.clone(),
-            admin_token: Some(admin_token.clone().into()),
-            sealing_key: sealing_key.clone(),
-        };
+        let state = AppState::new(
+            ctx.clone(),
+            Some(admin_token.clone().into()),
+            sealing_key.clone(),
+        );
         let cloud = cloud.map(Arc::new);
         let router = match &cloud {
             Some(cloud) => deployed_routes(cloud, &state).await,
