@@ -153,6 +153,13 @@ enum Command {
     CreateTable,
 }
 
+/// mimalloc rather than glibc's malloc: a request allocates and frees many small values on
+/// two threads, where glibc's arenas cost about a tenth of a read's CPU
+/// (docs/performance.md). The Lambda functions keep the system allocator: their
+/// bootstraps have no room left under their size target.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
