@@ -26,7 +26,7 @@ async fn usage(
     MemberWithSerials(view): MemberWithSerials,
 ) -> Json<Usage> {
     Json(usage::usage_of(
-        view.member,
+        &view.member,
         &view.serials,
         state.ctx.today(),
     ))

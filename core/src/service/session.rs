@@ -4,6 +4,8 @@
 //! Idleness is measured from the recorded `last_seen_at`, which is refreshed at most once a
 //! minute; a session can therefore end up to a minute early, but never outlives the rule.
 
+use std::sync::Arc;
+
 use super::{Context, Error};
 use crate::domain::{Customer, SerialRecord, Session};
 use crate::secret::token_digest;
@@ -18,8 +20,8 @@ pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> 
 /// serials when they were asked for.
 pub struct Authenticated {
     pub session: Session,
-    pub member: Customer,
-    pub serials: Vec<SerialRecord>,
+    pub member: Arc<Customer>,
+    pub serials: Arc<[SerialRecord]>,
 }
 
 /// The session behind a bearer token with its member (and the member's serials when

@@ -155,15 +155,15 @@ pub(crate) fn service_status(customer: &Customer, service: Service) -> ServiceSt
 
 /// The usage of a member read with their serials (one trip to the store: see
 /// `session::authenticate_view`).
-pub fn usage_of(customer: Customer, serials: &[SerialRecord], today: Date) -> Usage {
+pub fn usage_of(customer: &Customer, serials: &[SerialRecord], today: Date) -> Usage {
     Usage {
-        services: services_of(&customer),
+        services: services_of(customer),
         serials: serials
             .iter()
-            .map(|record| SerialView::of(record, &customer, today))
+            .map(|record| SerialView::of(record, customer, today))
             .collect(),
         email: customer.email.masked(),
-        customer_id: customer.customer_id,
-        name: customer.name,
+        customer_id: customer.customer_id.clone(),
+        name: customer.name.clone(),
     }
 }

@@ -1,6 +1,8 @@
 //! Sessions: one by its token's digest, the view a member's request reads before its
 //! answer, and the refresh of `last_seen_at` (at most once a minute, docs/login.md#sessions).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -9,11 +11,13 @@ use crate::store::{Members, StoreError};
 
 /// A session as one read sees it: the session, its member (None once deleted), and the
 /// member's serials when they were asked for. Not `Debug`: the member holds the key's hash.
+/// The member and serials are shared: a view kept in memory (the redb store's) is answered
+/// again without copying them.
 #[derive(Clone)]
 pub struct SessionView {
     pub session: Session,
-    pub member: Option<Customer>,
-    pub serials: Vec<SerialRecord>,
+    pub member: Option<Arc<Customer>>,
+    pub serials: Arc<[SerialRecord]>,
 }
 
 #[async_trait]
@@ -42,8 +46,8 @@ pub trait Sessions: Members + Send + Sync {
         };
         Ok(Some(SessionView {
             session,
-            member,
-            serials,
+            member: member.map(Arc::new),
+            serials: serials.into(),
         }))
     }
 

@@ -300,7 +300,7 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
     }
 
     // Writes that change what the view holds.
-    let mut locked = view().await.member.expect("the member");
+    let mut locked = Customer::clone(&view().await.member.expect("the member"));
     locked.locked_at = Some(at(60));
     let lock = Write::put_customer(locked.clone(), Expect::Version(locked.version));
     covered.insert(kind_of(&lock));

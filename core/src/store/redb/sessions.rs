@@ -1,5 +1,7 @@
 //! RedbStore's `Sessions` (the port is `store/sessions.rs`).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use redb::WriteTransaction;
 
@@ -41,8 +43,8 @@ impl Sessions for RedbStore {
                 };
                 Ok(Some(SessionView {
                     session,
-                    member,
-                    serials,
+                    member: member.map(Arc::new),
+                    serials: serials.into(),
                 }))
             })
             .await?;

@@ -127,7 +127,7 @@ impl Views {
             serials: if with_serials {
                 view.serials.clone()
             } else {
-                Vec::new()
+                Arc::default()
             },
         })
     }
@@ -241,7 +241,7 @@ mod tests {
                 last_seen_at: Timestamp::UNIX_EPOCH,
             },
             member: None,
-            serials: Vec::new(),
+            serials: Arc::default(),
         }
     }
 
