@@ -54,6 +54,9 @@ struct Args {
     requests: u32,
     #[arg(long, default_value_t = 5)]
     rounds: usize,
+    /// Times every stack is measured, in turn.
+    #[arg(long, default_value_t = 3)]
+    passes: usize,
     /// One stack, measured in this process (the parent runs each in its own).
     #[arg(long)]
     stack: Option<usize>,
@@ -69,13 +72,21 @@ fn main() {
         return;
     }
     let mut results = Results::new("layers");
-    let mut previous: Option<f64> = None;
+    // The stacks in turn, `--passes` times: a machine that slows for a while slows every
+    // stack of a pass alike, and each stack's figure is its median over the passes.
+    let mut nanos: Vec<Vec<f64>> = vec![Vec::new(); STACKS.len()];
+    for _ in 0..args.passes {
+        for (stack, taken) in nanos.iter_mut().enumerate() {
+            taken.push(in_own_process(stack, &args));
+        }
+    }
     println!(
-        "`/healthz` in process, median of {} rounds of {} requests, one thread",
-        args.rounds, args.requests
+        "`/healthz` in process, one thread: the median of {} passes, each the median of {} rounds of {} requests",
+        args.passes, args.rounds, args.requests
     );
+    let mut previous: Option<f64> = None;
     for (stack, name) in STACKS.iter().enumerate() {
-        let nanos = in_own_process(stack, &args);
+        let nanos = median(&mut nanos[stack]);
         // Each row adds to the one before, but for the bare route and the router (each
         // its own floor) and the separate calls (against the single call's row).
         let added = match (stack, previous) {
@@ -134,12 +145,20 @@ fn measure(stack: usize, requests: u32, rounds: usize) -> f64 {
         let state = AppState::new(ctx, None, madoguchi_core::secret::SealingKey::generate());
         stacked(stack, state)
     });
-    let mut rounds: Vec<Duration> = (0..=rounds)
+    let rounds: Vec<Duration> = (0..=rounds)
         .map(|_| runtime.block_on(timed(router.clone(), requests)))
         .skip(1) // the first round warms up
         .collect();
-    rounds.sort();
-    rounds[rounds.len() / 2].as_nanos() as f64 / f64::from(requests)
+    let mut nanos: Vec<f64> = rounds
+        .iter()
+        .map(|round| round.as_nanos() as f64 / f64::from(requests))
+        .collect();
+    median(&mut nanos)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 async fn timed(mut router: Router, requests: u32) -> Duration {

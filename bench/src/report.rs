@@ -30,11 +30,12 @@ struct Args {
 }
 
 /// The parts in the order the table shows them.
-const PARTS: [&str; 7] = [
+const PARTS: [&str; 8] = [
     "paths",
     "reminders-redb",
     "reminders-dynamodb",
     "capacity",
+    "layers",
     "metrics-cost",
     "lambda",
     "profiles",
