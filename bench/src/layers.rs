@@ -129,7 +129,7 @@ fn measure(stack: usize, requests: u32, rounds: usize) -> f64 {
     let _logs = (stack >= SUBSCRIBED).then(|| {
         let subscriber = tracing_subscriber::fmt()
             .with_writer(std::io::sink)
-            .with_env_filter("info,tower_http=info")
+            .with_env_filter("info")
             .finish();
         tracing::subscriber::set_default(subscriber)
     });

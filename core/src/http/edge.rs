@@ -27,7 +27,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use tower::{Layer, Service};
 use tracing::Instrument;
@@ -116,18 +116,24 @@ fn counted(response: &Response, route: Option<&MatchedPath>, started: Instant) {
         (None, None) => "none",
     };
     let status = response.status();
+    let seconds = started.elapsed().as_secs_f64();
     crate::telemetry::answer(
         route.map_or("unmatched", MatchedPath::as_str),
         status.as_u16(),
         code,
-        started.elapsed().as_secs_f64(),
+        seconds,
     );
     // What the server could not do is logged where it failed (a panic, a store failure, a
-    // conflict that did not settle); this line ties the answer to it.
-    if status.is_server_error() {
-        tracing::warn!(
+    // conflict that did not settle); this line ties the answer to it. `busy` is the store
+    // pushing back, which a retry a second later rarely meets again: a warning. Any other
+    // server error is an error, as operators' log queries look for (docs/runbook.md).
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        tracing::warn!(status = status.as_u16(), code, seconds, "answered busy");
+    } else if status.is_server_error() {
+        tracing::error!(
             status = status.as_u16(),
             code,
+            seconds,
             "answered with a server error"
         );
     }
