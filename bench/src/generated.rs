@@ -62,10 +62,11 @@ pub fn member_with_licence(
 /// A live session of member `n` (as `member_with_licence` numbers them): its token, and
 /// the write that stores it.
 pub fn session_of(n: usize, now: Timestamp) -> (String, Write) {
-    let token = madoguchi_core::secret::new_session_token();
+    let member = customer_id(n);
+    let token = madoguchi_core::secret::new_session_token(&member);
     let session = Session {
         token_digest: madoguchi_core::secret::token_digest(&token),
-        customer_id: customer_id(n),
+        customer_id: member,
         created_at: now,
         last_seen_at: now,
     };

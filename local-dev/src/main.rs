@@ -294,7 +294,7 @@ fn admin_token(given: Option<String>, data_dir: &Path) -> Result<String, Failure
     let token = match std::fs::read_to_string(&path) {
         Ok(saved) if !saved.trim().is_empty() => saved.trim().to_owned(),
         _ => {
-            let token = madoguchi_core::secret::new_session_token();
+            let token = madoguchi_core::secret::random_secret();
             write_private(&path, &token)?;
             token
         }

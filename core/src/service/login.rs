@@ -201,7 +201,7 @@ async fn open_session(
         if customer.is_cancelled() {
             return Ok(Err(Error::MembershipCancelled));
         }
-        let token = new_session_token();
+        let token = new_session_token(customer_id);
         let session = Session {
             token_digest: token_digest(&token),
             customer_id: customer_id.clone(),

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::{Context, Error};
 use crate::domain::{Customer, SerialRecord, Session};
-use crate::secret::token_digest;
-use crate::store::{SessionView, Write};
+use crate::secret::{token_digest, token_member};
+use crate::store::{SessionKey, SessionView, Write};
 
 /// The session behind a bearer token, or 401.
 pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> {
@@ -31,20 +31,20 @@ pub async fn authenticate_view(
     token: &str,
     with_serials: bool,
 ) -> Result<Authenticated, Error> {
-    // Every token this service issues is 43 URL-safe characters; anything else is not one.
-    if token.len() != 43
-        || !token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    // Anything this service never issued is not looked up.
+    let Ok(member) = token_member(token) else {
         return Err(Error::Unauthorized);
-    }
+    };
     let digest = token_digest(token);
+    let key = SessionKey {
+        token_digest: &digest,
+        member: member.as_ref(),
+    };
     let Some(SessionView {
         session,
         member,
         serials,
-    }) = ctx.store.session_view(&digest, with_serials).await?
+    }) = ctx.store.session_view(key, with_serials).await?
     else {
         return Err(Error::Unauthorized);
     };
@@ -55,6 +55,7 @@ pub async fn authenticate_view(
     if now >= idle_until || now >= lifetime_until {
         ctx.store
             .commit(vec![Write::DeleteSession {
+                customer_id: session.customer_id,
                 token_digest: digest,
             }])
             .await?;
@@ -68,7 +69,7 @@ pub async fn authenticate_view(
     };
     // Refresh `last_seen_at` at most once per interval, so that most reads stay reads.
     if now.duration_since(session.last_seen_at) >= settings.session_touch_interval {
-        ctx.store.touch_session(&digest, now).await?;
+        ctx.store.touch_session(key, now).await?;
     }
     Ok(Authenticated {
         session,
@@ -81,6 +82,7 @@ pub async fn authenticate_view(
 pub async fn log_out(ctx: &Context, session: &Session) -> Result<(), Error> {
     ctx.store
         .commit(vec![Write::DeleteSession {
+            customer_id: session.customer_id.clone(),
             token_digest: session.token_digest.clone(),
         }])
         .await?;

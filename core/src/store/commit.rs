@@ -72,6 +72,7 @@ pub enum Write {
     },
     PutSession(Session),
     DeleteSession {
+        customer_id: CustomerId,
         token_digest: String,
     },
     /// Ends every session of a member (docs/cancellation.md: cancellation).

@@ -36,7 +36,7 @@ pub use orders::{OrderPlace, Orders, PublishPlace};
 pub use outbox::Outbox;
 pub use reminders::{ExpiryPlace, Reminders, reminder_date};
 pub use renewals::{RenewalView, Renewals};
-pub use sessions::{SessionView, Sessions};
+pub use sessions::{SessionKey, SessionView, Sessions};
 pub use status::{ReminderRun, Status, StatusReads, Tally};
 
 #[derive(Debug, thiserror::Error)]

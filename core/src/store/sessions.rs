@@ -6,8 +6,27 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-use crate::domain::{Customer, SerialRecord, Session};
+use crate::domain::{Customer, CustomerId, SerialRecord, Session};
 use crate::store::{Members, StoreError};
+
+/// How a store finds a session: its token's digest, and the member the token names
+/// (`secret::token_member`). A token issued before tokens named their member names none.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionKey<'a> {
+    pub token_digest: &'a str,
+    pub member: Option<&'a CustomerId>,
+}
+
+impl Session {
+    /// How a store finds this session: a session is only ever made from a token that names
+    /// its member.
+    pub fn key(&self) -> SessionKey<'_> {
+        SessionKey {
+            token_digest: &self.token_digest,
+            member: Some(&self.customer_id),
+        }
+    }
+}
 
 /// A session as one read sees it: the session, its member (None once deleted), and the
 /// member's serials when they were asked for. Not `Debug`: the member holds the key's hash.
@@ -27,8 +46,19 @@ pub trait Sessions: Members + Send + Sync {
     /// A session with its member, and with the member's serials when `with_serials`, read
     /// together: what a member's request needs before its answer (docs/login.md's checks, and
     /// the whole of the usage answer's) in one trip to the store. redb reads it in one read
-    /// transaction; by default it is the reads one after another.
+    /// transaction, DynamoDB in one Query of the member's partition; by default it is the
+    /// reads one after another.
     async fn session_view(
+        &self,
+        key: SessionKey<'_>,
+        with_serials: bool,
+    ) -> Result<Option<SessionView>, StoreError> {
+        self.session_view_in_turn(key.token_digest, with_serials)
+            .await
+    }
+
+    /// The session, then its member (and serials): two reads, one after the other.
+    async fn session_view_in_turn(
         &self,
         token_digest: &str,
         with_serials: bool,
@@ -54,5 +84,5 @@ pub trait Sessions: Members + Send + Sync {
     /// Refreshes `last_seen_at` of a session that still exists. One conditional write of its
     /// own, never part of a commit: a session already gone means nothing to do, so a touch
     /// racing a logout cannot bring the session back.
-    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError>;
+    async fn touch_session(&self, key: SessionKey<'_>, at: Timestamp) -> Result<(), StoreError>;
 }

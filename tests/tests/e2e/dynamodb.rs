@@ -155,6 +155,7 @@ fn ending_kind(item: &Item) -> Option<&'static str> {
     ]
     .into_iter()
     .find_map(|(prefix, kind)| pk.starts_with(prefix).then_some(kind))
+    .or_else(|| sk.starts_with("CUSTOMER#SESSION#").then_some("session"))
     .or_else(|| sk.starts_with("SESSION#").then_some("session pointer"))
 }
 
@@ -182,7 +183,8 @@ fn check_expiries(items: &[Item], now: jiff::Timestamp) -> Vec<&'static str> {
 }
 
 /// Every item with an end carries it in `expires_at`, the table's TTL attribute (as in
-/// infra/template.yaml): sessions and their pointers, per-client counts, idempotency
+/// infra/template.yaml): sessions (and the pointers of sessions filed before tokens named
+/// their member), per-client counts, idempotency
 /// records, sent reminders.
 #[tokio::test]
 #[ignore = "needs DynamoDB Local: scripts/test starts it"]
@@ -195,7 +197,7 @@ async fn everything_that_ends_carries_a_ttl_in_the_future() {
     let token = app.login(&member).await;
     let now = app.clock.now();
     let kinds = check_expiries(&raw_items(&table).await, now);
-    assert_eq!(kinds, ["client count", "session", "session pointer"]);
+    assert_eq!(kinds, ["client count", "session"]);
 
     let wrong = app.try_login(&member.customer_id, "not-the-key-1").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
@@ -223,8 +225,136 @@ async fn everything_that_ends_carries_a_ttl_in_the_future() {
             "client count",
             "idempotency record",
             "reminder sent",
-            "session",
-            "session pointer"
+            "session"
         ]
     );
+}
+
+/// docs/login.md#sessions: a member's request reads its session, the member and their
+/// serials in one Query of the member's partition, at one read unit (under 4 KB, strongly
+/// consistent). Usage needs nothing more; services also read the catalogue, and orders a
+/// page of the member's orders. A refresh of `last_seen_at`, once a minute, is the only
+/// other call.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn a_members_read_is_one_query() {
+    let (store, meter) = fresh_dynamodb_table().await.metered();
+    let app = TestApp::spawn_over(Arc::new(store)).await;
+    let member = app.member_until("2026-12-10").await;
+    let token = app.login(&member).await;
+    for (path, calls) in [("/v1/usage", 1), ("/v1/services", 2), ("/v1/orders", 2)] {
+        let before = meter.read();
+        let answer = app.get(path, &token).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {:?}", answer.body);
+        let cost = meter.read() - before;
+        assert_eq!(cost.calls, calls, "{path}: {cost:?}");
+    }
+    let before = meter.read();
+    app.get("/v1/usage", &token).await;
+    assert_eq!(
+        (meter.read() - before).read_units,
+        1.0,
+        "the view of a member with two serials"
+    );
+    app.advance(jiff::SignedDuration::from_secs(61));
+    let before = meter.read();
+    assert_eq!(app.get("/v1/usage", &token).await.status, StatusCode::OK);
+    let cost = meter.read() - before;
+    assert_eq!(cost.calls, 2, "the read and the refresh: {cost:?}");
+}
+
+/// docs/login.md#sessions: a token issued before tokens named their member (the 43 random
+/// characters alone, its session in a partition of its own with a pointer in the
+/// member's) is honoured until its session ends; logging out deletes both of its items,
+/// and a cancellation ends it with the member's other sessions.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn a_token_of_the_earlier_form_works_until_its_session_ends() {
+    let table = format!("test-{}", madoguchi_core::secret::random_digits(12));
+    let app = TestApp::spawn_over(Arc::new(dynamodb_table(&table).await)).await;
+    let member = app.member_until("2026-12-10").await;
+    let client = aws_sdk_dynamodb::Client::new(&aws_config::load_from_env().await);
+    let names = |digest: &str| {
+        let key = format!("SESSION#{digest}");
+        move |item: &Item| text(item, "pk") == key || text(item, "sk") == key
+    };
+
+    let (token, digest) =
+        earlier_session(&client, &table, &member.customer_id, app.clock.now()).await;
+    assert_eq!(app.get("/v1/usage", &token).await.status, StatusCode::OK);
+    // Its refresh goes to where it is filed.
+    let last_seen = |items: Vec<Item>| {
+        let key = format!("SESSION#{digest}");
+        let session = items.into_iter().find(|i| text(i, "pk") == key).unwrap();
+        text(&session, "last_seen_at").to_owned()
+    };
+    let seen = last_seen(raw_items(&table).await);
+    app.advance(jiff::SignedDuration::from_secs(61));
+    assert_eq!(app.get("/v1/usage", &token).await.status, StatusCode::OK);
+    assert_ne!(last_seen(raw_items(&table).await), seen, "refreshed");
+    let logout = app
+        .call(Method::DELETE, "/v1/sessions/current", Some(&token), None)
+        .await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT, "{:?}", logout.body);
+    assert!(!raw_items(&table).await.iter().any(names(&digest)));
+    assert_eq!(
+        app.get("/v1/usage", &token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (earlier, digest) =
+        earlier_session(&client, &table, &member.customer_id, app.clock.now()).await;
+    let current = app.login(&member).await;
+    let cancelled = app.cancel_membership(&current).await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::CREATED,
+        "{:?}",
+        cancelled.body
+    );
+    assert!(!raw_items(&table).await.iter().any(names(&digest)));
+    for token in [earlier, current] {
+        assert_eq!(
+            app.get("/v1/usage", &token).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
+
+/// A session as it was filed before tokens named their member: its item in a partition of
+/// its own, and a pointer in the member's. Returns its token and the token's digest.
+async fn earlier_session(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    member: &str,
+    now: jiff::Timestamp,
+) -> (String, String) {
+    let token = madoguchi_core::secret::random_secret();
+    let digest = madoguchi_core::secret::token_digest(&token);
+    let session = madoguchi_core::domain::Session {
+        token_digest: digest.clone(),
+        customer_id: madoguchi_core::domain::CustomerId::parse(member).unwrap(),
+        created_at: now,
+        last_seen_at: now,
+    };
+    let expires = AttributeValue::N((now.as_second() + 12 * 3600).to_string());
+    let mut item: Item = serde_dynamo::to_item(&session).unwrap();
+    item.insert("pk".into(), AttributeValue::S(format!("SESSION#{digest}")));
+    item.insert("sk".into(), AttributeValue::S("SESSION".into()));
+    item.insert("expires_at".into(), expires.clone());
+    let pointer: Item = HashMap::from([
+        ("pk".into(), AttributeValue::S(format!("CUSTOMER#{member}"))),
+        ("sk".into(), AttributeValue::S(format!("SESSION#{digest}"))),
+        ("expires_at".into(), expires),
+    ]);
+    for item in [item, pointer] {
+        client
+            .put_item()
+            .table_name(table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap();
+    }
+    (token, digest)
 }

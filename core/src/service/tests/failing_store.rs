@@ -23,6 +23,7 @@ use crate::store::Members;
 use crate::store::Outbox;
 use crate::store::Reminders;
 use crate::store::Renewals;
+use crate::store::SessionKey;
 use crate::store::Sessions;
 use crate::store::redb::RedbStore;
 use crate::store::{
@@ -91,8 +92,8 @@ impl Sessions for Throttled {
         self.store.session(token_digest).await
     }
 
-    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
-        self.store.touch_session(token_digest, at).await
+    async fn touch_session(&self, key: SessionKey<'_>, at: Timestamp) -> Result<(), StoreError> {
+        self.store.touch_session(key, at).await
     }
 }
 

@@ -5,32 +5,36 @@ use super::*;
 
 pub(super) async fn a_touch_never_brings_back_a_deleted_session(store: &dyn Store) {
     let session = session_of(&fresh_id());
-    let digest = session.token_digest.clone();
     store
-        .commit(vec![Write::PutSession(session)])
+        .commit(vec![Write::PutSession(session.clone())])
         .await
         .expect("put");
-    store.touch_session(&digest, at(90)).await.expect("touch");
+    store
+        .touch_session(session.key(), at(90))
+        .await
+        .expect("touch");
     assert_eq!(
-        store
-            .session(&digest)
-            .await
-            .expect("read")
-            .expect("exists")
-            .last_seen_at,
+        stored(store, &session).await.expect("exists").last_seen_at,
         at(90)
     );
     store
         .commit(vec![Write::DeleteSession {
-            token_digest: digest.clone(),
+            customer_id: session.customer_id.clone(),
+            token_digest: session.token_digest.clone(),
         }])
         .await
         .expect("delete");
     store
-        .touch_session(&digest, at(120))
+        .touch_session(session.key(), at(120))
         .await
         .expect("touch after delete");
-    assert!(store.session(&digest).await.expect("read").is_none());
+    assert!(stored(store, &session).await.is_none());
+}
+
+/// A session as a member's request finds it.
+async fn stored(store: &dyn Store, session: &Session) -> Option<Session> {
+    let view = store.session_view(session.key(), false).await;
+    view.expect("read").map(|view| view.session)
 }
 
 /// docs/cancellation.md: cancellation ends every session of the member, and only theirs.
@@ -51,27 +55,9 @@ pub(super) async fn every_session_of_a_member_ends_together(store: &dyn Store) {
         }])
         .await
         .expect("ended");
-    assert!(
-        store
-            .session(&sessions[0].token_digest)
-            .await
-            .expect("read")
-            .is_none()
-    );
-    assert!(
-        store
-            .session(&sessions[1].token_digest)
-            .await
-            .expect("read")
-            .is_none()
-    );
-    assert!(
-        store
-            .session(&sessions[2].token_digest)
-            .await
-            .expect("read")
-            .is_some()
-    );
+    assert!(stored(store, &sessions[0]).await.is_none());
+    assert!(stored(store, &sessions[1]).await.is_none());
+    assert!(stored(store, &sessions[2]).await.is_some());
 }
 
 /// What a member's request reads first (docs/login.md, docs/usage.md): the session, its member and, when
@@ -93,7 +79,7 @@ pub(super) async fn a_session_is_read_with_its_member_and_serials(store: &dyn St
         .expect("a member with a serial, logged in");
 
     let view = store
-        .session_view(&session.token_digest, true)
+        .session_view(session.key(), true)
         .await
         .expect("read")
         .expect("the session");
@@ -103,17 +89,17 @@ pub(super) async fn a_session_is_read_with_its_member_and_serials(store: &dyn St
     assert_eq!(serials, vec![serial.serial.clone()]);
 
     let without = store
-        .session_view(&session.token_digest, false)
+        .session_view(session.key(), false)
         .await
         .expect("read")
         .expect("the session");
     assert!(without.member.is_some());
     assert!(without.serials.is_empty(), "serials only when asked for");
 
-    let unknown = crate::secret::token_digest(&crate::secret::new_session_token());
+    let unknown = session_of(&id);
     assert!(
         store
-            .session_view(&unknown, true)
+            .session_view(unknown.key(), true)
             .await
             .expect("read")
             .is_none()
@@ -127,7 +113,7 @@ pub(super) async fn a_session_is_read_with_its_member_and_serials(store: &dyn St
         .await
         .expect("logged in");
     let view = store
-        .session_view(&orphan.token_digest, true)
+        .session_view(orphan.key(), true)
         .await
         .expect("read")
         .expect("the session");
@@ -199,7 +185,7 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
         .await
         .expect("a member with a serial, logged in twice");
     let view = || async {
-        read_twice(store, &session.token_digest, true)
+        read_twice(store, &session, true)
             .await
             .expect("the session")
     };
@@ -325,21 +311,13 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
     let third = session_of(&id);
     let opened = Write::PutSession(third.clone());
     covered.insert(kind_of(&opened));
-    assert!(
-        read_twice(store, &third.token_digest, false)
-            .await
-            .is_none()
-    );
+    assert!(read_twice(store, &third, false).await.is_none());
     store.commit(vec![opened]).await.expect("logged in again");
-    assert!(
-        read_twice(store, &third.token_digest, false)
-            .await
-            .is_some()
-    );
+    assert!(read_twice(store, &third, false).await.is_some());
 
     // The writes outside commits: a touch shows, the others leave the view as it was.
     store
-        .touch_session(&session.token_digest, at(120))
+        .touch_session(session.key(), at(120))
         .await
         .expect("touched");
     assert_eq!(view().await.session.last_seen_at, at(120));
@@ -393,21 +371,16 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
 
     // Writes that end sessions, last.
     let logout = Write::DeleteSession {
+        customer_id: session.customer_id.clone(),
         token_digest: session.token_digest.clone(),
     };
     covered.insert(kind_of(&logout));
     store.commit(vec![logout]).await.expect("logged out");
     assert!(
-        read_twice(store, &session.token_digest, true)
-            .await
-            .is_none(),
+        read_twice(store, &session, true).await.is_none(),
         "a logged-out token has no view"
     );
-    assert!(
-        read_twice(store, &other.token_digest, false)
-            .await
-            .is_some()
-    );
+    assert!(read_twice(store, &other, false).await.is_some());
     let every = Write::DeleteSessionsOf {
         customer_id: id.clone(),
     };
@@ -416,9 +389,9 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
         .commit(vec![every])
         .await
         .expect("every session ended");
-    for token in [&other.token_digest, &third.token_digest] {
+    for session in [&other, &third] {
         assert!(
-            read_twice(store, token, false).await.is_none(),
+            read_twice(store, session, false).await.is_none(),
             "every session of the member ended"
         );
     }
@@ -433,10 +406,10 @@ pub(super) async fn a_session_view_follows_every_write_to_it(store: &dyn Store) 
 /// read answers the second from that.
 pub(super) async fn read_twice(
     store: &dyn Store,
-    token_digest: &str,
+    session: &Session,
     with_serials: bool,
 ) -> Option<crate::store::SessionView> {
-    let read = || store.session_view(token_digest, with_serials);
+    let read = || store.session_view(session.key(), with_serials);
     read().await.expect("read");
     read().await.expect("read")
 }

@@ -12,6 +12,14 @@ use crate::store::StoreError;
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 
+/// An item's sort key (empty for an item without one, which no table of ours holds).
+pub(super) fn sort_key(item: &Item) -> &str {
+    match item.get("sk") {
+        Some(AttributeValue::S(sk)) => sk,
+        _ => "",
+    }
+}
+
 pub(super) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }

@@ -66,17 +66,73 @@ pub(super) fn member(id: &CustomerId) -> Key {
     Key::new(member_partition(id), "CUSTOMER")
 }
 
-/// The member and every serial of theirs: their sort keys share the member's.
-pub(super) fn member_with_serials(id: &CustomerId) -> Prefix {
-    Prefix {
+/// Items of one partition whose sort keys lie between two, both included: what one Query
+/// reads.
+pub(super) struct Range {
+    pub(super) pk: String,
+    pub(super) from: &'static str,
+    pub(super) to: String,
+}
+
+const MEMBER: &str = "CUSTOMER";
+const SERIAL: &str = "CUSTOMER#SERIAL#";
+const MEMBER_SESSION: &str = "CUSTOMER#SESSION#";
+
+/// The member and every serial of theirs: the member's sort key, then the serials' (which
+/// start with it), up to `CUSTOMER#SERIAL$`: `$` follows `#`, so every serial sorts before
+/// it and every session (`CUSTOMER#SESSION#…`) after.
+pub(super) fn member_with_serials(id: &CustomerId) -> Range {
+    Range {
         pk: member_partition(id),
-        sk: "CUSTOMER",
+        from: MEMBER,
+        to: "CUSTOMER#SERIAL$".to_owned(),
     }
+}
+
+/// What a member's request reads before its answer, in one Query: the member, their
+/// serials, and the session of the token, whose sort key follows the serials'. The range
+/// also holds the member's other sessions whose digests sort before this one's (a member
+/// has a few live at most; each is a hundred-odd bytes).
+pub(super) fn session_view(owner: &CustomerId, token_digest: &str) -> Range {
+    Range {
+        pk: member_partition(owner),
+        from: MEMBER,
+        to: member_session(owner, token_digest).sk,
+    }
+}
+
+pub(super) fn is_member(sk: &str) -> bool {
+    sk == MEMBER
+}
+
+pub(super) fn is_serial(sk: &str) -> bool {
+    sk.starts_with(SERIAL)
 }
 
 /// Serials are filed under their member, so usage is one Query.
 pub(super) fn serial(owner: &CustomerId, serial: &Serial) -> Key {
-    Key::new(member_partition(owner), format!("CUSTOMER#SERIAL#{serial}"))
+    Key::new(member_partition(owner), format!("{SERIAL}{serial}"))
+}
+
+/// A session, filed in its member's partition (the token names the member:
+/// `secret::new_session_token`).
+pub(super) fn member_session(owner: &CustomerId, token_digest: &str) -> Key {
+    Key::new(
+        member_partition(owner),
+        format!("{MEMBER_SESSION}{token_digest}"),
+    )
+}
+
+/// Every session of a member, for a cancellation to end them.
+pub(super) fn member_sessions(owner: &CustomerId) -> Prefix {
+    Prefix {
+        pk: member_partition(owner),
+        sk: MEMBER_SESSION,
+    }
+}
+
+pub(super) fn member_session_digest(sk: &str) -> Option<&str> {
+    sk.strip_prefix(MEMBER_SESSION)
 }
 
 fn serial_partition(serial: &Serial) -> String {
@@ -153,21 +209,25 @@ pub(super) fn receipt_number(receipt_no: &str) -> Key {
     Key::new(format!("RECEIPT#{receipt_no}"), "RECEIPT")
 }
 
-pub(super) fn session(token_digest: &str) -> Key {
+// Sessions as filed before tokens named their member: a partition of their own, and a
+// pointer in the member's for a cancellation to find. They are read, refreshed and deleted
+// but no longer written, and none outlives the 12 hours of a session's lifetime.
+
+/// A session of a token that names no member.
+pub(super) fn legacy_session(token_digest: &str) -> Key {
     Key::new(format!("SESSION#{token_digest}"), "SESSION")
 }
 
 const SESSION_POINTER: &str = "SESSION#";
 
-/// Lets a cancellation find every session of a member.
-pub(super) fn session_pointer(owner: &CustomerId, token_digest: &str) -> Key {
+pub(super) fn legacy_session_pointer(owner: &CustomerId, token_digest: &str) -> Key {
     Key::new(
         member_partition(owner),
         format!("{SESSION_POINTER}{token_digest}"),
     )
 }
 
-pub(super) fn session_pointers(owner: &CustomerId) -> Prefix {
+pub(super) fn legacy_session_pointers(owner: &CustomerId) -> Prefix {
     Prefix {
         pk: member_partition(owner),
         sk: SESSION_POINTER,

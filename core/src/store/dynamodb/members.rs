@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 
-use super::{DynamoStore, keys, record, s};
+use super::item::sort_key;
+use super::{DynamoStore, keys, record};
 use crate::domain::{Customer, CustomerId, Provider, Serial, SerialRecord};
 use crate::store::{Members, StoreError};
 
@@ -16,20 +17,17 @@ impl Members for DynamoStore {
         &self,
         id: &CustomerId,
     ) -> Result<Option<(Customer, Vec<SerialRecord>)>, StoreError> {
-        // One Query: the member and their serials share a partition and a key prefix.
-        let mut items = self
-            .query_prefix(keys::member_with_serials(id), false)
-            .await?;
-        let member = s(keys::member(id).sk);
-        let Some(position) = items.iter().position(|i| i.get("sk") == Some(&member)) else {
-            return Ok(None);
-        };
-        let customer: Customer = record(items.remove(position))?;
-        let mut serials: Vec<SerialRecord> =
-            items.into_iter().map(record).collect::<Result<_, _>>()?;
-        // In the member's order, as issued.
-        serials.sort_by_key(|s| customer.serials.iter().position(|c| *c == s.serial));
-        Ok(Some((customer, serials)))
+        // One Query: the member and their serials are one range of one partition.
+        let mut member = None;
+        let mut serials = Vec::new();
+        for item in self.query_range(keys::member_with_serials(id)).await? {
+            match sort_key(&item) {
+                sk if keys::is_member(sk) => member = Some(record(item)?),
+                sk if keys::is_serial(sk) => serials.push(record(item)?),
+                _ => {}
+            }
+        }
+        Ok(member.map(|member| in_members_order(member, serials)))
     }
 
     async fn serial(&self, serial: &Serial) -> Result<Option<SerialRecord>, StoreError> {
@@ -50,4 +48,14 @@ impl Members for DynamoStore {
     async fn has_customers(&self) -> Result<bool, StoreError> {
         self.exists(keys::customers_marker()).await
     }
+}
+
+/// The member with their serials in the member's order, as issued (a Query gives them in
+/// their keys' order).
+pub(super) fn in_members_order(
+    member: Customer,
+    mut serials: Vec<SerialRecord>,
+) -> (Customer, Vec<SerialRecord>) {
+    serials.sort_by_key(|s| member.serials.iter().position(|c| *c == s.serial));
+    (member, serials)
 }

@@ -41,7 +41,7 @@ use super::{Page, StoreError};
 use crate::domain::{CustomerId, Serial};
 use error::condition_failed;
 use item::{Item, n, record, s};
-use keys::{IndexKey, Key, Prefix};
+use keys::{IndexKey, Key, Prefix, Range};
 
 #[derive(Clone)]
 pub struct DynamoStore {
@@ -161,6 +161,20 @@ impl DynamoStore {
             .await
     }
 
+    /// Every item of a partition between two sort keys, in their order.
+    async fn query_range(&self, range: Range) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(range.pk))
+            .expression_attribute_values(":from", s(range.from))
+            .expression_attribute_values(":to", s(range.to))
+            .consistent_read(true);
+        self.query_pages(query, usize::MAX).await
+    }
+
     fn prefix_query(&self, prefix: Prefix, newest_first: bool) -> QueryFluentBuilder {
         self.client
             .query()
@@ -193,10 +207,7 @@ impl DynamoStore {
         let read = items
             .into_iter()
             .map(|item| {
-                let sk = match item.get("sk") {
-                    Some(aws_sdk_dynamodb::types::AttributeValue::S(sk)) => sk.as_str(),
-                    _ => "",
-                };
+                let sk = item::sort_key(&item);
                 let at = place(sk).ok_or_else(|| {
                     StoreError::Backend(format!("an item keyed {sk:?} in a list"))
                 })?;

@@ -1,24 +1,76 @@
-//! DynamoStore's `Sessions` (the port is `store/sessions.rs`).
+//! DynamoStore's `Sessions` (the port is `store/sessions.rs`). A session is filed in its
+//! member's partition, after their serials, so that what a member's request reads before
+//! its answer is one Query (core/src/store/README.md#sessions). Sessions of tokens that name no member
+//! were filed in a partition of their own; they are read as before, in two requests.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-use super::{DynamoStore, keys};
+use super::item::sort_key;
+use super::members::in_members_order;
+use super::{DynamoStore, keys, record};
 use crate::domain::Session;
-use crate::store::{Sessions, StoreError};
+use crate::store::{SessionKey, SessionView, Sessions, StoreError};
 
 #[async_trait]
 impl Sessions for DynamoStore {
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError> {
-        self.get(keys::session(token_digest)).await
+        self.get(keys::legacy_session(token_digest)).await
     }
 
-    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
+    async fn session_view(
+        &self,
+        key: SessionKey<'_>,
+        with_serials: bool,
+    ) -> Result<Option<SessionView>, StoreError> {
+        let Some(owner) = key.member else {
+            return self
+                .session_view_in_turn(key.token_digest, with_serials)
+                .await;
+        };
+        let own = keys::member_session(owner, key.token_digest).sk;
+        let (mut session, mut member, mut serials) = (None, None, Vec::new());
+        for item in self
+            .query_range(keys::session_view(owner, key.token_digest))
+            .await?
+        {
+            match sort_key(&item) {
+                sk if sk == own => session = Some(record::<Session>(item)?),
+                sk if keys::is_member(sk) => member = Some(record(item)?),
+                sk if keys::is_serial(sk) && with_serials => serials.push(record(item)?),
+                // A serial not asked for, or another session of the member's.
+                _ => {}
+            }
+        }
+        let Some(session) = session else {
+            return Ok(None);
+        };
+        let (member, serials) = match member {
+            Some(member) => {
+                let (member, serials) = in_members_order(member, serials);
+                (Some(Arc::new(member)), serials)
+            }
+            None => (None, Vec::new()),
+        };
+        Ok(Some(SessionView {
+            session,
+            member,
+            serials: serials.into(),
+        }))
+    }
+
+    async fn touch_session(&self, key: SessionKey<'_>, at: Timestamp) -> Result<(), StoreError> {
+        let item = match key.member {
+            Some(owner) => keys::member_session(owner, key.token_digest),
+            None => keys::legacy_session(key.token_digest),
+        };
         let sent = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(keys::session(token_digest).attributes()))
+            .set_key(Some(item.attributes()))
             .condition_expression("attribute_exists(pk)")
             .update_expression("SET last_seen_at = :at")
             .expression_attribute_values(":at", serde_dynamo::to_attribute_value(at)?)

@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 
-use super::item::{Item, expires_at, item, n, s};
+use super::item::{Item, expires_at, item, n, s, sort_key};
 use super::keys::{self, Key};
 use super::{DynamoStore, lists};
 use crate::domain::SerialRecord;
 use crate::store::{
-    Expect, OrderPlace, PublishPlace, Sessions, StoreError, Versioned, Write, expiry, reminder_date,
+    Expect, OrderPlace, PublishPlace, StoreError, Versioned, Write, expiry, reminder_date,
 };
 
 /// A put, as one part of a transaction, under a condition if given.
@@ -123,39 +123,45 @@ impl DynamoStore {
             }
             Write::PutSession(session) => {
                 let lifetime_ends = session.created_at + self.session_lifetime;
-                let mut session_item = item(&session, keys::session(&session.token_digest))?;
+                let key = keys::member_session(&session.customer_id, &session.token_digest);
+                let mut session_item = item(&session, key)?;
                 session_item.insert("expires_at".into(), expires_at(lifetime_ends));
-                let mut pointer =
-                    keys::session_pointer(&session.customer_id, &session.token_digest).attributes();
-                pointer.insert("expires_at".into(), expires_at(lifetime_ends));
-                vec![put(table, session_item, None)?, put(table, pointer, None)?]
+                vec![put(table, session_item, None)?]
             }
-            Write::DeleteSession { token_digest } => {
-                let Some(session) = self.session(&token_digest).await? else {
-                    return Ok(Vec::new());
-                };
-                vec![
-                    delete(table, keys::session(&token_digest))?,
-                    delete(
-                        table,
-                        keys::session_pointer(&session.customer_id, &token_digest),
-                    )?,
-                ]
-            }
+            // Either filing (core/src/store/README.md#sessions): deleting an item that is not there
+            // changes nothing, and no read is needed to know which it is.
+            Write::DeleteSession {
+                customer_id,
+                token_digest,
+            } => vec![
+                delete(table, keys::member_session(&customer_id, &token_digest))?,
+                delete(table, keys::legacy_session(&token_digest))?,
+                delete(
+                    table,
+                    keys::legacy_session_pointer(&customer_id, &token_digest),
+                )?,
+            ],
             Write::DeleteSessionsOf { customer_id } => {
-                let pointers = self
-                    .query_prefix(keys::session_pointers(&customer_id), false)
-                    .await?;
-                let mut parts = Vec::with_capacity(pointers.len() * 2);
-                for pointer in pointers {
-                    let Some(AttributeValue::S(sk)) = pointer.get("sk") else {
-                        continue;
-                    };
-                    let Some(digest) = keys::pointed_session(sk) else {
-                        continue;
-                    };
-                    parts.push(delete(table, keys::session(digest))?);
-                    parts.push(delete(table, keys::session_pointer(&customer_id, digest))?);
+                let mut parts = Vec::new();
+                for session in self
+                    .query_prefix(keys::member_sessions(&customer_id), false)
+                    .await?
+                {
+                    if let Some(digest) = keys::member_session_digest(sort_key(&session)) {
+                        parts.push(delete(table, keys::member_session(&customer_id, digest))?);
+                    }
+                }
+                for pointer in self
+                    .query_prefix(keys::legacy_session_pointers(&customer_id), false)
+                    .await?
+                {
+                    if let Some(digest) = keys::pointed_session(sort_key(&pointer)) {
+                        parts.push(delete(table, keys::legacy_session(digest))?);
+                        parts.push(delete(
+                            table,
+                            keys::legacy_session_pointer(&customer_id, digest),
+                        )?);
+                    }
                 }
                 parts
             }

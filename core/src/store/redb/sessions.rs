@@ -12,15 +12,17 @@ use redb::{ReadableDatabase, ReadableTable};
 use super::tables::{CUSTOMERS, SESSIONS};
 use super::{RedbStore, decode, encode, read_row, read_serials_of};
 use crate::domain::Session;
-use crate::store::{SessionView, Sessions, StoreError};
+use crate::store::{SessionKey, SessionView, Sessions, StoreError};
 
 #[async_trait]
 impl Sessions for RedbStore {
+    /// redb files a session by its digest alone, and needs not the member the token names.
     async fn session_view(
         &self,
-        token_digest: &str,
+        key: SessionKey<'_>,
         with_serials: bool,
     ) -> Result<Option<SessionView>, StoreError> {
+        let token_digest = key.token_digest;
         if let Some(view) = self.views.get(token_digest, with_serials) {
             return Ok(Some(view));
         }
@@ -58,8 +60,8 @@ impl Sessions for RedbStore {
         self.get(SESSIONS, token_digest.to_owned()).await
     }
 
-    async fn touch_session(&self, token_digest: &str, at: Timestamp) -> Result<(), StoreError> {
-        let token_digest = token_digest.to_owned();
+    async fn touch_session(&self, key: SessionKey<'_>, at: Timestamp) -> Result<(), StoreError> {
+        let token_digest = key.token_digest.to_owned();
         self.writer
             .apply(Change::TouchSession { token_digest, at })
             .await

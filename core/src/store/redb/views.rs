@@ -76,7 +76,7 @@ impl Touched {
                 Write::PutSession(session) => {
                     touched.sessions.push(session.token_digest.clone());
                 }
-                Write::DeleteSession { token_digest } => {
+                Write::DeleteSession { token_digest, .. } => {
                     touched.sessions.push(token_digest.clone());
                 }
                 Write::DeleteSessionsOf { customer_id } => {

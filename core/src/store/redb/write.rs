@@ -213,7 +213,8 @@ pub(super) fn apply(txn: &WriteTransaction, write: &Write) -> Result<(), StoreEr
             index.insert(session.customer_id.as_str(), session.token_digest.as_str())?;
             Ok(())
         }
-        Write::DeleteSession { token_digest } => {
+        // The member is read from the session itself: a session is filed by its digest alone.
+        Write::DeleteSession { token_digest, .. } => {
             let mut table = txn.open_table(SESSIONS)?;
             let removed = match table.remove(token_digest.as_str())? {
                 Some(bytes) => Some(decode::<Session>(bytes.value())?),

@@ -250,7 +250,7 @@ impl TestApp {
         madoguchi_core::service::admin::seed_providers(&ctx)
             .await
             .unwrap();
-        let admin_token = madoguchi_core::secret::new_session_token();
+        let admin_token = madoguchi_core::secret::random_secret();
         let sealing_key = madoguchi_core::secret::SealingKey::generate();
         let state = AppState::new(
             ctx.clone(),
