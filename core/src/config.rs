@@ -407,6 +407,10 @@ mod aws {
     use super::ConfigError;
 
     const ENDPOINT: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+    /// The one file of root certificates TLS trusts (docs/cloud.md#certificates). Where it is
+    /// set, the SDK's TLS loads it and nothing else; unset, it reads every file of the
+    /// system's certificate directory as well, once per cold start.
+    const CERT_FILE: &str = "SSL_CERT_FILE";
 
     /// The AWS SDK's configuration from the standard variables (`AWS_REGION`,
     /// `AWS_ENDPOINT_URL_DYNAMODB`, credentials…). The SDK's behaviour is pinned, so that
@@ -415,6 +419,7 @@ mod aws {
         if let Ok(endpoint) = std::env::var(ENDPOINT) {
             check_endpoint(&endpoint)?;
         }
+        check_cert_file(std::env::var_os(CERT_FILE).as_deref())?;
         let sdk = aws_config::defaults(BehaviorVersion::v2026_01_12())
             .retry_config(retries())
             .load()
@@ -444,6 +449,18 @@ mod aws {
         }
     }
 
+    /// A certificate file that is not there would leave TLS with no roots, and every call
+    /// to AWS failing: the start stops here instead, naming the variable.
+    fn check_cert_file(path: Option<&std::ffi::OsStr>) -> Result<(), ConfigError> {
+        match path.map(std::path::Path::new) {
+            Some(path) if !path.is_file() => Err(ConfigError::Malformed {
+                name: CERT_FILE,
+                reason: format!("{} is not a file", path.display()),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn malformed(endpoint: &str) -> ConfigError {
         ConfigError::Malformed {
             name: ENDPOINT,
@@ -463,6 +480,20 @@ mod aws {
                 let error = check_endpoint(bad).unwrap_err();
                 assert!(error.to_string().starts_with(ENDPOINT), "{bad}: {error}");
             }
+        }
+
+        #[test]
+        fn a_certificate_file_that_is_not_there_stops_the_start_by_name() {
+            assert!(check_cert_file(None).is_ok());
+            let bundle = tempfile::NamedTempFile::new().unwrap();
+            assert!(check_cert_file(Some(bundle.path().as_os_str())).is_ok());
+            let error = check_cert_file(Some("/etc/pki/no-such-bundle.crt".as_ref())).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "SSL_CERT_FILE is malformed: /etc/pki/no-such-bundle.crt is not a file"
+            );
+            let directory = tempfile::tempdir().unwrap();
+            assert!(check_cert_file(Some(directory.path().as_os_str())).is_err());
         }
     }
 }
