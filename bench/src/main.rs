@@ -131,6 +131,9 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// The connections the latency of usage is measured at, one wrk run each.
+const CONCURRENCY: [usize; 4] = [1, 8, 32, 128];
+
 async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize) -> Results {
     let servers::Servers {
         ctx,
@@ -173,6 +176,17 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
     let one_token = phase(format!("{madoguchi}/v1/usage"), Caller::One).await;
     let services = phase(format!("{madoguchi}/v1/services"), Caller::Rotating).await;
     let orders = phase(format!("{madoguchi}/v1/orders"), Caller::Rotating).await;
+    // Latency as members add up: usage with the sessions in rotation, at each concurrency.
+    let mut by_connections = Vec::new();
+    for concurrency in CONCURRENCY {
+        let url = format!("{madoguchi}/v1/usage");
+        let caller = wrk::Caller::Rotating(tokens.clone());
+        let run =
+            tokio::task::spawn_blocking(move || wrk::run_as(&url, &caller, seconds, concurrency))
+                .await
+                .expect("wrk");
+        by_connections.push((concurrency, run));
+    }
     let raw = raw_redb_commits(dir.path(), 500);
     let renewals = renewals(&ctx, &madoguchi, dir.path(), seconds, connections).await;
 
@@ -252,6 +266,21 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
             rss_after as f64 / 1e6
         ),
     );
+    for (concurrency, run) in &by_connections {
+        results.figure(
+            format!("`GET /v1/usage`, sessions in rotation, {concurrency} connections"),
+            rate(run),
+        );
+    }
+    for (percentile, name) in [(50.0, "p50"), (99.0, "p99")] {
+        let points = by_connections
+            .iter()
+            .map(|(concurrency, run)| (*concurrency as f64, run.ms_at(percentile)))
+            .collect();
+        results
+            .series
+            .insert(format!("concurrency: GET /v1/usage {name}"), points);
+    }
     // The plot's bare route: the run just before usage's.
     let bare = bares.swap_remove(1);
     results

@@ -74,6 +74,19 @@ fn main() {
         latency_plot(&path, &latency);
         plots.push(("Latency distributions of the read and write paths", path));
     }
+    let concurrency: Vec<(&String, &Vec<(f64, f64)>)> = parts
+        .iter()
+        .flat_map(|part| part.series.iter())
+        .filter(|(name, _)| name.starts_with("concurrency:"))
+        .collect();
+    if !concurrency.is_empty() {
+        let path = args.docs.join("bench-concurrency.svg");
+        concurrency_plot(&path, &concurrency);
+        plots.push((
+            "Latency of `GET /v1/usage` by concurrent connections",
+            path,
+        ));
+    }
     let reminders: Vec<(&String, &Vec<(f64, f64)>)> = parts
         .iter()
         .flat_map(|part| part.series.iter())
@@ -214,6 +227,63 @@ fn latency_plot(path: &Path, series: &[(&String, &Vec<(f64, f64)>)]) {
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .expect("the legend");
+    root.present().expect("the plot");
+}
+
+/// p50 and p99 against connections, both axes logarithmic: 1 to 128 connections, and
+/// latencies from tenths of a millisecond to tens.
+fn concurrency_plot(path: &Path, series: &[(&String, &Vec<(f64, f64)>)]) {
+    let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
+    root.fill(&WHITE).expect("draw");
+    let most = series
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|(c, _)| *c))
+        .fold(1.0_f64, f64::max);
+    let top = series
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|(_, ms)| *ms))
+        .fold(0.1_f64, f64::max);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "GET /v1/usage, members' sessions in rotation, by connections",
+            ("sans-serif", 22),
+        )
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d((0.8..most * 1.25).log_scale(), (0.01..top * 1.5).log_scale())
+        .expect("a chart");
+    chart
+        .configure_mesh()
+        .x_desc("concurrent connections")
+        .y_desc("latency (ms)")
+        .draw()
+        .expect("the mesh");
+    for (n, (name, points)) in series.iter().enumerate() {
+        let colour = COLOURS[n % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|(c, ms)| (*c, ms.max(0.01))),
+                colour.stroke_width(2),
+            ))
+            .expect("a series")
+            .label(name.trim_start_matches("concurrency: "))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|(c, ms)| Circle::new((*c, ms.max(0.01)), 4, colour.filled())),
+            )
+            .expect("the points");
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperLeft)
         .draw()
         .expect("the legend");
     root.present().expect("the plot");

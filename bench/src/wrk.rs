@@ -57,7 +57,8 @@ done = function(summary, latency, requests)
 end
 "#;
 
-/// wrk against `url` for `seconds` with `connections` connections on two threads. Panics
+/// wrk against `url` for `seconds` with `connections` connections on two threads (one for
+/// a single connection). Panics
 /// on a socket error or any answer other than 2xx: such a run measured something else.
 pub fn run(url: &str, authorization: Option<&str>, seconds: u64, connections: usize) -> Run {
     let caller = authorization.map_or(Caller::Anonymous, |h| Caller::Header(h.to_owned()));
@@ -84,7 +85,12 @@ pub fn run_as(url: &str, caller: &Caller, seconds: u64, connections: usize) -> R
         .expect("a temp file");
     std::fs::write(file.path(), script).expect("the wrk script");
     let output = Command::new("wrk")
-        .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s")])
+        // wrk needs a connection per thread at least.
+        .args([
+            &format!("-t{}", connections.min(2)),
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+        ])
         .arg("-s")
         .arg(file.path())
         .arg(url)
