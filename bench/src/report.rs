@@ -82,10 +82,7 @@ fn main() {
     if !concurrency.is_empty() {
         let path = args.docs.join("bench-concurrency.svg");
         concurrency_plot(&path, &concurrency);
-        plots.push((
-            "Latency of `GET /v1/usage` by concurrent connections",
-            path,
-        ));
+        plots.push(("Latency of `GET /v1/usage` by concurrent connections", path));
     }
     let reminders: Vec<(&String, &Vec<(f64, f64)>)> = parts
         .iter()
@@ -253,7 +250,10 @@ fn concurrency_plot(path: &Path, series: &[(&String, &Vec<(f64, f64)>)]) {
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(64)
-        .build_cartesian_2d((0.8..most * 1.25).log_scale(), (0.01..top * 1.5).log_scale())
+        .build_cartesian_2d(
+            (0.8..most * 1.25).log_scale(),
+            (0.01..top * 1.5).log_scale(),
+        )
         .expect("a chart");
     chart
         .configure_mesh()

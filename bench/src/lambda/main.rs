@@ -279,10 +279,12 @@ async fn main() {
     .into_iter()
     .filter_map(|name| Some((name, std::env::var(name).ok()?)))
     .collect();
-    let cert_file = args
-        .cert_file
-        .clone()
-        .or_else(|| CERT_FILES.into_iter().find(|f| Path::new(f).is_file()).map(Into::into));
+    let cert_file = args.cert_file.clone().or_else(|| {
+        CERT_FILES
+            .into_iter()
+            .find(|f| Path::new(f).is_file())
+            .map(Into::into)
+    });
     let certificates = match (args.without_cert_file, cert_file) {
         (false, Some(file)) => {
             shared.push(("SSL_CERT_FILE", file.clone()));
