@@ -18,8 +18,8 @@ pub struct SessionKey<'a> {
 }
 
 impl Session {
-    /// How a store finds this session: a session is only ever made from a token that names
-    /// its member.
+    /// How a store finds this session, made from a token that names its member (every
+    /// session written since tokens name their member).
     pub fn key(&self) -> SessionKey<'_> {
         SessionKey {
             token_digest: &self.token_digest,
@@ -41,6 +41,9 @@ pub struct SessionView {
 
 #[async_trait]
 pub trait Sessions: Members + Send + Sync {
+    /// A session filed by its token's digest alone: on redb every session; on DynamoDB only
+    /// one of a token that names no member (core/src/store/README.md#sessions). A member's
+    /// request finds its session with `session_view`.
     async fn session(&self, token_digest: &str) -> Result<Option<Session>, StoreError>;
 
     /// A session with its member, and with the member's serials when `with_serials`, read

@@ -230,11 +230,11 @@ async fn everything_that_ends_carries_a_ttl_in_the_future() {
     );
 }
 
-/// docs/login.md#sessions: a member's request reads its session, the member and their
-/// serials in one Query of the member's partition, at one read unit (under 4 KB, strongly
-/// consistent). Usage needs nothing more; services also read the catalogue, and orders a
-/// page of the member's orders. A refresh of `last_seen_at`, once a minute, is the only
-/// other call.
+/// core/src/store/README.md#sessions: a member's request reads its session and member in
+/// one request: for usage with the serials, one Query of the member's partition at one
+/// read unit (under 4 KB, strongly consistent), which is the whole of usage's reads; for
+/// the others one BatchGetItem, before what the route itself reads. A refresh of
+/// `last_seen_at`, once a minute, is the only other call.
 #[tokio::test]
 #[ignore = "needs DynamoDB Local: scripts/test starts it"]
 async fn a_members_read_is_one_query() {
@@ -242,7 +242,15 @@ async fn a_members_read_is_one_query() {
     let app = TestApp::spawn_over(Arc::new(store)).await;
     let member = app.member_until("2026-12-10").await;
     let token = app.login(&member).await;
-    for (path, calls) in [("/v1/usage", 1), ("/v1/services", 2), ("/v1/orders", 2)] {
+    // Usage is the view; services read the catalogue too, orders and receipts a page; the
+    // last two find the session and member in one BatchGetItem.
+    let reads = [
+        ("/v1/usage", 1),
+        ("/v1/services", 2),
+        ("/v1/orders", 2),
+        ("/v1/receipts", 2),
+    ];
+    for (path, calls) in reads {
         let before = meter.read();
         let answer = app.get(path, &token).await;
         assert_eq!(answer.status, StatusCode::OK, "{path}: {:?}", answer.body);

@@ -80,8 +80,7 @@ async fn a_missing_or_foreign_token_is_unauthorized() {
 /// Whether the store still holds a session for this token: ending sessions must remove
 /// them, not only have requests refused.
 async fn stored(app: &TestApp, token: &str) -> bool {
-    let digest = madoguchi_core::secret::token_digest(token);
-    app.ctx.store.session(&digest).await.unwrap().is_some()
+    app.session_stored(token).await
 }
 
 /// docs/login.md: locking an account ends every session of the member.

@@ -1,7 +1,9 @@
 //! DynamoStore's `Sessions` (the port is `store/sessions.rs`). A session is filed in its
 //! member's partition, after their serials, so that what a member's request reads before
-//! its answer is one Query (core/src/store/README.md#sessions). Sessions of tokens that name no member
-//! were filed in a partition of their own; they are read as before, in two requests.
+//! its answer is one request (core/src/store/README.md#sessions): usage's session, member
+//! and serials one Query; any other request's session and member one `BatchGetItem`.
+//! Sessions of tokens that name no member were filed in a partition of their own; they are
+//! read as before, in two requests.
 
 use std::sync::Arc;
 
@@ -11,8 +13,34 @@ use jiff::Timestamp;
 use super::item::sort_key;
 use super::members::in_members_order;
 use super::{DynamoStore, keys, record};
-use crate::domain::Session;
+use crate::domain::{CustomerId, Session};
 use crate::store::{SessionKey, SessionView, Sessions, StoreError};
+
+impl DynamoStore {
+    /// The session and its member alone, by their keys in one `BatchGetItem`: what every
+    /// request but usage needs, at a cost that does not grow with the member's serials or
+    /// sessions, as the Query's would.
+    async fn session_with_member(
+        &self,
+        owner: &CustomerId,
+        token_digest: &str,
+    ) -> Result<Option<SessionView>, StoreError> {
+        let [session, member] = self
+            .items_together([
+                keys::member_session(owner, token_digest),
+                keys::member(owner),
+            ])
+            .await?;
+        let Some(session) = session else {
+            return Ok(None);
+        };
+        Ok(Some(SessionView {
+            session: record(session)?,
+            member: member.map(record).transpose()?.map(Arc::new),
+            serials: Arc::default(),
+        }))
+    }
+}
 
 #[async_trait]
 impl Sessions for DynamoStore {
@@ -30,6 +58,9 @@ impl Sessions for DynamoStore {
                 .session_view_in_turn(key.token_digest, with_serials)
                 .await;
         };
+        if !with_serials {
+            return self.session_with_member(owner, key.token_digest).await;
+        }
         let own = keys::member_session(owner, key.token_digest).sk;
         let (mut session, mut member, mut serials) = (None, None, Vec::new());
         for item in self
@@ -39,8 +70,8 @@ impl Sessions for DynamoStore {
             match sort_key(&item) {
                 sk if sk == own => session = Some(record::<Session>(item)?),
                 sk if keys::is_member(sk) => member = Some(record(item)?),
-                sk if keys::is_serial(sk) && with_serials => serials.push(record(item)?),
-                // A serial not asked for, or another session of the member's.
+                sk if keys::is_serial(sk) => serials.push(record(item)?),
+                // Another session of the member's.
                 _ => {}
             }
         }

@@ -514,6 +514,19 @@ impl TestApp {
             .await
     }
 
+    /// Whether the store still holds the session of `token`, found as a member's request
+    /// finds it: ending sessions must remove them, not only have requests refused.
+    pub async fn session_stored(&self, token: &str) -> bool {
+        let digest = madoguchi_core::secret::token_digest(token);
+        let member = madoguchi_core::secret::token_member(token).expect("a token as issued");
+        let key = madoguchi_core::store::SessionKey {
+            token_digest: &digest,
+            member: member.as_ref(),
+        };
+        let view = self.ctx.store.session_view(key, false).await.unwrap();
+        view.is_some()
+    }
+
     pub async fn login(&self, member: &Member) -> String {
         let answer = self.try_login_as(member).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
