@@ -79,7 +79,8 @@ pub fn new_session_token(member: &CustomerId) -> String {
 /// issued, which no store is asked about.
 pub fn token_member(token: &str) -> Result<Option<CustomerId>, NotAToken> {
     let (member, random) = match token.split_once('.') {
-        Some((member, random)) => {
+        // An ID is `CAF` and 7 digits: anything longer is not parsed at all.
+        Some((member, random)) if member.len() == 10 => {
             let id = CustomerId::parse(member).map_err(|_| NotAToken)?;
             // Only the form issued: upper case, as the ID is stored.
             if id.as_str() != member {
@@ -87,6 +88,7 @@ pub fn token_member(token: &str) -> Result<Option<CustomerId>, NotAToken> {
             }
             (Some(id), random)
         }
+        Some(_) => return Err(NotAToken),
         None => (None, token),
     };
     let random_part = random.len() == 43
@@ -218,6 +220,7 @@ mod tests {
             format!("CAF1234567.{}+", &random[1..]),
             format!("CAF1234567..{}", &random[1..]),
             format!(".{random}"),
+            format!("{}.{random}", "CAF1234567".repeat(100)),
             "A".repeat(44),
         ] {
             assert_eq!(

@@ -13,12 +13,24 @@ use crate::domain::{AccessKey, CustomerId, PersonName, Session};
 use crate::secret::{new_session_token, token_digest, verify_access_key};
 use crate::store::{Expect, Write};
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct LoggedIn {
-    /// The bearer token for every customer endpoint. Shown once; stored only as a digest.
+    /// The bearer token for every customer endpoint, opaque to clients. Shown once; stored
+    /// only as a digest.
     pub token: String,
     pub idle_timeout_seconds: u64,
     pub customer: CustomerSummary,
+}
+
+/// The token is a secret: never in a debug print.
+impl std::fmt::Debug for LoggedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoggedIn")
+            .field("token", &"<redacted>")
+            .field("idle_timeout_seconds", &self.idle_timeout_seconds)
+            .field("customer", &self.customer)
+            .finish()
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -31,11 +31,15 @@ impl DynamoStore {
                 keys::member(owner),
             ])
             .await?;
-        let Some(session) = session else {
+        let Some(session) = session
+            .map(record::<Session>)
+            .transpose()?
+            .filter(|s| s.customer_id == *owner)
+        else {
             return Ok(None);
         };
         Ok(Some(SessionView {
-            session: record(session)?,
+            session,
             member: member.map(record).transpose()?.map(Arc::new),
             serials: Arc::default(),
         }))
@@ -75,7 +79,9 @@ impl Sessions for DynamoStore {
                 _ => {}
             }
         }
-        let Some(session) = session else {
+        // The digest covers the whole token, ID included; a session of another member
+        // under this key would be a store fault, and is no session of this token's.
+        let Some(session) = session.filter(|s: &Session| s.customer_id == *owner) else {
             return Ok(None);
         };
         let (member, serials) = match member {
