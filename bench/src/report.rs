@@ -230,7 +230,7 @@ fn latency_plot(path: &Path, series: &[(&String, &Vec<(f64, f64)>)]) {
 }
 
 /// p50 and p99 against connections, both axes logarithmic: 1 to 128 connections, and
-/// latencies from tenths of a millisecond to tens.
+/// latencies from the lowest measured to the highest.
 fn concurrency_plot(path: &Path, series: &[(&String, &Vec<(f64, f64)>)]) {
     let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
     root.fill(&WHITE).expect("draw");
@@ -242,6 +242,11 @@ fn concurrency_plot(path: &Path, series: &[(&String, &Vec<(f64, f64)>)]) {
         .iter()
         .flat_map(|(_, points)| points.iter().map(|(_, ms)| *ms))
         .fold(0.1_f64, f64::max);
+    let bottom = series
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|(_, ms)| *ms))
+        .fold(top, f64::min)
+        .max(0.001);
     let mut chart = ChartBuilder::on(&root)
         .caption(
             "GET /v1/usage, members' sessions in rotation, by connections",
@@ -252,7 +257,7 @@ fn concurrency_plot(path: &Path, series: &[(&String, &Vec<(f64, f64)>)]) {
         .y_label_area_size(64)
         .build_cartesian_2d(
             (0.8..most * 1.25).log_scale(),
-            (0.01..top * 1.5).log_scale(),
+            (bottom / 1.5..top * 1.5).log_scale(),
         )
         .expect("a chart");
     chart
@@ -265,7 +270,7 @@ fn concurrency_plot(path: &Path, series: &[(&String, &Vec<(f64, f64)>)]) {
         let colour = COLOURS[n % COLOURS.len()];
         chart
             .draw_series(LineSeries::new(
-                points.iter().map(|(c, ms)| (*c, ms.max(0.01))),
+                points.iter().copied(),
                 colour.stroke_width(2),
             ))
             .expect("a series")
@@ -275,7 +280,7 @@ fn concurrency_plot(path: &Path, series: &[(&String, &Vec<(f64, f64)>)]) {
             .draw_series(
                 points
                     .iter()
-                    .map(|(c, ms)| Circle::new((*c, ms.max(0.01)), 4, colour.filled())),
+                    .map(|point| Circle::new(*point, 4, colour.filled())),
             )
             .expect("the points");
     }
