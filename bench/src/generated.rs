@@ -63,7 +63,7 @@ pub fn member_with_licence(
 /// the write that stores it.
 pub fn session_of(n: usize, now: Timestamp) -> (String, Write) {
     let member = customer_id(n);
-    let token = madoguchi_core::secret::new_session_token(&member);
+    let token = madoguchi_core::domain::new_session_token(&member);
     let session = Session {
         token_digest: madoguchi_core::secret::token_digest(&token),
         customer_id: member,

@@ -2,7 +2,6 @@
 //!
 //! Nothing here logs, and the types that hold a secret redact themselves in `Debug`.
 
-use crate::domain::CustomerId;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
@@ -65,46 +64,6 @@ pub fn random_secret() -> String {
     let bytes: [u8; 32] = rand::rng().random();
     URL_SAFE_NO_PAD.encode(bytes)
 }
-
-/// A session token (docs/login.md#sessions): the member's ID, a dot, and 256 random bits.
-/// The ID lets a store find the session beside the member's own items, all in one read;
-/// the random part is the secret.
-pub fn new_session_token(member: &CustomerId) -> String {
-    format!("{member}.{}", random_secret())
-}
-
-/// The member a bearer token names: `Some` for a token as issued now, `None` for one issued
-/// before tokens named their member (the 43 random characters alone, live for at most the
-/// 12 hours of a session's lifetime after the change). `Err` for anything this service never
-/// issued, which no store is asked about.
-pub fn token_member(token: &str) -> Result<Option<CustomerId>, NotAToken> {
-    let (member, random) = match token.split_once('.') {
-        // An ID is `CAF` and 7 digits: anything longer is not parsed at all.
-        Some((member, random)) if member.len() == 10 => {
-            let id = CustomerId::parse(member).map_err(|_| NotAToken)?;
-            // Only the form issued: upper case, as the ID is stored.
-            if id.as_str() != member {
-                return Err(NotAToken);
-            }
-            (Some(id), random)
-        }
-        Some(_) => return Err(NotAToken),
-        None => (None, token),
-    };
-    let random_part = random.len() == 43
-        && random
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if random_part {
-        Ok(member)
-    } else {
-        Err(NotAToken)
-    }
-}
-
-/// A bearer token this service never issued.
-#[derive(Debug, PartialEq, Eq)]
-pub struct NotAToken;
 
 /// The form in which tokens are stored and looked up: a leaked table holds no usable token.
 pub fn token_digest(token: &str) -> String {
@@ -195,40 +154,12 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_long_random_and_stored_as_digests() {
-        let member = CustomerId::parse("CAF1234567").unwrap();
-        let a = new_session_token(&member);
-        let b = new_session_token(&member);
-        assert_eq!(a.len(), "CAF1234567.".len() + 43);
-        assert!(a.starts_with("CAF1234567."));
-        assert_ne!(a, b);
+    fn secrets_are_long_random_and_tokens_stored_as_digests() {
+        let a = random_secret();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_secret());
         assert_eq!(token_digest(&a).len(), 64);
         assert_ne!(token_digest(&a), a);
-        assert_eq!(token_member(&a), Ok(Some(member)));
-    }
-
-    #[test]
-    fn a_token_names_its_member_or_is_of_the_earlier_form_or_is_none() {
-        let random = random_secret();
-        assert_eq!(token_member(&random), Ok(None));
-        for never_issued in [
-            String::new(),
-            format!("caf1234567.{random}"),
-            format!("CAF123.{random}"),
-            format!("CAF1234567.{}", &random[1..]),
-            format!("CAF1234567.{random}x"),
-            format!("CAF1234567.{}+", &random[1..]),
-            format!("CAF1234567..{}", &random[1..]),
-            format!(".{random}"),
-            format!("{}.{random}", "CAF1234567".repeat(100)),
-            "A".repeat(44),
-        ] {
-            assert_eq!(
-                token_member(&never_issued),
-                Err(NotAToken),
-                "{never_issued}"
-            );
-        }
     }
 
     #[test]

@@ -39,6 +39,6 @@ pub use serial::{
     Billing, Device, DeviceId, DeviceName, EventKind, HistoryEvent, Os, Plan, Product, Serial,
     SerialRecord, SerialStatus,
 };
-pub use session::Session;
+pub use session::{NotAToken, Session, new_session_token, token_member};
 pub use text::{FieldError, FieldErrors};
 pub use unlock::{Unlock, UnlockCode};

@@ -9,8 +9,9 @@ use utoipa::ToSchema;
 use super::throttle::Window;
 use super::{Context, Error, retry_on_conflict};
 use crate::domain::Mail;
+use crate::domain::new_session_token;
 use crate::domain::{AccessKey, CustomerId, PersonName, Session};
-use crate::secret::{new_session_token, token_digest, verify_access_key};
+use crate::secret::{token_digest, verify_access_key};
 use crate::store::{Expect, Write};
 
 #[derive(Serialize, ToSchema)]

@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use super::{Context, Error};
+use crate::domain::token_member;
 use crate::domain::{Customer, SerialRecord, Session};
-use crate::secret::{token_digest, token_member};
+use crate::secret::token_digest;
 use crate::store::{SessionKey, SessionView, Write};
 
 /// The session behind a bearer token, or 401.

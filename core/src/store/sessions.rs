@@ -10,7 +10,7 @@ use crate::domain::{Customer, CustomerId, SerialRecord, Session};
 use crate::store::{Members, StoreError};
 
 /// How a store finds a session: its token's digest, and the member the token names
-/// (`secret::token_member`). A token issued before tokens named their member names none.
+/// (`domain::token_member`). A token issued before tokens named their member names none.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionKey<'a> {
     pub token_digest: &'a str,

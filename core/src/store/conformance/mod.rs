@@ -65,7 +65,7 @@ pub(super) fn code_record(code: &crate::domain::RenewalCode) -> crate::domain::C
 /// A new session of `customer_id`, opened and last seen at the epoch.
 pub(super) fn session_of(customer_id: &CustomerId) -> Session {
     Session {
-        token_digest: crate::secret::token_digest(&crate::secret::new_session_token(customer_id)),
+        token_digest: crate::secret::token_digest(&crate::domain::new_session_token(customer_id)),
         customer_id: customer_id.clone(),
         created_at: at(0),
         last_seen_at: at(0),

@@ -115,7 +115,7 @@ pub(super) fn serial(owner: &CustomerId, serial: &Serial) -> Key {
 }
 
 /// A session, filed in its member's partition (the token names the member:
-/// `secret::new_session_token`).
+/// `domain::new_session_token`).
 pub(super) fn member_session(owner: &CustomerId, token_digest: &str) -> Key {
     Key::new(
         member_partition(owner),

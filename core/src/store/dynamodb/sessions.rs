@@ -18,8 +18,8 @@ use crate::store::{SessionKey, SessionView, Sessions, StoreError};
 
 impl DynamoStore {
     /// The session and its member alone, by their keys in one `BatchGetItem`: what every
-    /// request but usage needs, at a cost that does not grow with the member's serials or
-    /// sessions, as the Query's would.
+    /// request needs but those answered with the serials (usage, the services list), at a
+    /// cost that does not grow with the member's serials or sessions, as the Query's would.
     async fn session_with_member(
         &self,
         owner: &CustomerId,

@@ -518,7 +518,7 @@ impl TestApp {
     /// finds it: ending sessions must remove them, not only have requests refused.
     pub async fn session_stored(&self, token: &str) -> bool {
         let digest = madoguchi_core::secret::token_digest(token);
-        let member = madoguchi_core::secret::token_member(token).expect("a token as issued");
+        let member = madoguchi_core::domain::token_member(token).expect("a token as issued");
         let key = madoguchi_core::store::SessionKey {
             token_digest: &digest,
             member: member.as_ref(),

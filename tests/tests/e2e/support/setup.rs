@@ -12,7 +12,7 @@ impl TestApp {
         let customer_id = CustomerId::parse(&member.customer_id).unwrap();
         let now = self.clock.now();
         let tokens: Vec<String> = (0..count)
-            .map(|_| madoguchi_core::secret::new_session_token(&customer_id))
+            .map(|_| madoguchi_core::domain::new_session_token(&customer_id))
             .collect();
         for chunk in tokens.chunks(40) {
             let writes = chunk
