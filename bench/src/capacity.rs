@@ -186,11 +186,11 @@ async fn main() {
         .await;
     let codes = probe
         .measure(
-            "admin: issue one code",
+            "admin: issue two codes",
             Method::POST,
             "/admin/v1/codes",
             Some(admin_token),
-            Some(json!({"product": "security-suite", "term_months": 12, "count": 1})),
+            Some(json!({"product": "security-suite", "term_months": 12, "count": 2})),
         )
         .await;
     probe
@@ -203,6 +203,16 @@ async fn main() {
                 json!({"code": codes["codes"][0], "serial": serial, "email": "capacity@example.jp",
                         "consent": {"terms_version": "2026-10", "agreed": true}}),
             ),
+        )
+        .await;
+    probe
+        .measure(
+            "renewal, logged in",
+            Method::POST,
+            "/v1/renewals",
+            t,
+            Some(json!({"code": codes["codes"][1], "serial": serial,
+                        "consent": {"terms_version": "2026-10", "agreed": true}})),
         )
         .await;
     probe
@@ -280,13 +290,14 @@ async fn main() {
         .measure("receipts", Method::GET, "/v1/receipts", t, None)
         .await;
 
-    // The reminder job for the day 30 days before the renewed expiry: one licence due.
+    // The reminder job for the day 30 days before the expiry, renewed twice by 12 months:
+    // one licence due.
     let before = probe.meter.read();
     let renewed = ctx
         .today()
         .checked_add(jiff::ToSpan::days(20))
         .unwrap()
-        .checked_add(jiff::ToSpan::months(12))
+        .checked_add(jiff::ToSpan::months(24))
         .unwrap();
     let summary = reminders::run(&ctx, renewed.checked_sub(jiff::ToSpan::days(30)).unwrap())
         .await

@@ -112,7 +112,7 @@ async fn attempt(
     // A serial that cannot exist is read as one that does not: the code is still looked up
     // first, so the answers keep their order.
     let view = match &request.serial {
-        Some(typed) => ctx.store.renewal_view(&request.code, typed).await?,
+        Some(typed) => ctx.store.renewal_view(&request.code, typed, caller).await?,
         None => RenewalView {
             code: ctx.store.code(&request.code).await?,
             ..RenewalView::default()

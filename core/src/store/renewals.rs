@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::{CodeRecord, Customer, RenewalCode, Serial, SerialRecord};
+use crate::domain::{CodeRecord, Customer, CustomerId, RenewalCode, Serial, SerialRecord};
 use crate::store::{Members, StoreError};
 
 /// What one renewal reads: each part None when it is not there (or, for the serial and
@@ -21,16 +21,25 @@ pub trait Renewals: Members + Send + Sync {
 
     /// What a renewal reads before it decides (docs/renewal.md): the code, the serial, and the
     /// serial's member, together. redb reads them in one read transaction; by default they
-    /// are read one after another. The serial and member are not read for an unknown code.
+    /// are read one after another.
+    ///
+    /// `owner` is the caller's customer ID when a session is presented: only that member's
+    /// serial can then be renewed, so another member's reads as `None` (and DynamoDB reads
+    /// the three items in one request, knowing the serial's partition). Without it, the
+    /// serial's member is whoever owns it. A view without a code has no serial or member.
     async fn renewal_view(
         &self,
         code: &RenewalCode,
         serial: &Serial,
+        owner: Option<&CustomerId>,
     ) -> Result<RenewalView, StoreError> {
         let Some(code) = self.code(code).await? else {
             return Ok(RenewalView::default());
         };
-        let serial = self.serial(serial).await?;
+        let serial = self
+            .serial(serial)
+            .await?
+            .filter(|s| owner.is_none_or(|o| *o == s.customer_id));
         let member = match &serial {
             Some(serial) => self.customer(&serial.customer_id).await?,
             None => None,

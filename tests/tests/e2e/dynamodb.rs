@@ -271,6 +271,44 @@ async fn a_members_read_is_one_query() {
     assert_eq!(cost.calls, 2, "the read and the refresh: {cost:?}");
 }
 
+/// docs/renewal.md: with a session, a renewal reads the code, the serial and the member in
+/// one BatchGetItem, the caller's partition naming the serial's; without one it reads the
+/// serial's owner first, in a second. Both take the client's place and give it back (two
+/// UpdateItems), so the session's own read is what the logged-in quote adds.
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: scripts/test starts it"]
+async fn a_members_renewal_reads_in_one_request() {
+    let (store, meter) = fresh_dynamodb_table().await.metered();
+    let app = TestApp::spawn_over(Arc::new(store)).await;
+    let member = app.member_until("2026-12-10").await;
+    let token = app.login(&member).await;
+    let code = app.issue_codes("security-suite", 12, 1).await.remove(0);
+    // The first renewal from this address opens its window (a read and a put): not counted.
+    let opening = app.renew(renewal(&code, &member, true)).await;
+    assert_eq!(opening.status, StatusCode::OK, "{:?}", opening.body);
+
+    let before = meter.read();
+    let anonymous = app.renew(renewal(&code, &member, true)).await;
+    assert_eq!(anonymous.status, StatusCode::OK, "{:?}", anonymous.body);
+    let cost = meter.read() - before;
+    assert_eq!(
+        cost.calls, 4,
+        "place, owner and code, serial and member, place: {cost:?}"
+    );
+
+    let before = meter.read();
+    let logged_in = app
+        .post("/v1/renewals", &token, renewal(&code, &member, true))
+        .await;
+    assert_eq!(logged_in.status, StatusCode::OK, "{:?}", logged_in.body);
+    let cost = meter.read() - before;
+    assert_eq!(
+        cost.calls, 4,
+        "session, place, code with serial and member, place: {cost:?}"
+    );
+    assert_eq!(logged_in.body, anonymous.body, "the same quote");
+}
+
 /// docs/login.md#sessions: a token issued before tokens named their member (the 43 random
 /// characters alone, its session in a partition of its own with a pointer in the
 /// member's) is honoured until its session ends; logging out deletes both of its items,

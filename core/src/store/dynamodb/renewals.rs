@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{DynamoStore, keys};
-use crate::domain::{CodeRecord, RenewalCode, Serial};
+use crate::domain::{CodeRecord, CustomerId, RenewalCode, Serial};
 use crate::store::{RenewalView, Renewals, StoreError};
 
 #[async_trait]
@@ -16,7 +16,11 @@ impl Renewals for DynamoStore {
         &self,
         code: &RenewalCode,
         serial: &Serial,
+        owner: Option<&CustomerId>,
     ) -> Result<RenewalView, StoreError> {
-        self.read_for_renewal(code, serial).await
+        match owner {
+            Some(owner) => self.read_members_renewal(code, serial, owner).await,
+            None => self.read_for_renewal(code, serial).await,
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Items read together: one `BatchGetItem` for keys known at once, strongly consistent.
-//! A renewal's reads (docs/renewal.md) take two of them instead of four `GetItem`s one after
-//! another: the code with the serial's owner pointer, then the serial with its member.
-//! A serial's item is filed under its member (so usage is one Query), and its key is known
-//! only once the pointer has been read: that is why the renewal needs two trips, not one.
+//! A renewal's reads (docs/renewal.md) take one of them with a session, whose member names
+//! the serial's partition: the code, the serial and the member. Without one, they take two
+//! instead of four `GetItem`s one after another: the code with the serial's owner pointer,
+//! then the serial with its member. A serial's item is filed under its member (so usage is
+//! one Query), and its key is known only once the pointer has been read.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use aws_sdk_dynamodb::types::KeysAndAttributes;
 use super::DynamoStore;
 use super::item::{Item, record};
 use super::keys::{self, Key};
-use crate::domain::{CustomerId, RenewalCode, Serial};
+use crate::domain::{CustomerId, RenewalCode, Serial, SerialRecord};
 use crate::store::{RenewalView, StoreError};
 
 /// Rounds of a batch read before giving up on keys DynamoDB keeps leaving unprocessed (it
@@ -77,8 +78,39 @@ impl DynamoStore {
         Ok(std::array::from_fn(|i| found.remove(&places[i])))
     }
 
-    /// docs/renewal.md: the code and the serial's owner pointer together, then the serial and its
-    /// member together. Neither is read for an unknown code.
+    /// docs/renewal.md, with a session: the code, and the serial and member under the caller's
+    /// partition, in one request. Another member's serial is not there, so it reads as none.
+    pub(super) async fn read_members_renewal(
+        &self,
+        code: &RenewalCode,
+        serial: &Serial,
+        owner: &CustomerId,
+    ) -> Result<RenewalView, StoreError> {
+        let [code_item, serial_item, member_item] = self
+            .items_together([
+                keys::code(code),
+                keys::serial(owner, serial),
+                keys::member(owner),
+            ])
+            .await?;
+        let Some(code) = code_item.map(record).transpose()? else {
+            return Ok(RenewalView::default());
+        };
+        let serial: Option<SerialRecord> = serial_item.map(record).transpose()?;
+        // As without a session: no member past a serial that is not there.
+        let member = match serial {
+            Some(_) => member_item.map(record).transpose()?,
+            None => None,
+        };
+        Ok(RenewalView {
+            code: Some(code),
+            serial,
+            member,
+        })
+    }
+
+    /// docs/renewal.md, without a session: the code and the serial's owner pointer together,
+    /// then the serial and its member together. Neither is read for an unknown code.
     pub(super) async fn read_for_renewal(
         &self,
         code: &RenewalCode,

@@ -5,7 +5,7 @@ use redb::ReadableDatabase;
 
 use super::tables::{CODES, CUSTOMERS, SERIALS};
 use super::{RedbStore, read_row};
-use crate::domain::{CodeRecord, RenewalCode, Serial, SerialRecord};
+use crate::domain::{CodeRecord, CustomerId, RenewalCode, Serial, SerialRecord};
 use crate::store::{RenewalView, Renewals, StoreError};
 
 #[async_trait]
@@ -18,8 +18,10 @@ impl Renewals for RedbStore {
         &self,
         code: &RenewalCode,
         serial: &Serial,
+        owner: Option<&CustomerId>,
     ) -> Result<RenewalView, StoreError> {
         let (code, serial) = (code.key().to_owned(), serial.to_string());
+        let owner = owner.cloned();
         self.blocking(move |db| {
             // One read transaction, one trip to a reader thread: the code, the serial and
             // its member are one snapshot.
@@ -27,7 +29,8 @@ impl Renewals for RedbStore {
             let Some(code) = read_row(&txn, CODES, &code)? else {
                 return Ok(RenewalView::default());
             };
-            let serial: Option<SerialRecord> = read_row(&txn, SERIALS, &serial)?;
+            let serial = read_row::<SerialRecord>(&txn, SERIALS, &serial)?
+                .filter(|s| owner.as_ref().is_none_or(|o| *o == s.customer_id));
             let member = match &serial {
                 Some(serial) => read_row(&txn, CUSTOMERS, serial.customer_id.as_str())?,
                 None => None,
