@@ -40,8 +40,12 @@ pub(super) enum Change {
         settings: Arc<Settings>,
         now: Timestamp,
     },
-    /// A per-client count's row, decided in memory and written behind (`counts.rs`).
-    CountRow(counts::Row),
+    /// A per-client count's row, decided in memory and written behind: the count as it is
+    /// when the writer reaches it (`counts.rs`).
+    CountRow {
+        key: String,
+        counts: Arc<counts::Counts>,
+    },
 }
 
 /// What a change answers.
@@ -63,6 +67,10 @@ pub(super) enum Answer {
     /// As soon as its transaction is committed, before any fsync: bookkeeping a crash may
     /// lose (`group.rs`).
     WhenApplied,
+    /// Never: a write queued behind a change already decided in memory. A crash may lose
+    /// it, as one answered `WhenApplied`; it rides with its group's durable writes when
+    /// there are any, in their transaction, and otherwise with the bookkeeping (`group.rs`).
+    NoOneWaits,
 }
 
 /// Why a change failed, and whether it may have left something behind in the shared
@@ -83,7 +91,8 @@ impl Failed {
 impl Change {
     pub(super) fn answer(&self) -> Answer {
         match self {
-            Change::TouchSession { .. } | Change::CountRow(_) => Answer::WhenApplied,
+            Change::TouchSession { .. } => Answer::WhenApplied,
+            Change::CountRow { .. } => Answer::NoOneWaits,
             _ => Answer::WhenDurable,
         }
     }
@@ -106,7 +115,7 @@ impl Change {
             | Change::MarkMailSent { .. }
             | Change::RecordFailedAttempt(_)
             | Change::SettleFailedMail(_)
-            | Change::CountRow(_) => Touched::default(),
+            | Change::CountRow { .. } => Touched::default(),
         }
     }
 
@@ -138,7 +147,7 @@ impl Change {
             } => table
                 .remove(txn, keys, settings, *now)
                 .map(Outcome::Removed),
-            Change::CountRow(row) => counts::write_row(txn, row).map(|()| Outcome::Done),
+            Change::CountRow { key, counts } => counts.write_row(txn, key).map(|()| Outcome::Done),
         };
         one_step.map_err(Failed::judged)
     }

@@ -142,9 +142,12 @@ impl RedbStore {
         })
     }
 
-    /// Writes a count's changed row behind its change (`counts.rs`).
-    fn write_count(&self, row: counts::Row) {
-        self.writer.apply_behind(change::Change::CountRow(row));
+    /// Queues the write of a changed count's row behind its change (`counts.rs`).
+    fn write_count(&self, key: String) {
+        self.writer.apply_behind(change::Change::CountRow {
+            key,
+            counts: self.counts.clone(),
+        });
     }
 
     /// Runs a blocking read off the async runtime, on a reader thread.
