@@ -137,6 +137,7 @@ const CONCURRENCY: [usize; 4] = [1, 8, 32, 128];
 async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize) -> Results {
     let servers::Servers {
         ctx,
+        redb,
         madoguchi,
         hello,
         dir,
@@ -174,6 +175,11 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
     let usage = phase(format!("{madoguchi}/v1/usage"), Caller::Rotating).await;
     let rss_after = rss_bytes();
     let one_token = phase(format!("{madoguchi}/v1/usage"), Caller::One).await;
+    // A write to a member forgets the views of its sessions: the read after it goes to the
+    // file. With no view kept, every read is that read.
+    redb.keep_session_views(false);
+    let after_write = phase(format!("{madoguchi}/v1/usage"), Caller::Rotating).await;
+    redb.keep_session_views(true);
     let services = phase(format!("{madoguchi}/v1/services"), Caller::Rotating).await;
     let orders = phase(format!("{madoguchi}/v1/orders"), Caller::Rotating).await;
     // Latency as members add up: usage with the sessions in rotation, at each concurrency.
@@ -255,6 +261,10 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
     results.figure(
         "`GET /v1/usage` with one member's token: the session views' best case",
         against(&one_token),
+    );
+    results.figure(
+        "`GET /v1/usage`, sessions in rotation, each read as the first after a write to its member (no view kept)",
+        against(&after_write),
     );
     results.figure(
         format!(

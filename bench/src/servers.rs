@@ -13,6 +13,8 @@ use madoguchi_tests::serve;
 
 pub struct Servers {
     pub ctx: Context,
+    /// The store behind `ctx`, for what only redb has (its session views kept or not).
+    pub redb: RedbStore,
     /// madoguchi's base URL.
     pub madoguchi: String,
     /// The bare route's base URL (`/hello`).
@@ -24,7 +26,11 @@ pub struct Servers {
 pub async fn start() -> Servers {
     let dir = tempfile::tempdir().expect("a temp dir");
     let store = RedbStore::open(&dir.path().join("bench.redb")).expect("a redb file");
-    let ctx = Context::new(Arc::new(store), Arc::new(SystemClock), Settings::default());
+    let ctx = Context::new(
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+        Settings::default(),
+    );
     let state = AppState::new(
         ctx.clone(),
         None,
@@ -34,6 +40,7 @@ pub async fn start() -> Servers {
     let hello = serve(Router::new().route("/hello", get(|| async { "hello" }))).await;
     Servers {
         ctx,
+        redb: store,
         madoguchi,
         hello,
         dir,

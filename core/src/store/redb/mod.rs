@@ -142,6 +142,13 @@ impl RedbStore {
         })
     }
 
+    /// Whether the session views are kept in memory (`views.rs`); they are from opening.
+    /// Without them every member's read goes to the file, as the first read after a write
+    /// to that member does: `bench paths` measures that read so.
+    pub fn keep_session_views(&self, keep: bool) {
+        self.views.keep_any(keep);
+    }
+
     /// Queues the write of a changed count's row behind its change (`counts.rs`).
     fn write_count(&self, key: String) {
         self.writer.apply_behind(change::Change::CountRow {

@@ -24,6 +24,7 @@
 //! come back with their next read.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::domain::CustomerId;
@@ -35,6 +36,8 @@ const MOST_KEPT: usize = 16_384;
 #[derive(Default)]
 pub(super) struct Views {
     kept: Mutex<Kept>,
+    /// Set to keep nothing (`RedbStore::keep_session_views`).
+    keeping_none: AtomicBool,
 }
 
 #[derive(Default)]
@@ -137,8 +140,23 @@ impl Views {
         self.lock().seq
     }
 
+    /// Whether views are kept; turned off, every kept view is forgotten.
+    pub(super) fn keep_any(&self, keep: bool) {
+        self.keeping_none.store(!keep, Ordering::Relaxed);
+        if !keep {
+            let mut kept = self.lock();
+            kept.catalogue = None;
+            let forgotten = kept.take();
+            drop(kept);
+            drop(forgotten);
+        }
+    }
+
     /// Keeps a view read after `seq` was taken, unless something changed since.
     pub(super) fn keep(&self, seq: u64, view: &SessionView, with_serials: bool) {
+        if self.keeping_none.load(Ordering::Relaxed) {
+            return;
+        }
         let token = view.session.token_digest.clone();
         let member = view.session.customer_id.clone();
         let view = View {
@@ -168,6 +186,9 @@ impl Views {
 
     /// Keeps the catalogue read after `seq` was taken, unless something changed since.
     pub(super) fn keep_catalogue(&self, seq: u64, catalogue: Arc<Vec<CatalogueEntry>>) {
+        if self.keeping_none.load(Ordering::Relaxed) {
+            return;
+        }
         let mut kept = self.lock();
         if kept.seq == seq {
             kept.catalogue = Some(catalogue);
@@ -305,5 +326,19 @@ mod tests {
         assert!(views.catalogue().is_some(), "a session's write leaves it");
         views.forget(&Touched::by(&[Write::PutCatalogueEntry(entry)]));
         assert!(views.catalogue().is_none());
+    }
+
+    #[test]
+    fn views_turned_off_are_forgotten_and_none_is_kept_until_turned_on() {
+        let member = CustomerId::parse("CAF1234567").unwrap();
+        let views = Views::default();
+        views.keep(views.seq(), &view_of("a", &member), true);
+        views.keep_any(false);
+        assert!(views.get("a", true).is_none(), "forgotten");
+        views.keep(views.seq(), &view_of("a", &member), true);
+        assert!(views.get("a", true).is_none(), "not kept");
+        views.keep_any(true);
+        views.keep(views.seq(), &view_of("a", &member), true);
+        assert!(views.get("a", true).is_some());
     }
 }
