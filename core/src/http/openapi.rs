@@ -182,6 +182,25 @@ mod tests {
         with_common_problems(api)
     }
 
+    /// docs/openapi.json, which every app serves, is the document the routers declare.
+    /// `MADOGUCHI_WRITE_OPENAPI=1 cargo test -p madoguchi-core openapi_json` writes it anew.
+    #[test]
+    fn docs_openapi_json_is_the_document_the_routers_declare() {
+        let declared = serde_json::to_string_pretty(crate::http::api_document())
+            .expect("the document serialises")
+            + "\n";
+        if std::env::var_os("MADOGUCHI_WRITE_OPENAPI").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
+            std::fs::write(path, &declared).expect("docs/openapi.json written");
+            return;
+        }
+        assert!(
+            crate::http::API_DOCUMENT_JSON == declared,
+            "docs/openapi.json is not the document the routers declare: write it anew with \
+             MADOGUCHI_WRITE_OPENAPI=1 cargo test -p madoguchi-core openapi_json"
+        );
+    }
+
     #[test]
     fn the_401_is_documented_on_every_secured_operation_and_only_there() {
         let mut api = documented();

@@ -54,6 +54,7 @@ impl Function {
     /// The routers this function mounts. A serial's history goes with activation, receipts
     /// with usage, terms with line notification, logout with login; a member's orders with
     /// services (docs/orders.md).
+    #[inline(always)]
     pub fn operations(self) -> OpenApiRouter<AppState> {
         match self {
             Function::Login => login::router()
@@ -75,7 +76,16 @@ impl Function {
     /// context. With the portal's `edge` secret, a request that carries it is counted by
     /// the viewer address CloudFront gives.
     pub fn app(self, state: AppState, edge: Option<EdgeSecret>) -> LambdaApp {
-        let router = http::app(self.operations(), state);
+        Self::serve(self.operations(), state, edge)
+    }
+
+    /// The app serving `operations`, as `app` describes.
+    pub(super) fn serve(
+        operations: OpenApiRouter<AppState>,
+        state: AppState,
+        edge: Option<EdgeSecret>,
+    ) -> LambdaApp {
+        let router = http::app(operations, state);
         let router = match edge {
             Some(edge) => router.layer(axum::middleware::from_fn_with_state(
                 edge,

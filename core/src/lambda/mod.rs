@@ -27,7 +27,19 @@ use crate::http::AppState;
 
 /// Serves one HTTP function: logs, configuration, secrets and the store are set up once
 /// per cold start, then every event goes through `function`'s app.
-pub async fn run_http(function: Function) -> Result<(), Error> {
+///
+/// Its operations are picked here, inlined into the function's `main`, where `function` is
+/// a constant: the build then links only that function's handlers. Picked at run time,
+/// every `bootstrap` carried every operation's code (docs/performance.md#lambda-functions-bootstrap-size-and-cold-start-init).
+#[inline(always)]
+pub fn run_http(function: Function) -> impl Future<Output = Result<(), Error>> {
+    serve_http(function, function.operations())
+}
+
+async fn serve_http(
+    function: Function,
+    operations: utoipa_axum::router::OpenApiRouter<AppState>,
+) -> Result<(), Error> {
     start::init_logs();
     let (state, edge) = start::init(async {
         let config = Config::from_env()?;
@@ -37,7 +49,7 @@ pub async fn run_http(function: Function) -> Result<(), Error> {
     .await?;
     let metrics = emf::install(function.name());
     tracing::info!(function = function.name(), "ready");
-    let app = function.app(state, edge);
+    let app = Function::serve(operations, state, edge);
     lambda_http::run(tower::service_fn(move |request: lambda_http::Request| {
         let app = app.clone();
         async move {
