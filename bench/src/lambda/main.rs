@@ -166,6 +166,8 @@ impl Start {
             .env("RUST_LOG", "info")
             .env("MADOGUCHI_TABLE", &env.table)
             .env("MADOGUCHI_MAIL_FROM", "madoguchi <no-reply@example.jp>")
+            // The dispatcher's bus (orders' hand-over): named at init, not called.
+            .env("MADOGUCHI_ORDER_BUS", "madoguchi-orders")
             .envs(env.shared.iter().map(|(name, value)| (name, value)))
             .envs(own)
             .stdout(Stdio::null())
