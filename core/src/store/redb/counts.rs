@@ -6,9 +6,10 @@
 //! writes (`group.rs`). Opening the file loads the table back.
 //!
 //! A count changed while its last change still waits to be written is not queued again:
-//! the queued write takes the count as it is when the writer reaches it. A renewal's place
-//! taken and given back within one group of writes is then one row written, not two, and
-//! no row ever overwrites a newer state of its count.
+//! the queued write takes the count as it is when the writer reaches it. Changes that come
+//! while a write waits (one request's place given back and the next one's taken, or the
+//! take and give-back of a request that commits nothing) are then one row, and no row
+//! ever overwrites a newer state of its count.
 //!
 //! A crash loses the changes not yet durable, at most 50 ms of them (`group.rs`): places
 //! of requests the crash ended anyway, and the last guesses counted.

@@ -109,7 +109,8 @@ impl Writer {
     }
 
     /// Queues `change` with no one waiting for it: bookkeeping already decided in memory
-    /// (`counts.rs`), written in the order queued, answered like a change applied soon.
+    /// (`counts.rs`), written in the order queued, in its group's durable transaction when
+    /// there is one and otherwise with the bookkeeping committed without an fsync.
     pub(super) fn apply_behind(&self, change: Change) {
         let forget = Arc::new(self.forgetting(&change));
         let work: Work = Box::new(move |txn| match change.apply(txn) {

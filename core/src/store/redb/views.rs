@@ -145,6 +145,8 @@ impl Views {
         self.keeping_none.store(!keep, Ordering::Relaxed);
         if !keep {
             let mut kept = self.lock();
+            // A change counted: a view read before this and kept after it is refused.
+            kept.seq += 1;
             kept.catalogue = None;
             let forgotten = kept.take();
             drop(kept);
