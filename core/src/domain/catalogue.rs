@@ -123,18 +123,20 @@ pub fn default_entry(service: Service) -> CatalogueEntry {
     }
 }
 
-/// Each service's entry: the stored one where operators set it, else the default.
-pub fn catalogue(stored: &[CatalogueEntry]) -> Vec<CatalogueEntry> {
-    Service::ALL
-        .into_iter()
-        .map(|service| {
-            stored
-                .iter()
-                .find(|e| e.service == service)
-                .cloned()
-                .unwrap_or_else(|| default_entry(service))
-        })
-        .collect()
+/// The default entries, built once: every `GET /v1/services` shows them.
+static DEFAULTS: std::sync::LazyLock<Vec<CatalogueEntry>> =
+    std::sync::LazyLock::new(|| Service::ALL.into_iter().map(default_entry).collect());
+
+/// Each service's entry, in `Service::ALL`'s order: the stored one where operators set it,
+/// else the default. Borrowed, not copied: the names and descriptions are the longest part
+/// of the services answer.
+pub fn catalogue(stored: &[CatalogueEntry]) -> impl Iterator<Item = &CatalogueEntry> {
+    DEFAULTS.iter().map(|default| {
+        stored
+            .iter()
+            .find(|e| e.service == default.service)
+            .unwrap_or(default)
+    })
 }
 
 #[cfg(test)]
@@ -170,9 +172,10 @@ mod tests {
     fn a_stored_entry_replaces_the_default() {
         let mut remote = default_entry(Service::RemoteSupport);
         remote.monthly_fee = 770;
-        let all = catalogue(&[remote.clone()]);
+        let stored = [remote.clone()];
+        let all: Vec<&CatalogueEntry> = catalogue(&stored).collect();
         assert_eq!(all.len(), Service::ALL.len());
-        assert_eq!(all[2], remote);
-        assert_eq!(all[1], default_entry(Service::Security));
+        assert_eq!(all[2], &remote);
+        assert_eq!(all[1], &default_entry(Service::Security));
     }
 }

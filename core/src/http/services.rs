@@ -44,10 +44,10 @@ pub(super) fn service_named(text: &str) -> Result<Service, Problem> {
 async fn list_services(
     State(state): State<AppState>,
     MemberWithSerials(view): MemberWithSerials,
-) -> Result<Json<Services>, Problem> {
-    Ok(Json(
-        services::services(&state.ctx, &view.member, &view.serials).await?,
-    ))
+) -> Result<Response, Problem> {
+    let catalogue = services::catalogue_now(&state.ctx).await?;
+    // Written out here: the answer borrows from the catalogue and the view.
+    Ok(Json(catalogue.services(&view.member, &view.serials)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

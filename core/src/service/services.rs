@@ -3,6 +3,8 @@
 //! (docs/orders.md). Consent, the applicant's rules and the day's count are the same as for
 //! 回線情報通知 (`applications`).
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -26,26 +28,27 @@ const SERIALS_PER_MEMBER: usize = 200;
 use crate::store::{Expect, Write};
 
 /// One service as the member sees it.
+// Its name and description are borrowed from the catalogue: they are most of the answer.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ServiceView {
+pub struct ServiceView<'a> {
     pub service: Service,
-    pub name: String,
+    pub name: &'a str,
     pub status: ServiceStatus,
     /// What can be applied for now: none while an order for it is open.
     pub actions: Vec<ServiceAction>,
     /// Whole yen a month, tax included.
     pub monthly_fee: u64,
-    pub description: String,
+    pub description: &'a str,
     /// The open order for this service, if any.
     #[schema(value_type = Option<String>)]
-    pub pending_order: Option<OrderNo>,
+    pub pending_order: Option<&'a OrderNo>,
     /// セキュリティ機能: the ライセンスプラス serials the member has (not unavailable).
     pub license_plus: Option<u8>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Services {
-    pub services: Vec<ServiceView>,
+pub struct Services<'a> {
+    pub services: Vec<ServiceView<'a>>,
 }
 
 /// The serials a ライセンスプラス count is made of: extra serials not unavailable.
@@ -81,9 +84,13 @@ fn pending_order(customer: &Customer, service: Service) -> Option<&OrderNo> {
     })
 }
 
-fn view(customer: &Customer, serials: &[SerialRecord], entry: &CatalogueEntry) -> ServiceView {
+fn view<'a>(
+    customer: &'a Customer,
+    serials: &[SerialRecord],
+    entry: &'a CatalogueEntry,
+) -> ServiceView<'a> {
     let service = entry.service;
-    let pending = pending_order(customer, service).cloned();
+    let pending = pending_order(customer, service);
     let status = super::usage::service_status(customer, service);
     let actions = if pending.is_some() {
         Vec::new()
@@ -95,30 +102,38 @@ fn view(customer: &Customer, serials: &[SerialRecord], entry: &CatalogueEntry) -
     };
     ServiceView {
         service,
-        name: entry.name.clone(),
+        name: &entry.name,
         status,
         actions,
         monthly_fee: entry.monthly_fee,
-        description: entry.description.clone(),
+        description: &entry.description,
         pending_order: pending,
         license_plus: (service == Service::Security).then(|| count(&license_plus(serials))),
     }
 }
 
-/// Every service of the member's line, from the member and serials their session's view
-/// holds (`session::authenticate_view`): the catalogue is the one read left.
-pub async fn services(
-    ctx: &Context,
-    customer: &Customer,
-    serials: &[SerialRecord],
-) -> Result<Services, Error> {
-    let stored = ctx.store.catalogue().await?;
-    Ok(Services {
-        services: catalogue(&stored)
-            .iter()
-            .map(|entry| view(customer, serials, entry))
-            .collect(),
-    })
+/// The catalogue's entries operators have set, as the store shares them.
+pub struct Catalogue(Arc<[CatalogueEntry]>);
+
+/// The catalogue: with the member and serials their session's view holds
+/// (`session::authenticate_view`), the one read `GET /v1/services` makes.
+pub async fn catalogue_now(ctx: &Context) -> Result<Catalogue, Error> {
+    Ok(Catalogue(ctx.store.catalogue().await?))
+}
+
+impl Catalogue {
+    /// Every service of the member's line.
+    pub fn services<'a>(
+        &'a self,
+        customer: &'a Customer,
+        serials: &[SerialRecord],
+    ) -> Services<'a> {
+        Services {
+            services: catalogue(&self.0)
+                .map(|entry| view(customer, serials, entry))
+                .collect(),
+        }
+    }
 }
 
 /// An application for one service.
@@ -231,9 +246,7 @@ pub async fn apply(
             return Err(Error::ApplicationPending);
         }
         let stored = ctx.store.catalogue().await?;
-        let entries = catalogue(&stored);
-        let entry = entries
-            .iter()
+        let entry = catalogue(&stored)
             .find(|e| e.service == service)
             .ok_or(Error::NotFound)?;
         let before = applied_status(&customer, service);

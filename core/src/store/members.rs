@@ -22,8 +22,11 @@ pub trait Members: Send + Sync {
     async fn providers(&self) -> Result<Vec<Provider>, StoreError>;
 
     /// The service catalogue's entries operators have set (docs/services.md); a service
-    /// without one shows its default.
-    async fn catalogue(&self) -> Result<Vec<crate::domain::catalogue::CatalogueEntry>, StoreError>;
+    /// without one shows its default. Shared: every `GET /v1/services` reads it, and
+    /// the store may hand out the one it keeps.
+    async fn catalogue(
+        &self,
+    ) -> Result<std::sync::Arc<[crate::domain::catalogue::CatalogueEntry]>, StoreError>;
 
     /// Whether any customer exists (local-dev seeds demo members into an empty store).
     async fn has_customers(&self) -> Result<bool, StoreError>;

@@ -74,7 +74,9 @@ impl Members for Throttled {
         self.store.providers().await
     }
 
-    async fn catalogue(&self) -> Result<Vec<crate::domain::catalogue::CatalogueEntry>, StoreError> {
+    async fn catalogue(
+        &self,
+    ) -> Result<std::sync::Arc<[crate::domain::catalogue::CatalogueEntry]>, StoreError> {
         self.store.catalogue().await
     }
 

@@ -7,7 +7,7 @@ use crate::domain::{
 };
 use crate::service::applications::Applicant;
 use crate::service::orders::{self, Progress};
-use crate::service::services::{self, Application, Outcome, ServiceView};
+use crate::service::services::{self, Application, Outcome};
 
 fn application(action: ServiceAction, license_plus: Option<u8>, dry_run: bool) -> Application {
     Application {
@@ -28,22 +28,43 @@ fn application(action: ServiceAction, license_plus: Option<u8>, dry_run: bool) -
     }
 }
 
+/// One service of the list, owned (the list borrows from the catalogue and the view).
+#[derive(Debug)]
+struct Listed {
+    service: Service,
+    status: ServiceStatus,
+    actions: Vec<ServiceAction>,
+    pending_order: Option<OrderNo>,
+    license_plus: Option<u8>,
+}
+
 /// The list as the member's session view gives it.
-async fn listed(counter: &Counter, member: &Member) -> Result<services::Services, Error> {
+async fn listed(counter: &Counter, member: &Member) -> Result<Vec<Listed>, Error> {
     let (customer, serials) = counter
         .ctx
         .store
         .customer_with_serials(&member.id)
         .await?
         .ok_or(Error::NotFound)?;
-    services::services(&counter.ctx, &customer, &serials).await
+    let catalogue = services::catalogue_now(&counter.ctx).await?;
+    Ok(catalogue
+        .services(&customer, &serials)
+        .services
+        .into_iter()
+        .map(|s| Listed {
+            service: s.service,
+            status: s.status,
+            actions: s.actions,
+            pending_order: s.pending_order.cloned(),
+            license_plus: s.license_plus,
+        })
+        .collect())
 }
 
-async fn view(counter: &Counter, member: &Member, service: Service) -> ServiceView {
+async fn view(counter: &Counter, member: &Member, service: Service) -> Listed {
     listed(counter, member)
         .await
         .expect("the services")
-        .services
         .into_iter()
         .find(|s| s.service == service)
         .expect("every service is listed")
@@ -80,7 +101,6 @@ async fn each_service_offers_what_its_state_allows() {
     let listed: Vec<(Service, ServiceStatus, Vec<ServiceAction>)> = listed(&counter, &member)
         .await
         .unwrap()
-        .services
         .into_iter()
         .map(|s| (s.service, s.status, s.actions))
         .collect();

@@ -41,8 +41,10 @@ impl Members for DynamoStore {
         self.records(keys::providers()).await
     }
 
-    async fn catalogue(&self) -> Result<Vec<crate::domain::catalogue::CatalogueEntry>, StoreError> {
-        self.records(keys::catalogue()).await
+    async fn catalogue(
+        &self,
+    ) -> Result<std::sync::Arc<[crate::domain::catalogue::CatalogueEntry]>, StoreError> {
+        Ok(self.records(keys::catalogue()).await?.into())
     }
 
     async fn has_customers(&self) -> Result<bool, StoreError> {

@@ -50,9 +50,9 @@ impl Members for RedbStore {
         .await
     }
 
-    async fn catalogue(&self) -> Result<Vec<CatalogueEntry>, StoreError> {
+    async fn catalogue(&self) -> Result<Arc<[CatalogueEntry]>, StoreError> {
         if let Some(kept) = self.views.catalogue() {
-            return Ok(kept.to_vec());
+            return Ok(kept);
         }
         // Taken before the read: a change committed meanwhile keeps it from being kept.
         let seq = self.views.seq();
@@ -66,7 +66,8 @@ impl Members for RedbStore {
                     .collect::<Result<_, StoreError>>()
             })
             .await?;
-        self.views.keep_catalogue(seq, Arc::new(read.clone()));
+        let read: Arc<[CatalogueEntry]> = read.into();
+        self.views.keep_catalogue(seq, Arc::clone(&read));
         Ok(read)
     }
 

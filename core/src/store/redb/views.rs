@@ -47,7 +47,7 @@ struct Kept {
     by_token: HashMap<String, View>,
     /// Each member's tokens with a view kept.
     by_member: HashMap<CustomerId, HashSet<String>>,
-    catalogue: Option<Arc<Vec<CatalogueEntry>>>,
+    catalogue: Option<Arc<[CatalogueEntry]>>,
 }
 
 /// Shared, so that a request clones a pointer under the lock and the view outside it.
@@ -182,12 +182,12 @@ impl Views {
     }
 
     /// The catalogue, if kept.
-    pub(super) fn catalogue(&self) -> Option<Arc<Vec<CatalogueEntry>>> {
+    pub(super) fn catalogue(&self) -> Option<Arc<[CatalogueEntry]>> {
         self.lock().catalogue.clone()
     }
 
     /// Keeps the catalogue read after `seq` was taken, unless something changed since.
-    pub(super) fn keep_catalogue(&self, seq: u64, catalogue: Arc<Vec<CatalogueEntry>>) {
+    pub(super) fn keep_catalogue(&self, seq: u64, catalogue: Arc<[CatalogueEntry]>) {
         if self.keeping_none.load(Ordering::Relaxed) {
             return;
         }
@@ -320,10 +320,10 @@ mod tests {
         let entry = crate::domain::catalogue::default_entry(crate::domain::Service::Security);
         let seq = views.seq();
         views.forget(&Touched::by(&[Write::PutCatalogueEntry(entry.clone())]));
-        views.keep_catalogue(seq, Arc::new(vec![entry.clone()]));
+        views.keep_catalogue(seq, Arc::from([entry.clone()]));
         assert!(views.catalogue().is_none(), "read before a change to it");
 
-        views.keep_catalogue(views.seq(), Arc::new(vec![entry.clone()]));
+        views.keep_catalogue(views.seq(), Arc::from([entry.clone()]));
         views.forget(&Touched::sessions(vec!["a".to_owned()]));
         assert!(views.catalogue().is_some(), "a session's write leaves it");
         views.forget(&Touched::by(&[Write::PutCatalogueEntry(entry)]));
