@@ -9,4 +9,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod generated;
 pub mod results;
 pub mod servers;
+pub mod write_path;
 pub mod wrk;
+
+/// Each load phase runs in this many slices, alternating with its floor (the bare route,
+/// single durable commits); the slice with the median ratio is the phase's figure.
+pub const SLICES: usize = 5;

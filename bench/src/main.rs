@@ -2,10 +2,11 @@
 //! on this machine (`scripts/bench` runs it; `report` puts its rows in the README):
 //!
 //! - the read path: wrk, in its own process, on a bare axum route, on `/healthz` through
-//!   madoguchi's layers and on `GET /v1/usage`, the same time and connections each;
-//! - the write path: renewals over HTTP from a client process of their own (this binary's
-//!   `renewal-client`), 32 clients each from its own loopback address, against the rate of
-//!   single durable redb commits on the same disk;
+//!   madoguchi's layers and on `GET /v1/usage`, `/v1/services` and `/v1/orders`, the same
+//!   connections each, in slices that alternate with the bare route;
+//! - the write path (`write_path`): renewals over HTTP from a client process of their own
+//!   (this binary's `renewal-client`), 32 clients each from its own loopback address,
+//!   against the rate of single durable redb commits on the same disk, also in slices;
 //! - login against one argon2id verify.
 //!
 //! `cargo run --release -p madoguchi-bench --bin bench -- paths --seconds 10`
@@ -14,11 +15,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use madoguchi_bench::results::{Results, distribution, grouped};
+use madoguchi_bench::results::{Results, grouped};
 use madoguchi_bench::servers::new_member;
-use madoguchi_bench::{generated, servers, wrk};
+use madoguchi_bench::{SLICES, generated, servers, write_path, wrk};
 use madoguchi_core::Context;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -60,23 +60,6 @@ enum Part {
     },
 }
 
-/// One renewal client: a member's term licence and the codes it will redeem.
-#[derive(Serialize, Deserialize)]
-struct RenewalClient {
-    serial: String,
-    email: String,
-    codes: Vec<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct RenewalLoad {
-    renewals: usize,
-    seconds: f64,
-    /// Clients that used up their codes before the time was over.
-    ran_out: usize,
-    distribution: Vec<(f64, f64)>,
-}
-
 fn main() {
     match Args::parse().command {
         Part::Paths {
@@ -96,9 +79,23 @@ fn main() {
             seconds,
         } => {
             let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-            let load = runtime.block_on(renewal_client(&url, &fixtures, seconds));
+            let load = runtime.block_on(write_path::renewal_client(&url, &fixtures, seconds));
             println!("{}", serde_json::to_string(&load).expect("json"));
         }
+    }
+}
+
+/// A read phase: its median slice, the bare route's mean rate beside that slice, and every
+/// slice's ratio to its bare route, lowest first.
+struct Phase {
+    run: wrk::Run,
+    floor: f64,
+    ratios: Vec<f64>,
+}
+
+impl Phase {
+    fn share(&self) -> f64 {
+        self.run.per_second / self.floor
     }
 }
 
@@ -151,7 +148,7 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
     generated::logged_in_members(ctx.store.as_ref(), sessions, &tokens).await;
 
     // wrk runs in its own process; `spawn_blocking` keeps this runtime serving meanwhile.
-    let wrk = |url: String, caller: Caller| {
+    let wrk = |url: String, caller: Caller, seconds: u64| {
         let caller = match caller {
             Caller::Anonymous => wrk::Caller::Anonymous,
             Caller::One => wrk::Caller::Header(format!("Bearer {token}")),
@@ -159,17 +156,29 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
         };
         tokio::task::spawn_blocking(move || wrk::run_as(&url, &caller, seconds, connections))
     };
-    // The bare route is run before and after every phase, and each phase is held against
-    // the mean of the two runs beside it: on a shared 2-core machine the floor itself moves
-    // by a quarter between runs a minute apart, and one run at the start would put that
-    // into every ratio.
-    let bare_route = || wrk(format!("{hello}/hello"), Caller::Anonymous);
+    // Each phase runs in `SLICES` slices, the bare route before and after each, and is held
+    // against the mean of the two runs beside it; the slice with the median ratio is the
+    // phase's figure. On a shared 2-core machine the floor itself moves by a quarter
+    // between runs a minute apart, and slices seconds apart follow it closer.
+    let slice = (seconds / SLICES as u64).max(1);
+    let bare_route = || wrk(format!("{hello}/hello"), Caller::Anonymous, slice);
     let mut bares = vec![bare_route().await.expect("wrk")];
     let mut phase = async |url: String, caller: Caller| {
-        let run = wrk(url, caller).await.expect("wrk");
-        bares.push(bare_route().await.expect("wrk"));
-        let floor = (bares[bares.len() - 2].per_second + bares[bares.len() - 1].per_second) / 2.0;
-        (run, floor)
+        let mut slices = Vec::new();
+        for _ in 0..SLICES {
+            let run = wrk(url.clone(), caller, slice).await.expect("wrk");
+            bares.push(bare_route().await.expect("wrk"));
+            let floor =
+                (bares[bares.len() - 2].per_second + bares[bares.len() - 1].per_second) / 2.0;
+            slices.push((run, floor));
+        }
+        slices.sort_by(|(a, fa), (b, fb)| (a.per_second / fa).total_cmp(&(b.per_second / fb)));
+        let ratios = slices
+            .iter()
+            .map(|(run, floor)| run.per_second / floor)
+            .collect();
+        let (run, floor) = slices.swap_remove(SLICES / 2);
+        Phase { run, floor, ratios }
     };
     let layers = phase(format!("{madoguchi}/healthz"), Caller::Anonymous).await;
     let usage = phase(format!("{madoguchi}/v1/usage"), Caller::Rotating).await;
@@ -193,8 +202,7 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
                 .expect("wrk");
         by_connections.push((concurrency, run));
     }
-    let raw = raw_redb_commits(dir.path(), 500);
-    let renewals = renewals(&ctx, &madoguchi, dir.path(), seconds, connections).await;
+    let writes = write_path::measure(&ctx, &madoguchi, dir.path(), seconds, connections, 100).await;
 
     let rate = |r: &wrk::Run| {
         format!(
@@ -208,7 +216,7 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
     bare_rates.sort_by(f64::total_cmp);
     results.figure(
         format!(
-            "bare axum route, wrk {connections} connections {seconds} s, run before and after each phase"
+            "bare axum route, wrk {connections} connections {slice} s, run before and after each slice"
         ),
         format!(
             "{}/s to {}/s, median {}/s",
@@ -217,17 +225,20 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
             grouped(bare_rates[bare_rates.len() / 2])
         ),
     );
-    // A phase's rate, and its share of the bare route's runs beside it.
-    let against = |(run, floor): &(wrk::Run, f64)| {
+    // A phase's median slice, its share of the bare route's runs beside it, and the range
+    // of every slice's share.
+    let against = |phase: &Phase| {
         format!(
-            "{} ({:.0}% of the bare route's {}/s beside it)",
-            rate(run),
-            run.per_second / floor * 100.0,
-            grouped(*floor)
+            "{} ({:.0}% of the bare route's {}/s beside it; {SLICES} slices of {slice} s: {:.0}–{:.0}%)",
+            rate(&phase.run),
+            phase.share() * 100.0,
+            grouped(phase.floor),
+            phase.ratios[0] * 100.0,
+            phase.ratios[SLICES - 1] * 100.0,
         )
     };
     results.figure("`/healthz` through madoguchi's layers", against(&layers));
-    let share = layers.0.per_second / layers.1;
+    let share = layers.share();
     results.against(
         "`/healthz` ÷ bare route (what the layers leave)",
         format!("{:.0}%", share * 100.0),
@@ -243,14 +254,14 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
             format!("{read}, {sessions} members' sessions in rotation"),
             against(measured),
         );
-        let share = measured.0.per_second / measured.1;
+        let share = measured.share();
         results.against(
             format!("{read} ÷ bare route"),
             format!("{:.0}%", share * 100.0),
             "≥ 60%",
             share >= 0.6,
         );
-        let p99 = measured.0.ms_at(99.0);
+        let p99 = measured.run.ms_at(99.0);
         results.against(
             format!("{read} p99"),
             format!("{p99:.2} ms"),
@@ -291,51 +302,74 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
             .series
             .insert(format!("concurrency: GET /v1/usage {name}"), points);
     }
-    // The plot's bare route: the run just before usage's.
-    let bare = bares.swap_remove(1);
+    // The plot's bare route: the run just before usage's first slice.
+    let bare = bares.swap_remove(SLICES);
     results
         .series
         .insert("read: bare route".into(), bare.distribution);
     results
         .series
-        .insert("read: GET /v1/usage".into(), usage.0.distribution);
+        .insert("read: GET /v1/usage".into(), usage.run.distribution);
 
-    let raw_rate = 1.0 / raw.as_secs_f64();
+    let renewals = &writes.renewals;
     results.figure(
-        "single durable redb commit, median of 500",
-        format!("{} ({}/s)", ms(raw), grouped(raw_rate)),
+        format!(
+            "single durable redb commit, median of {} before and after the median slice",
+            writes.commits
+        ),
+        format!(
+            "{:.2} ms ({}/s)",
+            1000.0 / writes.commits_per_second,
+            grouped(writes.commits_per_second)
+        ),
     );
-    let renewal_rate = renewals.renewals as f64 / renewals.seconds;
-    let p50 = renewals
-        .distribution
-        .iter()
-        .find(|(p, _)| *p == 50.0)
-        .map_or(0.0, |(_, v)| *v);
     results.figure(
         format!("`POST /v1/renewals`, {connections} clients on their own addresses"),
         format!(
-            "{}/s ({} in {:.1} s, p50 {p50:.2} ms)",
-            grouped(renewal_rate),
+            "{}/s ({} in {:.1} s, p50 {:.2} ms; the median of {SLICES} slices)",
+            grouped(renewals.per_second()),
             grouped(renewals.renewals as f64),
-            renewals.seconds
+            renewals.seconds,
+            renewals
+                .distribution
+                .iter()
+                .find(|(p, _)| *p == 50.0)
+                .map_or(0.0, |(_, v)| *v)
         ),
     );
-    let share = renewal_rate / raw_rate;
+    let share = writes.ratio();
+    let each: Vec<String> = writes
+        .slices
+        .iter()
+        .map(|(renewals, commits)| {
+            format!(
+                "{:.0}% ({} ÷ {}/s)",
+                renewals / commits * 100.0,
+                grouped(*renewals),
+                grouped(*commits)
+            )
+        })
+        .collect();
     results.against(
         "renewals ÷ single durable commits",
-        format!("{:.0}%", share * 100.0),
+        format!(
+            "{:.0}% (slices in order: {})",
+            share * 100.0,
+            each.join(", ")
+        ),
         "≥ 120%",
         share >= 1.2,
     );
-    if renewals.ran_out > 0 {
+    if writes.ran_out > 0 {
         results.notes.push(format!(
             "{} renewal clients used up their codes before the end: the rate is a floor",
-            renewals.ran_out
+            writes.ran_out
         ));
     }
-    results
-        .series
-        .insert("write: POST /v1/renewals".into(), renewals.distribution);
+    results.series.insert(
+        "write: POST /v1/renewals".into(),
+        writes.renewals.distribution.clone(),
+    );
 
     results.figure(format!("login over HTTP, median of {logins}"), ms(login));
     results.figure("one argon2id verify, median", ms(verify));
@@ -385,136 +419,4 @@ async fn login_against_verify(
         verify_times.push(started.elapsed());
     }
     (median(login_times), median(verify_times), token)
-}
-
-/// The write path: members with a term licence each and enough fresh codes, then the
-/// renewal client process against them.
-async fn renewals(
-    ctx: &Context,
-    base: &str,
-    dir: &std::path::Path,
-    seconds: u64,
-    connections: usize,
-) -> RenewalLoad {
-    use madoguchi_core::domain::{Billing, Plan, Product};
-    use madoguchi_core::service::admin::{NewLicense, issue_codes};
-    // Enough codes for 12,000 renewals a second; a client that runs out is reported.
-    let per_client = (seconds as usize * 12_000)
-        .div_ceil(connections)
-        .div_ceil(1_000)
-        * 1_000;
-    let mut clients = Vec::new();
-    for n in 0..connections {
-        let email = format!("renewal{n}@example.jp");
-        let licence = NewLicense {
-            product: Product::SecuritySuite,
-            plan: Plan::Standard,
-            billing: Billing::Term,
-            expires_on: Some(ctx.today()),
-            version: None,
-        };
-        let created = new_member(ctx, "更新 太郎", &email, vec![licence]).await;
-        let mut codes = Vec::new();
-        for _ in 0..per_client / 1_000 {
-            let issued = issue_codes(ctx, Product::SecuritySuite, 1, 1_000, None)
-                .await
-                .expect("codes");
-            codes.extend(issued.codes.iter().map(ToString::to_string));
-        }
-        clients.push(RenewalClient {
-            serial: created.serials[0].serial.to_string(),
-            email,
-            codes,
-        });
-    }
-    let fixtures = dir.join("renewal-clients.json");
-    std::fs::write(&fixtures, serde_json::to_vec(&clients).expect("json")).expect("fixtures");
-    let output = tokio::process::Command::new(std::env::current_exe().expect("this binary"))
-        .args(["renewal-client", "--url", &format!("{base}/v1/renewals")])
-        .arg("--fixtures")
-        .arg(&fixtures)
-        .args(["--seconds", &seconds.to_string()])
-        .output()
-        .await
-        .expect("the renewal client runs");
-    assert!(
-        output.status.success(),
-        "the renewal client failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the renewal client's result")
-}
-
-/// Each client renews from its own loopback address, as members do: one address may only
-/// have 20 renewals running at once (docs/login.md, docs/renewal.md).
-async fn renewal_client(url: &str, fixtures: &std::path::Path, seconds: u64) -> RenewalLoad {
-    let clients: Vec<RenewalClient> =
-        serde_json::from_slice(&std::fs::read(fixtures).expect("fixtures")).expect("fixtures");
-    let until = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let workers = clients.into_iter().enumerate().map(|(n, client)| {
-        let url = url.to_owned();
-        let address = std::net::Ipv4Addr::new(127, 0, 1, u8::try_from(n + 2).expect("≤ 250"));
-        tokio::spawn(async move {
-            let http = reqwest::Client::builder()
-                .local_address(std::net::IpAddr::V4(address))
-                .build()
-                .expect("a client");
-            let mut latencies = Vec::new();
-            let mut ran_out = true;
-            for code in client.codes {
-                if Instant::now() >= until {
-                    ran_out = false;
-                    break;
-                }
-                let body = json!({"code": code, "serial": client.serial, "email": client.email,
-                                  "consent": {"terms_version": "2026-10", "agreed": true}});
-                let sent = Instant::now();
-                let response = http.post(&url).json(&body).send().await.expect("an answer");
-                assert_eq!(response.status(), 201, "a renewal");
-                response.bytes().await.expect("its body");
-                latencies.push(sent.elapsed());
-            }
-            (latencies, ran_out)
-        })
-    });
-    let mut latencies = Vec::new();
-    let mut ran_out = 0;
-    for (mut some, out) in futures::future::join_all(workers)
-        .await
-        .into_iter()
-        .map(|r| r.expect("a client"))
-    {
-        latencies.append(&mut some);
-        ran_out += usize::from(out);
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort();
-    RenewalLoad {
-        renewals: latencies.len(),
-        seconds: elapsed,
-        ran_out,
-        distribution: distribution(&latencies),
-    }
-}
-
-/// The floor under every write, on the same disk as the server's file: one durable
-/// (fsync'd) redb commit of a small record at a time.
-fn raw_redb_commits(dir: &std::path::Path, commits: u64) -> Duration {
-    const TABLE: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("raw");
-    let db = redb::Database::create(dir.join("raw.redb")).expect("a redb file");
-    let value = [7u8; 300];
-    let times = (0..commits)
-        .map(|n| {
-            let started = Instant::now();
-            let txn = db.begin_write().expect("a write");
-            txn.open_table(TABLE)
-                .expect("the table")
-                .insert(n, value.as_slice())
-                .expect("an insert");
-            txn.commit().expect("a commit");
-            started.elapsed()
-        })
-        .collect();
-    median(times)
 }
