@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use madoguchi_bench::results::{Results, grouped};
+use madoguchi_bench::results::{Results, grouped, percent};
 use madoguchi_bench::servers::new_member;
 use madoguchi_bench::{SLICES, generated, servers, write_path, wrk};
 use madoguchi_core::Context;
@@ -229,19 +229,19 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
     // of every slice's share.
     let against = |phase: &Phase| {
         format!(
-            "{} ({:.0}% of the bare route's {}/s beside it; {SLICES} slices of {slice} s: {:.0}–{:.0}%)",
+            "{} ({} of the bare route's {}/s beside it; {SLICES} slices of {slice} s: {}–{})",
             rate(&phase.run),
-            phase.share() * 100.0,
+            percent(phase.share()),
             grouped(phase.floor),
-            phase.ratios[0] * 100.0,
-            phase.ratios[SLICES - 1] * 100.0,
+            percent(phase.ratios[0]),
+            percent(phase.ratios[SLICES - 1]),
         )
     };
     results.figure("`/healthz` through madoguchi's layers", against(&layers));
     let share = layers.share();
     results.against(
         "`/healthz` ÷ bare route (what the layers leave)",
-        format!("{:.0}%", share * 100.0),
+        percent(share),
         "≥ 80%",
         share >= 0.8,
     );
@@ -257,7 +257,7 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
         let share = measured.share();
         results.against(
             format!("{read} ÷ bare route"),
-            format!("{:.0}%", share * 100.0),
+            percent(share),
             "≥ 60%",
             share >= 0.6,
         );
@@ -343,8 +343,8 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
         .iter()
         .map(|(renewals, commits)| {
             format!(
-                "{:.0}% ({} ÷ {}/s)",
-                renewals / commits * 100.0,
+                "{} ({} ÷ {}/s)",
+                percent(renewals / commits),
                 grouped(*renewals),
                 grouped(*commits)
             )
@@ -352,11 +352,7 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
         .collect();
     results.against(
         "renewals ÷ single durable commits",
-        format!(
-            "{:.0}% (slices in order: {})",
-            share * 100.0,
-            each.join(", ")
-        ),
+        format!("{} (slices in order: {})", percent(share), each.join(", ")),
         "≥ 120%",
         share >= 1.2,
     );

@@ -108,6 +108,12 @@ pub fn at(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
     sorted[((n as f64 * p / 100.0) as usize).min(n - 1)]
 }
 
+/// A ratio as whole percent, rounded down: a share just under a target never prints as
+/// the target (0.5996 is `59%`, not `60%`).
+pub fn percent(share: f64) -> String {
+    format!("{}%", (share * 100.0).floor())
+}
+
 /// `12,345`: thousands separated, as the README writes figures.
 pub fn grouped(n: f64) -> String {
     let digits = format!("{:.0}", n.round());
