@@ -66,6 +66,8 @@ pub(super) async fn orders_are_listed_as_they_move(store: &dyn Store) {
     assert!(!not_yet.iter().any(|p| p.order_no == second.order_no));
 
     // Published, then moved: off the hand-over list, from one status list to the next.
+    let both = store.orders_of(&id, None, 2).await.expect("a page");
+    assert_eq!(both.items[1].status, OrderStatus::Accepted);
     let mut moved = stored.clone();
     moved.publication.pending = false;
     moved
@@ -82,6 +84,12 @@ pub(super) async fn orders_are_listed_as_they_move(store: &dyn Store) {
                 .await
         ),
         "a move from a version no longer stored conflicts"
+    );
+    let both = store.orders_of(&id, None, 2).await.expect("a page");
+    assert_eq!(
+        both.items[1].status,
+        OrderStatus::InProgress,
+        "a page read before the move is not answered after it"
     );
     let after_ours = OrderPlace {
         placed_at: at(base + 2),

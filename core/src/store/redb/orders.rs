@@ -74,13 +74,26 @@ impl Orders for RedbStore {
         before: Option<&OrderPlace>,
         limit: usize,
     ) -> Result<Page<Order, OrderPlace>, StoreError> {
-        self.order_page(
-            ORDERS_OF_MEMBER,
-            customer_id.to_string(),
-            before.cloned(),
-            limit,
-        )
-        .await
+        // The first page is what `GET /v1/orders` reads: kept, as the session views are.
+        if before.is_none()
+            && let Some(kept) = self.views.first_orders(customer_id, limit)
+        {
+            return Ok(kept);
+        }
+        // Taken before the read: a change committed meanwhile keeps it from being kept.
+        let seq = self.views.seq();
+        let page = self
+            .order_page(
+                ORDERS_OF_MEMBER,
+                customer_id.to_string(),
+                before.cloned(),
+                limit,
+            )
+            .await?;
+        if before.is_none() {
+            self.views.keep_first_orders(seq, customer_id, limit, &page);
+        }
+        Ok(page)
     }
 
     async fn orders_in(

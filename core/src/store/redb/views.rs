@@ -19,6 +19,8 @@
 //!
 //! The service catalogue is kept the same way: every member's `GET /v1/services` reads it,
 //! and only an operator's change to an entry (`Write::PutCatalogueEntry`) makes it stale.
+//! So is the first page of each member's orders (`GET /v1/orders` without a cursor): every
+//! write of an order names its member, and forgets that member's page.
 //!
 //! At most `MOST_KEPT` views are kept; past that they are all forgotten, and the busy ones
 //! come back with their next read.
@@ -27,9 +29,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::domain::CustomerId;
 use crate::domain::catalogue::CatalogueEntry;
-use crate::store::{SessionView, Write};
+use crate::domain::{CustomerId, Order};
+use crate::store::{OrderPlace, Page, SessionView, Write};
 
 const MOST_KEPT: usize = 16_384;
 
@@ -48,7 +50,11 @@ struct Kept {
     /// Each member's tokens with a view kept.
     by_member: HashMap<CustomerId, HashSet<String>>,
     catalogue: Option<Arc<[CatalogueEntry]>>,
+    /// Each member's first page of orders, and the page size it was read with.
+    first_orders: HashMap<CustomerId, (usize, Arc<OrderPage>)>,
 }
+
+type OrderPage = Page<Order, OrderPlace>;
 
 /// Shared, so that a request clones a pointer under the lock and the view outside it.
 #[derive(Clone)]
@@ -86,6 +92,9 @@ impl Touched {
                     touched.members.push(customer_id.clone());
                 }
                 Write::PutCatalogueEntry(_) => touched.catalogue = true,
+                Write::PutOrder { order, .. } => {
+                    touched.members.push(order.record.customer_id.clone());
+                }
                 // Nothing a session view holds.
                 Write::CheckSerial { .. }
                 | Write::CheckCustomer { .. }
@@ -96,7 +105,6 @@ impl Touched {
                 | Write::PutIdempotency(_)
                 | Write::RecordReminder { .. }
                 | Write::EnqueueMail(_)
-                | Write::PutOrder { .. }
                 | Write::RecordReminderRun(_) => {}
             }
         }
@@ -149,8 +157,9 @@ impl Views {
             kept.seq += 1;
             kept.catalogue = None;
             let forgotten = kept.take();
+            let orders = std::mem::take(&mut kept.first_orders);
             drop(kept);
-            drop(forgotten);
+            drop((forgotten, orders));
         }
     }
 
@@ -197,6 +206,37 @@ impl Views {
         }
     }
 
+    /// A member's first page of orders of `limit`, if kept.
+    pub(super) fn first_orders(&self, member: &CustomerId, limit: usize) -> Option<OrderPage> {
+        let (kept_limit, page) = self.lock().first_orders.get(member).cloned()?;
+        (kept_limit == limit).then(|| OrderPage::clone(&page))
+    }
+
+    /// Keeps a member's first page of orders read after `seq` was taken, unless something
+    /// changed since.
+    pub(super) fn keep_first_orders(
+        &self,
+        seq: u64,
+        member: &CustomerId,
+        limit: usize,
+        page: &OrderPage,
+    ) {
+        if self.keeping_none.load(Ordering::Relaxed) {
+            return;
+        }
+        let page = Arc::new(page.clone());
+        let mut kept = self.lock();
+        if kept.seq != seq {
+            return;
+        }
+        // Past the bound every page goes, as views do.
+        let forgotten =
+            (kept.first_orders.len() >= MOST_KEPT).then(|| std::mem::take(&mut kept.first_orders));
+        kept.first_orders.insert(member.clone(), (limit, page));
+        drop(kept);
+        drop(forgotten);
+    }
+
     /// Forgets the views a commit made stale; called once it is committed, before its
     /// writes are answered.
     pub(super) fn forget(&self, touched: &Touched) {
@@ -221,14 +261,16 @@ impl Views {
                 forgotten.push(view);
             }
         }
+        let mut pages = Vec::new();
         for member in &touched.members {
             for token in kept.by_member.remove(member).unwrap_or_default() {
                 forgotten.extend(kept.by_token.remove(&token));
             }
+            pages.extend(kept.first_orders.remove(member));
         }
         // The lock goes first, then what was forgotten.
         drop(kept);
-        drop(forgotten);
+        drop((forgotten, pages));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
@@ -328,6 +370,48 @@ mod tests {
         assert!(views.catalogue().is_some(), "a session's write leaves it");
         views.forget(&Touched::by(&[Write::PutCatalogueEntry(entry)]));
         assert!(views.catalogue().is_none());
+    }
+
+    #[test]
+    fn a_members_first_orders_are_kept_until_an_order_of_theirs_is_written() {
+        let member = CustomerId::parse("CAF1234567").unwrap();
+        let other = CustomerId::parse("CAF7654321").unwrap();
+        let page = |orders: Vec<Order>| OrderPage {
+            items: orders,
+            next: None,
+        };
+        let theirs = Order::place(
+            &member,
+            "R-1",
+            crate::domain::OrderDetails::LineTermination,
+            Timestamp::UNIX_EPOCH,
+        );
+        let placed = || Write::place_order(theirs.clone());
+        let views = Views::default();
+
+        let seq = views.seq();
+        views.forget(&Touched::by(&[placed()]));
+        views.keep_first_orders(seq, &member, 20, &page(Vec::new()));
+        assert!(
+            views.first_orders(&member, 20).is_none(),
+            "read before an order of theirs was written"
+        );
+
+        views.keep_first_orders(views.seq(), &member, 20, &page(vec![theirs.clone()]));
+        assert_eq!(views.first_orders(&member, 20).unwrap().items.len(), 1);
+        assert!(
+            views.first_orders(&member, 5).is_none(),
+            "another page size"
+        );
+        views.forget(&Touched::by(&[Write::DeleteSessionsOf {
+            customer_id: other.clone(),
+        }]));
+        assert!(
+            views.first_orders(&member, 20).is_some(),
+            "another member's write"
+        );
+        views.forget(&Touched::by(&[placed()]));
+        assert!(views.first_orders(&member, 20).is_none());
     }
 
     #[test]
