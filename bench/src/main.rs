@@ -91,6 +91,8 @@ struct Phase {
     run: wrk::Run,
     floor: f64,
     ratios: Vec<f64>,
+    /// The highest p99 of any slice.
+    worst_p99: f64,
 }
 
 impl Phase {
@@ -177,8 +179,17 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
             .iter()
             .map(|(run, floor)| run.per_second / floor)
             .collect();
+        let worst_p99 = slices
+            .iter()
+            .map(|(run, _)| run.ms_at(99.0))
+            .fold(0.0, f64::max);
         let (run, floor) = slices.swap_remove(SLICES / 2);
-        Phase { run, floor, ratios }
+        Phase {
+            run,
+            floor,
+            ratios,
+            worst_p99,
+        }
     };
     let layers = phase(format!("{madoguchi}/healthz"), Caller::Anonymous).await;
     let usage = phase(format!("{madoguchi}/v1/usage"), Caller::Rotating).await;
@@ -261,9 +272,10 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
             "≥ 60%",
             share >= 0.6,
         );
-        let p99 = measured.run.ms_at(99.0);
+        // Judged on every slice: the median slice's p99 alone would hide a slow one.
+        let p99 = measured.worst_p99;
         results.against(
-            format!("{read} p99"),
+            format!("{read} p99, the highest of the {SLICES} slices'"),
             format!("{p99:.2} ms"),
             "< 5 ms",
             p99 < 5.0,
@@ -358,7 +370,7 @@ async fn paths(seconds: u64, connections: usize, logins: usize, sessions: usize)
     );
     if writes.ran_out > 0 {
         results.notes.push(format!(
-            "{} renewal clients used up their codes before the end: the rate is a floor",
+            "{} times a renewal client used up its slice's codes before the slice ended: the rate is a floor",
             writes.ran_out
         ));
     }

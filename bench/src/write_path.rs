@@ -51,7 +51,7 @@ pub struct WritePath {
     pub commits_per_second: f64,
     /// Each slice's renewals a second and its floor, in the order they ran.
     pub slices: Vec<(f64, f64)>,
-    /// Clients that ran out of codes, over every slice.
+    /// Times a client ran out of its slice's codes, over every slice.
     pub ran_out: usize,
     /// Single commits a batch.
     pub commits: u64,

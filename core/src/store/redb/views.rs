@@ -34,6 +34,10 @@ use crate::domain::{CustomerId, Order};
 use crate::store::{OrderPlace, Page, SessionView, Write};
 
 const MOST_KEPT: usize = 16_384;
+/// The most orders the kept first pages hold together (an empty page counts as one): a
+/// page may hold up to 200 orders, each with its steps, so the pages' count alone would
+/// not bound their memory.
+const MOST_ORDERS_KEPT: usize = 16_384;
 
 #[derive(Default)]
 pub(super) struct Views {
@@ -52,6 +56,8 @@ struct Kept {
     catalogue: Option<Arc<[CatalogueEntry]>>,
     /// Each member's first page of orders, and the page size it was read with.
     first_orders: HashMap<CustomerId, (usize, Arc<OrderPage>)>,
+    /// What the kept pages count toward `MOST_ORDERS_KEPT`.
+    orders_kept: usize,
 }
 
 type OrderPage = Page<Order, OrderPlace>;
@@ -157,7 +163,7 @@ impl Views {
             kept.seq += 1;
             kept.catalogue = None;
             let forgotten = kept.take();
-            let orders = std::mem::take(&mut kept.first_orders);
+            let orders = kept.take_orders();
             drop(kept);
             drop((forgotten, orders));
         }
@@ -224,17 +230,24 @@ impl Views {
         if self.keeping_none.load(Ordering::Relaxed) {
             return;
         }
+        let weight = page.items.len().max(1);
+        if weight > MOST_ORDERS_KEPT {
+            return;
+        }
         let page = Arc::new(page.clone());
         let mut kept = self.lock();
         if kept.seq != seq {
             return;
         }
         // Past the bound every page goes, as views do.
-        let forgotten =
-            (kept.first_orders.len() >= MOST_KEPT).then(|| std::mem::take(&mut kept.first_orders));
-        kept.first_orders.insert(member.clone(), (limit, page));
+        let forgotten = (kept.orders_kept + weight > MOST_ORDERS_KEPT).then(|| kept.take_orders());
+        let replaced = kept.first_orders.insert(member.clone(), (limit, page));
+        kept.orders_kept += weight;
+        if let Some((_, old)) = &replaced {
+            kept.orders_kept -= old.items.len().max(1);
+        }
         drop(kept);
-        drop(forgotten);
+        drop((forgotten, replaced));
     }
 
     /// Forgets the views a commit made stale; called once it is committed, before its
@@ -266,7 +279,10 @@ impl Views {
             for token in kept.by_member.remove(member).unwrap_or_default() {
                 forgotten.extend(kept.by_token.remove(&token));
             }
-            pages.extend(kept.first_orders.remove(member));
+            if let Some((_, page)) = kept.first_orders.remove(member) {
+                kept.orders_kept -= page.items.len().max(1);
+                pages.push(page);
+            }
         }
         // The lock goes first, then what was forgotten.
         drop(kept);
@@ -281,6 +297,12 @@ impl Views {
 }
 
 impl Kept {
+    /// Every kept page of orders, taken out, to be dropped after the lock is let go.
+    fn take_orders(&mut self) -> HashMap<CustomerId, (usize, Arc<OrderPage>)> {
+        self.orders_kept = 0;
+        std::mem::take(&mut self.first_orders)
+    }
+
     /// Every view, taken out, to be dropped by the caller after the lock is let go.
     fn take(&mut self) -> (HashMap<String, View>, HashMap<CustomerId, HashSet<String>>) {
         (
@@ -412,6 +434,41 @@ mod tests {
         );
         views.forget(&Touched::by(&[placed()]));
         assert!(views.first_orders(&member, 20).is_none());
+        assert_eq!(
+            views.lock().orders_kept,
+            0,
+            "a forgotten page counts no more"
+        );
+    }
+
+    #[test]
+    fn the_kept_pages_of_orders_hold_at_most_so_many_orders() {
+        let views = Views::default();
+        let members: Vec<CustomerId> = (0..3).map(|_| CustomerId::generate()).collect();
+        let page = |n: usize| OrderPage {
+            items: (0..n)
+                .map(|i| {
+                    Order::place(
+                        &members[0],
+                        &format!("R-{i}"),
+                        crate::domain::OrderDetails::LineTermination,
+                        Timestamp::UNIX_EPOCH,
+                    )
+                })
+                .collect(),
+            next: None,
+        };
+        let half = page(MOST_ORDERS_KEPT / 2);
+        views.keep_first_orders(views.seq(), &members[0], 200, &half);
+        views.keep_first_orders(views.seq(), &members[1], 200, &half);
+        assert_eq!(views.lock().orders_kept, MOST_ORDERS_KEPT);
+        views.keep_first_orders(views.seq(), &members[2], 200, &page(0));
+        assert!(
+            views.first_orders(&members[0], 200).is_none(),
+            "past the bound"
+        );
+        assert!(views.first_orders(&members[2], 200).is_some());
+        assert_eq!(views.lock().orders_kept, 1, "an empty page counts one");
     }
 
     #[test]
