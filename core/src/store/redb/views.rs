@@ -62,6 +62,11 @@ struct Kept {
 
 type OrderPage = Page<Order, OrderPlace>;
 
+/// What a kept page counts toward `MOST_ORDERS_KEPT`: its orders, an empty page one.
+fn weight_of(page: &OrderPage) -> usize {
+    page.items.len().max(1)
+}
+
 /// Shared, so that a request clones a pointer under the lock and the view outside it.
 #[derive(Clone)]
 struct View {
@@ -230,7 +235,7 @@ impl Views {
         if self.keeping_none.load(Ordering::Relaxed) {
             return;
         }
-        let weight = page.items.len().max(1);
+        let weight = weight_of(page);
         if weight > MOST_ORDERS_KEPT {
             return;
         }
@@ -244,7 +249,7 @@ impl Views {
         let replaced = kept.first_orders.insert(member.clone(), (limit, page));
         kept.orders_kept += weight;
         if let Some((_, old)) = &replaced {
-            kept.orders_kept -= old.items.len().max(1);
+            kept.orders_kept -= weight_of(old);
         }
         drop(kept);
         drop((forgotten, replaced));
@@ -280,7 +285,7 @@ impl Views {
                 forgotten.extend(kept.by_token.remove(&token));
             }
             if let Some((_, page)) = kept.first_orders.remove(member) {
-                kept.orders_kept -= page.items.len().max(1);
+                kept.orders_kept -= weight_of(&page);
                 pages.push(page);
             }
         }
