@@ -121,6 +121,22 @@ fn field_error(path: &str, message: &str) -> FieldError {
     FieldError { field, code }
 }
 
+/// A value's JSON, as axum's `Json` answers it. An answer's types always serialise; were
+/// one not to, it is logged and answered as `internal_error`.
+pub fn to_json_bytes<T: serde::Serialize>(value: &T) -> Result<Bytes, Problem> {
+    serde_json::to_vec(value).map(Bytes::from).map_err(|error| {
+        tracing::error!(%error, "an answer did not serialise");
+        Problem::new(ProblemCode::InternalError)
+    })
+}
+
+/// An answer of JSON made earlier (`to_json_bytes`), with `Json`'s content type.
+pub fn json_answer(body: Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let content_type = header::HeaderValue::from_static("application/json");
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use super::AppState;
 use super::applicant::{ApplicantRequest, parse_applicant};
 use super::auth::{Member, MemberWithSerials};
 use super::idempotency::Submission;
-use super::json::JsonBody;
+use super::json::{JsonBody, json_answer, to_json_bytes};
 use super::openapi::IdempotencyKey;
 use super::path::PathText;
 use super::problem::Problem;
@@ -46,8 +46,12 @@ async fn list_services(
     MemberWithSerials(view): MemberWithSerials,
 ) -> Result<Response, Problem> {
     let catalogue = services::catalogue_now(&state.ctx).await?;
-    // Written out here: the answer borrows from the catalogue and the view.
-    Ok(Json(catalogue.services(&view.member, &view.serials)).into_response())
+    // Made once per kept view and catalogue (`store::ViewAnswers`): the member's next read
+    // copies the bytes.
+    let body = view.answers.services.get_or_make(catalogue.version(), || {
+        to_json_bytes(&catalogue.services(&view.member, &view.serials))
+    })?;
+    Ok(json_answer(body))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

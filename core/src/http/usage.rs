@@ -1,12 +1,14 @@
 //! `GET /v1/usage` (docs/usage.md).
 
-use axum::Json;
 use axum::extract::State;
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::MemberWithSerials;
+use super::json::{json_answer, to_json_bytes};
+use super::problem::Problem;
 use crate::service::usage::{self, Usage};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -24,10 +26,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn usage(
     State(state): State<AppState>,
     MemberWithSerials(view): MemberWithSerials,
-) -> Json<Usage> {
-    Json(usage::usage_of(
-        &view.member,
-        &view.serials,
-        state.ctx.today(),
-    ))
+) -> Result<Response, Problem> {
+    let today = state.ctx.today();
+    // Made once per kept view and day (`store::ViewAnswers`): the member's next read copies
+    // the bytes.
+    let body = view.answers.usage.get_or_make(today, || {
+        to_json_bytes::<Usage>(&usage::usage_of(&view.member, &view.serials, today))
+    })?;
+    Ok(json_answer(body))
 }

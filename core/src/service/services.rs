@@ -25,7 +25,7 @@ use crate::domain::{
 
 /// The most serials a member holds (docs/cloud.md), the retired included.
 const SERIALS_PER_MEMBER: usize = 200;
-use crate::store::{Expect, Write};
+use crate::store::{CatalogueVersion, Expect, Write};
 
 /// One service as the member sees it.
 // Its name and description are borrowed from the catalogue: they are most of the answer.
@@ -122,6 +122,11 @@ pub async fn catalogue_now(ctx: &Context) -> Result<Catalogue, Error> {
 }
 
 impl Catalogue {
+    /// Which catalogue this is, for an answer made from it (`store::ViewAnswers`).
+    pub fn version(&self) -> CatalogueVersion {
+        CatalogueVersion(Arc::clone(&self.0))
+    }
+
     /// Every service of the member's line.
     pub fn services<'a>(
         &'a self,

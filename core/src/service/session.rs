@@ -10,7 +10,7 @@ use super::{Context, Error};
 use crate::domain::token_member;
 use crate::domain::{Customer, SerialRecord, Session};
 use crate::secret::token_digest;
-use crate::store::{SessionKey, SessionView, Write};
+use crate::store::{SessionKey, SessionView, ViewAnswers, Write};
 
 /// The session behind a bearer token, or 401.
 pub async fn authenticate(ctx: &Context, token: &str) -> Result<Session, Error> {
@@ -23,6 +23,8 @@ pub struct Authenticated {
     pub session: Session,
     pub member: Arc<Customer>,
     pub serials: Arc<[SerialRecord]>,
+    /// The answers made from this view, kept with it (`store::ViewAnswers`).
+    pub answers: Arc<ViewAnswers>,
 }
 
 /// The session behind a bearer token with its member (and the member's serials when
@@ -45,6 +47,7 @@ pub async fn authenticate_view(
         session,
         member,
         serials,
+        answers,
     }) = ctx.store.session_view(key, with_serials).await?
     else {
         return Err(Error::Unauthorized);
@@ -76,6 +79,7 @@ pub async fn authenticate_view(
         session,
         member,
         serials,
+        answers,
     })
 }
 

@@ -5,6 +5,7 @@
 //!
 //! See `README.md` beside this file for the keys each engine uses.
 
+mod answers;
 pub(crate) mod backoff;
 mod commit;
 #[cfg(any(test, feature = "conformance"))]
@@ -27,6 +28,7 @@ mod renewals;
 mod sessions;
 mod status;
 
+pub use answers::{CatalogueVersion, KeptAnswer, ViewAnswers};
 pub use commit::{Commit, Expect, SERIALS_PER_COMMIT, Versioned, Write};
 pub use counts::{Admission, ClientCounts, CountRule, Place};
 pub use idempotency::{Idempotency, IdempotencyRecord, StoredResponse};

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use crate::domain::{Customer, CustomerId, SerialRecord, Session};
-use crate::store::{Members, StoreError};
+use crate::store::{Members, StoreError, ViewAnswers};
 
 /// How a store finds a session: its token's digest, and the member the token names
 /// (`domain::token_member`). A token issued before tokens named their member names none.
@@ -37,6 +37,8 @@ pub struct SessionView {
     pub session: Session,
     pub member: Option<Arc<Customer>>,
     pub serials: Arc<[SerialRecord]>,
+    /// The answers made from this view, kept while the view is (`answers.rs`).
+    pub answers: Arc<ViewAnswers>,
 }
 
 #[async_trait]
@@ -81,6 +83,7 @@ pub trait Sessions: Members + Send + Sync {
             session,
             member: member.map(Arc::new),
             serials: serials.into(),
+            answers: Arc::default(),
         }))
     }
 

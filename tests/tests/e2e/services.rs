@@ -50,6 +50,9 @@ async fn a_subscription_goes_through_its_order_and_the_catalogue_sets_its_fee() 
         )
         .await;
     assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    // The member's list read before the change is not answered again after it.
+    let listed = app.get("/v1/services", &token).await;
+    assert_eq!(service(&listed.body, "remote_support")["monthly_fee"], 770);
     let path = "/v1/services/remote_support/applications";
     let confirm = app
         .post(path, &token, application("subscribe", json!({}), true))

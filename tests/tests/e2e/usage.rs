@@ -171,3 +171,29 @@ async fn each_serial_says_whether_it_is_expired_renewable_or_why_unavailable() {
     );
     assert_eq!(usage.body["serials"][1]["device"]["device_id"], "PC-1");
 }
+
+/// docs/usage.md: a serial's status is as on today in Japan, from the first moment of the day
+/// after its last, even for a session that read its usage a moment before midnight.
+#[tokio::test]
+async fn a_licence_shows_expired_from_midnight_in_japan() {
+    let app = TestApp::spawn().await;
+    // The tests start at 09:00 in Japan on 2026-11-22: to 23:59:40 that day.
+    app.advance(jiff::SignedDuration::from_secs(15 * 3600 - 20));
+    let member = app.member_until("2026-11-22").await;
+    let token = app.login(&member).await;
+    let status = |usage: &serde_json::Value| usage["serials"][0]["status"].clone();
+    let before = app.get("/v1/usage", &token).await;
+    assert_eq!(before.status, StatusCode::OK, "{:?}", before.body);
+    assert_eq!(status(&before.body), "awaiting_install");
+    assert_eq!(
+        status(&app.get("/v1/usage", &token).await.body),
+        "awaiting_install"
+    );
+
+    // 00:00:20 on 2026-11-23: within the minute, so the session is not even refreshed.
+    app.advance(jiff::SignedDuration::from_secs(40));
+    let after = app.get("/v1/usage", &token).await;
+    assert_eq!(after.status, StatusCode::OK, "{:?}", after.body);
+    assert_eq!(status(&after.body), "expired");
+    assert_eq!(after.body["serials"][0]["expires_on"], "2026-11-22");
+}

@@ -42,6 +42,7 @@ impl DynamoStore {
             session,
             member: member.map(record).transpose()?.map(Arc::new),
             serials: Arc::default(),
+            answers: Arc::default(),
         }))
     }
 }
@@ -95,6 +96,7 @@ impl Sessions for DynamoStore {
             session,
             member,
             serials: serials.into(),
+            answers: Arc::default(),
         }))
     }
 

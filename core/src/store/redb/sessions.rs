@@ -47,6 +47,7 @@ impl Sessions for RedbStore {
                     session,
                     member: member.map(Arc::new),
                     serials: serials.into(),
+                    answers: Arc::default(),
                 }))
             })
             .await?;

@@ -151,6 +151,7 @@ impl Views {
             } else {
                 Arc::default()
             },
+            answers: Arc::clone(&view.answers),
         })
     }
 
@@ -334,6 +335,7 @@ mod tests {
             },
             member: None,
             serials: Arc::default(),
+            answers: Arc::default(),
         }
     }
 

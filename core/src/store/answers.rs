@@ -1,0 +1,112 @@
+//! Answers made from one session view, kept with it (docs/performance.md).
+//!
+//! What `GET /v1/usage` and `GET /v1/services` answer is a function of the view (the member
+//! and their serials) and one input more: the day in Japan for usage, the catalogue for
+//! services. A view the store keeps in memory (redb's, `redb/views.rs`) is immutable and is
+//! replaced, never changed, when a write touches its member; so the bytes made from it stay
+//! right for as long as the view is kept, and the member's next read copies them instead of
+//! building and serialising the answer again. A view read afresh (DynamoDB's, every time)
+//! starts with none.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use jiff::civil::Date;
+
+use crate::domain::catalogue::CatalogueEntry;
+
+/// The answers a view keeps.
+#[derive(Debug, Default)]
+pub struct ViewAnswers {
+    /// The usage answer, and the day it was made for.
+    pub usage: KeptAnswer<Date>,
+    /// The services answer, and the catalogue it was made from.
+    pub services: KeptAnswer<CatalogueVersion>,
+}
+
+/// One answer's bytes and the input beside the view they were made from. Filled once: a
+/// view outlives a day or a catalogue only until its session's next refresh, at most a
+/// minute later (docs/login.md#sessions), and until then a different input makes the
+/// answer again without keeping it.
+#[derive(Debug)]
+pub struct KeptAnswer<K>(OnceLock<(K, Bytes)>);
+
+impl<K> Default for KeptAnswer<K> {
+    fn default() -> Self {
+        Self(OnceLock::new())
+    }
+}
+
+impl<K: PartialEq> KeptAnswer<K> {
+    /// The bytes kept for `input`, or those `make` makes (kept if nothing is yet).
+    pub fn get_or_make<E>(
+        &self,
+        input: K,
+        make: impl FnOnce() -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
+        if let Some((kept_for, bytes)) = self.0.get() {
+            if *kept_for == input {
+                return Ok(bytes.clone());
+            }
+            return make();
+        }
+        let bytes = make()?;
+        // Two requests making it at once both answer; the first one's bytes are kept.
+        let _ = self.0.set((input, bytes.clone()));
+        Ok(bytes)
+    }
+}
+
+/// A catalogue as the store shares it, equal only to itself: the store replaces the shared
+/// catalogue whenever an entry changes, and holding it here keeps its address from being
+/// reused by another.
+#[derive(Debug, Clone)]
+pub struct CatalogueVersion(pub Arc<[CatalogueEntry]>);
+
+impl PartialEq for CatalogueVersion {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use super::*;
+
+    fn made(text: &'static str) -> impl FnOnce() -> Result<Bytes, Infallible> {
+        move || Ok(Bytes::from_static(text.as_bytes()))
+    }
+
+    #[test]
+    fn an_answer_is_kept_for_its_input_and_made_again_for_another() {
+        let kept = KeptAnswer::default();
+        let day = Date::constant(2026, 12, 7);
+        assert_eq!(kept.get_or_make(day, made("first")).unwrap(), "first");
+        assert_eq!(kept.get_or_make(day, made("second")).unwrap(), "first");
+        let next = day.tomorrow().unwrap();
+        assert_eq!(kept.get_or_make(next, made("third")).unwrap(), "third");
+        assert_eq!(kept.get_or_make(day, made("fourth")).unwrap(), "first");
+    }
+
+    #[test]
+    fn a_catalogue_equals_only_itself() {
+        let one: Arc<[CatalogueEntry]> = Arc::from(Vec::new());
+        let same_content: Arc<[CatalogueEntry]> = Arc::from(Vec::new());
+        let version = CatalogueVersion(Arc::clone(&one));
+        assert_eq!(version, CatalogueVersion(one));
+        assert_ne!(version, CatalogueVersion(same_content));
+    }
+
+    #[test]
+    fn a_failed_make_keeps_nothing() {
+        let kept = KeptAnswer::default();
+        let day = Date::constant(2026, 12, 7);
+        assert!(kept.get_or_make(day, || Err("broken")).is_err());
+        assert_eq!(
+            kept.get_or_make::<Infallible>(day, made("made")).unwrap(),
+            "made"
+        );
+    }
+}
