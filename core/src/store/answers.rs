@@ -1,4 +1,5 @@
-//! Answers made from one session view, kept with it (docs/performance.md).
+//! Answers made from one session view, kept with it (`README.md` beside this module, its
+//! redb part).
 //!
 //! What `GET /v1/usage` and `GET /v1/services` answer is a function of the view (the member
 //! and their serials) and one input more: the day in Japan for usage, the catalogue for
@@ -7,13 +8,36 @@
 //! right for as long as the view is kept, and the member's next read copies them instead of
 //! building and serialising the answer again. A view read afresh (DynamoDB's, every time)
 //! starts with none.
+//!
+//! The views are bounded by their count; the answers kept with them by their bytes, all
+//! together (`MOST_ANSWER_BYTES`): one answer of a member with many serials is long, and a
+//! member with several sessions keeps one per session.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use jiff::civil::Date;
 
 use crate::domain::catalogue::CatalogueEntry;
+
+/// The most bytes the kept answers of every view hold together; past it an answer is made
+/// and answered, not kept.
+const MOST_ANSWER_BYTES: usize = 32 << 20;
+
+/// The bytes every kept answer holds now: added when one is kept, taken off when its view
+/// is dropped.
+static ANSWER_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// Takes `len` bytes of the budget, if they are there.
+fn take_budget(len: usize) -> bool {
+    ANSWER_BYTES
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+            held.checked_add(len)
+                .filter(|after| *after <= MOST_ANSWER_BYTES)
+        })
+        .is_ok()
+}
 
 /// The answers a view keeps.
 #[derive(Debug, Default)]
@@ -25,9 +49,10 @@ pub struct ViewAnswers {
 }
 
 /// One answer's bytes and the input beside the view they were made from. Filled once: a
-/// view outlives a day or a catalogue only until its session's next refresh, at most a
-/// minute later (docs/login.md#sessions), and until then a different input makes the
-/// answer again without keeping it.
+/// view whose day or catalogue has passed is forgotten by its session's next refresh
+/// (`Change::TouchSession`), made by the first request at least `session_touch_interval`
+/// (a minute by default) after the session's `last_seen_at`. Until then a different input
+/// makes the answer again without keeping it.
 #[derive(Debug)]
 pub struct KeptAnswer<K>(OnceLock<(K, Bytes)>);
 
@@ -37,8 +62,17 @@ impl<K> Default for KeptAnswer<K> {
     }
 }
 
+impl<K> Drop for KeptAnswer<K> {
+    fn drop(&mut self) {
+        if let Some((_, bytes)) = self.0.get() {
+            ANSWER_BYTES.fetch_sub(bytes.len(), Ordering::Relaxed);
+        }
+    }
+}
+
 impl<K: PartialEq> KeptAnswer<K> {
-    /// The bytes kept for `input`, or those `make` makes (kept if nothing is yet).
+    /// The bytes kept for `input`, or those `make` makes (kept if nothing is yet and the
+    /// budget has room).
     pub fn get_or_make<E>(
         &self,
         input: K,
@@ -51,9 +85,20 @@ impl<K: PartialEq> KeptAnswer<K> {
             return make();
         }
         let bytes = make()?;
-        // Two requests making it at once both answer; the first one's bytes are kept.
-        let _ = self.0.set((input, bytes.clone()));
+        if take_budget(bytes.len()) {
+            // Two requests making it at once both answer; the first one's bytes are kept,
+            // and the other gives back what it took.
+            if self.0.set((input, bytes.clone())).is_err() {
+                ANSWER_BYTES.fetch_sub(bytes.len(), Ordering::Relaxed);
+            }
+        }
         Ok(bytes)
+    }
+
+    /// Whether an answer is kept.
+    #[cfg(test)]
+    fn is_kept(&self) -> bool {
+        self.0.get().is_some()
     }
 }
 
@@ -97,6 +142,27 @@ mod tests {
         let version = CatalogueVersion(Arc::clone(&one));
         assert_eq!(version, CatalogueVersion(one));
         assert_ne!(version, CatalogueVersion(same_content));
+    }
+
+    #[test]
+    fn past_the_budget_an_answer_is_made_but_not_kept() {
+        // Other tests keep small answers meanwhile: this one's are a quarter of the budget.
+        let long = Bytes::from(vec![b' '; MOST_ANSWER_BYTES / 4]);
+        let day = Date::constant(2026, 12, 7);
+        let answers: Vec<KeptAnswer<Date>> = (0..5).map(|_| KeptAnswer::default()).collect();
+        for answer in &answers {
+            let made = answer.get_or_make::<Infallible>(day, || Ok(long.clone()));
+            assert_eq!(made.unwrap().len(), long.len());
+        }
+        let kept = answers.iter().filter(|a| a.is_kept()).count();
+        assert!((3..=4).contains(&kept), "{kept} of 5 kept");
+        drop(answers);
+        // Dropped, they give their bytes back.
+        let again = KeptAnswer::default();
+        again
+            .get_or_make::<Infallible>(day, || Ok(long.clone()))
+            .unwrap();
+        assert!(again.is_kept());
     }
 
     #[test]

@@ -66,9 +66,7 @@ impl Members for RedbStore {
                     .collect::<Result<_, StoreError>>()
             })
             .await?;
-        let read: Arc<[CatalogueEntry]> = read.into();
-        self.views.keep_catalogue(seq, Arc::clone(&read));
-        Ok(read)
+        Ok(self.views.keep_catalogue(seq, read.into()))
     }
 
     async fn has_customers(&self) -> Result<bool, StoreError> {

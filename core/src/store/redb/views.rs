@@ -142,16 +142,18 @@ impl Views {
             return None;
         }
         let view = &kept.view;
-        // Serials only when asked for, as a read gives them.
+        // Serials only when asked for, as a read gives them; and the answers kept with the
+        // view only with them, so that no answer is ever made from a view without them.
+        let (serials, answers) = if with_serials {
+            (view.serials.clone(), Arc::clone(&view.answers))
+        } else {
+            (Arc::default(), Arc::default())
+        };
         Some(SessionView {
             session: view.session.clone(),
             member: view.member.clone(),
-            serials: if with_serials {
-                view.serials.clone()
-            } else {
-                Arc::default()
-            },
-            answers: Arc::clone(&view.answers),
+            serials,
+            answers,
         })
     }
 
@@ -207,15 +209,22 @@ impl Views {
         self.lock().catalogue.clone()
     }
 
-    /// Keeps the catalogue read after `seq` was taken, unless something changed since.
-    pub(super) fn keep_catalogue(&self, seq: u64, catalogue: Arc<[CatalogueEntry]>) {
+    /// Keeps the catalogue read after `seq` was taken, unless something changed since; the
+    /// catalogue to answer with. One kept already (by a read that raced this one) stays and is
+    /// answered, so that the answers made from it (`ViewAnswers`) stay the same.
+    pub(super) fn keep_catalogue(
+        &self,
+        seq: u64,
+        catalogue: Arc<[CatalogueEntry]>,
+    ) -> Arc<[CatalogueEntry]> {
         if self.keeping_none.load(Ordering::Relaxed) {
-            return;
+            return catalogue;
         }
         let mut kept = self.lock();
-        if kept.seq == seq {
-            kept.catalogue = Some(catalogue);
+        if kept.seq != seq {
+            return catalogue;
         }
+        Arc::clone(kept.catalogue.get_or_insert(catalogue))
     }
 
     /// A member's first page of orders of `limit`, if kept.
@@ -357,6 +366,20 @@ mod tests {
     }
 
     #[test]
+    fn only_a_view_with_its_serials_shares_the_answers_kept_with_it() {
+        let member = CustomerId::parse("CAF1234567").unwrap();
+        let views = Views::default();
+        views.keep(views.seq(), &view_of("a", &member), true);
+        let with = views.get("a", true).unwrap();
+        assert!(Arc::ptr_eq(
+            &with.answers,
+            &views.get("a", true).unwrap().answers
+        ));
+        let without = views.get("a", false).unwrap();
+        assert!(!Arc::ptr_eq(&with.answers, &without.answers));
+    }
+
+    #[test]
     fn a_write_forgets_the_views_of_its_sessions_and_members_only() {
         let (one, other) = (
             CustomerId::parse("CAF1234567").unwrap(),
@@ -394,7 +417,10 @@ mod tests {
         views.keep_catalogue(seq, Arc::from([entry.clone()]));
         assert!(views.catalogue().is_none(), "read before a change to it");
 
-        views.keep_catalogue(views.seq(), Arc::from([entry.clone()]));
+        let kept = views.keep_catalogue(views.seq(), Arc::from([entry.clone()]));
+        // A read that raced the first one is answered with the one kept.
+        let raced = views.keep_catalogue(views.seq(), Arc::from([entry.clone()]));
+        assert!(Arc::ptr_eq(&kept, &raced));
         views.forget(&Touched::sessions(vec!["a".to_owned()]));
         assert!(views.catalogue().is_some(), "a session's write leaves it");
         views.forget(&Touched::by(&[Write::PutCatalogueEntry(entry)]));
