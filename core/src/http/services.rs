@@ -23,6 +23,7 @@ use crate::domain::text::keyword;
 use crate::domain::{FieldErrors, Service};
 use crate::service::Error;
 use crate::service::services::{self, Accepted, Application, Confirmation, Outcome, Services};
+use crate::store::kept_or_made;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,7 +49,8 @@ async fn list_services(
     let catalogue = services::catalogue_now(&state.ctx).await?;
     // Made once per kept view and catalogue (`store::ViewAnswers`): the member's next read
     // copies the bytes.
-    let body = view.answers.services.get_or_make(catalogue.version(), || {
+    let kept = view.answers.as_deref().map(|answers| &answers.services);
+    let body = kept_or_made(kept, catalogue.version(), || {
         to_json_bytes(&catalogue.services(&view.member, &view.serials))
     })?;
     Ok(json_answer(body))

@@ -10,6 +10,7 @@ use super::auth::MemberWithSerials;
 use super::json::{json_answer, to_json_bytes};
 use super::problem::Problem;
 use crate::service::usage::{self, Usage};
+use crate::store::kept_or_made;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(usage))
@@ -30,7 +31,8 @@ async fn usage(
     let today = state.ctx.today();
     // Made once per kept view and day (`store::ViewAnswers`): the member's next read copies
     // the bytes.
-    let body = view.answers.usage.get_or_make(today, || {
+    let kept = view.answers.as_deref().map(|answers| &answers.usage);
+    let body = kept_or_made(kept, today, || {
         to_json_bytes::<Usage>(&usage::usage_of(&view.member, &view.serials, today))
     })?;
     Ok(json_answer(body))

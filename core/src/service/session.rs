@@ -23,8 +23,9 @@ pub struct Authenticated {
     pub session: Session,
     pub member: Arc<Customer>,
     pub serials: Arc<[SerialRecord]>,
-    /// The answers made from this view, kept with it (`store::ViewAnswers`).
-    pub answers: Arc<ViewAnswers>,
+    /// The answers made from this view, kept with it (`store::ViewAnswers`); None when
+    /// nothing keeps the view.
+    pub answers: Option<Arc<ViewAnswers>>,
 }
 
 /// The session behind a bearer token with its member (and the member's serials when

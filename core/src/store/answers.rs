@@ -6,8 +6,8 @@
 //! services. A view the store keeps in memory (redb's, `redb/views.rs`) is immutable and is
 //! replaced, never changed, when a write touches its member; so the bytes made from it stay
 //! right for as long as the view is kept, and the member's next read copies them instead of
-//! building and serialising the answer again. A view read afresh (DynamoDB's, every time)
-//! starts with none.
+//! building and serialising the answer again. A view nothing keeps (DynamoDB's, every
+//! time) has no place for answers: its answer is made, with no bookkeeping.
 //!
 //! The views are bounded by their count; the answers kept with them by their bytes, all
 //! together (`MOST_ANSWER_BYTES`): one answer of a member with many serials is long, and a
@@ -28,6 +28,11 @@ const MOST_ANSWER_BYTES: usize = 32 << 20;
 /// The bytes every kept answer holds now: added when one is kept, taken off when its view
 /// is dropped.
 static ANSWER_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// Gives back `len` bytes of the budget.
+fn give_back(len: usize) {
+    ANSWER_BYTES.fetch_sub(len, Ordering::Relaxed);
+}
 
 /// Takes `len` bytes of the budget, if they are there.
 fn take_budget(len: usize) -> bool {
@@ -65,7 +70,7 @@ impl<K> Default for KeptAnswer<K> {
 impl<K> Drop for KeptAnswer<K> {
     fn drop(&mut self) {
         if let Some((_, bytes)) = self.0.get() {
-            ANSWER_BYTES.fetch_sub(bytes.len(), Ordering::Relaxed);
+            give_back(bytes.len());
         }
     }
 }
@@ -89,7 +94,7 @@ impl<K: PartialEq> KeptAnswer<K> {
             // Two requests making it at once both answer; the first one's bytes are kept,
             // and the other gives back what it took.
             if self.0.set((input, bytes.clone())).is_err() {
-                ANSWER_BYTES.fetch_sub(bytes.len(), Ordering::Relaxed);
+                give_back(bytes.len());
             }
         }
         Ok(bytes)
@@ -99,6 +104,19 @@ impl<K: PartialEq> KeptAnswer<K> {
     #[cfg(test)]
     fn is_kept(&self) -> bool {
         self.0.get().is_some()
+    }
+}
+
+/// The bytes kept in `slot` for `input`, or those `make` makes; a view nothing keeps has no
+/// slot, and its answer is made.
+pub fn kept_or_made<K: PartialEq, E>(
+    slot: Option<&KeptAnswer<K>>,
+    input: K,
+    make: impl FnOnce() -> Result<Bytes, E>,
+) -> Result<Bytes, E> {
+    match slot {
+        Some(slot) => slot.get_or_make(input, make),
+        None => make(),
     }
 }
 

@@ -28,7 +28,7 @@ mod renewals;
 mod sessions;
 mod status;
 
-pub use answers::{CatalogueVersion, KeptAnswer, ViewAnswers};
+pub use answers::{CatalogueVersion, KeptAnswer, ViewAnswers, kept_or_made};
 pub use commit::{Commit, Expect, SERIALS_PER_COMMIT, Versioned, Write};
 pub use counts::{Admission, ClientCounts, CountRule, Place};
 pub use idempotency::{Idempotency, IdempotencyRecord, StoredResponse};

@@ -37,8 +37,9 @@ pub struct SessionView {
     pub session: Session,
     pub member: Option<Arc<Customer>>,
     pub serials: Arc<[SerialRecord]>,
-    /// The answers made from this view, kept while the view is (`answers.rs`).
-    pub answers: Arc<ViewAnswers>,
+    /// The answers made from this view, kept while the view is (`answers.rs`); None for a
+    /// view nothing keeps.
+    pub answers: Option<Arc<ViewAnswers>>,
 }
 
 #[async_trait]
@@ -83,7 +84,7 @@ pub trait Sessions: Members + Send + Sync {
             session,
             member: member.map(Arc::new),
             serials: serials.into(),
-            answers: Arc::default(),
+            answers: None,
         }))
     }
 

@@ -42,7 +42,7 @@ impl DynamoStore {
             session,
             member: member.map(record).transpose()?.map(Arc::new),
             serials: Arc::default(),
-            answers: Arc::default(),
+            answers: None,
         }))
     }
 }
@@ -96,7 +96,7 @@ impl Sessions for DynamoStore {
             session,
             member,
             serials: serials.into(),
-            answers: Arc::default(),
+            answers: None,
         }))
     }
 

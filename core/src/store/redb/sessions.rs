@@ -47,7 +47,8 @@ impl Sessions for RedbStore {
                     session,
                     member: member.map(Arc::new),
                     serials: serials.into(),
-                    answers: Arc::default(),
+                    // Kept with the view, if the view is kept.
+                    answers: Some(Arc::default()),
                 }))
             })
             .await?;
